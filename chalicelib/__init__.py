@@ -1,0 +1,1 @@
+"""interKanect application code: domain rules, services, adapters and API blueprints."""

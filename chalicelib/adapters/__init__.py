@@ -1,0 +1,1 @@
+"""Adapters: the outside world (DynamoDB, Cognito, PayPal, WebSocket) behind small classes."""

@@ -1,0 +1,95 @@
+"""Open WebSocket connections: DynamoDB, and an in-memory twin."""
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from typing import Iterator, Protocol
+
+SHARDS = 4
+
+
+def shard_of(connection_id: str) -> int:
+    """Spreads connections over a few index partitions so the sweep query never hot-spots."""
+    return zlib.crc32(connection_id.encode()) % SHARDS
+
+
+@dataclass(frozen=True)
+class Connection:
+    connection_id: str
+    user_id: str
+    connected_at: int
+    expires_at: int
+
+
+class ConnectionStore(Protocol):
+    def add(self, connection: Connection) -> None: ...
+    def get(self, connection_id: str) -> Connection | None: ...
+    def remove(self, connection_id: str) -> None: ...
+    def for_user(self, user_id: str) -> list[Connection]: ...
+    def expired(self, now: int) -> Iterator[str]: ...
+
+
+class DynamoConnectionStore:
+    def add(self, connection: Connection) -> None:
+        from chalicelib.adapters.tables import ConnectionRecord
+
+        ConnectionRecord(
+            connection.connection_id,
+            user_id=connection.user_id,
+            connected_at=connection.connected_at,
+            expires_at=connection.expires_at,
+            shard=shard_of(connection.connection_id),
+            ttl=connection.expires_at + 3600,
+        ).save()
+
+    def get(self, connection_id: str) -> Connection | None:
+        from chalicelib.adapters.tables import ConnectionRecord
+
+        try:
+            record = ConnectionRecord.get(connection_id)
+        except ConnectionRecord.DoesNotExist:
+            return None
+        return _connection(record)
+
+    def remove(self, connection_id: str) -> None:
+        from chalicelib.adapters.tables import ConnectionRecord
+
+        ConnectionRecord(connection_id).delete()
+
+    def for_user(self, user_id: str) -> list[Connection]:
+        from chalicelib.adapters.tables import ConnectionRecord
+
+        return [_connection(r) for r in ConnectionRecord.by_user.query(user_id)]
+
+    def expired(self, now: int) -> Iterator[str]:
+        from chalicelib.adapters.tables import ConnectionRecord
+
+        for shard in range(SHARDS):
+            for record in ConnectionRecord.by_expiry.query(shard, ConnectionRecord.expires_at <= now):
+                yield record.connection_id
+
+
+def _connection(record) -> Connection:
+    return Connection(connection_id=record.connection_id, user_id=record.user_id,
+                      connected_at=int(record.connected_at), expires_at=int(record.expires_at))
+
+
+class InMemoryConnectionStore:
+    def __init__(self) -> None:
+        self.connections: dict[str, Connection] = {}
+
+    def add(self, connection: Connection) -> None:
+        self.connections[connection.connection_id] = connection
+
+    def get(self, connection_id: str) -> Connection | None:
+        return self.connections.get(connection_id)
+
+    def remove(self, connection_id: str) -> None:
+        self.connections.pop(connection_id, None)
+
+    def for_user(self, user_id: str) -> list[Connection]:
+        return sorted((c for c in self.connections.values() if c.user_id == user_id),
+                      key=lambda c: c.connection_id)
+
+    def expired(self, now: int) -> Iterator[str]:
+        return iter([c.connection_id for c in self.connections.values() if c.expires_at <= now])

@@ -1,0 +1,193 @@
+"""The identity provider port: Amazon Cognito, and an in-memory twin for unit tests."""
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from chalicelib.domain.accounts import Session
+from chalicelib.domain.errors import (
+    AccountNotConfirmed,
+    EmailTaken,
+    InvalidConfirmationCode,
+    InvalidInput,
+    InvalidToken,
+    TooManyAttempts,
+    WeakPassword,
+    WrongCredentials,
+)
+
+
+class IdentityProvider(Protocol):
+    def sign_up(self, *, email: str, password: str, display_name: str) -> str: ...
+    def confirm(self, *, email: str, code: str) -> None: ...
+    def resend_code(self, *, email: str) -> None: ...
+    def sign_in(self, *, email: str, password: str) -> Session: ...
+    def refresh(self, *, refresh_token: str) -> Session: ...
+    def sign_out(self, *, access_token: str) -> None: ...
+    def delete_user(self, *, user_id: str) -> None: ...
+
+
+# Cognito error codes, translated into the product's own facts.
+_COGNITO_ERRORS: dict[str, tuple[type, str]] = {
+    "UsernameExistsException": (EmailTaken, "An account with this email already exists."),
+    "InvalidPasswordException": (WeakPassword, "Password does not meet the policy."),
+    "NotAuthorizedException": (WrongCredentials, "Email or password is wrong."),
+    "UserNotFoundException": (WrongCredentials, "Email or password is wrong."),
+    "UserNotConfirmedException": (AccountNotConfirmed, "Confirm your email address first."),
+    "CodeMismatchException": (InvalidConfirmationCode, "That code is not right."),
+    "ExpiredCodeException": (InvalidConfirmationCode, "That code has expired; ask for a new one."),
+    "InvalidParameterException": (InvalidInput, "Some details are not valid."),
+    "TooManyRequestsException": (TooManyAttempts, "Too many attempts; wait a minute."),
+    "TooManyFailedAttemptsException": (TooManyAttempts, "Too many attempts; wait a minute."),
+    "LimitExceededException": (TooManyAttempts, "Too many attempts; wait a minute."),
+}
+
+
+class CognitoIdentity:
+    """Accounts in an Amazon Cognito user pool; sign-in with email, the `sub` is the user id."""
+
+    def __init__(self, client: Any, *, user_pool_id: str, client_id: str) -> None:
+        self._client = client
+        self._pool = user_pool_id
+        self._app_client = client_id
+
+    def _call(self, operation: str, **params: Any) -> dict:
+        try:
+            return getattr(self._client, operation)(**params)
+        except self._client.exceptions.ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            mapped = _COGNITO_ERRORS.get(code)
+            if mapped is None:
+                raise
+            exc_type, message = mapped
+            raise exc_type(message) from error
+
+    def sign_up(self, *, email: str, password: str, display_name: str) -> str:
+        answer = self._call(
+            "sign_up",
+            ClientId=self._app_client,
+            Username=email,
+            Password=password,
+            UserAttributes=[{"Name": "email", "Value": email}, {"Name": "name", "Value": display_name}],
+        )
+        return answer["UserSub"]
+
+    def confirm(self, *, email: str, code: str) -> None:
+        self._call("confirm_sign_up", ClientId=self._app_client, Username=email, ConfirmationCode=code)
+
+    def resend_code(self, *, email: str) -> None:
+        self._call("resend_confirmation_code", ClientId=self._app_client, Username=email)
+
+    def sign_in(self, *, email: str, password: str) -> Session:
+        answer = self._call(
+            "initiate_auth",
+            ClientId=self._app_client,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": email, "PASSWORD": password},
+        )
+        return _session(answer)
+
+    def refresh(self, *, refresh_token: str) -> Session:
+        try:
+            answer = self._call(
+                "initiate_auth",
+                ClientId=self._app_client,
+                AuthFlow="REFRESH_TOKEN_AUTH",
+                AuthParameters={"REFRESH_TOKEN": refresh_token},
+            )
+        except WrongCredentials as error:
+            raise InvalidToken("Your session has ended; sign in again.") from error
+        return _session(answer, refresh_token=refresh_token)
+
+    def sign_out(self, *, access_token: str) -> None:
+        try:
+            self._call("global_sign_out", AccessToken=access_token)
+        except WrongCredentials as error:
+            raise InvalidToken("Your session has already ended.") from error
+
+    def delete_user(self, *, user_id: str) -> None:
+        self._call("admin_delete_user", UserPoolId=self._pool, Username=user_id)
+
+
+def _session(answer: dict, refresh_token: str | None = None) -> Session:
+    result = answer.get("AuthenticationResult")
+    if not result:
+        raise WrongCredentials("This account needs a sign-in step we do not support yet.")
+    return Session(
+        access_token=result["AccessToken"],
+        id_token=result["IdToken"],
+        refresh_token=result.get("RefreshToken", refresh_token),
+        expires_in=int(result.get("ExpiresIn", 3600)),
+    )
+
+
+@dataclass
+class _Account:
+    user_id: str
+    email: str
+    password: str
+    confirmed: bool = False
+    code: str = field(default_factory=lambda: f"{secrets.randbelow(10**6):06d}")
+
+
+class InMemoryIdentity:
+    """The Cognito twin for unit tests: same facts, no network. `codes` holds sent codes."""
+
+    def __init__(self) -> None:
+        self.accounts: dict[str, _Account] = {}
+        self.sessions: dict[str, str] = {}  # token -> email
+        self.codes: dict[str, str] = {}
+
+    def sign_up(self, *, email: str, password: str, display_name: str) -> str:
+        if email in self.accounts:
+            raise EmailTaken("An account with this email already exists.")
+        account = _Account(user_id=str(uuid.uuid4()), email=email, password=password)
+        self.accounts[email] = account
+        self.codes[email] = account.code
+        return account.user_id
+
+    def confirm(self, *, email: str, code: str) -> None:
+        account = self.accounts.get(email)
+        if account is None:
+            raise WrongCredentials("Email or password is wrong.")
+        if code != account.code:
+            raise InvalidConfirmationCode("That code is not right.")
+        account.confirmed = True
+
+    def resend_code(self, *, email: str) -> None:
+        if email in self.accounts:
+            self.codes[email] = self.accounts[email].code
+
+    def sign_in(self, *, email: str, password: str) -> Session:
+        account = self.accounts.get(email)
+        if account is None or account.password != password:
+            raise WrongCredentials("Email or password is wrong.")
+        if not account.confirmed:
+            raise AccountNotConfirmed("Confirm your email address first.")
+        return self._issue(email, refresh_token=f"refresh-{secrets.token_hex(8)}")
+
+    def refresh(self, *, refresh_token: str) -> Session:
+        email = self.sessions.get(refresh_token)
+        if email is None:
+            raise InvalidToken("Your session has ended; sign in again.")
+        return self._issue(email, refresh_token=refresh_token)
+
+    def sign_out(self, *, access_token: str) -> None:
+        email = self.sessions.get(access_token)
+        if email is None:
+            raise InvalidToken("Your session has already ended.")
+        for token in [t for t, e in self.sessions.items() if e == email]:
+            del self.sessions[token]
+
+    def delete_user(self, *, user_id: str) -> None:
+        for email in [e for e, a in self.accounts.items() if a.user_id == user_id]:
+            del self.accounts[email]
+
+    def _issue(self, email: str, *, refresh_token: str) -> Session:
+        access = f"access-{secrets.token_hex(8)}"
+        self.sessions[access] = email
+        self.sessions[refresh_token] = email
+        return Session(access_token=access, id_token=f"id-{secrets.token_hex(8)}",
+                       refresh_token=refresh_token, expires_in=3600)

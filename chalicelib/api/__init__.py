@@ -1,0 +1,1 @@
+"""HTTP and WebSocket entrypoints: parse input, call a service, shape the output."""

@@ -1,0 +1,79 @@
+"""Routes for signing up, confirming, signing in and out, and `GET /me`."""
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from chalicelib import deps
+from chalicelib.adapters.tokens import bearer_token
+from chalicelib.api.guard import cognito_user, principal_of
+from chalicelib.api.http import handles_errors, json_response, parse_body
+from chalicelib.domain.accounts import Session
+from chalicelib.services import accounts
+
+blueprint = Blueprint(__name__)
+
+
+def _session_body(session: Session) -> dict:
+    body = {"access_token": session.access_token, "id_token": session.id_token,
+            "expires_in": session.expires_in, "token_type": "Bearer"}
+    if session.refresh_token:
+        body["refresh_token"] = session.refresh_token
+    return body
+
+
+@blueprint.route("/auth/sign-up", methods=["POST"])
+@handles_errors
+def sign_up():
+    body = parse_body(blueprint.current_request.raw_body, "SignUpBody")
+    profile = accounts.sign_up(**body.model_dump(), identity=deps.identity(),
+                               accounts=deps.account_store())
+    return json_response({"user_id": profile.user_id, "email": profile.email,
+                          "username": profile.username, "confirmation_required": True}, 201)
+
+
+@blueprint.route("/auth/confirm", methods=["POST"])
+@handles_errors
+def confirm():
+    body = parse_body(blueprint.current_request.raw_body, "ConfirmBody")
+    accounts.confirm_sign_up(email=body.email, code=body.code, identity=deps.identity())
+    return json_response({"confirmed": True})
+
+
+@blueprint.route("/auth/resend-code", methods=["POST"])
+@handles_errors
+def resend_code():
+    body = parse_body(blueprint.current_request.raw_body, "EmailBody")
+    accounts.resend_confirmation(email=body.email, identity=deps.identity())
+    return json_response({"sent": True})
+
+
+@blueprint.route("/auth/sign-in", methods=["POST"])
+@handles_errors
+def sign_in():
+    body = parse_body(blueprint.current_request.raw_body, "SignInBody")
+    session = accounts.sign_in(email=body.email, password=body.password, identity=deps.identity())
+    return json_response(_session_body(session))
+
+
+@blueprint.route("/auth/refresh", methods=["POST"])
+@handles_errors
+def refresh():
+    body = parse_body(blueprint.current_request.raw_body, "RefreshBody")
+    session = accounts.refresh_session(refresh_token=body.refresh_token, identity=deps.identity())
+    return json_response(_session_body(session))
+
+
+@blueprint.route("/auth/sign-out", methods=["POST"], authorizer=cognito_user)
+@handles_errors
+def sign_out():
+    token = bearer_token(blueprint.current_request.headers.get("authorization"))
+    accounts.sign_out(access_token=token, identity=deps.identity())
+    return json_response({"signed_out": True})
+
+
+@blueprint.route("/me", methods=["GET"], authorizer=cognito_user)
+@handles_errors
+def me():
+    return json_response(accounts.describe_me(principal=principal_of(blueprint.current_request),
+                                              accounts=deps.account_store(),
+                                              ops_group=deps.settings().ops_group))

@@ -1,0 +1,81 @@
+"""Turns domain errors and malformed input into clear 4xx JSON, in one place."""
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any, Callable
+
+from chalice import Response
+
+from chalicelib.domain import errors
+
+STATUS: dict[type[errors.DomainError], int] = {
+    errors.InvalidInput: 400,
+    errors.WeakPassword: 400,
+    errors.InvalidConfirmationCode: 400,
+    errors.UsernameReserved: 409,
+    errors.UsernameTaken: 409,
+    errors.EmailTaken: 409,
+    errors.WrongCredentials: 401,
+    errors.InvalidToken: 401,
+    errors.AccountNotConfirmed: 403,
+    errors.Forbidden: 403,
+    errors.NotFound: 404,
+    errors.TooManyAttempts: 429,
+}
+
+JSON_HEADERS = {"Content-Type": "application/json", "Cache-Control": "no-store"}
+
+
+def error_body(code: str, message: str, field: str | None = None) -> dict:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if field:
+        body["field"] = field
+    return {"error": body}
+
+
+def error_response(error: errors.DomainError) -> Response:
+    status = next((s for cls, s in STATUS.items() if isinstance(error, cls)), 400)
+    return Response(error_body(error.code, error.message, error.field), status_code=status,
+                    headers=JSON_HEADERS)
+
+
+def json_response(body: Any, status_code: int = 200) -> Response:
+    return Response(body, status_code=status_code, headers=JSON_HEADERS)
+
+
+def handles_errors(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Wraps a route so a DomainError becomes its 4xx JSON response."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except errors.DomainError as error:
+            return error_response(error)
+
+    return wrapper
+
+
+def parse_body(raw_body: bytes | None, schema: str) -> Any:
+    """Validates a JSON body against the pydantic model `schemas.<schema>`, naming the first
+    bad field. Pydantic and the models load on the first request, not at cold import."""
+    from pydantic import ValidationError
+
+    from chalicelib.api import schemas
+
+    model = getattr(schemas, schema)
+
+    try:
+        data = json.loads(raw_body or b"")
+    except ValueError:
+        raise errors.InvalidInput("The request body must be JSON.") from None
+    if not isinstance(data, dict):
+        raise errors.InvalidInput("The request body must be a JSON object.")
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in first.get("loc", ())) or None
+        raise errors.InvalidInput(f"{field or 'body'}: {first.get('msg', 'is not valid')}",
+                                  field=field) from None

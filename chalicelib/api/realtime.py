@@ -1,0 +1,55 @@
+"""WebSocket entrypoints: authenticate `$connect`, forget on `$disconnect`, dispatch messages."""
+from __future__ import annotations
+
+import time
+from urllib.parse import unquote
+
+from chalicelib import deps
+from chalicelib.domain.errors import InvalidToken
+from chalicelib.services import realtime
+
+SUBPROTOCOL = "interkanect"
+
+
+def token_of_connect(event: dict) -> tuple[str, str | None]:
+    """The token of a `$connect`: `Sec-WebSocket-Protocol: interkanect, <token>` (browsers
+    cannot set headers) or `?token=`; returns it with the subprotocol to answer."""
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    offered = [p.strip() for p in headers.get("sec-websocket-protocol", "").split(",") if p.strip()]
+    if SUBPROTOCOL in offered:
+        others = [p for p in offered if p != SUBPROTOCOL]
+        if others:
+            return others[0], SUBPROTOCOL
+    token = (event.get("queryStringParameters") or {}).get("token")
+    if token:
+        return unquote(token), None
+    raise InvalidToken("Sign in first: no token was sent.")
+
+
+def on_connect(event) -> dict:
+    raw = event.to_dict()
+    try:
+        token, subprotocol = token_of_connect(raw)
+        principal = deps.token_verifier().verify(token)
+    except InvalidToken:
+        return {"statusCode": 401}
+    realtime.connect(connection_id=event.connection_id, principal=principal,
+                     connections=deps.connection_store(), now=int(time.time()),
+                     lifetime_seconds=deps.settings().connection_lifetime_seconds)
+    if subprotocol:
+        return {"statusCode": 200, "headers": {"Sec-WebSocket-Protocol": subprotocol}}
+    return {"statusCode": 200}
+
+
+def on_message(event) -> None:
+    realtime.handle_message(connection_id=event.connection_id, body=event.body,
+                            connections=deps.connection_store(), sender=deps.websocket_sender(),
+                            clock=time.time)
+
+
+def on_disconnect(event) -> None:
+    realtime.disconnect(connection_id=event.connection_id, connections=deps.connection_store())
+
+
+def sweep_connections() -> int:
+    return realtime.sweep_expired(connections=deps.connection_store(), now=int(time.time()))

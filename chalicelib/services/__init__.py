@@ -1,0 +1,1 @@
+"""Use cases, one module per capability; every dependency is a keyword argument."""

@@ -1,0 +1,74 @@
+"""Typed settings read from the environment once per warm Lambda, never at import."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Mapping
+
+TABLES = ("users", "usernames", "connections")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob the app reads; the same code runs locally, in tests and on AWS."""
+
+    region: str = "us-east-1"
+    aws_endpoint_url: str | None = None
+    table_prefix: str = "interkanect-"
+    table_names: Mapping[str, str] = field(default_factory=dict)
+    user_pool_id: str = ""
+    user_pool_client_id: str = ""
+    cognito_issuer: str = ""
+    cognito_jwks_url: str = ""
+    ops_group: str = "ops"
+    websocket_management_url: str = ""
+    connection_lifetime_seconds: int = 2 * 60 * 60
+    site_bucket: str = ""
+    paypal_base_url: str = "https://api-m.sandbox.paypal.com"
+    paypal_client_id: str = ""
+    paypal_client_secret: str = ""
+    paypal_client_secret_parameter: str = ""
+
+    def table_name(self, logical: str) -> str:
+        return self.table_names.get(logical) or f"{self.table_prefix}{logical}"
+
+    @property
+    def issuer(self) -> str:
+        return self.cognito_issuer or (
+            f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}"
+        )
+
+    @property
+    def jwks_url(self) -> str:
+        return self.cognito_jwks_url or f"{self.issuer}/.well-known/jwks.json"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> "Settings":
+        def get(name: str, default: str = "") -> str:
+            return env.get(name, default) or default
+
+        return cls(
+            region=get("AWS_REGION", get("AWS_DEFAULT_REGION", "us-east-1")),
+            aws_endpoint_url=get("IK_AWS_ENDPOINT_URL") or None,
+            table_prefix=get("IK_TABLE_PREFIX", "interkanect-"),
+            table_names={t: env[f"IK_TABLE_{t.upper()}"] for t in TABLES if env.get(f"IK_TABLE_{t.upper()}")},
+            user_pool_id=get("IK_USER_POOL_ID"),
+            user_pool_client_id=get("IK_USER_POOL_CLIENT_ID"),
+            cognito_issuer=get("IK_COGNITO_ISSUER"),
+            cognito_jwks_url=get("IK_COGNITO_JWKS_URL"),
+            ops_group=get("IK_OPS_GROUP", "ops"),
+            websocket_management_url=get("IK_WEBSOCKET_MANAGEMENT_URL"),
+            connection_lifetime_seconds=int(get("IK_CONNECTION_LIFETIME_SECONDS", "7200")),
+            site_bucket=get("IK_SITE_BUCKET"),
+            paypal_base_url=get("IK_PAYPAL_BASE_URL", "https://api-m.sandbox.paypal.com"),
+            paypal_client_id=get("IK_PAYPAL_CLIENT_ID"),
+            paypal_client_secret=get("IK_PAYPAL_CLIENT_SECRET"),
+            paypal_client_secret_parameter=get("IK_PAYPAL_CLIENT_SECRET_PARAMETER"),
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment on first use."""
+    return Settings.from_env(os.environ)
