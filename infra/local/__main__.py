@@ -1,0 +1,151 @@
+"""`python -m infra.local`: the whole product on one machine, no AWS account, no internet.
+
+Starts moto (DynamoDB, S3, SES, Cognito, SSM), the Chalice REST API, the WebSocket gateway,
+the PayPal sandbox, the scheduled jobs and the static site; writes the endpoints to
+`<state>/endpoints.json`; keeps state under `<state>/` across runs; Ctrl-C stops it all.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import logging
+import os
+import secrets
+import signal
+import sys
+import threading
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_PORTS = {"aws": 4566, "api": 8000, "websocket": 8001, "websocket_management": 8002,
+                 "paypal": 8003, "site": 8080}
+SNAPSHOT_SECONDS = 30
+
+log = logging.getLogger("interkanect.local")
+
+
+def _paypal_credentials(state_dir: Path) -> dict[str, str]:
+    """The sandbox's client id and secret: made up once, kept with the rest of the state."""
+    path = state_dir / "paypal-credentials.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    credentials = {"client_id": f"local-{secrets.token_hex(8)}", "client_secret": secrets.token_urlsafe(24)}
+    path.write_text(json.dumps(credentials))
+    path.chmod(0o600)
+    return credentials
+
+
+class LocalStack:
+    def __init__(self, state_dir: Path, ports: dict[str, int], host: str = "127.0.0.1") -> None:
+        self.state_dir = state_dir
+        self.ports = ports
+        self.host = host
+        self.parts: list = []
+        self.endpoints: dict[str, str] = {}
+        self._stopped = threading.Event()
+
+    def start(self) -> dict[str, str]:
+        from infra.local.aws import LOCAL_CREDENTIALS, LocalAws, provision
+        from infra.local.paypal_sandbox import PayPalSandbox
+        from infra.local.rest_api import LocalRestApi
+        from infra.local.scheduler import Scheduler, jobs_of
+        from infra.local.site import StaticSite
+        from infra.local.ws_gateway import WebsocketGateway, handlers_of
+
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        os.environ.update(LOCAL_CREDENTIALS)  # moto takes any; never reach a real account
+        credentials = _paypal_credentials(self.state_dir)
+        aws = self._started(LocalAws(host=self.host, port=self.ports["aws"],
+                                     state_file=self.state_dir / "aws-state.pickle"))
+        environment = provision(aws.url, paypal_client_secret=credentials["client_secret"])
+        paypal = self._started(PayPalSandbox(host=self.host, port=self.ports["paypal"],
+                                             client_id=credentials["client_id"],
+                                             client_secret=credentials["client_secret"],
+                                             state_path=self.state_dir / "paypal-state.json"))
+        environment.update({"IK_PAYPAL_BASE_URL": paypal.url, "IK_PAYPAL_CLIENT_ID": credentials["client_id"]})
+
+        # The app reads its settings on first use; everything it needs is known by now except
+        # the WebSocket gateway's address, which is bound before the app takes any request.
+        os.environ.update(environment)
+        sys.path.insert(0, str(ROOT))
+        app_module = importlib.import_module("app")
+        gateway = self._started(WebsocketGateway(handlers_of(app_module), host=self.host,
+                                                 port=self.ports["websocket"],
+                                                 management_port=self.ports["websocket_management"]))
+        os.environ["IK_WEBSOCKET_MANAGEMENT_URL"] = gateway.management_url
+        api = self._started(LocalRestApi(app_module.app, ROOT, host=self.host, port=self.ports["api"]))
+        site = self._started(StaticSite(ROOT / "static_site", api_url=api.url, websocket_url=gateway.url,
+                                        host=self.host, port=self.ports["site"]))
+        self.scheduler = self._started(Scheduler(jobs_of(app_module)))
+        self._aws = aws
+        threading.Thread(target=self._snapshot_regularly, name="snapshots", daemon=True).start()
+
+        self.endpoints = {
+            "site": site.url,
+            "api": api.url,
+            "websocket": gateway.url,
+            "websocket_management": gateway.management_url,
+            "paypal": paypal.url,
+            "paypal_client_id": credentials["client_id"],
+            "paypal_client_secret": credentials["client_secret"],
+            "aws": aws.url,
+            "user_pool_id": environment["IK_USER_POOL_ID"],
+            "user_pool_client_id": environment["IK_USER_POOL_CLIENT_ID"],
+            "region": environment["AWS_REGION"],
+        }
+        endpoints_file = self.state_dir / "endpoints.json"
+        endpoints_file.write_text(json.dumps(self.endpoints, indent=2) + "\n")
+        return self.endpoints
+
+    def _started(self, part):
+        part.start()
+        self.parts.append(part)
+        return part
+
+    def _snapshot_regularly(self) -> None:
+        while not self._stopped.wait(SNAPSHOT_SECONDS):
+            self._aws.save()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        for part in reversed(self.parts):
+            try:
+                part.stop()
+            except Exception:  # keep stopping the others; say what failed
+                log.exception("stopping %s failed", type(part).__name__)
+        (self.state_dir / "endpoints.json").unlink(missing_ok=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m infra.local", description=__doc__.splitlines()[0])
+    parser.add_argument("--state-dir", type=Path, default=ROOT / ".local",
+                        help="where state is kept between runs (default: .local/)")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--any-ports", action="store_true",
+                        help="let the OS pick free ports (tests); endpoints.json says which")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=os.environ.get("IK_LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    ports = {name: 0 for name in DEFAULT_PORTS} if args.any_ports else dict(DEFAULT_PORTS)
+    stack = LocalStack(args.state_dir, ports, host=args.host)
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    signal.signal(signal.SIGINT, lambda *_: stopping.set())
+    try:
+        endpoints = stack.start()
+        print(f"\n  interKanect is running: open {endpoints['site']}\n", flush=True)
+        print(f"  API {endpoints['api']}  WebSocket {endpoints['websocket']}  "
+              f"PayPal sandbox {endpoints['paypal']}  AWS (moto) {endpoints['aws']}", flush=True)
+        print(f"  Endpoints written to {args.state_dir / 'endpoints.json'}; Ctrl-C stops everything.\n",
+              flush=True)
+        while not stopping.wait(1):
+            pass
+    finally:
+        print("Stopping, saving state...", flush=True)
+        stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,177 @@
+"""AWS on one machine: moto in server mode, its state kept across runs, and the resources
+the app needs created idempotently (tables, bucket, user pool, app client, ops group)."""
+from __future__ import annotations
+
+import copyreg
+import logging
+import pickle
+
+import cloudpickle
+from pathlib import Path
+from typing import Any
+
+from chalicelib.adapters.tables import TTL_ATTRIBUTES, create_tables
+from chalicelib.domain.accounts import PASSWORD_MIN_LENGTH
+from chalicelib.settings import Settings
+
+log = logging.getLogger("interkanect.local.aws")
+
+# Services whose state survives a restart. SSM holds only what `provision` puts at every start.
+SERVICES = ("dynamodb", "s3", "ses", "sesv2", "cognito-idp")
+USER_POOL_NAME = "interkanect-users"
+APP_CLIENT_NAME = "interkanect-web"
+OPS_GROUP = "ops"
+SITE_BUCKET = "interkanect-site"
+UPLOADS_BUCKET = "interkanect-uploads"
+SENDER_EMAIL = "no-reply@interkanect.local"
+PAYPAL_SECRET_PARAMETER = "/interkanect/paypal/client-secret"
+LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
+
+
+def _load_rsa_key(pem: bytes) -> Any:
+    from cryptography.hazmat.primitives import serialization
+
+    return serialization.load_pem_private_key(pem, password=None)
+
+
+def _reduce_rsa_key(key: Any) -> tuple:
+    from cryptography.hazmat.primitives import serialization
+
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())
+    return _load_rsa_key, (pem,)
+
+
+def _pickle_rsa_keys() -> None:
+    """Cognito pools hold an RSA key object; pickle it as PEM."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    copyreg.pickle(type(rsa.generate_private_key(public_exponent=65537, key_size=1024)), _reduce_rsa_key)
+
+
+class LocalAws:
+    """moto's ThreadedMotoServer on loopback, restoring and saving its backends as one file."""
+
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, state_file: Path | None = None) -> None:
+        from moto.server import ThreadedMotoServer
+
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        _pickle_rsa_keys()
+        self._state_file = state_file
+        self._restore()
+        self._server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+
+    def start(self) -> "LocalAws":
+        self._server.start()
+        return self
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.get_host_and_port()
+        return f"http://{host}:{port}"
+
+    def stop(self) -> None:
+        self.save()
+        self._server.stop()
+
+    def _restore(self) -> None:
+        from moto.backends import get_backend
+
+        if not self._state_file or not self._state_file.exists():
+            return
+        try:
+            saved = pickle.loads(self._state_file.read_bytes())
+        except Exception:  # an unreadable snapshot (moto upgrade): start empty, say so
+            log.warning("Could not read %s; starting with empty local AWS", self._state_file)
+            return
+        for service, blob in saved.items():
+            live = get_backend(service)
+            for account, regions in pickle.loads(blob).items():
+                for region, backend in regions.items():
+                    live[account][region] = backend
+
+    def save(self) -> None:
+        """Snapshots every backend; retried if a request mutates state mid-way."""
+        from moto.backends import get_backend
+
+        if not self._state_file:
+            return
+        for _attempt in range(5):
+            try:
+                snapshot = {service: cloudpickle.dumps(get_backend(service)) for service in SERVICES}
+                break
+            except RuntimeError:  # "dictionary changed size during iteration"
+                continue
+        else:
+            log.warning("Could not snapshot local AWS state")
+            return
+        temporary = self._state_file.with_suffix(".tmp")
+        temporary.write_bytes(pickle.dumps(snapshot))
+        temporary.replace(self._state_file)
+
+
+def client(service: str, endpoint: str, region: str) -> Any:
+    import boto3
+
+    return boto3.client(service, endpoint_url=endpoint, region_name=region,
+                        aws_access_key_id="local", aws_secret_access_key="local")
+
+
+def provision(endpoint: str, *, region: str = "us-east-1", paypal_client_secret: str) -> dict[str, str]:
+    """Creates what is missing and returns the app's settings as environment variables."""
+    cognito = client("cognito-idp", endpoint, region)
+    pool_id = next((p["Id"] for p in cognito.list_user_pools(MaxResults=60)["UserPools"]
+                    if p["Name"] == USER_POOL_NAME), None)
+    if pool_id is None:
+        pool_id = cognito.create_user_pool(
+            PoolName=USER_POOL_NAME,
+            UsernameAttributes=["email"],
+            AutoVerifiedAttributes=["email"],
+            Policies={"PasswordPolicy": {"MinimumLength": PASSWORD_MIN_LENGTH, "RequireUppercase": True,
+                                         "RequireLowercase": True, "RequireNumbers": True,
+                                         "RequireSymbols": False}},
+            Schema=[{"Name": "name", "AttributeDataType": "String", "Mutable": True}],
+        )["UserPool"]["Id"]
+    clients = cognito.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)["UserPoolClients"]
+    client_id = next((c["ClientId"] for c in clients if c["ClientName"] == APP_CLIENT_NAME), None)
+    if client_id is None:
+        client_id = cognito.create_user_pool_client(
+            UserPoolId=pool_id, ClientName=APP_CLIENT_NAME, GenerateSecret=False,
+            ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+            PreventUserExistenceErrors="ENABLED",
+        )["UserPoolClient"]["ClientId"]
+    groups = cognito.list_groups(UserPoolId=pool_id)["Groups"]
+    if not any(g["GroupName"] == OPS_GROUP for g in groups):
+        cognito.create_group(UserPoolId=pool_id, GroupName=OPS_GROUP,
+                             Description="interKanect operations staff")
+
+    s3 = client("s3", endpoint, region)
+    existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+    for bucket in (SITE_BUCKET, UPLOADS_BUCKET):
+        if bucket not in existing:
+            s3.create_bucket(Bucket=bucket)
+
+    client("ses", endpoint, region).verify_email_identity(EmailAddress=SENDER_EMAIL)
+    client("ssm", endpoint, region).put_parameter(
+        Name=PAYPAL_SECRET_PARAMETER, Value=paypal_client_secret, Type="SecureString", Overwrite=True)
+
+    environment = {
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+        **LOCAL_CREDENTIALS,
+        "IK_AWS_ENDPOINT_URL": endpoint,
+        "IK_USER_POOL_ID": pool_id,
+        "IK_USER_POOL_CLIENT_ID": client_id,
+        "IK_COGNITO_JWKS_URL": f"{endpoint}/{pool_id}/.well-known/jwks.json",
+        "IK_SITE_BUCKET": SITE_BUCKET,
+        "IK_UPLOADS_BUCKET": UPLOADS_BUCKET,
+        "IK_SENDER_EMAIL": SENDER_EMAIL,
+        "IK_PAYPAL_CLIENT_SECRET_PARAMETER": PAYPAL_SECRET_PARAMETER,
+    }
+    settings = Settings.from_env(environment)
+    create_tables(settings)
+    dynamodb = client("dynamodb", endpoint, region)
+    for logical, attribute in TTL_ATTRIBUTES.items():
+        dynamodb.update_time_to_live(TableName=settings.table_name(logical),
+                                     TimeToLiveSpecification={"Enabled": True, "AttributeName": attribute})
+    return environment

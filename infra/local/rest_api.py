@@ -1,0 +1,60 @@
+"""The Chalice app's REST API served by Chalice's own local server, with the same authorizer,
+and API Gateway's gateway responses (as configured in infra) for the authorizer's refusals."""
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+from chalice.config import Config
+from chalice.local import (
+    ChaliceRequestHandler,
+    CustomLocalChalice,
+    ForbiddenError,
+    LocalChalice,
+    LocalDevServer,
+    LocalGatewayException,
+    NotAuthorizedError,
+)
+
+from chalicelib.api.gateway_responses import GATEWAY_RESPONSES
+
+_RESPONSE_TYPES = {NotAuthorizedError: "UNAUTHORIZED", ForbiddenError: "ACCESS_DENIED"}
+
+
+class _GatewayRequestHandler(ChaliceRequestHandler):
+    def _send_error_response(self, error: LocalGatewayException) -> None:
+        response_type = _RESPONSE_TYPES.get(type(error))
+        if response_type is None:
+            return super()._send_error_response(error)
+        status, body = GATEWAY_RESPONSES[response_type]
+        payload = json.dumps(body).encode()
+        self._send_http_response(status, {"Content-Type": "application/json"}, payload)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet by default
+        pass
+
+
+class LocalRestApi:
+    def __init__(self, app_object: Any, project_dir: Path, *, host: str = "127.0.0.1", port: int = 0,
+                 stage: str = "dev") -> None:
+        config = Config.create(chalice_stage=stage, app_name=app_object.app_name,
+                               chalice_app=app_object, project_dir=str(project_dir))
+        CustomLocalChalice.__bases__ = (LocalChalice, app_object.__class__)
+        app_object.__class__ = CustomLocalChalice
+        self._server = LocalDevServer(app_object, config, host, port, handler_cls=_GatewayRequestHandler)
+        self._server.server.daemon_threads = True
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> "LocalRestApi":
+        threading.Thread(target=self._server.server.serve_forever, name="rest-api", daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server.server_close()

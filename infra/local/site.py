@@ -1,0 +1,136 @@
+"""Serves `static_site/` as CloudFront would: security headers, a runtime `config.js`, and
+`/api/*` forwarded to the REST API (same origin, as the CloudFront `/api/*` behaviour does)."""
+from __future__ import annotations
+
+import json
+import logging
+import mimetypes
+import threading
+import urllib.error
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+log = logging.getLogger("interkanect.local.site")
+
+HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
+              "proxy-authorization", "proxy-authenticate", "host", "content-length"}
+
+
+def content_security_policy(websocket_url: str) -> str:
+    """The strict CSP of every page (CloudFront's response headers policy says the same)."""
+    return "; ".join([
+        "default-src 'self'", "script-src 'self'", "style-src 'self'",
+        "img-src 'self' data: blob:", "font-src 'self'", "media-src 'self' blob:",
+        f"connect-src 'self' {websocket_url}", "object-src 'none'", "base-uri 'self'",
+        "form-action 'self'", "frame-ancestors 'none'",
+    ])
+
+
+class StaticSite:
+    def __init__(self, root: Path, *, api_url: str, websocket_url: str, host: str = "127.0.0.1",
+                 port: int = 0) -> None:
+        config = {"api": "/api", "websocket": websocket_url, "local": True}
+        handler = type("SiteHandler", (_SiteHandler,), {
+            "root": root.resolve(),
+            "api_url": api_url.rstrip("/"),
+            "config_js": f"window.IK_CONFIG = {json.dumps(config)};\n".encode(),
+            "csp": content_security_policy(websocket_url),
+        })
+        self._server = ThreadingHTTPServer((host, port), handler)
+        self._server.daemon_threads = True
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> "StaticSite":
+        threading.Thread(target=self._server.serve_forever, name="site", daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class _SiteHandler(BaseHTTPRequestHandler):
+    root: Path
+    api_url: str
+    config_js: bytes
+    csp: str
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        log.debug(format, *args)
+
+    def _security_headers(self) -> None:
+        self.send_header("Content-Security-Policy", self.csp)
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Referrer-Policy", "strict-origin-when-cross-origin")
+        self.send_header("X-Frame-Options", "DENY")
+
+    def _send(self, status: int, body: bytes, content_type: str, cache: str = "no-cache") -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", cache)
+        self._security_headers()
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _static(self) -> None:
+        path = urlsplit(self.path).path
+        if path == "/config.js":
+            return self._send(200, self.config_js, "text/javascript; charset=utf-8", "no-store")
+        relative = path.lstrip("/") or "index.html"
+        target = (self.root / relative).resolve()
+        if target.is_dir():
+            target = target / "index.html"
+        inside = target == self.root or self.root in target.parents
+        if not inside or not target.is_file():
+            missing = self.root / "404.html"
+            body = missing.read_bytes() if missing.is_file() else b"Not found\n"
+            return self._send(404, body, "text/html; charset=utf-8")
+        content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        if content_type.startswith("text/") or content_type.endswith("javascript"):
+            content_type += "; charset=utf-8"
+        return self._send(200, target.read_bytes(), content_type)
+
+    def _proxy(self) -> None:
+        """Forwards `/api/<path>` to `<api>/<path>` with method, headers and body."""
+        upstream = self.api_url + self.path[len("/api"):]
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else None
+        request = urllib.request.Request(upstream, data=body, method=self.command)
+        for name, value in self.headers.items():
+            if name.lower() not in HOP_BY_HOP:
+                request.add_header(name, value)
+        try:
+            with urllib.request.urlopen(request, timeout=60) as answer:
+                status, headers, payload = answer.status, answer.headers, answer.read()
+        except urllib.error.HTTPError as error:
+            status, headers, payload = error.code, error.headers, error.read()
+        except urllib.error.URLError:
+            status, headers = 502, None
+            payload = b'{"error":{"code":"bad_gateway","message":"The API is not answering."}}'
+        self.send_response(status)
+        content_type = headers.get("Content-Type", "application/json") if headers else "application/json"
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("Cache-Control", "no-store")
+        self._security_headers()
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def _route(self) -> None:
+        if self.path == "/api" or self.path.startswith("/api/"):
+            return self._proxy()
+        if self.command in ("GET", "HEAD"):
+            return self._static()
+        return self._send(405, b"Method not allowed\n", "text/plain; charset=utf-8")
+
+    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = _route
