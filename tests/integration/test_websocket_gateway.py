@@ -1,0 +1,107 @@
+"""The WebSocket gateway: API Gateway's events to the app's own handlers, and back."""
+import asyncio
+import json
+import time
+
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
+
+from chalicelib.adapters.connections import Connection
+from chalicelib.services import realtime
+from tests.support.accounts import sign_up_and_in
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def user(local_stack):
+    return sign_up_and_in(local_stack["api"], "ws")
+
+
+def run(coroutine):
+    return asyncio.run(asyncio.wait_for(coroutine, 30))
+
+
+def wait_until(predicate, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_valid_token_in_the_subprotocol_connects_and_a_ping_is_answered(local_stack, user):
+    async def scenario():
+        async with connect(local_stack["websocket"], subprotocols=["interkanect", user.access_token]) as socket:
+            assert socket.subprotocol == "interkanect"
+            await socket.send(json.dumps({"action": "ping", "id": "p1"}))
+            return json.loads(await socket.recv())
+
+    reply = run(scenario())
+    assert reply["type"] == "pong" and reply["id"] == "p1"
+
+
+def test_a_valid_token_in_the_query_string_connects(local_stack, user):
+    async def scenario():
+        async with connect(f"{local_stack['websocket']}/?token={user.access_token}") as socket:
+            await socket.send("not json")
+            return json.loads(await socket.recv())
+
+    reply = run(scenario())
+    assert reply == {"type": "error", "code": "invalid_input", "message": "Messages must be JSON."}
+
+
+@pytest.mark.parametrize("how", ["no token", "bad query token", "bad subprotocol token"])
+def test_a_missing_or_bad_token_is_refused(local_stack, user, how):
+    url, protocols = local_stack["websocket"], None
+    if how == "bad query token":
+        url += "/?token=" + user.access_token[:-3] + "abc"
+    elif how == "bad subprotocol token":
+        protocols = ["interkanect", "forged.token.here"]
+
+    async def scenario():
+        async with connect(url, subprotocols=protocols):
+            pass
+
+    with pytest.raises(InvalidStatus) as refused:
+        run(scenario())
+    assert refused.value.response.status_code == 401
+
+
+def test_connect_and_disconnect_are_recorded(local_stack, user, app_env):
+    store = app_env.connection_store()
+
+    async def scenario():
+        async with connect(local_stack["websocket"], subprotocols=["interkanect", user.access_token]) as socket:
+            await socket.send(json.dumps({"action": "ping"}))
+            await socket.recv()
+            return {c.connection_id for c in store.for_user(_user_id(local_stack, user))}
+
+    open_ids = run(scenario())
+    assert open_ids
+    assert wait_until(lambda: not ({c.connection_id for c in store.for_user(_user_id(local_stack, user))} & open_ids))
+
+
+def test_a_send_to_a_connection_that_vanished_without_disconnect_removes_it(local_stack, app_env):
+    store = app_env.connection_store()
+    lost = Connection("bG9zdC1jb25uZWN0aW9u", "someone", int(time.time()), int(time.time()) + 7200)
+    store.add(lost)
+    delivered = realtime.deliver(connection_id=lost.connection_id, message={"type": "hello"},
+                                 sender=app_env.websocket_sender(), connections=store)
+    assert delivered is False
+    assert store.get(lost.connection_id) is None
+
+
+def test_the_sweep_forgets_expired_connections_without_a_scan(app_env):
+    store = app_env.connection_store()
+    store.add(Connection("ZXhwaXJlZA==", "someone", 0, int(time.time()) - 1))
+    assert realtime.sweep_expired(connections=store, now=int(time.time())) >= 1
+    assert store.get("ZXhwaXJlZA==") is None
+
+
+def _user_id(local_stack, user):
+    import requests
+
+    return requests.get(f"{local_stack['api']}/me", headers=user.auth, timeout=30).json()["user_id"]
