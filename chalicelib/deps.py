@@ -75,9 +75,16 @@ def websocket_sender():
     )
 
 
+@lru_cache(maxsize=1)
+def paypal_gateway():
+    from chalicelib.adapters.paypal import PayPalGateway
+
+    return PayPalGateway(settings(), ssm=aws_client("ssm"))
+
+
 def reset() -> None:
     """Forget every built dependency and the settings (tests that change the environment)."""
     get_settings.cache_clear()
     for built in (_boto_session, identity, token_verifier, _tables_bound, account_store,
-                  connection_store, websocket_sender):
+                  connection_store, websocket_sender, paypal_gateway):
         built.cache_clear()

@@ -1,56 +1,9 @@
 """Shared fixtures: the whole local stack, started once per test session as `make dev` starts it."""
 from __future__ import annotations
 
-import json
-import os
-import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-class RunningStack:
-    """`python -m infra.local` in a subprocess, on free ports, with its own state folder."""
-
-    def __init__(self, state_dir: Path) -> None:
-        self.state_dir = state_dir
-        self.log_path = state_dir.parent / f"{state_dir.name}.log"
-        self.process: subprocess.Popen | None = None
-
-    def start(self, timeout: float = 60) -> dict:
-        endpoints_file = self.state_dir / "endpoints.json"
-        endpoints_file.unlink(missing_ok=True)
-        log = self.log_path.open("ab")
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "infra.local", "--any-ports", "--state-dir", str(self.state_dir)],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"local stack exited:\n{self.log_path.read_text()[-4000:]}")
-            if endpoints_file.exists():
-                try:
-                    return json.loads(endpoints_file.read_text())
-                except ValueError:
-                    pass  # still being written
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"local stack did not start:\n{self.log_path.read_text()[-4000:]}")
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)  # what Ctrl-C sends
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+from tests.support.stack import RunningStack
 
 
 @pytest.fixture(scope="session")
@@ -75,6 +28,9 @@ def stack_environment(local_stack):
         "IK_USER_POOL_CLIENT_ID": local_stack["user_pool_client_id"],
         "IK_COGNITO_JWKS_URL": f"{local_stack['aws']}/{local_stack['user_pool_id']}/.well-known/jwks.json",
         "IK_WEBSOCKET_MANAGEMENT_URL": local_stack["websocket_management"],
+        "IK_PAYPAL_BASE_URL": local_stack["paypal"],
+        "IK_PAYPAL_CLIENT_ID": local_stack["paypal_client_id"],
+        "IK_PAYPAL_CLIENT_SECRET_PARAMETER": "/interkanect/paypal/client-secret",
     }
 
 

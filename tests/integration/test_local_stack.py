@@ -1,0 +1,66 @@
+"""`make dev`'s stack: endpoints for tools, the site as CloudFront serves it, Ctrl-C, state kept."""
+import socket
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+
+from tests.support.accounts import PASSWORD, sign_up_and_in
+from tests.support.stack import RunningStack
+
+pytestmark = pytest.mark.integration
+
+ENDPOINT_KEYS = {"site", "api", "websocket", "paypal", "paypal_client_id", "paypal_client_secret", "aws"}
+
+
+def port_open(url: str) -> bool:
+    parts = urlsplit(url)
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex((parts.hostname, parts.port)) == 0
+
+
+def test_endpoints_are_written_for_tools(local_stack):
+    assert ENDPOINT_KEYS <= set(local_stack)
+    assert local_stack["websocket"].startswith("ws://127.0.0.1:")
+    assert all(local_stack[k].startswith("http://127.0.0.1:") for k in ("site", "api", "paypal", "aws"))
+
+
+def test_the_site_is_served_with_a_strict_csp_and_its_runtime_config(local_stack):
+    page = requests.get(local_stack["site"] + "/", timeout=10)
+    assert page.status_code == 200 and "interKanect" in page.text
+    csp = page.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "script-src 'self'" in csp and "unsafe" not in csp
+    assert local_stack["websocket"] in csp
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    config = requests.get(local_stack["site"] + "/config.js", timeout=10).text
+    assert '"api": "/api"' in config and local_stack["websocket"] in config
+    assert requests.get(local_stack["site"] + "/api/health", timeout=10).json() == {"ok": True}
+    assert requests.get(local_stack["site"] + "/../../etc/passwd", timeout=10).status_code == 404
+    assert requests.get(local_stack["site"] + "/nope.html", timeout=10).status_code == 404
+
+
+def test_ctrl_c_stops_everything_and_the_next_run_finds_the_data(tmp_path):
+    stack = RunningStack(tmp_path / "state")
+    first = stack.start()
+    user = sign_up_and_in(first["api"], "keep")
+    stack.stop()
+    assert stack.process.returncode == 0
+    assert not any(port_open(first[k]) for k in ("site", "api", "paypal", "aws", "websocket"))
+
+    second = stack.start()
+    try:
+        assert second["paypal_client_secret"] == first["paypal_client_secret"]
+        answer = requests.post(f"{second['api']}/auth/sign-in",
+                               json={"email": user.email, "password": PASSWORD}, timeout=30)
+        assert answer.status_code == 200, answer.text
+        me = requests.get(f"{second['api']}/me",
+                          headers={"Authorization": f"Bearer {answer.json()['access_token']}"}, timeout=30)
+        assert me.json()["username"] == user.username
+    finally:
+        stack.stop()
+
+
+def test_the_app_reaches_the_paypal_sandbox_with_the_secret_from_ssm(app_env):
+    token = app_env.paypal_gateway().access_token()
+    assert token.token_type == "Bearer" and token.value
