@@ -7,6 +7,7 @@ from chalicelib import deps
 from chalicelib.adapters.tokens import bearer_token
 from chalicelib.domain.accounts import Principal
 from chalicelib.domain.errors import InvalidToken
+from chalicelib.observability import logger
 
 blueprint = Blueprint(__name__)
 
@@ -16,7 +17,8 @@ def cognito_user(auth_request):
     """Allows the request when the bearer token is a valid access token of our user pool."""
     try:
         principal = deps.token_verifier().verify(bearer_token(auth_request.token))
-    except InvalidToken:
+    except InvalidToken as refusal:
+        logger().info("token refused", extra={"reason": refusal.message})
         return AuthResponse(routes=[], principal_id="anonymous")
     return AuthResponse(routes=["*"], principal_id=principal.user_id,
                         context={"groups": ",".join(principal.groups)})

@@ -8,6 +8,7 @@ from typing import Any, Callable
 from chalice import Response
 
 from chalicelib.domain import errors
+from chalicelib.observability import logger
 
 STATUS: dict[type[errors.DomainError], int] = {
     errors.InvalidInput: 400,
@@ -52,6 +53,7 @@ def handles_errors(view: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return view(*args, **kwargs)
         except errors.DomainError as error:
+            logger().info("request refused", extra={"code": error.code, "field": error.field})
             return error_response(error)
 
     return wrapper

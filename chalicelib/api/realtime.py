@@ -6,6 +6,7 @@ from urllib.parse import unquote
 
 from chalicelib import deps
 from chalicelib.domain.errors import InvalidToken
+from chalicelib.observability import logger
 from chalicelib.services import realtime
 
 SUBPROTOCOL = "interkanect"
@@ -31,7 +32,8 @@ def on_connect(event) -> dict:
     try:
         token, subprotocol = token_of_connect(raw)
         principal = deps.token_verifier().verify(token)
-    except InvalidToken:
+    except InvalidToken as refusal:
+        logger().info("websocket connect refused", extra={"reason": refusal.message})
         return {"statusCode": 401}
     realtime.connect(connection_id=event.connection_id, principal=principal,
                      connections=deps.connection_store(), now=int(time.time()),

@@ -20,12 +20,20 @@ from chalice.local import (
 
 from chalicelib.api.gateway_responses import GATEWAY_RESPONSES
 
-_RESPONSE_TYPES = {NotAuthorizedError: "UNAUTHORIZED", ForbiddenError: "ACCESS_DENIED"}
+
+def _response_type(error: LocalGatewayException) -> str | None:
+    """Which API Gateway gateway response AWS would send for this local refusal."""
+    if isinstance(error, NotAuthorizedError):
+        return "UNAUTHORIZED"
+    if isinstance(error, ForbiddenError):
+        denied = (error.headers or {}).get("x-amzn-ErrorType") == "AccessDeniedException"
+        return "ACCESS_DENIED" if denied else "MISSING_AUTHENTICATION_TOKEN"
+    return None
 
 
 class _GatewayRequestHandler(ChaliceRequestHandler):
     def _send_error_response(self, error: LocalGatewayException) -> None:
-        response_type = _RESPONSE_TYPES.get(type(error))
+        response_type = _response_type(error)
         if response_type is None:
             return super()._send_error_response(error)
         status, body = GATEWAY_RESPONSES[response_type]

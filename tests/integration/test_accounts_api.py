@@ -138,7 +138,8 @@ def test_me_refuses_missing_expired_forged_and_misused_tokens(local_stack):
                         timeout=30).status_code == 200
 
 
-def test_unknown_routes_and_methods_are_4xx_not_5xx(local_stack):
+def test_unknown_routes_are_404_json_and_wrong_methods_4xx(local_stack):
     api = local_stack["api"]
-    assert 400 <= requests.get(f"{api}/nope", timeout=30).status_code < 500
+    assert_error(requests.get(f"{api}/nope", timeout=30), 404, "not_found")
+    assert_error(requests.get(f"{api}/nope", headers={"Authorization": "Bearer x"}, timeout=30), 404, "not_found")
     assert 400 <= requests.delete(f"{api}/me", timeout=30).status_code < 500
