@@ -1,0 +1,1 @@
+"""The AWS CDK app of interKanect: `python -m infra.cdk.synth` writes the CloudFormation."""

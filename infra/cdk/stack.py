@@ -1,0 +1,464 @@
+"""The interKanect stack: the Chalice app (REST + WebSocket APIs, scheduled jobs) and everything
+it runs on — DynamoDB tables declared from the pynamodb models, the Cognito user pool, the
+private site bucket behind CloudFront (with `/api/*` routed to the REST API, same origin).
+
+The stack's construct id IS the Chalice stage: the `chalice.cdk.Chalice` construct names its
+stage after its scope (`scope.to_string()`), so `InterkanectStack(app, "dev")` packages the
+`dev` stage of `.chalice/config.json`; the CloudFormation stack name is `interkanect-<stage>`.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, Iterator
+
+import aws_cdk as cdk
+from aws_cdk import (
+    aws_cloudfront as cloudfront,
+    aws_cloudfront_origins as origins,
+    aws_cognito as cognito,
+    aws_dynamodb as dynamodb,
+    aws_iam as iam,
+    aws_s3 as s3,
+    aws_s3_deployment as s3deploy,
+)
+from chalice.cdk import Chalice
+from constructs import Construct
+
+from chalicelib.adapters.tables import MODELS, TTL_ATTRIBUTES
+from chalicelib.api.gateway_responses import GATEWAY_RESPONSES
+from chalicelib.domain.accounts import PASSWORD_MIN_LENGTH
+from chalicelib.settings import Settings
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+STATIC_SITE_DIR = REPO_ROOT / "static_site"
+
+PAYPAL_SANDBOX_URL = "https://api-m.sandbox.paypal.com"
+PAYPAL_LIVE_URL = "https://api-m.paypal.com"
+
+# The API Gateway stage of both APIs (`.chalice/config.json`); also the CloudFront path prefix,
+# so the browser calls `/api/...` on the site's own origin.
+API_STAGE = "api"
+
+_ATTRIBUTE_TYPES = {
+    "S": dynamodb.AttributeType.STRING,
+    "N": dynamodb.AttributeType.NUMBER,
+    "B": dynamodb.AttributeType.BINARY,
+}
+_PROJECTIONS = {
+    "ALL": dynamodb.ProjectionType.ALL,
+    "KEYS_ONLY": dynamodb.ProjectionType.KEYS_ONLY,
+    "INCLUDE": dynamodb.ProjectionType.INCLUDE,
+}
+
+# What the functions may do on the tables: items and queries (incl. indexes), transactions
+# (authorised per item action), no Scan — the design forbids Scan on request paths and the
+# jobs query GSIs (e.g. `connections.by_expiry`).
+TABLE_ACTIONS = (
+    "dynamodb:DescribeTable",
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:Query",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:ConditionCheckItem",
+)
+# Cognito calls that need IAM (sign-up, sign-in, refresh, sign-out are public client calls).
+COGNITO_ADMIN_ACTIONS = (
+    "cognito-idp:AdminDeleteUser",
+    "cognito-idp:AdminGetUser",
+    "cognito-idp:AdminDisableUser",
+    "cognito-idp:AdminEnableUser",
+    "cognito-idp:AdminUpdateUserAttributes",
+    "cognito-idp:AdminUserGlobalSignOut",
+    "cognito-idp:AdminAddUserToGroup",
+    "cognito-idp:AdminRemoveUserFromGroup",
+    "cognito-idp:AdminListGroupsForUser",
+    "cognito-idp:ListUsers",
+    "cognito-idp:ListUsersInGroup",
+)
+
+
+def content_security_policy(region: str) -> str:
+    """The site's CSP: only its own origin, plus the WebSocket API of the stack's region."""
+    return "; ".join((
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data: blob:",
+        f"connect-src 'self' wss://*.execute-api.{region}.amazonaws.com",
+        "media-src 'self' blob:",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ))
+
+
+def table_schema(model: Any) -> dict[str, Any]:
+    """A pynamodb model's key schema, indexes and attribute types, in CDK's terms.
+
+    Reads `Model._get_schema()` (what `create_table` sends), so the tables on AWS are exactly
+    the tables the code (and the local stack) uses.
+    """
+    schema = model._get_schema()
+    types = {a["AttributeName"]: a["AttributeType"] for a in schema["attribute_definitions"]}
+    for index in schema["global_secondary_indexes"] + schema["local_secondary_indexes"]:
+        types.update({a["AttributeName"]: a["AttributeType"] for a in index["attribute_definitions"]})
+
+    def keys(key_schema: list[dict]) -> dict[str, dynamodb.Attribute]:
+        out = {}
+        for key in key_schema:
+            attribute = dynamodb.Attribute(name=key["AttributeName"],
+                                           type=_ATTRIBUTE_TYPES[types[key["AttributeName"]]])
+            out["partition_key" if key["KeyType"] == "HASH" else "sort_key"] = attribute
+        return out
+
+    def projection(index: dict) -> dict[str, Any]:
+        spec = index["projection"]
+        out: dict[str, Any] = {"projection_type": _PROJECTIONS[spec["ProjectionType"]]}
+        if spec.get("NonKeyAttributes"):
+            out["non_key_attributes"] = list(spec["NonKeyAttributes"])
+        return out
+
+    return {
+        **keys(schema["key_schema"]),
+        "global_secondary_indexes": [
+            {"index_name": i["index_name"], **keys(i["key_schema"]), **projection(i)}
+            for i in schema["global_secondary_indexes"]
+        ],
+        "local_secondary_indexes": [
+            {"index_name": i["index_name"], "sort_key": keys(i["key_schema"])["sort_key"],
+             **projection(i)}
+            for i in schema["local_secondary_indexes"]
+        ],
+    }
+
+
+@contextlib.contextmanager
+def _packaging_workdir() -> Iterator[None]:
+    """`chalice.cdk.Chalice` writes `chalice.out/` into the current directory; keep it out of
+    the repository. Its files are read (template) and staged (code zip) while the construct is
+    built, so the directory can go afterwards."""
+    previous = os.getcwd()
+    workdir = tempfile.mkdtemp(prefix="interkanect-chalice-")
+    # `chalice package` builds a boto3 client to learn the partition of `lambda.amazonaws.com`;
+    # synthesizing must not need an AWS profile, so give it a region when none is configured.
+    added_region = not (os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"))
+    if added_region:
+        os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
+    os.chdir(workdir)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+        shutil.rmtree(workdir, ignore_errors=True)
+        if added_region:
+            os.environ.pop("AWS_DEFAULT_REGION", None)
+
+
+class InterkanectStack(cdk.Stack):
+    """Everything interKanect runs on, for one stage (the construct id)."""
+
+    def __init__(self, scope: Construct, stage: str = "dev", **kwargs: Any) -> None:
+        kwargs.setdefault("stack_name", f"interkanect-{stage}")
+        kwargs.setdefault("description", f"interKanect ({stage}): Chalice app, data, auth, site")
+        super().__init__(scope, stage, **kwargs)
+        self.stage = stage
+        defaults = Settings()
+
+        # ---- Parameters (deploy-time; context values at synth time override the defaults)
+        paypal_base_url = cdk.CfnParameter(
+            self, "PayPalBaseUrl", type="String",
+            default=self.node.try_get_context("paypal_base_url") or PAYPAL_SANDBOX_URL,
+            allowed_values=[PAYPAL_SANDBOX_URL, PAYPAL_LIVE_URL],
+            description="PayPal REST API base URL (sandbox by default).",
+        )
+        paypal_client_id = cdk.CfnParameter(
+            self, "PayPalClientId", type="String",
+            default=self.node.try_get_context("paypal_client_id") or "",
+            description="PayPal REST app client id (public).",
+        )
+        paypal_secret_parameter = cdk.CfnParameter(
+            self, "PayPalClientSecretParameterName", type="String",
+            default=self.node.try_get_context("paypal_client_secret_parameter")
+            or f"/interkanect/{stage}/paypal/client-secret",
+            allowed_pattern=r"^/[A-Za-z0-9_.\-/]+$",
+            description="Name of the SSM SecureString parameter holding the PayPal client secret "
+                        "(create it yourself; the secret never appears in this template).",
+        )
+        # CDK's built-in CloudFormation validation flags any parameter whose name mentions a
+        # secret (W2509, "set NoEcho"). This one holds only the *name* of the SSM parameter;
+        # hiding it would hide which parameter the functions read.
+        cdk.Validations.of(self).acknowledge(cdk.Acknowledgment(
+            id="CloudFormation-Validate::W2509",
+            reason="PayPalClientSecretParameterName is an SSM parameter name, not a secret"))
+
+        # ---- DynamoDB: one table per pynamodb model
+        self.tables: dict[str, dynamodb.Table] = {}
+        for logical, model in MODELS.items():
+            schema = table_schema(model)
+            table = dynamodb.Table(
+                self, f"{logical.title()}Table",
+                partition_key=schema["partition_key"],
+                sort_key=schema.get("sort_key"),
+                billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+                point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                    point_in_time_recovery_enabled=True),
+                time_to_live_attribute=TTL_ATTRIBUTES.get(logical),
+                removal_policy=cdk.RemovalPolicy.RETAIN,
+            )
+            for index in schema["global_secondary_indexes"]:
+                table.add_global_secondary_index(**index)
+            for index in schema["local_secondary_indexes"]:
+                table.add_local_secondary_index(**index)
+            self.tables[logical] = table
+
+        # ---- Cognito: sign in with email, the app client the API uses (no secret)
+        self.user_pool = cognito.UserPool(
+            self, "UserPool",
+            self_sign_up_enabled=True,
+            sign_in_aliases=cognito.SignInAliases(email=True, username=False),
+            auto_verify=cognito.AutoVerifiedAttrs(email=True),
+            user_verification=cognito.UserVerificationConfig(
+                email_style=cognito.VerificationEmailStyle.CODE),
+            standard_attributes=cognito.StandardAttributes(
+                email=cognito.StandardAttribute(required=True, mutable=True),
+                fullname=cognito.StandardAttribute(required=False, mutable=True),
+            ),
+            password_policy=cognito.PasswordPolicy(
+                min_length=PASSWORD_MIN_LENGTH,
+                require_lowercase=True,
+                require_uppercase=True,
+                require_digits=True,
+                require_symbols=False,
+            ),
+            account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
+            deletion_protection=True,
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        self.user_pool_client = self.user_pool.add_client(
+            "WebClient",
+            generate_secret=False,
+            auth_flows=cognito.AuthFlow(user_password=True),  # + ALLOW_REFRESH_TOKEN_AUTH
+            prevent_user_existence_errors=True,
+            enable_token_revocation=True,
+            disable_o_auth=True,
+        )
+        cognito.UserPoolGroup(
+            self, "OpsGroup", user_pool=self.user_pool, group_name=defaults.ops_group,
+            description="interKanect operations: refunds, flags, payouts.",
+        )
+
+        # ---- The static site's bucket (private; CloudFront reads it through OAC)
+        self.site_bucket = s3.Bucket(
+            self, "SiteBucket",
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        )
+
+        # ---- The functions' role (owned here, so Chalice's broad autogen policy is not used)
+        self.function_role = iam.Role(
+            self, "FunctionRole",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="interKanect Lambda functions (REST, WebSocket, authorizer, jobs)",
+            managed_policies=[
+                iam.ManagedPolicy.from_aws_managed_policy_name(
+                    "service-role/AWSLambdaBasicExecutionRole"),
+                iam.ManagedPolicy.from_aws_managed_policy_name("AWSXRayDaemonWriteAccess"),
+            ],
+        )
+
+        # ---- The Chalice app
+        environment = {
+            **{f"IK_TABLE_{logical.upper()}": table.table_name
+               for logical, table in self.tables.items()},
+            "IK_USER_POOL_ID": self.user_pool.user_pool_id,
+            "IK_USER_POOL_CLIENT_ID": self.user_pool_client.user_pool_client_id,
+            "IK_OPS_GROUP": defaults.ops_group,
+            "IK_SITE_BUCKET": self.site_bucket.bucket_name,
+            "IK_PAYPAL_BASE_URL": paypal_base_url.value_as_string,
+            "IK_PAYPAL_CLIENT_ID": paypal_client_id.value_as_string,
+            "IK_PAYPAL_CLIENT_SECRET_PARAMETER": paypal_secret_parameter.value_as_string,
+        }
+        with _packaging_workdir():
+            self.chalice = Chalice(
+                self, "ChaliceApp", source_dir=str(REPO_ROOT),
+                stage_config={
+                    "api_gateway_stage": API_STAGE,
+                    "websocket_api_gateway_stage": API_STAGE,
+                    # CloudFront is the edge; a regional API avoids a second distribution.
+                    "api_gateway_endpoint_type": "REGIONAL",
+                    # Dependencies in a Chalice-managed layer keyed by requirements.txt only, so a
+                    # code change re-zips just the app code instead of re-downloading every wheel.
+                    "automatic_layer": True,
+                    "manage_iam_role": False,
+                    "iam_role_arn": self.function_role.role_arn,
+                    "xray": True,
+                    "environment_variables": environment,
+                },
+            )
+        self.rest_api = self.chalice.get_resource("RestAPI")
+        self.websocket_api = self.chalice.get_resource("WebsocketAPI")
+        self.functions = [
+            child for child in self.chalice.sam_template.node.children
+            if isinstance(child, cdk.CfnResource)
+            and child.cfn_resource_type == "AWS::Serverless::Function"
+        ]
+
+        websocket_host = f"{self.websocket_api.ref}.execute-api.{self.region}.{self.url_suffix}"
+        self.websocket_url = f"wss://{websocket_host}/{API_STAGE}"
+        rest_api_host = f"{self.rest_api.ref}.execute-api.{self.region}.{self.url_suffix}"
+        # The WebSocket API is created by the Chalice template, so its id reaches the functions
+        # as an override (the API itself does not depend on the functions: no cycle).
+        management_url = f"https://{websocket_host}/{API_STAGE}"
+        for function in self.functions:
+            function.add_property_override(
+                "Environment.Variables.IK_WEBSOCKET_MANAGEMENT_URL", management_url)
+
+        # API Gateway's own answers (authorizer refusals, unknown routes) in the product's error
+        # shape. Declared on the SAM API, not as separate AWS::ApiGateway::GatewayResponse
+        # resources: SAM writes them into the API definition, so every deployment of the stage
+        # carries them; separate resources miss the first deployment and are dropped whenever
+        # SAM redeploys the API (aws/serverless-application-model#390, aws/aws-cdk#10963).
+        self.rest_api.add_property_override("GatewayResponses", {
+            response_type: {
+                "StatusCode": str(status),
+                "ResponseTemplates": {
+                    "application/json": json.dumps(body, separators=(",", ":")),
+                },
+                "ResponseParameters": {
+                    "Headers": {
+                        "Cache-Control": "'no-store'",
+                        **({"WWW-Authenticate": "'Bearer'"} if status == 401 else {}),
+                    },
+                },
+            }
+            for response_type, (status, body) in GATEWAY_RESPONSES.items()
+        })
+
+        # ---- What the functions may do
+        for table in self.tables.values():
+            table.grant(self.function_role, *TABLE_ACTIONS)
+        self.function_role.add_to_policy(iam.PolicyStatement(
+            sid="CognitoAdmin", actions=list(COGNITO_ADMIN_ACTIONS),
+            resources=[self.user_pool.user_pool_arn],
+        ))
+        self.function_role.add_to_policy(iam.PolicyStatement(
+            sid="WebsocketManageConnections", actions=["execute-api:ManageConnections"],
+            resources=[self.format_arn(
+                service="execute-api", resource=self.websocket_api.ref,
+                resource_name=f"{API_STAGE}/*/@connections/*",
+                arn_format=cdk.ArnFormat.SLASH_RESOURCE_NAME,
+            )],
+        ))
+        self.function_role.add_to_policy(iam.PolicyStatement(
+            sid="PayPalSecret", actions=["ssm:GetParameter"],
+            # The name starts with "/" (AllowedPattern), so it follows "parameter" directly.
+            resources=[f"arn:{self.partition}:ssm:{self.region}:{self.account}:parameter"
+                       f"{paypal_secret_parameter.value_as_string}"],
+        ))
+        self.function_role.add_to_policy(iam.PolicyStatement(
+            sid="SendEmail", actions=["ses:SendEmail", "ses:SendRawEmail"],
+            resources=[
+                self.format_arn(service="ses", resource="identity", resource_name="*"),
+                self.format_arn(service="ses", resource="configuration-set", resource_name="*"),
+            ],
+        ))
+
+        # Like `lambda.Function`: the functions start only once their policy is attached.
+        role_policy = self.function_role.node.find_child("DefaultPolicy").node.default_child
+        for function in self.functions:
+            function.add_resource_dependency(role_policy)
+
+        # ---- CloudFront: the site from S3 (OAC) and `/api/*` from the REST API
+        security_headers = cloudfront.ResponseHeadersPolicy(
+            self, "SecurityHeaders",
+            comment="interKanect: strict CSP, HSTS, nosniff, no framing",
+            security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
+                content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
+                    content_security_policy=content_security_policy(self.region),
+                    override=True),
+                strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
+                    access_control_max_age=cdk.Duration.days(730),
+                    include_subdomains=True, override=True),
+                content_type_options=cloudfront.ResponseHeadersContentTypeOptions(override=True),
+                referrer_policy=cloudfront.ResponseHeadersReferrerPolicy(
+                    referrer_policy=cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN,
+                    override=True),
+                frame_options=cloudfront.ResponseHeadersFrameOptions(
+                    frame_option=cloudfront.HeadersFrameOption.DENY, override=True),
+            ),
+            custom_headers_behavior=cloudfront.ResponseCustomHeadersBehavior(custom_headers=[
+                # The call room needs camera, microphone and screen sharing — from this origin only.
+                cloudfront.ResponseCustomHeader(
+                    header="Permissions-Policy",
+                    value="camera=(self), microphone=(self), display-capture=(self), "
+                          "geolocation=(), payment=()",
+                    override=True),
+            ]),
+        )
+        api_origin = origins.HttpOrigin(
+            rest_api_host,
+            protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+            origin_ssl_protocols=[cloudfront.OriginSslPolicy.TLS_V1_2],
+        )
+        self.distribution = cloudfront.Distribution(
+            self, "SiteDistribution",
+            comment=f"interKanect {stage}: static site and /api",
+            default_root_object="index.html",
+            http_version=cloudfront.HttpVersion.HTTP2_AND_3,
+            default_behavior=cloudfront.BehaviorOptions(
+                origin=origins.S3BucketOrigin.with_origin_access_control(self.site_bucket),
+                viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
+                response_headers_policy=security_headers,
+                compress=True,
+            ),
+            additional_behaviors={
+                f"/{API_STAGE}/*": cloudfront.BehaviorOptions(
+                    origin=api_origin,
+                    viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+                    allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
+                    cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
+                    # With caching disabled this forwards Authorization too; Host must be the
+                    # API's own host name or API Gateway answers 403.
+                    origin_request_policy=(
+                        cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER),
+                    response_headers_policy=security_headers,
+                ),
+            },
+        )
+
+        # ---- The site's files, plus the config.js that points it at this stack
+        site_config = {"api": f"/{API_STAGE}", "websocket": self.websocket_url, "local": False}
+        sources = [s3deploy.Source.data(
+            "config.js", f"window.IK_CONFIG = {json.dumps(site_config)};\n")]
+        if STATIC_SITE_DIR.is_dir() and any(STATIC_SITE_DIR.iterdir()):
+            sources.insert(0, s3deploy.Source.asset(str(STATIC_SITE_DIR), exclude=["config.js"]))
+        s3deploy.BucketDeployment(
+            self, "SiteDeployment",
+            destination_bucket=self.site_bucket,
+            sources=sources,
+            distribution=self.distribution,
+            distribution_paths=["/*"],
+            memory_limit=512,
+        )
+
+        # ---- Outputs
+        cdk.CfnOutput(self, "SiteUrl", value=f"https://{self.distribution.distribution_domain_name}",
+                      description="The site (and its same-origin API under /api)")
+        cdk.CfnOutput(self, "RestApiUrl", value=f"https://{rest_api_host}/{API_STAGE}/",
+                      description="The REST API, direct")
+        cdk.CfnOutput(self, "WebSocketUrl", value=self.websocket_url,
+                      description="The WebSocket API")
+        cdk.CfnOutput(self, "UserPoolId", value=self.user_pool.user_pool_id)
+        cdk.CfnOutput(self, "UserPoolClientId", value=self.user_pool_client.user_pool_client_id)

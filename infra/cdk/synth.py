@@ -1,0 +1,63 @@
+"""Synthesize the CloudFormation without the CDK CLI and without AWS credentials.
+
+    python -m infra.cdk.synth [--outdir DIR] [--stage STAGE] [-c key=value ...]
+
+Prints the path of the stack's template on stdout (everything else goes to stderr). The
+Chalice construct runs `chalice package`; its dependency zip is cached in
+`.chalice/deployments/` (keyed by requirements.txt and the Python version), so only the first
+run downloads wheels from PyPI.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_OUTDIR = REPO_ROOT / "infra" / "cdk.out"
+
+
+def _context(pairs: list[str]) -> dict[str, str]:
+    context = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise SystemExit(f"context must be key=value, not {pair!r}")
+        context[key] = value
+    return context
+
+
+def main(argv: list[str] | None = None) -> str:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--outdir", default=str(DEFAULT_OUTDIR), help="cloud assembly directory")
+    parser.add_argument("--stage", default=None, help="Chalice stage / stack id (default dev)")
+    parser.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE")
+    args = parser.parse_args(argv)
+
+    context = _context(args.context)
+    if args.stage:
+        context["stage"] = args.stage
+    outdir = str(Path(args.outdir).resolve())
+    # Deterministic, offline synthesis: no account lookups, no version check, no telemetry.
+    os.environ.setdefault("CDK_DISABLE_VERSION_CHECK", "1")
+    if str(REPO_ROOT) not in sys.path:
+        sys.path.insert(0, str(REPO_ROOT))
+
+    started = time.monotonic()
+    # `chalice package` and CDK chatter go to stderr; stdout carries only the template path.
+    with contextlib.redirect_stdout(sys.stderr):
+        from infra.cdk.app import build_app
+
+        app, stack = build_app(outdir=outdir, context=context)
+        assembly = app.synth()
+    template = assembly.get_stack_by_name(stack.stack_name).template_full_path
+    print(f"synthesized {stack.stack_name} in {time.monotonic() - started:.1f}s", file=sys.stderr)
+    print(template)
+    return template
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,399 @@
+"""The CDK app synthesizes without the CDK CLI or AWS credentials, lints clean with cfn-lint, and
+declares what the code expects: tables from the pynamodb models, the Cognito pool, the private
+site behind CloudFront with a strict CSP, both APIs, the schedule and the functions' settings."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from chalicelib.adapters.tables import MODELS, TTL_ATTRIBUTES
+from chalicelib.api.gateway_responses import GATEWAY_RESPONSES
+from chalicelib.domain.accounts import PASSWORD_MIN_LENGTH
+
+pytestmark = pytest.mark.infra
+
+REPO = Path(__file__).resolve().parents[2]
+VENV_BIN = REPO / ".venv" / "bin"
+PYTHON = str(VENV_BIN / "python") if (VENV_BIN / "python").exists() else sys.executable
+CFN_LINT = str(VENV_BIN / "cfn-lint") if (VENV_BIN / "cfn-lint").exists() else "cfn-lint"
+REGION = "eu-west-3"  # what AWS::Region renders to in these assertions
+
+# cfn-lint findings that are accepted, each with why: (rule, logical-id pattern, reason).
+ACCEPTED_LINT = [
+    ("W3005", r"^CustomCDKBucketDeployment[0-9A-F]{32}",
+     "CDK's BucketDeployment handler (aws-cdk-lib code, not ours) declares DependsOn on its "
+     "service role in addition to the GetAtt; redundant but harmless"),
+]
+
+# Managed CloudFront policies (fixed ids, https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/)
+CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+
+EXPECTED_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    f"connect-src 'self' wss://*.execute-api.{REGION}.amazonaws.com; media-src 'self' blob:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+ENV_VARS = {
+    "IK_TABLE_USERS", "IK_TABLE_USERNAMES", "IK_TABLE_CONNECTIONS", "IK_USER_POOL_ID",
+    "IK_USER_POOL_CLIENT_ID", "IK_SITE_BUCKET", "IK_WEBSOCKET_MANAGEMENT_URL",
+    "IK_PAYPAL_BASE_URL", "IK_PAYPAL_CLIENT_ID", "IK_PAYPAL_CLIENT_SECRET_PARAMETER",
+}
+
+
+@pytest.fixture(scope="module")
+def synth(tmp_path_factory) -> dict:
+    """Synthesize once, in a clean environment with no AWS profile or credentials."""
+    outdir = tmp_path_factory.mktemp("cdk.out")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CDK_"))}
+    env.update(AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+               AWS_EC2_METADATA_DISABLED="true")
+    started = time.monotonic()
+    result = subprocess.run(
+        [PYTHON, "-m", "infra.cdk.synth", "--outdir", str(outdir)],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=900,
+    )
+    seconds = time.monotonic() - started
+    assert result.returncode == 0, f"synth failed:\n{result.stdout}\n{result.stderr[-6000:]}"
+    template_path = Path(result.stdout.strip().splitlines()[-1])
+    assert template_path.is_file() and template_path.parent == outdir
+    print(f"\nsynth took {seconds:.1f}s")
+    return {"path": template_path, "outdir": outdir, "seconds": seconds,
+            "template": json.loads(template_path.read_text())}
+
+
+@pytest.fixture(scope="module")
+def template(synth) -> dict:
+    return synth["template"]
+
+
+def resources(template: dict, type_: str) -> dict[str, dict]:
+    return {k: r for k, r in template["Resources"].items() if r["Type"] == type_}
+
+
+def one(template: dict, type_: str) -> tuple[str, dict]:
+    found = resources(template, type_)
+    assert len(found) == 1, f"expected one {type_}, found {sorted(found)}"
+    return next(iter(found.items()))
+
+
+def render(value, region: str = REGION) -> str:
+    """A CloudFormation value as text: pseudo parameters filled in, other Refs as `{LogicalId}`."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and len(value) == 1:
+        (fn, arg), = value.items()
+        if fn == "Fn::Join":
+            separator, parts = arg
+            return separator.join(render(p, region) for p in parts)
+        if fn == "Ref":
+            return {"AWS::Region": region, "AWS::URLSuffix": "amazonaws.com",
+                    "AWS::Partition": "aws", "AWS::AccountId": "123456789012"}.get(arg, f"{{{arg}}}")
+        if fn == "Fn::GetAtt":
+            return "{%s.%s}" % tuple(arg)
+    raise AssertionError(f"cannot render {value!r}")
+
+
+# ---- the synthesis itself
+
+
+def test_synth_writes_the_assembly_without_cli_or_credentials(synth):
+    manifest = json.loads((synth["outdir"] / "manifest.json").read_text())
+    stack = manifest["artifacts"]["dev"]
+    assert stack["type"] == "aws:cloudformation:stack"
+    assert stack["properties"]["stackName"] == "interkanect-dev"
+    assert stack["environment"] == "aws://unknown-account/unknown-region"
+    # the Chalice code and dependency-layer zips are staged assets; nothing is left in the repo
+    layer = synth["template"]["Resources"]["ManagedLayer"]
+    assert layer["Type"] == "AWS::Serverless::LayerVersion"
+    assert (synth["outdir"] / f"asset.{layer['Properties']['ContentUri']['Key']}").is_file()
+    assert not (REPO / "chalice.out").exists()
+
+
+def test_template_passes_cfn_lint(synth):
+    result = subprocess.run([CFN_LINT, "--format", "json", str(synth["path"])],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode in (0, 2, 4, 6, 8, 10, 12, 14), result.stderr  # bitmask of levels
+    findings = json.loads(result.stdout or "[]")
+    unexpected = []
+    for finding in findings:
+        rule = finding["Rule"]["Id"]
+        path = finding["Location"]["Path"] or []
+        logical = path[1] if len(path) > 1 and path[0] == "Resources" else ""
+        accepted = any(rule == r and re.match(p, logical) for r, p, _ in ACCEPTED_LINT)
+        if rule.startswith("E") or not accepted:
+            unexpected.append(f"{rule} {'/'.join(map(str, path))}: {finding['Message']}")
+    assert not unexpected, "cfn-lint:\n" + "\n".join(unexpected)
+
+
+# ---- DynamoDB
+
+
+def _expected_table(model) -> dict:
+    schema = model._get_schema()
+    hash_first = lambda keys: sorted(keys, key=lambda k: k["KeyType"] != "HASH")  # noqa: E731
+    return {
+        "KeySchema": hash_first(schema["key_schema"]),
+        "GlobalSecondaryIndexes": {
+            i["index_name"]: {"KeySchema": hash_first(i["key_schema"]), "Projection": i["projection"]}
+            for i in schema["global_secondary_indexes"]
+        },
+    }
+
+
+def test_one_table_per_model_with_its_keys_indexes_pitr_and_ttl(template):
+    tables = resources(template, "AWS::DynamoDB::Table")
+    assert len(tables) == len(MODELS) == 3
+    by_key = {json.dumps(t["Properties"]["KeySchema"], sort_keys=True): t for t in tables.values()}
+    for logical, model in MODELS.items():
+        expected = _expected_table(model)
+        table = by_key.get(json.dumps(expected["KeySchema"], sort_keys=True))
+        assert table, f"no table with the key schema of {logical}"
+        props = table["Properties"]
+        indexes = {i["IndexName"]: {"KeySchema": i["KeySchema"], "Projection": i["Projection"]}
+                   for i in props.get("GlobalSecondaryIndexes", [])}
+        assert indexes == expected["GlobalSecondaryIndexes"], logical
+        assert props["BillingMode"] == "PAY_PER_REQUEST"
+        assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+        assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain"
+        if logical in TTL_ATTRIBUTES:
+            assert props["TimeToLiveSpecification"] == {
+                "AttributeName": TTL_ATTRIBUTES[logical], "Enabled": True}
+        else:
+            assert "TimeToLiveSpecification" not in props
+        defined = {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]}
+        attrs = {a["AttributeName"]: a["AttributeType"] for a in model._get_schema()["attribute_definitions"]}
+        assert defined == attrs, logical
+    assert {i["IndexName"] for t in tables.values() for i in t["Properties"].get("GlobalSecondaryIndexes", [])} \
+        == {"by_user", "by_expiry"}
+
+
+# ---- Cognito
+
+
+def test_user_pool_signs_in_with_email_and_matches_the_password_rules(template):
+    _, pool = one(template, "AWS::Cognito::UserPool")
+    props = pool["Properties"]
+    assert props["UsernameAttributes"] == ["email"]
+    assert props["AutoVerifiedAttributes"] == ["email"]
+    assert props["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is False  # self sign-up
+    assert props["Policies"]["PasswordPolicy"] == {
+        "MinimumLength": PASSWORD_MIN_LENGTH, "RequireLowercase": True, "RequireUppercase": True,
+        "RequireNumbers": True, "RequireSymbols": False,
+    }
+    assert "name" in {a["Name"] for a in props["Schema"]}
+    assert pool["DeletionPolicy"] == "Retain"
+
+
+def test_app_client_has_no_secret_and_password_and_refresh_flows(template):
+    _, client = one(template, "AWS::Cognito::UserPoolClient")
+    props = client["Properties"]
+    assert props["GenerateSecret"] is False
+    assert set(props["ExplicitAuthFlows"]) == {"ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
+    assert props["PreventUserExistenceErrors"] == "ENABLED"
+    assert not props.get("AllowedOAuthFlowsUserPoolClient")
+
+
+def test_ops_group(template):
+    _, group = one(template, "AWS::Cognito::UserPoolGroup")
+    assert group["Properties"]["GroupName"] == "ops"
+
+
+# ---- Site: S3 + CloudFront
+
+
+def test_site_bucket_is_private_encrypted_and_ssl_only(template):
+    name, bucket = one(template, "AWS::S3::Bucket")
+    props = bucket["Properties"]
+    assert props["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True, "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True, "RestrictPublicBuckets": True,
+    }
+    assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    _, policy = one(template, "AWS::S3::BucketPolicy")
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert any(s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+               for s in statements)
+    # only CloudFront (this distribution) reads it
+    allows = [s for s in statements if s["Effect"] == "Allow"]
+    assert allows and all(s["Principal"] == {"Service": "cloudfront.amazonaws.com"} for s in allows)
+
+
+def test_distribution_serves_the_site_through_oac_with_strict_headers(template):
+    _, distribution = one(template, "AWS::CloudFront::Distribution")
+    config = distribution["Properties"]["DistributionConfig"]
+    assert config["DefaultRootObject"] == "index.html"
+    oac_name, oac = one(template, "AWS::CloudFront::OriginAccessControl")
+    assert oac["Properties"]["OriginAccessControlConfig"]["OriginAccessControlOriginType"] == "s3"
+    origins = {o["Id"]: o for o in config["Origins"]}
+    default = config["DefaultCacheBehavior"]
+    s3_origin = origins[default["TargetOriginId"]]
+    assert s3_origin["OriginAccessControlId"] == {"Fn::GetAtt": [oac_name, "Id"]}
+    assert default["ViewerProtocolPolicy"] == "redirect-to-https"
+
+    policy_name, policy = one(template, "AWS::CloudFront::ResponseHeadersPolicy")
+    assert default["ResponseHeadersPolicyId"] == {"Ref": policy_name}
+    security = policy["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+    assert render(security["ContentSecurityPolicy"]["ContentSecurityPolicy"]) == EXPECTED_CSP
+    assert security["ContentSecurityPolicy"]["Override"] is True
+    assert security["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
+    assert security["ContentTypeOptions"]["Override"] is True
+    assert security["ReferrerPolicy"]["ReferrerPolicy"]
+    assert security["FrameOptions"]["FrameOption"] == "DENY"
+
+
+def test_api_behavior_forwards_to_the_rest_api_uncached(template):
+    _, distribution = one(template, "AWS::CloudFront::Distribution")
+    config = distribution["Properties"]["DistributionConfig"]
+    (api,) = [b for b in config["CacheBehaviors"] if b["PathPattern"] == "/api/*"]
+    assert set(api["AllowedMethods"]) == {"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"}
+    assert api["CachePolicyId"] == CACHING_DISABLED
+    assert api["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST_HEADER
+    origin = {o["Id"]: o for o in config["Origins"]}[api["TargetOriginId"]]
+    assert render(origin["DomainName"]) == f"{{RestAPI}}.execute-api.{REGION}.amazonaws.com"
+    assert origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+    assert not origin.get("OriginPath")  # /api/x -> stage "api", resource /x
+
+
+def test_site_is_deployed_with_a_generated_config_js(synth, template):
+    _, deployment = one(template, "Custom::CDKBucketDeployment")
+    props = deployment["Properties"]
+    assert props["DistributionPaths"] == ["/*"]
+    markers = {k: render(v) for m in props["SourceMarkers"] for k, v in m.items()}
+    assert "{WebsocketAPI}" in markers.values()
+    configs = []
+    for key in props["SourceObjectKeys"]:
+        staged = synth["outdir"] / f"asset.{key.removesuffix('.zip')}"
+        if staged.is_dir() and (staged / "config.js").is_file():
+            configs.append((staged / "config.js").read_text())
+    assert len(configs) == 1, "exactly one source provides config.js"
+    text = configs[0]
+    for marker, value in markers.items():
+        text = text.replace(marker, value)
+    assert text.strip() == (
+        'window.IK_CONFIG = {"api": "/api", "websocket": '
+        f'"wss://{{WebsocketAPI}}.execute-api.{REGION}.amazonaws.com/api", "local": false}};'
+    )
+
+
+# ---- The Chalice app: APIs, schedule, functions
+
+
+def test_rest_api_is_regional_on_stage_api_with_the_product_401s(template):
+    api = template["Resources"]["RestAPI"]
+    assert api["Type"] == "AWS::Serverless::Api"
+    props = api["Properties"]
+    assert props["StageName"] == "api"
+    assert props["EndpointConfiguration"] == "REGIONAL"
+    responses = props["GatewayResponses"]
+    assert set(responses) == set(GATEWAY_RESPONSES)
+    for kind, (status, body) in GATEWAY_RESPONSES.items():
+        assert responses[kind]["StatusCode"] == str(status)
+        assert json.loads(responses[kind]["ResponseTemplates"]["application/json"]) == body
+    for kind in ("UNAUTHORIZED", "ACCESS_DENIED"):  # authorizer refusals: sign in again
+        assert responses[kind]["StatusCode"] == "401"
+        body = json.loads(responses[kind]["ResponseTemplates"]["application/json"])
+        assert body["error"]["code"] == "invalid_token"
+        assert responses[kind]["ResponseParameters"]["Headers"]["WWW-Authenticate"] == "'Bearer'"
+    assert "cognito_user" in props["DefinitionBody"]["securityDefinitions"]
+
+
+def test_websocket_api_routes_and_stage(template):
+    api = template["Resources"]["WebsocketAPI"]
+    assert api["Type"] == "AWS::ApiGatewayV2::Api"
+    assert api["Properties"]["ProtocolType"] == "WEBSOCKET"
+    routes = {r["Properties"]["RouteKey"] for r in resources(template, "AWS::ApiGatewayV2::Route").values()}
+    assert routes == {"$connect", "$default", "$disconnect"}
+    (stage,) = resources(template, "AWS::ApiGatewayV2::Stage").values()
+    assert stage["Properties"]["StageName"] == "api"
+
+
+def test_scheduled_sweep(template):
+    functions = resources(template, "AWS::Serverless::Function")
+    schedules = {name: e["Properties"]["Schedule"]
+                 for name, f in functions.items()
+                 for e in (f["Properties"].get("Events") or {}).values() if e["Type"] == "Schedule"}
+    assert schedules == {"SweepStaleConnections": "rate(5 minutes)"}
+
+
+def test_every_function_has_the_settings_and_the_stack_role(template):
+    functions = resources(template, "AWS::Serverless::Function")
+    assert {"APIHandler", "CognitoUser", "WebsocketConnect", "WebsocketMessage",
+            "WebsocketDisconnect", "SweepStaleConnections"} <= set(functions)
+    tables = resources(template, "AWS::DynamoDB::Table")
+    table_by_key = {t["Properties"]["KeySchema"][0]["AttributeName"]: name for name, t in tables.items()}
+    role_name, _ = next((n, r) for n, r in resources(template, "AWS::IAM::Role").items()
+                        if n.startswith("FunctionRole"))
+    pool_name, _ = one(template, "AWS::Cognito::UserPool")
+    client_name, _ = one(template, "AWS::Cognito::UserPoolClient")
+    bucket_name, _ = one(template, "AWS::S3::Bucket")
+    for name, function in functions.items():
+        props = function["Properties"]
+        env = props["Environment"]["Variables"]
+        assert ENV_VARS <= set(env), f"{name} lacks {sorted(ENV_VARS - set(env))}"
+        assert "IK_PAYPAL_CLIENT_SECRET" not in env  # only the SSM parameter's name
+        assert env["IK_TABLE_USERS"] == {"Ref": table_by_key["user_id"]}
+        assert env["IK_TABLE_USERNAMES"] == {"Ref": table_by_key["username_key"]}
+        assert env["IK_TABLE_CONNECTIONS"] == {"Ref": table_by_key["connection_id"]}
+        assert env["IK_USER_POOL_ID"] == {"Ref": pool_name}
+        assert env["IK_USER_POOL_CLIENT_ID"] == {"Ref": client_name}
+        assert env["IK_SITE_BUCKET"] == {"Ref": bucket_name}
+        assert env["IK_PAYPAL_BASE_URL"] == {"Ref": "PayPalBaseUrl"}
+        assert env["IK_PAYPAL_CLIENT_ID"] == {"Ref": "PayPalClientId"}
+        assert env["IK_PAYPAL_CLIENT_SECRET_PARAMETER"] == {"Ref": "PayPalClientSecretParameterName"}
+        assert render(env["IK_WEBSOCKET_MANAGEMENT_URL"]) == \
+            f"https://{{WebsocketAPI}}.execute-api.{REGION}.amazonaws.com/api"
+        assert props["Role"] == {"Fn::GetAtt": [role_name, "Arn"]}
+        assert props["Layers"] == [{"Ref": "ManagedLayer"}]  # dependencies, keyed by requirements
+        assert props["Runtime"].startswith("python3.")
+    params = template["Parameters"]
+    assert params["PayPalBaseUrl"]["Default"] == "https://api-m.sandbox.paypal.com"
+    assert params["PayPalClientSecretParameterName"]["Default"].startswith("/")
+
+
+def test_function_role_permissions(template):
+    policies = [p for n, p in resources(template, "AWS::IAM::Policy").items()
+                if n.startswith("FunctionRole")]
+    assert len(policies) == 1
+    statements = policies[0]["Properties"]["PolicyDocument"]["Statement"]
+
+    def granted(action: str) -> list[str]:
+        out = []
+        for s in statements:
+            actions = s["Action"] if isinstance(s["Action"], list) else [s["Action"]]
+            if s["Effect"] == "Allow" and action in actions:
+                targets = s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]]
+                out += [render(t) for t in targets]
+        return out
+
+    for action in ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query",
+                   "dynamodb:ConditionCheckItem"):
+        targets = granted(action)
+        for name in resources(template, "AWS::DynamoDB::Table"):
+            assert f"{{{name}.Arn}}" in targets, (action, name)
+    assert any(t.endswith("/index/*") for t in granted("dynamodb:Query"))
+    assert not granted("dynamodb:Scan")
+    pool_name, _ = one(template, "AWS::Cognito::UserPool")
+    assert granted("cognito-idp:AdminDeleteUser") == [f"{{{pool_name}.Arn}}"]
+    assert granted("execute-api:ManageConnections") == [
+        f"arn:aws:execute-api:{REGION}:123456789012:{{WebsocketAPI}}/api/*/@connections/*"]
+    assert granted("ssm:GetParameter") == [
+        f"arn:aws:ssm:{REGION}:123456789012:parameter{{PayPalClientSecretParameterName}}"]
+    assert granted("ses:SendEmail")
+
+
+def test_outputs(template):
+    outputs = template["Outputs"]
+    assert {"SiteUrl", "RestApiUrl", "WebSocketUrl", "UserPoolId", "UserPoolClientId"} <= set(outputs)
+    assert render(outputs["WebSocketUrl"]["Value"]) == \
+        f"wss://{{WebsocketAPI}}.execute-api.{REGION}.amazonaws.com/api"
+    assert render(outputs["RestApiUrl"]["Value"]) == \
+        f"https://{{RestAPI}}.execute-api.{REGION}.amazonaws.com/api/"
+    assert render(outputs["SiteUrl"]["Value"]).startswith("https://{SiteDistribution")
