@@ -33,6 +33,7 @@ from chalicelib.adapters.tables import MODELS, TTL_ATTRIBUTES
 from chalicelib.api.gateway_responses import GATEWAY_RESPONSES
 from chalicelib.domain.accounts import PASSWORD_MIN_LENGTH
 from chalicelib.settings import Settings
+from infra.site_headers import PERMISSIONS_POLICY, content_security_policy
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STATIC_SITE_DIR = REPO_ROOT / "static_site"
@@ -83,22 +84,6 @@ COGNITO_ADMIN_ACTIONS = (
     "cognito-idp:ListUsers",
     "cognito-idp:ListUsersInGroup",
 )
-
-
-def content_security_policy(region: str) -> str:
-    """The site's CSP: only its own origin, plus the WebSocket API of the stack's region."""
-    return "; ".join((
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data: blob:",
-        f"connect-src 'self' wss://*.execute-api.{region}.amazonaws.com",
-        "media-src 'self' blob:",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ))
 
 
 def table_schema(model: Any) -> dict[str, Any]:
@@ -385,7 +370,8 @@ class InterkanectStack(cdk.Stack):
             comment="interKanect: strict CSP, HSTS, nosniff, no framing",
             security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
                 content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
-                    content_security_policy=content_security_policy(self.region),
+                    content_security_policy=content_security_policy(
+                        f"wss://*.execute-api.{self.region}.amazonaws.com"),
                     override=True),
                 strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
                     access_control_max_age=cdk.Duration.days(730),
@@ -398,11 +384,9 @@ class InterkanectStack(cdk.Stack):
                     frame_option=cloudfront.HeadersFrameOption.DENY, override=True),
             ),
             custom_headers_behavior=cloudfront.ResponseCustomHeadersBehavior(custom_headers=[
-                # The call room needs camera, microphone and screen sharing — from this origin only.
                 cloudfront.ResponseCustomHeader(
                     header="Permissions-Policy",
-                    value="camera=(self), microphone=(self), display-capture=(self), "
-                          "geolocation=(), payment=()",
+                    value=PERMISSIONS_POLICY,
                     override=True),
             ]),
         )

@@ -13,20 +13,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from infra.site_headers import PERMISSIONS_POLICY, content_security_policy
+
 log = logging.getLogger("interkanect.local.site")
 
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
               "proxy-authorization", "proxy-authenticate", "host", "content-length"}
-
-
-def content_security_policy(websocket_url: str) -> str:
-    """The strict CSP of every page (CloudFront's response headers policy says the same)."""
-    return "; ".join([
-        "default-src 'self'", "script-src 'self'", "style-src 'self'",
-        "img-src 'self' data: blob:", "font-src 'self'", "media-src 'self' blob:",
-        f"connect-src 'self' {websocket_url}", "object-src 'none'", "base-uri 'self'",
-        "form-action 'self'", "frame-ancestors 'none'",
-    ])
 
 
 class StaticSite:
@@ -71,6 +63,7 @@ class _SiteHandler(BaseHTTPRequestHandler):
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Referrer-Policy", "strict-origin-when-cross-origin")
         self.send_header("X-Frame-Options", "DENY")
+        self.send_header("Permissions-Policy", PERMISSIONS_POLICY)
 
     def _send(self, status: int, body: bytes, content_type: str, cache: str = "no-cache") -> None:
         self.send_response(status)

@@ -38,7 +38,8 @@ ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
 
 EXPECTED_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-    f"connect-src 'self' wss://*.execute-api.{REGION}.amazonaws.com; media-src 'self' blob:; "
+    "font-src 'self'; media-src 'self' blob:; "
+    f"connect-src 'self' wss://*.execute-api.{REGION}.amazonaws.com; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 ENV_VARS = {
