@@ -13,10 +13,12 @@ from chalicelib.domain.errors import (
     InvalidConfirmationCode,
     InvalidInput,
     InvalidToken,
+    ServiceUnavailable,
     TooManyAttempts,
     WeakPassword,
     WrongCredentials,
 )
+from chalicelib.observability import logger
 
 
 class IdentityProvider(Protocol):
@@ -60,7 +62,8 @@ class CognitoIdentity:
             code = error.response.get("Error", {}).get("Code", "")
             mapped = _COGNITO_ERRORS.get(code)
             if mapped is None:
-                raise
+                logger().exception("cognito %s failed", operation, extra={"cognito_error": code})
+                raise ServiceUnavailable("Accounts are unavailable right now; try again shortly.") from error
             exc_type, message = mapped
             raise exc_type(message) from error
 
@@ -78,7 +81,10 @@ class CognitoIdentity:
         self._call("confirm_sign_up", ClientId=self._app_client, Username=email, ConfirmationCode=code)
 
     def resend_code(self, *, email: str) -> None:
-        self._call("resend_confirmation_code", ClientId=self._app_client, Username=email)
+        try:
+            self._call("resend_confirmation_code", ClientId=self._app_client, Username=email)
+        except WrongCredentials:
+            pass  # no such account: say "sent" anyway, so the answer reveals no accounts
 
     def sign_in(self, *, email: str, password: str) -> Session:
         answer = self._call(

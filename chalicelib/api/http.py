@@ -23,6 +23,7 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.Forbidden: 403,
     errors.NotFound: 404,
     errors.TooManyAttempts: 429,
+    errors.ServiceUnavailable: 503,
 }
 
 JSON_HEADERS = {"Content-Type": "application/json", "Cache-Control": "no-store"}

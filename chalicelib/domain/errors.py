@@ -59,3 +59,9 @@ class NotFound(DomainError):
 
 class TooManyAttempts(DomainError):
     code = "too_many_attempts"
+
+
+class ServiceUnavailable(DomainError):
+    """A service we depend on failed in a way the user cannot fix; safe to retry later."""
+
+    code = "service_unavailable"

@@ -49,6 +49,36 @@ def _pickle_rsa_keys() -> None:
     copyreg.pickle(type(rsa.generate_private_key(public_exponent=65537, key_size=1024)), _reduce_rsa_key)
 
 
+def _add_resend_confirmation_code() -> None:
+    """moto has no ResendConfirmationCode; add it so the confirm page's "resend" works locally.
+
+    Like Cognito it answers with where the code went; moto accepts any code, so none is made.
+    """
+    from moto.cognitoidp.exceptions import ResourceNotFoundError, UserNotFoundError
+    from moto.cognitoidp.models import cognitoidp_backends, find_account_region_by_value
+    from moto.cognitoidp.responses import CognitoIdpResponse
+    from moto.core.responses import ActionResult
+
+    def resend_confirmation_code(self: Any) -> Any:
+        client_id = self._get_param("ClientId")
+        username = self._get_param("Username")
+        account, region = find_account_region_by_value(
+            "client_id", client_id, fallback=(self.current_account, self.region))
+        backend = cognitoidp_backends[account][region]
+        pool = next((p for p in backend.user_pools.values() if client_id in p.clients), None)
+        if pool is None:
+            raise ResourceNotFoundError(client_id)
+        user = pool._get_user(username)
+        if user is None:
+            raise UserNotFoundError(username)
+        details = backend._get_code_delivery_details(
+            pool.extended_config.get("AccountRecoverySetting"), user, username)
+        return ActionResult({"CodeDeliveryDetails": details})
+
+    if not hasattr(CognitoIdpResponse, "resend_confirmation_code"):
+        CognitoIdpResponse.resend_confirmation_code = resend_confirmation_code
+
+
 class LocalAws:
     """moto's ThreadedMotoServer on loopback, restoring and saving its backends as one file."""
 
@@ -57,6 +87,7 @@ class LocalAws:
 
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         _pickle_rsa_keys()
+        _add_resend_confirmation_code()
         self._state_file = state_file
         self._restore()
         self._server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)

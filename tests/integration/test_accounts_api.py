@@ -143,3 +143,13 @@ def test_unknown_routes_are_404_json_and_wrong_methods_4xx(local_stack):
     assert_error(requests.get(f"{api}/nope", timeout=30), 404, "not_found")
     assert_error(requests.get(f"{api}/nope", headers={"Authorization": "Bearer x"}, timeout=30), 404, "not_found")
     assert 400 <= requests.delete(f"{api}/me", timeout=30).status_code < 500
+
+
+def test_resending_the_code_says_sent_whether_or_not_the_account_exists(local_stack):
+    api = local_stack["api"]
+    who = new_identity()
+    assert post(api, "/auth/sign-up", who).status_code == 201
+    for email in (who["email"], "nobody-at-all@example.com"):
+        answer = post(api, "/auth/resend-code", {"email": email})
+        assert answer.status_code == 200, answer.text
+        assert answer.json() == {"sent": True}

@@ -1,0 +1,221 @@
+/** The interKanect JSON API: one fetch wrapper, its error shape, and token refresh. */
+
+import { clearSession, isExpiring, loadSession, saveSession } from "./session.js";
+
+const TIMEOUT_MS = 20_000;
+
+/** `window.IK_CONFIG`, written by the server in /config.js, with safe defaults. */
+export function siteConfig() {
+  const config = window.IK_CONFIG || {};
+  return {
+    api: String(config.api || "/api").replace(/\/+$/, ""),
+    websocket: String(config.websocket || ""),
+    local: config.local === true,
+  };
+}
+
+/** A refused or failed API call. `field` names the input the message is about, if any. */
+export class ApiError extends Error {
+  constructor({ status, code, message, field = null }) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = code;
+    this.field = field;
+  }
+
+  /** The token was missing, expired or refused by the gateway's authorizer. */
+  get isAuthFailure() {
+    return this.status === 401 || (this.status === 403 && this.code === "not_authorized");
+  }
+}
+
+const signedOut = () => new ApiError({
+  status: 401, code: "signed_out", message: "Your session has ended. Sign in again to continue.",
+});
+
+async function errorFrom(response) {
+  const { status } = response;
+  let body = null;
+  try {
+    body = await response.json();
+  } catch {
+    // Not JSON (a proxy's error page, say); described generically below.
+  }
+  const detail = body && typeof body === "object" ? body.error : null;
+  if (detail && typeof detail === "object" && typeof detail.message === "string") {
+    return new ApiError({
+      status,
+      code: String(detail.code || "error"),
+      message: detail.message,
+      field: typeof detail.field === "string" ? detail.field : null,
+    });
+  }
+  if (status >= 500) {
+    return new ApiError({
+      status, code: "server_error",
+      message: `Something went wrong on our side (HTTP ${status}). Please try again in a moment.`,
+    });
+  }
+  // API Gateway's own refusals (authorizer, throttling) say `{"message": ...}`.
+  const gatewayMessage = body && typeof body === "object" ? body.message || body.Message : null;
+  if (typeof gatewayMessage === "string" && gatewayMessage) {
+    const code = status === 401 || status === 403 ? "not_authorized" : "gateway_error";
+    return new ApiError({ status, code, message: gatewayMessage });
+  }
+  return new ApiError({
+    status, code: "error", message: `Something went wrong (HTTP ${status}). Please try again.`,
+  });
+}
+
+function timeoutSignal() {
+  return typeof AbortSignal.timeout === "function" ? AbortSignal.timeout(TIMEOUT_MS) : undefined;
+}
+
+async function send(path, { method = "GET", body, token } = {}) {
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) {
+    headers["Content-Type"] = "application/json";
+  }
+  if (token) {
+    headers.Authorization = `Bearer ${token}`;
+  }
+  let response;
+  try {
+    response = await fetch(siteConfig().api + path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "same-origin",
+      cache: "no-store",
+      signal: timeoutSignal(),
+    });
+  } catch {
+    throw new ApiError({
+      status: 0, code: "network",
+      message: "We could not reach interKanect. Check your connection and try again.",
+    });
+  }
+  if (!response.ok) {
+    throw await errorFrom(response);
+  }
+  if (response.status === 204) {
+    return null;
+  }
+  try {
+    return await response.json();
+  } catch {
+    throw new ApiError({
+      status: response.status, code: "bad_response",
+      message: "interKanect sent an answer we could not read. Please try again.",
+    });
+  }
+}
+
+let refreshing = null;
+
+/** Trades the refresh token for new tokens, once at a time. Resolves to the new session, or
+ * null when the session cannot be renewed (then it is cleared). A network failure keeps the
+ * session and rejects, so a flaky connection does not sign anyone out. */
+export function refreshSession() {
+  if (!refreshing) {
+    refreshing = (async () => {
+      const session = loadSession();
+      if (!session || !session.refresh_token) {
+        clearSession();
+        return null;
+      }
+      try {
+        const tokens = await send("/auth/refresh", {
+          method: "POST", body: { refresh_token: session.refresh_token },
+        });
+        return saveSession(tokens);
+      } catch (error) {
+        if (error instanceof ApiError && error.status >= 400 && error.status < 500) {
+          clearSession();
+          return null;
+        }
+        throw error;
+      }
+    })().finally(() => {
+      refreshing = null;
+    });
+  }
+  return refreshing;
+}
+
+/** Calls the API as the signed-in user. An expired or refused access token is refreshed at
+ * most once; if that fails the session is cleared and a `signed_out` ApiError is thrown. */
+async function sendAuthorized(path, options = {}) {
+  let session = loadSession();
+  let refreshed = false;
+  if (session && isExpiring(session)) {
+    session = await refreshSession();
+    refreshed = true;
+  }
+  if (!session) {
+    throw signedOut();
+  }
+  try {
+    return await send(path, { ...options, token: session.access_token });
+  } catch (error) {
+    if (!(error instanceof ApiError) || !error.isAuthFailure) {
+      throw error;
+    }
+    if (refreshed) {
+      clearSession();
+      throw signedOut();
+    }
+  }
+  session = await refreshSession();
+  if (!session) {
+    throw signedOut();
+  }
+  try {
+    return await send(path, { ...options, token: session.access_token });
+  } catch (error) {
+    if (error instanceof ApiError && error.isAuthFailure) {
+      clearSession();
+      throw signedOut();
+    }
+    throw error;
+  }
+}
+
+export const api = {
+  signUp: ({ email, password, display_name, username }) => send("/auth/sign-up", {
+    method: "POST", body: { email, password, display_name, username },
+  }),
+
+  confirmSignUp: ({ email, code }) => send("/auth/confirm", {
+    method: "POST", body: { email, code },
+  }),
+
+  resendCode: ({ email }) => send("/auth/resend-code", { method: "POST", body: { email } }),
+
+  /** Signs in and stores the session. */
+  async signIn({ email, password }) {
+    const tokens = await send("/auth/sign-in", { method: "POST", body: { email, password } });
+    return saveSession(tokens);
+  },
+
+  /** Revokes the session on the server when it can, and always forgets it here. */
+  async signOut() {
+    try {
+      if (loadSession()) {
+        await sendAuthorized("/auth/sign-out", { method: "POST" });
+      }
+    } catch {
+      // Signing out locally must work even when the API cannot be reached.
+    } finally {
+      clearSession();
+    }
+  },
+
+  /** The signed-in user's profile, or a `signed_out` ApiError. */
+  me: () => sendAuthorized("/me"),
+};
+
+export function isSignedIn() {
+  return loadSession() !== null;
+}

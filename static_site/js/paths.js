@@ -1,0 +1,59 @@
+/** Addresses of the site's pages, and the one rule for where a `next` link may lead. */
+
+export const PAGES = Object.freeze({
+  home: "/index.html",
+  signIn: "/sign-in.html",
+  signUp: "/sign-up.html",
+  confirm: "/confirm.html",
+});
+
+const AUTH_PAGES = new Set([PAGES.signIn, PAGES.signUp, PAGES.confirm]);
+
+/** A same-site address for `page` with `params` in its query (empty values are left out). */
+export function pageUrl(page, params = {}) {
+  const url = new URL(page, window.location.origin);
+  for (const [name, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== "") {
+      url.searchParams.set(name, String(value));
+    }
+  }
+  return url.pathname + url.search + url.hash;
+}
+
+export function queryParam(name) {
+  return new URLSearchParams(window.location.search).get(name);
+}
+
+/** Where to go after signing in: a path on this site only, never another origin, never back
+ * to a sign-in page. Anything else falls back to `fallback`. */
+export function safeNext(value, fallback = PAGES.home) {
+  if (typeof value !== "string" || !value.startsWith("/") || value.startsWith("//")
+      || value.includes("\\")) {
+    return fallback;
+  }
+  let url;
+  try {
+    url = new URL(value, window.location.origin);
+  } catch {
+    return fallback;
+  }
+  if (url.origin !== window.location.origin || AUTH_PAGES.has(url.pathname)) {
+    return fallback;
+  }
+  return url.pathname + url.search + url.hash;
+}
+
+/** The current page's own address, to come back to after signing in (none for home and the
+ * sign-in pages themselves). */
+export function returnPath() {
+  const { pathname, search, hash } = window.location;
+  if (pathname === "/" || pathname === PAGES.home || AUTH_PAGES.has(pathname)) {
+    return null;
+  }
+  return pathname + search + hash;
+}
+
+export function isCurrentPage(page) {
+  const here = window.location.pathname;
+  return here === page || (page === PAGES.home && here === "/");
+}

@@ -1,0 +1,61 @@
+/** The signed-in session's tokens, kept in localStorage under one key. */
+
+const KEY = "interkanect.session";
+const EXPIRY_MARGIN_MS = 30_000;
+
+export class SessionStorageUnavailable extends Error {
+  constructor() {
+    super("Your browser is blocking site storage, so you cannot stay signed in. "
+      + "Allow this site to store data and try again.");
+    this.name = "SessionStorageUnavailable";
+  }
+}
+
+export function loadSession() {
+  try {
+    const session = JSON.parse(window.localStorage.getItem(KEY) || "null");
+    return session && typeof session.access_token === "string" ? session : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Stores tokens from sign-in or refresh; a refresh answer without a refresh token keeps the
+ * one we already hold. */
+export function saveSession(tokens, now = Date.now()) {
+  const previous = loadSession();
+  const session = {
+    access_token: tokens.access_token,
+    id_token: tokens.id_token,
+    refresh_token: tokens.refresh_token || (previous && previous.refresh_token) || null,
+    expires_at: now + Number(tokens.expires_in || 0) * 1000,
+  };
+  try {
+    window.localStorage.setItem(KEY, JSON.stringify(session));
+  } catch {
+    throw new SessionStorageUnavailable();
+  }
+  return session;
+}
+
+export function clearSession() {
+  try {
+    window.localStorage.removeItem(KEY);
+  } catch {
+    // Storage is unavailable, so there is nothing stored to clear.
+  }
+}
+
+/** True when the access token is expired or about to be (refresh before, not after, a 401). */
+export function isExpiring(session, now = Date.now()) {
+  return !Number.isFinite(session.expires_at) || now + EXPIRY_MARGIN_MS >= session.expires_at;
+}
+
+/** Calls `listener` when another tab signs in or out. */
+export function onSessionChange(listener) {
+  window.addEventListener("storage", (event) => {
+    if (event.key === KEY || event.key === null) {
+      listener(loadSession());
+    }
+  });
+}

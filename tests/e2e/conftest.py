@@ -1,0 +1,96 @@
+"""Browser fixtures: headless Chromium driven by Playwright (sync API), one page per test, and
+a log of every console error, uncaught exception and CSP violation the page produces."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pytest
+from playwright.sync_api import (Browser, BrowserContext, ConsoleMessage, Page, Playwright, expect,
+                                 sync_playwright)
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-gpu",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+DESKTOP = {"width": 1280, "height": 860}
+TIMEOUT_MS = 15_000
+expect.set_options(timeout=TIMEOUT_MS)
+
+# Reports every CSP violation as a console error too, whatever the browser itself logs.
+_CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || "inline"}`);
+});
+"""
+
+
+@dataclass
+class BrowserLog:
+    """What went wrong in the page: console errors, uncaught exceptions, CSP violations."""
+
+    errors: list[str] = field(default_factory=list)
+
+    def console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.errors.append(f"console: {message.text} ({message.location.get('url', '')})")
+
+    def page_error(self, error: Exception) -> None:
+        self.errors.append(f"uncaught: {error}")
+
+    def unexpected(self, *allowed: str) -> list[str]:
+        """Errors not matching any of the `allowed` regular expressions."""
+        patterns = [re.compile(pattern) for pattern in allowed]
+        return [e for e in self.errors if not any(p.search(e) for p in patterns)]
+
+    def csp_violations(self) -> list[str]:
+        return [e for e in self.errors if "Content Security Policy" in e or "CSP violation" in e]
+
+
+@pytest.fixture(scope="session")
+def playwright_driver() -> Playwright:
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver: Playwright) -> Browser:
+    browser = playwright_driver.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+    )
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def viewport() -> dict:
+    """The window size; a test overrides it with `@pytest.mark.parametrize("viewport", ...)`."""
+    return DESKTOP
+
+
+@pytest.fixture
+def context(browser: Browser, local_stack: dict, viewport: dict) -> BrowserContext:
+    context = browser.new_context(base_url=local_stack["site"], viewport=viewport)
+    context.set_default_timeout(TIMEOUT_MS)
+    context.add_init_script(_CSP_LISTENER)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def browser_log() -> BrowserLog:
+    return BrowserLog()
+
+
+@pytest.fixture
+def page(context: BrowserContext, browser_log: BrowserLog) -> Page:
+    page = context.new_page()
+    page.on("console", browser_log.console)
+    page.on("pageerror", browser_log.page_error)
+    yield page
+    page.close()

@@ -1,0 +1,288 @@
+"""Accounts in a real browser: sign up, confirm, sign in, stay signed in, sign out — against the
+whole local stack, with the server's strict CSP and no console errors along the way."""
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from urllib.parse import quote, urljoin
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.e2e
+
+SESSION_KEY = "interkanect.session"
+PHONE = {"width": 390, "height": 844}
+CODE = "123456"  # the local stack's emulated Cognito accepts any 6-digit code
+# A refused request is logged by Chromium as a console error; these are the expected ones.
+REFUSED_REQUEST = r"Failed to load resource: the server responded with a status of 40[0-3]"
+
+
+def new_person() -> dict:
+    tag = uuid.uuid4().hex[:12]
+    return {
+        "display_name": f"Ada Tester {tag[:4]}",
+        "username": f"ada-{tag}",
+        "email": f"ada-{tag}@example.com",
+        "password": "Correct-Horse-42",
+    }
+
+
+def api_url(page: Page, path: str) -> str:
+    """An API address as the page sees it (`IK_CONFIG.api`), for setting up and cross-checks."""
+    return urljoin(page.url, page.evaluate("window.IK_CONFIG.api").rstrip("/") + path)
+
+
+def create_confirmed_account(page: Page, person: dict) -> None:
+    """Signs up and confirms through the API, for tests that start at signing in."""
+    page.goto("/index.html")
+    created = page.request.post(api_url(page, "/auth/sign-up"), data={
+        k: person[k] for k in ("email", "password", "display_name", "username")})
+    assert created.status == 201, created.text()
+    confirmed = page.request.post(api_url(page, "/auth/confirm"),
+                                  data={"email": person["email"], "code": CODE})
+    assert confirmed.status == 200, confirmed.text()
+
+
+def sign_in_through_form(page: Page, person: dict, *, password: str | None = None,
+                         next_path: str | None = None) -> None:
+    page.goto("/sign-in.html" + (f"?next={quote(next_path, safe='')}" if next_path else ""))
+    page.get_by_label("Email", exact=True).fill(person["email"])
+    page.get_by_label("Password", exact=True).fill(password or person["password"])
+    page.get_by_role("button", name="Sign in", exact=True).click()
+
+
+def sign_in_and_land_home(page: Page, person: dict) -> None:
+    """Signs in and waits for the home page, so later page scripts run on a settled page."""
+    sign_in_through_form(page, person)
+    page.wait_for_url(lambda url: "/sign-in.html" not in url)
+    page.wait_for_load_state()
+    expect(page.get_by_test_id("signed-in-name")).to_have_text(person["display_name"])
+
+
+def stored_session(page: Page) -> dict | None:
+    return page.evaluate(f"JSON.parse(localStorage.getItem('{SESSION_KEY}'))")
+
+
+def tamper_with_session(page: Page, **changes) -> None:
+    page.evaluate("([key, changes]) => localStorage.setItem(key, JSON.stringify("
+                  "{...JSON.parse(localStorage.getItem(key)), ...changes}))", [SESSION_KEY, changes])
+
+
+def header_sign_in_link(page: Page):
+    return page.get_by_role("banner").get_by_role("link", name="Sign in", exact=True)
+
+
+def test_visitor_signs_up_confirms_signs_in_stays_signed_in_and_signs_out(
+        page: Page, browser_log):
+    person = new_person()
+
+    response = page.goto("/index.html")
+    assert "script-src 'self'" in response.headers.get("content-security-policy", ""), \
+        "the site must be served with its strict CSP for this test to mean anything"
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Live help from real people, over video")
+    expect(header_sign_in_link(page)).to_be_visible()
+
+    page.get_by_role("banner").get_by_role("link", name="Sign up", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/sign-up\.html$"))
+    page.get_by_label("Display name", exact=True).fill(person["display_name"])
+    page.get_by_label("Username", exact=True).fill(person["username"])
+    expect(page.locator("[data-username-preview]")).to_have_text(person["username"])
+    page.get_by_label("Email", exact=True).fill(person["email"])
+    page.get_by_label("Password", exact=True).fill(person["password"])
+    page.get_by_role("button", name="Create account").click()
+
+    expect(page).to_have_url(re.compile(r"/confirm\.html\?email="))
+    expect(page.get_by_text("Local stack: Cognito is emulated, so any 6-digit code confirms "
+                            "your account.")).to_be_visible()
+    expect(page.get_by_label("Email", exact=True)).to_have_value(person["email"])
+    page.get_by_label("Confirmation code", exact=True).fill(CODE)
+    page.get_by_role("button", name="Confirm account").click()
+
+    expect(page).to_have_url(re.compile(r"/sign-in\.html\?confirmed=1"))
+    expect(page.get_by_role("status").filter(has_text="Your email is confirmed")).to_be_visible()
+    expect(page.get_by_label("Email", exact=True)).to_have_value(person["email"])
+    page.get_by_label("Password", exact=True).fill(person["password"])
+    page.get_by_role("button", name="Sign in", exact=True).click()
+
+    expect(page).to_have_url(re.compile(r"/index\.html$"))
+    signed_in_name = page.get_by_test_id("signed-in-name")
+    expect(signed_in_name).to_have_text(person["display_name"])
+    expect(header_sign_in_link(page)).to_have_count(0)
+
+    page.reload()
+    expect(signed_in_name).to_have_text(person["display_name"])
+
+    page.get_by_test_id("sign-out").click()
+    expect(header_sign_in_link(page)).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/index\.html$"))
+    expect(signed_in_name).to_have_count(0)
+    assert stored_session(page) is None
+
+    page.reload()
+    expect(header_sign_in_link(page)).to_be_visible()
+    assert browser_log.csp_violations() == []
+    assert browser_log.unexpected() == []
+
+
+def test_sign_up_with_a_weak_password_shows_the_servers_message_beside_the_password(
+        page: Page, browser_log):
+    person = {**new_person(), "password": "weakpass"}
+    page.goto("/sign-up.html")
+    refused = page.request.post(api_url(page, "/auth/sign-up"), data={
+        k: person[k] for k in ("email", "password", "display_name", "username")})
+    assert refused.status == 400
+    server_message = refused.json()["error"]["message"]
+
+    page.get_by_label("Display name", exact=True).fill(person["display_name"])
+    page.get_by_label("Username", exact=True).fill(person["username"])
+    page.get_by_label("Email", exact=True).fill(person["email"])
+    password = page.get_by_label("Password", exact=True)
+    password.fill(person["password"])
+    page.get_by_role("button", name="Create account").click()
+
+    error = page.locator("#password-error")
+    expect(error).to_have_text(server_message)
+    expect(password).to_have_attribute("aria-invalid", "true")
+    expect(password).to_have_attribute("aria-describedby", re.compile(r"\bpassword-error\b"))
+    expect(password).to_be_focused()
+    expect(page).to_have_url(re.compile(r"/sign-up\.html$"))
+    expect(page.get_by_role("button", name="Create account")).to_be_enabled()
+
+    password.fill("x")
+    expect(error).to_be_empty()
+    expect(password).not_to_have_attribute("aria-invalid", "true")
+    assert browser_log.csp_violations() == []
+    assert browser_log.unexpected(REFUSED_REQUEST) == []
+
+
+def test_resend_code_on_the_confirm_page_says_a_new_code_was_sent(page: Page, browser_log):
+    person = new_person()
+    page.goto("/index.html")
+    created = page.request.post(api_url(page, "/auth/sign-up"), data={
+        k: person[k] for k in ("email", "password", "display_name", "username")})
+    assert created.status == 201, created.text()
+
+    page.goto(f"/confirm.html?email={quote(person['email'])}")
+    page.get_by_role("button", name="resend code").click()
+
+    expect(page.get_by_role("status").filter(has_text="We sent a new code")).to_contain_text(
+        person["email"])
+    expect(page.locator("form [role=alert]")).to_be_empty()
+    assert browser_log.unexpected() == []
+
+
+def test_sign_in_with_a_wrong_password_shows_the_servers_error(
+        page: Page, browser_log):
+    person = new_person()
+    create_confirmed_account(page, person)
+    refused = page.request.post(api_url(page, "/auth/sign-in"),
+                                data={"email": person["email"], "password": "Wrong-Password-1"})
+    assert refused.status == 401
+    server_message = refused.json()["error"]["message"]
+
+    sign_in_through_form(page, person, password="Wrong-Password-1")
+
+    expect(page.locator("form [role=alert]")).to_have_text(server_message)
+    expect(page).to_have_url(re.compile(r"/sign-in\.html$"))
+    expect(header_sign_in_link(page)).to_be_visible()
+    assert stored_session(page) is None
+    assert browser_log.csp_violations() == []
+    assert browser_log.unexpected(REFUSED_REQUEST) == []
+
+
+@pytest.mark.parametrize("next_path, lands_on", [
+    ("https://evil.example/steal", "/index.html"),
+    ("//evil.example/steal", "/index.html"),
+    ("/\\evil.example/steal", "/index.html"),
+    ("/index.html#categories", "/index.html#categories"),
+])
+def test_sign_in_returns_only_to_pages_of_this_site(page: Page, next_path: str, lands_on: str):
+    person = new_person()
+    create_confirmed_account(page, person)
+    sign_in_through_form(page, person, next_path=next_path)
+    expect(page.get_by_test_id("signed-in-name")).to_have_text(person["display_name"])
+    site = page.evaluate("location.origin")
+    assert page.url == site + lands_on
+
+
+def test_expired_access_token_is_refreshed_without_signing_out(page: Page,
+                                                               browser_log):
+    person = new_person()
+    create_confirmed_account(page, person)
+    sign_in_and_land_home(page, person)
+
+    tamper_with_session(page, expires_at=0)
+    page.reload()
+
+    expect(page.get_by_test_id("signed-in-name")).to_have_text(person["display_name"])
+    assert stored_session(page)["expires_at"] > time.time() * 1000
+    assert browser_log.unexpected() == []
+
+
+def test_refused_access_token_is_refreshed_once_and_the_person_stays_signed_in(page: Page):
+    person = new_person()
+    create_confirmed_account(page, person)
+    sign_in_and_land_home(page, person)
+
+    tamper_with_session(page, access_token="not-a-token")
+    page.reload()
+
+    expect(page.get_by_test_id("signed-in-name")).to_have_text(person["display_name"])
+    assert stored_session(page)["access_token"] != "not-a-token"
+
+
+def test_session_that_cannot_be_renewed_shows_the_visitor_as_signed_out(page: Page):
+    person = new_person()
+    create_confirmed_account(page, person)
+    sign_in_and_land_home(page, person)
+
+    tamper_with_session(page, access_token="not-a-token", refresh_token="not-a-token")
+    page.reload()
+
+    expect(header_sign_in_link(page)).to_be_visible()
+    assert stored_session(page) is None
+
+
+def test_sign_out_revokes_the_session_on_the_server(page: Page):
+    person = new_person()
+    create_confirmed_account(page, person)
+    sign_in_and_land_home(page, person)
+    refresh_token = stored_session(page)["refresh_token"]
+
+    page.get_by_test_id("sign-out").click()
+    expect(header_sign_in_link(page)).to_be_visible()
+
+    renewed = page.request.post(api_url(page, "/auth/refresh"),
+                                data={"refresh_token": refresh_token})
+    assert renewed.status in (400, 401), renewed.text()
+
+
+@pytest.mark.parametrize("path", ["/index.html", "/sign-up.html", "/confirm.html", "/sign-in.html"])
+def test_every_page_has_landmarks_and_loads_cleanly_under_the_csp(
+        page: Page, browser_log, path: str):
+    page.goto(path)
+    expect(page.get_by_role("banner").get_by_role("link", name="interKanect")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+    expect(page.get_by_role("main")).to_be_visible()
+    expect(page.get_by_role("contentinfo")).to_be_visible()
+    expect(header_sign_in_link(page)).to_be_visible()
+    assert browser_log.unexpected() == []
+
+
+@pytest.mark.parametrize("viewport", [PHONE])
+def test_on_a_phone_the_menu_button_reveals_the_navigation(page: Page, viewport: dict):
+    page.goto("/index.html")
+    menu = page.get_by_role("button", name="Menu")
+    expect(header_sign_in_link(page)).to_be_hidden()
+    expect(menu).to_have_attribute("aria-expanded", "false")
+
+    menu.click()
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    expect(header_sign_in_link(page)).to_be_visible()
+
+    page.keyboard.press("Escape")
+    expect(header_sign_in_link(page)).to_be_hidden()
+    expect(menu).to_be_focused()
