@@ -1,6 +1,7 @@
 /** The site header on every page: wordmark, navigation, and who is signed in. */
 
 import { api } from "./api.js";
+import { element } from "./dom.js";
 import { PAGES, isCurrentPage, pageUrl, returnPath } from "./paths.js";
 import { loadSession, onSessionChange } from "./session.js";
 
@@ -9,15 +10,6 @@ const NAV_LINKS = [
   { label: "Categories", href: `${PAGES.home}#categories` },
   { label: "Become a helper", href: `${PAGES.home}#become-a-helper` },
 ];
-
-function element(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    node.setAttribute(name, value);
-  }
-  node.append(...children);
-  return node;
-}
 
 function link(label, href, attributes = {}) {
   const anchor = element("a", { href, ...attributes }, label);

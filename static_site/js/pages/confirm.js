@@ -5,10 +5,12 @@ import {
   clearErrors, clearFieldErrorsOnInput, requireFields, setBusy, showError, showFieldError,
   valueOf,
 } from "../forms.js";
+import { mountFooter } from "../footer.js";
 import { mountHeader } from "../header.js";
 import { PAGES, pageUrl, queryParam } from "../paths.js";
 
 mountHeader();
+mountFooter();
 
 const form = document.querySelector("[data-confirm-form]");
 const resend = document.querySelector("[data-resend-code]");

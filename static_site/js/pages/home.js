@@ -1,7 +1,9 @@
 /** Home page: the header, and a become-a-helper call to action that knows who is signed in. */
 
+import { mountFooter } from "../footer.js";
 import { mountHeader } from "../header.js";
 
+mountFooter();
 const user = await mountHeader();
 
 if (user) {

@@ -5,10 +5,12 @@ import {
   clearErrors, clearFieldErrorsOnInput, requireFields, setBusy, showError, valueOf,
   wirePasswordToggle,
 } from "../forms.js";
+import { mountFooter } from "../footer.js";
 import { mountHeader } from "../header.js";
 import { PAGES, pageUrl } from "../paths.js";
 
 mountHeader();
+mountFooter();
 
 const form = document.querySelector("[data-sign-up-form]");
 const preview = document.querySelector("[data-username-preview]");
