@@ -22,7 +22,6 @@ USER_POOL_NAME = "interkanect-users"
 APP_CLIENT_NAME = "interkanect-web"
 OPS_GROUP = "ops"
 SITE_BUCKET = "interkanect-site"
-UPLOADS_BUCKET = "interkanect-uploads"
 SENDER_EMAIL = "no-reply@interkanect.local"
 PAYPAL_SECRET_PARAMETER = "/interkanect/paypal/client-secret"
 LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
@@ -178,9 +177,8 @@ def provision(endpoint: str, *, region: str = "us-east-1", paypal_client_secret:
 
     s3 = client("s3", endpoint, region)
     existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
-    for bucket in (SITE_BUCKET, UPLOADS_BUCKET):
-        if bucket not in existing:
-            s3.create_bucket(Bucket=bucket)
+    if SITE_BUCKET not in existing:
+        s3.create_bucket(Bucket=SITE_BUCKET)
 
     client("ses", endpoint, region).verify_email_identity(EmailAddress=SENDER_EMAIL)
     client("ssm", endpoint, region).put_parameter(
@@ -195,8 +193,6 @@ def provision(endpoint: str, *, region: str = "us-east-1", paypal_client_secret:
         "IK_USER_POOL_CLIENT_ID": client_id,
         "IK_COGNITO_JWKS_URL": f"{endpoint}/{pool_id}/.well-known/jwks.json",
         "IK_SITE_BUCKET": SITE_BUCKET,
-        "IK_UPLOADS_BUCKET": UPLOADS_BUCKET,
-        "IK_SENDER_EMAIL": SENDER_EMAIL,
         "IK_PAYPAL_CLIENT_SECRET_PARAMETER": PAYPAL_SECRET_PARAMETER,
     }
     settings = Settings.from_env(environment)

@@ -115,7 +115,8 @@ def test_visitor_signs_up_confirms_signs_in_stays_signed_in_and_signs_out(
     page.reload()
     expect(signed_in_name).to_have_text(person["display_name"])
 
-    page.get_by_test_id("sign-out").click()
+    with page.expect_navigation():  # signing out takes the visitor home
+        page.get_by_test_id("sign-out").click()
     expect(header_sign_in_link(page)).to_be_visible()
     expect(page).to_have_url(re.compile(r"/index\.html$"))
     expect(signed_in_name).to_have_count(0)
@@ -252,7 +253,8 @@ def test_sign_out_revokes_the_session_on_the_server(page: Page):
     sign_in_and_land_home(page, person)
     refresh_token = stored_session(page)["refresh_token"]
 
-    page.get_by_test_id("sign-out").click()
+    with page.expect_navigation():  # signing out takes the visitor home
+        page.get_by_test_id("sign-out").click()
     expect(header_sign_in_link(page)).to_be_visible()
 
     renewed = page.request.post(api_url(page, "/auth/refresh"),
