@@ -1,13 +1,15 @@
 """interKanect: wires the REST blueprints, the WebSocket hooks and the scheduled jobs."""
 from chalice import Chalice, Rate
 
-from chalicelib.api import accounts, guard, realtime
+from chalicelib.api import accounts, directory, guard, helper_pages, realtime
 from chalicelib.api.http import json_response
 
 app = Chalice(app_name="interkanect")
 app.experimental_feature_flags.update(["WEBSOCKETS"])
 app.register_blueprint(guard.blueprint)
 app.register_blueprint(accounts.blueprint)
+app.register_blueprint(helper_pages.blueprint)
+app.register_blueprint(directory.blueprint)
 
 
 @app.route("/health", methods=["GET"])
@@ -30,7 +32,8 @@ def ws_disconnect(event):
     realtime.on_disconnect(event)
 
 
-@app.schedule(Rate(5, unit=Rate.MINUTES))
+@app.schedule(Rate(1, unit=Rate.MINUTES))
 def sweep_stale_connections(event):
-    """Connections whose `$disconnect` never arrived are forgotten within five minutes."""
+    """Connections silent for 3 minutes (a killed browser, a lost `$disconnect`) are forgotten,
+    and their owners' status follows."""
     realtime.sweep_connections()

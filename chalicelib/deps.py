@@ -76,6 +76,73 @@ def websocket_sender():
 
 
 @lru_cache(maxsize=1)
+def helper_pages():
+    from chalicelib.adapters.helper_pages import DynamoHelperPageStore
+
+    _tables_bound()
+    return DynamoHelperPageStore()
+
+
+@lru_cache(maxsize=1)
+def categories():
+    from chalicelib.adapters.categories import DynamoCategoryStore
+
+    _tables_bound()
+    return DynamoCategoryStore()
+
+
+@lru_cache(maxsize=1)
+def listings():
+    from chalicelib.adapters.categories import DynamoListingStore
+
+    _tables_bound()
+    return DynamoListingStore()
+
+
+@lru_cache(maxsize=1)
+def presence():
+    from chalicelib.adapters.presence import DynamoPresenceStore
+
+    _tables_bound()
+    return DynamoPresenceStore()
+
+
+@lru_cache(maxsize=1)
+def search_index():
+    from chalicelib.adapters.search_index import DynamoSearchIndex
+
+    _tables_bound()
+    return DynamoSearchIndex()
+
+
+@lru_cache(maxsize=1)
+def uploads():
+    from chalicelib.adapters.uploads import S3UploadStorage
+
+    return S3UploadStorage(aws_client("s3"), settings().uploads_bucket)
+
+
+def directory():
+    from chalicelib.services.helper_pages import Directory
+
+    return Directory(listings=listings(), search=search_index(), categories=categories(), presence=presence())
+
+
+def presence_book():
+    from chalicelib.services.realtime import PresenceBook
+
+    return PresenceBook(connections=connection_store(), presence=presence(), pages=helper_pages(),
+                        listings=listings())
+
+
+def liveness():
+    from chalicelib.services.realtime import Liveness
+
+    s = settings()
+    return Liveness(stale_seconds=s.stale_connection_seconds, lifetime_seconds=s.connection_lifetime_seconds)
+
+
+@lru_cache(maxsize=1)
 def paypal_gateway():
     from chalicelib.adapters.paypal import PayPalGateway
 
@@ -86,5 +153,6 @@ def reset() -> None:
     """Forget every built dependency and the settings (tests that change the environment)."""
     get_settings.cache_clear()
     for built in (_boto_session, identity, token_verifier, _tables_bound, account_store,
-                  connection_store, websocket_sender, paypal_gateway):
+                  connection_store, websocket_sender, paypal_gateway, helper_pages, categories, listings,
+                  presence, search_index, uploads):
         built.cache_clear()

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Mapping
 
-TABLES = ("users", "usernames", "connections")
+TABLES = ("users", "usernames", "connections", "helper_pages", "categories", "listings", "presence",
+          "search_terms")
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,11 @@ class Settings:
     websocket_management_url: str = ""
     connection_lifetime_seconds: int = 2 * 60 * 60
     site_bucket: str = ""
+    site_url: str = "http://127.0.0.1:8080"
+    uploads_bucket: str = ""
+    avatar_max_bytes: int = 2 * 1024 * 1024
+    heartbeat_seconds: int = 60
+    stale_connection_seconds: int = 180
     paypal_base_url: str = "https://api-m.sandbox.paypal.com"
     paypal_client_id: str = ""
     paypal_client_secret: str = ""
@@ -61,6 +67,11 @@ class Settings:
             websocket_management_url=get("IK_WEBSOCKET_MANAGEMENT_URL"),
             connection_lifetime_seconds=int(get("IK_CONNECTION_LIFETIME_SECONDS", "7200")),
             site_bucket=get("IK_SITE_BUCKET"),
+            site_url=get("IK_SITE_URL", "http://127.0.0.1:8080").rstrip("/"),
+            uploads_bucket=get("IK_UPLOADS_BUCKET"),
+            avatar_max_bytes=int(get("IK_AVATAR_MAX_BYTES", str(2 * 1024 * 1024))),
+            heartbeat_seconds=int(get("IK_HEARTBEAT_SECONDS", "60")),
+            stale_connection_seconds=int(get("IK_STALE_CONNECTION_SECONDS", "180")),
             paypal_base_url=get("IK_PAYPAL_BASE_URL", "https://api-m.sandbox.paypal.com"),
             paypal_client_id=get("IK_PAYPAL_CLIENT_ID"),
             paypal_client_secret=get("IK_PAYPAL_CLIENT_SECRET"),

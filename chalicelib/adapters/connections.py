@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterator, Protocol
 
 SHARDS = 4
@@ -26,7 +26,8 @@ class ConnectionStore(Protocol):
     def get(self, connection_id: str) -> Connection | None: ...
     def remove(self, connection_id: str) -> None: ...
     def for_user(self, user_id: str) -> list[Connection]: ...
-    def expired(self, now: int) -> Iterator[str]: ...
+    def expired(self, now: int) -> Iterator[Connection]: ...
+    def touch(self, connection_id: str, expires_at: int) -> bool: ...
 
 
 class DynamoConnectionStore:
@@ -66,7 +67,23 @@ class DynamoConnectionStore:
 
         for shard in range(SHARDS):
             for record in ConnectionRecord.by_expiry.query(shard, ConnectionRecord.expires_at <= now):
-                yield record.connection_id
+                yield _connection(record)
+
+    def touch(self, connection_id: str, expires_at: int) -> bool:
+        """Moves a live connection's expiry on; False if it is already gone (swept)."""
+        from pynamodb.exceptions import UpdateError
+
+        from chalicelib.adapters.tables import ConnectionRecord
+
+        try:
+            ConnectionRecord(connection_id).update(
+                actions=[ConnectionRecord.expires_at.set(expires_at), ConnectionRecord.ttl.set(expires_at + 3600)],
+                condition=ConnectionRecord.connection_id.exists())
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
 
 def _connection(record) -> Connection:
@@ -91,5 +108,12 @@ class InMemoryConnectionStore:
         return sorted((c for c in self.connections.values() if c.user_id == user_id),
                       key=lambda c: c.connection_id)
 
-    def expired(self, now: int) -> Iterator[str]:
-        return iter([c.connection_id for c in self.connections.values() if c.expires_at <= now])
+    def expired(self, now: int) -> Iterator[Connection]:
+        return iter([c for c in self.connections.values() if c.expires_at <= now])
+
+    def touch(self, connection_id: str, expires_at: int) -> bool:
+        current = self.connections.get(connection_id)
+        if current is None:
+            return False
+        self.connections[connection_id] = replace(current, expires_at=expires_at)
+        return True

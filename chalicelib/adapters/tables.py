@@ -2,8 +2,14 @@
 stack (to create tables) and the CDK app (to declare them)."""
 from __future__ import annotations
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    ListAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.settings import Settings
@@ -47,7 +53,7 @@ class ConnectionsByExpiry(GlobalSecondaryIndex):
 
     class Meta:
         index_name = "by_expiry"
-        projection = KeysOnlyProjection()
+        projection = AllProjection()
 
     shard = NumberAttribute(hash_key=True)
     expires_at = NumberAttribute(range_key=True)
@@ -69,10 +75,111 @@ class ConnectionRecord(Model):
     by_expiry = ConnectionsByExpiry()
 
 
+class HelperPageRecord(Model):
+    """A Helper's page; markdown sources are kept, HTML is rendered on read."""
+
+    class Meta:
+        table_name = "helper_pages"
+
+    user_id = UnicodeAttribute(hash_key=True)
+    username = UnicodeAttribute()
+    display_name = UnicodeAttribute()
+    headline = UnicodeAttribute()
+    offer = UnicodeAttribute()
+    qualifications = UnicodeAttribute(default="")
+    languages = ListAttribute(of=UnicodeAttribute, default=list)
+    time_zone = UnicodeAttribute()
+    prices = JSONAttribute()
+    schedule = JSONAttribute()
+    links = JSONAttribute()
+    avatar_key = UnicodeAttribute(null=True)
+    categories = ListAttribute(of=UnicodeAttribute, default=list)
+    rating_total = NumberAttribute(default=0)
+    rating_count = NumberAttribute(default=0)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+
+class CategoriesInTree(GlobalSecondaryIndex):
+    """All categories in display order: one Query, never a Scan."""
+
+    class Meta:
+        index_name = "in_tree"
+        projection = AllProjection()
+
+    tree = UnicodeAttribute(hash_key=True)
+    position = NumberAttribute(range_key=True)
+
+
+class CategoryRecord(Model):
+    class Meta:
+        table_name = "categories"
+
+    slug = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    banner = UnicodeAttribute()
+    parent = UnicodeAttribute(null=True)
+    position = NumberAttribute()
+    tree = UnicodeAttribute(default="categories")
+    in_tree = CategoriesInTree()
+
+
+class ListingsByRank(GlobalSecondaryIndex):
+    """A category's helpers, online first then by rating: a page of them is one Query."""
+
+    class Meta:
+        index_name = "by_rank"
+        projection = AllProjection()
+
+    category = UnicodeAttribute(hash_key=True)
+    rank = UnicodeAttribute(range_key=True)
+
+
+class ListingRecord(Model):
+    """A Helper listed in a category, carrying the card the directory shows (denormalised)."""
+
+    class Meta:
+        table_name = "listings"
+
+    category = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute(range_key=True)
+    rank = UnicodeAttribute()
+    card = JSONAttribute()
+    by_rank = ListingsByRank()
+
+
+class PresenceRecord(Model):
+    """Whether a person is online, busy (in a call) or offline, and since when."""
+
+    class Meta:
+        table_name = "presence"
+
+    user_id = UnicodeAttribute(hash_key=True)
+    status = UnicodeAttribute()
+    in_call = BooleanAttribute(default=False)
+    changed_at = NumberAttribute()
+
+
+class SearchTermRecord(Model):
+    """One word a Helper is found by; partition = the word's first two letters."""
+
+    class Meta:
+        table_name = "search_terms"
+
+    partition = UnicodeAttribute(hash_key=True)
+    term_user = UnicodeAttribute(range_key=True)  # "<term>#<user_id>"
+    user_id = UnicodeAttribute()
+
+
 MODELS: dict[str, type[Model]] = {
     "users": UserRecord,
     "usernames": UsernameRecord,
     "connections": ConnectionRecord,
+    "helper_pages": HelperPageRecord,
+    "categories": CategoryRecord,
+    "listings": ListingRecord,
+    "presence": PresenceRecord,
+    "search_terms": SearchTermRecord,
 }
 TTL_ATTRIBUTES = {"connections": "ttl"}
 

@@ -11,6 +11,7 @@ class ConnectionGone(Exception):
 
 class WebsocketSender(Protocol):
     def send(self, connection_id: str, message: dict) -> None: ...
+    def close(self, connection_id: str) -> None: ...
 
 
 class ApiGatewaySender:
@@ -27,13 +28,25 @@ class ApiGatewaySender:
         except self._client.exceptions.GoneException as error:
             raise ConnectionGone(connection_id) from error
 
+    def close(self, connection_id: str) -> None:
+        """Ends a connection from the server side; a gone one is already closed."""
+        try:
+            self._client.delete_connection(ConnectionId=connection_id)
+        except self._client.exceptions.GoneException:
+            pass
+
 
 class InMemorySender:
     def __init__(self) -> None:
         self.sent: list[tuple[str, dict]] = []
         self.gone: set[str] = set()
+        self.closed: list[str] = []
 
     def send(self, connection_id: str, message: dict) -> None:
         if connection_id in self.gone:
             raise ConnectionGone(connection_id)
         self.sent.append((connection_id, message))
+
+    def close(self, connection_id: str) -> None:
+        self.closed.append(connection_id)
+        self.gone.add(connection_id)

@@ -76,4 +76,5 @@ def sign_out():
 def me():
     return json_response(accounts.describe_me(principal=principal_of(blueprint.current_request),
                                               accounts=deps.account_store(),
-                                              ops_group=deps.settings().ops_group))
+                                              ops_group=deps.settings().ops_group,
+                                              is_helper=lambda user_id: deps.helper_pages().get(user_id) is not None))

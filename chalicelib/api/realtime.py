@@ -35,9 +35,8 @@ def on_connect(event) -> dict:
     except InvalidToken as refusal:
         logger().info("websocket connect refused", extra={"reason": refusal.message})
         return {"statusCode": 401}
-    realtime.connect(connection_id=event.connection_id, principal=principal,
-                     connections=deps.connection_store(), now=int(time.time()),
-                     lifetime_seconds=deps.settings().connection_lifetime_seconds)
+    realtime.connect(connection_id=event.connection_id, principal=principal, book=deps.presence_book(),
+                     now=int(time.time()), liveness=deps.liveness())
     if subprotocol:
         return {"statusCode": 200, "headers": {"Sec-WebSocket-Protocol": subprotocol}}
     return {"statusCode": 200}
@@ -46,12 +45,12 @@ def on_connect(event) -> dict:
 def on_message(event) -> None:
     realtime.handle_message(connection_id=event.connection_id, body=event.body,
                             connections=deps.connection_store(), sender=deps.websocket_sender(),
-                            clock=time.time)
+                            clock=time.time, liveness=deps.liveness())
 
 
 def on_disconnect(event) -> None:
-    realtime.disconnect(connection_id=event.connection_id, connections=deps.connection_store())
+    realtime.disconnect(connection_id=event.connection_id, book=deps.presence_book(), now=int(time.time()))
 
 
 def sweep_connections() -> int:
-    return realtime.sweep_expired(connections=deps.connection_store(), now=int(time.time()))
+    return realtime.sweep_expired(book=deps.presence_book(), now=int(time.time()))

@@ -1,6 +1,8 @@
 """Request bodies, validated by pydantic. Loaded on first use by `http.parse_body`."""
 from __future__ import annotations
 
+from typing import Any, Optional
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -31,3 +33,35 @@ class SignInBody(_Body):
 
 class RefreshBody(_Body):
     refresh_token: str = Field(min_length=1, max_length=8192)
+
+
+class PageBody(_Body):
+    model_config = ConfigDict(extra="forbid", str_max_length=6000)
+
+    headline: str
+    offer: str
+    qualifications: str = ""
+    languages: list[str] = Field(default_factory=list, max_length=20)
+    time_zone: str = Field(max_length=64)
+    prices: dict[str, Optional[int]]
+    schedule: list[dict[str, Any]] = Field(default_factory=list, max_length=100)
+    links: list[dict[str, Any]] = Field(default_factory=list, max_length=20)
+
+
+class AvatarUploadBody(_Body):
+    content_type: str = Field(max_length=64)
+
+
+class AvatarBody(_Body):
+    key: str = Field(min_length=1, max_length=300)
+
+
+class UsernameBody(_Body):
+    username: str = Field(max_length=64)
+
+
+class CategoryBody(_Body):
+    name: str = Field(max_length=200)
+    banner: str = Field(max_length=1000)
+    parent: Optional[str] = Field(default=None, max_length=60)
+    position: int = 0

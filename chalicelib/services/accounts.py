@@ -57,7 +57,8 @@ def sign_out(*, access_token: str, identity: IdentityProvider) -> None:
     identity.sign_out(access_token=access_token)
 
 
-def describe_me(*, principal: Principal, accounts: AccountStore, ops_group: str) -> dict:
+def describe_me(*, principal: Principal, accounts: AccountStore, ops_group: str,
+                is_helper: Callable[[str], bool] = lambda user_id: False) -> dict:
     profile = accounts.get(principal.user_id)
     if profile is None:
         raise NotFound("No profile exists for this account.")
@@ -68,4 +69,5 @@ def describe_me(*, principal: Principal, accounts: AccountStore, ops_group: str)
         "display_name": profile.display_name,
         "created_at": profile.created_at,
         "roles": rules.roles_for(principal.groups, ops_group),
+        "is_helper": is_helper(profile.user_id),
     }

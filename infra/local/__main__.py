@@ -46,11 +46,11 @@ class LocalStack:
         self._stopped = threading.Event()
 
     def start(self) -> dict[str, str]:
-        from infra.local.aws import LOCAL_CREDENTIALS, LocalAws, provision
+        from infra.local.aws import LOCAL_CREDENTIALS, LocalAws, client, provision
         from infra.local.paypal_sandbox import PayPalSandbox
         from infra.local.rest_api import LocalRestApi
         from infra.local.scheduler import Scheduler, jobs_of
-        from infra.local.site import StaticSite
+        from infra.local.site import MediaBucket, StaticSite
         from infra.local.ws_gateway import WebsocketGateway, handlers_of
 
         self.state_dir.mkdir(parents=True, exist_ok=True)
@@ -76,7 +76,10 @@ class LocalStack:
         os.environ["IK_WEBSOCKET_MANAGEMENT_URL"] = gateway.management_url
         api = self._started(LocalRestApi(app_module.app, ROOT, host=self.host, port=self.ports["api"]))
         site = self._started(StaticSite(ROOT / "static_site", api_url=api.url, websocket_url=gateway.url,
+                                        media=MediaBucket(client("s3", aws.url, environment["AWS_REGION"]),
+                                                          environment["IK_UPLOADS_BUCKET"], aws.url),
                                         host=self.host, port=self.ports["site"]))
+        os.environ["IK_SITE_URL"] = site.url  # before the first request reads the settings
         self.scheduler = self._started(Scheduler(jobs_of(app_module)))
         self._aws = aws
         threading.Thread(target=self._snapshot_regularly, name="snapshots", daemon=True).start()

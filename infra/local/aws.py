@@ -10,8 +10,10 @@ import cloudpickle
 from pathlib import Path
 from typing import Any
 
+from chalicelib.adapters.categories import DynamoCategoryStore
 from chalicelib.adapters.tables import TTL_ATTRIBUTES, create_tables
 from chalicelib.domain.accounts import PASSWORD_MIN_LENGTH
+from chalicelib.services.directory import seed_categories
 from chalicelib.settings import Settings
 
 log = logging.getLogger("interkanect.local.aws")
@@ -22,6 +24,7 @@ USER_POOL_NAME = "interkanect-users"
 APP_CLIENT_NAME = "interkanect-web"
 OPS_GROUP = "ops"
 SITE_BUCKET = "interkanect-site"
+UPLOADS_BUCKET = "interkanect-uploads"
 SENDER_EMAIL = "no-reply@interkanect.local"
 PAYPAL_SECRET_PARAMETER = "/interkanect/paypal/client-secret"
 LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
@@ -177,8 +180,9 @@ def provision(endpoint: str, *, region: str = "us-east-1", paypal_client_secret:
 
     s3 = client("s3", endpoint, region)
     existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
-    if SITE_BUCKET not in existing:
-        s3.create_bucket(Bucket=SITE_BUCKET)
+    for bucket in (SITE_BUCKET, UPLOADS_BUCKET):
+        if bucket not in existing:
+            s3.create_bucket(Bucket=bucket)
 
     client("ses", endpoint, region).verify_email_identity(EmailAddress=SENDER_EMAIL)
     client("ssm", endpoint, region).put_parameter(
@@ -193,10 +197,12 @@ def provision(endpoint: str, *, region: str = "us-east-1", paypal_client_secret:
         "IK_USER_POOL_CLIENT_ID": client_id,
         "IK_COGNITO_JWKS_URL": f"{endpoint}/{pool_id}/.well-known/jwks.json",
         "IK_SITE_BUCKET": SITE_BUCKET,
+        "IK_UPLOADS_BUCKET": UPLOADS_BUCKET,
         "IK_PAYPAL_CLIENT_SECRET_PARAMETER": PAYPAL_SECRET_PARAMETER,
     }
     settings = Settings.from_env(environment)
     create_tables(settings)
+    seed_categories(categories=DynamoCategoryStore())
     dynamodb = client("dynamodb", endpoint, region)
     for logical, attribute in TTL_ATTRIBUTES.items():
         dynamodb.update_time_to_live(TableName=settings.table_name(logical),

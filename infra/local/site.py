@@ -11,25 +11,35 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from infra.site_headers import PERMISSIONS_POLICY, content_security_policy
 
 log = logging.getLogger("interkanect.local.site")
 
+
+class _KeepRedirects(urllib.request.HTTPRedirectHandler):
+    """Hands redirects (the API's 301s for old usernames) to the browser, as CloudFront does."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_NO_REDIRECTS = urllib.request.build_opener(_KeepRedirects)
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
               "proxy-authorization", "proxy-authenticate", "host", "content-length"}
 
 
 class StaticSite:
-    def __init__(self, root: Path, *, api_url: str, websocket_url: str, host: str = "127.0.0.1",
-                 port: int = 0) -> None:
+    def __init__(self, root: Path, *, api_url: str, websocket_url: str, media: "MediaBucket",
+                 host: str = "127.0.0.1", port: int = 0) -> None:
         config = {"api": "/api", "websocket": websocket_url, "local": True}
         handler = type("SiteHandler", (_SiteHandler,), {
             "root": root.resolve(),
             "api_url": api_url.rstrip("/"),
+            "media": media,
             "config_js": f"window.IK_CONFIG = {json.dumps(config)};\n".encode(),
-            "csp": content_security_policy(websocket_url),
+            "csp": content_security_policy(websocket_url, upload_origin=media.origin),
         })
         self._server = ThreadingHTTPServer((host, port), handler)
         self._server.daemon_threads = True
@@ -48,9 +58,27 @@ class StaticSite:
         self._server.server_close()
 
 
+class MediaBucket:
+    """Reads `/media/*` from the uploads bucket with credentials, as CloudFront's OAC does."""
+
+    def __init__(self, client: Any, bucket: str, endpoint: str) -> None:
+        self._client = client
+        self._bucket = bucket
+        parts = urlsplit(endpoint)
+        self.origin = f"{parts.scheme}://{parts.netloc}"  # where avatar forms post to
+
+    def read(self, key: str) -> tuple[bytes, str] | None:
+        try:
+            answer = self._client.get_object(Bucket=self._bucket, Key=key)
+        except self._client.exceptions.NoSuchKey:
+            return None
+        return answer["Body"].read(), answer.get("ContentType", "application/octet-stream")
+
+
 class _SiteHandler(BaseHTTPRequestHandler):
     root: Path
     api_url: str
+    media: MediaBucket
     config_js: bytes
     csp: str
     protocol_version = "HTTP/1.1"
@@ -93,9 +121,8 @@ class _SiteHandler(BaseHTTPRequestHandler):
             content_type += "; charset=utf-8"
         return self._send(200, target.read_bytes(), content_type)
 
-    def _proxy(self) -> None:
-        """Forwards `/api/<path>` to `<api>/<path>` with method, headers and body."""
-        upstream = self.api_url + self.path[len("/api"):]
+    def _proxy(self, upstream: str) -> None:
+        """Forwards the request to `upstream` with method, headers and body."""
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else None
         request = urllib.request.Request(upstream, data=body, method=self.command)
@@ -103,7 +130,7 @@ class _SiteHandler(BaseHTTPRequestHandler):
             if name.lower() not in HOP_BY_HOP:
                 request.add_header(name, value)
         try:
-            with urllib.request.urlopen(request, timeout=60) as answer:
+            with _NO_REDIRECTS.open(request, timeout=60) as answer:
                 status, headers, payload = answer.status, answer.headers, answer.read()
         except urllib.error.HTTPError as error:
             status, headers, payload = error.code, error.headers, error.read()
@@ -114,14 +141,32 @@ class _SiteHandler(BaseHTTPRequestHandler):
         content_type = headers.get("Content-Type", "application/json") if headers else "application/json"
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(payload)))
-        self.send_header("Cache-Control", "no-store")
+        for name in ("Location", "Cache-Control"):
+            if headers and headers.get(name):
+                self.send_header(name, headers[name])
+        if not (headers and headers.get("Cache-Control")):
+            self.send_header("Cache-Control", "no-store")
         self._security_headers()
         self.end_headers()
-        self.wfile.write(payload)
+        if self.command != "HEAD":
+            self.wfile.write(payload)
+
+    def _media(self) -> None:
+        found = self.media.read(unquote(urlsplit(self.path).path).lstrip("/"))
+        if found is None:
+            return self._send(404, b"Not found\n", "text/plain; charset=utf-8")
+        body, content_type = found
+        return self._send(200, body, content_type, "public, max-age=86400")
 
     def _route(self) -> None:
+        """The paths CloudFront sends elsewhere: `/api/*` and `/h/*` to the API, `/media/*` to
+        the uploads bucket; the rest is the static site."""
         if self.path == "/api" or self.path.startswith("/api/"):
-            return self._proxy()
+            return self._proxy(self.api_url + self.path[len("/api"):])
+        if self.path.startswith("/h/"):
+            return self._proxy(self.api_url + self.path)
+        if self.path.startswith("/media/") and self.command in ("GET", "HEAD"):
+            return self._media()
         if self.command in ("GET", "HEAD"):
             return self._static()
         return self._send(405, b"Method not allowed\n", "text/plain; charset=utf-8")

@@ -1,0 +1,160 @@
+"""Help categories and the Helpers listed in them: DynamoDB, and in-memory twins."""
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from typing import Protocol
+
+from chalicelib.domain.categories import Category
+from chalicelib.domain.errors import InvalidInput
+
+
+class CategoryStore(Protocol):
+    def all(self) -> list[Category]: ...
+    def get(self, slug: str) -> Category | None: ...
+    def put(self, category: Category) -> None: ...
+    def add_if_missing(self, category: Category) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Listing:
+    category: str
+    user_id: str
+    rank: str
+    card: dict
+
+
+class ListingStore(Protocol):
+    def put(self, listing: Listing) -> None: ...
+    def remove(self, category: str, user_id: str) -> None: ...
+    def page(self, category: str, limit: int, cursor: str | None) -> tuple[list[Listing], str | None]: ...
+
+
+def encode_cursor(key: dict | None) -> str | None:
+    if not key:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> dict | None:
+    if not cursor:
+        return None
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, TypeError):
+        raise InvalidInput("That page cursor is not valid.", field="cursor") from None
+    if not isinstance(key, dict):
+        raise InvalidInput("That page cursor is not valid.", field="cursor")
+    return key
+
+
+def _category(record) -> Category:
+    return Category(slug=record.slug, name=record.name, banner=record.banner, parent=record.parent,
+                    position=int(record.position))
+
+
+class DynamoCategoryStore:
+    def all(self) -> list[Category]:
+        from chalicelib.adapters.tables import CategoryRecord
+
+        return [_category(r) for r in CategoryRecord.in_tree.query("categories")]
+
+    def get(self, slug: str) -> Category | None:
+        from chalicelib.adapters.tables import CategoryRecord
+
+        try:
+            return _category(CategoryRecord.get(slug))
+        except CategoryRecord.DoesNotExist:
+            return None
+
+    def _record(self, category: Category):
+        from chalicelib.adapters.tables import CategoryRecord
+
+        return CategoryRecord(category.slug, name=category.name, banner=category.banner,
+                              parent=category.parent, position=category.position)
+
+    def put(self, category: Category) -> None:
+        self._record(category).save()
+
+    def add_if_missing(self, category: Category) -> bool:
+        from pynamodb.exceptions import PutError
+
+        from chalicelib.adapters.tables import CategoryRecord
+
+        try:
+            self._record(category).save(condition=CategoryRecord.slug.does_not_exist())
+        except PutError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+
+class DynamoListingStore:
+    def put(self, listing: Listing) -> None:
+        from chalicelib.adapters.tables import ListingRecord
+
+        ListingRecord(listing.category, listing.user_id, rank=listing.rank, card=listing.card).save()
+
+    def remove(self, category: str, user_id: str) -> None:
+        from chalicelib.adapters.tables import ListingRecord
+
+        ListingRecord(category, user_id).delete()
+
+    def page(self, category: str, limit: int, cursor: str | None) -> tuple[list[Listing], str | None]:
+        from pynamodb.exceptions import QueryError
+
+        from chalicelib.adapters.tables import ListingRecord
+
+        start = decode_cursor(cursor)
+        results = ListingRecord.by_rank.query(category, limit=limit, last_evaluated_key=start)
+        try:
+            listings = [Listing(r.category, r.user_id, r.rank, r.card) for r in results]
+        except QueryError as error:  # a cursor that names no key of this index
+            if error.cause_response_code == "ValidationException":
+                raise InvalidInput("That page cursor is not valid.", field="cursor") from error
+            raise
+        return listings, encode_cursor(results.last_evaluated_key)
+
+
+class InMemoryCategoryStore:
+    def __init__(self) -> None:
+        self.categories: dict[str, Category] = {}
+
+    def all(self) -> list[Category]:
+        return sorted(self.categories.values(), key=lambda c: c.position)
+
+    def get(self, slug: str) -> Category | None:
+        return self.categories.get(slug)
+
+    def put(self, category: Category) -> None:
+        self.categories[category.slug] = category
+
+    def add_if_missing(self, category: Category) -> bool:
+        if category.slug in self.categories:
+            return False
+        self.categories[category.slug] = category
+        return True
+
+
+class InMemoryListingStore:
+    def __init__(self) -> None:
+        self.listings: dict[tuple[str, str], Listing] = {}
+
+    def put(self, listing: Listing) -> None:
+        self.listings[(listing.category, listing.user_id)] = listing
+
+    def remove(self, category: str, user_id: str) -> None:
+        self.listings.pop((category, user_id), None)
+
+    def page(self, category: str, limit: int, cursor: str | None) -> tuple[list[Listing], str | None]:
+        start = decode_cursor(cursor)
+        ordered = sorted((l for l in self.listings.values() if l.category == category), key=lambda l: l.rank)
+        if start:
+            ordered = [l for l in ordered if l.rank > start.get("rank", "")]
+        chosen = ordered[:limit]
+        more = len(ordered) > limit
+        last = chosen[-1] if chosen and more else None
+        key = {"category": last.category, "user_id": last.user_id, "rank": last.rank} if last else None
+        return chosen, encode_cursor(key)

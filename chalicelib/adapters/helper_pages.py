@@ -1,0 +1,76 @@
+"""Helper pages: DynamoDB, and an in-memory twin."""
+from __future__ import annotations
+
+from typing import Iterable, Protocol
+
+from chalicelib.domain.helper_pages import HelperPage, Link, Slot
+
+
+class HelperPageStore(Protocol):
+    def get(self, user_id: str) -> HelperPage | None: ...
+    def get_many(self, user_ids: Iterable[str]) -> dict[str, HelperPage]: ...
+    def save(self, page: HelperPage) -> None: ...
+
+
+def _record_fields(page: HelperPage) -> dict:
+    return {
+        "username": page.username, "display_name": page.display_name, "headline": page.headline,
+        "offer": page.offer, "qualifications": page.qualifications, "languages": list(page.languages),
+        "time_zone": page.time_zone, "prices": {str(k): v for k, v in page.prices.items()},
+        "schedule": [{"day": s.day, "start": s.start, "end": s.end} for s in page.schedule],
+        "links": [{"label": link.label, "url": link.url} for link in page.links],
+        "avatar_key": page.avatar_key, "categories": list(page.categories),
+        "rating_total": page.rating_total, "rating_count": page.rating_count,
+        "created_at": page.created_at, "updated_at": page.updated_at,
+    }
+
+
+def _page(record) -> HelperPage:
+    return HelperPage(
+        user_id=record.user_id, username=record.username, display_name=record.display_name,
+        headline=record.headline, offer=record.offer, qualifications=record.qualifications or "",
+        languages=tuple(record.languages or ()), time_zone=record.time_zone,
+        prices={int(k): (None if v is None else int(v)) for k, v in (record.prices or {}).items()},
+        schedule=tuple(Slot(int(s["day"]), s["start"], s["end"]) for s in record.schedule or ()),
+        links=tuple(Link(link["label"], link["url"]) for link in record.links or ()),
+        avatar_key=record.avatar_key, categories=tuple(record.categories or ()),
+        rating_total=int(record.rating_total or 0), rating_count=int(record.rating_count or 0),
+        created_at=record.created_at, updated_at=record.updated_at,
+    )
+
+
+class DynamoHelperPageStore:
+    def get(self, user_id: str) -> HelperPage | None:
+        from chalicelib.adapters.tables import HelperPageRecord
+
+        try:
+            return _page(HelperPageRecord.get(user_id))
+        except HelperPageRecord.DoesNotExist:
+            return None
+
+    def get_many(self, user_ids: Iterable[str]) -> dict[str, HelperPage]:
+        from chalicelib.adapters.tables import HelperPageRecord
+
+        keys = list(dict.fromkeys(user_ids))
+        if not keys:
+            return {}
+        return {record.user_id: _page(record) for record in HelperPageRecord.batch_get(keys)}
+
+    def save(self, page: HelperPage) -> None:
+        from chalicelib.adapters.tables import HelperPageRecord
+
+        HelperPageRecord(page.user_id, **_record_fields(page)).save()
+
+
+class InMemoryHelperPageStore:
+    def __init__(self) -> None:
+        self.pages: dict[str, HelperPage] = {}
+
+    def get(self, user_id: str) -> HelperPage | None:
+        return self.pages.get(user_id)
+
+    def get_many(self, user_ids: Iterable[str]) -> dict[str, HelperPage]:
+        return {u: self.pages[u] for u in user_ids if u in self.pages}
+
+    def save(self, page: HelperPage) -> None:
+        self.pages[page.user_id] = page

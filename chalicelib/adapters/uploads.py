@@ -1,0 +1,68 @@
+"""Avatar uploads: presigned S3 POSTs the browser sends straight to S3, and what arrived."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    size: int
+    content_type: str
+    head: bytes  # the first bytes, to check the file really is the image it claims to be
+
+
+class UploadStorage(Protocol):
+    def presigned_post(self, *, key: str, content_type: str, max_bytes: int, redirect: str) -> dict: ...
+    def describe(self, key: str) -> StoredObject | None: ...
+    def delete(self, key: str) -> None: ...
+
+
+class S3UploadStorage:
+    def __init__(self, client: Any, bucket: str) -> None:
+        self._client = client
+        self._bucket = bucket
+
+    def presigned_post(self, *, key: str, content_type: str, max_bytes: int, redirect: str) -> dict:
+        """A POST policy S3 enforces: this key, this type, at most `max_bytes`, 10 minutes."""
+        return self._client.generate_presigned_post(
+            Bucket=self._bucket, Key=key,
+            Fields={"Content-Type": content_type, "success_action_redirect": redirect},
+            Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_bytes],
+                        {"success_action_redirect": redirect}],
+            ExpiresIn=600,
+        )
+
+    def describe(self, key: str) -> StoredObject | None:
+        try:
+            answer = self._client.get_object(Bucket=self._bucket, Key=key, Range="bytes=0-31")
+        except self._client.exceptions.NoSuchKey:
+            return None
+        except self._client.exceptions.ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "InvalidRange"):
+                return None
+            raise
+        total = answer.get("ContentRange", "").rpartition("/")[2]
+        size = int(total) if total.isdigit() else int(answer.get("ContentLength", 0))
+        return StoredObject(size=size, content_type=answer.get("ContentType", ""), head=answer["Body"].read())
+
+    def delete(self, key: str) -> None:
+        self._client.delete_object(Bucket=self._bucket, Key=key)
+
+
+class InMemoryUploadStorage:
+    def __init__(self) -> None:
+        self.objects: dict[str, tuple[bytes, str]] = {}
+
+    def presigned_post(self, *, key: str, content_type: str, max_bytes: int, redirect: str) -> dict:
+        return {"url": "memory://uploads", "fields": {"key": key, "Content-Type": content_type,
+                                                      "success_action_redirect": redirect}}
+
+    def describe(self, key: str) -> StoredObject | None:
+        if key not in self.objects:
+            return None
+        data, content_type = self.objects[key]
+        return StoredObject(size=len(data), content_type=content_type, head=data[:32])
+
+    def delete(self, key: str) -> None:
+        self.objects.pop(key, None)

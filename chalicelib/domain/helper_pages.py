@@ -1,0 +1,196 @@
+"""A Helper's page: what they offer, prices, languages, time zone, weekly schedule, links."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any, Mapping
+from urllib.parse import urlsplit
+
+from chalicelib.domain.errors import InvalidInput
+
+SESSION_LENGTHS = (15, 30, 60)  # minutes a Helper prices
+MAX_PRICE_CENTS = 100_000_00  # $100,000 per session: a typo guard, not a business rule
+HEADLINE_MAX = 120
+OFFER_MAX = 5000
+QUALIFICATIONS_MAX = 3000
+MAX_LANGUAGES = 10
+MAX_LINKS = 8
+MAX_SLOTS = 42
+LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Z]{2})?$")
+TIME_PATTERN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
+DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A weekly window, in the Helper's own time zone: day 0 is Monday."""
+
+    day: int
+    start: str
+    end: str
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class HelperPage:
+    user_id: str
+    username: str
+    display_name: str
+    headline: str
+    offer: str
+    qualifications: str = ""
+    languages: tuple[str, ...] = ()
+    time_zone: str = "UTC"
+    prices: Mapping[int, int | None] = field(default_factory=dict)  # minutes -> cents; 0 free; None not offered
+    schedule: tuple[Slot, ...] = ()
+    links: tuple[Link, ...] = ()
+    avatar_key: str | None = None
+    categories: tuple[str, ...] = ()
+    rating_total: int = 0  # sum of stars, for the rating summary once reviews exist
+    rating_count: int = 0
+    created_at: str = ""
+    updated_at: str = ""
+
+    def with_changes(self, **changes: Any) -> "HelperPage":
+        return replace(self, **changes)
+
+    @property
+    def rating_average(self) -> float | None:
+        return round(self.rating_total / self.rating_count, 2) if self.rating_count else None
+
+
+def check_prices(prices: Mapping[Any, Any]) -> dict[int, int | None]:
+    """Cents per 15, 30 and 60 minutes; 0 means free, None (or absent) means not offered."""
+    checked: dict[int, int | None] = {}
+    for minutes in SESSION_LENGTHS:
+        value = prices.get(str(minutes), prices.get(minutes))
+        if value is None:
+            checked[minutes] = None
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_PRICE_CENTS:
+            raise InvalidInput(f"The {minutes}-minute price is whole cents from 0 (free) up.",
+                               field=f"prices.{minutes}")
+        checked[minutes] = value
+    unknown = {str(k) for k in prices} - {str(m) for m in SESSION_LENGTHS}
+    if unknown:
+        raise InvalidInput("Prices are for 15, 30 and 60 minute sessions.", field="prices")
+    if all(v is None for v in checked.values()):
+        raise InvalidInput("Offer at least one session length (it may be free).", field="prices")
+    return checked
+
+
+def check_time_zone(name: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        if not name or "/" not in name and name != "UTC":
+            raise ZoneInfoNotFoundError(name)
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput("Choose a time zone such as Europe/Paris.", field="time_zone") from None
+    return name
+
+
+def _minutes(hhmm: str) -> int:
+    hours, minutes = hhmm.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def check_schedule(slots: list[Mapping[str, Any]]) -> tuple[Slot, ...]:
+    """Weekly windows that start before they end and do not overlap on the same day."""
+    if len(slots) > MAX_SLOTS:
+        raise InvalidInput(f"At most {MAX_SLOTS} weekly windows.", field="schedule")
+    checked = []
+    for index, raw in enumerate(slots):
+        day, start, end = raw.get("day"), raw.get("start"), raw.get("end")
+        if isinstance(day, bool) or not isinstance(day, int) or not 0 <= day <= 6:
+            raise InvalidInput("Days are 0 (Monday) to 6 (Sunday).", field=f"schedule.{index}.day")
+        if not (isinstance(start, str) and isinstance(end, str) and TIME_PATTERN.match(start)
+                and TIME_PATTERN.match(end)) or start == "24:00":
+            raise InvalidInput("Times are HH:MM, 00:00 to 24:00.", field=f"schedule.{index}")
+        if _minutes(start) >= _minutes(end):
+            raise InvalidInput("A window ends after it starts.", field=f"schedule.{index}")
+        checked.append(Slot(day, start, end))
+    checked.sort(key=lambda s: (s.day, s.start))
+    for before, after in zip(checked, checked[1:]):
+        if before.day == after.day and _minutes(after.start) < _minutes(before.end):
+            raise InvalidInput(f"Windows overlap on {DAYS[before.day]}.", field="schedule")
+    return tuple(checked)
+
+
+def check_languages(languages: list[Any]) -> tuple[str, ...]:
+    if len(languages) > MAX_LANGUAGES:
+        raise InvalidInput(f"At most {MAX_LANGUAGES} languages.", field="languages")
+    checked = []
+    for code in languages:
+        if not isinstance(code, str) or not LANGUAGE_PATTERN.match(code):
+            raise InvalidInput("Languages are codes such as en, es or pt-BR.", field="languages")
+        if code not in checked:
+            checked.append(code)
+    return tuple(checked)
+
+
+def check_links(links: list[Mapping[str, Any]]) -> tuple[Link, ...]:
+    if len(links) > MAX_LINKS:
+        raise InvalidInput(f"At most {MAX_LINKS} links.", field="links")
+    checked = []
+    for index, raw in enumerate(links):
+        label, url = str(raw.get("label") or "").strip(), str(raw.get("url") or "").strip()
+        parts = urlsplit(url)
+        if parts.scheme not in ("https", "http") or not parts.netloc or len(url) > 500:
+            raise InvalidInput("Links are full http(s) addresses.", field=f"links.{index}.url")
+        if not 1 <= len(label) <= 60:
+            raise InvalidInput("Each link has a label of up to 60 characters.", field=f"links.{index}.label")
+        checked.append(Link(label, url))
+    return tuple(checked)
+
+
+def check_text(value: str, *, field_name: str, maximum: int, required: bool = False) -> str:
+    text = value.strip().replace("\r\n", "\n")
+    if required and not text:
+        raise InvalidInput(f"Fill in the {field_name.replace('_', ' ')}.", field=field_name)
+    if len(text) > maximum:
+        raise InvalidInput(f"The {field_name.replace('_', ' ')} is at most {maximum} characters.",
+                           field=field_name)
+    if any(ord(c) < 32 and c not in "\n\t" for c in text):
+        raise InvalidInput("Control characters are not allowed.", field=field_name)
+    return text
+
+
+AVATAR_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
+
+
+def avatar_matches(content_type: str, head: bytes) -> bool:
+    """Whether the file's first bytes are the image type it claims (not a renamed script)."""
+    if content_type == "image/jpeg":
+        return head.startswith(b"\xff\xd8\xff")
+    if content_type == "image/png":
+        return head.startswith(b"\x89PNG\r\n\x1a\n")
+    if content_type == "image/webp":
+        return head[:4] == b"RIFF" and head[8:12] == b"WEBP"
+    return False
+
+
+def avatar_prefix(user_id: str) -> str:
+    return f"media/avatars/{user_id}/"
+
+
+def card(page: HelperPage, status: str) -> dict:
+    """What directories and search show of a Helper."""
+    return {
+        "user_id": page.user_id,
+        "username": page.username,
+        "display_name": page.display_name,
+        "headline": page.headline,
+        "avatar_url": f"/{page.avatar_key}" if page.avatar_key else None,
+        "page_url": f"/h/{page.username}",
+        "prices": {str(m): page.prices.get(m) for m in SESSION_LENGTHS},
+        "rating": ({"average": page.rating_average, "count": page.rating_count}
+                   if page.rating_count else None),
+        "status": status,
+    }

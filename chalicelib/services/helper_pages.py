@@ -1,0 +1,154 @@
+"""Becoming a Helper: the page, its public view, the username in its URL, the avatar."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from chalicelib.adapters.accounts import AccountStore
+from chalicelib.adapters.categories import CategoryStore, Listing, ListingStore
+from chalicelib.adapters.helper_pages import HelperPageStore
+from chalicelib.adapters.presence import PresenceStore
+from chalicelib.adapters.search_index import SearchIndex
+from chalicelib.adapters.uploads import UploadStorage
+from chalicelib.domain import accounts as account_rules
+from chalicelib.domain import helper_pages as rules
+from chalicelib.domain.errors import Forbidden, InvalidInput, NotFound
+from chalicelib.domain.helper_pages import HelperPage
+from chalicelib.domain.presence import Status, listing_rank
+from chalicelib.domain.search import index_terms
+
+
+@dataclass(frozen=True)
+class Directory:
+    """Everything that shows a Helper besides the page itself, kept in step with it."""
+
+    listings: ListingStore
+    search: SearchIndex
+    categories: CategoryStore
+    presence: PresenceStore
+
+
+def search_terms_of(page: HelperPage, categories: CategoryStore) -> set[str]:
+    names = [c.name for c in (categories.get(slug) for slug in page.categories) if c]
+    return index_terms(page.display_name, page.username, page.headline, page.offer, *names)
+
+
+def publish(before: HelperPage | None, after: HelperPage, directory: Directory) -> None:
+    """Refreshes the Helper's cards in their categories and the words they are found by."""
+    status = directory.presence.get_many([after.user_id])[after.user_id]
+    write_listings(after, status, directory.listings)
+    for slug in set(before.categories if before else ()) - set(after.categories):
+        directory.listings.remove(slug, after.user_id)
+    old_terms = search_terms_of(before, directory.categories) if before else set()
+    directory.search.replace(after.user_id, old_terms, search_terms_of(after, directory.categories))
+
+
+def write_listings(page: HelperPage, status: Status, listings: ListingStore) -> None:
+    rank = listing_rank(status, page.rating_total, page.rating_count, page.user_id)
+    shown = rules.card(page, status.value)
+    for slug in page.categories:
+        listings.put(Listing(slug, page.user_id, rank, shown))
+
+
+def save_page(*, user_id: str, fields: dict[str, Any], pages: HelperPageStore, accounts: AccountStore,
+              directory: Directory, now: Callable[[], str]) -> tuple[HelperPage, bool]:
+    """Creates or replaces the signed-in user's page; True when it was created."""
+    profile = accounts.get(user_id)
+    if profile is None:
+        raise NotFound("No profile exists for this account.")
+    before = pages.get(user_id)
+    stamp = now()
+    page = HelperPage(
+        user_id=user_id,
+        username=profile.username,
+        display_name=profile.display_name,
+        headline=rules.check_text(fields["headline"], field_name="headline", maximum=rules.HEADLINE_MAX,
+                                  required=True),
+        offer=rules.check_text(fields["offer"], field_name="offer", maximum=rules.OFFER_MAX, required=True),
+        qualifications=rules.check_text(fields["qualifications"], field_name="qualifications",
+                                        maximum=rules.QUALIFICATIONS_MAX),
+        languages=rules.check_languages(fields["languages"]),
+        time_zone=rules.check_time_zone(fields["time_zone"]),
+        prices=rules.check_prices(fields["prices"]),
+        schedule=rules.check_schedule(fields["schedule"]),
+        links=rules.check_links(fields["links"]),
+        avatar_key=before.avatar_key if before else None,
+        categories=before.categories if before else (),
+        rating_total=before.rating_total if before else 0,
+        rating_count=before.rating_count if before else 0,
+        created_at=before.created_at if before else stamp,
+        updated_at=stamp,
+    )
+    pages.save(page)
+    publish(before, page, directory)
+    return page, before is None
+
+
+def change_username(*, user_id: str, username: str, pages: HelperPageStore, accounts: AccountStore,
+                    directory: Directory) -> str:
+    """Moves the page to a new address; every old address keeps redirecting to the current one."""
+    account_rules.check_username(username)
+    profile = accounts.get(user_id)
+    if profile is None:
+        raise NotFound("No profile exists for this account.")
+    if username == profile.username:
+        return username
+    accounts.change_username(user_id, profile.username, username)
+    before = pages.get(user_id)
+    if before is not None:
+        after = before.with_changes(username=username)
+        pages.save(after)
+        publish(before, after, directory)
+    return username
+
+
+@dataclass(frozen=True)
+class Redirect:
+    username: str
+
+
+def find_public_page(*, username: str, accounts: AccountStore, pages: HelperPageStore,
+                     presence: PresenceStore) -> tuple[HelperPage, Status] | Redirect:
+    """The page at `/h/<username>`; a Redirect when the name is old or differently cased."""
+    user_id = accounts.owner_of_username(username)
+    page = pages.get(user_id) if user_id else None
+    if page is None:
+        raise NotFound(f"No Helper is called '{username}'.")
+    if page.username != username:
+        return Redirect(page.username)
+    return page, presence.get_many([page.user_id])[page.user_id]
+
+
+def request_avatar_upload(*, user_id: str, content_type: str, pages: HelperPageStore, storage: UploadStorage,
+                          max_bytes: int, site_url: str) -> dict:
+    if pages.get(user_id) is None:
+        raise NotFound("Create your page before adding a picture.")
+    extension = rules.AVATAR_TYPES.get(content_type)
+    if extension is None:
+        raise InvalidInput("Pictures are JPEG, PNG or WebP.", field="content_type")
+    key = f"{rules.avatar_prefix(user_id)}{uuid.uuid4().hex}.{extension}"
+    redirect = f"{site_url}/become-a-helper.html?avatar={key}"
+    post = storage.presigned_post(key=key, content_type=content_type, max_bytes=max_bytes, redirect=redirect)
+    return {"url": post["url"], "fields": post["fields"], "key": key, "max_bytes": max_bytes}
+
+
+def set_avatar(*, user_id: str, key: str, pages: HelperPageStore, storage: UploadStorage, max_bytes: int,
+               directory: Directory, now: Callable[[], str]) -> HelperPage:
+    """Checks what arrived in S3 (owner, size, real image type) before showing it to anyone."""
+    if not key.startswith(rules.avatar_prefix(user_id)) or ".." in key:
+        raise Forbidden("That picture is not yours.")
+    before = pages.get(user_id)
+    if before is None:
+        raise NotFound("Create your page before adding a picture.")
+    stored = storage.describe(key)
+    if stored is None:
+        raise NotFound("No picture was uploaded under that key.")
+    if stored.size > max_bytes or not rules.avatar_matches(stored.content_type, stored.head):
+        storage.delete(key)
+        raise InvalidInput(f"Pictures are JPEG, PNG or WebP files of at most {max_bytes // 1024 // 1024} MB.",
+                           field="key")
+    after = before.with_changes(avatar_key=key, updated_at=now())
+    pages.save(after)
+    publish(before, after, directory)
+    return after
