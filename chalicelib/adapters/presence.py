@@ -20,7 +20,7 @@ class DynamoPresenceStore:
         return {u: found.get(u, Status.OFFLINE) for u in keys}
 
     def set(self, user_id: str, status: Status, changed_at_ms: int) -> bool:
-        """Records a status unless a later change is already recorded; True if it changed."""
+        """Records a status unless a later recount is already recorded; True if it changed."""
         from pynamodb.exceptions import UpdateError
 
         from chalicelib.adapters.tables import PresenceRecord
@@ -30,7 +30,7 @@ class DynamoPresenceStore:
             record.update(
                 actions=[PresenceRecord.status.set(status.value), PresenceRecord.changed_at.set(changed_at_ms)],
                 condition=(PresenceRecord.changed_at.does_not_exist()
-                           | (PresenceRecord.changed_at < changed_at_ms) & (PresenceRecord.status != status.value)),
+                           | (PresenceRecord.changed_at <= changed_at_ms) & (PresenceRecord.status != status.value)),
             )
         except UpdateError as error:
             if error.cause_response_code == "ConditionalCheckFailedException":
@@ -48,7 +48,7 @@ class InMemoryPresenceStore:
 
     def set(self, user_id: str, status: Status, changed_at_ms: int) -> bool:
         current = self.statuses.get(user_id)
-        if current is not None and (current[1] >= changed_at_ms or current[0] == status):
+        if current is not None and (current[1] > changed_at_ms or current[0] == status):
             return False
         self.statuses[user_id] = (status, changed_at_ms)
         return True

@@ -36,7 +36,7 @@ def on_connect(event) -> dict:
         logger().info("websocket connect refused", extra={"reason": refusal.message})
         return {"statusCode": 401}
     realtime.connect(connection_id=event.connection_id, principal=principal, book=deps.presence_book(),
-                     now=int(time.time()), liveness=deps.liveness())
+                     now=time.time(), liveness=deps.liveness())
     if subprotocol:
         return {"statusCode": 200, "headers": {"Sec-WebSocket-Protocol": subprotocol}}
     return {"statusCode": 200}
@@ -49,8 +49,8 @@ def on_message(event) -> None:
 
 
 def on_disconnect(event) -> None:
-    realtime.disconnect(connection_id=event.connection_id, book=deps.presence_book(), now=int(time.time()))
+    realtime.disconnect(connection_id=event.connection_id, book=deps.presence_book(), now=time.time())
 
 
 def sweep_connections() -> int:
-    return realtime.sweep_expired(book=deps.presence_book(), now=int(time.time()))
+    return realtime.sweep_expired(book=deps.presence_book(), now=time.time())

@@ -50,21 +50,22 @@ def refresh_presence(user_id: str, *, book: PresenceBook, now_ms: int) -> Status
     return status
 
 
-def connect(*, connection_id: str, principal: Principal, book: PresenceBook, now: int,
+def connect(*, connection_id: str, principal: Principal, book: PresenceBook, now: float,
             liveness: Liveness) -> Connection:
     """Records a connection whose token was already verified; the person is now online."""
-    connection = Connection(connection_id, principal.user_id, connected_at=now,
-                            expires_at=now + min(liveness.stale_seconds, liveness.lifetime_seconds))
+    seconds = int(now)
+    connection = Connection(connection_id, principal.user_id, connected_at=seconds,
+                            expires_at=seconds + min(liveness.stale_seconds, liveness.lifetime_seconds))
     book.connections.add(connection)
-    refresh_presence(principal.user_id, book=book, now_ms=now * 1000)
+    refresh_presence(principal.user_id, book=book, now_ms=int(now * 1000))
     return connection
 
 
-def disconnect(*, connection_id: str, book: PresenceBook, now: int) -> None:
+def disconnect(*, connection_id: str, book: PresenceBook, now: float) -> None:
     connection = book.connections.get(connection_id)
     book.connections.remove(connection_id)
     if connection is not None:
-        refresh_presence(connection.user_id, book=book, now_ms=now * 1000)
+        refresh_presence(connection.user_id, book=book, now_ms=int(now * 1000))
 
 
 def deliver(*, connection_id: str, message: dict, sender: WebsocketSender,
@@ -120,12 +121,12 @@ def heartbeat(connection_id: str, message: dict, *, connections: ConnectionStore
     return reply
 
 
-def sweep_expired(*, book: PresenceBook, now: int) -> int:
+def sweep_expired(*, book: PresenceBook, now: float) -> int:
     """Forgets connections silent past their expiry (a lost `$disconnect`, a killed browser)
     and updates the status of everyone who had one."""
-    swept = list(book.connections.expired(now))
+    swept = list(book.connections.expired(int(now)))
     for connection in swept:
         book.connections.remove(connection.connection_id)
     for user_id in {c.user_id for c in swept}:
-        refresh_presence(user_id, book=book, now_ms=now * 1000)
+        refresh_presence(user_id, book=book, now_ms=int(now * 1000))
     return len(swept)

@@ -1,0 +1,181 @@
+"""Server-rendered HTML for a Helper's public page (`/h/<username>`) and its 404 page.
+
+Every value from the view is escaped by Jinja's autoescape; only `offer_html` and
+`qualifications_html`, already sanitized by `chalicelib.domain.rich_text`, are inserted as HTML.
+The pages carry no inline script or style, so they work under the site's strict CSP.
+Jinja loads on the first render, not at cold import.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Mapping
+from urllib.parse import quote, urlsplit
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+PAGE_SCRIPT = "/js/pages/helper-page.js"
+DEFAULT_OG_IMAGE = "/img/og-default.png"
+SITE_NAME = "interKanect"
+DESCRIPTION_MAX = 200
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+SESSION_MINUTES = (15, 30, 60)
+STATUS_LABELS = {"online": "Online", "busy": "In a call", "offline": "Offline"}
+LINK_SCHEMES = ("http", "https")
+
+# Browsers drop these before reading a URL's scheme ("java\tscript:" is "javascript:").
+_URL_IGNORED = re.compile(r"[\t\n\r]")
+_URL_TRIMMED = "".join(chr(c) for c in range(0x21))
+_TIME = re.compile(r"^\d{2}:\d{2}$")
+
+
+@functools.lru_cache(maxsize=1)
+def _environment() -> Any:
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    environment = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True,
+                              undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    environment.filters["money"] = format_money
+    environment.filters["price"] = format_price
+    return environment
+
+
+def render_helper_page(view: Mapping[str, Any]) -> str:
+    """The complete HTML page for one Helper, from the page view the service builds."""
+    return _environment().get_template("helper_page.html").render(**_helper_context(view))
+
+
+def render_not_found(username: str, site_url: str) -> str:
+    """The 404 page for `/h/<username>` when no Helper has (or had) that username."""
+    return _environment().get_template("not_found.html").render(
+        site_url=site_url.rstrip("/"), username=str(username)[:80], page_script=PAGE_SCRIPT)
+
+
+def format_money(cents: int) -> str:
+    """Whole cents as dollars, "$1,234.05", with integer arithmetic only."""
+    if isinstance(cents, bool) or not isinstance(cents, int) or cents < 0:
+        raise ValueError(f"money is a non-negative number of whole cents, not {cents!r}")
+    dollars, remainder = divmod(cents, 100)
+    return f"${dollars:,}.{remainder:02d}"
+
+
+def format_price(cents: int | None) -> str:
+    """A session price: "Not offered" (None), "Free" (0) or dollars."""
+    if cents is None:
+        return "Not offered"
+    if cents == 0 and not isinstance(cents, bool):
+        return "Free"
+    return format_money(cents)
+
+
+def _helper_context(view: Mapping[str, Any]) -> dict[str, Any]:
+    site_url = str(view["site_url"]).rstrip("/")
+    username = str(view["username"])
+    display_name = str(view.get("display_name") or username)
+    headline = str(view.get("headline") or "")
+    description = str(view.get("description") or headline)[:DESCRIPTION_MAX]
+    time_zone = str(view.get("time_zone") or "UTC")
+    avatar_src = _site_path(view.get("avatar_url"))
+    status = view.get("status") if view.get("status") in STATUS_LABELS else "offline"
+    return {
+        "site_url": site_url,
+        "page_script": PAGE_SCRIPT,
+        "user_id": str(view["user_id"]),
+        "username": username,
+        "page_url": f"{site_url}/h/{quote(username, safe='')}",
+        "display_name": display_name,
+        "initials": _initials(display_name),
+        "headline": headline,
+        "description": description,
+        "offer_html": str(view.get("offer_html") or ""),
+        "qualifications_html": str(view.get("qualifications_html") or ""),
+        "languages": [str(code) for code in view.get("languages") or ()],
+        "time_zone": time_zone,
+        "prices": _price_rows(view.get("prices") or {}),
+        "schedule": _schedule_rows(view.get("schedule") or ()),
+        "links": [_link(link) for link in view.get("links") or ()],
+        "avatar_src": avatar_src,
+        "og_image": site_url + (avatar_src or DEFAULT_OG_IMAGE),
+        "categories": [_category(category) for category in view.get("categories") or ()],
+        "rating": _rating(view.get("rating")),
+        "status": status,
+        "status_label": STATUS_LABELS[status],
+    }
+
+
+def _initials(name: str) -> str:
+    letters = [word[0] for word in name.split() if word[:1].isalnum()]
+    return "".join(letters[:2]).upper() or "?"
+
+
+def _price_rows(prices: Mapping[Any, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for minutes in SESSION_MINUTES:
+        cents = prices.get(str(minutes), prices.get(minutes))
+        if isinstance(cents, Decimal):  # numbers read back from DynamoDB
+            cents = int(cents)
+        rows.append({"minutes": minutes, "cents": cents})
+    return rows
+
+
+def _schedule_rows(slots: Any) -> list[dict[str, Any]]:
+    rows = []
+    for slot in slots:
+        day, start, end = slot.get("day"), str(slot.get("start", "")), str(slot.get("end", ""))
+        if isinstance(day, Decimal):
+            day = int(day)
+        if (isinstance(day, bool) or not isinstance(day, int) or not 0 <= day <= 6
+                or not _TIME.match(start) or not _TIME.match(end)):
+            continue  # the domain never stores such a window; never show a broken one
+        rows.append({"day": day, "day_name": DAY_NAMES[day], "start": start, "end": end})
+    rows.sort(key=lambda row: (row["day"], row["start"]))
+    return rows
+
+
+def _link(link: Mapping[str, Any]) -> dict[str, Any]:
+    url = _web_url(link.get("url"))
+    return {"label": str(link.get("label") or url or ""), "url": url}
+
+
+def _category(category: Mapping[str, Any]) -> dict[str, str]:
+    slug = str(category.get("slug") or "")
+    return {"slug": slug, "name": str(category.get("name") or slug),
+            "href": f"/category.html?slug={quote(slug, safe='')}"}
+
+
+def _rating(rating: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if not rating:
+        return None
+    try:
+        count = int(rating.get("count") or 0)
+        average = Decimal(str(rating.get("average")))
+    except (TypeError, ValueError, InvalidOperation):
+        return None
+    if count <= 0 or not average.is_finite():
+        return None
+    noun = "review" if count == 1 else "reviews"
+    return {"average": f"{average:.1f}", "count": count, "summary": f"from {count:,} {noun}"}
+
+
+def _web_url(value: Any) -> str | None:
+    """An absolute http(s) address as a browser would read it, or None for anything else."""
+    if not isinstance(value, str):
+        return None
+    url = _URL_IGNORED.sub("", value).strip(_URL_TRIMMED)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in LINK_SCHEMES or not parts.netloc or "\\" in url:
+        return None
+    return url
+
+
+def _site_path(value: Any) -> str | None:
+    """A path on this site ("/media/avatars/..."), the only images the CSP lets the page load."""
+    if not isinstance(value, str) or not value.startswith("/") or value.startswith("//"):
+        return None
+    if "\\" in value or any(ord(c) <= 0x20 for c in value):
+        return None
+    return value

@@ -1,0 +1,32 @@
+"""Helper pages made through the real API, for integration and browser tests."""
+from __future__ import annotations
+
+import requests
+
+from tests.support.accounts import SignedIn, sign_up_and_in
+
+
+def page_fields(**changes) -> dict:
+    fields = {
+        "headline": "Plumber with twenty years of leaks behind me",
+        "offer": "I fix **leaks**, drains and taps. Ask me about [boilers](https://example.com/boilers).",
+        "qualifications": "Licensed master plumber",
+        "languages": ["en", "pt-BR"],
+        "time_zone": "Europe/Paris",
+        "prices": {"15": 1500, "30": 0, "60": None},
+        "schedule": [{"day": 0, "start": "09:00", "end": "12:00"}, {"day": 4, "start": "14:00", "end": "18:30"}],
+        "links": [{"label": "My site", "url": "https://example.com"}],
+    }
+    fields.update(changes)
+    return fields
+
+
+def become_helper(api: str, prefix: str = "helper", categories: tuple[str, ...] = (), **changes) -> SignedIn:
+    helper = sign_up_and_in(api, prefix)
+    answer = requests.put(f"{api}/me/page", json=page_fields(**changes), headers=helper.auth, timeout=30)
+    assert answer.status_code == 201, answer.text
+    helper.tokens["user_id"] = answer.json()["user_id"]
+    for slug in categories:
+        joined = requests.post(f"{api}/categories/{slug}/helpers", headers=helper.auth, timeout=30)
+        assert joined.status_code == 200, joined.text
+    return helper
