@@ -1,6 +1,8 @@
 """The interKanect stack: the Chalice app (REST + WebSocket APIs, scheduled jobs) and everything
-it runs on — DynamoDB tables declared from the pynamodb models, the Cognito user pool, the
-private site bucket behind CloudFront (with `/api/*` routed to the REST API, same origin).
+it runs on — DynamoDB tables declared from the pynamodb models (the categories table seeded on
+the first deploy), the Cognito user pool, the private site bucket and the private avatar uploads
+bucket behind CloudFront (with `/api/*` and the public pages `/h/*` routed to the REST API, and
+`/media/*` to the uploads, all on the site's own origin).
 
 The stack's construct id IS the Chalice stage: the `chalice.cdk.Chalice` construct names its
 stage after its scope (`scope.to_string()`), so `InterkanectStack(app, "dev")` packages the
@@ -25,14 +27,16 @@ from aws_cdk import (
     aws_iam as iam,
     aws_s3 as s3,
     aws_s3_deployment as s3deploy,
+    custom_resources as cr,
 )
 from chalice.cdk import Chalice
 from constructs import Construct
 
-from chalicelib.adapters.tables import MODELS, TTL_ATTRIBUTES
+from chalicelib.adapters.tables import MODELS, TTL_ATTRIBUTES, CategoryRecord
 from chalicelib.api.gateway_responses import GATEWAY_RESPONSES
 from chalicelib.domain.accounts import PASSWORD_MIN_LENGTH
-from chalicelib.settings import Settings
+from chalicelib.domain.categories import SEED, Category
+from chalicelib.settings import TABLES, Settings
 from infra.site_headers import PERMISSIONS_POLICY, content_security_policy
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -44,6 +48,13 @@ PAYPAL_LIVE_URL = "https://api-m.paypal.com"
 # The API Gateway stage of both APIs (`.chalice/config.json`); also the CloudFront path prefix,
 # so the browser calls `/api/...` on the site's own origin.
 API_STAGE = "api"
+# The public Helper pages: `/h/<username>` on the site is the REST API's `/h/{username}` route.
+PAGES_PREFIX = "h"
+# Where avatars live in the uploads bucket; CloudFront serves the bucket under the same path.
+MEDIA_PREFIX = "media"
+AVATARS_PREFIX = f"{MEDIA_PREFIX}/avatars/"
+# DynamoDB's BatchWriteItem takes at most 25 items per call.
+BATCH_WRITE_LIMIT = 25
 
 _ATTRIBUTE_TYPES = {
     "S": dynamodb.AttributeType.STRING,
@@ -84,6 +95,32 @@ COGNITO_ADMIN_ACTIONS = (
     "cognito-idp:ListUsers",
     "cognito-idp:ListUsersInGroup",
 )
+
+
+def table_construct_id(logical: str) -> str:
+    """`helper_pages` -> `HelperPagesTable`."""
+    return "".join(part.title() for part in logical.split("_")) + "Table"
+
+
+def category_item(category: Category) -> dict[str, dict[str, str]]:
+    """A seed category as a DynamoDB item, in `CategoryRecord`'s attribute names."""
+    attributes = CategoryRecord.get_attributes()
+    values = {
+        "slug": category.slug,
+        "name": category.name,
+        "banner": category.banner,
+        "parent": category.parent,
+        "position": category.position,
+        "tree": attributes["tree"].default,
+    }
+    item = {}
+    for name, value in values.items():
+        if value is None:  # a top-level category has no parent: omitted, as pynamodb does
+            continue
+        attribute = attributes[name]
+        kind = attribute.attr_type
+        item[attribute.attr_name] = {kind: str(value) if kind == "N" else value}
+    return item
 
 
 def table_schema(model: Any) -> dict[str, Any]:
@@ -185,12 +222,15 @@ class InterkanectStack(cdk.Stack):
             id="CloudFormation-Validate::W2509",
             reason="PayPalClientSecretParameterName is an SSM parameter name, not a secret"))
 
-        # ---- DynamoDB: one table per pynamodb model
+        # ---- DynamoDB: one table per pynamodb model (and one setting per table)
+        if set(MODELS) != set(TABLES):
+            raise ValueError(f"tables.MODELS {sorted(MODELS)} and settings.TABLES {sorted(TABLES)} "
+                             "must name the same tables")
         self.tables: dict[str, dynamodb.Table] = {}
         for logical, model in MODELS.items():
             schema = table_schema(model)
             table = dynamodb.Table(
-                self, f"{logical.title()}Table",
+                self, table_construct_id(logical),
                 partition_key=schema["partition_key"],
                 sort_key=schema.get("sort_key"),
                 billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
@@ -250,6 +290,21 @@ class InterkanectStack(cdk.Stack):
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
         )
 
+        # ---- Avatar uploads (private): the browser POSTs a presigned form straight to S3 (no
+        # CORS needed for a form navigation); CloudFront serves `media/*` through OAC.
+        self.uploads_bucket = s3.Bucket(
+            self, "UploadsBucket",
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            lifecycle_rules=[s3.LifecycleRule(
+                id="AbortIncompleteMultipartUploads",
+                abort_incomplete_multipart_upload_after=cdk.Duration.days(1),
+            )],
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+
         # ---- The functions' role (owned here, so Chalice's broad autogen policy is not used)
         self.function_role = iam.Role(
             self, "FunctionRole",
@@ -264,12 +319,13 @@ class InterkanectStack(cdk.Stack):
 
         # ---- The Chalice app
         environment = {
-            **{f"IK_TABLE_{logical.upper()}": table.table_name
-               for logical, table in self.tables.items()},
+            **{f"IK_TABLE_{logical.upper()}": self.tables[logical].table_name
+               for logical in TABLES},
             "IK_USER_POOL_ID": self.user_pool.user_pool_id,
             "IK_USER_POOL_CLIENT_ID": self.user_pool_client.user_pool_client_id,
             "IK_OPS_GROUP": defaults.ops_group,
             "IK_SITE_BUCKET": self.site_bucket.bucket_name,
+            "IK_UPLOADS_BUCKET": self.uploads_bucket.bucket_name,
             "IK_PAYPAL_BASE_URL": paypal_base_url.value_as_string,
             "IK_PAYPAL_CLIENT_ID": paypal_client_id.value_as_string,
             "IK_PAYPAL_CLIENT_SECRET_PARAMETER": paypal_secret_parameter.value_as_string,
@@ -291,6 +347,8 @@ class InterkanectStack(cdk.Stack):
                     "environment_variables": environment,
                 },
             )
+            sam_template = json.loads(next(Path("chalice.out").glob("*.sam_with_assets.json"))
+                                      .read_text())
         self.rest_api = self.chalice.get_resource("RestAPI")
         self.websocket_api = self.chalice.get_resource("WebsocketAPI")
         self.functions = [
@@ -298,6 +356,7 @@ class InterkanectStack(cdk.Stack):
             if isinstance(child, cdk.CfnResource)
             and child.cfn_resource_type == "AWS::Serverless::Function"
         ]
+        self._name_functions_and_unlink_rest_api(sam_template)
 
         websocket_host = f"{self.websocket_api.ref}.execute-api.{self.region}.{self.url_suffix}"
         self.websocket_url = f"wss://{websocket_host}/{API_STAGE}"
@@ -332,7 +391,19 @@ class InterkanectStack(cdk.Stack):
 
         # ---- What the functions may do
         for table in self.tables.values():
-            table.grant(self.function_role, *TABLE_ACTIONS)
+            table.grant(self.function_role, *TABLE_ACTIONS)  # + `<table>/index/*` when it has any
+        # Avatars: the presigned POST is signed by this role (PutObject), the upload is checked
+        # (GetObject) and a bad one deleted; ListBucket lets a missing key answer 404, not 403
+        # (S3 evaluates that implicit check with the object key as `s3:prefix`).
+        self.function_role.add_to_policy(iam.PolicyStatement(
+            sid="AvatarObjects", actions=["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
+            resources=[self.uploads_bucket.arn_for_objects(f"{AVATARS_PREFIX}*")],
+        ))
+        self.function_role.add_to_policy(iam.PolicyStatement(
+            sid="AvatarListing", actions=["s3:ListBucket"],
+            resources=[self.uploads_bucket.bucket_arn],
+            conditions={"StringLike": {"s3:prefix": [f"{AVATARS_PREFIX}*"]}},
+        ))
         self.function_role.add_to_policy(iam.PolicyStatement(
             sid="CognitoAdmin", actions=list(COGNITO_ADMIN_ACTIONS),
             resources=[self.user_pool.user_pool_arn],
@@ -371,7 +442,13 @@ class InterkanectStack(cdk.Stack):
             security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
                 content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
                     content_security_policy=content_security_policy(
-                        f"wss://*.execute-api.{self.region}.amazonaws.com"),
+                        f"wss://*.execute-api.{self.region}.amazonaws.com",
+                        # The avatar form posts to the bucket: boto3 presigns for the global
+                        # virtual-hosted name; S3 may 307 a young bucket to the regional one.
+                        upload_origin=[
+                            f"https://{self.uploads_bucket.bucket_regional_domain_name}",
+                            f"https://{self.uploads_bucket.bucket_domain_name}",
+                        ]),
                     override=True),
                 strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
                     access_control_max_age=cdk.Duration.days(730),
@@ -395,9 +472,30 @@ class InterkanectStack(cdk.Stack):
             protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
             origin_ssl_protocols=[cloudfront.OriginSslPolicy.TLS_V1_2],
         )
+        # `/h/ada` on the site is `/api/h/ada` on the API (stage `api`, route `/h/{username}`).
+        pages_origin = origins.HttpOrigin(
+            rest_api_host,
+            origin_path=f"/{API_STAGE}",
+            protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+            origin_ssl_protocols=[cloudfront.OriginSslPolicy.TLS_V1_2],
+        )
+        # Public HTML, the same for everyone: cached briefly (status and edits show within a
+        # minute); the app's own Cache-Control can only shorten it.
+        pages_cache = cloudfront.CachePolicy(
+            self, "PagesCache",
+            comment="interKanect public Helper pages: 30 s, no query strings, headers or cookies",
+            min_ttl=cdk.Duration.seconds(0),
+            default_ttl=cdk.Duration.seconds(30),
+            max_ttl=cdk.Duration.seconds(60),
+            query_string_behavior=cloudfront.CacheQueryStringBehavior.none(),
+            header_behavior=cloudfront.CacheHeaderBehavior.none(),
+            cookie_behavior=cloudfront.CacheCookieBehavior.none(),
+            enable_accept_encoding_gzip=True,
+            enable_accept_encoding_brotli=True,
+        )
         self.distribution = cloudfront.Distribution(
             self, "SiteDistribution",
-            comment=f"interKanect {stage}: static site and /api",
+            comment=f"interKanect {stage}: static site, /api, /h pages and /media",
             default_root_object="index.html",
             http_version=cloudfront.HttpVersion.HTTP2_AND_3,
             default_behavior=cloudfront.BehaviorOptions(
@@ -419,8 +517,36 @@ class InterkanectStack(cdk.Stack):
                         cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER),
                     response_headers_policy=security_headers,
                 ),
+                f"/{PAGES_PREFIX}/*": cloudfront.BehaviorOptions(
+                    origin=pages_origin,
+                    viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                    allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+                    cached_methods=cloudfront.CachedMethods.CACHE_GET_HEAD,
+                    cache_policy=pages_cache,
+                    # No origin request policy: only the cache key reaches the API, so Host is
+                    # the API's own and no Authorization or cookie is forwarded.
+                    response_headers_policy=security_headers,
+                    compress=True,
+                ),
+                f"/{MEDIA_PREFIX}/*": cloudfront.BehaviorOptions(
+                    origin=origins.S3BucketOrigin.with_origin_access_control(self.uploads_bucket),
+                    viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                    allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+                    cached_methods=cloudfront.CachedMethods.CACHE_GET_HEAD,
+                    cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
+                    response_headers_policy=security_headers,
+                    compress=True,
+                ),
             },
         )
+        # The site's address, for links and the avatar form's redirect back. The distribution
+        # depends on the REST API, which no longer depends on the functions (see
+        # `_name_functions_and_unlink_rest_api`), so the functions may depend on it.
+        self.site_url = f"https://{self.distribution.distribution_domain_name}"
+        for function in self.functions:
+            function.add_property_override("Environment.Variables.IK_SITE_URL", self.site_url)
+
+        self._seed_categories()
 
         # ---- The site's files, plus the config.js that points it at this stack
         site_config = {"api": f"/{API_STAGE}", "websocket": self.websocket_url, "local": False}
@@ -438,7 +564,7 @@ class InterkanectStack(cdk.Stack):
         )
 
         # ---- Outputs
-        cdk.CfnOutput(self, "SiteUrl", value=f"https://{self.distribution.distribution_domain_name}",
+        cdk.CfnOutput(self, "SiteUrl", value=self.site_url,
                       description="The site (and its same-origin API under /api)")
         cdk.CfnOutput(self, "RestApiUrl", value=f"https://{rest_api_host}/{API_STAGE}/",
                       description="The REST API, direct")
@@ -446,3 +572,66 @@ class InterkanectStack(cdk.Stack):
                       description="The WebSocket API")
         cdk.CfnOutput(self, "UserPoolId", value=self.user_pool.user_pool_id)
         cdk.CfnOutput(self, "UserPoolClientId", value=self.user_pool_client.user_pool_client_id)
+
+    def _name_functions_and_unlink_rest_api(self, sam_template: dict[str, Any]) -> None:
+        """Give every function a fixed name and point the REST API at the functions by name.
+
+        Chalice's API definition reaches its functions with `${APIHandler.Arn}` (integrations and
+        the authorizer), so the API depends on the functions; the distribution depends on the API
+        (its origin) and the functions need the distribution's address (`IK_SITE_URL`): a cycle.
+        With names known up front the API refers to `...:function:<name>` instead, and depends
+        on nothing here; API Gateway resolves the function when it is invoked. The invoke
+        permissions (Chalice's `AWS::Lambda::Permission`s) still refer to the functions.
+        """
+        names = {}
+        for function in self.functions:
+            logical = function.node.id
+            names[logical] = f"{self.stack_name}-{logical}"
+            if len(names[logical]) > 64:
+                raise ValueError(f"Lambda function name too long: {names[logical]}")
+            function.add_property_override("FunctionName", names[logical])
+
+        function_arn = "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:"
+
+        def unlink(value: Any) -> Any:
+            if isinstance(value, dict):
+                if set(value) == {"Fn::Sub"} and isinstance(value["Fn::Sub"], str):
+                    text = value["Fn::Sub"]
+                    for logical, name in names.items():
+                        text = text.replace(f"${{{logical}.Arn}}", function_arn + name)
+                    return {"Fn::Sub": text}
+                return {k: unlink(v) for k, v in value.items()}
+            if isinstance(value, list):
+                return [unlink(v) for v in value]
+            return value
+
+        body = unlink(sam_template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"])
+        leftover = [logical for logical in names if f'"{logical}' in json.dumps(body)
+                    or f"{{{logical}." in json.dumps(body)]
+        if leftover:
+            raise ValueError(f"the REST API definition still refers to {leftover}")
+        self.rest_api.add_property_override("DefinitionBody", body)
+
+    def _seed_categories(self) -> None:
+        """The seed categories, written once when the stack is created (`on_create` only: a
+        later deploy never rewrites what ops edited since), 25 per BatchWriteItem call."""
+        table = self.tables["categories"]
+        items = [category_item(category) for category in SEED]
+        chunks = [items[i:i + BATCH_WRITE_LIMIT] for i in range(0, len(items), BATCH_WRITE_LIMIT)]
+        policy = cr.AwsCustomResourcePolicy.from_statements([iam.PolicyStatement(
+            actions=["dynamodb:BatchWriteItem"], resources=[table.table_arn])])
+        for number, chunk in enumerate(chunks):
+            cr.AwsCustomResource(
+                self, f"SeedCategories{number}",
+                resource_type="Custom::SeedCategories",
+                on_create=cr.AwsSdkCall(
+                    service="DynamoDB",
+                    action="batchWriteItem",
+                    parameters={"RequestItems": {
+                        table.table_name: [{"PutRequest": {"Item": item}} for item in chunk],
+                    }},
+                    physical_resource_id=cr.PhysicalResourceId.of(f"seed-categories-{number}"),
+                ),
+                policy=policy,
+                install_latest_aws_sdk=False,
+            )

@@ -1,6 +1,7 @@
-"""The CDK app synthesizes without the CDK CLI or AWS credentials, lints clean with cfn-lint, and
-declares what the code expects: tables from the pynamodb models, the Cognito pool, the private
-site behind CloudFront with a strict CSP, both APIs, the schedule and the functions' settings."""
+"""The CDK app synthesizes without the CDK CLI or AWS credentials, lints clean with cfn-lint, has
+no dependency cycle, and declares what the code expects: tables from the pynamodb models (the
+categories seeded), the Cognito pool, the private site and avatar buckets behind CloudFront with a
+strict CSP, the public pages, both APIs, the schedule and the functions' settings."""
 from __future__ import annotations
 
 import json
@@ -16,6 +17,8 @@ import pytest
 from chalicelib.adapters.tables import MODELS, TTL_ATTRIBUTES
 from chalicelib.api.gateway_responses import GATEWAY_RESPONSES
 from chalicelib.domain.accounts import PASSWORD_MIN_LENGTH
+from chalicelib.domain.categories import SEED
+from chalicelib.settings import TABLES
 
 pytestmark = pytest.mark.infra
 
@@ -30,21 +33,35 @@ ACCEPTED_LINT = [
     ("W3005", r"^CustomCDKBucketDeployment[0-9A-F]{32}",
      "CDK's BucketDeployment handler (aws-cdk-lib code, not ours) declares DependsOn on its "
      "service role in addition to the GetAtt; redundant but harmless"),
+    ("W3005", r"^AWS679f53fac002430cb0da5b7982bd2287",
+     "the same, for CDK's AwsCustomResource provider function (aws-lib-cdk code, not ours) that "
+     "seeds the categories"),
 ]
 
 # Managed CloudFront policies (fixed ids, https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/)
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
 
-EXPECTED_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-    "font-src 'self'; media-src 'self' blob:; "
-    f"connect-src 'self' wss://*.execute-api.{REGION}.amazonaws.com; "
-    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-)
+
+def expected_csp(uploads_bucket: str) -> str:
+    """The site's CSP; the avatar form posts to the uploads bucket (boto3 presigns for its global
+    name; S3 may redirect a young bucket to its regional one)."""
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+        "font-src 'self'; media-src 'self' blob:; "
+        f"connect-src 'self' wss://*.execute-api.{REGION}.amazonaws.com; "
+        "object-src 'none'; base-uri 'self'; "
+        f"form-action 'self' https://{{{uploads_bucket}.RegionalDomainName}} "
+        f"https://{{{uploads_bucket}.DomainName}}; "
+        "frame-ancestors 'none'"
+    )
+
+
 ENV_VARS = {
-    "IK_TABLE_USERS", "IK_TABLE_USERNAMES", "IK_TABLE_CONNECTIONS", "IK_USER_POOL_ID",
-    "IK_USER_POOL_CLIENT_ID", "IK_SITE_BUCKET", "IK_WEBSOCKET_MANAGEMENT_URL",
+    *(f"IK_TABLE_{table.upper()}" for table in TABLES),
+    "IK_USER_POOL_ID", "IK_USER_POOL_CLIENT_ID", "IK_SITE_BUCKET", "IK_UPLOADS_BUCKET",
+    "IK_SITE_URL", "IK_WEBSOCKET_MANAGEMENT_URL",
     "IK_PAYPAL_BASE_URL", "IK_PAYPAL_CLIENT_ID", "IK_PAYPAL_CLIENT_SECRET_PARAMETER",
 }
 
@@ -83,6 +100,33 @@ def one(template: dict, type_: str) -> tuple[str, dict]:
     found = resources(template, type_)
     assert len(found) == 1, f"expected one {type_}, found {sorted(found)}"
     return next(iter(found.items()))
+
+
+def setting(template: dict, name: str):
+    """One environment variable, the same on every function."""
+    values = {json.dumps(f["Properties"]["Environment"]["Variables"].get(name), sort_keys=True)
+              for f in resources(template, "AWS::Serverless::Function").values()}
+    assert len(values) == 1, f"{name} differs between functions: {values}"
+    return json.loads(values.pop())
+
+
+def ref_of(template: dict, name: str) -> str:
+    """The logical id an environment variable `{"Ref": ...}`s (a table, a bucket)."""
+    value = setting(template, name)
+    assert isinstance(value, dict) and set(value) == {"Ref"}, (name, value)
+    return value["Ref"]
+
+
+def distribution_config(template: dict) -> dict:
+    _, distribution = one(template, "AWS::CloudFront::Distribution")
+    return distribution["Properties"]["DistributionConfig"]
+
+
+def behavior(template: dict, pattern: str) -> tuple[dict, dict]:
+    """A cache behaviour of the distribution and its origin."""
+    config = distribution_config(template)
+    (found,) = [b for b in config["CacheBehaviors"] if b["PathPattern"] == pattern]
+    return found, {o["Id"]: o for o in config["Origins"]}[found["TargetOriginId"]]
 
 
 def render(value, region: str = REGION) -> str:
@@ -134,6 +178,52 @@ def test_template_passes_cfn_lint(synth):
     assert not unexpected, "cfn-lint:\n" + "\n".join(unexpected)
 
 
+def _references(value, names: set[str]) -> set[str]:
+    """The resources a value refers to (Ref, Fn::GetAtt, `${X}` / `${X.Attr}` in Fn::Sub)."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for key, arg in value.items():
+            if key == "Ref" and isinstance(arg, str):
+                found.add(arg)
+            elif key == "Fn::GetAtt":
+                found.add(arg[0] if isinstance(arg, list) else arg.split(".")[0])
+            elif key == "Fn::Sub":
+                text, variables = (arg, {}) if isinstance(arg, str) else arg
+                found |= {m.split(".")[0] for m in re.findall(r"\$\{([^!}][^}]*)\}", text)}
+                found |= _references(variables, names)
+            else:
+                found |= _references(arg, names)
+    elif isinstance(value, list):
+        for item in value:
+            found |= _references(item, names)
+    return found & names
+
+
+def test_no_dependency_cycle(template):
+    """cfn-lint does not see references inside the SAM API definition: walk them here. The
+    functions need the site's address (IK_SITE_URL), the distribution needs the REST API, so
+    the API must not refer to the functions."""
+    names = set(template["Resources"])
+    graph = {}
+    for name, resource in template["Resources"].items():
+        depends = resource.get("DependsOn", [])
+        graph[name] = _references(resource, names) | set([depends] if isinstance(depends, str) else depends)
+    done: set[str] = set()
+
+    def visit(name: str, path: list[str]) -> None:
+        for dependency in graph[name]:
+            assert dependency not in path, "cycle: " + " -> ".join(path[path.index(dependency):] + [dependency])
+            if dependency not in done:
+                visit(dependency, path + [dependency])
+        done.add(name)
+
+    for name in graph:
+        if name not in done:
+            visit(name, [name])
+    functions = resources(template, "AWS::Serverless::Function")
+    assert not _references(template["Resources"]["RestAPI"], set(functions))
+
+
 # ---- DynamoDB
 
 
@@ -151,13 +241,16 @@ def _expected_table(model) -> dict:
 
 def test_one_table_per_model_with_its_keys_indexes_pitr_and_ttl(template):
     tables = resources(template, "AWS::DynamoDB::Table")
-    assert len(tables) == len(MODELS) == 3
-    by_key = {json.dumps(t["Properties"]["KeySchema"], sort_keys=True): t for t in tables.values()}
+    assert set(MODELS) == set(TABLES)
+    assert len(tables) == len(MODELS)
+    # each table is the one its setting names (several tables share a key schema)
+    named = {logical: ref_of(template, f"IK_TABLE_{logical.upper()}") for logical in MODELS}
+    assert set(named.values()) == set(tables)
     for logical, model in MODELS.items():
         expected = _expected_table(model)
-        table = by_key.get(json.dumps(expected["KeySchema"], sort_keys=True))
-        assert table, f"no table with the key schema of {logical}"
+        table = tables[named[logical]]
         props = table["Properties"]
+        assert props["KeySchema"] == expected["KeySchema"], logical
         indexes = {i["IndexName"]: {"KeySchema": i["KeySchema"], "Projection": i["Projection"]}
                    for i in props.get("GlobalSecondaryIndexes", [])}
         assert indexes == expected["GlobalSecondaryIndexes"], logical
@@ -170,10 +263,48 @@ def test_one_table_per_model_with_its_keys_indexes_pitr_and_ttl(template):
         else:
             assert "TimeToLiveSpecification" not in props
         defined = {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]}
-        attrs = {a["AttributeName"]: a["AttributeType"] for a in model._get_schema()["attribute_definitions"]}
+        schema = model._get_schema()
+        attrs = {a["AttributeName"]: a["AttributeType"]
+                 for a in schema["attribute_definitions"]
+                 + [d for i in schema["global_secondary_indexes"] for d in i["attribute_definitions"]]}
         assert defined == attrs, logical
-    assert {i["IndexName"] for t in tables.values() for i in t["Properties"].get("GlobalSecondaryIndexes", [])} \
-        == {"by_user", "by_expiry"}
+    assert sum(len(t["Properties"].get("GlobalSecondaryIndexes", [])) for t in tables.values()) \
+        == sum(len(m._get_schema()["global_secondary_indexes"]) for m in MODELS.values())
+
+
+def test_categories_are_seeded_once_with_every_seed_category(template):
+    seeds = resources(template, "Custom::SeedCategories")
+    assert seeds, "no seeding custom resource"
+    table = ref_of(template, "IK_TABLE_CATEGORIES")
+    slugs = []
+    for name, seed in seeds.items():
+        props = seed["Properties"]
+        assert set(props) >= {"ServiceToken", "Create"}
+        assert "Update" not in props and "Delete" not in props  # never rewrites ops' edits
+        create = props["Create"]
+        assert create["Fn::Join"][1][1] == {"Ref": table}  # the table name, as the RequestItems key
+        call = json.loads(render(create).replace(f"{{{table}}}", "categories-table"))
+        assert call["service"] == "DynamoDB" and call["action"] == "batchWriteItem"
+        (requests,) = call["parameters"]["RequestItems"].values()
+        assert 1 <= len(requests) <= 25
+        slugs += [r["PutRequest"]["Item"]["slug"]["S"] for r in requests]
+        # only BatchWriteItem, only on the categories table
+        (policy_name,) = seed["DependsOn"]
+        policy = template["Resources"][policy_name]["Properties"]["PolicyDocument"]
+        assert policy["Statement"] == [{"Action": "dynamodb:BatchWriteItem", "Effect": "Allow",
+                                        "Resource": {"Fn::GetAtt": [table, "Arn"]}}]
+    assert sorted(slugs) == sorted(c.slug for c in SEED)
+    # the items are what CategoryRecord reads
+    items = {}
+    for seed in seeds.values():
+        call = json.loads(render(seed["Properties"]["Create"]).replace(f"{{{table}}}", "t"))
+        items.update({r["PutRequest"]["Item"]["slug"]["S"]: r["PutRequest"]["Item"]
+                      for r in call["parameters"]["RequestItems"]["t"]})
+    for category in SEED:
+        item = items[category.slug]
+        assert item["name"] == {"S": category.name} and item["banner"] == {"S": category.banner}
+        assert item["position"] == {"N": str(category.position)} and item["tree"] == {"S": "categories"}
+        assert item.get("parent") == ({"S": category.parent} if category.parent else None)
 
 
 # ---- Cognito
@@ -210,39 +341,57 @@ def test_ops_group(template):
 # ---- Site: S3 + CloudFront
 
 
-def test_site_bucket_is_private_encrypted_and_ssl_only(template):
-    name, bucket = one(template, "AWS::S3::Bucket")
-    props = bucket["Properties"]
+@pytest.mark.parametrize("setting_name", ["IK_SITE_BUCKET", "IK_UPLOADS_BUCKET"])
+def test_buckets_are_private_encrypted_ssl_only_and_read_by_cloudfront_only(template, setting_name):
+    assert len(resources(template, "AWS::S3::Bucket")) == 2
+    name = ref_of(template, setting_name)
+    props = template["Resources"][name]["Properties"]
     assert props["PublicAccessBlockConfiguration"] == {
         "BlockPublicAcls": True, "BlockPublicPolicy": True,
         "IgnorePublicAcls": True, "RestrictPublicBuckets": True,
     }
     assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
-    _, policy = one(template, "AWS::S3::BucketPolicy")
+    assert props["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    (policy,) = [p for p in resources(template, "AWS::S3::BucketPolicy").values()
+                 if p["Properties"]["Bucket"] == {"Ref": name}]
     statements = policy["Properties"]["PolicyDocument"]["Statement"]
     assert any(s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
                for s in statements)
     # only CloudFront (this distribution) reads it
     allows = [s for s in statements if s["Effect"] == "Allow"]
     assert allows and all(s["Principal"] == {"Service": "cloudfront.amazonaws.com"} for s in allows)
+    distribution_name, _ = one(template, "AWS::CloudFront::Distribution")
+    assert all(f"{{{distribution_name}}}" in render(s["Condition"]["StringEquals"]["AWS:SourceArn"])
+               for s in allows)
+
+
+def test_uploads_bucket_aborts_incomplete_multipart_uploads_and_has_no_cors(template):
+    props = template["Resources"][ref_of(template, "IK_UPLOADS_BUCKET")]["Properties"]
+    rules = props["LifecycleConfiguration"]["Rules"]
+    assert any(r["Status"] == "Enabled" and r["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] >= 1
+               for r in rules)
+    assert "CorsConfiguration" not in props  # the avatar is a classic form POST, not fetch()
+    assert template["Resources"][ref_of(template, "IK_UPLOADS_BUCKET")]["DeletionPolicy"] == "Retain"
 
 
 def test_distribution_serves_the_site_through_oac_with_strict_headers(template):
-    _, distribution = one(template, "AWS::CloudFront::Distribution")
-    config = distribution["Properties"]["DistributionConfig"]
+    config = distribution_config(template)
     assert config["DefaultRootObject"] == "index.html"
-    oac_name, oac = one(template, "AWS::CloudFront::OriginAccessControl")
-    assert oac["Properties"]["OriginAccessControlConfig"]["OriginAccessControlOriginType"] == "s3"
+    oacs = resources(template, "AWS::CloudFront::OriginAccessControl")
+    assert oacs and all(o["Properties"]["OriginAccessControlConfig"]["OriginAccessControlOriginType"] == "s3"
+                        for o in oacs.values())
     origins = {o["Id"]: o for o in config["Origins"]}
     default = config["DefaultCacheBehavior"]
     s3_origin = origins[default["TargetOriginId"]]
-    assert s3_origin["OriginAccessControlId"] == {"Fn::GetAtt": [oac_name, "Id"]}
+    assert render(s3_origin["DomainName"]) == f"{{{ref_of(template, 'IK_SITE_BUCKET')}.RegionalDomainName}}"
+    assert s3_origin["OriginAccessControlId"]["Fn::GetAtt"][0] in oacs
     assert default["ViewerProtocolPolicy"] == "redirect-to-https"
 
     policy_name, policy = one(template, "AWS::CloudFront::ResponseHeadersPolicy")
     assert default["ResponseHeadersPolicyId"] == {"Ref": policy_name}
     security = policy["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
-    assert render(security["ContentSecurityPolicy"]["ContentSecurityPolicy"]) == EXPECTED_CSP
+    assert render(security["ContentSecurityPolicy"]["ContentSecurityPolicy"]) == \
+        expected_csp(ref_of(template, "IK_UPLOADS_BUCKET"))
     assert security["ContentSecurityPolicy"]["Override"] is True
     assert security["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
     assert security["ContentTypeOptions"]["Override"] is True
@@ -251,16 +400,44 @@ def test_distribution_serves_the_site_through_oac_with_strict_headers(template):
 
 
 def test_api_behavior_forwards_to_the_rest_api_uncached(template):
-    _, distribution = one(template, "AWS::CloudFront::Distribution")
-    config = distribution["Properties"]["DistributionConfig"]
-    (api,) = [b for b in config["CacheBehaviors"] if b["PathPattern"] == "/api/*"]
+    api, origin = behavior(template, "/api/*")
     assert set(api["AllowedMethods"]) == {"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"}
     assert api["CachePolicyId"] == CACHING_DISABLED
     assert api["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST_HEADER
-    origin = {o["Id"]: o for o in config["Origins"]}[api["TargetOriginId"]]
     assert render(origin["DomainName"]) == f"{{RestAPI}}.execute-api.{REGION}.amazonaws.com"
     assert origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
     assert not origin.get("OriginPath")  # /api/x -> stage "api", resource /x
+
+
+def test_public_pages_behavior_reaches_the_api_route_briefly_cached(template):
+    pages, origin = behavior(template, "/h/*")
+    assert set(pages["AllowedMethods"]) == {"GET", "HEAD"}
+    assert render(origin["DomainName"]) == f"{{RestAPI}}.execute-api.{REGION}.amazonaws.com"
+    assert origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+    assert origin["OriginPath"] == "/api"  # /h/ada -> stage "api", route /h/{username}
+    assert "OriginRequestPolicyId" not in pages  # only the cache key: no Host, no Authorization
+    cache = template["Resources"][pages["CachePolicyId"]["Ref"]]["Properties"]["CachePolicyConfig"]
+    assert cache["MinTTL"] == 0 and 0 < cache["DefaultTTL"] <= cache["MaxTTL"] <= 60
+    key = cache["ParametersInCacheKeyAndForwardedToOrigin"]
+    assert key["QueryStringsConfig"]["QueryStringBehavior"] == "none"
+    assert key["HeadersConfig"]["HeaderBehavior"] == "none"
+    assert key["CookiesConfig"]["CookieBehavior"] == "none"
+    policy_name, _ = one(template, "AWS::CloudFront::ResponseHeadersPolicy")
+    assert pages["ResponseHeadersPolicyId"] == {"Ref": policy_name}
+    assert pages["ViewerProtocolPolicy"] == "redirect-to-https"
+
+
+def test_media_behavior_serves_the_uploads_bucket_through_oac_cached(template):
+    media, origin = behavior(template, "/media/*")
+    assert set(media["AllowedMethods"]) == {"GET", "HEAD"}
+    assert media["CachePolicyId"] == CACHING_OPTIMIZED
+    uploads = ref_of(template, "IK_UPLOADS_BUCKET")
+    assert render(origin["DomainName"]) == f"{{{uploads}.RegionalDomainName}}"
+    oacs = resources(template, "AWS::CloudFront::OriginAccessControl")
+    assert origin["OriginAccessControlId"]["Fn::GetAtt"][0] in oacs
+    assert not origin.get("OriginPath")  # /media/avatars/x -> key media/avatars/x
+    policy_name, _ = one(template, "AWS::CloudFront::ResponseHeadersPolicy")
+    assert media["ResponseHeadersPolicyId"] == {"Ref": policy_name}
 
 
 def test_site_is_deployed_with_a_generated_config_js(synth, template):
@@ -316,12 +493,13 @@ def test_websocket_api_routes_and_stage(template):
     assert stage["Properties"]["StageName"] == "api"
 
 
-def test_scheduled_sweep(template):
+def test_scheduled_jobs(template):
     functions = resources(template, "AWS::Serverless::Function")
     schedules = {name: e["Properties"]["Schedule"]
                  for name, f in functions.items()
                  for e in (f["Properties"].get("Events") or {}).values() if e["Type"] == "Schedule"}
-    assert schedules == {"SweepStaleConnections": "rate(5 minutes)"}
+    assert "SweepStaleConnections" in schedules  # the app's `@app.schedule`s, via the construct
+    assert all(re.fullmatch(r"(rate|cron)\(.+\)", s) for s in schedules.values()), schedules
 
 
 def test_every_function_has_the_settings_and_the_stack_role(template):
@@ -329,23 +507,26 @@ def test_every_function_has_the_settings_and_the_stack_role(template):
     assert {"APIHandler", "CognitoUser", "WebsocketConnect", "WebsocketMessage",
             "WebsocketDisconnect", "SweepStaleConnections"} <= set(functions)
     tables = resources(template, "AWS::DynamoDB::Table")
-    table_by_key = {t["Properties"]["KeySchema"][0]["AttributeName"]: name for name, t in tables.items()}
     role_name, _ = next((n, r) for n, r in resources(template, "AWS::IAM::Role").items()
                         if n.startswith("FunctionRole"))
     pool_name, _ = one(template, "AWS::Cognito::UserPool")
     client_name, _ = one(template, "AWS::Cognito::UserPoolClient")
-    bucket_name, _ = one(template, "AWS::S3::Bucket")
+    distribution_name, _ = one(template, "AWS::CloudFront::Distribution")
+    buckets = resources(template, "AWS::S3::Bucket")
     for name, function in functions.items():
         props = function["Properties"]
         env = props["Environment"]["Variables"]
         assert ENV_VARS <= set(env), f"{name} lacks {sorted(ENV_VARS - set(env))}"
         assert "IK_PAYPAL_CLIENT_SECRET" not in env  # only the SSM parameter's name
-        assert env["IK_TABLE_USERS"] == {"Ref": table_by_key["user_id"]}
-        assert env["IK_TABLE_USERNAMES"] == {"Ref": table_by_key["username_key"]}
-        assert env["IK_TABLE_CONNECTIONS"] == {"Ref": table_by_key["connection_id"]}
+        for logical in TABLES:
+            assert env[f"IK_TABLE_{logical.upper()}"]["Ref"] in tables, logical
+        assert len({env[f"IK_TABLE_{logical.upper()}"]["Ref"] for logical in TABLES}) == len(TABLES)
         assert env["IK_USER_POOL_ID"] == {"Ref": pool_name}
         assert env["IK_USER_POOL_CLIENT_ID"] == {"Ref": client_name}
-        assert env["IK_SITE_BUCKET"] == {"Ref": bucket_name}
+        assert env["IK_SITE_BUCKET"]["Ref"] in buckets
+        assert env["IK_UPLOADS_BUCKET"]["Ref"] in buckets
+        assert env["IK_UPLOADS_BUCKET"] != env["IK_SITE_BUCKET"]
+        assert render(env["IK_SITE_URL"]) == f"https://{{{distribution_name}.DomainName}}"
         assert env["IK_PAYPAL_BASE_URL"] == {"Ref": "PayPalBaseUrl"}
         assert env["IK_PAYPAL_CLIENT_ID"] == {"Ref": "PayPalClientId"}
         assert env["IK_PAYPAL_CLIENT_SECRET_PARAMETER"] == {"Ref": "PayPalClientSecretParameterName"}
@@ -354,6 +535,7 @@ def test_every_function_has_the_settings_and_the_stack_role(template):
         assert props["Role"] == {"Fn::GetAtt": [role_name, "Arn"]}
         assert props["Layers"] == [{"Ref": "ManagedLayer"}]  # dependencies, keyed by requirements
         assert props["Runtime"].startswith("python3.")
+        assert props["FunctionName"] == f"interkanect-dev-{name}"  # the REST API finds them by name
     params = template["Parameters"]
     assert params["PayPalBaseUrl"]["Default"] == "https://api-m.sandbox.paypal.com"
     assert params["PayPalClientSecretParameterName"]["Default"].startswith("/")
@@ -379,8 +561,18 @@ def test_function_role_permissions(template):
         targets = granted(action)
         for name in resources(template, "AWS::DynamoDB::Table"):
             assert f"{{{name}.Arn}}" in targets, (action, name)
-    assert any(t.endswith("/index/*") for t in granted("dynamodb:Query"))
+    for name, table in resources(template, "AWS::DynamoDB::Table").items():
+        if table["Properties"].get("GlobalSecondaryIndexes"):
+            assert f"{{{name}.Arn}}/index/*" in granted("dynamodb:Query"), name
     assert not granted("dynamodb:Scan")
+    uploads = ref_of(template, "IK_UPLOADS_BUCKET")
+    for action in ("s3:PutObject", "s3:GetObject", "s3:DeleteObject"):
+        assert granted(action) == [f"{{{uploads}.Arn}}/media/avatars/*"], action
+    (listing,) = [s for s in statements if s["Action"] == "s3:ListBucket"]
+    assert render(listing["Resource"]) == f"{{{uploads}.Arn}}"
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": ["media/avatars/*"]}}
+    site_bucket = ref_of(template, "IK_SITE_BUCKET")
+    assert not any(site_bucket in json.dumps(s) for s in statements)
     pool_name, _ = one(template, "AWS::Cognito::UserPool")
     assert granted("cognito-idp:AdminDeleteUser") == [f"{{{pool_name}.Arn}}"]
     assert granted("execute-api:ManageConnections") == [
