@@ -94,6 +94,7 @@ class HelperPageRecord(Model):
     links = JSONAttribute()
     avatar_key = UnicodeAttribute(null=True)
     categories = ListAttribute(of=UnicodeAttribute, default=list)
+    search_terms = ListAttribute(of=UnicodeAttribute, default=list)
     rating_total = NumberAttribute(default=0)
     rating_count = NumberAttribute(default=0)
     created_at = UnicodeAttribute()

@@ -67,7 +67,8 @@ def edit_category(slug):
         raise Forbidden("Only ops can edit categories.")
     body = parse_body(blueprint.current_request.raw_body, "CategoryBody")
     category = service.edit_category(slug=slug, name=body.name, banner=body.banner, parent=body.parent,
-                                     position=body.position, categories=deps.categories())
+                                     position=body.position, pages=deps.helper_pages(),
+                                     directory=deps.directory())
     return json_response(_category_json(category))
 
 

@@ -84,7 +84,8 @@ def change_username():
     body = parse_body(blueprint.current_request.raw_body, "UsernameBody")
     username = service.change_username(user_id=principal_of(blueprint.current_request).user_id,
                                        username=body.username, pages=deps.helper_pages(),
-                                       accounts=deps.account_store(), directory=deps.directory())
+                                       accounts=deps.account_store(), directory=deps.directory(),
+                                       now=utc_now_iso)
     return json_response({"username": username, "page_url": f"/h/{username}"})
 
 

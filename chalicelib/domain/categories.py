@@ -20,14 +20,14 @@ class Category:
 
 
 def check_category(slug: str, name: str, banner: str, parent: str | None, position: int) -> Category:
-    if not SLUG_PATTERN.match(slug) or len(slug) > 60:
+    if not SLUG_PATTERN.fullmatch(slug) or len(slug) > 60:
         raise InvalidInput("Slugs are lowercase words joined by '-'.", field="slug")
     name, banner = name.strip(), banner.strip()
     if not 1 <= len(name) <= 60:
         raise InvalidInput("A category name is 1 to 60 characters.", field="name")
     if not 1 <= len(banner) <= 300:
         raise InvalidInput("Banner text is 1 to 300 characters.", field="banner")
-    if parent is not None and (parent == slug or not SLUG_PATTERN.match(parent)):
+    if parent is not None and (parent == slug or not SLUG_PATTERN.fullmatch(parent)):
         raise InvalidInput("The parent is another category's slug.", field="parent")
     if not 0 <= position <= 10_000:
         raise InvalidInput("Position is 0 to 10000.", field="position")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 from urllib.parse import urlsplit
@@ -16,8 +17,8 @@ QUALIFICATIONS_MAX = 3000
 MAX_LANGUAGES = 10
 MAX_LINKS = 8
 MAX_SLOTS = 42
-LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Z]{2})?$")
-TIME_PATTERN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
+LANGUAGE_PATTERN = re.compile(r"[a-z]{2,3}(-[A-Z]{2})?")  # always used with fullmatch
+TIME_PATTERN = re.compile(r"([01]\d|2[0-3]):[0-5]\d|24:00")
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -51,6 +52,7 @@ class HelperPage:
     links: tuple[Link, ...] = ()
     avatar_key: str | None = None
     categories: tuple[str, ...] = ()
+    search_terms: tuple[str, ...] = ()  # the words it is indexed under, to remove them later
     rating_total: int = 0  # sum of stars, for the rating summary once reviews exist
     rating_count: int = 0
     created_at: str = ""
@@ -110,8 +112,8 @@ def check_schedule(slots: list[Mapping[str, Any]]) -> tuple[Slot, ...]:
         day, start, end = raw.get("day"), raw.get("start"), raw.get("end")
         if isinstance(day, bool) or not isinstance(day, int) or not 0 <= day <= 6:
             raise InvalidInput("Days are 0 (Monday) to 6 (Sunday).", field=f"schedule.{index}.day")
-        if not (isinstance(start, str) and isinstance(end, str) and TIME_PATTERN.match(start)
-                and TIME_PATTERN.match(end)) or start == "24:00":
+        if not (isinstance(start, str) and isinstance(end, str) and TIME_PATTERN.fullmatch(start)
+                and TIME_PATTERN.fullmatch(end)) or start == "24:00":
             raise InvalidInput("Times are HH:MM, 00:00 to 24:00.", field=f"schedule.{index}")
         if _minutes(start) >= _minutes(end):
             raise InvalidInput("A window ends after it starts.", field=f"schedule.{index}")
@@ -128,7 +130,7 @@ def check_languages(languages: list[Any]) -> tuple[str, ...]:
         raise InvalidInput(f"At most {MAX_LANGUAGES} languages.", field="languages")
     checked = []
     for code in languages:
-        if not isinstance(code, str) or not LANGUAGE_PATTERN.match(code):
+        if not isinstance(code, str) or not LANGUAGE_PATTERN.fullmatch(code):
             raise InvalidInput("Languages are codes such as en, es or pt-BR.", field="languages")
         if code not in checked:
             checked.append(code)
@@ -142,9 +144,10 @@ def check_links(links: list[Mapping[str, Any]]) -> tuple[Link, ...]:
     for index, raw in enumerate(links):
         label, url = str(raw.get("label") or "").strip(), str(raw.get("url") or "").strip()
         parts = urlsplit(url)
-        if parts.scheme not in ("https", "http") or not parts.netloc or len(url) > 500:
+        if (parts.scheme not in ("https", "http") or not parts.netloc or len(url) > 500
+                or _has_control_characters(url) or " " in url):
             raise InvalidInput("Links are full http(s) addresses.", field=f"links.{index}.url")
-        if not 1 <= len(label) <= 60:
+        if not 1 <= len(label) <= 60 or _has_control_characters(label, allowed=""):
             raise InvalidInput("Each link has a label of up to 60 characters.", field=f"links.{index}.label")
         checked.append(Link(label, url))
     return tuple(checked)
@@ -157,9 +160,14 @@ def check_text(value: str, *, field_name: str, maximum: int, required: bool = Fa
     if len(text) > maximum:
         raise InvalidInput(f"The {field_name.replace('_', ' ')} is at most {maximum} characters.",
                            field=field_name)
-    if any(ord(c) < 32 and c not in "\n\t" for c in text):
+    if _has_control_characters(text):
         raise InvalidInput("Control characters are not allowed.", field=field_name)
     return text
+
+
+def _has_control_characters(text: str, allowed: str = "\n\t") -> bool:
+    """C0, DEL and C1 controls (Unicode category Cc), but for the whitespace `allowed`."""
+    return any(unicodedata.category(c) == "Cc" and c not in allowed for c in text)
 
 
 AVATAR_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}

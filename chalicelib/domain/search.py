@@ -23,13 +23,16 @@ def words(text: str) -> list[str]:
 
 
 def index_terms(*texts: str) -> set[str]:
-    """The distinct terms a page is found by (name, username, headline, offer, categories)."""
-    terms: set[str] = set()
-    for text in texts:
-        terms.update(words(text))
-        if len(terms) >= MAX_TERMS_PER_PAGE:
-            break
-    return set(sorted(terms)[:MAX_TERMS_PER_PAGE])
+    """The distinct terms a page is found by (name, username, headline, categories, offer), at
+    most MAX_TERMS_PER_PAGE: short texts first, so a long offer never crowds out the name."""
+    terms: list[str] = []
+    for text in sorted(texts, key=len):
+        for word in words(text):
+            if word not in terms:
+                terms.append(word)
+                if len(terms) == MAX_TERMS_PER_PAGE:
+                    return set(terms)
+    return set(terms)
 
 
 def query_terms(query: str) -> list[str]:

@@ -12,7 +12,7 @@ from chalicelib.domain.categories import MAX_CATEGORIES_PER_HELPER, SEED, Catego
 from chalicelib.domain.errors import Forbidden, InvalidInput, NotFound
 from chalicelib.domain.presence import listing_rank
 from chalicelib.domain.search import query_terms
-from chalicelib.services.helper_pages import Directory, publish
+from chalicelib.services.helper_pages import Directory, save_and_publish
 
 MAX_PAGE_SIZE = 50
 MAX_PRESENCE_IDS = 50
@@ -59,26 +59,34 @@ def join_category(*, user_id: str, slug: str, pages: HelperPageStore, directory:
         return
     if len(before.categories) >= MAX_CATEGORIES_PER_HELPER:
         raise InvalidInput(f"You can be listed in at most {MAX_CATEGORIES_PER_HELPER} categories.")
-    after = before.with_changes(categories=before.categories + (slug,))
-    pages.save(after)
-    publish(before, after, directory)
+    save_and_publish(before, before.with_changes(categories=before.categories + (slug,)), pages, directory)
 
 
 def leave_category(*, user_id: str, slug: str, pages: HelperPageStore, directory: Directory) -> None:
     before = pages.get(user_id)
     if before is None or slug not in before.categories:
         return
-    after = before.with_changes(categories=tuple(s for s in before.categories if s != slug))
-    pages.save(after)
-    publish(before, after, directory)
+    save_and_publish(before, before.with_changes(categories=tuple(s for s in before.categories if s != slug)),
+                     pages, directory)
 
 
 def edit_category(*, slug: str, name: str, banner: str, parent: str | None, position: int,
-                  categories: CategoryStore) -> Category:
+                  pages: HelperPageStore, directory: Directory) -> Category:
+    """Creates or edits a category; a new name re-indexes its Helpers so search follows it."""
     category = check_category(slug, name, banner, parent, position)
-    if parent is not None and categories.get(parent) is None:
+    if parent is not None and directory.categories.get(parent) is None:
         raise InvalidInput(f"No parent category '{parent}'.", field="parent")
+    categories = directory.categories
+    before = categories.get(slug)
     categories.put(category)
+    if before is not None and before.name != category.name:
+        cursor = None
+        while True:
+            listed, cursor = directory.listings.page(slug, MAX_PAGE_SIZE, cursor)
+            for page in pages.get_many(listing.user_id for listing in listed).values():
+                save_and_publish(page, page, pages, directory)
+            if not cursor:
+                break
     return category
 
 

@@ -31,17 +31,21 @@ class Directory:
 
 def search_terms_of(page: HelperPage, categories: CategoryStore) -> set[str]:
     names = [c.name for c in (categories.get(slug) for slug in page.categories) if c]
-    return index_terms(page.display_name, page.username, page.headline, page.offer, *names)
+    return index_terms(page.display_name, page.username, page.headline, *names, page.offer)
 
 
-def publish(before: HelperPage | None, after: HelperPage, directory: Directory) -> None:
-    """Refreshes the Helper's cards in their categories and the words they are found by."""
+def save_and_publish(before: HelperPage | None, after: HelperPage, pages: HelperPageStore,
+                     directory: Directory) -> HelperPage:
+    """Saves the page and refreshes what shows it elsewhere: its cards in its categories and
+    the words it is found by (the page remembers them, so old words can always be removed)."""
+    after = after.with_changes(search_terms=tuple(sorted(search_terms_of(after, directory.categories))))
+    pages.save(after)
     status = directory.presence.get_many([after.user_id])[after.user_id]
     write_listings(after, status, directory.listings)
     for slug in set(before.categories if before else ()) - set(after.categories):
         directory.listings.remove(slug, after.user_id)
-    old_terms = search_terms_of(before, directory.categories) if before else set()
-    directory.search.replace(after.user_id, old_terms, search_terms_of(after, directory.categories))
+    directory.search.replace(after.user_id, before.search_terms if before else (), after.search_terms)
+    return after
 
 
 def write_listings(page: HelperPage, status: Status, listings: ListingStore) -> None:
@@ -80,13 +84,11 @@ def save_page(*, user_id: str, fields: dict[str, Any], pages: HelperPageStore, a
         created_at=before.created_at if before else stamp,
         updated_at=stamp,
     )
-    pages.save(page)
-    publish(before, page, directory)
-    return page, before is None
+    return save_and_publish(before, page, pages, directory), before is None
 
 
 def change_username(*, user_id: str, username: str, pages: HelperPageStore, accounts: AccountStore,
-                    directory: Directory) -> str:
+                    directory: Directory, now: Callable[[], str]) -> str:
     """Moves the page to a new address; every old address keeps redirecting to the current one."""
     account_rules.check_username(username)
     profile = accounts.get(user_id)
@@ -97,9 +99,7 @@ def change_username(*, user_id: str, username: str, pages: HelperPageStore, acco
     accounts.change_username(user_id, profile.username, username)
     before = pages.get(user_id)
     if before is not None:
-        after = before.with_changes(username=username)
-        pages.save(after)
-        publish(before, after, directory)
+        save_and_publish(before, before.with_changes(username=username, updated_at=now()), pages, directory)
     return username
 
 
@@ -148,7 +148,7 @@ def set_avatar(*, user_id: str, key: str, pages: HelperPageStore, storage: Uploa
         storage.delete(key)
         raise InvalidInput(f"Pictures are JPEG, PNG or WebP files of at most {max_bytes // 1024 // 1024} MB.",
                            field="key")
-    after = before.with_changes(avatar_key=key, updated_at=now())
-    pages.save(after)
-    publish(before, after, directory)
+    after = save_and_publish(before, before.with_changes(avatar_key=key, updated_at=now()), pages, directory)
+    if before.avatar_key and before.avatar_key != key:
+        storage.delete(before.avatar_key)  # the old picture is shown nowhere any more
     return after

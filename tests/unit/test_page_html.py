@@ -1,0 +1,286 @@
+"""The server-rendered Helper page: complete, escaped, shareable, and free of inline code."""
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from chalicelib.api.page_html import format_money, format_price, render_helper_page, render_not_found
+from chalicelib.domain.rich_text import render_markdown
+
+SITE = "https://interkanect.example"
+
+
+class Page(HTMLParser):
+    """The elements of a rendered page, with their attributes and the text of a few of them."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.elements: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+        self.scripts_with_body: list[str] = []
+        self._in_script = False
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append((tag, dict(attrs)))
+        self._in_script = tag == "script"
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_script = False
+
+    def handle_data(self, data):
+        if self._in_script and data.strip():
+            self.scripts_with_body.append(data)
+        self.text.append(data)
+
+    def all(self, tag: str, **attrs: str) -> list[dict[str, str | None]]:
+        return [a for t, a in self.elements if t == tag
+                and all(a.get(k.replace("_", "-")) == v for k, v in attrs.items())]
+
+    def with_attribute(self, name: str) -> list[tuple[str, dict[str, str | None]]]:
+        return [(t, a) for t, a in self.elements if name in a]
+
+    def meta(self, key: str) -> str | None:
+        for attrs in self.all("meta"):
+            if attrs.get("property") == key or attrs.get("name") == key:
+                return attrs.get("content")
+        return None
+
+    def words(self) -> str:
+        return re.sub(r"\s+", " ", "".join(self.text))
+
+
+def full_view(**changes) -> dict:
+    view = {
+        "site_url": SITE + "/",
+        "user_id": "u-123",
+        "username": "ada",
+        "display_name": "Ada Lovelace",
+        "headline": "Maths tutor & engine whisperer",
+        "offer_html": render_markdown("I help with **maths**.\n\n- algebra\n- [notes](https://ada.example)"),
+        "qualifications_html": render_markdown("*MSc* in mathematics"),
+        "languages": ["en", "fr"],
+        "time_zone": "Europe/London",
+        "prices": {"15": 1500, "30": 0, "60": None},
+        "schedule": [{"day": 2, "start": "14:00", "end": "18:30"},
+                     {"day": 0, "start": "09:00", "end": "12:00"}],
+        "links": [{"label": "My blog", "url": "https://blog.ada.example"}],
+        "avatar_url": "/media/avatars/u-123.png",
+        "categories": [{"slug": "tutoring", "name": "Tutoring"}, {"slug": "maths", "name": "Maths"}],
+        "rating": {"average": 4.66, "count": 12},
+        "status": "online",
+        "description": "Maths tutor & engine whisperer",
+    }
+    view.update(changes)
+    return view
+
+
+def minimal_view(**changes) -> dict:
+    view = {
+        "site_url": SITE, "user_id": "u-9", "username": "bob", "display_name": "Bob",
+        "headline": "", "offer_html": "", "qualifications_html": "", "languages": [],
+        "time_zone": "UTC", "prices": {"15": None, "30": 2550, "60": None}, "schedule": [],
+        "links": [], "avatar_url": None, "categories": [], "rating": None, "status": "offline",
+        "description": "",
+    }
+    view.update(changes)
+    return view
+
+
+def test_a_full_page_is_a_complete_document_with_the_site_frame():
+    html = render_helper_page(full_view())
+    page = Page(html)
+    assert html.startswith("<!doctype html>") and html.rstrip().endswith("</html>")
+    assert page.all("link", rel="stylesheet", href="/css/site.css")
+    assert page.all("link", rel="stylesheet", href="/css/helper-page.css")
+    sheets = [a["href"] for a in page.all("link", rel="stylesheet")]
+    assert sheets.index("/css/site.css") < sheets.index("/css/helper-page.css")
+    scripts = [a.get("src") for a in page.all("script")]
+    assert scripts == ["/config.js", "/js/pages/helper-page.js"]
+    assert page.all("script", type="module", src="/js/pages/helper-page.js")
+    assert page.all("header", **{"class": "site-header"}) and page.with_attribute("data-site-header")
+    assert page.all("footer", **{"class": "site-footer"}) and page.with_attribute("data-site-footer")
+    assert page.all("main", id="main")
+
+
+def test_the_head_has_title_description_canonical_open_graph_and_twitter_tags():
+    page = Page(render_helper_page(full_view()))
+    assert "Ada Lovelace — interKanect" in page.words()
+    assert page.meta("description") == "Maths tutor & engine whisperer"
+    assert page.all("link", rel="canonical") == [{"rel": "canonical", "href": f"{SITE}/h/ada"}]
+    assert page.meta("og:type") == "profile"
+    assert page.meta("og:title") == "Ada Lovelace"
+    assert page.meta("og:description") == "Maths tutor & engine whisperer"
+    assert page.meta("og:url") == f"{SITE}/h/ada"
+    assert page.meta("og:image") == f"{SITE}/media/avatars/u-123.png"
+    assert page.meta("og:site_name") == "interKanect"
+    assert page.meta("twitter:card") == "summary"
+    assert page.meta("twitter:title") == "Ada Lovelace"
+    assert page.meta("twitter:image") == f"{SITE}/media/avatars/u-123.png"
+
+
+def test_without_an_avatar_the_page_shows_initials_and_shares_the_default_image():
+    page = Page(render_helper_page(minimal_view(display_name="bob marley")))
+    assert not page.all("img")
+    assert page.all("span", **{"class": "helper-avatar helper-avatar-initials"})
+    assert "BM" in page.words()
+    assert page.meta("og:image") == f"{SITE}/img/og-default.png"
+
+
+def test_the_full_page_shows_every_part_of_the_profile():
+    page = Page(render_helper_page(full_view()))
+    words = page.words()
+    assert page.all("img", src="/media/avatars/u-123.png")
+    for text in ("Ada Lovelace", "Maths tutor & engine whisperer", "I help with maths.",
+                 "MSc in mathematics", "Times shown in Europe/London", "4.7 ★ from 12 reviews",
+                 "My blog", "Tutoring", "Maths"):
+        assert text in words, text
+    assert [a["data-language"] for a in page.all("li") if "data-language" in a] == ["en", "fr"]
+    assert page.all("a", href="/category.html?slug=tutoring")
+    assert page.all("a", href="https://blog.ada.example", rel="nofollow noopener noreferrer ugc")
+    assert page.all("strong") and page.all("em")
+
+
+def test_the_live_status_carries_the_user_id_and_the_call_button_shows_when_online():
+    page = Page(render_helper_page(full_view()))
+    [status] = [a for _, a in page.with_attribute("data-status-for")]
+    assert status["data-status-for"] == "u-123" and status["class"] == "status status-online"
+    assert "Online" in page.words()
+    [button] = page.all("button")
+    assert "data-call-now" in button and "disabled" in button and "hidden" not in button
+    assert "Call now" in page.words() and "Calls are coming soon" in page.words()
+
+
+@pytest.mark.parametrize("status, label", [("busy", "In a call"), ("offline", "Offline"),
+                                           ("weird", "Offline")])
+def test_a_helper_who_is_not_online_has_no_call_button_showing(status, label):
+    page = Page(render_helper_page(full_view(status=status)))
+    [(_, badge)] = page.with_attribute("data-status-for")
+    assert badge["class"] == f"status status-{'offline' if status == 'weird' else status}"
+    assert label in page.words()
+    [button] = page.all("button")
+    assert "hidden" in button and "disabled" in button
+
+
+def test_the_schedule_rows_carry_day_times_and_time_zone_for_the_visitor_script():
+    page = Page(render_helper_page(full_view()))
+    rows = [a for _, a in page.with_attribute("data-day")]
+    assert [(r["data-day"], r["data-start"], r["data-end"], r["data-time-zone"]) for r in rows] == [
+        ("0", "09:00", "12:00", "Europe/London"), ("2", "14:00", "18:30", "Europe/London")]
+    assert "Monday 09:00 12:00" in page.words() and "Wednesday 14:00 18:30" in page.words()
+
+
+def test_a_minimal_page_leaves_out_what_the_helper_has_not_filled_in():
+    html = render_helper_page(minimal_view())
+    page = Page(html)
+    words = page.words()
+    assert "★" not in words and "review" not in words
+    assert "Qualifications" not in words and "Languages" not in words and "Categories" not in words
+    assert not page.with_attribute("data-day")
+    assert "Times shown in UTC" in words and "No weekly hours yet" in words
+    assert page.meta("description") == "" and page.meta("og:title") == "Bob"
+
+
+def test_prices_read_as_dollars_free_or_not_offered():
+    words = Page(render_helper_page(full_view())).words()
+    assert "15 minutes $15.00" in words
+    assert "30 minutes Free" in words
+    assert "60 minutes Not offered" in words
+    minimal = Page(render_helper_page(minimal_view())).words()
+    assert "15 minutes Not offered" in minimal and "30 minutes $25.50" in minimal
+    assert "60 minutes Not offered" in minimal
+
+
+def test_prices_also_read_from_integer_keys():
+    words = Page(render_helper_page(full_view(prices={15: 99, 30: None, 60: 123456}))).words()
+    assert "15 minutes $0.99" in words and "60 minutes $1,234.56" in words
+
+
+@pytest.mark.parametrize("cents, text", [(0, "$0.00"), (5, "$0.05"), (1500, "$15.00"),
+                                         (2550, "$25.50"), (10_000_000, "$100,000.00"),
+                                         (10**20 + 1, "$1,000,000,000,000,000,000.01")])
+def test_money_is_formatted_exactly_from_integer_cents(cents, text):
+    assert format_money(cents) == text
+
+
+@pytest.mark.parametrize("bad", [1.5, -1, True, "15", None])
+def test_money_refuses_anything_but_whole_non_negative_cents(bad):
+    with pytest.raises(ValueError):
+        format_money(bad)
+
+
+def test_a_price_is_not_offered_free_or_money():
+    assert [format_price(c) for c in (None, 0, 1)] == ["Not offered", "Free", "$0.01"]
+
+
+def test_one_review_is_singular():
+    assert "5.0 ★ from 1 review" in Page(render_helper_page(full_view(rating={"average": 5,
+                                                                              "count": 1}))).words()
+
+
+def test_a_rating_with_no_reviews_is_not_shown():
+    assert "★" not in Page(render_helper_page(full_view(rating={"average": 0, "count": 0}))).words()
+
+
+EVIL = '<script>alert("x")</script>"\'><img src=x onerror=alert(1)>&amp;'
+
+
+def test_every_user_field_is_escaped():
+    view = full_view(
+        display_name=EVIL, headline=EVIL, description=EVIL, username="ada" + EVIL, user_id=EVIL,
+        languages=[EVIL], time_zone=EVIL, links=[{"label": EVIL, "url": "https://x.example/" + EVIL}],
+        categories=[{"slug": EVIL, "name": EVIL}],
+        schedule=[{"day": 0, "start": "09:00", "end": EVIL}],
+    )
+    html = render_helper_page(view)
+    page = Page(html)
+    assert "<script>alert" not in html and "<img" not in html.replace('<img class="helper-avatar"', "")
+    assert page.scripts_with_body == []
+    assert [a.get("src") for a in page.all("script")] == ["/config.js", "/js/pages/helper-page.js"]
+    assert not [(t, a) for t, a in page.elements if any(k.startswith("on") for k in a)]
+    # The text survives, shown as text.
+    assert EVIL in page.words()
+    assert page.meta("og:title") == EVIL
+    [category] = [a for a in page.all("a") if (a.get("href") or "").startswith("/category.html")]
+    assert category["href"].startswith("/category.html?slug=%3Cscript%3E")
+    [canonical] = page.all("link", rel="canonical")
+    assert canonical["href"].startswith(f"{SITE}/h/ada%3Cscript%3E")
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", " JavaScript:alert(1)", "java\tscript:alert(1)",
+                                 "\x01javascript:alert(1)", "data:text/html,<script>alert(1)</script>",
+                                 "vbscript:msgbox(1)", "/relative", "//evil.example", "https:no-host",
+                                 "https:\\\\evil.example"])
+def test_links_that_are_not_full_web_addresses_are_shown_as_text_only(url):
+    page = Page(render_helper_page(full_view(links=[{"label": "Mine", "url": url}], offer_html="")))
+    assert not [a for a in page.all("a") if a.get("rel") == "nofollow noopener noreferrer ugc"]
+    assert "Mine" in page.words()
+
+
+@pytest.mark.parametrize("avatar", ["javascript:alert(1)", "https://evil.example/a.png",
+                                    "//evil.example/a.png", "/media/a b.png", "/\\evil.example"])
+def test_an_avatar_that_is_not_a_path_on_this_site_is_not_loaded(avatar):
+    page = Page(render_helper_page(full_view(avatar_url=avatar)))
+    assert not page.all("img")
+    assert page.meta("og:image") == f"{SITE}/img/og-default.png"
+
+
+def test_the_page_has_no_inline_script_style_or_event_handler():
+    html = render_helper_page(full_view())
+    page = Page(html)
+    assert page.scripts_with_body == []
+    assert "<style" not in html
+    assert not page.with_attribute("style")
+    assert not [(t, a) for t, a in page.elements if any(k.startswith("on") for k in a)]
+
+
+def test_the_not_found_page_escapes_the_username_and_is_not_indexed():
+    html = render_not_found('<script>alert(1)</script>', SITE + "/")
+    page = Page(html)
+    assert "<script>alert" not in html and page.scripts_with_body == []
+    assert "/h/<script>alert(1)</script>" in page.words()
+    assert page.meta("robots") == "noindex"
+    assert page.with_attribute("data-site-header") and page.with_attribute("data-site-footer")
+    assert page.all("link", rel="stylesheet", href="/css/site.css")
