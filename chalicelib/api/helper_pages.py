@@ -113,6 +113,6 @@ def public_page(username):
         "offer_html": render_markdown(page.offer),
         "categories": [{"slug": slug, "name": names.get(slug, slug)} for slug in page.categories],
         "prices": {str(m): v for m, v in page.prices.items()},
-        "description": plain_text(page.headline + " — " + page.offer, 200),
+        "description": " — ".join(p for p in (page.headline.strip(), plain_text(page.offer, 200)) if p)[:200],
     }
     return Response(render_helper_page(view), status_code=200, headers=html_headers)

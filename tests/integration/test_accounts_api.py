@@ -43,7 +43,7 @@ def test_a_new_user_signs_up_confirms_signs_in_and_sees_themselves(local_stack):
     assert me.status_code == 200
     assert me.json() | {"user_id": None, "created_at": None} == {
         "user_id": None, "created_at": None, "email": who["email"], "username": who["username"],
-        "display_name": who["display_name"], "roles": ["customer"]}
+        "display_name": who["display_name"], "roles": ["customer"], "is_helper": False}
 
 
 def test_refresh_gives_a_new_access_token_and_sign_out_ends_the_session(local_stack):

@@ -94,8 +94,11 @@ def test_connections_are_found_by_user_and_by_expiry(connection_store):
     connection_store.add(stale)
     assert connection_store.get(fresh.connection_id) == fresh
     assert {c.connection_id for c in connection_store.for_user(user)} == {fresh.connection_id, stale.connection_id}
-    expired = set(connection_store.expired(now))
-    assert stale.connection_id in expired and fresh.connection_id not in expired
+    expired = {c.connection_id: c for c in connection_store.expired(now)}
+    assert expired.get(stale.connection_id) == stale and fresh.connection_id not in expired
+    assert connection_store.touch(fresh.connection_id, now + 60) is True
+    assert connection_store.get(fresh.connection_id).expires_at == now + 60
+    assert connection_store.touch(unique("never-connected"), now + 60) is False
     connection_store.remove(stale.connection_id)
     connection_store.remove(stale.connection_id)  # removing twice is fine
-    assert connection_store.for_user(user) == [fresh]
+    assert [c.connection_id for c in connection_store.for_user(user)] == [fresh.connection_id]
