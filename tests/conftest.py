@@ -31,6 +31,8 @@ def stack_environment(local_stack):
         "IK_PAYPAL_BASE_URL": local_stack["paypal"],
         "IK_PAYPAL_CLIENT_ID": local_stack["paypal_client_id"],
         "IK_PAYPAL_CLIENT_SECRET_PARAMETER": "/interkanect/paypal/client-secret",
+        "IK_UPLOADS_BUCKET": "interkanect-uploads",
+        "IK_SITE_URL": local_stack["site"],
     }
 
 

@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass, field
 
 import pytest
-from playwright.sync_api import (Browser, BrowserContext, ConsoleMessage, Page, Playwright, expect,
-                                 sync_playwright)
+from playwright.sync_api import (Browser, BrowserContext, ConsoleMessage, Error, Page, Playwright,
+                                 expect, sync_playwright)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -36,9 +36,10 @@ class BrowserLog:
 
     errors: list[str] = field(default_factory=list)
 
-    def console(self, message: ConsoleMessage) -> None:
+    def console(self, message: ConsoleMessage, prefix: str = "") -> None:
         if message.type == "error":
-            self.errors.append(f"console: {message.text} ({message.location.get('url', '')})")
+            self.errors.append(
+                f"{prefix}console: {message.text} ({message.location.get('url', '')})")
 
     def page_error(self, error: Exception) -> None:
         self.errors.append(f"uncaught: {error}")
@@ -50,6 +51,13 @@ class BrowserLog:
 
     def csp_violations(self) -> list[str]:
         return [e for e in self.errors if "Content Security Policy" in e or "CSP violation" in e]
+
+    def watch(self, page: Page, label: str = "") -> Page:
+        """Logs `page`'s errors here too, prefixed with `label` (whose browser it was)."""
+        prefix = f"{label}: " if label else ""
+        page.on("console", lambda message: self.console(message, prefix))
+        page.on("pageerror", lambda error: self.errors.append(f"{prefix}uncaught: {error}"))
+        return page
 
 
 @pytest.fixture(scope="session")
@@ -80,6 +88,28 @@ def context(browser: Browser, local_stack: dict, viewport: dict) -> BrowserConte
     context.add_init_script(_CSP_LISTENER)
     yield context
     context.close()
+
+
+@pytest.fixture
+def open_context(browser: Browser, local_stack: dict, viewport: dict):
+    """Opens browser contexts for more people (each its own storage, so its own session), set
+    up like `context`; `open_context(timezone_id=...)` passes options through. A test may close
+    one itself (a person closing their browser); the rest are closed at the end."""
+    opened: list[BrowserContext] = []
+
+    def open_(**options) -> BrowserContext:
+        more = browser.new_context(base_url=local_stack["site"], viewport=viewport, **options)
+        more.set_default_timeout(TIMEOUT_MS)
+        more.add_init_script(_CSP_LISTENER)
+        opened.append(more)
+        return more
+
+    yield open_
+    for more in opened:
+        try:
+            more.close()
+        except Error:
+            pass  # already closed by the test
 
 
 @pytest.fixture

@@ -1,0 +1,130 @@
+"""Contract tests for the directory's adapters: each in-memory twin and its DynamoDB or S3
+adapter (moto over HTTP) pass the same tests."""
+import uuid
+
+import pytest
+
+from chalicelib.adapters.categories import (
+    InMemoryCategoryStore,
+    InMemoryListingStore,
+    Listing,
+)
+from chalicelib.adapters.helper_pages import InMemoryHelperPageStore
+from chalicelib.adapters.presence import InMemoryPresenceStore
+from chalicelib.adapters.search_index import InMemorySearchIndex
+from chalicelib.adapters.uploads import InMemoryUploadStorage
+from chalicelib.domain.categories import Category
+from chalicelib.domain.helper_pages import HelperPage, Link, Slot
+from chalicelib.domain.presence import Status
+
+pytestmark = pytest.mark.integration
+
+
+def twin_or_real(twin, real_name):
+    @pytest.fixture(params=["in-memory", "real"])
+    def fixture(request):
+        if request.param == "in-memory":
+            return twin()
+        return getattr(request.getfixturevalue("app_env"), real_name)()
+    return fixture
+
+
+pages = twin_or_real(InMemoryHelperPageStore, "helper_pages")
+categories = twin_or_real(InMemoryCategoryStore, "categories")
+listings = twin_or_real(InMemoryListingStore, "listings")
+presence = twin_or_real(InMemoryPresenceStore, "presence")
+search_index = twin_or_real(InMemorySearchIndex, "search_index")
+uploads = twin_or_real(InMemoryUploadStorage, "uploads")
+
+
+def unique(prefix="x"):
+    return f"{prefix}{uuid.uuid4().hex[:10]}"
+
+
+def test_a_page_round_trips_every_field(pages):
+    page = HelperPage(
+        user_id=unique("u"), username="ada", display_name="Ada", headline="Plumber", offer="I **fix** leaks",
+        qualifications="Licensed", languages=("en", "pt-BR"), time_zone="Europe/Paris",
+        prices={15: 1500, 30: 0, 60: None}, schedule=(Slot(0, "09:00", "12:00"), Slot(4, "14:00", "24:00")),
+        links=(Link("Site", "https://example.com"),), avatar_key="media/avatars/u/a.png",
+        categories=("plumbing", "home"), search_terms=("ada", "plumber"), rating_total=47, rating_count=10,
+        created_at="2026-11-22T00:00:00+00:00", updated_at="2026-11-22T00:00:01+00:00")
+    pages.save(page)
+    assert pages.get(page.user_id) == page
+    assert pages.get_many([page.user_id, "nobody", page.user_id]) == {page.user_id: page}
+    assert pages.get("nobody") is None and pages.get_many([]) == {}
+
+
+def test_categories_are_listed_in_position_order_and_seeding_never_overwrites(categories):
+    first, second = Category(unique("c"), "First", "b", None, 10_001), Category(unique("c"), "Second", "b", None, 10_002)
+    categories.put(second)
+    assert categories.add_if_missing(first) is True
+    assert categories.add_if_missing(Category(first.slug, "Changed", "b", None, 10_001)) is False
+    assert categories.get(first.slug) == first
+    ordered = [c.slug for c in categories.all() if c.slug in (first.slug, second.slug)]
+    assert ordered == [first.slug, second.slug]
+
+
+def test_a_category_is_paged_in_rank_order_with_every_listing_exactly_once(listings):
+    category = unique("cat")
+    ranks = [f"{status}#{500 - n:03d}#{unique('u')}" for n, status in enumerate([2, 0, 1, 2, 0, 2, 2])]
+    for rank in ranks:
+        listings.put(Listing(category, rank.rsplit("#", 1)[1], rank, {"rank": rank}))
+    seen, cursor = [], None
+    while True:
+        page, cursor = listings.page(category, 3, cursor)
+        seen += [listing.rank for listing in page]
+        if not cursor:
+            break
+    assert seen == sorted(ranks)
+    listings.remove(category, ranks[0].rsplit("#", 1)[1])
+    assert len(listings.page(category, 50, None)[0]) == len(ranks) - 1
+
+
+def test_presence_keeps_the_latest_recount(presence):
+    person = unique("p")
+    assert presence.get_many([person]) == {person: Status.OFFLINE}
+    assert presence.set(person, Status.ONLINE, 1000) is True
+    assert presence.set(person, Status.ONLINE, 2000) is False  # no change
+    assert presence.set(person, Status.OFFLINE, 500) is False  # an older recount arriving late
+    assert presence.get_many([person])[person] is Status.ONLINE
+    assert presence.set(person, Status.OFFLINE, 3000) is True
+    assert presence.get_many([person, unique("q")])[person] is Status.OFFLINE
+
+
+def test_the_search_index_matches_prefixes_and_forgets_replaced_words(search_index):
+    person, word = unique("p"), unique("zz")
+    search_index.replace(person, (), {word, "plumbing"})
+    assert person in search_index.matching(word[:4]) and person in search_index.matching("plumb")
+    search_index.replace(person, {word, "plumbing"}, {"cooking"})
+    assert person not in search_index.matching(word[:4]) and person in search_index.matching("cook")
+
+
+def test_an_upload_is_described_by_size_type_and_first_bytes_then_deleted(uploads, app_env):
+    key = f"media/avatars/{unique('u')}/a.png"
+    png = b"\x89PNG\r\n\x1a\n" + bytes(100)
+    if isinstance(uploads, InMemoryUploadStorage):
+        uploads.objects[key] = (png, "image/png")
+    else:
+        app_env.aws_client("s3").put_object(Bucket=app_env.settings().uploads_bucket, Key=key, Body=png,
+                                            ContentType="image/png")
+    stored = uploads.describe(key)
+    assert (stored.size, stored.content_type, stored.head) == (108, "image/png", png[:32])
+    uploads.delete(key)
+    assert uploads.describe(key) is None
+    post = uploads.presigned_post(key=key, content_type="image/png", max_bytes=10, redirect="https://x/y")
+    assert post["fields"]["key"] == key and post["fields"]["success_action_redirect"] == "https://x/y"
+
+
+def test_the_presigned_post_policy_limits_size_type_key_and_redirect(app_env):
+    import base64
+    import json
+
+    post = app_env.uploads().presigned_post(key="media/avatars/u/a.png", content_type="image/png",
+                                           max_bytes=2048, redirect="https://site/become-a-helper.html")
+    policy = json.loads(base64.b64decode(post["fields"]["policy"]))
+    conditions = policy["conditions"]
+    assert ["content-length-range", 1, 2048] in conditions
+    assert {"Content-Type": "image/png"} in conditions and {"key": "media/avatars/u/a.png"} in conditions
+    assert {"success_action_redirect": "https://site/become-a-helper.html"} in conditions
+    assert policy["expiration"]
