@@ -29,7 +29,6 @@ class Settings:
     site_url: str = "http://127.0.0.1:8080"
     uploads_bucket: str = ""
     avatar_max_bytes: int = 2 * 1024 * 1024
-    heartbeat_seconds: int = 60
     stale_connection_seconds: int = 180
     paypal_base_url: str = "https://api-m.sandbox.paypal.com"
     paypal_client_id: str = ""
@@ -70,7 +69,6 @@ class Settings:
             site_url=get("IK_SITE_URL", "http://127.0.0.1:8080").rstrip("/"),
             uploads_bucket=get("IK_UPLOADS_BUCKET"),
             avatar_max_bytes=int(get("IK_AVATAR_MAX_BYTES", str(2 * 1024 * 1024))),
-            heartbeat_seconds=int(get("IK_HEARTBEAT_SECONDS", "60")),
             stale_connection_seconds=int(get("IK_STALE_CONNECTION_SECONDS", "180")),
             paypal_base_url=get("IK_PAYPAL_BASE_URL", "https://api-m.sandbox.paypal.com"),
             paypal_client_id=get("IK_PAYPAL_CLIENT_ID"),
