@@ -1,7 +1,7 @@
 """interKanect: wires the REST blueprints, the WebSocket hooks and the scheduled jobs."""
 from chalice import Chalice, Rate
 
-from chalicelib.api import accounts, directory, guard, helper_pages, realtime
+from chalicelib.api import accounts, calls, directory, guard, helper_pages, realtime
 from chalicelib.api.http import json_response
 
 app = Chalice(app_name="interkanect")
@@ -10,6 +10,7 @@ app.register_blueprint(guard.blueprint)
 app.register_blueprint(accounts.blueprint)
 app.register_blueprint(helper_pages.blueprint)
 app.register_blueprint(directory.blueprint)
+app.register_blueprint(calls.blueprint)
 
 
 @app.route("/health", methods=["GET"])
@@ -37,3 +38,10 @@ def sweep_stale_connections(event):
     """Connections silent for 3 minutes (a killed browser, a lost `$disconnect`) are forgotten,
     and their owners' status follows."""
     realtime.sweep_connections()
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def enforce_call_timeouts(event):
+    """Missed calls, closed negotiation windows, expired sessions and abandoned calls happen on
+    time even when nobody acts; every action also applies the clock first."""
+    realtime.sweep_calls()

@@ -132,7 +132,47 @@ def presence_book():
     from chalicelib.services.realtime import PresenceBook
 
     return PresenceBook(connections=connection_store(), presence=presence(), pages=helper_pages(),
-                        listings=listings())
+                        listings=listings(), calls=call_store())
+
+
+@lru_cache(maxsize=1)
+def call_store():
+    from pynamodb.connection import Connection
+
+    from chalicelib.adapters.calls import DynamoCallStore
+
+    _tables_bound()
+    s = settings()
+    return DynamoCallStore(Connection(region=s.region, host=s.aws_endpoint_url))
+
+
+def call_desk():
+    import time
+
+    from chalicelib.services.calls import CallDesk
+    from chalicelib.services.realtime import refresh_presence
+
+    book = presence_book()
+    return CallDesk(calls=call_store(), connections=connection_store(), sender=websocket_sender(),
+                    pages=helper_pages(), accounts=account_store(),
+                    refresh_presence=lambda user_id: refresh_presence(user_id, book=book,
+                                                                      now_ms=int(time.time() * 1000)))
+
+
+@lru_cache(maxsize=1)
+def signal_limiter():
+    from chalicelib.services.calls import SignalLimiter
+
+    return SignalLimiter()
+
+
+@lru_cache(maxsize=1)
+def turn_secret() -> str:
+    """The TURN REST API shared secret, from SSM (never from code); empty when TURN is off."""
+    name = settings().turn_secret_parameter
+    if not name:
+        return ""
+    return aws_client("ssm").get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
 
 
 def liveness():
@@ -154,5 +194,5 @@ def reset() -> None:
     get_settings.cache_clear()
     for built in (_boto_session, identity, token_verifier, _tables_bound, account_store,
                   connection_store, websocket_sender, paypal_gateway, helper_pages, categories, listings,
-                  presence, search_index, uploads):
+                  presence, search_index, uploads, call_store, signal_limiter, turn_secret):
         built.cache_clear()

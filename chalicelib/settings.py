@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Mapping
 
 TABLES = ("users", "usernames", "connections", "helper_pages", "categories", "listings", "presence",
-          "search_terms")
+          "search_terms", "calls", "call_slots")
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,10 @@ class Settings:
     uploads_bucket: str = ""
     avatar_max_bytes: int = 2 * 1024 * 1024
     stale_connection_seconds: int = 180
+    stun_urls: tuple[str, ...] = ()
+    turn_urls: tuple[str, ...] = ()
+    turn_secret_parameter: str = ""
+    turn_credential_seconds: int = 3600
     paypal_base_url: str = "https://api-m.sandbox.paypal.com"
     paypal_client_id: str = ""
     paypal_client_secret: str = ""
@@ -70,6 +74,10 @@ class Settings:
             uploads_bucket=get("IK_UPLOADS_BUCKET"),
             avatar_max_bytes=int(get("IK_AVATAR_MAX_BYTES", str(2 * 1024 * 1024))),
             stale_connection_seconds=int(get("IK_STALE_CONNECTION_SECONDS", "180")),
+            stun_urls=tuple(u.strip() for u in get("IK_STUN_URLS").split(",") if u.strip()),
+            turn_urls=tuple(u.strip() for u in get("IK_TURN_URLS").split(",") if u.strip()),
+            turn_secret_parameter=get("IK_TURN_SECRET_PARAMETER"),
+            turn_credential_seconds=int(get("IK_TURN_CREDENTIAL_SECONDS", "3600")),
             paypal_base_url=get("IK_PAYPAL_BASE_URL", "https://api-m.sandbox.paypal.com"),
             paypal_client_id=get("IK_PAYPAL_CLIENT_ID"),
             paypal_client_secret=get("IK_PAYPAL_CLIENT_SECRET"),

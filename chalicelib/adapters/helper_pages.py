@@ -20,7 +20,7 @@ def _record_fields(page: HelperPage) -> dict:
         "schedule": [{"day": s.day, "start": s.start, "end": s.end} for s in page.schedule],
         "links": [{"label": link.label, "url": link.url} for link in page.links],
         "avatar_key": page.avatar_key, "categories": list(page.categories),
-        "search_terms": list(page.search_terms),
+        "search_terms": list(page.search_terms), "plan": page.plan,
         "rating_total": page.rating_total, "rating_count": page.rating_count,
         "created_at": page.created_at, "updated_at": page.updated_at,
     }
@@ -35,7 +35,7 @@ def _page(record) -> HelperPage:
         schedule=tuple(Slot(int(s["day"]), s["start"], s["end"]) for s in record.schedule or ()),
         links=tuple(Link(link["label"], link["url"]) for link in record.links or ()),
         avatar_key=record.avatar_key, categories=tuple(record.categories or ()),
-        search_terms=tuple(record.search_terms or ()),
+        search_terms=tuple(record.search_terms or ()), plan=record.plan or "free",
         rating_total=int(record.rating_total or 0), rating_count=int(record.rating_count or 0),
         created_at=record.created_at, updated_at=record.updated_at,
     )

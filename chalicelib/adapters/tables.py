@@ -95,6 +95,7 @@ class HelperPageRecord(Model):
     avatar_key = UnicodeAttribute(null=True)
     categories = ListAttribute(of=UnicodeAttribute, default=list)
     search_terms = ListAttribute(of=UnicodeAttribute, default=list)
+    plan = UnicodeAttribute(default="free")
     rating_total = NumberAttribute(default=0)
     rating_count = NumberAttribute(default=0)
     created_at = UnicodeAttribute()
@@ -172,6 +173,80 @@ class SearchTermRecord(Model):
     user_id = UnicodeAttribute()
 
 
+class CallsByDeadline(GlobalSecondaryIndex):
+    """Calls whose next timeout is due: the sweep's Query per shard, never a Scan."""
+
+    class Meta:
+        index_name = "by_deadline"
+        projection = AllProjection()
+
+    shard = NumberAttribute(hash_key=True)
+    deadline = NumberAttribute(range_key=True)
+
+
+class CallsByHelper(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_helper"
+        projection = AllProjection()
+
+    helper_id = UnicodeAttribute(hash_key=True)
+    created_at = NumberAttribute(range_key=True)
+
+
+class CallsByCaller(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_caller"
+        projection = AllProjection()
+
+    caller_id = UnicodeAttribute(hash_key=True)
+    created_at = NumberAttribute(range_key=True)
+
+
+class CallRecord(Model):
+    """One call and its state; every change is a write conditional on `version`."""
+
+    class Meta:
+        table_name = "calls"
+
+    call_id = UnicodeAttribute(hash_key=True)
+    caller_id = UnicodeAttribute()
+    helper_id = UnicodeAttribute()
+    state = UnicodeAttribute()
+    version = NumberAttribute()
+    plan = UnicodeAttribute()
+    created_at = NumberAttribute()
+    state_deadline = NumberAttribute(null=True)
+    deadline = NumberAttribute(null=True)  # absent once ended, so the sweep index forgets it
+    shard = NumberAttribute()
+    caller_connection = UnicodeAttribute(null=True)
+    helper_connection = UnicodeAttribute(null=True)
+    proposed = JSONAttribute(null=True)
+    agreed = JSONAttribute(null=True)
+    extension = BooleanAttribute(default=False)
+    session_started_at = NumberAttribute(null=True)
+    session_ends_at = NumberAttribute(null=True)
+    minutes_used = NumberAttribute(default=0)
+    caller_gone_since = NumberAttribute(null=True)
+    helper_gone_since = NumberAttribute(null=True)
+    ended_at = NumberAttribute(null=True)
+    end_reason = UnicodeAttribute(null=True)
+    ttl = NumberAttribute(null=True)
+    by_deadline = CallsByDeadline()
+    by_helper = CallsByHelper()
+    by_caller = CallsByCaller()
+
+
+class CallSlotRecord(Model):
+    """A helper's call slot on a plan with a limit of calls at once (the free plan has one)."""
+
+    class Meta:
+        table_name = "call_slots"
+
+    helper_id = UnicodeAttribute(hash_key=True)
+    slot = NumberAttribute(range_key=True)
+    call_id = UnicodeAttribute()
+
+
 MODELS: dict[str, type[Model]] = {
     "users": UserRecord,
     "usernames": UsernameRecord,
@@ -181,8 +256,10 @@ MODELS: dict[str, type[Model]] = {
     "listings": ListingRecord,
     "presence": PresenceRecord,
     "search_terms": SearchTermRecord,
+    "calls": CallRecord,
+    "call_slots": CallSlotRecord,
 }
-TTL_ATTRIBUTES = {"connections": "ttl"}
+TTL_ATTRIBUTES = {"connections": "ttl", "calls": "ttl"}
 
 
 def bind_tables(settings: Settings) -> None:

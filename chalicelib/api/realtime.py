@@ -45,12 +45,20 @@ def on_connect(event) -> dict:
 def on_message(event) -> None:
     realtime.handle_message(connection_id=event.connection_id, body=event.body,
                             connections=deps.connection_store(), sender=deps.websocket_sender(),
-                            clock=time.time, liveness=deps.liveness())
+                            clock=time.time, liveness=deps.liveness(), desk=deps.call_desk,
+                            limiter=deps.signal_limiter())
 
 
 def on_disconnect(event) -> None:
-    realtime.disconnect(connection_id=event.connection_id, book=deps.presence_book(), now=time.time())
+    realtime.disconnect(connection_id=event.connection_id, book=deps.presence_book(), now=time.time(),
+                        desk=deps.call_desk())
 
 
 def sweep_connections() -> int:
-    return realtime.sweep_expired(book=deps.presence_book(), now=time.time())
+    return realtime.sweep_expired(book=deps.presence_book(), now=time.time(), desk=deps.call_desk())
+
+
+def sweep_calls() -> int:
+    from chalicelib.services.calls import sweep_calls as sweep
+
+    return sweep(desk=deps.call_desk(), now=int(time.time()))

@@ -53,6 +53,7 @@ class HelperPage:
     avatar_key: str | None = None
     categories: tuple[str, ...] = ()
     search_terms: tuple[str, ...] = ()  # the words it is indexed under, to remove them later
+    plan: str = "free"  # see domain/plans.py
     rating_total: int = 0  # sum of stars, for the rating summary once reviews exist
     rating_count: int = 0
     created_at: str = ""

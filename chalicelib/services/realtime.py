@@ -3,16 +3,21 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
+from chalicelib.adapters.calls import CallStore
 from chalicelib.adapters.categories import ListingStore
 from chalicelib.adapters.connections import Connection, ConnectionStore
 from chalicelib.adapters.helper_pages import HelperPageStore
 from chalicelib.adapters.presence import PresenceStore
 from chalicelib.adapters.websocket import ConnectionGone, WebsocketSender
 from chalicelib.domain.accounts import Principal
-from chalicelib.domain.errors import InvalidInput
+from chalicelib.adapters.calls import CallChanged
+from chalicelib.domain.errors import DomainError, InvalidInput
 from chalicelib.domain.presence import Status, status_for
+
+if TYPE_CHECKING:
+    from chalicelib.services.calls import CallDesk, SignalLimiter
 
 MAX_MESSAGE_BYTES = 32 * 1024  # API Gateway's frame limit
 
@@ -36,13 +41,16 @@ class PresenceBook:
     presence: PresenceStore
     pages: HelperPageStore
     listings: ListingStore
+    calls: CallStore
 
 
 def refresh_presence(user_id: str, *, book: PresenceBook, now_ms: int) -> Status:
-    """Recounts the person's open connections; on a change, records it and re-ranks their cards."""
+    """Recounts the person's open connections and live calls; on a change, records it and
+    re-ranks their cards (online, busy in a call, or offline)."""
     from chalicelib.services.helper_pages import write_listings
 
-    status = status_for(len(book.connections.for_user(user_id)))
+    open_connections = len(book.connections.for_user(user_id))
+    status = status_for(open_connections, in_call=bool(open_connections and book.calls.live_for(user_id)))
     if book.presence.set(user_id, status, now_ms):
         page = book.pages.get(user_id)
         if page is not None:
@@ -61,11 +69,21 @@ def connect(*, connection_id: str, principal: Principal, book: PresenceBook, now
     return connection
 
 
-def disconnect(*, connection_id: str, book: PresenceBook, now: float) -> None:
+def disconnect(*, connection_id: str, book: PresenceBook, now: float, desk: "CallDesk | None" = None) -> None:
     connection = book.connections.get(connection_id)
     book.connections.remove(connection_id)
     if connection is not None:
-        refresh_presence(connection.user_id, book=book, now_ms=int(now * 1000))
+        _gone(connection, book=book, now=now, desk=desk)
+
+
+def _gone(connection: Connection, *, book: PresenceBook, now: float, desk: "CallDesk | None") -> None:
+    """A connection is over: the person's status follows, and their live calls start the grace."""
+    from chalicelib.services.calls import connection_closed
+
+    refresh_presence(connection.user_id, book=book, now_ms=int(now * 1000))
+    if desk is not None:
+        connection_closed(user_id=connection.user_id, connection_id=connection.connection_id, desk=desk,
+                          now=int(now))
 
 
 def deliver(*, connection_id: str, message: dict, sender: WebsocketSender,
@@ -92,19 +110,66 @@ def parse_message(body: str | None) -> dict:
 
 
 def handle_message(*, connection_id: str, body: str | None, connections: ConnectionStore,
-                   sender: WebsocketSender, clock: Callable[[], float], liveness: Liveness) -> None:
-    """Dispatches a message by its `action`; bad input is answered on the socket, never raised."""
+                   sender: WebsocketSender, clock: Callable[[], float], liveness: Liveness,
+                   desk: Callable[[], "CallDesk"] | None = None, limiter: "SignalLimiter | None" = None) -> None:
+    """Dispatches a message by its `action`; refusals are answered on the socket, never raised."""
+    from chalicelib.services import calls
+
+    message: dict = {}
     try:
         message = parse_message(body)
-        if message["action"] != "ping":
-            raise InvalidInput(f"Unknown action '{message['action']}'.", field="action")
-        reply = heartbeat(connection_id, message, connections=connections, clock=clock, liveness=liveness)
-    except InvalidInput as error:
+        action = message["action"]
+        if action == "ping":
+            reply = heartbeat(connection_id, message, connections=connections, clock=clock, liveness=liveness)
+            if reply is None:  # swept while silent: end it; the browser reconnects and is counted again
+                sender.close(connection_id)
+                return
+        elif action == "signal" and desk is not None and limiter is not None:
+            calls.relay_signal(connection_id=connection_id, message=message, calls=desk().calls,
+                               connections=connections, sender=sender, limiter=limiter)
+            return
+        elif (action == "call" or action in calls.ACTIONS) and desk is not None:
+            reply = _call_action(connection_id, action, message, desk(), int(clock()))
+        else:
+            raise InvalidInput(f"Unknown action '{action}'.", field="action")
+    except DomainError as error:
         reply = {"type": "error", "code": error.code, "message": error.message}
-    if reply is None:  # swept while silent: end it, the browser reconnects and is counted again
-        sender.close(connection_id)
-        return
+        if isinstance(message.get("call_id"), str):
+            reply["call_id"] = message["call_id"]
+        if isinstance(message.get("id"), (str, int)):
+            reply["id"] = message["id"]
     deliver(connection_id=connection_id, message=reply, sender=sender, connections=connections)
+
+
+def _call_action(connection_id: str, action: str, message: dict, desk: "CallDesk", now: int) -> dict:
+    from chalicelib.services import calls
+
+    me = desk.connections.get(connection_id)
+    if me is None:
+        raise InvalidInput("This connection has ended; reconnect.")
+    if action == "call":
+        helper = message.get("helper")
+        if not isinstance(helper, str) or not helper:
+            raise InvalidInput("Say which helper to call (their username).", field="helper")
+        call = calls.start_call(caller_id=me.user_id, caller_connection=connection_id, helper_username=helper,
+                                desk=desk, now=now)
+    else:
+        call_id = message.get("call_id")
+        if not isinstance(call_id, str) or not call_id:
+            raise InvalidInput("Say which call (call_id).", field="call_id")
+        try:
+            call = calls.act(action=action, call_id=call_id, user_id=me.user_id, connection_id=connection_id,
+                             message=message, desk=desk, now=now)
+        except CallChanged as changed:
+            current = desk.calls.get(call_id)
+            reply = {"type": "error", "code": changed.code, "message": changed.message, "call_id": call_id}
+            if current is not None:
+                reply["call"] = calls.call_view(current)
+            return reply
+    reply = {"type": "ack", "action": action, "call": calls.call_view(call)}
+    if isinstance(message.get("id"), (str, int)):
+        reply["id"] = message["id"]
+    return reply
 
 
 def heartbeat(connection_id: str, message: dict, *, connections: ConnectionStore,
@@ -121,12 +186,12 @@ def heartbeat(connection_id: str, message: dict, *, connections: ConnectionStore
     return reply
 
 
-def sweep_expired(*, book: PresenceBook, now: float) -> int:
+def sweep_expired(*, book: PresenceBook, now: float, desk: "CallDesk | None" = None) -> int:
     """Forgets connections silent past their expiry (a lost `$disconnect`, a killed browser)
     and updates the status of everyone who had one."""
     swept = list(book.connections.expired(int(now)))
     for connection in swept:
         book.connections.remove(connection.connection_id)
-    for user_id in {c.user_id for c in swept}:
-        refresh_presence(user_id, book=book, now_ms=int(now * 1000))
+    for connection in swept:
+        _gone(connection, book=book, now=now, desk=desk)
     return len(swept)

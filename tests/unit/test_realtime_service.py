@@ -3,6 +3,7 @@ import json
 
 import pytest
 
+from chalicelib.adapters.calls import InMemoryCallStore
 from chalicelib.adapters.categories import InMemoryListingStore
 from chalicelib.adapters.connections import Connection, InMemoryConnectionStore
 from chalicelib.adapters.helper_pages import InMemoryHelperPageStore
@@ -22,7 +23,8 @@ LIVENESS = Liveness(stale_seconds=180, lifetime_seconds=7200)
 @pytest.fixture
 def book():
     return PresenceBook(connections=InMemoryConnectionStore(), presence=InMemoryPresenceStore(),
-                        pages=InMemoryHelperPageStore(), listings=InMemoryListingStore())
+                        pages=InMemoryHelperPageStore(), listings=InMemoryListingStore(),
+                        calls=InMemoryCallStore())
 
 
 @pytest.fixture

@@ -1,0 +1,209 @@
+"""Live calls on the server: ringing, negotiation, payment hand-off, the session timer,
+extensions, the end, and relaying WebRTC signalling between the two participants only."""
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Callable
+
+from chalicelib.adapters.accounts import AccountStore
+from chalicelib.adapters.calls import CallChanged, CallStore
+from chalicelib.adapters.connections import ConnectionStore
+from chalicelib.adapters.helper_pages import HelperPageStore
+from chalicelib.adapters.websocket import WebsocketSender
+from chalicelib.domain import calls as rules
+from chalicelib.domain.calls import Call, CallState, Role
+from chalicelib.domain.errors import Forbidden, InvalidInput, NotFound
+from chalicelib.domain.plans import plan_named
+from chalicelib.domain.presence import Status
+
+MAX_SIGNAL_BYTES = 16 * 1024
+SIGNAL_TYPES = frozenset({"offer", "answer", "ice", "ice-restart", "renegotiate", "bye", "media"})
+
+
+@dataclass(frozen=True)
+class CallDesk:
+    """What call handling touches."""
+
+    calls: CallStore
+    connections: ConnectionStore
+    sender: WebsocketSender
+    pages: HelperPageStore
+    accounts: AccountStore
+    refresh_presence: Callable[[str], Status]
+
+
+def call_view(call: Call) -> dict:
+    """What both participants' browsers are told about a call, after every change."""
+    terms = (lambda t: {"price_cents": t.price_cents, "minutes": t.minutes} if t else None)
+    return {
+        "call_id": call.call_id, "state": call.state.value, "version": call.version,
+        "caller_id": call.caller_id, "helper_id": call.helper_id, "plan": call.plan.name,
+        "extension": call.extension, "proposed": terms(call.proposed), "agreed": terms(call.agreed),
+        "deadline": call.deadline, "state_deadline": call.state_deadline,
+        "session_ends_at": call.session_ends_at, "minutes_used": call.minutes_used,
+        "end_reason": call.end_reason.value if call.end_reason else None,
+    }
+
+
+def _notify(desk: CallDesk, call: Call, *, ring_all: bool = False, extra: dict | None = None) -> None:
+    """Tells the participants' connections; while ringing (and when it stops) every tab of the
+    helper hears it, so the pop-up shows, then goes, everywhere."""
+    from chalicelib.services.realtime import deliver
+
+    message = {"type": "call", "call": call_view(call), **(extra or {})}
+    targets = {c for c in (call.caller_connection, call.helper_connection) if c}
+    if ring_all:
+        targets |= {c.connection_id for c in desk.connections.for_user(call.helper_id)}
+    for connection_id in targets:
+        deliver(connection_id=connection_id, message=message, sender=desk.sender, connections=desk.connections)
+
+
+def start_call(*, caller_id: str, caller_connection: str, helper_username: str, desk: CallDesk,
+               now: int, new_id: Callable[[], str] = lambda: uuid.uuid4().hex) -> Call:
+    """A signed-in customer rings an online helper; every tab of the helper rings."""
+    helper_id = desk.accounts.owner_of_username(helper_username)
+    page = desk.pages.get(helper_id) if helper_id else None
+    if page is None:
+        raise NotFound(f"No Helper is called '{helper_username}'.")
+    if not desk.connections.for_user(page.user_id):
+        raise InvalidInput(f"{page.display_name} is offline right now.", field="helper")
+    plan = plan_named(page.plan)
+    call = rules.ring(call_id=new_id(), caller_id=caller_id, helper_id=page.user_id,
+                      caller_connection=caller_connection, plan=plan, now=now)
+    desk.calls.create(call, plan.concurrent_calls)
+    caller = desk.accounts.get(caller_id)
+    _notify(desk, call, ring_all=True, extra={"caller": {
+        "display_name": caller.display_name if caller else "Someone",
+        "username": caller.username if caller else None}})
+    return call
+
+
+ACTIONS: dict[str, Callable[..., Call]] = {
+    "cancel": lambda call, user_id, connection_id, message, now: rules.cancel(call, user_id=user_id, now=now),
+    "decline": lambda call, user_id, connection_id, message, now: rules.decline(call, user_id=user_id, now=now),
+    "answer": lambda call, user_id, connection_id, message, now: rules.answer(
+        call, user_id=user_id, helper_connection=connection_id, now=now),
+    "propose": lambda call, user_id, connection_id, message, now: rules.propose(
+        call, user_id=user_id, price_cents=message.get("price_cents"), minutes=message.get("minutes"), now=now),
+    "reject_terms": lambda call, user_id, connection_id, message, now: rules.reject_terms(
+        call, user_id=user_id, now=now),
+    "accept": lambda call, user_id, connection_id, message, now: rules.accept(
+        call, user_id=user_id, price_cents=message.get("price_cents"), minutes=message.get("minutes"), now=now),
+    "end": lambda call, user_id, connection_id, message, now: rules.end(call, user_id=user_id, now=now),
+    "rejoin": lambda call, user_id, connection_id, message, now: rules.rejoin(
+        call, user_id=user_id, connection_id=connection_id, now=now),
+}
+
+
+def act(*, action: str, call_id: str, user_id: str, connection_id: str, message: dict, desk: CallDesk,
+        now: int) -> Call:
+    """Applies one participant's action; the clock is applied first, so no timeout is missed.
+    A racing action that lost gets `CallChanged` and changes nothing."""
+    call = desk.calls.get(call_id)
+    if call is None:
+        raise NotFound("No such call.")
+    call.role_of(user_id)  # strangers learn nothing about the call
+    timed = _with_timeouts(call, desk, now)
+    if timed.state is CallState.ENDED and action != "end":
+        raise rules.IllegalTransition(f"The call has ended ({timed.end_reason.value}).")
+    changed = ACTIONS[action](timed, user_id, connection_id, message, now)
+    _save_and_tell(desk, before=timed, after=changed)
+    return changed
+
+
+def payment_confirmed(*, call_id: str, desk: CallDesk, now: int) -> Call:
+    """The payments side's entry point: the capture is done, re-connect both and start the timer."""
+    call = desk.calls.get(call_id)
+    if call is None:
+        raise NotFound("No such call.")
+    timed = _with_timeouts(call, desk, now)
+    changed = rules.payment_confirmed(timed, now=now)
+    _save_and_tell(desk, before=timed, after=changed)
+    return changed
+
+
+def _with_timeouts(call: Call, desk: CallDesk, now: int) -> Call:
+    timed = rules.apply_timeouts(call, now=now)
+    if timed is not call:
+        _save_and_tell(desk, before=call, after=timed)
+    return timed
+
+
+def _save_and_tell(desk: CallDesk, *, before: Call, after: Call) -> None:
+    if after is before:
+        return
+    desk.calls.save(after)
+    if before.live != after.live:  # into or out of a live call: the helper turns red or back
+        desk.refresh_presence(after.helper_id)
+        desk.refresh_presence(after.caller_id)
+    _notify(desk, after, ring_all=before.state is CallState.RINGING)  # last: all is recorded
+
+
+def sweep_calls(*, desk: CallDesk, now: int) -> int:
+    """Enforces every timeout that is due (missed calls, closed windows, expired sessions,
+    abandoned calls), whether or not anyone acts on the call."""
+    changed = 0
+    for call in list(desk.calls.due(now)):
+        try:
+            if _with_timeouts(call, desk, now) is not call:
+                changed += 1
+        except CallChanged:
+            continue  # an action got there first; it applied the clock itself
+    return changed
+
+
+def connection_closed(*, user_id: str, connection_id: str, desk: CallDesk, now: int) -> None:
+    """A participant's connection went away: their live calls start the grace period."""
+    for call in desk.calls.live_for(user_id):
+        role = call.role_of(user_id)
+        mine = call.caller_connection if role is Role.CALLER else call.helper_connection
+        if mine != connection_id:
+            continue
+        try:
+            _save_and_tell(desk, before=call, after=rules.connection_lost(call, role=role, now=now))
+        except CallChanged:
+            continue
+
+
+class SignalLimiter:
+    """Per connection, per warm Lambda: a token bucket of signalling messages (best effort)."""
+
+    def __init__(self, rate_per_second: float = 50, burst: int = 200,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._rate, self._burst, self._clock = rate_per_second, burst, clock
+        self._buckets: dict[str, tuple[float, float]] = {}
+
+    def allow(self, connection_id: str) -> bool:
+        now = self._clock()
+        tokens, last = self._buckets.get(connection_id, (float(self._burst), now))
+        tokens = min(self._burst, tokens + (now - last) * self._rate)
+        if len(self._buckets) > 10_000:
+            self._buckets.clear()
+        if tokens < 1:
+            self._buckets[connection_id] = (tokens, now)
+            return False
+        self._buckets[connection_id] = (tokens - 1, now)
+        return True
+
+
+def relay_signal(*, connection_id: str, message: dict, calls: CallStore, connections: ConnectionStore,
+                 sender: WebsocketSender, limiter: SignalLimiter) -> None:
+    """Passes a WebRTC message to the other participant of a live call: one read (the call),
+    no write, nothing stored."""
+    from chalicelib.services.realtime import deliver
+
+    call_id, data = message.get("call_id"), message.get("data")
+    if not isinstance(call_id, str) or not isinstance(data, dict) or data.get("type") not in SIGNAL_TYPES:
+        raise InvalidInput("A signal is {call_id, data: {type: offer|answer|ice|...}}.", field="data")
+    if len(str(data)) > MAX_SIGNAL_BYTES:
+        raise InvalidInput("Signals are at most 16 KB.", field="data")
+    if not limiter.allow(connection_id):
+        raise InvalidInput("Too many signals; slow down.", field="data")
+    call = calls.get(call_id)
+    other = call.other_connection(connection_id) if call is not None and call.live else None
+    if other is None:
+        raise Forbidden("You can only signal the other person in your own live call.")
+    deliver(connection_id=other, message={"type": "signal", "call_id": call_id, "data": data},
+            sender=sender, connections=connections)
