@@ -215,12 +215,28 @@ class InterkanectStack(cdk.Stack):
             description="Name of the SSM SecureString parameter holding the PayPal client secret "
                         "(create it yourself; the secret never appears in this template).",
         )
+        stun_urls = cdk.CfnParameter(
+            self, "StunUrls", type="String",
+            default=self.node.try_get_context("stun_urls") or "stun:stun.l.google.com:19302",
+            description="Comma-separated STUN URLs the browsers use for their peer connection.",
+        )
+        turn_urls = cdk.CfnParameter(
+            self, "TurnUrls", type="String", default=self.node.try_get_context("turn_urls") or "",
+            description="Comma-separated TURN URLs (coturn with the REST API secret); empty: no TURN.",
+        )
+        turn_secret_parameter = cdk.CfnParameter(
+            self, "TurnSecretParameterName", type="String",
+            default=self.node.try_get_context("turn_secret_parameter") or f"/interkanect/{stage}/turn/secret",
+            allowed_pattern=r"^/[A-Za-z0-9_.\-/]+$",
+            description="Name of the SSM SecureString holding the TURN REST API shared secret.",
+        )
         # CDK's built-in CloudFormation validation flags any parameter whose name mentions a
         # secret (W2509, "set NoEcho"). This one holds only the *name* of the SSM parameter;
         # hiding it would hide which parameter the functions read.
         cdk.Validations.of(self).acknowledge(cdk.Acknowledgment(
             id="CloudFormation-Validate::W2509",
-            reason="PayPalClientSecretParameterName is an SSM parameter name, not a secret"))
+            reason="PayPalClientSecretParameterName and TurnSecretParameterName are SSM parameter "
+                   "names, not secrets"))
 
         # ---- DynamoDB: one table per pynamodb model (and one setting per table)
         if set(MODELS) != set(TABLES):
@@ -317,6 +333,9 @@ class InterkanectStack(cdk.Stack):
             ],
         )
 
+        turn_enabled = cdk.CfnCondition(self, "TurnEnabled", expression=cdk.Fn.condition_not(
+            cdk.Fn.condition_equals(turn_urls.value_as_string, "")))
+
         # ---- The Chalice app
         environment = {
             **{f"IK_TABLE_{logical.upper()}": self.tables[logical].table_name
@@ -329,6 +348,10 @@ class InterkanectStack(cdk.Stack):
             "IK_PAYPAL_BASE_URL": paypal_base_url.value_as_string,
             "IK_PAYPAL_CLIENT_ID": paypal_client_id.value_as_string,
             "IK_PAYPAL_CLIENT_SECRET_PARAMETER": paypal_secret_parameter.value_as_string,
+            "IK_STUN_URLS": stun_urls.value_as_string,
+            "IK_TURN_URLS": turn_urls.value_as_string,
+            "IK_TURN_SECRET_PARAMETER": cdk.Fn.condition_if(
+                turn_enabled.logical_id, turn_secret_parameter.value_as_string, "").to_string(),
         }
         with _packaging_workdir():
             self.chalice = Chalice(
@@ -420,7 +443,9 @@ class InterkanectStack(cdk.Stack):
             sid="PayPalSecret", actions=["ssm:GetParameter"],
             # The name starts with "/" (AllowedPattern), so it follows "parameter" directly.
             resources=[f"arn:{self.partition}:ssm:{self.region}:{self.account}:parameter"
-                       f"{paypal_secret_parameter.value_as_string}"],
+                       f"{paypal_secret_parameter.value_as_string}",
+                       f"arn:{self.partition}:ssm:{self.region}:{self.account}:parameter"
+                       f"{turn_secret_parameter.value_as_string}"],
         ))
         self.function_role.add_to_policy(iam.PolicyStatement(
             sid="SendEmail", actions=["ses:SendEmail", "ses:SendRawEmail"],

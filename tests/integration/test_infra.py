@@ -63,6 +63,7 @@ ENV_VARS = {
     "IK_USER_POOL_ID", "IK_USER_POOL_CLIENT_ID", "IK_SITE_BUCKET", "IK_UPLOADS_BUCKET",
     "IK_SITE_URL", "IK_WEBSOCKET_MANAGEMENT_URL",
     "IK_PAYPAL_BASE_URL", "IK_PAYPAL_CLIENT_ID", "IK_PAYPAL_CLIENT_SECRET_PARAMETER",
+    "IK_STUN_URLS", "IK_TURN_URLS", "IK_TURN_SECRET_PARAMETER",
 }
 
 
@@ -578,7 +579,8 @@ def test_function_role_permissions(template):
     assert granted("execute-api:ManageConnections") == [
         f"arn:aws:execute-api:{REGION}:123456789012:{{WebsocketAPI}}/api/*/@connections/*"]
     assert granted("ssm:GetParameter") == [
-        f"arn:aws:ssm:{REGION}:123456789012:parameter{{PayPalClientSecretParameterName}}"]
+        f"arn:aws:ssm:{REGION}:123456789012:parameter{{PayPalClientSecretParameterName}}",
+        f"arn:aws:ssm:{REGION}:123456789012:parameter{{TurnSecretParameterName}}"]
     assert granted("ses:SendEmail")
 
 
