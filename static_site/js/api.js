@@ -182,6 +182,33 @@ async function sendAuthorized(path, options = {}) {
   }
 }
 
+/** The current session with an access token that is not about to expire (refreshed if it
+ * was), or null when nobody is signed in or the session cannot be renewed. */
+export async function freshSession() {
+  const session = loadSession();
+  if (!session) {
+    return null;
+  }
+  return isExpiring(session) ? refreshSession() : session;
+}
+
+/** A path with a query string built from `params` (empty values are left out). */
+function withQuery(path, params) {
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== "") {
+      query.set(name, String(value));
+    }
+  }
+  const text = query.toString();
+  return text ? `${path}?${text}` : path;
+}
+
+const segment = (value) => encodeURIComponent(String(value));
+
+/** The most ids one `GET /presence` may ask about. */
+export const PRESENCE_BATCH = 50;
+
 export const api = {
   signUp: ({ email, password, display_name, username }) => send("/auth/sign-up", {
     method: "POST", body: { email, password, display_name, username },
@@ -214,6 +241,53 @@ export const api = {
 
   /** The signed-in user's profile, or a `signed_out` ApiError. */
   me: () => sendAuthorized("/me"),
+
+  /** Changes the username (the page address); old addresses keep redirecting to the new one. */
+  changeUsername: ({ username }) => sendAuthorized("/me/username", {
+    method: "PUT", body: { username },
+  }),
+
+  /** The signed-in Helper's page, or null when they have not created one yet. */
+  async myPage() {
+    try {
+      return await sendAuthorized("/me/page");
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) {
+        return null;
+      }
+      throw error;
+    }
+  },
+
+  /** Creates or replaces the whole page (creating it makes you a Helper). */
+  saveMyPage: (page) => sendAuthorized("/me/page", { method: "PUT", body: page }),
+
+  /** A presigned S3 POST (`{url, fields, key, max_bytes}`) for a new avatar. */
+  avatarUpload: ({ content_type }) => sendAuthorized("/me/page/avatar-upload", {
+    method: "POST", body: { content_type },
+  }),
+
+  /** Sets the uploaded avatar `key` on the page, once the server has checked it. */
+  setAvatar: ({ key }) => sendAuthorized("/me/page/avatar", { method: "PUT", body: { key } }),
+
+  categories: () => send("/categories"),
+
+  /** A category with one page of its Helpers' cards and the cursor of the next page. */
+  category: (slug, { limit = 20, cursor = null } = {}) => send(
+    withQuery(`/categories/${segment(slug)}`, { limit, cursor })),
+
+  joinCategory: (slug) => sendAuthorized(`/categories/${segment(slug)}/helpers`, {
+    method: "POST",
+  }),
+
+  leaveCategory: (slug) => sendAuthorized(`/categories/${segment(slug)}/helpers`, {
+    method: "DELETE",
+  }),
+
+  search: (q, { limit = 20 } = {}) => send(withQuery("/search", { q, limit })),
+
+  /** Statuses of at most PRESENCE_BATCH people: `{statuses: {id: "online"|"busy"|"offline"}}`. */
+  presence: (userIds) => send(withQuery("/presence", { users: userIds.join(",") })),
 };
 
 export function isSignedIn() {

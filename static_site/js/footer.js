@@ -5,8 +5,9 @@ import { PAGES } from "./paths.js";
 
 const FOOTER_LINKS = [
   { label: "How it works", href: `${PAGES.home}#how-it-works` },
-  { label: "Categories", href: `${PAGES.home}#categories` },
-  { label: "Become a helper", href: PAGES.signUp },
+  { label: "Categories", href: PAGES.categories },
+  { label: "Search helpers", href: PAGES.search },
+  { label: "Become a helper", href: PAGES.becomeHelper },
   { label: "Sign in", href: PAGES.signIn },
 ];
 

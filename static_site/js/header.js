@@ -1,15 +1,18 @@
-/** The site header on every page: wordmark, navigation, and who is signed in. */
+/** The site header on every page: wordmark, navigation, search, and who is signed in. For a
+ * signed-in person it also opens the tab's presence socket, which makes them online. */
 
 import { api } from "./api.js";
 import { element } from "./dom.js";
-import { PAGES, isCurrentPage, pageUrl, returnPath } from "./paths.js";
+import { PAGES, isCurrentPage, pageUrl, queryParam, returnPath } from "./paths.js";
+import { startPresence, stopPresence } from "./presence-socket.js";
 import { loadSession, onSessionChange } from "./session.js";
 
 const NAV_LINKS = [
   { label: "How it works", href: `${PAGES.home}#how-it-works` },
-  { label: "Categories", href: `${PAGES.home}#categories` },
-  { label: "Become a helper", href: `${PAGES.home}#become-a-helper` },
+  { label: "Categories", href: PAGES.categories },
 ];
+const HELPER_LINK_SIGNED_OUT = { label: "Become a helper", href: `${PAGES.home}#become-a-helper` };
+const HELPER_LINK_SIGNED_IN = { label: "My page", href: PAGES.becomeHelper };
 
 function link(label, href, attributes = {}) {
   const anchor = element("a", { href, ...attributes }, label);
@@ -20,6 +23,31 @@ function link(label, href, attributes = {}) {
   return anchor;
 }
 
+function searchForm() {
+  const input = element("input", {
+    id: "site-search", name: "q", type: "search", placeholder: "Search helpers",
+    autocomplete: "off", maxlength: "100", enterkeyhint: "search",
+  });
+  if (isCurrentPage(PAGES.search)) {
+    input.value = queryParam("q") || "";
+  }
+  return element("form", {
+    class: "header-search", role: "search", action: PAGES.search, method: "get",
+    "aria-label": "Search helpers",
+  },
+  element("label", { class: "visually-hidden", for: "site-search" }, "Search helpers"),
+  input,
+  element("button", { type: "submit", class: "header-search-button" },
+    element("span", { class: "search-icon", "aria-hidden": "true" }),
+    element("span", { class: "visually-hidden" }, "Search")));
+}
+
+/** The third navigation item: an invitation for visitors, the page editor once signed in. */
+function helperNavItem(signedIn) {
+  const { label, href } = signedIn ? HELPER_LINK_SIGNED_IN : HELPER_LINK_SIGNED_OUT;
+  return link(label, href, signedIn ? { "data-testid": "my-page-link" } : {});
+}
+
 function buildSkeleton(root) {
   const toggle = element("button", {
     type: "button", class: "button button-ghost menu-toggle",
@@ -27,9 +55,13 @@ function buildSkeleton(root) {
   }, element("span", { class: "menu-icon", "aria-hidden": "true" }), "Menu");
 
   const account = element("div", { class: "account", "data-account": "" });
+  const helperItem = element("li", { "data-helper-nav": "" },
+    helperNavItem(Boolean(loadSession())));
   const nav = element("nav", { id: "site-nav", class: "site-nav", "aria-label": "Main" },
     element("ul", { class: "nav-links" },
-      ...NAV_LINKS.map(({ label, href }) => element("li", {}, link(label, href)))),
+      ...NAV_LINKS.map(({ label, href }) => element("li", {}, link(label, href))),
+      helperItem),
+    searchForm(),
     account);
 
   const wordmark = element("a", { class: "wordmark", href: PAGES.home },
@@ -54,7 +86,7 @@ function buildSkeleton(root) {
       setOpen(false);
     }
   });
-  return account;
+  return { account, helperItem };
 }
 
 function renderSignedOut(account) {
@@ -95,31 +127,45 @@ export function mountHeader(root = document.querySelector("[data-site-header]"))
   if (!root) {
     return Promise.resolve(null);
   }
-  const account = buildSkeleton(root);
+  const { account, helperItem } = buildSkeleton(root);
+  const setSignedIn = (signedIn) => {
+    helperItem.replaceChildren(helperNavItem(signedIn));
+    if (signedIn) {
+      startPresence();
+    } else {
+      stopPresence();
+    }
+  };
 
   const signOut = async () => {
+    stopPresence(); // offline at once, not when the server notices the socket is gone
     await api.signOut();
     renderSignedOut(account);
+    setSignedIn(false);
     window.location.assign(PAGES.home);
   };
 
   const show = async () => {
     if (!loadSession()) {
       renderSignedOut(account);
+      setSignedIn(false);
       return null;
     }
     renderPending(account);
     try {
       const user = await api.me();
       renderSignedIn(account, user, signOut);
+      setSignedIn(true);
       return user;
     } catch (error) {
       if (error && error.code === "signed_out") {
         renderSignedOut(account);
+        setSignedIn(false);
         return null;
       }
       // The session is still valid but the profile could not be read right now.
       renderSignedIn(account, null, signOut);
+      setSignedIn(true);
       return null;
     }
   };

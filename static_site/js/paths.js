@@ -5,7 +5,21 @@ export const PAGES = Object.freeze({
   signIn: "/sign-in.html",
   signUp: "/sign-up.html",
   confirm: "/confirm.html",
+  categories: "/categories.html",
+  category: "/category.html",
+  search: "/search.html",
+  becomeHelper: "/become-a-helper.html",
 });
+
+/** The address of a category's page. */
+export function categoryUrl(slug) {
+  return pageUrl(PAGES.category, { slug });
+}
+
+/** The address of the sign-in page that comes back to `next` (this page by default). */
+export function signInUrl(next = returnPath()) {
+  return pageUrl(PAGES.signIn, { next });
+}
 
 const AUTH_PAGES = new Set([PAGES.signIn, PAGES.signUp, PAGES.confirm]);
 

@@ -2,6 +2,12 @@
 
 const KEY = "interkanect.session";
 const EXPIRY_MARGIN_MS = 30_000;
+const CHANGED = "interkanect:session-changed";
+
+/** Tells this tab's listeners that the tokens changed (other tabs hear the storage event). */
+function announce() {
+  window.dispatchEvent(new Event(CHANGED));
+}
 
 export class SessionStorageUnavailable extends Error {
   constructor() {
@@ -35,6 +41,7 @@ export function saveSession(tokens, now = Date.now()) {
   } catch {
     throw new SessionStorageUnavailable();
   }
+  announce();
   return session;
 }
 
@@ -44,6 +51,7 @@ export function clearSession() {
   } catch {
     // Storage is unavailable, so there is nothing stored to clear.
   }
+  announce();
 }
 
 /** True when the access token is expired or about to be (refresh before, not after, a 401). */
@@ -58,4 +66,11 @@ export function onSessionChange(listener) {
       listener(loadSession());
     }
   });
+}
+
+/** Calls `listener` whenever the tokens change, in this tab (sign-in, refresh, sign-out) or
+ * in another one. */
+export function onTokenChange(listener) {
+  window.addEventListener(CHANGED, () => listener(loadSession()));
+  onSessionChange(listener);
 }

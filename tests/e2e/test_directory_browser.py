@@ -4,9 +4,10 @@ browser, not signed in) finds them in both categories and by search, opens their
 them online while the Helper's browser is open and offline once it is closed."""
 from __future__ import annotations
 
+import base64
 import re
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from urllib.parse import quote, urljoin
 from zoneinfo import ZoneInfo
 
@@ -19,6 +20,9 @@ CODE = "123456"  # the local stack's emulated Cognito accepts any 6-digit code
 HELPER_ZONE = "Europe/Paris"
 VISITOR_ZONE = "America/New_York"
 OFFLINE_WITHIN_MS = 20_000  # status polls every 10 s; a closed socket is gone at once
+ONE_PIXEL_PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGA"
+    "WjR9awAAAABJRU5ErkJggg==")
 REFUSED_REQUEST = r"Failed to load resource: the server responded with a status of 40[0-9]"
 
 
@@ -79,19 +83,28 @@ def card_of(page: Page, person: dict):
     return page.get_by_test_id("helper-card").filter(has_text=person["display_name"])
 
 
-def next_window_in(visitor_zone: str, day: int, start: str, end: str, helper_zone: str):
-    """The next time a weekly window (Helper's zone) happens, as wall-clock times in the
-    visitor's zone: what the page should show."""
+def next_window(day: int, start: str, end: str, helper_zone: str,
+                now: datetime | None = None) -> tuple[datetime, datetime]:
+    """The next time a weekly window (in the Helper's zone) happens, or the current one if it
+    has not ended: the rule the page applies, computed independently with zoneinfo."""
     helper = ZoneInfo(helper_zone)
-    now = datetime.now(helper)
+    now = (now or datetime.now(timezone.utc)).astimezone(helper)
     for extra in (0, 7):
         date = (now + timedelta(days=(day - now.weekday()) % 7 + extra)).date()
         begins = datetime.combine(date, datetime.strptime(start, "%H:%M").time(), helper)
-        ends = datetime.combine(date, datetime.strptime(end, "%H:%M").time(), helper)
+        ends = (datetime.combine(date + timedelta(days=1), datetime.min.time(), helper)
+                if end == "24:00" else
+                datetime.combine(date, datetime.strptime(end, "%H:%M").time(), helper))
         if ends > now:
-            visitor = ZoneInfo(visitor_zone)
-            return begins.astimezone(visitor), ends.astimezone(visitor)
+            return begins, ends
     raise AssertionError("unreachable")
+
+
+def next_window_in(visitor_zone: str, day: int, start: str, end: str, helper_zone: str):
+    """The next window as wall-clock times in the visitor's zone: what the page should show."""
+    begins, ends = next_window(day, start, end, helper_zone)
+    visitor = ZoneInfo(visitor_zone)
+    return begins.astimezone(visitor), ends.astimezone(visitor)
 
 
 def clock(moment: datetime) -> re.Pattern:
@@ -147,7 +160,8 @@ def test_visitor_finds_a_new_helper_in_two_categories_and_by_search_and_sees_the
     expect(card).to_contain_text(helper["headline"])
     expect(card).to_contain_text("$25.50")
     expect(card).to_contain_text("Free")
-    expect(visitor.get_by_role("banner").get_by_role("link", name="Become a helper")).to_be_visible()
+    banner = visitor.get_by_role("banner")
+    expect(banner.get_by_role("link", name="Become a helper")).to_be_visible()
     expect(visitor.get_by_test_id("category-join")).to_have_attribute(
         "href", "/sign-in.html?next=%2Fcategory.html%3Fslug%3Dplumbing")
 
@@ -230,6 +244,35 @@ def test_page_editor_puts_errors_beside_the_price_the_hours_and_the_link_they_ar
     assert browser_log.unexpected(REFUSED_REQUEST) == []
 
 
+def test_helper_uploads_a_photo_straight_to_storage_and_it_shows_on_their_page(
+        page: Page, browser_log):
+    helper = new_helper()
+    create_confirmed_account(page, helper)
+    sign_in(page, helper, "/become-a-helper.html")
+    expect(page.get_by_text("Save your page first, then add a photo.")).to_be_visible()
+    fill_new_page(page, helper)
+    page.get_by_role("button", name="Create my page").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("My page")
+
+    # The browser posts the form to the bucket, which redirects back with the key.
+    with page.expect_navigation(url=re.compile(r"/become-a-helper\.html\?avatar=")):
+        page.locator("#avatar-file").set_input_files(files=[
+            {"name": "me.png", "mimeType": "image/png", "buffer": ONE_PIXEL_PNG}])
+    expect(page.get_by_role("status").filter(has_text="Your new photo is on your page.")
+           ).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/become-a-helper\.html$"))  # the key is not kept
+    photo = page.locator("[data-avatar-preview] img")
+    expect(photo).to_have_attribute("src", re.compile(r"^/media/avatars/.+\.png$"))
+    src = photo.get_attribute("src")
+    page.wait_for_function("(img) => img.complete && img.naturalWidth === 1",
+                           arg=photo.element_handle())
+
+    page.goto(f"/h/{helper['username']}")
+    expect(page.get_by_role("main").locator("img").first).to_have_attribute("src", src)
+    assert browser_log.csp_violations() == []
+    assert browser_log.unexpected() == []
+
+
 def test_visitor_opening_the_page_editor_is_sent_to_sign_in_and_comes_back(page: Page):
     page.goto("/become-a-helper.html?join=plumbing")
     expect(page).to_have_url(re.compile(
@@ -264,3 +307,28 @@ def test_home_categories_link_to_their_category_pages(page: Page):
             "href", f"/category.html?slug={slug}")
     teaser.get_by_role("link", name="Browse all categories").click()
     expect(page.get_by_role("heading", level=2, name="Home & DIY")).to_be_visible()
+
+
+@pytest.mark.parametrize("now, day, start, end, zone", [
+    # Paris springs forward at 02:00 on Sunday 29 March 2026: a window across the gap.
+    ("2026-03-28T12:00:00+00:00", 6, "01:00", "04:00", "Europe/Paris"),
+    # New York has changed (8 March) and Paris has not yet: five hours apart, not six.
+    ("2026-03-10T12:00:00+00:00", 0, "09:00", "17:00", "Europe/Paris"),
+    # Late on the window's own day: this week's window is over, so next week's.
+    ("2026-11-23T18:00:00+00:00", 0, "09:00", "17:00", "Europe/Paris"),
+    # Still inside today's window: today's.
+    ("2026-11-23T15:00:00+00:00", 0, "09:00", "17:00", "Europe/Paris"),
+    # A window ending at midnight, east of UTC.
+    ("2026-11-20T00:00:00+00:00", 4, "20:00", "24:00", "Asia/Kolkata"),
+    # New York falls back at 02:00 on Sunday 1 November 2026.
+    ("2026-10-31T12:00:00+00:00", 6, "03:00", "05:00", "America/New_York"),
+])
+def test_weekly_hours_are_placed_in_time_across_daylight_saving_changes(
+        page: Page, now: str, day: int, start: str, end: str, zone: str):
+    page.goto("/index.html")
+    moment = datetime.fromisoformat(now)
+    found = page.evaluate(
+        "async ([window, now]) => (await import('/js/weekly-time.js')).nextOccurrence(window, now)",
+        [{"day": day, "start": start, "end": end, "timeZone": zone}, moment.timestamp() * 1000])
+    begins, ends = next_window(day, start, end, zone, moment)
+    assert found == {"start": begins.timestamp() * 1000, "end": ends.timestamp() * 1000}

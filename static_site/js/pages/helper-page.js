@@ -1,0 +1,120 @@
+/** A Helper's public page (`/h/<username>`, rendered by the server): header and footer, live
+ * status with the Call now button, weekly hours in the visitor's own time zone, and language
+ * names in the visitor's language.
+ *
+ * Markup it reads: `[data-status-for]`, `[data-call-now]`, schedule rows with `data-day`
+ * (0 = Monday), `data-start`, `data-end` ("HH:MM") and `data-time-zone`, optionally a
+ * `[data-local-time]` inside each row for the text (a table row `Day | From | To` is filled
+ * cell by cell) and a `[data-schedule-note]` for the note; and `[data-language="<code>"]`. */
+
+import { element } from "../dom.js";
+import { mountFooter } from "../footer.js";
+import { mountHeader } from "../header.js";
+import { startLiveStatus } from "../live-status.js";
+import {
+  formatWindow, nextOccurrence, timeZoneLabel, visitorTimeZone, wallClock,
+} from "../weekly-time.js";
+
+const DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+
+mountHeader();
+mountFooter();
+startLiveStatus();
+showScheduleInVisitorTime();
+nameLanguages();
+
+function formatter(timeZone, options) {
+  return new Intl.DateTimeFormat(undefined, { timeZone, ...options });
+}
+
+/** Writes one window in the visitor's time: a table row `Day | From | To` gets the weekday
+ * and the two times (the end with its own weekday when it falls on another day); any other
+ * row gets the whole window as text, in its `[data-local-time]` if it has one. */
+function showWindow(row, occurrence, zone) {
+  const cells = row instanceof HTMLTableRowElement ? row.cells : [];
+  if (cells.length >= 3) {
+    const weekday = formatter(zone, { weekday: "long" });
+    const time = formatter(zone, { hour: "numeric", minute: "2-digit" });
+    const startDay = weekday.format(occurrence.start);
+    // A window ending at midnight ends "on" the same day, not at the start of the next one.
+    const endDay = weekday.format(occurrence.end - 1);
+    cells[0].textContent = startDay;
+    cells[1].textContent = time.format(occurrence.start);
+    cells[2].textContent = endDay === startDay
+      ? time.format(occurrence.end)
+      : `${time.format(occurrence.end)} (${weekday.format(occurrence.end)})`;
+    return;
+  }
+  const slot = row.querySelector("[data-local-time]") || row;
+  slot.textContent = formatWindow(occurrence, { timeZone: zone });
+}
+
+function showScheduleInVisitorTime() {
+  const rows = [...document.querySelectorAll("[data-day][data-start][data-end]")];
+  if (!rows.length) {
+    return;
+  }
+  const zone = visitorTimeZone();
+  const placed = [];
+  for (const row of rows) {
+    const day = Number.parseInt(row.getAttribute("data-day"), 10);
+    const start = row.getAttribute("data-start");
+    const end = row.getAttribute("data-end");
+    const helperZone = row.getAttribute("data-time-zone")
+      || (row.closest("[data-time-zone]") || row).getAttribute("data-time-zone") || "UTC";
+    const occurrence = nextOccurrence({ day, start, end, timeZone: helperZone });
+    if (!occurrence) {
+      continue; // leave the server's text as it is
+    }
+    showWindow(row, occurrence, zone);
+    row.setAttribute("title", `${DAYS[day]} ${start}–${end}, ${timeZoneLabel(helperZone)} time`);
+    const local = wallClock(zone, occurrence.start);
+    placed.push({ row, order: local.weekday * 1440 + local.hour * 60 + local.minute });
+  }
+  if (!placed.length) {
+    return;
+  }
+  sortByVisitorWeek(placed);
+  const note = document.querySelector("[data-schedule-note]");
+  const text = `Times shown in your time zone (${timeZoneLabel(zone)}).`;
+  if (note) {
+    note.textContent = text;
+  } else {
+    const first = placed[0].row;
+    const container = first.closest("table") || first.parentElement;
+    container.before(element("p", { class: "schedule-note" }, text));
+  }
+}
+
+/** After conversion a window may fall on another day: list them Monday first in the visitor's
+ * week, when the rows are the only children of their list. */
+function sortByVisitorWeek(placed) {
+  const parent = placed[0].row.parentElement;
+  const allRows = placed.every(({ row }) => row.parentElement === parent)
+    && parent.children.length === placed.length;
+  if (!allRows) {
+    return;
+  }
+  parent.append(...[...placed].sort((a, b) => a.order - b.order).map(({ row }) => row));
+}
+
+function nameLanguages() {
+  let names;
+  try {
+    names = new Intl.DisplayNames([...navigator.languages, "en"], { type: "language" });
+  } catch {
+    return;
+  }
+  for (const item of document.querySelectorAll("[data-language]")) {
+    const code = item.getAttribute("data-language");
+    try {
+      const name = names.of(code);
+      if (name) {
+        item.textContent = name;
+        item.setAttribute("title", code);
+      }
+    } catch {
+      // Not a language code the browser knows: keep the code.
+    }
+  }
+}
