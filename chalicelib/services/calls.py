@@ -2,6 +2,7 @@
 extensions, the end, and relaying WebRTC signalling between the two participants only."""
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from dataclasses import dataclass
@@ -197,7 +198,7 @@ def relay_signal(*, connection_id: str, message: dict, calls: CallStore, connect
     call_id, data = message.get("call_id"), message.get("data")
     if not isinstance(call_id, str) or not isinstance(data, dict) or data.get("type") not in SIGNAL_TYPES:
         raise InvalidInput("A signal is {call_id, data: {type: offer|answer|ice|...}}.", field="data")
-    if len(str(data)) > MAX_SIGNAL_BYTES:
+    if len(json.dumps(data, separators=(",", ":")).encode()) > MAX_SIGNAL_BYTES:
         raise InvalidInput("Signals are at most 16 KB.", field="data")
     if not limiter.allow(connection_id):
         raise InvalidInput("Too many signals; slow down.", field="data")

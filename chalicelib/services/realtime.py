@@ -165,6 +165,8 @@ def _call_action(connection_id: str, action: str, message: dict, desk: "CallDesk
             reply = {"type": "error", "code": changed.code, "message": changed.message, "call_id": call_id}
             if current is not None:
                 reply["call"] = calls.call_view(current)
+            if isinstance(message.get("id"), (str, int)):
+                reply["id"] = message["id"]
             return reply
     reply = {"type": "ack", "action": action, "call": calls.call_view(call)}
     if isinstance(message.get("id"), (str, int)):
