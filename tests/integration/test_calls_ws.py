@@ -23,7 +23,7 @@ class Peer:
     def send(self, **message):
         self.socket.send(json.dumps(message))
 
-    def wait_for(self, predicate, timeout=15):
+    def wait_for(self, predicate, timeout=30):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             message = json.loads(self.socket.recv(timeout=max(0.01, deadline - time.monotonic())))
@@ -34,6 +34,13 @@ class Peer:
     def call_state(self, state, **fields):
         return self.wait_for(lambda m: m.get("type") in ("call", "ack") and m["call"]["state"] == state
                              and all(m["call"].get(k) == v for k, v in fields.items()))["call"]
+
+    def ring(self, helper):
+        """Calls a helper and waits for the server's answer, so a refusal shows its reason."""
+        self.send(action="call", helper=helper.username, id="ring")
+        answer = self.wait_for(lambda m: m.get("id") == "ring")
+        assert answer["type"] == "ack", answer
+        return answer["call"]
 
     def error(self, code):
         return self.wait_for(lambda m: m.get("type") == "error" and m["code"] == code)
@@ -60,7 +67,7 @@ def sweep(app_env, at):
 
 def test_ring_answer_negotiate_free_session_expiry_extension_and_end(people, app_env):
     helper, caller, helper_tab, caller_tab = people
-    caller_tab.send(action="call", helper=helper.username)
+    caller_tab.ring(helper)
     ringing = helper_tab.wait_for(lambda m: m.get("type") == "call" and m["call"]["state"] == "ringing")
     assert ringing["caller"]["display_name"] == caller.display_name
     call_id = ringing["call"]["call_id"]
@@ -89,7 +96,7 @@ def test_paid_terms_wait_for_payment_then_the_timer_starts(people, app_env):
     from chalicelib.services.calls import payment_confirmed
 
     helper, caller, helper_tab, caller_tab = people
-    caller_tab.send(action="call", helper=helper.username)
+    caller_tab.ring(helper)
     call_id = helper_tab.call_state("ringing")["call_id"]
     helper_tab.send(action="answer", call_id=call_id)
     helper_tab.send(action="propose", call_id=call_id, price_cents=2500, minutes=15)
@@ -102,7 +109,7 @@ def test_paid_terms_wait_for_payment_then_the_timer_starts(people, app_env):
 
 def test_a_declined_call_ends_for_both(people):
     helper, caller, helper_tab, caller_tab = people
-    caller_tab.send(action="call", helper=helper.username)
+    caller_tab.ring(helper)
     call_id = helper_tab.call_state("ringing")["call_id"]
     helper_tab.send(action="decline", call_id=call_id)
     assert caller_tab.call_state("ended")["end_reason"] == "declined"
@@ -110,7 +117,7 @@ def test_a_declined_call_ends_for_both(people):
 
 def test_an_unanswered_call_is_missed(people, app_env):
     helper, caller, helper_tab, caller_tab = people
-    caller_tab.send(action="call", helper=helper.username)
+    caller_tab.ring(helper)
     ringing = helper_tab.call_state("ringing")
     sweep(app_env, ringing["state_deadline"] + 1)
     assert caller_tab.call_state("ended")["end_reason"] == "missed"
@@ -119,7 +126,7 @@ def test_an_unanswered_call_is_missed(people, app_env):
 
 def test_no_agreement_in_five_minutes_ends_the_call(people, app_env):
     helper, caller, helper_tab, caller_tab = people
-    caller_tab.send(action="call", helper=helper.username)
+    caller_tab.ring(helper)
     call_id = helper_tab.call_state("ringing")["call_id"]
     helper_tab.send(action="answer", call_id=call_id)
     negotiating = caller_tab.call_state("negotiating")
@@ -129,7 +136,7 @@ def test_no_agreement_in_five_minutes_ends_the_call(people, app_env):
 
 def test_a_free_plan_helper_in_a_call_is_busy_for_a_second_caller(people, local_stack):
     helper, caller, helper_tab, caller_tab = people
-    caller_tab.send(action="call", helper=helper.username)
+    caller_tab.ring(helper)
     helper_tab.call_state("ringing")
     second = Peer(local_stack, sign_up_and_in(local_stack["api"], "second"))
     try:
@@ -141,7 +148,7 @@ def test_a_free_plan_helper_in_a_call_is_busy_for_a_second_caller(people, local_
 
 def test_only_the_two_participants_can_signal_and_act(people, local_stack):
     helper, caller, helper_tab, caller_tab = people
-    caller_tab.send(action="call", helper=helper.username)
+    caller_tab.ring(helper)
     call_id = helper_tab.call_state("ringing")["call_id"]
     stranger = Peer(local_stack, sign_up_and_in(local_stack["api"], "stranger"))
     try:
@@ -179,7 +186,7 @@ def test_a_helper_in_a_live_call_shows_busy(people, local_stack):
                             timeout=30).json()["statuses"][helper_id]
 
     assert status() == "online"
-    caller_tab.send(action="call", helper=helper.username)
+    caller_tab.ring(helper)
     call_id = helper_tab.call_state("ringing")["call_id"]
     helper_tab.send(action="answer", call_id=call_id)
     caller_tab.call_state("negotiating")
