@@ -116,7 +116,12 @@ class DynamoCallStore:
             holder = CallSlotRecord.get(helper_id, slot, consistent_read=True)
         except CallSlotRecord.DoesNotExist:
             return True
-        held = self.get(holder.call_id)
+        from chalicelib.adapters.tables import CallRecord
+
+        try:  # a strongly consistent read: a call created a moment ago must not look missing
+            held = _call(CallRecord.get(holder.call_id, consistent_read=True))
+        except CallRecord.DoesNotExist:
+            held = None
         if held is not None and held.state is not CallState.ENDED:
             return False
         try:
@@ -192,6 +197,9 @@ class InMemoryCallStore:
             if call.call_id in self.calls:
                 raise CallChanged("That call exists already.")
             if slots is not None:
+                for key in [k for k, held in self.slots.items() if k[0] == call.helper_id
+                            and self.calls.get(held) is not None and self.calls[held].state is CallState.ENDED]:
+                    del self.slots[key]  # left behind by an ended call
                 free = next((s for s in range(slots) if (call.helper_id, s) not in self.slots), None)
                 if free is None:
                     raise HelperBusy("The helper is in another call; try again soon.")

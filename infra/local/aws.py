@@ -5,6 +5,7 @@ from __future__ import annotations
 import copyreg
 import logging
 import pickle
+import threading
 
 import cloudpickle
 from pathlib import Path
@@ -82,30 +83,48 @@ def _add_resend_confirmation_code() -> None:
 
 
 class LocalAws:
-    """moto's ThreadedMotoServer on loopback, restoring and saving its backends as one file."""
+    """moto in server mode on loopback, restoring and saving its backends as one file.
+
+    Requests are applied one at a time: DynamoDB makes each request atomic (a conditional put,
+    a transaction), while moto, given overlapping requests, lets a cancelled transaction restore
+    a snapshot over another request's write. Connections are still served concurrently."""
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, state_file: Path | None = None) -> None:
-        from moto.server import ThreadedMotoServer
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+        from werkzeug.serving import make_server
 
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         _pickle_rsa_keys()
         _add_resend_confirmation_code()
         self._state_file = state_file
         self._restore()
-        self._server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+        moto = DomainDispatcherApplication(create_backend_app)
+        one_at_a_time = threading.Lock()
+
+        def atomic(environ: dict, start_response: Any) -> list[bytes]:
+            with one_at_a_time:
+                return list(moto(environ, start_response))
+
+        self._server = make_server(host, port, atomic, threaded=True, request_handler=MotoRequestHandler)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
 
     def start(self) -> "LocalAws":
-        self._server.start()
+        self._thread.start()
         return self
 
     @property
     def url(self) -> str:
-        host, port = self._server.get_host_and_port()
+        host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
     def stop(self) -> None:
         self.save()
-        self._server.stop()
+        self._server.shutdown()
+        self._thread.join(10)
 
     def _restore(self) -> None:
         from moto.backends import get_backend
