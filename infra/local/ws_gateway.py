@@ -72,6 +72,7 @@ class WebsocketGateway:
         self._api_id = api_id
         self._sockets: dict[str, ServerConnection] = {}
         self._connected_at: dict[str, int] = {}
+        self._opened: dict[str, asyncio.Event] = {}  # set once the accepted socket is serving
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: Any = None
         self._ready = threading.Event()
@@ -155,6 +156,7 @@ class WebsocketGateway:
             return connection.respond(refusal, f"{refusal.phrase}\n")
         headers = {k.lower(): v for k, v in ((result or {}).get("headers") or {}).items()}
         connection.chosen_subprotocol = headers.get("sec-websocket-protocol")  # type: ignore[attr-defined]
+        self._opened[connection_id] = asyncio.Event()
         return None
 
     def _chosen_subprotocol(self, connection: ServerConnection, offered: list[str]) -> str | None:
@@ -164,6 +166,9 @@ class WebsocketGateway:
     async def _session(self, connection: ServerConnection) -> None:
         connection_id = connection.connection_id  # type: ignore[attr-defined]
         self._sockets[connection_id] = connection
+        opened = self._opened.pop(connection_id, None)
+        if opened is not None:
+            opened.set()
         status, reason = 1000, ""
         try:
             async for frame in connection:
@@ -178,6 +183,7 @@ class WebsocketGateway:
                 status, reason = connection.close_code, connection.close_reason or ""
         finally:
             self._sockets.pop(connection_id, None)
+            self._opened.pop(connection_id, None)
             event = self._event("$disconnect", "DISCONNECT", connection_id,
                                 disconnect=(status, reason))
             await self._invoke("$disconnect", event)
@@ -229,9 +235,19 @@ class WebsocketGateway:
 
     # -- the management API ----------------------------------------------------------------
     def post_to_connection(self, connection_id: str, data: bytes) -> bool:
-        """Sends data to an open socket; False means gone (API Gateway's 410)."""
+        """Sends data to an open socket; False means gone (API Gateway's 410). A connection
+        whose `$connect` was accepted is open, as on API Gateway, even if the socket's first
+        frame is still on its way: the send waits for it."""
+        if self._loop is None:
+            return False
+        opened = self._opened.get(connection_id)
+        if opened is not None:
+            try:
+                asyncio.run_coroutine_threadsafe(asyncio.wait_for(opened.wait(), 10), self._loop).result(11)
+            except (TimeoutError, asyncio.TimeoutError):
+                return False
         socket = self._sockets.get(connection_id)
-        if socket is None or self._loop is None:
+        if socket is None:
             return False
         message: str | bytes
         try:
