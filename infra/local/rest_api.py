@@ -32,6 +32,8 @@ def _response_type(error: LocalGatewayException) -> str | None:
 
 
 class _GatewayRequestHandler(ChaliceRequestHandler):
+    disable_nagle_algorithm = True  # keep-alive responses without a 40 ms delayed-ACK stall
+
     def _send_error_response(self, error: LocalGatewayException) -> None:
         response_type = _response_type(error)
         if response_type is None:

@@ -82,6 +82,9 @@ class _SiteHandler(BaseHTTPRequestHandler):
     config_js: bytes
     csp: str
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm holds
+    # the body until the client's delayed ACK (40 ms) on every keep-alive response.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         log.debug(format, *args)

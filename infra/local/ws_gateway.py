@@ -277,6 +277,16 @@ class WebsocketGateway:
         return True
 
 
+def connection_id_in(request_path: str) -> str | None:
+    """The connection id of a `/@connections/{id}` path. Ids are base64 and may hold "/", which
+    the client sends as %2F: split the path before decoding it, so such an id stays whole."""
+    path = urlsplit(request_path).path
+    marker = "/@connections/"
+    if marker not in path:
+        return None
+    return unquote(path.split(marker, 1)[1].rstrip("/")) or None
+
+
 def _single_headers(headers: Headers) -> dict[str, str]:
     # API Gateway passes header names as the client sent them; one value each.
     return {name: headers[name] for name in {k for k in headers.keys()}}
@@ -287,16 +297,13 @@ class _ManagementRequestHandler(BaseHTTPRequestHandler):
 
     gateway: WebsocketGateway
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # no 40 ms delayed-ACK stall per post_to_connection
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         log.debug(format, *args)
 
     def _connection_id(self) -> str | None:
-        path = unquote(urlsplit(self.path).path)
-        marker = "/@connections/"
-        if marker not in path:
-            return None
-        return path.split(marker, 1)[1].strip("/") or None
+        return connection_id_in(self.path)
 
     def _answer(self, status: int, body: dict | None = None, error_type: str | None = None) -> None:
         payload = json.dumps(body).encode() if body is not None else b""
