@@ -286,6 +286,9 @@ export const api = {
 
   search: (q, { limit = 20 } = {}) => send(withQuery("/search", { q, limit })),
 
+  /** The ICE servers for a call's RTCPeerConnection: `{ice_servers, ttl}`. */
+  iceServers: () => sendAuthorized("/calls/ice-servers"),
+
   /** Statuses of at most PRESENCE_BATCH people: `{statuses: {id: "online"|"busy"|"offline"}}`. */
   presence: (userIds) => send(withQuery("/presence", { users: userIds.join(",") })),
 };

@@ -1,11 +1,13 @@
 /** The site header on every page: wordmark, navigation, search, and who is signed in. For a
- * signed-in person it also opens the tab's presence socket, which makes them online. */
+ * signed-in person it also opens the tab's socket (which makes them online) and listens for
+ * incoming calls, so a Helper hears and sees a call ring on whatever page they are. */
 
 import { api } from "./api.js";
 import { element } from "./dom.js";
 import { PAGES, isCurrentPage, pageUrl, queryParam, returnPath } from "./paths.js";
-import { startPresence, stopPresence } from "./presence-socket.js";
-import { loadSession, onSessionChange } from "./session.js";
+import { mountIncomingCalls, unmountIncomingCalls } from "./call/incoming.js";
+import { startRealtime, stopRealtime } from "./realtime.js";
+import { currentUserId, loadSession, onSessionChange } from "./session.js";
 
 const NAV_LINKS = [
   { label: "How it works", href: `${PAGES.home}#how-it-works` },
@@ -128,17 +130,20 @@ export function mountHeader(root = document.querySelector("[data-site-header]"))
     return Promise.resolve(null);
   }
   const { account, helperItem } = buildSkeleton(root);
-  const setSignedIn = (signedIn) => {
+  const setSignedIn = (signedIn, user = null) => {
     helperItem.replaceChildren(helperNavItem(signedIn));
     if (signedIn) {
-      startPresence();
+      startRealtime();
+      mountIncomingCalls({ userId: (user && user.user_id) || currentUserId() });
     } else {
-      stopPresence();
+      unmountIncomingCalls();
+      stopRealtime();
     }
   };
 
   const signOut = async () => {
-    stopPresence(); // offline at once, not when the server notices the socket is gone
+    unmountIncomingCalls();
+    stopRealtime(); // offline at once, not when the server notices the socket is gone
     await api.signOut();
     renderSignedOut(account);
     setSignedIn(false);
@@ -152,10 +157,12 @@ export function mountHeader(root = document.querySelector("[data-site-header]"))
       return null;
     }
     renderPending(account);
+    startRealtime(); // at once: the profile below is for the header, not for the socket
+    mountIncomingCalls({ userId: currentUserId() });
     try {
       const user = await api.me();
       renderSignedIn(account, user, signOut);
-      setSignedIn(true);
+      setSignedIn(true, user);
       return user;
     } catch (error) {
       if (error && error.code === "signed_out") {

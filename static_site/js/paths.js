@@ -9,7 +9,14 @@ export const PAGES = Object.freeze({
   category: "/category.html",
   search: "/search.html",
   becomeHelper: "/become-a-helper.html",
+  call: "/call.html",
 });
+
+/** The call room: `{helper}` to call a Helper, `{call, answer: 1}` to answer a ringing call,
+ * `{call}` to come back to a live one. */
+export function callUrl(params) {
+  return pageUrl(PAGES.call, params);
+}
 
 /** The address of a category's page. */
 export function categoryUrl(slug) {

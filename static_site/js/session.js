@@ -74,3 +74,19 @@ export function onTokenChange(listener) {
   window.addEventListener(CHANGED, () => listener(loadSession()));
   onSessionChange(listener);
 }
+
+/** The signed-in person's user id (the access token's `sub`), or null. Read for display and
+ * routing only: the server checks the token itself on every request. */
+export function currentUserId(session = loadSession()) {
+  if (!session) {
+    return null;
+  }
+  try {
+    const payload = session.access_token.split(".")[1];
+    const text = atob(payload.replace(/-/g, "+").replace(/_/g, "/"));
+    const sub = JSON.parse(text).sub;
+    return typeof sub === "string" && sub ? sub : null;
+  } catch {
+    return null;
+  }
+}

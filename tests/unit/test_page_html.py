@@ -150,7 +150,8 @@ def test_the_live_status_carries_the_user_id_and_the_call_button_shows_when_onli
     assert "Online" in page.words()
     [button] = page.all("button")
     assert "data-call-now" in button and "disabled" in button and "hidden" not in button
-    assert "Call now" in page.words() and "Calls are coming soon" in page.words()
+    assert button["data-call-helper"] == "ada"  # the page script enables it and calls this Helper
+    assert "Call now" in page.words() and "Video call in your browser" in page.words()
 
 
 @pytest.mark.parametrize("status, label", [("busy", "In a call"), ("offline", "Offline"),

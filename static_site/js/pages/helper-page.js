@@ -1,8 +1,10 @@
 /** A Helper's public page (`/h/<username>`, rendered by the server): header and footer, live
- * status with the Call now button, weekly hours in the visitor's own time zone, and language
+ * status with the Call now button (shown while the Helper is online; it opens the call room, or
+ * sign-in first for a visitor), weekly hours in the visitor's own time zone, and language
  * names in the visitor's language.
  *
- * Markup it reads: `[data-status-for]`, `[data-call-now]`, schedule rows with `data-day`
+ * Markup it reads: `[data-status-for]`, `[data-call-now]` (with `data-call-helper`, the username,
+ * and a `[data-call-now-note]`), `[data-helper-page]` with `data-user-id`, schedule rows with `data-day`
  * (0 = Monday), `data-start`, `data-end` ("HH:MM") and `data-time-zone`, optionally a
  * `[data-local-time]` inside each row for the text (a table row `Day | From | To` is filled
  * cell by cell) and a `[data-schedule-note]` for the note; and `[data-language="<code>"]`. */
@@ -11,6 +13,8 @@ import { element } from "../dom.js";
 import { mountFooter } from "../footer.js";
 import { mountHeader } from "../header.js";
 import { startLiveStatus } from "../live-status.js";
+import { callUrl, signInUrl } from "../paths.js";
+import { currentUserId, loadSession } from "../session.js";
 import {
   formatWindow, nextOccurrence, timeZoneLabel, visitorTimeZone, wallClock,
 } from "../weekly-time.js";
@@ -20,8 +24,36 @@ const DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"
 mountHeader();
 mountFooter();
 startLiveStatus();
+wireCallNow();
 showScheduleInVisitorTime();
 nameLanguages();
+
+/** Call now rings the Helper from the call room; a visitor signs in first and comes back to it.
+ * (Live status shows the button only while the Helper is online.) */
+function wireCallNow() {
+  const button = document.querySelector("[data-call-now][data-call-helper]");
+  if (!button) {
+    return;
+  }
+  const page = document.querySelector("[data-helper-page]");
+  const note = button.querySelector("[data-call-now-note]");
+  const room = callUrl({ helper: button.getAttribute("data-call-helper") });
+  const signedIn = Boolean(loadSession());
+  if (signedIn && page && currentUserId() === page.getAttribute("data-user-id")) {
+    button.disabled = true; // your own page: nobody to call
+    if (note) {
+      note.textContent = "This is your page";
+    }
+    return;
+  }
+  if (note) {
+    note.textContent = signedIn ? "Video call in your browser" : "Sign in first, then call";
+  }
+  button.disabled = false;
+  button.addEventListener("click", () => {
+    window.location.assign(loadSession() ? room : signInUrl(room));
+  });
+}
 
 function formatter(timeZone, options) {
   return new Intl.DateTimeFormat(undefined, { timeZone, ...options });
