@@ -1,7 +1,7 @@
 """interKanect: wires the REST blueprints, the WebSocket hooks and the scheduled jobs."""
 from chalice import Chalice, Rate
 
-from chalicelib.api import accounts, calls, directory, guard, helper_pages, realtime
+from chalicelib.api import accounts, calls, directory, guard, helper_pages, payments, realtime
 from chalicelib.api.http import json_response
 
 app = Chalice(app_name="interkanect")
@@ -11,6 +11,7 @@ app.register_blueprint(accounts.blueprint)
 app.register_blueprint(helper_pages.blueprint)
 app.register_blueprint(directory.blueprint)
 app.register_blueprint(calls.blueprint)
+app.register_blueprint(payments.blueprint)
 
 
 @app.route("/health", methods=["GET"])

@@ -156,7 +156,8 @@ def call_desk():
     return CallDesk(calls=call_store(), connections=connection_store(), sender=websocket_sender(),
                     pages=helper_pages(), accounts=account_store(),
                     refresh_presence=lambda user_id: refresh_presence(user_id, book=book,
-                                                                      now_ms=int(time.time() * 1000)))
+                                                                      now_ms=int(time.time() * 1000)),
+                    storefronts=storefronts(), plans=helper_plans())
 
 
 @lru_cache(maxsize=1)
@@ -189,10 +190,96 @@ def paypal_gateway():
     return PayPalGateway(settings(), ssm=aws_client("ssm"))
 
 
+@lru_cache(maxsize=1)
+def storefronts():
+    from chalicelib.adapters.payments import DynamoStorefrontStore
+
+    _tables_bound()
+    return DynamoStorefrontStore()
+
+
+@lru_cache(maxsize=1)
+def helper_plans():
+    from chalicelib.adapters.payments import DynamoPlanStore
+
+    _tables_bound()
+    return DynamoPlanStore()
+
+
+@lru_cache(maxsize=1)
+def payment_store():
+    from chalicelib.adapters.payments import DynamoPaymentStore
+
+    _tables_bound()
+    return DynamoPaymentStore()
+
+
+@lru_cache(maxsize=1)
+def refund_requests():
+    from chalicelib.adapters.refunds import DynamoRefundRequestStore
+
+    _tables_bound()
+    return DynamoRefundRequestStore()
+
+
+@lru_cache(maxsize=1)
+def webhook_events():
+    from chalicelib.adapters.payments import DynamoWebhookEventLog
+
+    _tables_bound()
+    return DynamoWebhookEventLog()
+
+
+@lru_cache(maxsize=1)
+def ledger():
+    from pynamodb.connection import Connection
+
+    from chalicelib.adapters.ledger import DynamoLedgerStore
+
+    _tables_bound()
+    s = settings()
+    return DynamoLedgerStore(Connection(region=s.region, host=s.aws_endpoint_url))
+
+
+@lru_cache(maxsize=1)
+def mailer():
+    from chalicelib.adapters.mailer import SesMailer
+
+    return SesMailer(aws_client("ses"), sender=settings().email_sender)
+
+
+def fee_schedule():
+    from chalicelib.domain.fees import FeeSchedule
+
+    s = settings()
+    return FeeSchedule.from_settings(s.free_plan_fee_basis_points, s.upgraded_plan_fee_basis_points,
+                                     s.paypal_fee_basis_points, s.paypal_fee_fixed_cents)
+
+
+@lru_cache(maxsize=1)
+def webhook_verifier():
+    from chalicelib.adapters.paypal_webhooks import WebhookVerifier, fetch_certificate
+
+    s = settings()
+    return WebhookVerifier(webhook_id=s.paypal_webhook_id, allowed_cert_urls=s.paypal_cert_urls,
+                           fetch=fetch_certificate)
+
+
+def payment_desk():
+    from chalicelib.services.payments import PaymentDesk
+
+    return PaymentDesk(payments=payment_store(), storefronts=storefronts(), plans=helper_plans(),
+                       ledger=ledger(), gateway=paypal_gateway(), events=webhook_events(), calls=call_desk(),
+                       fees=fee_schedule(), settings=settings(), mailer=mailer(), accounts=account_store(),
+                       refunds=refund_requests())
+
+
 def reset() -> None:
     """Forget every built dependency and the settings (tests that change the environment)."""
     get_settings.cache_clear()
     for built in (_boto_session, identity, token_verifier, _tables_bound, account_store,
                   connection_store, websocket_sender, paypal_gateway, helper_pages, categories, listings,
-                  presence, search_index, uploads, call_store, signal_limiter, turn_secret):
+                  presence, search_index, uploads, call_store, signal_limiter, turn_secret, storefronts,
+                  helper_plans, payment_store, refund_requests, webhook_events, ledger, mailer,
+                  webhook_verifier):
         built.cache_clear()

@@ -8,6 +8,8 @@ from typing import Mapping
 
 TABLES = ("users", "usernames", "connections", "helper_pages", "categories", "listings", "presence",
           "search_terms", "calls", "call_slots")
+TABLES += ("payments", "storefronts", "helper_plans", "refund_requests", "webhook_events")
+TABLES += ("ledger_transactions", "ledger_lines", "ledger_balances")
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,26 @@ class Settings:
     paypal_client_id: str = ""
     paypal_client_secret: str = ""
     paypal_client_secret_parameter: str = ""
+    paypal_webhook_id: str = ""
+    # Where PayPal's webhook certificates may come from; the local stack adds its sandbox.
+    paypal_cert_urls: tuple[str, ...] = ("https://api.paypal.com/", "https://api.sandbox.paypal.com/",
+                                         "https://api-m.paypal.com/", "https://api-m.sandbox.paypal.com/")
+    currency: str = "USD"
+    brand_name: str = "interKanect"
+    # Fees (basis points: 2000 = 20%) and PayPal's processing fee (3.49% + $0.49 by default).
+    free_plan_fee_basis_points: int = 2000
+    upgraded_plan_fee_basis_points: int = 0
+    paypal_fee_basis_points: int = 349
+    paypal_fee_fixed_cents: int = 49
+    upgrade_price_cents: int = 1500
+    upgrade_days: int = 30
+    tip_min_cents: int = 100
+    tip_max_cents: int = 500_00
+    refund_request_hours: int = 24
+    refund_review_business_days: int = 7
+    refund_keeps_paypal_fee: bool = True  # an approved refund is the amount minus PayPal's fee
+    email_sender: str = "no-reply@interkanect.local"
+    ops_email: str = "ops@interkanect.local"
 
     def table_name(self, logical: str) -> str:
         return self.table_names.get(logical) or f"{self.table_prefix}{logical}"
@@ -82,6 +104,24 @@ class Settings:
             paypal_client_id=get("IK_PAYPAL_CLIENT_ID"),
             paypal_client_secret=get("IK_PAYPAL_CLIENT_SECRET"),
             paypal_client_secret_parameter=get("IK_PAYPAL_CLIENT_SECRET_PARAMETER"),
+            paypal_webhook_id=get("IK_PAYPAL_WEBHOOK_ID"),
+            paypal_cert_urls=cls.paypal_cert_urls + tuple(
+                u.strip() for u in get("IK_PAYPAL_EXTRA_CERT_URLS").split(",") if u.strip()),
+            currency=get("IK_CURRENCY", "USD"),
+            brand_name=get("IK_BRAND_NAME", "interKanect"),
+            free_plan_fee_basis_points=int(get("IK_FREE_PLAN_FEE_BASIS_POINTS", "2000")),
+            upgraded_plan_fee_basis_points=int(get("IK_UPGRADED_PLAN_FEE_BASIS_POINTS", "0")),
+            paypal_fee_basis_points=int(get("IK_PAYPAL_FEE_BASIS_POINTS", "349")),
+            paypal_fee_fixed_cents=int(get("IK_PAYPAL_FEE_FIXED_CENTS", "49")),
+            upgrade_price_cents=int(get("IK_UPGRADE_PRICE_CENTS", "1500")),
+            upgrade_days=int(get("IK_UPGRADE_DAYS", "30")),
+            tip_min_cents=int(get("IK_TIP_MIN_CENTS", "100")),
+            tip_max_cents=int(get("IK_TIP_MAX_CENTS", "50000")),
+            refund_request_hours=int(get("IK_REFUND_REQUEST_HOURS", "24")),
+            refund_review_business_days=int(get("IK_REFUND_REVIEW_BUSINESS_DAYS", "7")),
+            refund_keeps_paypal_fee=get("IK_REFUND_KEEPS_PAYPAL_FEE", "true").lower() != "false",
+            email_sender=get("IK_EMAIL_SENDER", "no-reply@interkanect.local"),
+            ops_email=get("IK_OPS_EMAIL", "ops@interkanect.local"),
         )
 
 

@@ -57,6 +57,7 @@ def _call(record) -> Call:
         session_ends_at=_optional_int(record.session_ends_at), minutes_used=int(record.minutes_used or 0),
         caller_gone_since=_optional_int(record.caller_gone_since),
         helper_gone_since=_optional_int(record.helper_gone_since), ended_at=_optional_int(record.ended_at),
+        negotiation_deadline=_optional_int(record.negotiation_deadline),
         end_reason=EndReason(record.end_reason) if record.end_reason else None,
     )
 
@@ -74,6 +75,7 @@ def _record(call: Call):
         session_started_at=call.session_started_at, session_ends_at=call.session_ends_at,
         minutes_used=call.minutes_used, caller_gone_since=call.caller_gone_since,
         helper_gone_since=call.helper_gone_since, ended_at=call.ended_at,
+        negotiation_deadline=call.negotiation_deadline,
         end_reason=call.end_reason.value if call.end_reason else None,
         ttl=call.ended_at + KEEP_ENDED_SECONDS if call.ended_at else None,
     )

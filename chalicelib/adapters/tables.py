@@ -228,6 +228,7 @@ class CallRecord(Model):
     minutes_used = NumberAttribute(default=0)
     caller_gone_since = NumberAttribute(null=True)
     helper_gone_since = NumberAttribute(null=True)
+    negotiation_deadline = NumberAttribute(null=True)
     ended_at = NumberAttribute(null=True)
     end_reason = UnicodeAttribute(null=True)
     ttl = NumberAttribute(null=True)
@@ -247,6 +248,155 @@ class CallSlotRecord(Model):
     call_id = UnicodeAttribute()
 
 
+def _index(name: str, hash_attribute, range_attribute=None) -> type[GlobalSecondaryIndex]:
+    """A GSI projecting every attribute, keyed on the named attributes."""
+    namespace = {"Meta": type("Meta", (), {"index_name": name, "projection": AllProjection()})}
+    hash_name, hash_type = hash_attribute
+    namespace[hash_name] = hash_type(hash_key=True)
+    if range_attribute:
+        range_name, range_type = range_attribute
+        namespace[range_name] = range_type(range_key=True)
+    return type(f"Index_{name}", (GlobalSecondaryIndex,), namespace)
+
+
+class PaymentRecord(Model):
+    """One PayPal payment, from order to capture (and refund); every change is conditional."""
+
+    class Meta:
+        table_name = "payments"
+
+    payment_id = UnicodeAttribute(hash_key=True)
+    kind = UnicodeAttribute()
+    payer_id = UnicodeAttribute()
+    helper_id = UnicodeAttribute(null=True)
+    amount_cents = NumberAttribute()
+    currency = UnicodeAttribute()
+    state = UnicodeAttribute()
+    created_at = NumberAttribute()
+    description = UnicodeAttribute()
+    helper_plan = UnicodeAttribute(default="free")
+    call_id = UnicodeAttribute(null=True)
+    order_id = UnicodeAttribute(null=True)
+    approve_url = UnicodeAttribute(null=True)
+    capture_id = UnicodeAttribute(null=True)
+    paypal_fee_cents = NumberAttribute(null=True)
+    helper_cents = NumberAttribute(null=True)
+    platform_cents = NumberAttribute(null=True)
+    captured_at = NumberAttribute(null=True)
+    refunded_cents = NumberAttribute(default=0)
+    closed_reason = UnicodeAttribute(null=True)
+    by_order = _index("by_order", ("order_id", UnicodeAttribute))()
+    by_payer = _index("by_payer", ("payer_id", UnicodeAttribute), ("created_at", NumberAttribute))()
+    by_helper = _index("by_helper", ("helper_id", UnicodeAttribute), ("created_at", NumberAttribute))()
+
+
+class StorefrontRecord(Model):
+    """A Helper's storefront: the PayPal email payouts go to."""
+
+    class Meta:
+        table_name = "storefronts"
+
+    user_id = UnicodeAttribute(hash_key=True)
+    paypal_email = UnicodeAttribute()
+    name = UnicodeAttribute()
+    created_at = NumberAttribute()
+    updated_at = NumberAttribute()
+
+
+class HelperPlanRecord(Model):
+    """A Helper's paid plan and until when; apart from the page so a page save never loses it."""
+
+    class Meta:
+        table_name = "helper_plans"
+
+    user_id = UnicodeAttribute(hash_key=True)
+    plan = UnicodeAttribute()
+    until = NumberAttribute()
+    last_payment_id = UnicodeAttribute(null=True)
+
+
+class RefundRequestRecord(Model):
+    """A customer's refund request; `queue` is set while it waits for ops (a sparse index)."""
+
+    class Meta:
+        table_name = "refund_requests"
+
+    request_id = UnicodeAttribute(hash_key=True)
+    payment_id = UnicodeAttribute()
+    payer_id = UnicodeAttribute()
+    helper_id = UnicodeAttribute(null=True)
+    paid_cents = NumberAttribute()
+    refund_cents = NumberAttribute()
+    currency = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    statement = UnicodeAttribute(null=True)
+    state = UnicodeAttribute()
+    requested_at = NumberAttribute()
+    deadline = NumberAttribute()
+    decided_at = NumberAttribute(null=True)
+    decided_by = UnicodeAttribute(null=True)
+    note = UnicodeAttribute(null=True)
+    refund_id = UnicodeAttribute(null=True)
+    reminded_at = NumberAttribute(null=True)
+    queue = UnicodeAttribute(null=True)
+    by_queue = _index("by_queue", ("queue", UnicodeAttribute), ("deadline", NumberAttribute))()
+    by_payer = _index("by_payer", ("payer_id", UnicodeAttribute), ("requested_at", NumberAttribute))()
+    by_helper = _index("by_helper", ("helper_id", UnicodeAttribute), ("requested_at", NumberAttribute))()
+
+
+class WebhookEventRecord(Model):
+    """A PayPal webhook event handled once: its id, kept 30 days to recognise replays."""
+
+    class Meta:
+        table_name = "webhook_events"
+
+    event_id = UnicodeAttribute(hash_key=True)
+    event_type = UnicodeAttribute()
+    received_at = NumberAttribute()
+    ttl = NumberAttribute()
+
+
+class LedgerTransactionRecord(Model):
+    """One posted ledger transaction; its id is derived from PayPal's, so a replay is refused."""
+
+    class Meta:
+        table_name = "ledger_transactions"
+
+    transaction_id = UnicodeAttribute(hash_key=True)
+    kind = UnicodeAttribute()
+    occurred_at = NumberAttribute()
+    legs = JSONAttribute()  # [{"account", "direction", "amount_cents"}, ...] in leg order
+    memo = JSONAttribute(default=dict)
+
+
+class LedgerLineRecord(Model):
+    """One leg filed under its account: a statement page is one Query, newest first."""
+
+    class Meta:
+        table_name = "ledger_lines"
+
+    account = UnicodeAttribute(hash_key=True)
+    position = UnicodeAttribute(range_key=True)  # "{occurred_at:012d}#{transaction_id}#{leg_index:03d}"
+    transaction_id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    direction = UnicodeAttribute()
+    amount_cents = NumberAttribute()
+    occurred_at = NumberAttribute()
+    leg_index = NumberAttribute()
+    memo = JSONAttribute(default=dict)
+
+
+class LedgerBalanceRecord(Model):
+    """An account's running debits and credits, moved only by ADD in the posting transaction."""
+
+    class Meta:
+        table_name = "ledger_balances"
+
+    account = UnicodeAttribute(hash_key=True)
+    debits_cents = NumberAttribute(default=0)
+    credits_cents = NumberAttribute(default=0)
+
+
 MODELS: dict[str, type[Model]] = {
     "users": UserRecord,
     "usernames": UsernameRecord,
@@ -258,8 +408,16 @@ MODELS: dict[str, type[Model]] = {
     "search_terms": SearchTermRecord,
     "calls": CallRecord,
     "call_slots": CallSlotRecord,
+    "payments": PaymentRecord,
+    "storefronts": StorefrontRecord,
+    "helper_plans": HelperPlanRecord,
+    "refund_requests": RefundRequestRecord,
+    "webhook_events": WebhookEventRecord,
+    "ledger_transactions": LedgerTransactionRecord,
+    "ledger_lines": LedgerLineRecord,
+    "ledger_balances": LedgerBalanceRecord,
 }
-TTL_ATTRIBUTES = {"connections": "ttl", "calls": "ttl"}
+TTL_ATTRIBUTES = {"connections": "ttl", "calls": "ttl", "webhook_events": "ttl"}
 
 
 def bind_tables(settings: Settings) -> None:

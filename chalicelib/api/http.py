@@ -24,6 +24,8 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.NotFound: 404,
     errors.TooManyAttempts: 429,
     errors.ServiceUnavailable: 503,
+    errors.Conflict: 409,
+    errors.PaymentFailed: 402,
 }
 
 JSON_HEADERS = {"Content-Type": "application/json", "Cache-Control": "no-store"}

@@ -65,3 +65,26 @@ class CategoryBody(_Body):
     banner: str = Field(max_length=1000)
     parent: Optional[str] = Field(default=None, max_length=60)
     position: int = 0
+
+
+class StorefrontBody(_Body):
+    paypal_email: str = Field(max_length=254)
+    name: Optional[str] = Field(default=None, max_length=200)
+
+
+class TipBody(_Body):
+    amount_cents: int = Field(strict=True)
+
+
+class RefundBody(_Body):
+    payment_id: str = Field(min_length=1, max_length=200)
+    reason: str = Field(max_length=4000)
+
+
+class StatementBody(_Body):
+    statement: str = Field(max_length=4000)
+
+
+class DecisionBody(_Body):
+    decision: str = Field(max_length=20)
+    note: str = Field(max_length=4000)

@@ -79,6 +79,7 @@ class Call:
     minutes_used: int = 0
     caller_gone_since: int | None = None
     helper_gone_since: int | None = None
+    negotiation_deadline: int | None = None  # while paying: when the negotiation window closes
     ended_at: int | None = None
     end_reason: EndReason | None = None
 
@@ -206,7 +207,7 @@ def accept(call: Call, *, user_id: str, price_cents: int, minutes: int, now: int
     if terms.free:
         return _session(call, terms, now)
     return call._next(state=CallState.AWAITING_PAYMENT, agreed=terms, proposed=None,
-                      state_deadline=now + PAYMENT_SECONDS)
+                      state_deadline=now + PAYMENT_SECONDS, negotiation_deadline=call.state_deadline)
 
 
 def payment_confirmed(call: Call, *, now: int) -> Call:
@@ -216,9 +217,21 @@ def payment_confirmed(call: Call, *, now: int) -> Call:
     return _session(call, call.agreed, now)
 
 
+def payment_failed(call: Call, *, now: int) -> Call:
+    """The caller cancelled at PayPal, or PayPal declined: back to negotiating the same terms
+    while the negotiation window lasts; after it, no agreement."""
+    _require(call, CallState.AWAITING_PAYMENT)
+    window = call.negotiation_deadline
+    if window is None or now >= window:
+        return _ended(call, EndReason.NO_AGREEMENT, now)
+    return call._next(state=CallState.NEGOTIATING, proposed=call.agreed, agreed=None,
+                      state_deadline=window, negotiation_deadline=None)
+
+
 def _session(call: Call, terms: Terms, now: int) -> Call:
     ends = now + terms.minutes * 60
     return call._next(state=CallState.IN_SESSION, agreed=terms, proposed=None, extension=False,
+                      negotiation_deadline=None,
                       session_started_at=now, session_ends_at=ends, state_deadline=ends,
                       minutes_used=call.minutes_used + terms.minutes)
 

@@ -65,3 +65,15 @@ class ServiceUnavailable(DomainError):
     """A service we depend on failed in a way the user cannot fix; safe to retry later."""
 
     code = "service_unavailable"
+
+
+class Conflict(DomainError):
+    """The thing is not in a state where that can happen (already decided, already closed)."""
+
+    code = "conflict"
+
+
+class PaymentFailed(DomainError):
+    """The payer's money did not come through; they may try again."""
+
+    code = "payment_failed"

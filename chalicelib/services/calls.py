@@ -12,11 +12,12 @@ from chalicelib.adapters.accounts import AccountStore
 from chalicelib.adapters.calls import CallChanged, CallStore
 from chalicelib.adapters.connections import ConnectionStore
 from chalicelib.adapters.helper_pages import HelperPageStore
+from chalicelib.adapters.payments import PlanStore, StorefrontStore
 from chalicelib.adapters.websocket import WebsocketSender
 from chalicelib.domain import calls as rules
 from chalicelib.domain.calls import Call, CallState, Role
 from chalicelib.domain.errors import Forbidden, InvalidInput, NotFound
-from chalicelib.domain.plans import plan_named
+from chalicelib.domain.plans import current_plan
 from chalicelib.domain.presence import Status
 
 MAX_SIGNAL_BYTES = 16 * 1024
@@ -33,6 +34,8 @@ class CallDesk:
     pages: HelperPageStore
     accounts: AccountStore
     refresh_presence: Callable[[str], Status]
+    storefronts: StorefrontStore
+    plans: PlanStore
 
 
 def call_view(call: Call) -> dict:
@@ -70,7 +73,7 @@ def start_call(*, caller_id: str, caller_connection: str, helper_username: str, 
         raise NotFound(f"No Helper is called '{helper_username}'.")
     if not desk.connections.for_user(page.user_id):
         raise InvalidInput(f"{page.display_name} is offline right now.", field="helper")
-    plan = plan_named(page.plan)
+    plan = current_plan(desk.plans.get(page.user_id), now)
     call = rules.ring(call_id=new_id(), caller_id=caller_id, helper_id=page.user_id,
                       caller_connection=caller_connection, plan=plan, now=now)
     desk.calls.create(call, plan.concurrent_calls)
@@ -109,6 +112,10 @@ def act(*, action: str, call_id: str, user_id: str, connection_id: str, message:
     timed = _with_timeouts(call, desk, now)
     if timed.state is CallState.ENDED and action != "end":
         raise rules.IllegalTransition(f"The call has ended ({timed.end_reason.value}).")
+    if action == "propose" and message.get("price_cents") not in (0, None) and user_id == call.helper_id \
+            and desk.storefronts.get(user_id) is None:
+        raise InvalidInput("Paid sessions need your storefront with a PayPal email for payouts; "
+                           "set it up under My page, or propose a free session.", field="price_cents")
     changed = ACTIONS[action](timed, user_id, connection_id, message, now)
     _save_and_tell(desk, before=timed, after=changed)
     return changed
@@ -116,13 +123,30 @@ def act(*, action: str, call_id: str, user_id: str, connection_id: str, message:
 
 def payment_confirmed(*, call_id: str, desk: CallDesk, now: int) -> Call:
     """The payments side's entry point: the capture is done, re-connect both and start the timer."""
+    return _payment_outcome(call_id, desk, now, rules.payment_confirmed)
+
+
+def payment_failed(*, call_id: str, desk: CallDesk, now: int) -> Call:
+    """The caller cancelled at PayPal or PayPal declined: back to negotiation while it lasts."""
+    return _payment_outcome(call_id, desk, now, rules.payment_failed)
+
+
+def _payment_outcome(call_id: str, desk: CallDesk, now: int, transition: Callable[..., Call]) -> Call:
     call = desk.calls.get(call_id)
     if call is None:
         raise NotFound("No such call.")
     timed = _with_timeouts(call, desk, now)
-    changed = rules.payment_confirmed(timed, now=now)
+    changed = transition(timed, now=now)
     _save_and_tell(desk, before=timed, after=changed)
     return changed
+
+
+def tell_participants(call: Call, message: dict, *, desk: CallDesk) -> None:
+    """Something happened in a call outside its state (a tip): both participants hear it."""
+    from chalicelib.services.realtime import deliver
+
+    for connection_id in {c for c in (call.caller_connection, call.helper_connection) if c}:
+        deliver(connection_id=connection_id, message=message, sender=desk.sender, connections=desk.connections)
 
 
 def _with_timeouts(call: Call, desk: CallDesk, now: int) -> Call:

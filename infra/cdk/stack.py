@@ -207,6 +207,21 @@ class InterkanectStack(cdk.Stack):
             default=self.node.try_get_context("paypal_client_id") or "",
             description="PayPal REST app client id (public).",
         )
+        paypal_webhook_id = cdk.CfnParameter(
+            self, "PayPalWebhookId", type="String",
+            default=self.node.try_get_context("paypal_webhook_id") or "",
+            description="The id PayPal gave the webhook pointing at <api>/webhooks/paypal (signatures "
+                        "are verified against it).",
+        )
+        ops_email = cdk.CfnParameter(
+            self, "OpsEmail", type="String", default=self.node.try_get_context("ops_email") or "ops@example.com",
+            description="Where refund requests and overdue reviews are announced (an SES-verified address).",
+        )
+        email_sender = cdk.CfnParameter(
+            self, "EmailSender", type="String",
+            default=self.node.try_get_context("email_sender") or "no-reply@example.com",
+            description="The SES-verified sender of the emails people get.",
+        )
         paypal_secret_parameter = cdk.CfnParameter(
             self, "PayPalClientSecretParameterName", type="String",
             default=self.node.try_get_context("paypal_client_secret_parameter")
@@ -348,6 +363,9 @@ class InterkanectStack(cdk.Stack):
             "IK_PAYPAL_BASE_URL": paypal_base_url.value_as_string,
             "IK_PAYPAL_CLIENT_ID": paypal_client_id.value_as_string,
             "IK_PAYPAL_CLIENT_SECRET_PARAMETER": paypal_secret_parameter.value_as_string,
+            "IK_PAYPAL_WEBHOOK_ID": paypal_webhook_id.value_as_string,
+            "IK_OPS_EMAIL": ops_email.value_as_string,
+            "IK_EMAIL_SENDER": email_sender.value_as_string,
             "IK_STUN_URLS": stun_urls.value_as_string,
             "IK_TURN_URLS": turn_urls.value_as_string,
             "IK_TURN_SECRET_PARAMETER": cdk.Fn.condition_if(
@@ -413,8 +431,13 @@ class InterkanectStack(cdk.Stack):
         })
 
         # ---- What the functions may do
-        for table in self.tables.values():
-            table.grant(self.function_role, *TABLE_ACTIONS)  # + `<table>/index/*` when it has any
+        # One statement for every table (and its indexes): a statement per table would outgrow
+        # the role's inline policy limit (10 KB) as tables are added.
+        table_arns = [table.table_arn for table in self.tables.values()]
+        self.function_role.add_to_policy(iam.PolicyStatement(
+            sid="Tables", actions=list(TABLE_ACTIONS),
+            resources=table_arns + [f"{arn}/index/*" for arn, model in zip(table_arns, MODELS.values())
+                                    if model._get_schema().get("global_secondary_indexes")]))
         # Avatars: the presigned POST is signed by this role (PutObject), the upload is checked
         # (GetObject) and a bad one deleted; ListBucket lets a missing key answer 404, not 403
         # (S3 evaluates that implicit check with the object key as `s3:prefix`).

@@ -80,6 +80,11 @@ class LocalStack:
                                                           environment["IK_UPLOADS_BUCKET"], aws.url),
                                         host=self.host, port=self.ports["site"]))
         os.environ["IK_SITE_URL"] = site.url  # before the first request reads the settings
+        # PayPal's webhooks reach the app's endpoint, signed with the sandbox's certificate, which
+        # only the local settings allow (on AWS only PayPal's own certificate URLs are).
+        webhook_id = paypal.register_webhook(f"{api.url}/webhooks/paypal")
+        os.environ["IK_PAYPAL_WEBHOOK_ID"] = webhook_id
+        os.environ["IK_PAYPAL_EXTRA_CERT_URLS"] = f"{paypal.url}/"
         self.scheduler = self._started(Scheduler(jobs_of(app_module)))
         self._aws = aws
         threading.Thread(target=self._snapshot_regularly, name="snapshots", daemon=True).start()
@@ -92,6 +97,7 @@ class LocalStack:
             "paypal": paypal.url,
             "paypal_client_id": credentials["client_id"],
             "paypal_client_secret": credentials["client_secret"],
+            "paypal_webhook_id": webhook_id,
             "aws": aws.url,
             "user_pool_id": environment["IK_USER_POOL_ID"],
             "user_pool_client_id": environment["IK_USER_POOL_CLIENT_ID"],

@@ -1,11 +1,41 @@
 """A local PayPal: a stateful HTTP server on loopback that answers PayPal's REST routes with
-PayPal's own request and response shapes, so the app's real SDK talks to it unchanged.
+PayPal's own request and response shapes, so the app's real SDK (`paypal-server-sdk`) talks to
+it unchanged, and a browser approves payments on a page of its own.
 
-So far: OAuth2 client-credentials tokens (`POST /v1/oauth2/token`), bearer checks on every
-`/v1` and `/v2` route, and order lookup (`GET /v2/checkout/orders/{id}`). Orders, captures,
-refunds, payouts and webhooks grow on the same router and state object.
+PayPal's routes (bearer token from `POST /v1/oauth2/token` on every `/v1` and `/v2` route):
+
+    POST /v1/oauth2/token                               client credentials -> bearer token
+    POST /v2/checkout/orders                            create (CREATED, or PAYER_ACTION_REQUIRED
+                                                        when payment_source.paypal is given)
+    GET  /v2/checkout/orders/{id}
+    POST /v2/checkout/orders/{id}/capture               APPROVED -> COMPLETED, exactly once
+    GET  /v2/payments/captures/{capture_id}
+    POST /v2/payments/captures/{capture_id}/refund      full or partial, up to what is left
+    GET  /v2/payments/refunds/{refund_id}
+    POST /v1/payments/payouts                           batch payouts, processed in the background
+    GET  /v1/payments/payouts/{payout_batch_id}
+    GET  /v1/payments/payouts-item/{payout_item_id}
+    POST /v1/payments/payouts-item/{payout_item_id}/cancel
+    POST|GET /v1/notifications/webhooks, GET|DELETE /v1/notifications/webhooks/{webhook_id}
+    GET  /v1/notifications/webhooks-event-types, GET /v1/notifications/webhooks-events[/{event_id}]
+    POST /v1/notifications/webhooks-events/{event_id}/resend
+    POST /v1/notifications/verify-webhook-signature
+    GET  /v1/notifications/certs/{name}                 the webhook certificate (no token)
+
+The payer's page (no token): `GET /checkoutnow?token={order_id}` -- see paypal_checkout_page.py.
+Test controls (no token): `/sandbox/...` -- see paypal_control.py. Webhook signing and delivery:
+paypal_webhooks.py. Orders, captures, refunds: paypal_orders.py. Payouts: paypal_payouts.py.
+
+Every POST honours `PayPal-Request-Id`: a repeat (even a concurrent one, which waits for the
+first) gets the first answer again -- for orders the order's latest state, 200 OK, as PayPal
+does. Answers of 5xx are not kept, so a retry after one runs again. `PayPal-Mock-Response:
+{"mock_application_codes": "INSTRUMENT_DECLINED"}` makes a route fail as PayPal's sandbox does
+(nothing changes). Money is exact (integer minor units). State (tokens, orders, captures,
+refunds, payouts, webhooks, events, deliveries, the signing key) is saved to `state_path` on
+stop and loaded on start.
 
     sandbox = PayPalSandbox(client_id="id", client_secret="secret", state_path=path).start()
+    webhook_id = sandbox.register_webhook(f"{api_url}/webhooks/paypal")   # IK_PAYPAL_WEBHOOK_ID
     ... point IK_PAYPAL_BASE_URL at sandbox.url ...
     sandbox.stop()   # saves the state to `state_path`
 """
@@ -17,26 +47,50 @@ import hashlib
 import hmac
 import json
 import logging
-import os
-import re
 import secrets
 import threading
 import time
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from email.message import Message
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable, Iterator
-from urllib.parse import parse_qs, unquote, urlsplit
+from typing import Any, Callable, Iterable
+from urllib.parse import parse_qs, urlsplit
+
+from infra.local.paypal_checkout_page import CheckoutPage
+from infra.local.paypal_control import DECLINABLE, Control, check_fault, check_receiver
+from infra.local.paypal_core import (  # noqa: F401 - re-exported: the sandbox's public names
+    INVALID_RESOURCE_ID,
+    MAX_REQUEST_ID_LENGTH,
+    ORDERS_DOCS,
+    OVERVIEW_DOCS,
+    AccessToken,
+    OAuthError,
+    PayPalError,
+    Route,
+    Router,
+    SandboxRequest,
+    SandboxResponse,
+    SandboxState,
+    StoredResponse,
+    info_link,
+    invalid_request,
+    new_debug_id,
+    resource_not_found,
+    rfc3339,
+    service_unavailable,
+)
+from infra.local.paypal_money import FeeSchedule
+from infra.local.paypal_orders import Checkout
+from infra.local.paypal_payouts import Payouts
+from infra.local.paypal_webhooks import Webhooks
 
 log = logging.getLogger("interkanect.local.paypal")
 
 TOKEN_LIFETIME_SECONDS = 32400
 TOKEN_REUSE_MIN_SECONDS = 300  # PayPal hands back the same token until it is nearly spent
-MAX_BODY_BYTES = 1024 * 1024
-MAX_REQUEST_ID_LENGTH = 108
+MAX_BODY_BYTES = 16 * 1024 * 1024  # a payout batch of 15,000 items runs to a few MB
 TOKEN_ROUTE = "/v1/oauth2/token"
 SCOPE = " ".join((
     "https://uri.paypal.com/services/invoicing",
@@ -49,295 +103,138 @@ SCOPE = " ".join((
     "https://api.paypal.com/v1/payments/.*",
     "openid",
 ))
-ORDERS_DOCS = "https://developer.paypal.com/docs/api/orders/v2/"
-OVERVIEW_DOCS = "https://developer.paypal.com/docs/api/overview/"
-INVALID_RESOURCE_ID = "Specified resource ID does not exist. Please check the resource ID and try again."
-
-
-def new_debug_id() -> str:
-    """A PayPal-style debug id (13 hex digits), sent as `Paypal-Debug-Id` and in error bodies."""
-    return secrets.token_hex(7)[:13]
-
-
-def info_link(docs: str, issue: str) -> dict:
-    """The `information_link` PayPal attaches to an error, pointing at the issue's docs."""
-    return {"href": f"{docs}#error-{issue}", "rel": "information_link", "method": "GET"}
-
-
-# -- errors, in PayPal's two shapes --------------------------------------------------------
-
-class PayPalError(Exception):
-    """A REST error in PayPal's standard body: name, message, debug_id, details, links."""
-
-    def __init__(self, status: int, name: str, message: str, *, details: list[dict] | None = None,
-                 links: list[dict] | None = None, headers: dict[str, str] | None = None) -> None:
-        super().__init__(f"{status} {name}: {message}")
-        self.status, self.name, self.message = status, name, message
-        self.details, self.links, self.headers = details, links, headers or {}
-
-    def response(self, debug_id: str) -> "SandboxResponse":
-        body: dict[str, Any] = {"name": self.name}
-        if self.details:
-            body["details"] = self.details
-        body.update(message=self.message, debug_id=debug_id)
-        if self.links:
-            body["links"] = self.links
-        return SandboxResponse(self.status, body, dict(self.headers))
-
-
-def invalid_request(issue: str, description: str, *, field: str | None = None,
-                    location: str = "body", docs: str = ORDERS_DOCS) -> PayPalError:
-    """400 INVALID_REQUEST: the request is malformed or breaks the schema."""
-    detail = {"issue": issue, "description": description, "location": location}
-    if field:
-        detail["field"] = field
-    return PayPalError(400, "INVALID_REQUEST",
-                       "Request is not well-formed, syntactically incorrect, or violates schema.",
-                       details=[detail], links=[info_link(docs, issue)])
-
-
-def resource_not_found(*, description: str = INVALID_RESOURCE_ID,
-                       docs: str = ORDERS_DOCS) -> PayPalError:
-    """404 RESOURCE_NOT_FOUND with the INVALID_RESOURCE_ID issue, as PayPal answers unknown ids."""
-    return PayPalError(404, "RESOURCE_NOT_FOUND", "The specified resource does not exist.",
-                       details=[{"issue": "INVALID_RESOURCE_ID", "description": description}],
-                       links=[info_link(docs, "INVALID_RESOURCE_ID")])
-
-
-class OAuthError(Exception):
-    """An OAuth2 error in PayPal's identity shape: `{"error", "error_description"}`."""
-
-    def __init__(self, status: int, error: str, description: str) -> None:
-        super().__init__(f"{status} {error}: {description}")
-        self.status, self.error, self.description = status, error, description
-
-    def response(self, debug_id: str) -> "SandboxResponse":
-        return SandboxResponse(self.status, {"error": self.error, "error_description": self.description})
-
-
-# -- state -----------------------------------------------------------------------------------
-
-@dataclass
-class AccessToken:
-    """A bearer token the sandbox issued to a REST app, with its absolute expiry."""
-
-    value: str
-    client_id: str
-    app_id: str
-    scope: str
-    nonce: str
-    expires_at: float
-
-    def seconds_left(self, now: float) -> int:
-        return round(self.expires_at - now)
-
-
-@dataclass
-class StoredResponse:
-    """The first answer to a `PayPal-Request-Id`, replayed for every retry of that request."""
-
-    status: int
-    body: Any
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-class SandboxState:
-    """Everything the sandbox remembers, saved to and loaded from one JSON file."""
-
-    VERSION = 1
-
-    def __init__(self) -> None:
-        self.lock = threading.RLock()
-        self.tokens: dict[str, AccessToken] = {}
-        self.orders: dict[str, dict] = {}
-        self.replies: dict[str, StoredResponse] = {}
-        self._claims: dict[str, threading.Lock] = {}
-
-    def to_json(self) -> dict:
-        with self.lock:
-            return {
-                "version": self.VERSION,
-                "tokens": [asdict(t) for t in self.tokens.values()],
-                "orders": self.orders,
-                "replies": {key: asdict(reply) for key, reply in self.replies.items()},
-            }
-
-    @classmethod
-    def from_json(cls, data: dict) -> "SandboxState":
-        if not isinstance(data, dict) or data.get("version") != cls.VERSION:
-            raise ValueError(f"not a version {cls.VERSION} sandbox state")
-        state = cls()
-        state.tokens = {t["value"]: AccessToken(**t) for t in data.get("tokens", [])}
-        state.orders = dict(data.get("orders", {}))
-        state.replies = {k: StoredResponse(**r) for k, r in data.get("replies", {}).items()}
-        return state
-
-    def save(self, path: Path) -> None:
-        """Writes atomically: a crash mid-write never leaves half a state file."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(path.name + ".tmp")
-        with self.lock:
-            text = json.dumps(self.to_json(), indent=1, sort_keys=True)
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, path)
-
-    @classmethod
-    def load(cls, path: Path) -> "SandboxState":
-        """The saved state; an unreadable file is moved aside (kept for a look) and we start empty."""
-        try:
-            return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
-        except (ValueError, KeyError, TypeError) as error:
-            aside = path.with_name(f"{path.name}.unreadable-{int(time.time())}")
-            os.replace(path, aside)
-            log.warning("PayPal sandbox state %s is unreadable (%s); moved to %s, starting empty",
-                        path, error, aside)
-            return cls()
-
-    @contextmanager
-    def claim(self, key: str) -> Iterator[None]:
-        """Serialises requests sharing an idempotency key, so duplicates see the first answer."""
-        with self.lock:
-            claim = self._claims.setdefault(key, threading.Lock())
-        with claim:
-            yield
-
-
-# -- requests, responses, routing ---------------------------------------------------------
-
-@dataclass
-class SandboxRequest:
-    """One HTTP request, transport-free: what every handler receives."""
-
-    method: str
-    path: str
-    headers: Message
-    body: bytes = b""
-    query: dict[str, list[str]] = field(default_factory=dict)
-    params: dict[str, str] = field(default_factory=dict)
-    token: AccessToken | None = None
-
-    def header(self, name: str) -> str | None:
-        return self.headers.get(name)
-
-    @property
-    def content_type(self) -> str:
-        return (self.header("Content-Type") or "").split(";")[0].strip().lower()
-
-    def json(self) -> Any:
-        """The JSON body; 415 if it is not JSON, 400 MALFORMED_REQUEST_JSON if it does not parse."""
-        if self.content_type != "application/json" and not self.content_type.endswith("+json"):
-            raise PayPalError(415, "UNSUPPORTED_MEDIA_TYPE",
-                              "The server does not support the request payload's media type.",
-                              details=[{"issue": "UNSUPPORTED_MEDIA_TYPE",
-                                        "description": "Send the body as application/json."}],
-                              links=[info_link(ORDERS_DOCS, "UNSUPPORTED_MEDIA_TYPE")])
-        try:
-            return json.loads(self.body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            raise invalid_request("MALFORMED_REQUEST_JSON",
-                                  "The request JSON is not well formed.") from None
-
-    def form(self) -> dict[str, str]:
-        """The url-encoded form body (first value of each field); empty if the body is not a form."""
-        if self.content_type != "application/x-www-form-urlencoded":
-            return {}
-        try:
-            text = self.body.decode("utf-8")
-        except UnicodeDecodeError:
-            return {}
-        return {key: values[0] for key, values in parse_qs(text, keep_blank_values=True).items()}
-
-
-@dataclass
-class SandboxResponse:
-    """What a handler answers: status, a JSON-able body (or None) and extra headers."""
-
-    status: int
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-Handler = Callable[[SandboxRequest], SandboxResponse]
-
-
-@dataclass(frozen=True)
-class Route:
-    """A method + path template, its handler, and whether it needs a token or a request id."""
-
-    method: str
-    template: str
-    pattern: re.Pattern
-    handler: Handler
-    authenticated: bool
-    idempotent: bool
-
-
-class Router:
-    """Maps `METHOD /path/{param}` to handlers; the sandbox's routes all live here."""
-
-    def __init__(self) -> None:
-        self.routes: list[Route] = []
-
-    def add(self, method: str, template: str, handler: Handler, *, authenticated: bool = True,
-            idempotent: bool = False) -> None:
-        regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template))
-        self.routes.append(Route(method.upper(), template, re.compile(f"^{regex}$"), handler,
-                                 authenticated, idempotent))
-
-    def match(self, method: str, path: str) -> tuple[Route | None, dict[str, str], list[Route]]:
-        """The route and its (decoded) params; with no route, the routes of other methods on the path."""
-        others = []
-        for route in self.routes:
-            found = route.pattern.match(path)
-            if not found:
-                continue
-            if route.method == method:
-                return route, {k: unquote(v) for k, v in found.groupdict().items()}, []
-            others.append(route)
-        return None, {}, others
+_ACCOUNT_ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # PayPal account ids: no 0, 1, I or O
 
 
 def _is_api_path(path: str) -> bool:
     return path.startswith(("/v1/", "/v2/"))
 
 
-# -- the sandbox ---------------------------------------------------------------------------
+def _stable_id(seed: str, length: int = 13) -> str:
+    """A PayPal-style account id derived from `seed` (the same buyer keeps the same PayerID)."""
+    digest = hashlib.sha256(seed.encode()).digest()
+    return "".join(_ACCOUNT_ID_ALPHABET[b % len(_ACCOUNT_ID_ALPHABET)] for b in digest[:length])
+
+
+@dataclass(frozen=True)
+class Buyer:
+    """The sandbox's personal account: who approves every order on the approval page."""
+
+    email: str = "sandbox-buyer@personal.example.com"
+    given_name: str = "Sandbox"
+    surname: str = "Buyer"
+    country_code: str = "US"
+    address: dict = field(default_factory=lambda: {
+        "address_line_1": "1 Main St", "admin_area_2": "San Jose", "admin_area_1": "CA",
+        "postal_code": "95131", "country_code": "US"})
+
+    @property
+    def payer_id(self) -> str:
+        return _stable_id(f"buyer|{self.email.lower()}")
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.surname}"
+
+    def payer(self) -> dict:
+        return {"given_name": self.given_name, "surname": self.surname, "email_address": self.email,
+                "payer_id": self.payer_id, "country_code": self.country_code}
+
+
+@dataclass(frozen=True)
+class Merchant:
+    """The sandbox's business account (the REST app's owner): the payee of every order."""
+
+    name: str = "interKanect"
+    email: str = "merchant@business.example.com"
+
+    @property
+    def merchant_id(self) -> str:
+        return _stable_id(f"merchant|{self.email.lower()}")
+
+    def payee(self) -> dict:
+        return {"email_address": self.email, "merchant_id": self.merchant_id}
+
+
+def _mock_codes(raw: str) -> list[str] | None:
+    """The codes of a `PayPal-Mock-Response` header, or None if it is not PayPal's JSON shape."""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    codes = data.get("mock_application_codes") if isinstance(data, dict) else None
+    if isinstance(codes, str):
+        codes = [c.strip() for c in codes.split(",")]
+    if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+        return None
+    return [c for c in codes if c] or None
+
 
 class PayPalSandbox:
-    """PayPal's REST API on a loopback port, with state that survives restarts."""
+    """PayPal's REST API on a loopback port, with state that survives restarts.
+
+    `fee_rate` and `fee_fixed` make PayPal's fee on a capture (3.49% rounded half up, plus 0.49
+    in the capture's currency; Decimal or str); `order_ttl_seconds` is how long an order may wait
+    for approval and capture; `payout_delay_seconds` how long a payout batch stays PENDING;
+    `webhook_retry_delays` the waits between delivery attempts (then FAILED);
+    `webhook_timeout_seconds` the wait for a webhook receiver's answer; `replay_ttl_seconds` how
+    long a PayPal-Request-Id is remembered."""
 
     def __init__(self, *, client_id: str, client_secret: str, host: str = "127.0.0.1", port: int = 0,
-                 state_path: str | Path | None = None, clock: Callable[[], float] = time.time) -> None:
+                 state_path: str | Path | None = None, clock: Callable[[], float] = time.time,
+                 fee_rate: Decimal | str = "0.0349", fee_fixed: Decimal | str = "0.49",
+                 order_ttl_seconds: float = 3 * 3600, payout_delay_seconds: float = 0.5,
+                 webhook_retry_delays: Iterable[float] = (0.2, 1.0, 3.0), webhook_timeout_seconds: float = 5.0,
+                 replay_ttl_seconds: float = 6 * 3600, buyer: Buyer | None = None,
+                 merchant: Merchant | None = None) -> None:
         self.host, self.port = host, port
         self.client_id, self.client_secret = client_id, client_secret
         self.app_id = "APP-" + hashlib.sha256(client_id.encode()).hexdigest()[:17].upper()
         self.state_path = Path(state_path) if state_path else None
         self.clock = clock
+        self.fees = FeeSchedule(Decimal(fee_rate) if isinstance(fee_rate, str) else fee_rate,
+                                Decimal(fee_fixed) if isinstance(fee_fixed, str) else fee_fixed)
+        self.order_ttl_seconds = order_ttl_seconds
+        self.replay_ttl_seconds = replay_ttl_seconds
+        self.buyer = buyer or Buyer()
+        self.merchant = merchant or Merchant()
         self.state = SandboxState()
         self.failures: list[str] = []  # debug ids of 500s; tests assert this stays empty
         self.router = Router()
+        self.checkout = Checkout(self)
+        self.checkout_page = CheckoutPage(self)
+        self.webhooks = Webhooks(self, retry_delays=webhook_retry_delays, timeout_seconds=webhook_timeout_seconds)
+        self.payouts = Payouts(self, delay_seconds=payout_delay_seconds)
+        self.control = Control(self)
+        self._stats: dict[str, int] = {}
+        self._stats_lock = threading.Lock()
+        self._stats_since = clock()
         self._server: _SandboxServer | None = None
         self._thread: threading.Thread | None = None
         self._routes()
 
     def _routes(self) -> None:
-        """Every route the sandbox answers; later issues add orders, captures, refunds, payouts."""
+        """Every route the sandbox answers."""
         self.router.add("GET", "/", self._describe, authenticated=False)
         self.router.add("POST", TOKEN_ROUTE, self._issue_token, authenticated=False)
-        self.router.add("GET", "/v2/checkout/orders/{id}", self._show_order)
+        for part in (self.checkout, self.checkout_page, self.payouts, self.webhooks, self.control):
+            part.register(self.router)
 
     # -- lifecycle ------------------------------------------------------------------------
     def start(self) -> "PayPalSandbox":
-        """Loads the saved state, binds the port and serves in a daemon thread."""
+        """Loads the saved state, binds the port and serves in a daemon thread; resumes webhook
+        deliveries and payouts a previous run left unfinished."""
         if self._server is not None:
             raise RuntimeError("the PayPal sandbox is already running")
         if self.state_path and self.state_path.exists():
             self.state = SandboxState.load(self.state_path)
         self._server = _SandboxServer((self.host, self.port), _SandboxHttpHandler, self)
         self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05}, daemon=True,
+                                        kwargs={"poll_interval": 0.02}, daemon=True,
                                         name=f"paypal-sandbox:{self._server.server_port}")
         self._thread.start()
+        self.webhooks.start()
+        self.payouts.start()
         log.info("PayPal sandbox serving at %s", self.url)
         return self
 
@@ -350,13 +247,16 @@ class PayPalSandbox:
         return f"http://{host}:{port}"
 
     def stop(self) -> None:
-        """Stops serving, frees the port and saves the state (if a `state_path` was given)."""
+        """Stops serving and delivering, frees the port and saves the state (if a `state_path`
+        was given). Deliveries still pending are kept and resumed by the next start()."""
         if self._server is None:
             return
         self._server.shutdown()
         self._server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        self.payouts.stop()
+        self.webhooks.stop()
         self._server = self._thread = None
         self.save()
 
@@ -365,23 +265,98 @@ class PayPalSandbox:
         if self.state_path:
             self.state.save(self.state_path)
 
+    def drain(self, timeout: float = 10.0) -> bool:
+        """Waits until background work is done: due payouts processed, webhook deliveries
+        finished (delivered or given up). For tests; False if `timeout` passed first."""
+        deadline = time.monotonic() + timeout
+        payouts_done = self.payouts.jobs.wait_idle(timeout)
+        return payouts_done and self.webhooks.jobs.wait_idle(max(0.0, deadline - time.monotonic()))
+
     def __enter__(self) -> "PayPalSandbox":
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    # -- the Python API (the local stack launcher and tests) ------------------------------
+    def register_webhook(self, url: str, event_types: Iterable[str] = ("*",)) -> str:
+        """The webhook id for `url` (created if needed): the app's IK_PAYPAL_WEBHOOK_ID."""
+        return self.webhooks.register_webhook(url, event_types)
+
+    def approve_order(self, order_id: str) -> dict:
+        """The payer approves `order_id`, as the approval page does; the order as PayPal shows it."""
+        order, _ = self.checkout.approve(order_id)
+        with self.state.lock:
+            return self.checkout.order_json(order)
+
+    def fail_next(self, route: str, mode: str, count: int = 1) -> None:
+        """Arms a failure: the next `count` calls of `route` ("orders", "capture", "refund",
+        "payouts", or a route key such as "GET /v2/checkout/orders/{id}") are "declined" or
+        "unavailable" (503). See paypal_control.py."""
+        known = list(DECLINABLE) + [r.key for r in self.router.routes]
+        route, mode, count = check_fault(route, mode, count, known)
+        with self.state.lock:
+            self.state.faults[f"{route}#{mode}"] = {"route": route, "mode": mode, "count": count}
+
+    def take_fault(self, route: str | None, mode: str) -> bool:
+        """Uses up one armed failure of `route` in `mode`, if there is one."""
+        if route is None:
+            return False
+        with self.state.lock:
+            fault = self.state.faults.get(f"{route}#{mode}")
+            if fault is None:
+                return False
+            fault["count"] -= 1
+            if fault["count"] <= 0:
+                del self.state.faults[f"{route}#{mode}"]
+            return True
+
+    def set_receiver_outcome(self, email: str, outcome: str) -> None:
+        """Payouts to `email` end as `outcome` (FAILED, RETURNED, UNCLAIMED; SUCCESS resets)."""
+        email, outcome = check_receiver(email, outcome)
+        with self.state.lock:
+            if outcome == "SUCCESS":
+                self.state.receiver_outcomes.pop(email, None)
+            else:
+                self.state.receiver_outcomes[email] = outcome
+
+    def stats(self) -> dict:
+        """Requests per route (`METHOD /template`) since start or the last reset; `paypal_calls`
+        counts PayPal's own routes (`/v1`, `/v2`), the calls a real PayPal would have answered."""
+        with self._stats_lock:
+            routes = dict(sorted(self._stats.items()))
+        calls = sum(n for key, n in routes.items() if key.split(" ", 1)[-1].startswith(("/v1/", "/v2/")))
+        return {"since": rfc3339(self._stats_since), "paypal_calls": calls, "routes": routes}
+
+    def reset_stats(self) -> None:
+        with self._stats_lock:
+            self._stats.clear()
+            self._stats_since = self.clock()
+
+    def _count(self, route: Route | None, request: SandboxRequest) -> None:
+        key = route.key if route else f"{request.method} (no route) " + (
+            request.path if _is_api_path(request.path) else "")
+        with self._stats_lock:
+            self._stats[key] = self._stats.get(key, 0) + 1
+
     # -- the request pipeline (transport-free) --------------------------------------------
     def handle(self, request: SandboxRequest, debug_id: str) -> SandboxResponse:
-        """Authenticates, routes, replays idempotent retries, and turns PayPal errors into bodies."""
+        """Authenticates, routes, injects armed failures and mocked errors, replays idempotent
+        retries, and turns PayPal errors into bodies."""
         try:
             route, request.params, others = self.router.match(request.method, request.path)
+            self._count(route, request)
             guarded = (route.authenticated if route
                        else not others or any(r.authenticated for r in others))
             if _is_api_path(request.path) and guarded:
                 request.token = self.authenticate(request.header("Authorization"))
             if route is None:
                 raise self._no_route(request, sorted({r.method for r in others}))
+            if self.take_fault(route.fault, "unavailable") or self.take_fault(route.key, "unavailable"):
+                raise service_unavailable()
+            mock = request.header("PayPal-Mock-Response")
+            if mock is not None and route.mocks is not None:
+                raise route.mocks(request, _mock_codes(mock))
             if route.idempotent and request.header("PayPal-Request-Id"):
                 return self.idempotent(request, route, debug_id)
             return route.handler(request)
@@ -389,27 +364,43 @@ class PayPalSandbox:
             return error.response(debug_id)
 
     def idempotent(self, request: SandboxRequest, route: Route, debug_id: str) -> SandboxResponse:
-        """Runs a request once per `PayPal-Request-Id` and route; retries get the stored answer."""
+        """Runs a request once per `PayPal-Request-Id` and route; retries get the stored answer
+        (a concurrent retry waits for the first to finish)."""
         request_id = request.header("PayPal-Request-Id") or ""
         if len(request_id) > MAX_REQUEST_ID_LENGTH:
             raise invalid_request("INVALID_PARAMETER_SYNTAX",
-                                  f"PayPal-Request-Id is over {MAX_REQUEST_ID_LENGTH} characters.",
-                                  field="PayPal-Request-Id", location="header")
+                                  "The value of a field does not conform to the expected format.",
+                                  field="PayPal-Request-Id", location=None)
         client = request.token.client_id if request.token else "-"
         key = f"{client} {route.method} {request.path} {request_id}"
         with self.state.claim(key):
-            stored = self.state.replies.get(key)
+            with self.state.lock:
+                stored = self.state.replies.get(key)
             if stored is not None:
-                return SandboxResponse(stored.status, stored.body, dict(stored.headers))
+                return self._replay(stored, route)
             try:
                 response = route.handler(request)
             except PayPalError as error:
                 response = error.response(debug_id)
             if response.status < 500:
+                now = self.clock()
                 with self.state.lock:
-                    self.state.replies[key] = StoredResponse(response.status, response.body,
-                                                             response.headers)
+                    self.state.replies[key] = StoredResponse(response.status, response.body, response.headers,
+                                                             response.resource, now)
+                    if len(self.state.replies) % 256 == 0:
+                        self.state.prune_replies(now - self.replay_ttl_seconds)
             return response
+
+    def _replay(self, stored: StoredResponse, route: Route) -> SandboxResponse:
+        """The stored answer again; for a resource, its latest state (PayPal: "returns the latest
+        status of the previous request"), with the route's replay status for a success."""
+        body = stored.body
+        if stored.resource and stored.resource.get("kind") == "order":
+            body = self.checkout.render(stored.resource) or body
+        status = stored.status
+        if route.replay_status and 200 <= status < 300:
+            status = route.replay_status
+        return SandboxResponse(status, body, dict(stored.headers))
 
     def authenticate(self, authorization: str | None) -> AccessToken:
         """The live token of an `Authorization: Bearer` header, else 401 invalid_token."""
@@ -443,7 +434,7 @@ class PayPalSandbox:
             "name": "interKanect local PayPal sandbox",
             "base_url": self.url if self._server else None,
             "client_id": self.client_id,
-            "routes": [f"{r.method} {r.template}" for r in self.router.routes],
+            "routes": [r.key for r in self.router.routes],
         })
 
     def _issue_token(self, request: SandboxRequest) -> SandboxResponse:
@@ -500,14 +491,6 @@ class PayPalSandbox:
             self.state.tokens[token.value] = token
             return token
 
-    def _show_order(self, request: SandboxRequest) -> SandboxResponse:
-        """`GET /v2/checkout/orders/{id}`: the order, or PayPal's 404 for an unknown id."""
-        with self.state.lock:
-            order = self.state.orders.get(request.params["id"])
-        if order is None:
-            raise resource_not_found()
-        return SandboxResponse(200, order)
-
 
 # -- HTTP transport ------------------------------------------------------------------------
 
@@ -515,6 +498,7 @@ class _SandboxServer(ThreadingHTTPServer):
     """The listening socket; each connection is served in its own daemon thread."""
 
     daemon_threads = True
+    request_queue_size = 128  # the default 5 drops bursts of connections (a 1 s SYN retry each)
 
     def __init__(self, address: tuple[str, int], handler: type, sandbox: PayPalSandbox) -> None:
         self.sandbox = sandbox
@@ -522,10 +506,14 @@ class _SandboxServer(ThreadingHTTPServer):
 
 
 class _SandboxHttpHandler(BaseHTTPRequestHandler):
-    """Turns HTTP into SandboxRequests and SandboxResponses into JSON; never answers HTML."""
+    """Turns HTTP into SandboxRequests and SandboxResponses into bytes: JSON for the API (and for
+    every error of the transport itself), HTML for the approval page, PEM for the certificate.
+    HTTP/1.1 keep-alive, as PayPal's API serves it."""
 
     server: _SandboxServer
     server_version = "interKanect-PayPal-sandbox/1"
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in separate writes
     timeout = 30
 
     def do_GET(self) -> None:
@@ -566,7 +554,7 @@ class _SandboxHttpHandler(BaseHTTPRequestHandler):
         if not length_header.strip().isdigit():
             self.close_connection = True
             raise invalid_request("INVALID_PARAMETER_SYNTAX", "Content-Length is not a number.",
-                                  field="Content-Length", location="header", docs=OVERVIEW_DOCS)
+                                  field="Content-Length", location=None, docs=OVERVIEW_DOCS)
         length = int(length_header)
         return self._read_exactly(length, length)
 
@@ -617,14 +605,21 @@ class _SandboxHttpHandler(BaseHTTPRequestHandler):
                                      "description": f"Send within {self.timeout}s."}])
 
     def _write(self, response: SandboxResponse, debug_id: str) -> None:
-        payload = b"" if response.body is None else json.dumps(response.body).encode("utf-8")
+        if response.content_type == "application/json":
+            payload = b"" if response.body is None else json.dumps(response.body).encode("utf-8")
+        elif isinstance(response.body, bytes):
+            payload = response.body
+        else:
+            payload = str(response.body or "").encode("utf-8")
         try:
             self.send_response(response.status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", response.content_type)
             self.send_header("Content-Length", str(len(payload)))
             self.send_header("Paypal-Debug-Id", debug_id)
             for name, value in response.headers.items():
                 self.send_header(name, value)
+            if self.close_connection:
+                self.send_header("Connection", "close")
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(payload)
@@ -642,7 +637,7 @@ class _SandboxHttpHandler(BaseHTTPRequestHandler):
                 "details": [{"issue": name, "description": explain or long or message or short}]}
         if getattr(self, "request_version", "") not in ("HTTP/1.0", "HTTP/1.1"):
             self.request_version = "HTTP/1.0"  # answer garbage with real headers, not bare bytes
-        self._write(SandboxResponse(status, body, {"Connection": "close"}), debug_id)
+        self._write(SandboxResponse(status, body), debug_id)
 
     def version_string(self) -> str:
         return self.server_version

@@ -13,6 +13,7 @@ from chalicelib.adapters.accounts import InMemoryAccountStore
 from chalicelib.adapters.calls import CallChanged, HelperBusy, InMemoryCallStore
 from chalicelib.adapters.connections import InMemoryConnectionStore
 from chalicelib.adapters.helper_pages import InMemoryHelperPageStore
+from chalicelib.adapters.payments import InMemoryPlanStore, InMemoryStorefrontStore
 from chalicelib.adapters.websocket import InMemorySender
 from chalicelib.domain import calls as rules
 from chalicelib.domain.calls import CallState, EndReason, IllegalTransition, Terms
@@ -257,7 +258,8 @@ def test_accept_racing_the_window_closing_at_the_deadline_has_exactly_one_result
 def desk_for(calls):
     return CallDesk(calls=calls, connections=InMemoryConnectionStore(), sender=InMemorySender(),
                     pages=InMemoryHelperPageStore(), accounts=InMemoryAccountStore(),
-                    refresh_presence=lambda user_id: None)
+                    refresh_presence=lambda user_id: None, storefronts=InMemoryStorefrontStore(),
+                    plans=InMemoryPlanStore())
 
 
 def told(desk, connection_id, call_id):

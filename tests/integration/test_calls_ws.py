@@ -1,52 +1,14 @@
 """Live calls through the local WebSocket gateway with real clients: ringing, negotiation,
 the session timer, extensions, the end, and signalling only between the two participants."""
-import json
 import time
 
 import pytest
-from websockets.sync.client import connect
 
 from tests.support.accounts import sign_up_and_in
-from tests.support.pages import become_helper
+from tests.support.calls import Peer
+from tests.support.pages import become_helper, open_storefront
 
 pytestmark = pytest.mark.integration
-
-
-class Peer:
-    """A signed-in browser tab: one WebSocket, reading messages until the one we want."""
-
-    def __init__(self, local_stack, user):
-        self.user = user
-        self.socket = connect(local_stack["websocket"], subprotocols=["interkanect", user.access_token],
-                              open_timeout=30).__enter__()
-
-    def send(self, **message):
-        self.socket.send(json.dumps(message))
-
-    def wait_for(self, predicate, timeout=30):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            message = json.loads(self.socket.recv(timeout=max(0.01, deadline - time.monotonic())))
-            if predicate(message):
-                return message
-        raise AssertionError("no such message arrived")
-
-    def call_state(self, state, **fields):
-        return self.wait_for(lambda m: m.get("type") in ("call", "ack") and m["call"]["state"] == state
-                             and all(m["call"].get(k) == v for k, v in fields.items()))["call"]
-
-    def ring(self, helper):
-        """Calls a helper and waits for the server's answer, so a refusal shows its reason."""
-        self.send(action="call", helper=helper.username, id="ring")
-        answer = self.wait_for(lambda m: m.get("id") == "ring")
-        assert answer["type"] == "ack", answer
-        return answer["call"]
-
-    def error(self, code):
-        return self.wait_for(lambda m: m.get("type") == "error" and m["code"] == code)
-
-    def close(self):
-        self.socket.close()
 
 
 @pytest.fixture
@@ -92,10 +54,11 @@ def test_ring_answer_negotiate_free_session_expiry_extension_and_end(people, app
     assert helper_tab.call_state("ended")["end_reason"] == "hung_up"
 
 
-def test_paid_terms_wait_for_payment_then_the_timer_starts(people, app_env):
+def test_paid_terms_wait_for_payment_then_the_timer_starts(people, app_env, local_stack):
     from chalicelib.services.calls import payment_confirmed
 
     helper, caller, helper_tab, caller_tab = people
+    open_storefront(local_stack["api"], helper)
     caller_tab.ring(helper)
     call_id = helper_tab.call_state("ringing")["call_id"]
     helper_tab.send(action="answer", call_id=call_id)

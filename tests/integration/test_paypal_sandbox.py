@@ -181,7 +181,7 @@ def test_unknown_routes_and_methods_answer_paypal_errors(sandbox) -> None:
     assert_paypal_error(requests.get(f"{sandbox.url}/elsewhere", timeout=5), 404, "RESOURCE_NOT_FOUND")
     wrong_method = requests.delete(f"{sandbox.url}/v2/checkout/orders/ABC", headers=headers, timeout=5)
     assert_paypal_error(wrong_method, 405, "METHOD_NOT_SUPPORTED")
-    assert wrong_method.headers["Allow"] == "GET"
+    assert wrong_method.headers["Allow"] == "GET, PATCH"
     brew = requests.request("BREW", f"{sandbox.url}/v2/coffee", timeout=5)
     assert_paypal_error(brew, 405, "METHOD_NOT_SUPPORTED")
     token_by_get = requests.get(f"{sandbox.url}/v1/oauth2/token", timeout=5)  # needs no token

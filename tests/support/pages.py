@@ -30,3 +30,11 @@ def become_helper(api: str, prefix: str = "helper", categories: tuple[str, ...] 
         joined = requests.post(f"{api}/categories/{slug}/helpers", headers=helper.auth, timeout=30)
         assert joined.status_code == 200, joined.text
     return helper
+
+
+def open_storefront(api: str, helper: SignedIn, paypal_email: str | None = None) -> dict:
+    """The Helper's storefront with the PayPal email payouts go to (paid sessions need it)."""
+    email = paypal_email or f"payouts-{helper.username}@example.com"
+    answer = requests.put(f"{api}/me/storefront", json={"paypal_email": email}, headers=helper.auth, timeout=30)
+    assert answer.status_code == 200, answer.text
+    return answer.json()

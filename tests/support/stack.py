@@ -6,8 +6,11 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -49,3 +52,39 @@ class RunningStack:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+@contextmanager
+def temporary_stack(prefix: str) -> Iterator[dict]:
+    """A stack with its state in a temporary folder named `prefix`…, for runs outside pytest (the
+    benches); yields its endpoints and stops it after."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as scratch:
+        stack = RunningStack(Path(scratch) / "state")
+        endpoints = stack.start()
+        try:
+            yield endpoints
+        finally:
+            stack.stop()
+
+
+def app_environment(endpoints: dict) -> dict[str, str]:
+    """The app's settings for code that runs in this process against a running stack (its moto,
+    its WebSocket gateway, its PayPal sandbox), as the stack's own app has them."""
+    return {
+        "AWS_REGION": endpoints["region"],
+        "AWS_DEFAULT_REGION": endpoints["region"],
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "IK_AWS_ENDPOINT_URL": endpoints["aws"],
+        "IK_USER_POOL_ID": endpoints["user_pool_id"],
+        "IK_USER_POOL_CLIENT_ID": endpoints["user_pool_client_id"],
+        "IK_COGNITO_JWKS_URL": f"{endpoints['aws']}/{endpoints['user_pool_id']}/.well-known/jwks.json",
+        "IK_WEBSOCKET_MANAGEMENT_URL": endpoints["websocket_management"],
+        "IK_PAYPAL_BASE_URL": endpoints["paypal"],
+        "IK_PAYPAL_CLIENT_ID": endpoints["paypal_client_id"],
+        "IK_PAYPAL_CLIENT_SECRET_PARAMETER": "/interkanect/paypal/client-secret",
+        "IK_PAYPAL_WEBHOOK_ID": endpoints["paypal_webhook_id"],
+        "IK_PAYPAL_EXTRA_CERT_URLS": f"{endpoints['paypal']}/",
+        "IK_UPLOADS_BUCKET": "interkanect-uploads",
+        "IK_SITE_URL": endpoints["site"],
+    }

@@ -330,7 +330,28 @@ def test_accepting_paid_terms_suspends_the_call_until_payment_with_a_payment_dea
     assert call.agreed == Terms(1500, 15) and call.proposed is None
     assert call.state_deadline == ACCEPTED + PAYMENT_SECONDS == call.deadline
     assert call.session_started_at is None and call.session_ends_at is None and call.minutes_used == 0
-    assert changed_fields(before, call) == {"state", "agreed", "proposed", "state_deadline"}
+    assert changed_fields(before, call) == {"state", "agreed", "proposed", "state_deadline", "negotiation_deadline"}
+    assert call.negotiation_deadline == ANSWERED + 300  # kept, should the payment not come through
+
+
+def test_a_cancelled_or_declined_payment_returns_to_negotiating_the_same_terms_in_the_same_window():
+    before = awaiting_payment()
+    call = calls.payment_failed(before, now=ACCEPTED + 60)
+    assert call.state is NEGOTIATING and call.version == before.version + 1
+    assert call.proposed == Terms(1500, 15) and call.agreed is None
+    assert call.state_deadline == ANSWERED + 300 and call.negotiation_deadline is None
+    again = accepted(call, now=ACCEPTED + 90)
+    assert again.state is AWAITING_PAYMENT and again.negotiation_deadline == ANSWERED + 300
+
+
+def test_a_payment_failing_after_the_negotiation_window_ends_the_call_without_agreement():
+    call = calls.payment_failed(awaiting_payment(), now=ANSWERED + 300)
+    assert call.state is ENDED and call.end_reason is EndReason.NO_AGREEMENT
+
+
+@pytest.mark.parametrize("make", [negotiating, in_session, hung_up], ids=["negotiating", "in_session", "ended"])
+def test_only_a_call_awaiting_payment_can_have_its_payment_fail(make):
+    refused(IllegalTransition, calls.payment_failed, make(), now=NOW)
 
 
 def test_payment_confirmed_starts_the_session_timer_for_the_agreed_minutes():

@@ -1,0 +1,37 @@
+"""Email to people: Amazon SES, and an in-memory twin. Plain text only; no links to log in."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class Email:
+    to: str
+    subject: str
+    text: str
+
+
+class Mailer(Protocol):
+    def send(self, email: Email) -> None: ...
+
+
+class SesMailer:
+    def __init__(self, ses: Any, *, sender: str) -> None:
+        self._ses = ses
+        self._sender = sender
+
+    def send(self, email: Email) -> None:
+        self._ses.send_email(
+            Source=self._sender, Destination={"ToAddresses": [email.to]},
+            Message={"Subject": {"Data": email.subject, "Charset": "UTF-8"},
+                     "Body": {"Text": {"Data": email.text, "Charset": "UTF-8"}}},
+        )
+
+
+class InMemoryMailer:
+    def __init__(self) -> None:
+        self.sent: list[Email] = []
+
+    def send(self, email: Email) -> None:
+        self.sent.append(email)

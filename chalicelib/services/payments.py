@@ -1,0 +1,523 @@
+"""Paying through PayPal: paid calls and extensions, tips, the upgraded plan, the capture that
+settles a payment into the ledger, and PayPal's webhooks. Amounts always come from stored terms
+or settings, never from the browser; every step is idempotent under retries and races."""
+from __future__ import annotations
+
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+from chalicelib.adapters.accounts import AccountStore
+from chalicelib.adapters.ledger import LedgerStore
+from chalicelib.adapters.mailer import Email, Mailer
+from chalicelib.adapters.payments import PaymentStore, PlanStore, StorefrontStore, WebhookEventLog
+from chalicelib.adapters.refunds import RefundRequestStore
+from chalicelib.domain import ledger as books
+from chalicelib.domain.calls import CallState, IllegalTransition, Role, apply_timeouts
+from chalicelib.domain.errors import Forbidden, InvalidInput, NotFound, ServiceUnavailable
+from chalicelib.domain.fees import FeeSchedule, PaymentKind, Split, split_payment
+from chalicelib.domain.money import format_usd
+from chalicelib.domain.payments import (
+    Payment,
+    PaymentClosed,
+    PaymentDeclined,
+    PaymentNotApproved,
+    PaymentState,
+    Storefront,
+    call_payment_id,
+    check_paypal_email,
+    check_store_name,
+    check_tip,
+)
+from chalicelib.domain.plans import current_plan, extended
+from chalicelib.observability import logger
+from chalicelib.services.calls import CallDesk
+from chalicelib.settings import Settings
+
+SETTLED = (PaymentState.CAPTURED, PaymentState.REFUNDED, PaymentState.REVERSED)
+
+
+@dataclass(frozen=True)
+class PaymentDesk:
+    """What paying touches."""
+
+    payments: PaymentStore
+    storefronts: StorefrontStore
+    plans: PlanStore
+    ledger: LedgerStore
+    gateway: Any  # adapters.paypal.PaymentGateway
+    events: WebhookEventLog
+    calls: CallDesk
+    fees: FeeSchedule
+    settings: Settings
+    mailer: Mailer
+    accounts: AccountStore
+    refunds: RefundRequestStore
+
+
+def payment_view(payment: Payment) -> dict:
+    """A payment as its payer (or its Helper) sees it."""
+    return {
+        "payment_id": payment.payment_id, "kind": payment.kind.value, "state": payment.state.value,
+        "amount_cents": payment.amount_cents, "currency": payment.currency, "description": payment.description,
+        "call_id": payment.call_id, "helper_id": payment.helper_id, "created_at": payment.created_at,
+        "captured_at": payment.captured_at, "refunded_cents": payment.refunded_cents,
+        "approve_url": payment.approve_url if payment.state is PaymentState.CREATED else None,
+        "closed_reason": payment.closed_reason,
+    }
+
+
+@contextmanager
+def paypal_errors() -> Iterator[None]:
+    """PayPal being down or refusing our own request is not the user's fault: a clear 503."""
+    from chalicelib.adapters import paypal
+
+    try:
+        yield
+    except (paypal.PayPalUnavailable, paypal.PayPalRejected) as error:
+        logger().warning("paypal failed", extra={"error": str(error)})
+        raise ServiceUnavailable("PayPal did not answer as expected; try again in a moment.") from None
+
+
+# -- storefront and plan ---------------------------------------------------------------------
+
+def save_storefront(*, user_id: str, paypal_email: object, name: object, desk: PaymentDesk, now: int) -> Storefront:
+    """A Helper sets where payouts go; paid sessions need it."""
+    page = desk.calls.pages.get(user_id)
+    if page is None:
+        raise NotFound("Become a Helper first: a storefront belongs to a Helper page.")
+    existing = desk.storefronts.get(user_id)
+    storefront = Storefront(user_id=user_id, paypal_email=check_paypal_email(paypal_email),
+                            name=check_store_name(name, page.display_name),
+                            created_at=existing.created_at if existing else now, updated_at=now)
+    desk.storefronts.save(storefront)
+    return storefront
+
+
+def plan_view(*, user_id: str, desk: PaymentDesk, now: int) -> dict:
+    subscription = desk.plans.get(user_id)
+    plan = current_plan(subscription, now)
+    return {"plan": plan.name, "until": subscription.until if subscription and plan.name != "free" else None,
+            "upgrade": {"price_cents": desk.settings.upgrade_price_cents, "days": desk.settings.upgrade_days,
+                        "currency": desk.settings.currency}}
+
+
+# -- opening a payment -----------------------------------------------------------------------
+
+def _open(payment: Payment, desk: PaymentDesk) -> Payment:
+    """Records the payment, then its PayPal order (the same order however often it is asked)."""
+    stored = desk.payments.create(payment)
+    if stored.order_id or stored.state is not PaymentState.CREATED:
+        return stored
+    site = desk.settings.site_url
+    with paypal_errors():
+        order = desk.gateway.create_order(
+            request_id=f"order-{stored.payment_id}", amount_cents=stored.amount_cents, currency=stored.currency,
+            description=stored.description, reference_id=stored.payment_id, custom_id=stored.payment_id,
+            return_url=f"{site}/pay-return.html?payment={stored.payment_id}",
+            cancel_url=f"{site}/pay-return.html?payment={stored.payment_id}&cancelled=1",
+            brand_name=desk.settings.brand_name)
+    desk.payments.transition(stored.with_changes(order_id=order.order_id, approve_url=order.approve_url),
+                             expected=[PaymentState.CREATED])
+    return desk.payments.get(stored.payment_id) or stored
+
+
+def _live_call(call_id: str, user_id: str, desk: PaymentDesk):
+    call = desk.calls.calls.get(call_id)
+    if call is None:
+        raise NotFound("No such call.")
+    if call.role_of(user_id) is not Role.CALLER:
+        raise Forbidden("Only the caller pays in a call.")
+    return call
+
+
+def pay_for_call(*, call_id: str, payer_id: str, desk: PaymentDesk, now: int) -> Payment:
+    """The caller accepted paid terms: the order for exactly those terms (or an extension)."""
+    call = apply_timeouts(_live_call(call_id, payer_id, desk), now=now)
+    if call.state is not CallState.AWAITING_PAYMENT or call.agreed is None or call.state_deadline is None:
+        raise PaymentClosed(f"There is nothing to pay in this call now (it is {call.state.value}).")
+    if desk.storefronts.get(call.helper_id) is None:
+        raise PaymentClosed("This Helper cannot take payments yet (no storefront).")
+    page = desk.calls.pages.get(call.helper_id)
+    name = page.display_name if page else "your Helper"
+    kind = PaymentKind.EXTENSION if call.extension else PaymentKind.SESSION
+    what = "Extension" if call.extension else "Session"
+    payment = Payment(
+        payment_id=call_payment_id(call.call_id, call.state_deadline), kind=kind, payer_id=payer_id,
+        helper_id=call.helper_id, amount_cents=call.agreed.price_cents, currency=desk.settings.currency,
+        state=PaymentState.CREATED, created_at=now,
+        description=f"{what}: {call.agreed.minutes} minutes with {name} on {desk.settings.brand_name}",
+        helper_plan=call.plan.name, call_id=call.call_id)
+    return _open(payment, desk)
+
+
+def tip(*, call_id: str, payer_id: str, amount_cents: object, desk: PaymentDesk, now: int,
+        new_id: Callable[[], str] = lambda: uuid.uuid4().hex) -> Payment:
+    """A tip during a session, for Helpers on the upgraded plan."""
+    call = apply_timeouts(_live_call(call_id, payer_id, desk), now=now)
+    if not call.plan.tips:
+        raise Forbidden(f"Tips are for Helpers on the upgraded plan; this call is on the {call.plan.name} plan.")
+    if not call.live or call.session_started_at is None:
+        raise PaymentClosed("Tips are given during a session.")
+    amount = check_tip(amount_cents, minimum=desk.settings.tip_min_cents, maximum=desk.settings.tip_max_cents)
+    if desk.storefronts.get(call.helper_id) is None:
+        raise PaymentClosed("This Helper cannot take payments yet (no storefront).")
+    page = desk.calls.pages.get(call.helper_id)
+    payment = Payment(
+        payment_id=f"tip-{new_id()}", kind=PaymentKind.TIP, payer_id=payer_id, helper_id=call.helper_id,
+        amount_cents=amount, currency=desk.settings.currency, state=PaymentState.CREATED, created_at=now,
+        description=f"A tip for {page.display_name if page else 'your Helper'} on {desk.settings.brand_name}",
+        helper_plan=call.plan.name, call_id=call.call_id)
+    return _open(payment, desk)
+
+
+def buy_upgrade(*, user_id: str, desk: PaymentDesk, now: int,
+                new_id: Callable[[], str] = lambda: uuid.uuid4().hex) -> Payment:
+    """A Helper buys the upgraded plan for a period (price and period are settings)."""
+    if desk.calls.pages.get(user_id) is None:
+        raise NotFound("Become a Helper first: plans are for Helpers.")
+    s = desk.settings
+    payment = Payment(
+        payment_id=f"plan-{new_id()}", kind=PaymentKind.PLAN, payer_id=user_id, helper_id=None,
+        amount_cents=s.upgrade_price_cents, currency=s.currency, state=PaymentState.CREATED, created_at=now,
+        description=f"{s.brand_name} upgraded plan, {s.upgrade_days} days")
+    return _open(payment, desk)
+
+
+# -- the payer comes back: capture, cancel ---------------------------------------------------
+
+def _own(payment_id: str, user_id: str | None, desk: PaymentDesk) -> Payment:
+    payment = desk.payments.get(payment_id)
+    if payment is None or (user_id is not None and user_id not in (payment.payer_id, payment.helper_id)):
+        raise NotFound("No such payment.")
+    return payment
+
+
+def _still_wanted(payment: Payment, desk: PaymentDesk, now: int) -> bool:
+    """A call payment is still wanted while its call waits for exactly this payment."""
+    if payment.kind not in (PaymentKind.SESSION, PaymentKind.EXTENSION):
+        return True
+    call = desk.calls.calls.get(payment.call_id or "")
+    if call is None:
+        return False
+    call = apply_timeouts(call, now=now)
+    return call.state is CallState.AWAITING_PAYMENT and call.state_deadline is not None and \
+        call_payment_id(call.call_id, call.state_deadline) == payment.payment_id
+
+
+def complete_payment(*, payment_id: str, user_id: str | None, desk: PaymentDesk, now: int) -> Payment:
+    """The payer approved at PayPal (the browser came back, or PayPal's webhook said so):
+    capture once, settle, and resume the call. Safe to call any number of times at once."""
+    from chalicelib.adapters import paypal
+
+    payment = _own(payment_id, user_id, desk)
+    if user_id is not None and payment.payer_id != user_id:
+        raise Forbidden("Only the payer completes a payment.")
+    if payment.state in SETTLED:
+        return payment
+    if payment.state is not PaymentState.CREATED or not payment.order_id:
+        raise PaymentClosed(payment.closed_reason or f"This payment was {payment.state.value}.")
+    if not _still_wanted(payment, desk, now):
+        _close(payment, PaymentState.VOIDED, "The call moved on before the payment; nothing was charged.", desk)
+        raise PaymentClosed("The call moved on before the payment; nothing was charged.")
+    try:
+        with paypal_errors():
+            # A fresh request id per attempt: PayPal replays a refusal (not approved yet) to a retry
+            # with the same id, and the order itself captures once whatever the ids.
+            order = desk.gateway.capture_order(order_id=payment.order_id,
+                                               request_id=f"capture-{payment.payment_id}-{uuid.uuid4().hex[:12]}")
+    except paypal.OrderNotApproved:
+        raise PaymentNotApproved("Approve the payment at PayPal first.") from None
+    except paypal.PaymentDeclined:
+        return _declined(payment, desk, now, raise_error=True)
+    capture = order.capture
+    if capture is None or capture.status == "PENDING":
+        return payment  # PayPal completes it later; its webhook settles it
+    if capture.status != "COMPLETED":
+        return _declined(payment, desk, now, raise_error=True)
+    return settle(payment=payment, capture=capture, desk=desk, now=now)
+
+
+def cancel_payment(*, payment_id: str, user_id: str, desk: PaymentDesk, now: int) -> Payment:
+    """The payer cancelled at PayPal: the call goes back to negotiating while its window lasts."""
+    payment = _own(payment_id, user_id, desk)
+    if payment.payer_id != user_id:
+        raise Forbidden("Only the payer cancels a payment.")
+    if payment.state is not PaymentState.CREATED:
+        return payment
+    _close(payment, PaymentState.CANCELLED, "Cancelled at PayPal.", desk)
+    _call_payment_failed(payment, desk, now)
+    return desk.payments.get(payment_id) or payment
+
+
+def _close(payment: Payment, state: PaymentState, reason: str, desk: PaymentDesk) -> bool:
+    return desk.payments.transition(payment.with_changes(state=state, closed_reason=reason),
+                                    expected=[PaymentState.CREATED])
+
+
+def _call_payment_failed(payment: Payment, desk: PaymentDesk, now: int) -> None:
+    from chalicelib.services.calls import payment_failed
+
+    if payment.kind in (PaymentKind.SESSION, PaymentKind.EXTENSION) and _still_wanted(payment, desk, now):
+        try:
+            payment_failed(call_id=payment.call_id or "", desk=desk.calls, now=now)
+        except IllegalTransition:
+            pass  # the call moved on meanwhile
+
+
+def _declined(payment: Payment, desk: PaymentDesk, now: int, *, raise_error: bool) -> Payment:
+    _close(payment, PaymentState.DECLINED, "PayPal declined the payment.", desk)
+    _call_payment_failed(payment, desk, now)
+    if raise_error:
+        raise PaymentDeclined("PayPal declined the payment. Try another way to pay, or agree other terms.")
+    return desk.payments.get(payment.payment_id) or payment
+
+
+# -- settling a capture into the ledger ------------------------------------------------------
+
+def split_of(payment: Payment) -> Split:
+    assert payment.paypal_fee_cents is not None and payment.helper_cents is not None
+    return Split(amount_cents=payment.amount_cents, paypal_fee_cents=payment.paypal_fee_cents,
+                 helper_cents=payment.helper_cents, platform_cents=payment.platform_cents or 0)
+
+
+def settle(*, payment: Payment, capture: Any, desk: PaymentDesk, now: int) -> Payment:
+    """A completed capture: into the ledger once (by capture id), the payment marked, then what
+    it paid for happens (the call resumes, the tip is told, the plan extends)."""
+    fee = capture.paypal_fee_cents if capture.paypal_fee_cents is not None \
+        else desk.fees.estimated_paypal_fee(capture.amount_cents)
+    if capture.amount_cents != payment.amount_cents:
+        logger().warning("captured amount differs", extra={"payment_id": payment.payment_id,
+                                                            "captured": capture.amount_cents})
+    split = split_payment(amount_cents=capture.amount_cents, paypal_fee_cents=fee,
+                          rule=desk.fees.rule(payment.helper_plan, payment.kind))
+    desk.ledger.post(books.capture_transaction(
+        capture_id=capture.capture_id, split=split, helper_id=payment.helper_id, kind=payment.kind,
+        occurred_at=now, memo={"payment_id": payment.payment_id, "kind": payment.kind.value,
+                               "payer_id": payment.payer_id, "call_id": payment.call_id or ""}))
+    captured = payment.with_changes(
+        state=PaymentState.CAPTURED, capture_id=capture.capture_id, amount_cents=capture.amount_cents,
+        paypal_fee_cents=split.paypal_fee_cents, helper_cents=split.helper_cents,
+        platform_cents=split.platform_cents, captured_at=now, closed_reason=None)
+    first = desk.payments.transition(captured, expected=[PaymentState.CREATED, PaymentState.CANCELLED,
+                                                         PaymentState.DECLINED, PaymentState.VOIDED])
+    current = desk.payments.get(payment.payment_id) or captured
+    _deliver(current, desk, now, first=first)
+    return desk.payments.get(payment.payment_id) or current
+
+
+def _deliver(payment: Payment, desk: PaymentDesk, now: int, *, first: bool) -> None:
+    from chalicelib.services.calls import payment_confirmed, tell_participants
+
+    if payment.state is not PaymentState.CAPTURED:
+        return
+    if payment.kind is PaymentKind.PLAN:
+        desk.plans.save(extended(desk.plans.get(payment.payer_id), user_id=payment.payer_id,
+                                 days=desk.settings.upgrade_days, payment_id=payment.payment_id, now=now))
+        return
+    call = desk.calls.calls.get(payment.call_id or "")
+    if payment.kind is PaymentKind.TIP:
+        if first and call is not None:
+            tell_participants(call, {"type": "tip", "call_id": call.call_id, "payment_id": payment.payment_id,
+                                     "amount_cents": payment.amount_cents}, desk=desk.calls)
+        return
+    for _ in range(3):  # a racing call change (a reconnect) is retried
+        call = desk.calls.calls.get(payment.call_id or "")
+        if call is None:
+            break
+        if _still_wanted(payment, desk, now):
+            from chalicelib.adapters.calls import CallChanged
+
+            try:
+                payment_confirmed(call_id=call.call_id, desk=desk.calls, now=now)
+                return
+            except CallChanged:
+                continue
+            except IllegalTransition:
+                break
+        break
+    call = desk.calls.calls.get(payment.call_id or "")
+    if call is not None and call.session_started_at is not None and call.session_started_at >= payment.created_at:
+        return  # this payment started (or extended) the session already
+    refund_in_full(payment=payment, reason="The call ended before your payment arrived, so it was refunded in full.",
+                   desk=desk, now=now)
+
+
+def helper_account(payment: Payment, desk: PaymentDesk) -> str:
+    """Where a Helper's share sits now: pending until the refund window releases it."""
+    assert payment.helper_id is not None
+    if desk.ledger.transaction(f"release:{payment.capture_id}") is not None:
+        return books.helper_payable(payment.helper_id)
+    return books.helper_pending(payment.helper_id)
+
+
+def post_refund(*, payment: Payment, refund_id: str, refunded_cents: int, desk: PaymentDesk, now: int,
+                reason: str) -> Payment:
+    """A refund PayPal made: reversed in the ledger once (by refund id) and on the payment."""
+    posted = desk.ledger.post(books.refund_transaction(
+        refund_id=refund_id, capture_id=payment.capture_id or "", split=split_of(payment),
+        refunded_cents=refunded_cents, helper_id=payment.helper_id,
+        helper_account=helper_account(payment, desk) if payment.helper_id else None,
+        already_refunded_cents=payment.refunded_cents,
+        occurred_at=now, memo={"payment_id": payment.payment_id, "reason": reason[:200]}))
+    current = desk.payments.get(payment.payment_id) or payment
+    if not posted and current.state is not PaymentState.CAPTURED:
+        return current  # this refund was posted before and recorded (our own, now told by the webhook)
+    if not posted:  # posted before, but the payment was not marked (a crash in between): mark it now
+        refunded_cents = max(refunded_cents - current.refunded_cents, 0)
+    for _ in range(5):  # refunded_cents is for display; the ledger is the record
+        if current.state is PaymentState.REVERSED:
+            return current
+        refunded = current.with_changes(state=PaymentState.REFUNDED, closed_reason=reason,
+                                        refunded_cents=current.refunded_cents + refunded_cents)
+        if desk.payments.transition(refunded, expected=[current.state]):
+            return refunded
+        current = desk.payments.get(payment.payment_id) or current
+    return current
+
+
+def refund_in_full(*, payment: Payment, reason: str, desk: PaymentDesk, now: int) -> Payment:
+    """Money captured for something that did not happen goes back whole, fee included."""
+    with paypal_errors():
+        refund = desk.gateway.refund_capture(capture_id=payment.capture_id, amount_cents=payment.amount_cents,
+                                             currency=payment.currency, request_id=f"void-{payment.payment_id}",
+                                             note=reason)
+    if refund.status != "COMPLETED":  # PENDING: PayPal's REFUNDED webhook posts it; FAILED: ops must look
+        logger().error("automatic refund not completed", extra={"payment_id": payment.payment_id,
+                                                                 "status": refund.status})
+        return desk.payments.get(payment.payment_id) or payment
+    refunded = post_refund(payment=payment, refund_id=refund.refund_id, refunded_cents=refund.amount_cents,
+                           desk=desk, now=now, reason=reason)
+    tell(desk, payment.payer_id, "Your payment was refunded",
+         f"{reason}\n\n{format_usd(refund.amount_cents)} is on its way back to your PayPal account.")
+    return refunded
+
+
+def tell(desk: PaymentDesk, user_id: str | None, subject: str, text: str) -> None:
+    """Email a person (best effort: a mail failure never undoes a payment)."""
+    profile = desk.accounts.get(user_id) if user_id else None
+    if profile is None:
+        return
+    try:
+        desk.mailer.send(Email(to=profile.email, subject=subject, text=f"Hello {profile.display_name},\n\n{text}\n\n"
+                                                                      f"— {desk.settings.brand_name}"))
+    except Exception as error:  # noqa: BLE001 - SES down must not fail the money path
+        logger().warning("email not sent", extra={"error": str(error), "subject": subject})
+
+
+# -- PayPal's webhooks -----------------------------------------------------------------------
+
+def _payment_for(resource: dict, desk: PaymentDesk, *, order_id: str | None = None) -> Payment | None:
+    custom = resource.get("custom_id")
+    units = resource.get("purchase_units") or []
+    if not custom and units:
+        custom = units[0].get("custom_id") or units[0].get("reference_id")
+    if isinstance(custom, str) and custom:
+        found = desk.payments.get(custom)
+        if found is not None:
+            return found
+    return desk.payments.by_order(order_id) if order_id else None
+
+
+def _on_order_approved(resource: dict, desk: PaymentDesk, now: int) -> str:
+    payment = _payment_for(resource, desk, order_id=resource.get("id"))
+    if payment is None:
+        return "unknown payment"
+    try:
+        settled = complete_payment(payment_id=payment.payment_id, user_id=None, desk=desk, now=now)
+    except (PaymentClosed, PaymentDeclined, PaymentNotApproved) as refusal:
+        return f"not captured: {refusal.code}"
+    return f"payment {settled.state.value}"
+
+
+def _on_capture_completed(resource: dict, desk: PaymentDesk, now: int) -> str:
+    from chalicelib.adapters.paypal import capture_from_paypal
+
+    capture = capture_from_paypal(resource)
+    payment = _payment_for(resource, desk, order_id=capture.order_id)
+    if payment is None:
+        return "unknown payment"
+    if payment.state in SETTLED:
+        return "already settled"
+    return f"payment {settle(payment=payment, capture=capture, desk=desk, now=now).state.value}"
+
+
+def _on_capture_denied(resource: dict, desk: PaymentDesk, now: int) -> str:
+    related = ((resource.get("supplementary_data") or {}).get("related_ids") or {})
+    payment = _payment_for(resource, desk, order_id=related.get("order_id"))
+    if payment is None or payment.state is not PaymentState.CREATED:
+        return "nothing to do"
+    return f"payment {_declined(payment, desk, now, raise_error=False).state.value}"
+
+
+def _payment_of_capture(capture_id: str | None, resource: dict, desk: PaymentDesk) -> Payment | None:
+    """Our payment behind a capture: by the resource's custom_id, else by asking PayPal for the
+    capture (a refund made at PayPal itself names its capture only)."""
+    payment = _payment_for(resource, desk)
+    if payment is None and capture_id:
+        with paypal_errors():
+            custom = desk.gateway.get_capture(capture_id).custom_id
+        payment = desk.payments.get(custom) if custom else None
+    return payment if payment is not None and payment.capture_id is not None else None
+
+
+def _on_capture_refunded(resource: dict, desk: PaymentDesk, now: int) -> str:
+    from chalicelib.adapters.paypal import refund_from_paypal
+
+    refund = refund_from_paypal(resource)
+    payment = _payment_of_capture(refund.capture_id, resource, desk)
+    if payment is None:
+        return "unknown payment"
+    refunded = post_refund(payment=payment, refund_id=refund.refund_id, refunded_cents=refund.amount_cents,
+                           desk=desk, now=now, reason="Refunded at PayPal.")
+    return f"payment {refunded.state.value}"
+
+
+def _on_capture_reversed(resource: dict, desk: PaymentDesk, now: int) -> str:
+    from chalicelib.adapters.paypal import refund_from_paypal
+
+    reversal = refund_from_paypal(resource)  # PayPal describes a reversal as a refund of the capture
+    capture_id = reversal.capture_id or reversal.refund_id
+    payment = _payment_of_capture(capture_id, resource, desk)
+    if payment is None or payment.capture_id != capture_id:
+        return "unknown payment"
+    posted = desk.ledger.post(books.reversal_transaction(
+        capture_id=capture_id, split=split_of(payment), reversed_cents=abs(reversal.amount_cents) or payment.amount_cents,
+        helper_id=payment.helper_id,
+        helper_account=helper_account(payment, desk) if payment.helper_id else None,
+        already_refunded_cents=payment.refunded_cents, occurred_at=now, memo={"payment_id": payment.payment_id}))
+    if posted:
+        desk.payments.transition(payment.with_changes(state=PaymentState.REVERSED,
+                                                      closed_reason="Reversed by the payer's bank or PayPal."),
+                                 expected=[payment.state])
+        tell(desk, payment.helper_id, "A payment to you was reversed",
+             f"The payer reversed {payment.description} ({format_usd(payment.amount_cents)}) through PayPal. "
+             "Your share has been taken back from your balance.")
+    return "reversed" if posted else "already reversed"
+
+
+WEBHOOK_HANDLERS: dict[str, Callable[[dict, PaymentDesk, int], str]] = {
+    "CHECKOUT.ORDER.APPROVED": _on_order_approved,
+    "PAYMENT.CAPTURE.COMPLETED": _on_capture_completed,
+    "PAYMENT.CAPTURE.DENIED": _on_capture_denied,
+    "PAYMENT.CAPTURE.REFUNDED": _on_capture_refunded,
+    "PAYMENT.CAPTURE.REVERSED": _on_capture_reversed,
+}
+
+
+def handle_webhook(*, event: Any, desk: PaymentDesk, now: int) -> dict:
+    """A verified PayPal event: handled once by its id (replays are answered, not redone)."""
+    if not isinstance(event, dict) or not isinstance(event.get("id"), str) or \
+            not isinstance(event.get("event_type"), str) or not isinstance(event.get("resource"), dict):
+        raise InvalidInput("A webhook event has an id, an event_type and a resource.")
+    event_id, event_type = event["id"], event["event_type"]
+    if desk.events.seen(event_id):
+        return {"event_id": event_id, "outcome": "replay ignored"}
+    handler = WEBHOOK_HANDLERS.get(event_type)
+    try:
+        outcome = handler(event["resource"], desk, now) if handler else "not handled"
+    except (KeyError, TypeError, ValueError) as error:
+        raise InvalidInput(f"The {event_type} resource is not what PayPal sends: {error}") from None
+    desk.events.record(event_id, event_type, now)
+    return {"event_id": event_id, "outcome": outcome}

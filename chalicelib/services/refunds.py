@@ -1,0 +1,190 @@
+"""Refunds: a customer asks within 24 hours of the session's end, the Helper gives their side,
+ops decides once within 7 business days; approval gives back the amount minus PayPal's fee
+through PayPal and reverses the ledger. Both parties are told by email."""
+from __future__ import annotations
+
+from chalicelib.domain.calls import CallState
+from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from chalicelib.domain.fees import PaymentKind
+from chalicelib.domain.money import format_usd
+from chalicelib.domain.payments import PaymentClosed, PaymentState, RefundRequest, check_text
+from chalicelib.domain.refunds import (
+    RefundDecision,
+    RefundState,
+    refund_amount,
+    refund_window_closes_at,
+    require_refund_window,
+    review_deadline,
+)
+from chalicelib.observability import logger
+from chalicelib.services.payments import PaymentDesk, paypal_errors, post_refund, split_of, tell
+
+REFUNDABLE = (PaymentKind.SESSION, PaymentKind.EXTENSION, PaymentKind.TIP)
+
+
+class RefundAlreadyDecided(Conflict):
+    """A refund request is decided once."""
+
+    code = "refund_already_decided"
+
+
+class RefundFailed(Conflict):
+    """PayPal refused to refund the capture (it may be disputed or too old)."""
+
+    code = "refund_failed"
+
+
+def refund_view(request: RefundRequest) -> dict:
+    return {
+        "request_id": request.request_id, "payment_id": request.payment_id, "state": request.state.value,
+        "paid_cents": request.paid_cents, "refund_cents": request.refund_cents, "currency": request.currency,
+        "reason": request.reason, "statement": request.statement, "requested_at": request.requested_at,
+        "deadline": request.deadline, "decided_at": request.decided_at, "note": request.note,
+        "refund_id": request.refund_id, "payer_id": request.payer_id, "helper_id": request.helper_id,
+    }
+
+
+def session_ended_at(payment_call_id: str | None, desk: PaymentDesk) -> int | None:
+    call = desk.calls.calls.get(payment_call_id or "")
+    return call.ended_at if call is not None and call.state is CallState.ENDED else None
+
+
+def refundable_until(payment, desk: PaymentDesk) -> int | None:
+    """Until when the payer may ask for this payment back (None: not refundable, or not yet)."""
+    if payment.kind not in REFUNDABLE or payment.state is not PaymentState.CAPTURED:
+        return None
+    ended = session_ended_at(payment.call_id, desk)
+    return None if ended is None else refund_window_closes_at(ended, hours=desk.settings.refund_request_hours)
+
+
+def request_refund(*, payment_id: str, user_id: str, reason: object, desk: PaymentDesk, now: int) -> RefundRequest:
+    payment = desk.payments.get(payment_id)
+    if payment is None or payment.payer_id != user_id:
+        raise NotFound("No such payment.")
+    if payment.kind not in REFUNDABLE:
+        raise InvalidInput("Only sessions, extensions and tips can be refunded.", field="payment_id")
+    if payment.state is not PaymentState.CAPTURED:
+        raise PaymentClosed(f"This payment is {payment.state.value}; there is nothing to refund.")
+    text = check_text(reason, field="reason", label="A reason", minimum=10)
+    ended = session_ended_at(payment.call_id, desk)
+    if ended is None:
+        raise InvalidInput("You can ask for a refund once the session has ended.", field="payment_id")
+    require_refund_window(session_ended_at=ended, now=now, hours=desk.settings.refund_request_hours)
+    request = RefundRequest(
+        request_id=payment.payment_id, payment_id=payment.payment_id, payer_id=user_id,
+        helper_id=payment.helper_id, paid_cents=payment.amount_cents,
+        refund_cents=refund_amount(split_of(payment), keep_paypal_fee=desk.settings.refund_keeps_paypal_fee),
+        currency=payment.currency, reason=text, state=RefundState.OPEN, requested_at=now,
+        deadline=review_deadline(now, business_days=desk.settings.refund_review_business_days))
+    desk.refunds.create(request)
+    tell_requested(request, desk)
+    return request
+
+
+def add_statement(*, request_id: str, helper_id: str, statement: object, desk: PaymentDesk,
+                  now: int) -> RefundRequest:
+    """The Helper's side of the story, for ops to read; while the request is open."""
+    request = desk.refunds.get(request_id)
+    if request is None or request.helper_id != helper_id:
+        raise NotFound("No such refund request.")
+    if request.state is not RefundState.OPEN:
+        raise RefundAlreadyDecided("This request has been decided.")
+    updated = request.with_changes(statement=check_text(statement, field="statement", label="Your statement"))
+    if not desk.refunds.transition(updated, expected=[RefundState.OPEN]):
+        raise RefundAlreadyDecided("This request has been decided.")
+    return updated
+
+
+def visible_request(*, request_id: str, user_id: str, is_ops: bool, desk: PaymentDesk) -> RefundRequest:
+    request = desk.refunds.get(request_id)
+    if request is None or not (is_ops or user_id in (request.payer_id, request.helper_id)):
+        raise NotFound("No such refund request.")
+    return request
+
+
+def decide(*, request_id: str, ops_id: str, decision: object, note: object, desk: PaymentDesk,
+           now: int) -> RefundRequest:
+    """Ops decides once. An approval whose PayPal refund failed may be retried (same decision);
+    the refund is idempotent by the request's id."""
+    try:
+        chosen = RefundDecision(decision)
+    except ValueError:
+        raise InvalidInput("The decision is approve or deny.", field="decision") from None
+    text = check_text(note, field="note", label="A note", maximum=2000)
+    request = desk.refunds.get(request_id)
+    if request is None:
+        raise NotFound("No such refund request.")
+    if request.state is RefundState.OPEN:
+        state = RefundState.APPROVED if chosen is RefundDecision.APPROVE else RefundState.DENIED
+        decided = request.with_changes(state=state, decided_at=now, decided_by=ops_id, note=text)
+        if not desk.refunds.transition(decided, expected=[RefundState.OPEN]):
+            raise RefundAlreadyDecided("Someone decided this request a moment ago.")
+        request = decided
+        if state is RefundState.DENIED:
+            _tell_decision(request, desk)
+            return request
+    elif not (request.state is RefundState.APPROVED and chosen is RefundDecision.APPROVE):
+        raise RefundAlreadyDecided(f"This request was already decided ({request.state.value}).")
+    return _pay_back(request, desk, now)
+
+
+def _pay_back(request: RefundRequest, desk: PaymentDesk, now: int) -> RefundRequest:
+    payment = desk.payments.get(request.payment_id)
+    if payment is None or payment.capture_id is None:
+        raise NotFound("The payment of this request is gone.")
+    with paypal_errors():
+        refund = desk.gateway.refund_capture(
+            capture_id=payment.capture_id, amount_cents=request.refund_cents, currency=request.currency,
+            request_id=f"refund-{request.request_id}", note=f"Refund approved: {request.note or ''}"[:255])
+    if refund.status in ("FAILED", "CANCELLED"):
+        failed = request.with_changes(state=RefundState.FAILED, refund_id=refund.refund_id)
+        desk.refunds.transition(failed, expected=[RefundState.APPROVED])
+        raise RefundFailed("PayPal refused the refund; the request is marked failed for ops to look at.")
+    if refund.status != "COMPLETED":  # PENDING: PayPal finishes it later and its webhook posts it
+        pending = request.with_changes(refund_id=refund.refund_id)
+        desk.refunds.transition(pending, expected=[RefundState.APPROVED])
+        return pending
+    post_refund(payment=payment, refund_id=refund.refund_id, refunded_cents=refund.amount_cents, desk=desk,
+                now=now, reason="Refund approved by interKanect.")
+    done = request.with_changes(state=RefundState.REFUNDED, refund_id=refund.refund_id)
+    if desk.refunds.transition(done, expected=[RefundState.APPROVED]):
+        _tell_decision(done, desk)
+    return desk.refunds.get(request.request_id) or done
+
+
+def _tell_decision(request: RefundRequest, desk: PaymentDesk) -> None:
+    amount = format_usd(request.refund_cents)
+    if request.state is RefundState.REFUNDED:
+        tell(desk, request.payer_id, "Your refund was approved",
+             f"Your refund request was approved: {amount} (the amount paid minus PayPal's processing fee) "
+             f"is on its way back to your PayPal account.\n\nNote from our team: {request.note}")
+        tell(desk, request.helper_id, "A refund was approved",
+             f"A customer's refund request was approved, and your share of that payment was taken back.\n\n"
+             f"Note from our team: {request.note}")
+    else:
+        tell(desk, request.payer_id, "Your refund request was declined",
+             f"We looked at your refund request and declined it.\n\nNote from our team: {request.note}")
+        tell(desk, request.helper_id, "A refund request was declined",
+             f"A customer's refund request about one of your sessions was declined; your earnings stay.\n\n"
+             f"Note from our team: {request.note}")
+
+
+def tell_requested(request: RefundRequest, desk: PaymentDesk) -> None:
+    """Ops and the Helper hear of a new request; the Helper is asked for their side."""
+    from chalicelib.adapters.mailer import Email
+
+    try:
+        desk.mailer.send(Email(to=desk.settings.ops_email, subject=f"Refund request {request.request_id}",
+                               text=f"A refund of {format_usd(request.refund_cents)} was requested.\n\n"
+                                    f"Reason: {request.reason}\n\nDecide by the deadline in the ops queue."))
+    except Exception as error:  # noqa: BLE001 - email is best effort
+        logger().warning("email not sent", extra={"error": str(error)})
+    tell(desk, request.helper_id, "A customer asked for a refund",
+         f"A customer asked for a refund of {format_usd(request.paid_cents)}.\n\nTheir reason: {request.reason}\n\n"
+         "Give your side under Payments on interKanect; our team decides within 7 business days.")
+
+
+def queue(*, is_ops: bool, desk: PaymentDesk) -> list[RefundRequest]:
+    if not is_ops:
+        raise Forbidden("Only ops sees the refund queue.")
+    return desk.refunds.queue()

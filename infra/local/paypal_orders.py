@@ -1,0 +1,918 @@
+"""Orders v2 and Payments v2 of the local PayPal sandbox: create, show and capture orders; show
+captures; refund them; show refunds. Bodies, statuses and error issues are PayPal's (checked
+against PayPal's OpenAPI specs by the tests). Money is integer minor units inside.
+
+An order lives CREATED (or PAYER_ACTION_REQUIRED when `payment_source.paypal` was given) until
+the payer approves it on the sandbox's approval page (APPROVED), then COMPLETED once captured.
+Orders not approved (or approved but not captured) within `order_ttl_seconds` expire: PayPal
+then answers 404 for them.
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from infra.local.paypal_core import (
+    ORDERS_DOCS,
+    PAYMENTS_DOCS,
+    PayPalError,
+    SandboxRequest,
+    SandboxResponse,
+    info_link,
+    internal_server_error,
+    paypal_id,
+    rfc3339,
+    service_unavailable,
+)
+from infra.local.paypal_money import (
+    CURRENCY_DECIMALS,
+    AmountProblem,
+    display,
+    format_value,
+    money,
+    parse_value,
+)
+
+if TYPE_CHECKING:
+    from infra.local.paypal_sandbox import PayPalSandbox
+
+CREATE = "POST /v2/checkout/orders"
+SHOW_ORDER = "GET /v2/checkout/orders/{id}"
+PATCH_ORDER = "PATCH /v2/checkout/orders/{id}"
+CAPTURE = "POST /v2/checkout/orders/{id}/capture"
+SHOW_CAPTURE = "GET /v2/payments/captures/{capture_id}"
+REFUND = "POST /v2/payments/captures/{capture_id}/refund"
+SHOW_REFUND = "GET /v2/payments/refunds/{refund_id}"
+OPEN = ("CREATED", "PAYER_ACTION_REQUIRED")
+MAX_PURCHASE_UNITS = 10
+REFUND_CUSTOM_ID = re.compile(r"^[A-Za-z0-9\-_.,]*$")  # the refund schema's pattern
+AMOUNT_PARTS = ("item_total", "shipping", "handling", "tax_total", "insurance", "shipping_discount",
+                "discount")
+
+# -- PayPal's issues, per operation and status, with the descriptions PayPal's spec fixes --------
+_ORDERS_400 = {
+    "MISSING_REQUIRED_PARAMETER": "A required parameter is missing.",
+    "INVALID_PARAMETER_SYNTAX": "The value of a field does not conform to the expected format.",
+    "INVALID_PARAMETER_VALUE": "A parameter value is not valid.",
+    "INVALID_STRING_LENGTH": "The value of a field is either too short or too long",
+    "INVALID_ARRAY_MAX_ITEMS": "The number of items in an array parameter is too large.",
+    "INVALID_ARRAY_MIN_ITEMS": "The number of items in an array parameter is too small.",
+    "MALFORMED_REQUEST_JSON": "The request JSON is not well formed.",
+    "NOT_SUPPORTED": "This field is not currently supported.",
+}
+_PAYER_ACCOUNT = {
+    "PAYER_ACCOUNT_RESTRICTED": "PAYER_ACCOUNT_RESTRICTED",
+    "PAYER_ACCOUNT_LOCKED_OR_CLOSED": "The payer account cannot be used for this transaction.",
+    "TRANSACTION_REFUSED": "The request was refused.",
+    "INSTRUMENT_DECLINED": "The instrument presented  was either declined by the processor or bank, "
+                           "or it can't be used for this payment.",
+    "DUPLICATE_INVOICE_ID": "Duplicate Invoice ID detected. To avoid a potential duplicate transaction "
+                            "your account setting requires that Invoice Id be unique for each transaction.",
+    "TRANSACTION_LIMIT_EXCEEDED": "Total payment amount exceeded transaction limit.",
+    "COMPLIANCE_VIOLATION": "Transaction is declined due to compliance violation.",
+    "PAYEE_BLOCKED_TRANSACTION": "The Fraud settings for this seller are such that this payment cannot "
+                                 "be executed.",
+    "TRANSACTION_BLOCKED_BY_PAYEE": "Transaction blocked by Payee\u2019s Fraud Protection settings.",
+}
+_NOT_PERMITTED = {"PERMISSION_DENIED": "You do not have permission to access or perform operations on "
+                                       "this resource."}
+_NOT_FOUND = {"INVALID_RESOURCE_ID": "Specified resource ID does not exist. Please check the resource ID "
+                                     "and try again."}
+ISSUES: dict[str, dict[int, dict[str, str]]] = {
+    CREATE: {
+        400: _ORDERS_400,
+        422: {
+            "AMOUNT_MISMATCH": "Should equal item_total + tax_total + shipping + handling + insurance - "
+                               "shipping_discount - discount.",
+            "CANNOT_BE_NEGATIVE": "Must be greater than or equal to 0. If the currency supports decimals, "
+                                  "only two decimal place precision is supported.",
+            "CANNOT_BE_ZERO_OR_NEGATIVE": "Must be greater than zero. If the currency supports decimals, "
+                                          "only two decimal place precision is supported.",
+            "DECIMAL_PRECISION": "If the currency supports decimals, only two decimal place precision is "
+                                 "supported.",
+            "DUPLICATE_REFERENCE_ID": "`reference_id` must be unique if multiple `purchase_unit` are "
+                                      "provided.",
+            "INVALID_CURRENCY_CODE": "Currency code is invalid or is not currently supported. Please refer "
+                                     "https://developer.paypal.com/api/rest/reference/currency-codes/ for "
+                                     "list of supported currency codes.",
+            "ITEM_TOTAL_MISMATCH": "Should equal sum of (unit_amount * quantity) across all items for a "
+                                   "given purchase_unit.",
+            "ITEM_TOTAL_REQUIRED": "If item details are specified (items.unit_amount and items.quantity) "
+                                   "corresponding amount.breakdown.item_total is required.",
+            "MAX_VALUE_EXCEEDED": "Should be less than or equal to 999999999999999.99.",
+            "MULTI_CURRENCY_ORDER": "Multiple differing values of currency_code are not supported. Entire "
+                                    "Order request must have the same currency_code.",
+            "REFERENCE_ID_REQUIRED": "'reference_id' is required for each 'purchase_unit' if multiple "
+                                     "'purchase_unit' are provided.",
+            "AUTH_CAPTURE_NOT_ENABLED": "Authorization and Capture feature is not enabled for the merchant. "
+                                        "Make sure that the recipient of the funds is a verified business "
+                                        "account.",
+            "PAYER_CANNOT_PAY": "Combination of payer and payee settings mean that this buyer cannot pay "
+                                "this seller.",
+            "PAYEE_ACCOUNT_RESTRICTED": "The merchant account is restricted.",
+            "PAYEE_ACCOUNT_LOCKED_OR_CLOSED": "The merchant account is locked or closed.",
+            **_PAYER_ACCOUNT,
+        },
+    },
+    SHOW_ORDER: {404: _NOT_FOUND},
+    PATCH_ORDER: {
+        400: {
+            "MALFORMED_REQUEST_JSON": "The request JSON is not well formed.",
+            "INVALID_PARAMETER_SYNTAX": "The value of a field does not conform to the expected format.",
+            "INVALID_PARAMETER_VALUE": "The value of a field is invalid.",
+            "INVALID_STRING_LENGTH": "The value of a field is either too short or too long",
+            "MISSING_REQUIRED_PARAMETER": "A required field / parameter is missing.",
+            "INVALID_PATCH_OPERATION": "The operation cannot be honored. Cannot add a property that's already "
+                                       "present, use replace. Cannot remove a property thats not present, use add. "
+                                       "Cannot replace a property thats not present, use add.",
+        },
+        404: _NOT_FOUND,
+        422: {
+            "CANNOT_BE_ZERO_OR_NEGATIVE": "Must be greater than zero. If the currency supports decimals, only two "
+                                          "decimal place precision is supported.",
+            "DECIMAL_PRECISION": "If the currency supports decimals, only two decimal place precision is supported.",
+            "INVALID_CURRENCY_CODE": "Currency code is invalid or is not currently supported. Please refer "
+                                     "https://developer.paypal.com/api/rest/reference/currency-codes/ for list of "
+                                     "supported currency codes.",
+            "MAX_VALUE_EXCEEDED": "Should be less than or equal to 999999999999999.99.",
+            "MULTI_CURRENCY_ORDER": "Multiple differing values of currency_code are not supported. Entire Order "
+                                    "request must have the same currency_code.",
+            "INVALID_JSON_POINTER_FORMAT": "Path should be a valid JSON Pointer https://tools.ietf.org/html/rfc6901 "
+                                           "that references a location within the request where the operation is "
+                                           "performed.",
+            "NOT_PATCHABLE": "Cannot be patched.",
+            "PATCH_VALUE_REQUIRED": "Please specify a 'value' to for the field that is being patched.",
+            "PATCH_PATH_REQUIRED": "Please specify a 'path' for the field for which the operation needs to be "
+                                   "performed.",
+            "REFERENCE_ID_NOT_FOUND": "Filter expression value is incorrect. Please check the value of the "
+                                      "reference_id and try again.",
+            "ORDER_ALREADY_COMPLETED": "The order cannot be patched after it is completed.",
+        },
+    },
+    CAPTURE: {
+        400: {key: value for key, value in _ORDERS_400.items() if key in (
+            "INVALID_PARAMETER_SYNTAX", "INVALID_PARAMETER_VALUE", "INVALID_STRING_LENGTH",
+            "MALFORMED_REQUEST_JSON")} | {"MISSING_REQUIRED_PARAMETER": "A required field / parameter is missing"},
+        403: _NOT_PERMITTED,
+        404: _NOT_FOUND,
+        422: {
+            "ORDER_NOT_APPROVED": "Payer has not yet approved the Order for payment. Please redirect the "
+                                  "payer to the 'rel':'approve' url returned as part of the HATEOAS links "
+                                  "within the Create Order call or provide a valid `payment_source` in the "
+                                  "request.",
+            "ORDER_ALREADY_CAPTURED": "Order already captured.If 'intent=CAPTURE' only one capture per order "
+                                      "is allowed.",
+            "PAYER_CANNOT_PAY": "Payer cannot pay for this transaction. Please contact the payer to find "
+                                "other ways to pay for this transaction.",
+            "MAX_NUMBER_OF_PAYMENT_ATTEMPTS_EXCEEDED": "You have exceeded the maximum number of payment "
+                                                       "attempts.",
+            "TRANSACTION_RECEIVING_LIMIT_EXCEEDED": "The transaction exceeds the receiver's receiving limit.",
+            "REDIRECT_PAYER_FOR_ALTERNATE_FUNDING": "Transaction failed. Redirect the payer to select "
+                                                    "another funding source.",
+            "PAYER_ACTION_REQUIRED": "Transaction cannot complete successfully, instruct the buyer to "
+                                     "return to PayPal.",
+            **_PAYER_ACCOUNT,
+        },
+    },
+    SHOW_CAPTURE: {403: _NOT_PERMITTED, 404: _NOT_FOUND},
+    SHOW_REFUND: {403: _NOT_PERMITTED, 404: _NOT_FOUND},
+    REFUND: {  # PayPal's spec leaves most refund descriptions free: these are ours
+        400: {
+            "MISSING_REQUIRED_PARAMETER": "A required field or parameter is missing.",
+            "INVALID_PARAMETER_SYNTAX": "The value of a field does not conform to the expected format.",
+            "INVALID_STRING_LENGTH": "The value of a field is either too short or too long.",
+        },
+        403: _NOT_PERMITTED,
+        404: _NOT_FOUND,
+        409: {"PREVIOUS_REQUEST_IN_PROGRESS": "A previous request on this resource is currently in "
+                                              "progress. Please wait for sometime and try again. It is best "
+                                              "to space out the initial and the subsequent request(s) to "
+                                              "avoid receiving this error."},
+        422: {
+            "CANNOT_BE_ZERO_OR_NEGATIVE": "Must be greater than zero.",
+            "DECIMAL_PRECISION": "If the currency supports decimals, only two decimal place precision is "
+                                 "supported.",
+            "DECIMALS_NOT_SUPPORTED": "Currency does not support decimals.",
+            "INVALID_CURRENCY_CODE": "Currency code is invalid or is not currently supported.",
+            "CAPTURE_FULLY_REFUNDED": "The capture has already been fully refunded",
+            "REFUND_CAPTURE_CURRENCY_MISMATCH": "Refund must be in the same currency as the capture",
+            "REFUND_NOT_ALLOWED": "Capture cannot be refunded.",
+            "REFUND_TIME_LIMIT_EXCEEDED": "You are over the time limit to perform a refund on this capture",
+            "REFUND_AMOUNT_EXCEEDED": "The refund amount must be less than or equal to the capture amount "
+                                      "that has not yet been refunded.",
+            "REFUND_FAILED_INSUFFICIENT_FUNDS": "Capture could not be refunded due to insufficient funds. "
+                                                "Please check to see if you have sufficient funds in your "
+                                                "PayPal account or if the bank account linked to your PayPal "
+                                                "account is verified and has sufficient funds.",
+            "PARTIAL_REFUND_NOT_ALLOWED": "You cannot do a refund less than the original capture amount.",
+            "MAX_NUMBER_OF_REFUNDS_EXCEEDED": "You have exceeded the maximum number of refund attempts for "
+                                              "this capture.",
+            "PENDING_CAPTURE": "Cannot initiate a refund as the capture is pending. Capture is typically "
+                               "pending when the payer has funded the transaction using e-check/bank funded.",
+            "DUPLICATE_INVOICE_ID": "Invoice ID was previously used to refund a capture.",
+            "REFUND_NOT_PERMITTED_DUE_TO_CHARGEBACK": "Refunds are not allowed on this capture due to a "
+                                                      "chargeback on the card or bank. Please contact the "
+                                                      "payee to resolve the chargeback.",
+            "PAYEE_ACCOUNT_RESTRICTED": "Payee account is restricted.",
+        },
+    },
+}
+ERROR_NAMES = {
+    400: ("INVALID_REQUEST", "Request is not well-formed, syntactically incorrect, or violates schema."),
+    403: ("NOT_AUTHORIZED", "Authorization failed due to insufficient permissions."),
+    404: ("RESOURCE_NOT_FOUND", "The specified resource does not exist."),
+    409: ("RESOURCE_CONFLICT", "The server has detected a conflict while processing this request."),
+    422: ("UNPROCESSABLE_ENTITY", "The requested action could not be performed, semantically incorrect, "
+                                  "or failed business validation."),
+}
+DOCS = {CREATE: ORDERS_DOCS, SHOW_ORDER: ORDERS_DOCS, PATCH_ORDER: ORDERS_DOCS, CAPTURE: ORDERS_DOCS,
+        SHOW_CAPTURE: PAYMENTS_DOCS, REFUND: PAYMENTS_DOCS, SHOW_REFUND: PAYMENTS_DOCS}
+# Issues after which PayPal sends the payer back to pick another way to pay (a `redirect` link).
+REDIRECT_ISSUES = ("INSTRUMENT_DECLINED", "PAYER_ACTION_REQUIRED", "REDIRECT_PAYER_FOR_ALTERNATE_FUNDING")
+
+
+def issue_error(operation: str, issue: str, *, field: str | None = None, value: Any = None,
+                location: str | None = "body", extra_links: tuple[dict, ...] = ()) -> PayPalError:
+    """PayPal's error for `issue` on `operation`, with the status, name, message and
+    description PayPal's spec gives that issue there. `location` is body, path or query (the
+    spec has no name for headers: a header's problem names the header as `field`, no location)."""
+    for status, issues in ISSUES[operation].items():
+        if issue in issues:
+            break
+    else:
+        raise KeyError(f"{operation} has no issue {issue}")
+    name, message = ERROR_NAMES[status]
+    detail: dict[str, Any] = {"issue": issue}
+    if field is not None:
+        detail["field"] = field
+    if value is not None:
+        detail["value"] = value if isinstance(value, str) else json.dumps(value)
+    if location is not None and (field is not None or status in (400, 422)):
+        detail["location"] = location
+    detail["description"] = issues[issue]
+    return PayPalError(status, name, message, details=[detail],
+                       links=[info_link(DOCS[operation], issue), *extra_links])
+
+
+def issue_for(operation: str, preferred: str, fallback: str) -> str:
+    """`preferred` if the operation knows that issue, else `fallback` (e.g. DECIMALS_NOT_SUPPORTED
+    exists for refunds, not for orders, which say DECIMAL_PRECISION)."""
+    return preferred if any(preferred in issues for issues in ISSUES[operation].values()) else fallback
+
+
+# -- reading request bodies ---------------------------------------------------------------------
+
+class _Reader:
+    """Checks one operation's request body the way PayPal does, raising PayPal's issue."""
+
+    def __init__(self, operation: str) -> None:
+        self.operation = operation
+
+    def fail(self, issue: str, field: str, value: Any = None) -> PayPalError:
+        return issue_error(self.operation, issue, field=field, value=value)
+
+    def object(self, node: dict, key: str, field: str, *, required: bool = False) -> dict | None:
+        value = node.get(key)
+        if value is None:
+            if required:
+                raise self.fail("MISSING_REQUIRED_PARAMETER", field)
+            return None
+        if not isinstance(value, dict):
+            raise self.fail("INVALID_PARAMETER_SYNTAX", field, value)
+        return value
+
+    def text(self, node: dict, key: str, field: str, *, low: int = 1, high: int = 127,
+             required: bool = False) -> str | None:
+        value = node.get(key)
+        if value is None:
+            if required:
+                raise self.fail("MISSING_REQUIRED_PARAMETER", field)
+            return None
+        if not isinstance(value, str):
+            raise self.fail("INVALID_PARAMETER_SYNTAX", field, value)
+        if not low <= len(value) <= high:
+            raise self.fail("INVALID_STRING_LENGTH", field, value)
+        return value
+
+    def choice(self, node: dict, key: str, field: str, allowed: tuple[str, ...]) -> str | None:
+        value = node.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise self.fail("INVALID_PARAMETER_SYNTAX", field, value)
+        if value not in allowed:
+            raise self.fail(issue_for(self.operation, "INVALID_PARAMETER_VALUE", "INVALID_PARAMETER_SYNTAX"),
+                            field, value)
+        return value
+
+    def url(self, node: dict, key: str, field: str) -> str | None:
+        value = self.text(node, key, field, high=4000)
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc or any(c in value for c in " \r\n\t"):
+            raise self.fail("INVALID_PARAMETER_SYNTAX", field, value)
+        return value
+
+    def money(self, node: dict, key: str, field: str, *, required: bool = False,
+              currency: str | None = None) -> tuple[int, str] | None:
+        """A `money` object: (minor units, currency). Syntax is a 400, business rules a 422."""
+        amount = self.object(node, key, field, required=required)
+        if amount is None:
+            return None
+        code = self.text(amount, "currency_code", f"{field}/currency_code", low=3, high=3, required=True)
+        if not isinstance(amount.get("value"), str) and amount.get("value") is not None:
+            raise self.fail("INVALID_PARAMETER_SYNTAX", f"{field}/value", amount["value"])
+        value = self.text(amount, "value", f"{field}/value", low=1, high=32, required=True)
+        if code not in CURRENCY_DECIMALS:
+            raise self.fail("INVALID_CURRENCY_CODE", f"{field}/currency_code", code)
+        if currency is not None and code != currency:
+            raise self.fail(issue_for(self.operation, "MULTI_CURRENCY_ORDER", "REFUND_CAPTURE_CURRENCY_MISMATCH"),
+                            f"{field}/currency_code", code)
+        try:
+            minor = parse_value(value, code, field=f"{field}/value")
+        except AmountProblem as problem:
+            issue = problem.issue
+            if issue == "DECIMALS_NOT_SUPPORTED":
+                issue = issue_for(self.operation, issue, "DECIMAL_PRECISION")
+            if issue == "MAX_VALUE_EXCEEDED":
+                issue = issue_for(self.operation, issue, "INVALID_PARAMETER_SYNTAX")
+            raise self.fail(issue, problem.field, value) from None
+        return minor, code
+
+
+def _unit_field(reference_id: str, path: str = "") -> str:
+    """PayPal names a purchase unit's fields by its reference id: `/purchase_units/@reference_id=='default'/amount`."""
+    return f"/purchase_units/@reference_id=='{reference_id}'{path}"
+
+
+def _experience(reader: _Reader, node: dict | None, field: str, *, legacy: bool) -> dict:
+    """return/cancel URLs, brand, user action and shipping preference from `experience_context`
+    (or the legacy `application_context`)."""
+    if node is None:
+        return {}
+    landing = ("LOGIN", "BILLING", "NO_PREFERENCE") if legacy else ("LOGIN", "GUEST_CHECKOUT", "NO_PREFERENCE")
+    found = {
+        "brand_name": reader.text(node, "brand_name", f"{field}/brand_name"),
+        "return_url": reader.url(node, "return_url", f"{field}/return_url"),
+        "cancel_url": reader.url(node, "cancel_url", f"{field}/cancel_url"),
+        "user_action": reader.choice(node, "user_action", f"{field}/user_action", ("CONTINUE", "PAY_NOW")),
+        "shipping_preference": reader.choice(node, "shipping_preference", f"{field}/shipping_preference",
+                                             ("GET_FROM_FILE", "NO_SHIPPING", "SET_PROVIDED_ADDRESS")),
+        "landing_page": reader.choice(node, "landing_page", f"{field}/landing_page", landing),
+        "locale": reader.text(node, "locale", f"{field}/locale", low=2, high=10),
+    }
+    return {key: value for key, value in found.items() if value is not None}
+
+
+def read_order_request(body: dict) -> dict:
+    """A create-order body checked as PayPal checks it; the parts the sandbox keeps."""
+    reader = _Reader(CREATE)
+    intent = reader.choice(body, "intent", "/intent", ("CAPTURE", "AUTHORIZE"))
+    if intent is None:
+        raise reader.fail("MISSING_REQUIRED_PARAMETER", "/intent")
+    units = body.get("purchase_units")
+    if units is None:
+        raise reader.fail("MISSING_REQUIRED_PARAMETER", "/purchase_units")
+    if not isinstance(units, list):
+        raise reader.fail("INVALID_PARAMETER_SYNTAX", "/purchase_units")
+    if not units:
+        raise reader.fail("INVALID_ARRAY_MIN_ITEMS", "/purchase_units")
+    if len(units) > MAX_PURCHASE_UNITS:
+        raise reader.fail("INVALID_ARRAY_MAX_ITEMS", "/purchase_units")
+    source = reader.object(body, "payment_source", "/payment_source")
+    wallet = None
+    if source is not None:
+        for key in source:
+            if key != "paypal":
+                raise reader.fail("NOT_SUPPORTED", f"/payment_source/{key}")
+        wallet = reader.object(source, "paypal", "/payment_source/paypal") or {}
+    experience = _experience(reader, reader.object(body, "application_context", "/application_context"),
+                             "/application_context", legacy=True)
+    if wallet is not None:
+        experience.update(_experience(
+            reader, reader.object(wallet, "experience_context", "/payment_source/paypal/experience_context"),
+            "/payment_source/paypal/experience_context", legacy=False))
+
+    kept = []
+    seen_references: set[str] = set()
+    currency = None
+    for index, unit in enumerate(units):
+        if not isinstance(unit, dict):
+            raise reader.fail("INVALID_PARAMETER_SYNTAX", f"/purchase_units/{index}")
+        reference = reader.text(unit, "reference_id", f"/purchase_units/{index}/reference_id", high=256)
+        if reference is None and len(units) > 1:
+            raise reader.fail("REFERENCE_ID_REQUIRED", f"/purchase_units/{index}/reference_id")
+        reference = reference or "default"
+        if reference in seen_references:
+            raise reader.fail("DUPLICATE_REFERENCE_ID", _unit_field(reference, "/reference_id"), reference)
+        seen_references.add(reference)
+        texts = {key: reader.text(unit, key, _unit_field(reference, f"/{key}"), high=high)
+                 for key, high in (("description", 127), ("custom_id", 127), ("invoice_id", 127),
+                                   ("soft_descriptor", 22))}
+        total, code = reader.money(unit, "amount", _unit_field(reference, "/amount"), required=True,
+                                   currency=currency)
+        currency = currency or code
+        if total <= 0:
+            raise reader.fail("CANNOT_BE_ZERO_OR_NEGATIVE", _unit_field(reference, "/amount/value"),
+                              unit["amount"]["value"])
+        _check_breakdown(reader, unit, reference, total, code)
+        amount = {**unit["amount"], "value": format_value(total, code)}  # ".5" reads back "0.50"
+        kept.append({"reference_id": reference, "amount": amount, "currency": code,
+                     "total": total, **{k: v for k, v in texts.items() if v is not None},
+                     **({"items": unit["items"]} if isinstance(unit.get("items"), list) else {})})
+    if intent == "AUTHORIZE":
+        raise reader.fail("AUTH_CAPTURE_NOT_ENABLED", "/intent", intent)
+    return {"intent": intent, "units": kept, "experience": experience, "wallet": wallet is not None}
+
+
+def _check_breakdown(reader: _Reader, unit: dict, reference: str, total: int, currency: str) -> None:
+    """`amount.breakdown` adds up, and `items` add up to `item_total`, as PayPal insists."""
+    field = _unit_field(reference, "/amount/breakdown")
+    breakdown = reader.object(unit["amount"], "breakdown", field)
+    items = unit.get("items")
+    if items is not None and not isinstance(items, list):
+        raise reader.fail("INVALID_PARAMETER_SYNTAX", _unit_field(reference, "/items"))
+    parts = {}
+    for name in AMOUNT_PARTS if breakdown else ():
+        part = reader.money(breakdown, name, f"{field}/{name}", currency=currency)
+        if part is not None:
+            if part[0] < 0:
+                raise reader.fail("CANNOT_BE_NEGATIVE", f"{field}/{name}/value", breakdown[name]["value"])
+            parts[name] = part[0]
+    if breakdown:
+        expected = sum(parts.get(n, 0) for n in AMOUNT_PARTS[:5]) - parts.get("shipping_discount", 0) - \
+            parts.get("discount", 0)
+        if expected != total:
+            raise reader.fail("AMOUNT_MISMATCH", _unit_field(reference, "/amount/value"), unit["amount"]["value"])
+    if items:
+        if "item_total" not in parts:
+            raise reader.fail("ITEM_TOTAL_REQUIRED", f"{field}/item_total")
+        item_sum = 0
+        for index, item in enumerate(items):
+            path = _unit_field(reference, f"/items/{index}")
+            if not isinstance(item, dict):
+                raise reader.fail("INVALID_PARAMETER_SYNTAX", path)
+            reader.text(item, "name", f"{path}/name", high=127, required=True)
+            quantity = reader.text(item, "quantity", f"{path}/quantity", high=10, required=True)
+            if not quantity.isdigit():
+                raise reader.fail("INVALID_PARAMETER_SYNTAX", f"{path}/quantity", quantity)
+            price, _ = reader.money(item, "unit_amount", f"{path}/unit_amount", required=True, currency=currency)
+            item_sum += price * int(quantity)
+        if item_sum != parts["item_total"]:
+            raise reader.fail("ITEM_TOTAL_MISMATCH", f"{field}/item_total/value",
+                              breakdown["item_total"]["value"])
+
+
+# -- the Orders and Payments APIs ----------------------------------------------------------------
+
+class Checkout:
+    """Orders v2 and Payments v2 on the sandbox's state; also approves orders for the approval
+    page and the control routes, and reverses captures (chargebacks) for the control routes."""
+
+    def __init__(self, sandbox: "PayPalSandbox") -> None:
+        self.sandbox = sandbox
+
+    def register(self, router: Any) -> None:
+        router.add("POST", "/v2/checkout/orders", self.create_order, idempotent=True, replay_status=200,
+                   fault="orders", mocks=self.mocks(CREATE))
+        router.add("GET", "/v2/checkout/orders/{id}", self.show_order, mocks=self.mocks(SHOW_ORDER))
+        router.add("PATCH", "/v2/checkout/orders/{id}", self.patch_order, mocks=self.mocks(PATCH_ORDER))
+        router.add("POST", "/v2/checkout/orders/{id}/capture", self.capture_order, idempotent=True,
+                   replay_status=200, fault="capture", mocks=self.mocks(CAPTURE))
+        router.add("GET", "/v2/payments/captures/{capture_id}", self.show_capture, mocks=self.mocks(SHOW_CAPTURE))
+        router.add("POST", "/v2/payments/captures/{capture_id}/refund", self.refund_capture, idempotent=True,
+                   fault="refund", mocks=self.mocks(REFUND))
+        router.add("GET", "/v2/payments/refunds/{refund_id}", self.show_refund, mocks=self.mocks(SHOW_REFUND))
+
+    # -- helpers ---------------------------------------------------------------------------
+    @property
+    def _state(self):
+        return self.sandbox.state
+
+    def _now(self) -> float:
+        return self.sandbox.clock()
+
+    def _link(self, path: str, rel: str, method: str = "GET") -> dict:
+        return {"href": f"{self.sandbox.url}{path}", "rel": rel, "method": method}
+
+    def approve_url(self, order_id: str) -> str:
+        return f"{self.sandbox.url}/checkoutnow?token={order_id}"
+
+    def expired(self, order: dict) -> bool:
+        """Open and approved orders lapse after `order_ttl_seconds` (PayPal: 3 hours by default)."""
+        if order["status"] not in (*OPEN, "APPROVED"):
+            return False
+        since = order.get("approved_at") or order["created_at"]
+        return self._now() - since > self.sandbox.order_ttl_seconds
+
+    def live_order(self, order_id: str, operation: str = SHOW_ORDER) -> dict:
+        """The order, or PayPal's 404 for an unknown or expired one. Call with the state lock held."""
+        order = self._state.orders.get(order_id)
+        if order is None or self.expired(order):
+            raise issue_error(operation, "INVALID_RESOURCE_ID")
+        return order
+
+    def mocks(self, operation: str):
+        """What a `PayPal-Mock-Response: {"mock_application_codes": "..."}` header makes this operation
+        answer: the issue's PayPal error (nothing changes), or a 500/503."""
+        def mocked(request: SandboxRequest, codes: list[str] | None) -> PayPalError:
+            if not codes:
+                return issue_error(operation, issue_for(operation, "INVALID_PARAMETER_VALUE", "INVALID_PARAMETER_SYNTAX"),
+                                   field="PayPal-Mock-Response", location=None)
+            code = codes[0]
+            if code == "INTERNAL_SERVER_ERROR":
+                return internal_server_error(DOCS[operation])
+            if code == "SERVICE_UNAVAILABLE":
+                return service_unavailable(DOCS[operation])
+            if not any(code in issues for issues in ISSUES[operation].values()):
+                return issue_error(operation, issue_for(operation, "INVALID_PARAMETER_VALUE", "INVALID_PARAMETER_SYNTAX"),
+                                   field="PayPal-Mock-Response", value=code, location=None)
+            extra = ()
+            if operation == CAPTURE and code in REDIRECT_ISSUES:
+                extra = ({"href": self.approve_url(request.params.get("id", "")), "rel": "redirect",
+                          "method": "GET"},)
+            return issue_error(operation, code, extra_links=extra)
+        return mocked
+
+    # -- rendering -------------------------------------------------------------------------
+    def order_links(self, order: dict) -> list[dict]:
+        path = f"/v2/checkout/orders/{order['id']}"
+        status = order["status"]
+        links = [self._link(path, "self")]
+        if status == "PAYER_ACTION_REQUIRED":
+            links.append({"href": self.approve_url(order["id"]), "rel": "payer-action", "method": "GET"})
+        if status == "CREATED":
+            links.append({"href": self.approve_url(order["id"]), "rel": "approve", "method": "GET"})
+        if status in ("CREATED", "APPROVED"):
+            links += [self._link(path, "update", "PATCH"), self._link(f"{path}/capture", "capture", "POST")]
+        return links
+
+    def _payer(self, order: dict) -> dict:
+        buyer = order["payer"]
+        return {"name": {"given_name": buyer["given_name"], "surname": buyer["surname"]},
+                "email_address": buyer["email_address"], "payer_id": buyer["payer_id"],
+                "address": {"country_code": buyer["country_code"]}}
+
+    def _payment_source(self, order: dict) -> dict | None:
+        buyer = order.get("payer")
+        if buyer is None:
+            return {"paypal": {}} if order.get("wallet") else None
+        return {"paypal": {"email_address": buyer["email_address"], "account_id": buyer["payer_id"],
+                           "account_status": "VERIFIED",
+                           "name": {"given_name": buyer["given_name"], "surname": buyer["surname"]},
+                           "address": {"country_code": buyer["country_code"]}}}
+
+    def _payments(self, unit_index: int, order: dict) -> dict | None:
+        captures = [self._state.captures[c] for c in order.get("capture_ids", [])
+                    if self._state.captures[c]["unit"] == unit_index]
+        if not captures:
+            return None
+        payments: dict[str, Any] = {"captures": [self.capture_json(c, orders_api=True) for c in captures]}
+        refunds = [self._state.refunds[r] for c in captures for r in c["refund_ids"]]
+        if refunds:
+            payments["refunds"] = [self.refund_json(r) for r in refunds]
+        return payments
+
+    def _unit_json(self, order: dict, index: int, unit: dict, *, full: bool) -> dict:
+        shown: dict[str, Any] = {"reference_id": unit["reference_id"]}
+        if full:
+            shown["amount"] = unit["amount"]
+            shown["payee"] = self.sandbox.merchant.payee()
+            for key in ("description", "custom_id", "invoice_id", "soft_descriptor", "items"):
+                if key in unit:
+                    shown[key] = unit[key]
+        buyer = order.get("payer")
+        if buyer and order["experience"].get("shipping_preference", "GET_FROM_FILE") != "NO_SHIPPING":
+            shown["shipping"] = {"name": {"full_name": f"{buyer['given_name']} {buyer['surname']}"},
+                                 "address": dict(self.sandbox.buyer.address)}
+        payments = self._payments(index, order)
+        if payments:
+            shown["payments"] = payments
+        return shown
+
+    def order_json(self, order: dict, view: str = "full") -> dict:
+        """The order as PayPal shows it: `full` (GET, or `Prefer: return=representation`),
+        `minimal` (create's default: id, status, links) or `capture` (capture's default)."""
+        shown: dict[str, Any] = {"id": order["id"]}
+        source = self._payment_source(order)
+        if view == "minimal":
+            shown["status"] = order["status"]
+            if source is not None and order.get("payer") is None:
+                shown["payment_source"] = source
+            shown["links"] = self.order_links(order)
+            return shown
+        if source is not None:
+            shown["payment_source"] = source
+        if view == "full":
+            shown["intent"] = order["intent"]
+        shown["purchase_units"] = [self._unit_json(order, i, u, full=view == "full")
+                                   for i, u in enumerate(order["purchase_units"])]
+        if order.get("payer"):
+            shown["payer"] = self._payer(order)
+        if view == "full":
+            shown["create_time"] = rfc3339(order["created_at"])
+            if order.get("updated_at"):
+                shown["update_time"] = rfc3339(order["updated_at"])
+        shown["status"] = order["status"]
+        shown["links"] = self.order_links(order)
+        return shown
+
+    def capture_json(self, capture: dict, *, orders_api: bool = False) -> dict:
+        """A capture as Orders v2 shows it inside an order, or (`orders_api=False`) as Payments v2
+        and the capture webhooks show it (with the order id and the payee)."""
+        currency = capture["currency"]
+        shown: dict[str, Any] = {"id": capture["id"], "status": capture["status"]}
+        if capture.get("status_details"):
+            shown["status_details"] = capture["status_details"]
+        shown["amount"] = money(capture["gross"], currency)
+        shown["final_capture"] = True
+        shown["seller_protection"] = {"status": "ELIGIBLE",
+                                      "dispute_categories": ["ITEM_NOT_RECEIVED", "UNAUTHORIZED_TRANSACTION"]}
+        if capture["status"] != "DECLINED":
+            shown["seller_receivable_breakdown"] = {
+                "gross_amount": money(capture["gross"], currency),
+                "paypal_fee": money(capture["fee"], currency),
+                "net_amount": money(capture["gross"] - capture["fee"], currency),
+            }
+        for key in ("custom_id", "invoice_id"):
+            if capture.get(key):
+                shown[key] = capture[key]
+        if not orders_api:
+            shown["supplementary_data"] = {"related_ids": {"order_id": capture["order_id"]}}
+            shown["payee"] = self.sandbox.merchant.payee()
+        path = f"/v2/payments/captures/{capture['id']}"
+        shown["links"] = [self._link(path, "self"), self._link(f"{path}/refund", "refund", "POST"),
+                          self._link(f"/v2/checkout/orders/{capture['order_id']}", "up")]
+        shown["create_time"] = rfc3339(capture["created_at"])
+        shown["update_time"] = rfc3339(capture.get("updated_at") or capture["created_at"])
+        return shown
+
+    def refund_json(self, refund: dict, view: str = "full") -> dict:
+        currency = refund["currency"]
+        path = f"/v2/payments/refunds/{refund['id']}"
+        links = [self._link(path, "self"), self._link(f"/v2/payments/captures/{refund['capture_id']}", "up")]
+        if view == "minimal":
+            return {"id": refund["id"], "status": refund["status"], "links": links}
+        shown: dict[str, Any] = {"id": refund["id"], "amount": money(refund["amount"], currency)}
+        for key in ("invoice_id", "custom_id", "note_to_payer"):
+            if refund.get(key):
+                shown[key] = refund[key]
+        if refund["status"] == "COMPLETED":
+            shown["seller_payable_breakdown"] = {
+                "gross_amount": money(refund["amount"], currency),
+                "paypal_fee": money(0, currency),  # PayPal keeps its fee on a refund
+                "net_amount": money(refund["amount"], currency),
+                "total_refunded_amount": money(refund["total_refunded"], currency),
+            }
+        shown["status"] = refund["status"]
+        shown["payer"] = self.sandbox.merchant.payee()
+        shown["create_time"] = rfc3339(refund["created_at"])
+        shown["update_time"] = rfc3339(refund["created_at"])
+        shown["links"] = links
+        return shown
+
+    def render(self, resource: dict) -> Any:
+        """The latest state of a stored answer's resource, for a PayPal-Request-Id replay."""
+        with self._state.lock:
+            order = self._state.orders.get(resource["id"])
+            return None if order is None else self.order_json(order, resource.get("view", "full"))
+
+    # -- Orders v2 -------------------------------------------------------------------------
+    def create_order(self, request: SandboxRequest) -> SandboxResponse:
+        """`POST /v2/checkout/orders`."""
+        parsed = read_order_request(request.json_object())
+        if self.sandbox.take_fault("orders", "declined"):
+            raise issue_error(CREATE, "TRANSACTION_REFUSED")
+        now = self._now()
+        order = {
+            "id": paypal_id(), "intent": parsed["intent"], "client_id": request.token.client_id if request.token else None,
+            "status": "PAYER_ACTION_REQUIRED" if parsed["wallet"] else "CREATED", "wallet": parsed["wallet"],
+            "purchase_units": parsed["units"],
+            "experience": parsed["experience"], "payer": None, "capture_ids": [],
+            "created_at": now, "updated_at": None, "approved_at": None,
+        }
+        with self._state.lock:
+            self._state.orders[order["id"]] = order
+            view = "full" if request.wants_representation else "minimal"
+            body = self.order_json(order, view)
+        return SandboxResponse(201, body, resource={"kind": "order", "id": order["id"], "view": view})
+
+    def show_order(self, request: SandboxRequest) -> SandboxResponse:
+        """`GET /v2/checkout/orders/{id}`: the order, or PayPal's 404 for an unknown id."""
+        with self._state.lock:
+            return SandboxResponse(200, self.order_json(self.live_order(request.params["id"])))
+
+    def patch_order(self, request: SandboxRequest) -> SandboxResponse:
+        """`PATCH /v2/checkout/orders/{id}`: JSON Patch `add`/`replace`/`remove` of a purchase unit's
+        `amount`, `description`, `custom_id`, `invoice_id` or `soft_descriptor`, addressed as
+        `/purchase_units/@reference_id=='ID'/field`, before capture. All or nothing; 204."""
+        operations = request.json()
+        if not isinstance(operations, list) or not operations:
+            raise issue_error(PATCH_ORDER, "MALFORMED_REQUEST_JSON")
+        reader = _Reader(PATCH_ORDER)
+        with self._state.lock:
+            order = self.live_order(request.params["id"], PATCH_ORDER)
+            if order["status"] == "COMPLETED":
+                raise issue_error(PATCH_ORDER, "ORDER_ALREADY_COMPLETED")
+            units = json.loads(json.dumps(order["purchase_units"]))  # a copy: all operations or none
+            for index, operation in enumerate(operations):
+                self._apply_patch(reader, units, operation, f"/{index}")
+            order.update(purchase_units=units, updated_at=self._now())
+        return SandboxResponse(204)
+
+    def _apply_patch(self, reader: _Reader, units: list[dict], operation: Any, where: str) -> None:
+        if not isinstance(operation, dict):
+            raise reader.fail("MALFORMED_REQUEST_JSON", where)
+        op, path = operation.get("op"), operation.get("path")
+        if op is None:
+            raise reader.fail("MISSING_REQUIRED_PARAMETER", f"{where}/op")
+        if op not in ("add", "replace", "remove"):
+            raise reader.fail("INVALID_PARAMETER_VALUE", f"{where}/op", op)
+        if not path:
+            raise reader.fail("PATCH_PATH_REQUIRED", f"{where}/path")
+        match = re.fullmatch(r"/purchase_units/@reference_id=='([^']*)'/(\w+)", path) if isinstance(path, str) else None
+        if match is None:
+            raise reader.fail("NOT_PATCHABLE" if isinstance(path, str) and path.startswith("/")
+                              else "INVALID_JSON_POINTER_FORMAT", f"{where}/path", path)
+        reference, name = match.groups()
+        unit = next((u for u in units if u["reference_id"] == reference), None)
+        if unit is None:
+            raise reader.fail("REFERENCE_ID_NOT_FOUND", f"{where}/path", path)
+        limits = {"description": 127, "custom_id": 127, "invoice_id": 127, "soft_descriptor": 22}
+        if name != "amount" and name not in limits:
+            raise reader.fail("NOT_PATCHABLE", f"{where}/path", path)
+        if (op == "add") == (name in unit) or (op == "remove" and name == "amount"):
+            raise reader.fail("NOT_PATCHABLE" if name == "amount" else "INVALID_PATCH_OPERATION", f"{where}/path", path)
+        if op == "remove":
+            del unit[name]
+            return
+        if "value" not in operation:
+            raise reader.fail("PATCH_VALUE_REQUIRED", f"{where}/value")
+        if name == "amount":
+            total, code = reader.money(operation, "value", path, required=True, currency=unit["currency"])
+            if total <= 0:
+                raise reader.fail("CANNOT_BE_ZERO_OR_NEGATIVE", f"{path}/value", operation["value"]["value"])
+            unit.update(amount={"currency_code": code, "value": format_value(total, code)}, total=total)
+        else:
+            unit[name] = reader.text(operation, "value", path, high=limits[name], required=True)
+
+    def approve(self, order_id: str) -> tuple[dict, bool]:
+        """The payer approves: CREATED / PAYER_ACTION_REQUIRED -> APPROVED, with the sandbox buyer as
+        payer; CHECKOUT.ORDER.APPROVED goes to the webhooks. Returns the order and whether this call
+        approved it (False: approved before). Raises LookupError (unknown or expired) or
+        ValueError (completed)."""
+        with self._state.lock:
+            order = self._state.orders.get(order_id)
+            if order is None:
+                raise LookupError("unknown")
+            if self.expired(order):
+                raise LookupError("expired")
+            if order["status"] == "APPROVED":
+                return order, False
+            if order["status"] not in OPEN:
+                raise ValueError(order["status"])
+            now = self._now()
+            order.update(status="APPROVED", payer=self.sandbox.buyer.payer(), approved_at=now, updated_at=now)
+            resource = self.order_json(order)
+        self.sandbox.webhooks.emit("CHECKOUT.ORDER.APPROVED", resource, resource_type="checkout-order",
+                                   summary="An order has been approved by buyer")
+        return order, True
+
+    def capture_order(self, request: SandboxRequest) -> SandboxResponse:
+        """`POST /v2/checkout/orders/{id}/capture`: only an APPROVED order, exactly once."""
+        body = request.json_object(optional=True)
+        if "payment_source" in body and not isinstance(body["payment_source"], dict):
+            raise issue_error(CAPTURE, "INVALID_PARAMETER_SYNTAX", field="/payment_source")
+        with self._state.lock:
+            order = self.live_order(request.params["id"], CAPTURE)
+            if order["status"] == "COMPLETED":
+                raise issue_error(CAPTURE, "ORDER_ALREADY_CAPTURED")
+            if order["status"] != "APPROVED":
+                raise issue_error(CAPTURE, "ORDER_NOT_APPROVED")
+            declined = self.sandbox.take_fault("capture", "declined")
+            now = self._now()
+            for index, unit in enumerate(order["purchase_units"]):
+                capture = {
+                    "id": paypal_id(), "order_id": order["id"], "unit": index,
+                    "status": "DECLINED" if declined else "COMPLETED", "currency": unit["currency"],
+                    "gross": unit["total"], "fee": 0 if declined else self.sandbox.fees.fee(unit["total"], unit["currency"]),
+                    "refunded": 0, "refund_ids": [], "created_at": now, "updated_at": now,
+                    **{k: unit[k] for k in ("custom_id", "invoice_id") if k in unit},
+                }
+                self._state.captures[capture["id"]] = capture
+                order["capture_ids"].append(capture["id"])
+            order.update(status="COMPLETED", updated_at=now)
+            view = "full" if request.wants_representation else "capture"
+            answer = self.order_json(order, view)
+            events = [(self._state.captures[c], self.capture_json(self._state.captures[c]))
+                      for c in order["capture_ids"]]
+        for capture, resource in events:
+            amount = display(capture["gross"], capture["currency"])
+            if declined:
+                self.sandbox.webhooks.emit("PAYMENT.CAPTURE.DENIED", resource, resource_type="capture",
+                                           summary=f"Payment denied for {amount}")
+            else:
+                self.sandbox.webhooks.emit("PAYMENT.CAPTURE.COMPLETED", resource, resource_type="capture",
+                                           summary=f"Payment completed for {amount}")
+        return SandboxResponse(201, answer, resource={"kind": "order", "id": order["id"], "view": view})
+
+    # -- Payments v2 -----------------------------------------------------------------------
+    def show_capture(self, request: SandboxRequest) -> SandboxResponse:
+        with self._state.lock:
+            capture = self._state.captures.get(request.params["capture_id"])
+            if capture is None:
+                raise issue_error(SHOW_CAPTURE, "INVALID_RESOURCE_ID")
+            return SandboxResponse(200, self.capture_json(capture))
+
+    def show_refund(self, request: SandboxRequest) -> SandboxResponse:
+        with self._state.lock:
+            refund = self._state.refunds.get(request.params["refund_id"])
+            if refund is None:
+                raise issue_error(SHOW_REFUND, "INVALID_RESOURCE_ID")
+            return SandboxResponse(200, self.refund_json(refund))
+
+    def refund_capture(self, request: SandboxRequest) -> SandboxResponse:
+        """`POST /v2/payments/captures/{id}/refund`: all that is left without an `amount`, else
+        part of it; never more than what is left. PayPal keeps its fee (the refund's fee is 0)."""
+        body = request.json_object(optional=True, docs=PAYMENTS_DOCS)
+        reader = _Reader(REFUND)
+        texts = {key: reader.text(body, key, f"/{key}", high=high)
+                 for key, high in (("note_to_payer", 255), ("custom_id", 127), ("invoice_id", 127))}
+        if texts["custom_id"] is not None and not REFUND_CUSTOM_ID.match(texts["custom_id"]):
+            raise reader.fail("INVALID_PARAMETER_SYNTAX", "/custom_id", texts["custom_id"])
+        with self._state.lock:
+            capture = self._state.captures.get(request.params["capture_id"])
+            if capture is None:
+                raise issue_error(REFUND, "INVALID_RESOURCE_ID")
+            if capture.get("reversed"):
+                raise issue_error(REFUND, "REFUND_NOT_PERMITTED_DUE_TO_CHARGEBACK")
+            if capture["status"] == "PENDING":
+                raise issue_error(REFUND, "PENDING_CAPTURE")
+            if capture["status"] not in ("COMPLETED", "PARTIALLY_REFUNDED", "REFUNDED"):
+                raise issue_error(REFUND, "REFUND_NOT_ALLOWED")
+            left = capture["gross"] - capture["refunded"]
+            if left <= 0:
+                raise issue_error(REFUND, "CAPTURE_FULLY_REFUNDED")
+            asked = reader.money(body, "amount", "/amount", currency=capture["currency"])
+            amount = left if asked is None else asked[0]
+            if amount <= 0:
+                raise reader.fail("CANNOT_BE_ZERO_OR_NEGATIVE", "/amount/value", body["amount"]["value"])
+            if amount > left:
+                raise reader.fail("REFUND_AMOUNT_EXCEEDED", "/amount/value", body["amount"]["value"])
+            failed = self.sandbox.take_fault("refund", "declined")
+            refund = self._new_refund(capture, amount, status="FAILED" if failed else "COMPLETED",
+                                      invoice_id=texts["invoice_id"] or capture.get("invoice_id"),
+                                      custom_id=texts["custom_id"], note_to_payer=texts["note_to_payer"])
+            resource = self.refund_json(refund)
+            answer = resource if request.wants_representation else self.refund_json(refund, "minimal")
+        if not failed:
+            self.sandbox.webhooks.emit("PAYMENT.CAPTURE.REFUNDED", resource, resource_type="refund",
+                                       summary=f"A {display(amount, refund['currency'])} capture payment "
+                                               "was refunded")
+        return SandboxResponse(201, answer)
+
+    def _new_refund(self, capture: dict, amount: int, *, status: str, reversal: bool = False,
+                    **texts: str | None) -> dict:
+        """Records a refund (or a reversal) of `capture`; call with the state lock held."""
+        now = self._now()
+        if status == "COMPLETED":
+            capture["refunded"] += amount
+            capture["status"] = "REFUNDED" if capture["refunded"] >= capture["gross"] else "PARTIALLY_REFUNDED"
+            capture["updated_at"] = now
+        refund = {"id": paypal_id(), "capture_id": capture["id"], "order_id": capture["order_id"],
+                  "status": status, "amount": amount, "currency": capture["currency"],
+                  "total_refunded": capture["refunded"], "created_at": now, "reversal": reversal,
+                  **{k: v for k, v in texts.items() if v}}
+        self._state.refunds[refund["id"]] = refund
+        capture["refund_ids"].append(refund["id"])
+        return refund
+
+    def reverse(self, capture_id: str, amount: int | None = None) -> dict:
+        """A chargeback: what is left of the capture goes back to the payer (PAYMENT.CAPTURE.REVERSED,
+        whose resource is the reversal, shaped as a refund with an `up` link to the capture).
+        Raises LookupError (unknown capture) or ValueError (nothing left to reverse)."""
+        with self._state.lock:
+            capture = self._state.captures.get(capture_id)
+            if capture is None:
+                raise LookupError(capture_id)
+            left = capture["gross"] - capture["refunded"]
+            if capture["status"] not in ("COMPLETED", "PARTIALLY_REFUNDED") or left <= 0:
+                raise ValueError(f"capture {capture_id} is {capture['status']}; nothing to reverse")
+            amount = left if amount is None else amount
+            if not 0 < amount <= left:
+                raise ValueError(f"a reversal is more than 0 and at most {format_value(left, capture['currency'])}")
+            custom_id = capture.get("custom_id")
+            if custom_id and not REFUND_CUSTOM_ID.match(custom_id):
+                custom_id = None  # a refund's custom_id has a narrower alphabet than an order's
+            reversal = self._new_refund(capture, amount, status="COMPLETED", reversal=True,
+                                        note_to_payer="Payment reversed", invoice_id=capture.get("invoice_id"),
+                                        custom_id=custom_id)
+            capture["reversed"] = True
+            capture["status_details"] = {"reason": "CHARGEBACK"}
+            resource = self.refund_json(reversal)
+        self.sandbox.webhooks.emit("PAYMENT.CAPTURE.REVERSED", resource, resource_type="refund",
+                                   summary=f"A {display(amount, reversal['currency'])} capture payment was reversed")
+        return resource

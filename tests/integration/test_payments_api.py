@@ -1,0 +1,227 @@
+"""Payments on the whole local stack: the REST API, the WebSocket call, the local PayPal sandbox
+over HTTP with the real SDK, and PayPal's signed webhooks delivered to the app."""
+from __future__ import annotations
+
+import threading
+import time
+
+import boto3
+import pytest
+import requests
+
+from tests.support.accounts import SignedIn, sign_up_and_in
+from tests.support.calls import Peer
+from tests.support.pages import become_helper, open_storefront
+
+pytestmark = pytest.mark.integration
+
+
+def eventually(check, timeout=30.0, interval=0.2):
+    """What `check` returns once it is truthy (webhooks arrive on PayPal's schedule)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = check()
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(interval)
+
+
+@pytest.fixture
+def call_awaiting_payment(local_stack):
+    """A Helper with a storefront, a caller who accepted $25 for 15 minutes, both tabs open."""
+    api = local_stack["api"]
+    helper = become_helper(api, "payee")
+    open_storefront(api, helper)
+    caller = sign_up_and_in(api, "payer")
+    helper_tab, caller_tab = Peer(local_stack, helper), Peer(local_stack, caller)
+    caller_tab.ring(helper)
+    call_id = helper_tab.call_state("ringing")["call_id"]
+    helper_tab.send(action="answer", call_id=call_id)
+    helper_tab.send(action="propose", call_id=call_id, price_cents=2500, minutes=15)
+    caller_tab.call_state("negotiating", proposed={"price_cents": 2500, "minutes": 15})
+    caller_tab.send(action="accept", call_id=call_id, price_cents=2500, minutes=15)
+    helper_tab.call_state("awaiting_payment")
+    yield api, helper, caller, helper_tab, caller_tab, call_id
+    helper_tab.close()
+    caller_tab.close()
+
+
+def order_for(api: str, caller: SignedIn, call_id: str) -> dict:
+    answer = requests.post(f"{api}/calls/{call_id}/payment", headers=caller.auth, timeout=30)
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def order_id_of(payment: dict) -> str:
+    return payment["approve_url"].split("token=")[1].split("&")[0]
+
+
+def approve(local_stack, payment: dict) -> None:
+    answer = requests.post(f"{local_stack['paypal']}/sandbox/orders/{order_id_of(payment)}/approve", timeout=30)
+    assert answer.status_code in (200, 201), answer.text
+
+
+def paypal_token(local_stack) -> str:
+    answer = requests.post(f"{local_stack['paypal']}/v1/oauth2/token", data={"grant_type": "client_credentials"},
+                           auth=(local_stack["paypal_client_id"], local_stack["paypal_client_secret"]), timeout=30)
+    return answer.json()["access_token"]
+
+
+def paypal_get(local_stack, path: str) -> dict:
+    answer = requests.get(f"{local_stack['paypal']}{path}", timeout=30,
+                          headers={"Authorization": f"Bearer {paypal_token(local_stack)}"})
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def test_the_caller_pays_through_paypal_and_the_call_resumes_by_itself(local_stack, call_awaiting_payment):
+    api, helper, caller, helper_tab, caller_tab, call_id = call_awaiting_payment
+    payment = order_for(api, caller, call_id)
+    assert payment["amount_cents"] == 2500 and payment["state"] == "created" and payment["kind"] == "session"
+    assert order_for(api, caller, call_id)["payment_id"] == payment["payment_id"]  # the same order again
+    order = paypal_get(local_stack, f"/v2/checkout/orders/{order_id_of(payment)}")
+    assert order["purchase_units"][0]["amount"] == {"currency_code": "USD", "value": "25.00"}
+
+    early = requests.post(f"{api}/payments/{payment['payment_id']}/complete", headers=caller.auth, timeout=30)
+    assert early.status_code == 409 and early.json()["error"]["code"] == "payment_not_approved"
+    approve(local_stack, payment)
+    done = requests.post(f"{api}/payments/{payment['payment_id']}/complete", headers=caller.auth, timeout=30)
+    assert done.status_code == 200 and done.json()["state"] == "captured", done.text
+
+    session = caller_tab.call_state("in_session")
+    assert session["agreed"] == {"price_cents": 2500, "minutes": 15}
+    helper_tab.call_state("in_session")
+    balance = requests.get(f"{api}/me/balance", headers=helper.auth, timeout=30).json()
+    assert balance["pending_cents"] == 2000 and balance["payable_cents"] == 0  # the free plan: 80%
+
+
+def test_parallel_completions_capture_once(local_stack, call_awaiting_payment):
+    api, helper, caller, helper_tab, caller_tab, call_id = call_awaiting_payment
+    payment = order_for(api, caller, call_id)
+    approve(local_stack, payment)
+    answers = []
+
+    def complete():
+        answers.append(requests.post(f"{api}/payments/{payment['payment_id']}/complete", headers=caller.auth,
+                                     timeout=60))
+
+    threads = [threading.Thread(target=complete) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [a.status_code for a in answers] == [200] * 6, [a.text for a in answers]
+    order = paypal_get(local_stack, f"/v2/checkout/orders/{order_id_of(payment)}")
+    assert len(order["purchase_units"][0]["payments"]["captures"]) == 1
+    balance = requests.get(f"{api}/me/balance", headers=helper.auth, timeout=30).json()
+    assert balance["pending_cents"] == 2000
+
+
+def test_if_the_browser_never_comes_back_the_webhook_captures_and_resumes_the_call(local_stack,
+                                                                                   call_awaiting_payment):
+    api, helper, caller, helper_tab, caller_tab, call_id = call_awaiting_payment
+    payment = order_for(api, caller, call_id)
+    approve(local_stack, payment)  # CHECKOUT.ORDER.APPROVED goes to the app's webhook
+    caller_tab.call_state("in_session")
+    helper_tab.call_state("in_session")
+    shown = requests.get(f"{api}/payments/{payment['payment_id']}", headers=caller.auth, timeout=30).json()
+    assert shown["state"] == "captured"
+
+    def settled_deliveries():
+        answer = requests.get(f"{local_stack['paypal']}/sandbox/webhooks/deliveries", timeout=30).json()
+        listed = answer.get("deliveries", []) if isinstance(answer, dict) else answer
+        if any(d["status"] == "PENDING" for d in listed):
+            return None
+        return listed
+
+    deliveries = eventually(settled_deliveries)
+    assert deliveries and all(d["status"] == "SUCCESS" for d in deliveries), \
+        [d for d in deliveries or [] if d["status"] != "SUCCESS"]
+
+
+def test_a_forged_webhook_is_refused_and_changes_nothing(local_stack):
+    event = {"id": "WH-FORGED", "event_type": "PAYMENT.CAPTURE.COMPLETED",
+             "resource": {"id": "X", "status": "COMPLETED", "amount": {"currency_code": "USD", "value": "1.00"}}}
+    answer = requests.post(f"{local_stack['api']}/webhooks/paypal", json=event, timeout=30, headers={
+        "PAYPAL-TRANSMISSION-ID": "abc", "PAYPAL-TRANSMISSION-TIME": "2026-11-22T00:00:00Z",
+        "PAYPAL-TRANSMISSION-SIG": "bm9wZQ==", "PAYPAL-AUTH-ALGO": "SHA256withRSA",
+        "PAYPAL-CERT-URL": "https://evil.example.com/cert.pem"})
+    assert answer.status_code == 400 and answer.json()["error"]["code"] == "invalid_input"
+    unsigned = requests.post(f"{local_stack['api']}/webhooks/paypal", json=event, timeout=30)
+    assert unsigned.status_code == 400
+
+
+def test_cancel_at_paypal_returns_the_call_to_negotiation(local_stack, call_awaiting_payment):
+    api, helper, caller, helper_tab, caller_tab, call_id = call_awaiting_payment
+    payment = order_for(api, caller, call_id)
+    cancelled = requests.post(f"{api}/payments/{payment['payment_id']}/cancel", headers=caller.auth, timeout=30)
+    assert cancelled.json()["state"] == "cancelled"
+    assert helper_tab.call_state("negotiating", proposed={"price_cents": 2500, "minutes": 15})
+    stranger = sign_up_and_in(api, "nosy")
+    peek = requests.get(f"{api}/payments/{payment['payment_id']}", headers=stranger.auth, timeout=30)
+    assert peek.status_code == 404
+
+
+def test_storefronts_are_for_helpers_with_a_real_email(local_stack):
+    api = local_stack["api"]
+    customer = sign_up_and_in(api, "shopper")
+    answer = requests.put(f"{api}/me/storefront", json={"paypal_email": "a@example.com"}, headers=customer.auth,
+                          timeout=30)
+    assert answer.status_code == 404
+    helper = become_helper(api, "shopkeeper")
+    bad = requests.put(f"{api}/me/storefront", json={"paypal_email": "not an email"}, headers=helper.auth, timeout=30)
+    assert bad.status_code == 400 and bad.json()["error"]["field"] == "paypal_email"
+    assert requests.get(f"{api}/me/storefront", headers=helper.auth, timeout=30).status_code == 404
+
+
+def ops_user(local_stack) -> SignedIn:
+    """A person in the Cognito `ops` group, signed in again so the token carries the group."""
+    from tests.support.accounts import sign_in
+
+    person = sign_up_and_in(local_stack["api"], "ops")
+    cognito = boto3.client("cognito-idp", endpoint_url=local_stack["aws"], region_name=local_stack["region"],
+                           aws_access_key_id="local", aws_secret_access_key="local")
+    cognito.admin_add_user_to_group(UserPoolId=local_stack["user_pool_id"], Username=person.email, GroupName="ops")
+    return sign_in(local_stack["api"], person)
+
+
+def test_a_refund_is_asked_for_reviewed_by_ops_and_paid_back_minus_paypals_fee(local_stack, call_awaiting_payment):
+    api, helper, caller, helper_tab, caller_tab, call_id = call_awaiting_payment
+    payment = order_for(api, caller, call_id)
+    approve(local_stack, payment)
+    requests.post(f"{api}/payments/{payment['payment_id']}/complete", headers=caller.auth, timeout=30)
+    caller_tab.call_state("in_session")
+    early = requests.post(f"{api}/refunds", json={"payment_id": payment["payment_id"], "reason": "Not helpful at all"},
+                          headers=caller.auth, timeout=30)
+    assert early.status_code == 400  # once the session has ended
+    caller_tab.send(action="end", call_id=call_id)
+    helper_tab.call_state("ended")
+
+    asked = requests.post(f"{api}/refunds", json={"payment_id": payment["payment_id"], "reason": "Not helpful at all"},
+                          headers=caller.auth, timeout=30)
+    assert asked.status_code == 201, asked.text
+    request = asked.json()
+    assert request["refund_cents"] == 2500 - 136 and request["state"] == "open"
+    twice = requests.post(f"{api}/refunds", json={"payment_id": payment["payment_id"], "reason": "Asking once more"},
+                          headers=caller.auth, timeout=30)
+    assert twice.status_code == 409
+    said = requests.put(f"{api}/refunds/{request['request_id']}/statement", json={"statement": "I answered all."},
+                        headers=helper.auth, timeout=30)
+    assert said.status_code == 200 and said.json()["statement"] == "I answered all."
+
+    assert requests.get(f"{api}/ops/refunds", headers=caller.auth, timeout=30).status_code == 403
+    ops = ops_user(local_stack)
+    queue = requests.get(f"{api}/ops/refunds", headers=ops.auth, timeout=30).json()["requests"]
+    assert request["request_id"] in [r["request_id"] for r in queue]
+    decided = requests.post(f"{api}/ops/refunds/{request['request_id']}/decision",
+                            json={"decision": "approve", "note": "The session was cut short."}, headers=ops.auth,
+                            timeout=60)
+    assert decided.status_code == 200 and decided.json()["state"] == "refunded", decided.text
+    again = requests.post(f"{api}/ops/refunds/{request['request_id']}/decision",
+                          json={"decision": "deny", "note": "Changed my mind"}, headers=ops.auth, timeout=30)
+    assert again.status_code == 409
+
+    refund = paypal_get(local_stack, f"/v2/payments/refunds/{decided.json()['refund_id']}")
+    assert refund["amount"]["value"] == "23.64" and refund["status"] == "COMPLETED"
+    assert eventually(lambda: requests.get(f"{api}/me/balance", headers=helper.auth, timeout=30)
+                      .json()["pending_cents"] == 0)
