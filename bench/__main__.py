@@ -1,7 +1,7 @@
 """`python -m bench`: every benchmark, one after another; fails if one misses its target."""
 import sys
 
-from bench import call_setup, cold_start, directory_page, signalling
+from bench import call_setup, cold_start, directory_page, settle_capture, signalling
 
-results = [cold_start.main(), directory_page.main(), signalling.main(), call_setup.main()]
+results = [cold_start.main(), directory_page.main(), signalling.main(), call_setup.main(), settle_capture.main()]
 sys.exit(max(results))
