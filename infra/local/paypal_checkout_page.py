@@ -42,6 +42,7 @@ h1 { font-size: 1.05rem; font-weight: 600; margin: 1.5rem 0 .25rem; }
 .buyer { border: 1px solid #e3e8ee; border-radius: 8px; padding: .9rem 1rem; margin-bottom: 1.5rem; }
 .buyer p { margin: 0; }
 .buyer .label { color: #697386; font-size: .85rem; }
+.buyer .email { overflow-wrap: anywhere; }
 .buyer .funding { color: #697386; font-size: .85rem; margin-top: .4rem; }
 form { margin: 0; display: grid; gap: .75rem; }
 button { width: 100%; font: inherit; font-weight: 600; font-size: 1rem; padding: .85rem; border-radius: 999px;
@@ -187,7 +188,8 @@ class CheckoutPage:
 <p class="description">{escape(description)}</p>
 <section class="buyer" aria-label="Paying as">
   <p class="label">Paying as</p>
-  <p><strong>{escape(buyer.full_name)}</strong> &middot; {escape(buyer.email)}</p>
+  <p><strong>{escape(buyer.full_name)}</strong></p>
+  <p class="email">{escape(buyer.email)}</p>
   <p class="funding">PayPal balance</p>
 </section>
 <form method="post" action="/checkoutnow">{hidden}

@@ -189,7 +189,8 @@ class Control:
 def check_fault(route: Any, mode: Any, count: Any, known: list[str]) -> tuple[str, str, int]:
     """A failure to arm, checked: a known route name or key, a mode, a count of 1 or more."""
     if not isinstance(route, str) or route not in known:
-        raise ValueError(f"route is one of {', '.join(DECLINABLE)} or a route key such as 'GET /v2/checkout/orders/{{id}}'")
+        raise ValueError(f"route is one of {', '.join(DECLINABLE)} or a route key such as "
+                         "'GET /v2/checkout/orders/{id}'")
     if mode not in FAULT_MODES:
         raise ValueError(f"mode is one of {', '.join(FAULT_MODES)}")
     if mode == "declined" and route not in DECLINABLE:

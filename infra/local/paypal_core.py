@@ -309,9 +309,12 @@ class BackgroundJobs:
             self._condition.notify_all()
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
-        """Waits until no job is queued or running (retries scheduled later count as queued)."""
+        """Waits until no job is running and none is due before `timeout` runs out (a retry due
+        sooner is waited for; a job due later is not). False if the time ran out first."""
+        deadline = time.monotonic() + timeout
         with self._condition:
-            return self._condition.wait_for(lambda: not self._heap and not self._running, timeout)
+            return self._condition.wait_for(
+                lambda: not self._running and (not self._heap or self._heap[0][0] > deadline), timeout)
 
     def _work(self) -> None:
         while True:
@@ -432,7 +435,7 @@ class Route:
     idempotent: bool
     replay_status: int | None = None
     fault: str | None = None
-    mocks: Callable[[SandboxRequest, list[str]], PayPalError] | None = None
+    mocks: Callable[[SandboxRequest, list[str] | None], PayPalError] | None = None
 
     @property
     def key(self) -> str:
@@ -447,7 +450,7 @@ class Router:
 
     def add(self, method: str, template: str, handler: Handler, *, authenticated: bool = True,
             idempotent: bool = False, replay_status: int | None = None, fault: str | None = None,
-            mocks: Callable[[SandboxRequest, list[str]], PayPalError] | None = None) -> None:
+            mocks: Callable[[SandboxRequest, list[str] | None], PayPalError] | None = None) -> None:
         regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template))
         self.routes.append(Route(method.upper(), template, re.compile(f"^{regex}$"), handler,
                                  authenticated, idempotent, replay_status, fault, mocks))

@@ -163,8 +163,8 @@ class Payouts:
             try:
                 minor = parse_value(amount["value"], code, field=f"{field}.amount.value")
             except AmountProblem:
-                raise validation_error(f"{field}.amount.value", "Amount value is not a valid amount for the currency.") \
-                    from None
+                raise validation_error(f"{field}.amount.value",
+                                       "Amount value is not a valid amount for the currency.") from None
             if minor <= 0:
                 raise validation_error(f"{field}.amount.value", "Amount value must be greater than zero.")
             note = self._text(item, "note", f"{field}.note", 4000)
@@ -189,7 +189,6 @@ class Payouts:
             raise v1_error(400, "MALFORMED_REQUEST", "Incoming JSON request does not map to API request",
                            docs=PAYOUTS_DOCS)
         header, items, currency = self._read(body)
-        denied = self.sandbox.take_fault("payouts", "declined")
         now = self.sandbox.clock()
         with self._state.lock:
             sender_batch_id = header.get("sender_batch_id")
@@ -199,6 +198,7 @@ class Payouts:
                     "field": "SENDER_BATCH_ID", "location": "body",
                     "issue": "Batch with given sender_batch_id already exists",
                     "link": [{**self._link(f"/v1/payments/payouts/{original}", "self")}]}])
+            denied = self.sandbox.take_fault("payouts", "declined")
             batch = {"id": paypal_id(13), "status": "PENDING", "sender_batch_header": header, "item_ids": [],
                      "currency": currency, "total": sum(i["amount"] for i in items), "created_at": now,
                      "due_at": now + self.delay_seconds, "completed_at": None, "deny": denied}

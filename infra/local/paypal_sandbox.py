@@ -8,6 +8,7 @@ PayPal's routes (bearer token from `POST /v1/oauth2/token` on every `/v1` and `/
     POST /v2/checkout/orders                            create (CREATED, or PAYER_ACTION_REQUIRED
                                                         when payment_source.paypal is given)
     GET  /v2/checkout/orders/{id}
+    PATCH /v2/checkout/orders/{id}                      amount, description, custom_id, invoice_id
     POST /v2/checkout/orders/{id}/capture               APPROVED -> COMPLETED, exactly once
     GET  /v2/payments/captures/{capture_id}
     POST /v2/payments/captures/{capture_id}/refund      full or partial, up to what is left
@@ -22,9 +23,24 @@ PayPal's routes (bearer token from `POST /v1/oauth2/token` on every `/v1` and `/
     POST /v1/notifications/verify-webhook-signature
     GET  /v1/notifications/certs/{name}                 the webhook certificate (no token)
 
-The payer's page (no token): `GET /checkoutnow?token={order_id}` -- see paypal_checkout_page.py.
-Test controls (no token): `/sandbox/...` -- see paypal_control.py. Webhook signing and delivery:
-paypal_webhooks.py. Orders, captures, refunds: paypal_orders.py. Payouts: paypal_payouts.py.
+The payer's page (no token): `GET /checkoutnow?token={order_id}`, whose form posts to
+`POST /checkoutnow` ("Approve and pay" / "Cancel and return") -- see paypal_checkout_page.py.
+
+Test controls (no token, local use only; details in paypal_control.py):
+
+    POST /sandbox/orders/{id}/approve                   approve without the page
+    POST /sandbox/captures/{id}/reverse                 chargeback -> PAYMENT.CAPTURE.REVERSED
+    POST /sandbox/webhooks                              {"url", "event_types"} -> {"id"}
+    GET  /sandbox/webhooks/events, GET /sandbox/webhooks/deliveries      the event and delivery logs
+    POST /sandbox/webhooks/events/{event_id}/resend     deliver again, new transmission id
+    POST|GET|DELETE /sandbox/failures                   {"route": "orders"|"capture"|"refund"|"payouts",
+                                                        "mode": "declined"|"unavailable", "count": N}
+    POST|GET /sandbox/payouts/receivers                 {"email", "outcome": "FAILED"|"RETURNED"|"UNCLAIMED"}
+    POST /sandbox/payouts/{batch_id}/process            pay out a pending batch now
+    GET  /sandbox/stats, POST /sandbox/stats/reset      requests per route; `paypal_calls`
+
+Webhook signing and delivery: paypal_webhooks.py. Orders, captures, refunds: paypal_orders.py
+(issues: paypal_issues.py). Payouts: paypal_payouts.py. Money: paypal_money.py.
 
 Every POST honours `PayPal-Request-Id`: a repeat (even a concurrent one, which waits for the
 first) gets the first answer again -- for orders the order's latest state, 200 OK, as PayPal
@@ -60,10 +76,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from infra.local.paypal_checkout_page import CheckoutPage
 from infra.local.paypal_control import DECLINABLE, Control, check_fault, check_receiver
-from infra.local.paypal_core import (  # noqa: F401 - re-exported: the sandbox's public names
-    INVALID_RESOURCE_ID,
+from infra.local.paypal_core import (
     MAX_REQUEST_ID_LENGTH,
-    ORDERS_DOCS,
     OVERVIEW_DOCS,
     AccessToken,
     OAuthError,
@@ -178,7 +192,10 @@ class PayPalSandbox:
     for approval and capture; `payout_delay_seconds` how long a payout batch stays PENDING;
     `webhook_retry_delays` the waits between delivery attempts (then FAILED);
     `webhook_timeout_seconds` the wait for a webhook receiver's answer; `replay_ttl_seconds` how
-    long a PayPal-Request-Id is remembered."""
+    long a PayPal-Request-Id is remembered; `buyer` who approves on the approval page and
+    `merchant` the payee (the REST app's owner), with PayPal-style account ids;
+    `autosave_seconds` how often the state is also saved while running (with a `state_path`; None:
+    only on stop), so a killed process loses at most that much."""
 
     def __init__(self, *, client_id: str, client_secret: str, host: str = "127.0.0.1", port: int = 0,
                  state_path: str | Path | None = None, clock: Callable[[], float] = time.time,
@@ -186,7 +203,7 @@ class PayPalSandbox:
                  order_ttl_seconds: float = 3 * 3600, payout_delay_seconds: float = 0.5,
                  webhook_retry_delays: Iterable[float] = (0.2, 1.0, 3.0), webhook_timeout_seconds: float = 5.0,
                  replay_ttl_seconds: float = 6 * 3600, buyer: Buyer | None = None,
-                 merchant: Merchant | None = None) -> None:
+                 merchant: Merchant | None = None, autosave_seconds: float | None = 30.0) -> None:
         self.host, self.port = host, port
         self.client_id, self.client_secret = client_id, client_secret
         self.app_id = "APP-" + hashlib.sha256(client_id.encode()).hexdigest()[:17].upper()
@@ -209,6 +226,9 @@ class PayPalSandbox:
         self._stats: dict[str, int] = {}
         self._stats_lock = threading.Lock()
         self._stats_since = clock()
+        self.autosave_seconds = autosave_seconds
+        self._autosaving = threading.Event()
+        self._save_lock = threading.Lock()
         self._server: _SandboxServer | None = None
         self._thread: threading.Thread | None = None
         self._routes()
@@ -235,8 +255,18 @@ class PayPalSandbox:
         self._thread.start()
         self.webhooks.start()
         self.payouts.start()
+        if self.state_path and self.autosave_seconds:
+            self._autosaving.clear()
+            threading.Thread(target=self._autosave, name="paypal-sandbox-autosave", daemon=True).start()
         log.info("PayPal sandbox serving at %s", self.url)
         return self
+
+    def _autosave(self) -> None:
+        while not self._autosaving.wait(self.autosave_seconds):
+            try:
+                self.save()
+            except OSError:
+                log.exception("saving the PayPal sandbox state to %s failed", self.state_path)
 
     @property
     def url(self) -> str:
@@ -251,6 +281,7 @@ class PayPalSandbox:
         was given). Deliveries still pending are kept and resumed by the next start()."""
         if self._server is None:
             return
+        self._autosaving.set()
         self._server.shutdown()
         self._server.server_close()
         if self._thread is not None:
@@ -261,13 +292,15 @@ class PayPalSandbox:
         self.save()
 
     def save(self) -> None:
-        """Writes the state to `state_path` now (stop() does it too)."""
+        """Writes the state to `state_path` now (stop() does it too, and the autosave)."""
         if self.state_path:
-            self.state.save(self.state_path)
+            with self._save_lock:
+                self.state.save(self.state_path)
 
     def drain(self, timeout: float = 10.0) -> bool:
-        """Waits until background work is done: due payouts processed, webhook deliveries
-        finished (delivered or given up). For tests; False if `timeout` passed first."""
+        """Waits until the background work due within `timeout` is done: payouts processed,
+        webhook deliveries delivered or given up (their retries included). For tests; False if
+        `timeout` passed first."""
         deadline = time.monotonic() + timeout
         payouts_done = self.payouts.jobs.wait_idle(timeout)
         return payouts_done and self.webhooks.jobs.wait_idle(max(0.0, deadline - time.monotonic()))
@@ -334,8 +367,8 @@ class PayPalSandbox:
             self._stats_since = self.clock()
 
     def _count(self, route: Route | None, request: SandboxRequest) -> None:
-        key = route.key if route else f"{request.method} (no route) " + (
-            request.path if _is_api_path(request.path) else "")
+        prefix = request.path[:4] if _is_api_path(request.path) else "/"
+        key = route.key if route else f"{request.method} {prefix}(no such route)"
         with self._stats_lock:
             self._stats[key] = self._stats.get(key, 0) + 1
 

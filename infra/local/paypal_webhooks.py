@@ -178,11 +178,12 @@ class Webhooks:
         self.jobs = BackgroundJobs("paypal-webhooks", workers)
         self._signer: Signer | None = None
         self._signer_lock = threading.Lock()
+        self._index: dict[str, dict] = {}  # delivery id -> its entry in the state's delivery log
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirects)
 
     def register(self, router: Any) -> None:
         router.add("POST", "/v1/notifications/webhooks", self.create, idempotent=True)
-        router.add("GET", "/v1/notifications/webhooks", self.list)
+        router.add("GET", "/v1/notifications/webhooks", self.list_webhooks)
         router.add("GET", "/v1/notifications/webhooks/{webhook_id}", self.show)
         router.add("DELETE", "/v1/notifications/webhooks/{webhook_id}", self.delete)
         router.add("GET", "/v1/notifications/webhooks-event-types", self.event_types)
@@ -199,6 +200,7 @@ class Webhooks:
         self._signer = None  # the state (and so the key) may have been loaded anew
         self.jobs.start()
         with self.sandbox.state.lock:
+            self._index = {d["delivery_id"]: d for d in self.sandbox.state.deliveries}
             pending = [d["delivery_id"] for d in self.sandbox.state.deliveries if d["status"] == "PENDING"]
         for delivery_id in pending:
             self.jobs.schedule(0, lambda d=delivery_id: self._attempt(d))
@@ -212,9 +214,10 @@ class Webhooks:
         """The signing key and certificate: made on first use, then kept with the state."""
         with self._signer_lock:
             if self._signer is None:
-                signing = self.sandbox.state.signing
+                signing = dict(self.sandbox.state.signing)
                 self._signer = Signer(signing.get("key_pem"), signing.get("cert_pem"))
-                signing.update(key_pem=self._signer.key_pem, cert_pem=self._signer.cert_pem)
+                with self.sandbox.state.lock:
+                    self.sandbox.state.signing.update(key_pem=self._signer.key_pem, cert_pem=self._signer.cert_pem)
             return self._signer
 
     @property
@@ -291,7 +294,7 @@ class Webhooks:
             hooks[webhook["id"]] = webhook
             return SandboxResponse(201, self.webhook_json(webhook))
 
-    def list(self, request: SandboxRequest) -> SandboxResponse:
+    def list_webhooks(self, request: SandboxRequest) -> SandboxResponse:
         with self.sandbox.state.lock:
             hooks = sorted(self.sandbox.state.webhooks.values(), key=lambda w: w.get("created_at", 0))
             return SandboxResponse(200, {"webhooks": [self.webhook_json(w) for w in hooks]})
@@ -374,14 +377,12 @@ class Webhooks:
                 "create_time": rfc3339(self.sandbox.clock()), "last_attempt_time": None,
             }
             self.sandbox.state.deliveries.append(delivery)
+            self._index[delivery["delivery_id"]] = delivery
         self.jobs.schedule(0, lambda: self._attempt(delivery["delivery_id"]))
         return dict(delivery)
 
     def _find(self, delivery_id: str) -> dict | None:
-        for delivery in reversed(self.sandbox.state.deliveries):
-            if delivery["delivery_id"] == delivery_id:
-                return delivery
-        return None
+        return self._index.get(delivery_id)
 
     def _attempt(self, delivery_id: str) -> None:
         """One transmission of a delivery; schedules the next try on failure."""

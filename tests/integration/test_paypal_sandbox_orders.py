@@ -7,8 +7,10 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from decimal import Decimal
 from html.parser import HTMLParser
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -34,8 +36,8 @@ pytestmark = pytest.mark.integration
 ORDERS, PAYMENTS = "checkout_orders_v2", "payments_payment_v2"
 RETURN_URL = "http://127.0.0.1:8080/pay-return.html?payment=p-1"
 CANCEL_URL = "http://127.0.0.1:8080/pay-return.html?payment=p-1&cancelled=1"
-SPEC_OF = {CREATE: ORDERS, SHOW_ORDER: ORDERS, PATCH_ORDER: ORDERS, CAPTURE: ORDERS, SHOW_CAPTURE: PAYMENTS, REFUND: PAYMENTS,
-           SHOW_REFUND: PAYMENTS}
+SPEC_OF = {CREATE: ORDERS, SHOW_ORDER: ORDERS, PATCH_ORDER: ORDERS, CAPTURE: ORDERS,
+           SHOW_CAPTURE: PAYMENTS, REFUND: PAYMENTS, SHOW_REFUND: PAYMENTS}
 
 
 @pytest.fixture
@@ -337,6 +339,42 @@ def test_the_payer_approves_on_the_page_and_returns_to_the_merchant(sandbox, sdk
     again, _ = read_page(sandbox, order["id"])
     assert again.status_code == 409 and "already approved" in again.text
     assert press(sandbox, form, "Approve and pay").status_code == 303  # a double click lands back too
+
+
+def test_following_the_redirect_lands_on_the_merchants_return_page(sandbox, sdk) -> None:
+    seen: list[str] = []
+
+    class Merchant(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args) -> None:
+            pass
+
+    merchant = ThreadingHTTPServer(("127.0.0.1", 0), Merchant)
+    threading.Thread(target=merchant.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
+    try:
+        site = f"http://127.0.0.1:{merchant.server_address[1]}"
+        body = order_body()
+        body["payment_source"]["paypal"]["experience_context"].update(
+            return_url=f"{site}/pay-return.html?payment=p-9#paid", cancel_url=f"{site}/pay-return.html?cancelled=1")
+        order = create(sdk, body)
+        page, form = read_page(sandbox, order["id"])
+        assert f"form-action 'self' {site}" in page.headers["Content-Security-Policy"]
+        button = next(b for b in form.buttons if b["label"] == "Approve and pay")
+        landed = requests.post(f"{sandbox.url}{form.action}", data={**form.hidden, button["name"]: button["value"]},
+                               timeout=5)  # follows the 303 with a GET, as a browser does
+        assert landed.status_code == 200 and landed.text == "ok"
+        assert [r.status_code for r in landed.history] == [303]
+        assert seen == [f"/pay-return.html?payment=p-9&token={order['id']}&PayerID={sandbox.buyer.payer_id}"]
+        assert landed.url.endswith("#paid")  # the fragment stays where it was
+    finally:
+        merchant.shutdown()
+        merchant.server_close()
 
 
 def test_cancel_returns_to_the_cancel_url_and_leaves_the_order_open(sandbox, sdk) -> None:
@@ -689,6 +727,16 @@ def test_orders_captures_refunds_and_replays_survive_a_restart(tmp_path) -> None
     finally:
         second.stop()
     assert first.failures == second.failures == []
+
+
+def test_the_state_is_saved_while_running_too(tmp_path) -> None:
+    state = tmp_path / "paypal.json"
+    with PayPalSandbox(client_id=CLIENT_ID, client_secret=SECRET, state_path=state, autosave_seconds=0.05) as box:
+        order = create(build_paypal_client(settings_for(box)))
+        deadline = time.monotonic() + 5
+        while order["id"] not in (json.loads(state.read_text()).get("orders", {}) if state.exists() else {}):
+            assert time.monotonic() < deadline, "the running sandbox never saved its state"
+            time.sleep(0.02)
 
 
 def test_stats_count_the_calls_paypal_would_have_answered(sandbox, sdk) -> None:
