@@ -2,6 +2,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import settings
+
+# Property tests judge results, not speed: a loaded CI machine must not fail them on a deadline.
+settings.register_profile("interkanect", deadline=None)
+settings.load_profile("interkanect")
 
 from tests.support.stack import RunningStack, app_environment
 
