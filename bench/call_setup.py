@@ -22,11 +22,7 @@ from __future__ import annotations
 
 import statistics
 import sys
-import tempfile
 import time
-from contextlib import contextmanager
-from pathlib import Path
-from typing import Iterator
 
 RUNS = 7
 # Where the time goes in the Helper's room (User Timing marks `ik:*` the room sets), printed.
@@ -119,19 +115,6 @@ async (offer) => {
   return pc.localDescription.sdp;
 }
 """
-
-
-@contextmanager
-def local_stack() -> Iterator[dict]:
-    from tests.support.stack import RunningStack
-
-    with tempfile.TemporaryDirectory(prefix="ik-bench-call-") as scratch:
-        stack = RunningStack(Path(scratch) / "state")
-        endpoints = stack.start()
-        try:
-            yield endpoints
-        finally:
-            stack.stop()
 
 
 def wait_until_status(api: str, user_id: str, status: str, timeout: float = 30) -> None:
@@ -236,8 +219,9 @@ def measure(runs: int = RUNS) -> dict:
     from playwright.sync_api import sync_playwright
 
     from tests.support.call_browser import launch_call_browser
+    from tests.support.stack import temporary_stack
 
-    with local_stack() as endpoints, sync_playwright() as driver:
+    with temporary_stack("ik-bench-call-") as endpoints, sync_playwright() as driver:
         browser = launch_call_browser(driver)
         try:
             rig = CallRig(browser, endpoints)

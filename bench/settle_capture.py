@@ -13,31 +13,9 @@ import os
 import statistics
 import sys
 import time
-from collections import Counter
-from contextlib import contextmanager
-from typing import Iterator
 
 RUNS = 15
 TARGET_DYNAMODB_REQUESTS = 16  # a small constant: no Scan, nothing that grows with the data
-
-
-@contextmanager
-def counting_dynamodb() -> Iterator[Counter]:
-    """Every DynamoDB request pynamodb makes, by operation, while the block runs."""
-    from pynamodb.connection.base import Connection
-
-    counts: Counter = Counter()
-    original = Connection._make_api_call
-
-    def counted(connection, operation_name, operation_kwargs):
-        counts[operation_name] += 1
-        return original(connection, operation_name, operation_kwargs)
-
-    Connection._make_api_call = counted
-    try:
-        yield counts
-    finally:
-        Connection._make_api_call = original
 
 
 def paypal_requests(paypal: str) -> int:
@@ -67,6 +45,7 @@ def main() -> int:
     from tests.support.accounts import sign_up_and_in
     from tests.support.calls import Peer
     from tests.support.pages import become_helper, open_storefront
+    from bench.dynamodb_requests import counting_dynamodb
     from tests.support.stack import app_environment, temporary_stack
 
     print("Settling one capture (order → ledger), on a live paid call of the local stack")

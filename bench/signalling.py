@@ -23,13 +23,11 @@ import math
 import os
 import statistics
 import sys
-import tempfile
 import threading
 import time
-from contextlib import contextmanager
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -47,19 +45,6 @@ WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "Tr
 
 
 # -- the stack and the people --------------------------------------------------------------------
-@contextmanager
-def local_stack() -> Iterator[dict]:
-    from tests.support.stack import RunningStack
-
-    with tempfile.TemporaryDirectory(prefix="ik-bench-signalling-") as scratch:
-        stack = RunningStack(Path(scratch) / "state")
-        endpoints = stack.start()
-        try:
-            yield endpoints
-        finally:
-            stack.stop()
-
-
 class Tab:
     """One signed-in WebSocket (websockets' sync client)."""
 
@@ -278,29 +263,6 @@ def ping_round_trips(tab: Tab, count: int) -> list[float]:
 
 
 # -- (d) DynamoDB requests per relayed message, in this process ----------------------------------
-class OperationCounter:
-    """Counts pynamodb's DynamoDB requests by operation while installed."""
-
-    def __init__(self) -> None:
-        self.operations: list[str] = []
-
-    @contextmanager
-    def installed(self) -> Iterator["OperationCounter"]:
-        from pynamodb.connection.base import Connection
-
-        original = Connection._make_api_call
-
-        def counted(connection, operation_name, operation_kwargs):
-            self.operations.append(operation_name)
-            return original(connection, operation_name, operation_kwargs)
-
-        Connection._make_api_call = counted
-        try:
-            yield self
-        finally:
-            Connection._make_api_call = original
-
-
 class RecordingSender:
     def __init__(self) -> None:
         self.sent: list[tuple[str, dict]] = []
@@ -312,18 +274,6 @@ class RecordingSender:
         pass
 
 
-def stack_environment(endpoints: dict) -> dict[str, str]:
-    """As tests/conftest.py's `stack_environment`: the app's settings against the stack."""
-    return {
-        "AWS_REGION": endpoints["region"], "AWS_DEFAULT_REGION": endpoints["region"],
-        "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
-        "IK_AWS_ENDPOINT_URL": endpoints["aws"],
-        "IK_USER_POOL_ID": endpoints["user_pool_id"], "IK_USER_POOL_CLIENT_ID": endpoints["user_pool_client_id"],
-        "IK_COGNITO_JWKS_URL": f"{endpoints['aws']}/{endpoints['user_pool_id']}/.well-known/jwks.json",
-        "IK_WEBSOCKET_MANAGEMENT_URL": endpoints["websocket_management"],
-    }
-
-
 def requests_per_operation(endpoints: dict, call_id: str) -> dict:
     """`relay_signal` and, beside it, `heartbeat` on the live call's real rows, every request
     counted. The process is warm first (pynamodb has the tables' schemas), as a warm Lambda is."""
@@ -331,7 +281,10 @@ def requests_per_operation(endpoints: dict, call_id: str) -> dict:
     from chalicelib.services.calls import SignalLimiter, relay_signal
     from chalicelib.services.realtime import heartbeat
 
-    os.environ.update(stack_environment(endpoints))
+    from bench.dynamodb_requests import counting_dynamodb
+    from tests.support.stack import app_environment
+
+    os.environ.update(app_environment(endpoints))
     deps.reset()
     try:
         store, connections = deps.call_store(), deps.connection_store()
@@ -339,9 +292,8 @@ def requests_per_operation(endpoints: dict, call_id: str) -> dict:
         assert call is not None and call.live and call.caller_connection and call.helper_connection
         connections.get(call.caller_connection)  # warm: the connections table's schema too
         sender, limiter = RecordingSender(), SignalLimiter(burst=IN_PROCESS_MESSAGES)
-        counter = OperationCounter()
         relay_times: list[float] = []
-        with counter.installed():
+        with counting_dynamodb() as relay_operations:
             for n in range(IN_PROCESS_MESSAGES):
                 started = time.perf_counter()
                 relay_signal(connection_id=call.caller_connection,
@@ -349,24 +301,21 @@ def requests_per_operation(endpoints: dict, call_id: str) -> dict:
                                       "data": {"type": "ice", "candidate": f"in-process {n}"}},
                              calls=store, connections=connections, sender=sender, limiter=limiter)
                 relay_times.append(time.perf_counter() - started)
-        relay_operations = list(counter.operations)
         delivered = sum(1 for target, m in sender.sent if target == call.helper_connection and m["type"] == "signal")
 
-        counter = OperationCounter()
         liveness = deps.liveness()
-        with counter.installed():
+        with counting_dynamodb() as ping_operations:
             for _ in range(10):
                 assert heartbeat(call.caller_connection, {"action": "ping"}, connections=connections,
                                  clock=time.time, liveness=liveness) is not None
-        ping_operations = list(counter.operations)
     finally:
         deps.reset()
 
-    def per(operations: list[str], count: int) -> dict:
-        return {"reads": sum(o in READS for o in operations) / count,
-                "writes": sum(o in WRITES for o in operations) / count,
-                "other": sum(o not in READS | WRITES for o in operations) / count,
-                "by_operation": {o: operations.count(o) / count for o in sorted(set(operations))}}
+    def per(operations: Counter, count: int) -> dict:
+        return {"reads": sum(n for o, n in operations.items() if o in READS) / count,
+                "writes": sum(n for o, n in operations.items() if o in WRITES) / count,
+                "other": sum(n for o, n in operations.items() if o not in READS | WRITES) / count,
+                "by_operation": {o: operations[o] / count for o in sorted(operations)}}
 
     return {"relay": per(relay_operations, IN_PROCESS_MESSAGES),
             "relay_ms": statistics.median(relay_times) * 1000, "relay_p95_ms": percentile(relay_times, 95) * 1000,
@@ -375,8 +324,10 @@ def requests_per_operation(endpoints: dict, call_id: str) -> dict:
 
 # -- the run -------------------------------------------------------------------------------------
 def measure() -> dict:
+    from tests.support.stack import temporary_stack
+
     figures: dict = {}
-    with local_stack() as endpoints:
+    with temporary_stack("ik-bench-signalling-") as endpoints:
         calls = [live_call(endpoints, n) for n in range(PARALLEL_CALLS)]
         main_call = calls[0]
         try:

@@ -34,8 +34,8 @@ def _is_ops() -> bool:
 @handles_errors
 def my_storefront():
     storefront = deps.storefronts().get(_user_id())
-    if storefront is None:
-        raise NotFound("You have no storefront yet.")
+    if storefront is None:  # not an error: most people have none (and a 404 would log in browsers)
+        return json_response({"paypal_email": None, "name": None, "updated_at": None})
     return json_response({"paypal_email": storefront.paypal_email, "name": storefront.name,
                           "updated_at": storefront.updated_at})
 

@@ -291,6 +291,76 @@ export const api = {
 
   /** Statuses of at most PRESENCE_BATCH people: `{statuses: {id: "online"|"busy"|"offline"}}`. */
   presence: (userIds) => send(withQuery("/presence", { users: userIds.join(",") })),
+
+  /* ---- Payments (amounts always come from the server; see docs/api.md) ---------------- */
+
+  /** The Helper's storefront `{paypal_email, name, updated_at}`, or null before they set it up. */
+  async myStorefront() {
+    try {
+      const storefront = await sendAuthorized("/me/storefront");
+      return storefront && storefront.paypal_email ? storefront : null;
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) {
+        return null;
+      }
+      throw error;
+    }
+  },
+
+  saveStorefront: ({ paypal_email, name }) => sendAuthorized("/me/storefront", {
+    method: "PUT", body: { paypal_email, name },
+  }),
+
+  /** `{plan: "free"|"upgraded", until, upgrade: {price_cents, days, currency}}`. */
+  myPlan: () => sendAuthorized("/me/plan"),
+
+  /** A payment for the upgraded plan (approve it at PayPal). */
+  upgradePlan: () => sendAuthorized("/me/plan/upgrade", { method: "POST" }),
+
+  /** `{pending_cents, payable_cents, currency}`. */
+  myBalance: () => sendAuthorized("/me/balance"),
+
+  /** The payment for a call's agreed paid terms, while it awaits payment (the same one if asked again). */
+  payForCall: (callId) => sendAuthorized(`/calls/${segment(callId)}/payment`, { method: "POST" }),
+
+  /** A tip payment during a session. */
+  tip: (callId, { amount_cents }) => sendAuthorized(`/calls/${segment(callId)}/tips`, {
+    method: "POST", body: { amount_cents },
+  }),
+
+  /** `{payments: [payment + refundable_until]}`, mine as payer, newest first. */
+  myPayments: () => sendAuthorized("/payments"),
+
+  payment: (paymentId) => sendAuthorized(`/payments/${segment(paymentId)}`),
+
+  /** Captures a payment the payer approved at PayPal (idempotent). */
+  completePayment: (paymentId) => sendAuthorized(`/payments/${segment(paymentId)}/complete`, {
+    method: "POST",
+  }),
+
+  cancelPayment: (paymentId) => sendAuthorized(`/payments/${segment(paymentId)}/cancel`, {
+    method: "POST",
+  }),
+
+  askForRefund: ({ payment_id, reason }) => sendAuthorized("/refunds", {
+    method: "POST", body: { payment_id, reason },
+  }),
+
+  /** `{asked: [...], about_me: [...]}`: requests I made, and requests about my sessions. */
+  myRefunds: () => sendAuthorized("/refunds"),
+
+  refund: (requestId) => sendAuthorized(`/refunds/${segment(requestId)}`),
+
+  /** The Helper's side of a refund request, while it is open. */
+  saveRefundStatement: (requestId, { statement }) => sendAuthorized(
+    `/refunds/${segment(requestId)}/statement`, { method: "PUT", body: { statement } }),
+
+  /** Ops only: `{requests: [...]}`, the nearest deadline first. */
+  refundQueue: () => sendAuthorized("/ops/refunds"),
+
+  /** Ops only: `decision` is "approve" or "deny"; the note is required. */
+  decideRefund: (requestId, { decision, note }) => sendAuthorized(
+    `/ops/refunds/${segment(requestId)}/decision`, { method: "POST", body: { decision, note } }),
 };
 
 export function isSignedIn() {

@@ -15,6 +15,8 @@ const NAV_LINKS = [
 ];
 const HELPER_LINK_SIGNED_OUT = { label: "Become a helper", href: `${PAGES.home}#become-a-helper` };
 const HELPER_LINK_SIGNED_IN = { label: "My page", href: PAGES.becomeHelper };
+const PAYMENTS_LINK = { label: "Payments", href: PAGES.payments };
+const OPS_LINK = { label: "Refund reviews", href: PAGES.opsRefunds };
 
 function link(label, href, attributes = {}) {
   const anchor = element("a", { href, ...attributes }, label);
@@ -59,10 +61,17 @@ function buildSkeleton(root) {
   const account = element("div", { class: "account", "data-account": "" });
   const helperItem = element("li", { "data-helper-nav": "" },
     helperNavItem(Boolean(loadSession())));
+  // Signed-in people only; ops (a role from `GET /me`) also reviews refunds.
+  const paymentsItem = element("li", { "data-payments-nav": "" },
+    link(PAYMENTS_LINK.label, PAYMENTS_LINK.href, { "data-testid": "payments-link" }));
+  paymentsItem.hidden = !loadSession();
+  const opsItem = element("li", { "data-ops-nav": "" },
+    link(OPS_LINK.label, OPS_LINK.href, { "data-testid": "ops-link" }));
+  opsItem.hidden = true;
   const nav = element("nav", { id: "site-nav", class: "site-nav", "aria-label": "Main" },
     element("ul", { class: "nav-links" },
       ...NAV_LINKS.map(({ label, href }) => element("li", {}, link(label, href))),
-      helperItem),
+      helperItem, paymentsItem, opsItem),
     searchForm(),
     account);
 
@@ -88,7 +97,7 @@ function buildSkeleton(root) {
       setOpen(false);
     }
   });
-  return { account, helperItem };
+  return { account, helperItem, paymentsItem, opsItem };
 }
 
 function renderSignedOut(account) {
@@ -129,9 +138,11 @@ export function mountHeader(root = document.querySelector("[data-site-header]"))
   if (!root) {
     return Promise.resolve(null);
   }
-  const { account, helperItem } = buildSkeleton(root);
+  const { account, helperItem, paymentsItem, opsItem } = buildSkeleton(root);
   const setSignedIn = (signedIn, user = null) => {
     helperItem.replaceChildren(helperNavItem(signedIn));
+    paymentsItem.hidden = !signedIn;
+    opsItem.hidden = !(signedIn && user && Array.isArray(user.roles) && user.roles.includes("ops"));
     if (signedIn) {
       startRealtime();
       mountIncomingCalls({ userId: (user && user.user_id) || currentUserId() });

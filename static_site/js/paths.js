@@ -10,6 +10,9 @@ export const PAGES = Object.freeze({
   search: "/search.html",
   becomeHelper: "/become-a-helper.html",
   call: "/call.html",
+  payments: "/payments.html",
+  payReturn: "/pay-return.html",
+  opsRefunds: "/ops-refunds.html",
 });
 
 /** The call room: `{helper}` to call a Helper, `{call, answer: 1}` to answer a ringing call,

@@ -36,12 +36,13 @@ const LIFECYCLE = new Set(["open", "close"]);
 /** A refused or unanswered request: `code` is the server's error code, or `timeout`,
  * `disconnected` (the socket closed before the answer) or `unavailable` (no socket at all). */
 export class RealtimeError extends Error {
-  constructor({ code, message, call = null, callId = null }) {
+  constructor({ code, message, call = null, callId = null, field = null }) {
     super(message);
     this.name = "RealtimeError";
     this.code = code;
     this.call = call; // the call as it stands, with `call_changed`
     this.callId = callId;
+    this.field = field; // the field at fault, when the server names one
   }
 }
 
@@ -506,6 +507,7 @@ function errorFrom(message) {
       ? message.message : "interKanect refused that. Please try again.",
     call: message.call && typeof message.call === "object" ? message.call : null,
     callId: typeof message.call_id === "string" ? message.call_id : null,
+    field: typeof message.field === "string" ? message.field : null,
   });
 }
 

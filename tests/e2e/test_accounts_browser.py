@@ -5,16 +5,17 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from urllib.parse import quote, urljoin
+from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import Page, expect
+
+from tests.support.accounts import CODE, api_url, create_confirmed_account
 
 pytestmark = pytest.mark.e2e
 
 SESSION_KEY = "interkanect.session"
 PHONE = {"width": 390, "height": 844}
-CODE = "123456"  # the local stack's emulated Cognito accepts any 6-digit code
 # A refused request is logged by Chromium as a console error; these are the expected ones.
 REFUSED_REQUEST = r"Failed to load resource: the server responded with a status of 40[0-3]"
 
@@ -27,22 +28,6 @@ def new_person() -> dict:
         "email": f"ada-{tag}@example.com",
         "password": "Correct-Horse-42",
     }
-
-
-def api_url(page: Page, path: str) -> str:
-    """An API address as the page sees it (`IK_CONFIG.api`), for setting up and cross-checks."""
-    return urljoin(page.url, page.evaluate("window.IK_CONFIG.api").rstrip("/") + path)
-
-
-def create_confirmed_account(page: Page, person: dict) -> None:
-    """Signs up and confirms through the API, for tests that start at signing in."""
-    page.goto("/index.html")
-    created = page.request.post(api_url(page, "/auth/sign-up"), data={
-        k: person[k] for k in ("email", "password", "display_name", "username")})
-    assert created.status == 201, created.text()
-    confirmed = page.request.post(api_url(page, "/auth/confirm"),
-                                  data={"email": person["email"], "code": CODE})
-    assert confirmed.status == 200, confirmed.text()
 
 
 def sign_in_through_form(page: Page, person: dict, *, password: str | None = None,

@@ -8,15 +8,16 @@ import base64
 import re
 import uuid
 from datetime import datetime, timedelta, timezone
-from urllib.parse import quote, urljoin
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.support.accounts import create_confirmed_account
+
 pytestmark = pytest.mark.e2e
 
-CODE = "123456"  # the local stack's emulated Cognito accepts any 6-digit code
 HELPER_ZONE = "Europe/Paris"
 VISITOR_ZONE = "America/New_York"
 OFFLINE_WITHIN_MS = 20_000  # status polls every 10 s; a closed socket is gone at once
@@ -36,20 +37,6 @@ def new_helper() -> dict:
         "password": "Correct-Horse-42",
         "headline": f"Licensed plumber and maths tutor {tag}",
     }
-
-
-def api_url(page: Page, path: str) -> str:
-    return urljoin(page.url, page.evaluate("window.IK_CONFIG.api").rstrip("/") + path)
-
-
-def create_confirmed_account(page: Page, person: dict) -> None:
-    page.goto("/index.html")
-    created = page.request.post(api_url(page, "/auth/sign-up"), data={
-        k: person[k] for k in ("email", "password", "display_name", "username")})
-    assert created.status == 201, created.text()
-    confirmed = page.request.post(api_url(page, "/auth/confirm"),
-                                  data={"email": person["email"], "code": CODE})
-    assert confirmed.status == 200, confirmed.text()
 
 
 def sign_in(page: Page, person: dict, next_path: str) -> None:

@@ -7,6 +7,10 @@
  * untrusted: size-checked, schema-checked and only ever put into the page as text.
  */
 import { element } from "../dom.js";
+import {
+  createToolChannel, listenToChannel, liveAnnouncer, readJsonFrame, sendJsonFrame,
+  showChannelState, toolPanel,
+} from "./channel.js";
 
 export const CHAT_CHANNEL_ID = 1;
 export const MAX_MESSAGE_LENGTH = 2000;          // characters a person may write
@@ -21,17 +25,8 @@ let instances = 0;
 
 /** The text of a chat frame from the peer, or null when it is not a valid message. */
 export function parseChatFrame(data) {
-  if (typeof data !== "string" || data.length > MAX_FRAME_LENGTH) {
-    return null;
-  }
-  let frame;
-  try {
-    frame = JSON.parse(data);
-  } catch {
-    return null;
-  }
-  if (!frame || typeof frame !== "object" || Array.isArray(frame) || frame.t !== "msg"
-      || typeof frame.text !== "string") {
+  const frame = readJsonFrame(data, MAX_FRAME_LENGTH);
+  if (!frame || frame.t !== "msg" || typeof frame.text !== "string") {
     return null;
   }
   const text = cleanText(frame.text);
@@ -55,20 +50,17 @@ export function setupChat(pc, container, options = {}) {
   const selfName = String(options.selfName || "You");
   const peerName = String(options.peerName || "Them");
   const onMessage = typeof options.onMessage === "function" ? options.onMessage : null;
-  const channel = pc.createDataChannel("chat", { negotiated: true, id: CHAT_CHANNEL_ID });
+  const channel = createToolChannel(pc, "chat", CHAT_CHANNEL_ID);
   const uid = `ik-chat-${++instances}`;
   const clock = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
   const kept = [];
   let closed = false;
 
   // ---- The panel ------------------------------------------------------------------------
-  const status = element("p", { class: "ct-status", "data-state": "connecting" },
-    "Connecting…");
   const empty = element("p", { class: "chat-empty" },
     "No messages yet. Messages go straight to the other person and are not saved anywhere.");
   const log = element("ol", { class: "chat-log", "aria-label": "Messages", tabindex: "0" });
-  const announcer = element("p", { class: "ct-visually-hidden", "aria-live": "polite",
-    "aria-atomic": "true" });
+  const announcer = liveAnnouncer();
   const input = element("textarea", {
     id: `${uid}-input`, class: "chat-input", rows: "1", maxlength: String(MAX_MESSAGE_LENGTH),
     placeholder: "Write a message…", autocomplete: "off", enterkeyhint: "send",
@@ -78,20 +70,16 @@ export function setupChat(pc, container, options = {}) {
   const send = element("button", { type: "submit", class: "button button-primary chat-send",
     disabled: "" }, "Send");
   const form = element("form", { class: "chat-form", novalidate: "" },
-    element("label", { for: `${uid}-input`, class: "ct-visually-hidden" }, "Message"),
+    element("label", { for: `${uid}-input`, class: "visually-hidden" }, "Message"),
     input, send,
     element("p", { id: `${uid}-hint`, class: "chat-hint" },
       "Enter to send, Shift+Enter for a new line. ", counter));
-  const panel = element("section", { class: "ct-panel chat", "aria-labelledby": `${uid}-title` },
-    element("header", { class: "ct-panel-head" },
-      element("h2", { id: `${uid}-title`, class: "ct-title" }, "Chat"), status),
+  const { panel, status } = toolPanel(container, { uid, kind: "chat", title: "Chat" },
     element("div", { class: "chat-body" }, empty, log), announcer, form);
-  container.append(panel);
 
   // ---- State ----------------------------------------------------------------------------
-  function setState(state, text) {
-    status.dataset.state = state;
-    status.textContent = text;
+  function setState(state) {
+    showChannelState(status, state);
     const open = state === "open";
     input.disabled = !open && state !== "connecting";
     refreshSend(open);
@@ -133,16 +121,12 @@ export function setupChat(pc, container, options = {}) {
 
   // ---- Sending ----------------------------------------------------------------------------
   function sendText(text) {
-    if (closed || typeof text !== "string" || channel.readyState !== "open") {
+    if (closed || typeof text !== "string") {
       return false;
     }
     const clean = cleanText(text);
-    if (!clean.trim() || clean.length > MAX_MESSAGE_LENGTH) {
-      return false;
-    }
-    try {
-      channel.send(JSON.stringify({ t: "msg", text: clean }));
-    } catch {
+    if (!clean.trim() || clean.length > MAX_MESSAGE_LENGTH
+        || !sendJsonFrame(channel, { t: "msg", text: clean })) {
       return false;
     }
     show({ mine: true, sender: selfName, text: clean, at: new Date() });
@@ -191,17 +175,14 @@ export function setupChat(pc, container, options = {}) {
     }
   }
 
-  const opened = () => setState("open", "Connected");
-  const ended = () => { if (!closed) { setState("closed", "Disconnected"); } };
-  channel.addEventListener("open", opened);
-  channel.addEventListener("close", ended);
-  channel.addEventListener("message", received);
   form.addEventListener("submit", submit);
   input.addEventListener("keydown", keydown);
   input.addEventListener("input", typed);
-  if (channel.readyState === "open") {
-    opened();
-  }
+  const release = listenToChannel(channel, {
+    opened: () => setState("open"),
+    closed: () => { if (!closed) { setState("closed"); } },
+    received,
+  });
 
   return {
     channel,
@@ -215,10 +196,7 @@ export function setupChat(pc, container, options = {}) {
         return;
       }
       closed = true;
-      channel.removeEventListener("open", opened);
-      channel.removeEventListener("close", ended);
-      channel.removeEventListener("message", received);
-      channel.close();
+      release();
       form.removeEventListener("submit", submit);
       input.removeEventListener("keydown", keydown);
       input.removeEventListener("input", typed);

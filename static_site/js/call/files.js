@@ -12,6 +12,10 @@
  * transfer can never grow beyond the size offered, and files over the limit are refused.
  */
 import { element } from "../dom.js";
+import {
+  createToolChannel, listenToChannel, liveAnnouncer, readJsonFrame, sendJsonFrame,
+  showChannelState, toolPanel,
+} from "./channel.js";
 
 export const FILES_CHANNEL_ID = 2;
 export const MAX_FILE_BYTES = 100 * 1024 * 1024;   // 100 MB, refused above
@@ -58,16 +62,8 @@ function isTransferId(value) {
 
 /** A control frame from the peer as a plain object, or null when it is not a valid one. */
 export function parseControlFrame(data) {
-  if (typeof data !== "string" || data.length > MAX_CONTROL_FRAME) {
-    return null;
-  }
-  let frame;
-  try {
-    frame = JSON.parse(data);
-  } catch {
-    return null;
-  }
-  if (!frame || typeof frame !== "object" || Array.isArray(frame) || !isTransferId(frame.id)) {
+  const frame = readJsonFrame(data, MAX_CONTROL_FRAME);
+  if (!frame || !isTransferId(frame.id)) {
     return null;
   }
   switch (frame.t) {
@@ -110,8 +106,7 @@ async function sha256Hex(buffer) {
 export function setupFiles(pc, container, options = {}) {
   const peerName = String(options.peerName || "The other person");
   const maxBytes = Math.min(Number(options.maxBytes) || MAX_FILE_BYTES, MAX_FILE_BYTES);
-  const channel = pc.createDataChannel("files", { negotiated: true, id: FILES_CHANNEL_ID,
-    ordered: true });
+  const channel = createToolChannel(pc, "files", FILES_CHANNEL_ID);
   channel.binaryType = "arraybuffer";
   channel.bufferedAmountLowThreshold = LOW_WATER;
   const uid = `ik-files-${++instances}`;
@@ -121,50 +116,36 @@ export function setupFiles(pc, container, options = {}) {
   const blobUrls = new Set();
 
   // ---- The panel ------------------------------------------------------------------------
-  const status = element("p", { class: "ct-status", "data-state": "connecting" }, "Connecting…");
   const picker = element("input", { id: `${uid}-pick`, type: "file",
-    class: "ct-visually-hidden files-input", disabled: "",
+    class: "visually-hidden files-input", disabled: "",
     "aria-describedby": `${uid}-hint` });
   const pick = element("label", { for: `${uid}-pick`, class: "button button-secondary files-pick" },
     "Send a file");
   const notice = element("p", { class: "files-notice", role: "alert", hidden: "" });
   const list = element("ul", { class: "files-list", "aria-label": "Files" });
-  const announcer = element("p", { class: "ct-visually-hidden", "aria-live": "polite",
-    "aria-atomic": "true" });
+  const announcer = liveAnnouncer();
   const drop = element("div", { class: "files-drop" },
     picker, pick,
     element("p", { id: `${uid}-hint`, class: "files-hint" },
       `Up to ${formatBytes(maxBytes)}. ${peerName} accepts before anything is sent; `,
       "the file goes straight to them and never through our servers. You can also drop a file here."));
-  const panel = element("section", { class: "ct-panel files", "aria-labelledby": `${uid}-title` },
-    element("header", { class: "ct-panel-head" },
-      element("h2", { id: `${uid}-title`, class: "ct-title" }, "Files"), status),
+  const { panel, status } = toolPanel(container, { uid, kind: "files", title: "Files" },
     drop, notice, list, announcer);
-  container.append(panel);
 
   function setNotice(text) {
     notice.textContent = text;
     notice.hidden = !text;
   }
 
-  function setChannelState(state, text) {
-    status.dataset.state = state;
-    status.textContent = text;
+  function setChannelState(state) {
+    showChannelState(status, state);
     const open = state === "open";
     picker.disabled = !open;
     drop.classList.toggle("is-disabled", !open);
   }
 
   function sendControl(frame) {
-    if (channel.readyState !== "open") {
-      return false;
-    }
-    try {
-      channel.send(JSON.stringify(frame));
-      return true;
-    } catch {
-      return false;
-    }
+    return sendJsonFrame(channel, frame);
   }
 
   // ---- One row per transfer -------------------------------------------------------------
@@ -188,7 +169,7 @@ export function setupFiles(pc, container, options = {}) {
   }
 
   function button(label, kind, handler, accessibleName) {
-    const node = element("button", { type: "button", class: `button ${kind} files-button` }, label);
+    const node = element("button", { type: "button", class: `button button-small ${kind}` }, label);
     if (accessibleName) {
       node.setAttribute("aria-label", accessibleName);
     }
@@ -257,14 +238,14 @@ export function setupFiles(pc, container, options = {}) {
         return [];
       case "done":
         if (!transfer.outgoing && transfer.url) {
-          const link = element("a", { class: "button button-primary files-download", href: transfer.url,
+          const link = element("a", { class: "button button-small button-primary", href: transfer.url,
             download: transfer.name }, "Download");
           link.setAttribute("aria-label", `Download ${transfer.name}`);
-          const badge = element("span", { class: "files-verified", title: `SHA-256 ${transfer.sha256}` },
+          const badge = element("span", { class: "badge files-verified", title: `SHA-256 ${transfer.sha256}` },
             "Verified");
           return [badge, link];
         }
-        return [element("span", { class: "files-verified" }, "Verified")];
+        return [element("span", { class: "badge files-verified" }, "Verified")];
       default:
         return [button("Remove", "button-ghost", () => forget(transfer), `Remove ${transfer.name} from the list`)];
     }
@@ -596,14 +577,14 @@ export function setupFiles(pc, container, options = {}) {
   }
 
   function channelOpened() {
-    setChannelState("open", "Connected");
+    setChannelState("open");
   }
 
   function channelClosed() {
     if (closed) {
       return;
     }
-    setChannelState("closed", "Disconnected");
+    setChannelState("closed");
     for (const transfer of transfers.values()) {
       if (["offered", "sending", "receiving", "verifying"].includes(transfer.state)) {
         finish(transfer, "failed", { reason: "The connection closed." });
@@ -611,16 +592,11 @@ export function setupFiles(pc, container, options = {}) {
     }
   }
 
-  channel.addEventListener("open", channelOpened);
-  channel.addEventListener("close", channelClosed);
-  channel.addEventListener("message", received);
   picker.addEventListener("change", picked);
   panel.addEventListener("dragover", dragOver);
   panel.addEventListener("dragleave", dragLeave);
   panel.addEventListener("drop", dropped);
-  if (channel.readyState === "open") {
-    channelOpened();
-  }
+  const release = listenToChannel(channel, { opened: channelOpened, closed: channelClosed, received });
 
   return {
     channel,
@@ -641,10 +617,7 @@ export function setupFiles(pc, container, options = {}) {
         cancelTransfer(transfer, "self");
       }
       closed = true;
-      channel.removeEventListener("open", channelOpened);
-      channel.removeEventListener("close", channelClosed);
-      channel.removeEventListener("message", received);
-      channel.close();
+      release();
       for (const url of blobUrls) {
         URL.revokeObjectURL(url);
       }

@@ -1,10 +1,12 @@
 /** The terms panel of the call room: the five-minute negotiation (the Helper proposes a price
  * and a length, the caller accepts or declines), the wait for payment, and the session timer.
  * The same panel serves an extension (more time after a session): the room shows it in the
- * extension pop-up then. */
+ * extension pop-up then. While the call waits for payment the caller's panel holds the payment
+ * box (js/call/payment.js). */
 
 import { element } from "../dom.js";
 import { dollarsToCents, formatCents, SESSION_LENGTHS } from "../money.js";
+import { PAGES } from "../paths.js";
 import { countdown, formatDuration, spokenDuration } from "./clock.js";
 
 const NEGOTIATION_SECONDS = 300;
@@ -42,11 +44,13 @@ export class NegotiationPanel {
    * @param {(terms) => Promise} options.propose
    * @param {(terms) => Promise} options.accept
    * @param {() => Promise} options.reject
+   * @param {HTMLElement} [options.paymentBox] shown to the caller while the call awaits payment
    */
-  constructor({ role, peerName, prices = Promise.resolve(null), propose, accept, reject }) {
+  constructor({ role, peerName, prices = Promise.resolve(null), propose, accept, reject, paymentBox = null }) {
     this.role = role;
     this.peerName = peerName;
     this.actions = { propose, accept, reject };
+    this.paymentBox = paymentBox || element("div");
     this.call = null;
     this.stopClock = null;
     this.clockFor = null;
@@ -65,15 +69,13 @@ export class NegotiationPanel {
     this.announcer = element("p", { class: "visually-hidden", role: "status", "aria-live": "polite" });
     this.intro = element("p", { class: "panel-text", "data-phase-text": "" });
     this.alert = element("p", { class: "form-alert", role: "alert" });
+    this.notice = element("p", { class: "notice payment-notice", role: "status", "data-testid": "payment-notice" });
+    this.notice.hidden = true;
     this.helperForm = this.buildHelperForm();
     this.callerTerms = this.buildCallerTerms();
-    this.paymentNote = element("p", { class: "notice notice-dev payment-note", "data-payment-note": "" },
-      "Payment is coming soon; paid terms cannot complete yet. interKanect does not take payments "
-      + "yet, so this call stays paused until the payment window closes. End the call whenever "
-      + "you like: nobody is charged.");
     this.element = element("section", {
       class: "room-card negotiation", "aria-labelledby": "terms-title", "data-testid": "negotiation",
-    }, this.title, this.clock, this.intro, this.helperForm, this.callerTerms, this.paymentNote,
+    }, this.title, this.clock, this.notice, this.intro, this.helperForm, this.callerTerms, this.paymentBox,
     this.alert, this.announcer);
   }
 
@@ -120,7 +122,8 @@ export class NegotiationPanel {
       type: "button", class: "button button-secondary", "data-testid": "reject-terms",
     }, "Decline terms");
     this.paidNote = element("p", { class: "field-hint" },
-      "Payment through PayPal is coming soon: paid terms cannot complete yet.");
+      "You approve the payment at PayPal, in a window that opens when you accept. The call pauses "
+      + "meanwhile and resumes by itself once the payment goes through.");
     const box = element("div", { class: "caller-terms", "data-caller-terms": "" },
       this.termsLine,
       element("div", { class: "terms-actions" }, this.rejectButton, this.acceptButton),
@@ -207,7 +210,8 @@ export class NegotiationPanel {
     }
   }
 
-  /** Runs an action with its button busy; a refusal is shown in the panel. */
+  /** Runs an action with its button busy; a refusal is shown in the panel. The action starts
+   * synchronously, inside the click (accepting paid terms opens the PayPal window there). */
   async run(button, action) {
     this.alert.textContent = "";
     button.disabled = true;
@@ -215,11 +219,31 @@ export class NegotiationPanel {
     try {
       await action();
     } catch (error) {
-      this.alert.textContent = (error && error.message) || "That did not work. Please try again.";
+      this.showRefusal(error);
     } finally {
       button.disabled = false;
       button.removeAttribute("aria-busy");
     }
+  }
+
+  showRefusal(error) {
+    const message = (error && error.message) || "That did not work. Please try again.";
+    const aboutStorefront = error && error.code === "invalid_input" && (!error.field || error.field === "price_cents")
+      && /storefront/i.test(message);
+    if (this.role === "helper" && aboutStorefront) {
+      // Set it up in another tab: leaving this page would leave the call.
+      this.alert.replaceChildren(message, " ", element("a", {
+        href: `${PAGES.payments}#getting-paid`, target: "_blank", rel: "noopener",
+      }, "Set up your storefront (opens in a new tab)"));
+      return;
+    }
+    this.alert.textContent = message;
+  }
+
+  /** A word about the payment (it was cancelled, declined…), shown until the call moves on. */
+  showPaymentNotice(text) {
+    this.notice.textContent = text || "";
+    this.notice.hidden = !text;
   }
 
   /** Shows the panel for `call` (a call view). */
@@ -233,9 +257,18 @@ export class NegotiationPanel {
     this.element.dataset.state = state;
     this.helperForm.hidden = !(helper && negotiating);
     this.callerTerms.hidden = !(!helper && negotiating && call.proposed);
-    this.paymentNote.hidden = state !== "awaiting_payment";
+    this.paymentBox.hidden = helper || state !== "awaiting_payment";
     if (state !== previous?.state) {
       this.alert.textContent = "";
+      const paymentFailed = previous && previous.state === "awaiting_payment" && negotiating;
+      if (paymentFailed) {
+        this.showPaymentNotice(helper
+          ? `${name}'s payment did not go through, so nothing was charged. Your terms are still on the table.`
+          : "The payment did not go through, so nothing was charged. The terms are still on the table: "
+            + "accept them to try again, or decline.");
+      } else if (state !== "negotiating" || !previous || previous.state !== "negotiating") {
+        this.showPaymentNotice("");
+      }
     }
 
     if (negotiating) {
@@ -250,8 +283,10 @@ export class NegotiationPanel {
     } else if (state === "awaiting_payment") {
       this.title.textContent = "Waiting for payment";
       this.intro.textContent = helper
-        ? `${name} accepted ${termsText(call.agreed)}. The call is paused until the payment goes through.`
-        : `You accepted ${termsText(call.agreed)}. The call is paused until the payment goes through.`;
+        ? `${name} accepted ${termsText(call.agreed)} and is paying at PayPal. The call is paused `
+          + "until the payment goes through, then resumes by itself."
+        : `You accepted ${termsText(call.agreed)}. The call is paused until the payment goes through, `
+          + "then resumes by itself.";
       this.runClock(call.state_deadline, "Payment window:", PAYMENT_SECONDS);
     } else if (state === "in_session") {
       this.title.textContent = "Session in progress";

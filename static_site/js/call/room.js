@@ -8,7 +8,12 @@
  * The server's `call` messages drive what the room shows (ringing, terms, payment, session,
  * extension, the end); the WebRTC signalling goes through the same socket, queued while the
  * socket is down or the call is not live yet, and every reconnect of the socket `rejoin`s the
- * call, so a dropped socket never drops the media. */
+ * call, so a dropped socket never drops the media.
+ *
+ * Paid terms: the caller's accept opens the PayPal window during the click (js/call/payment.js);
+ * while the call awaits payment both sides' media is paused (tracks disabled, the peer
+ * connection kept) under a "Waiting for payment" overlay, and the server's `in_session` view
+ * resumes it. Tips (upgraded plan) are in js/call/tips.js. */
 
 import { api } from "../api.js";
 import { element } from "../dom.js";
@@ -21,10 +26,12 @@ import { describeEnd } from "./end-reasons.js";
 import { iceServers } from "./ice.js";
 import { canShareScreen, getLocalMedia, getScreen } from "./media.js";
 import { NegotiationPanel, termsText } from "./negotiation.js";
+import { CallPayment } from "./payment.js";
 import { PeerLink } from "./peer.js";
 import { ratingPrompt } from "./rating.js";
 import { startRingBack } from "./sounds.js";
 import { CallTools } from "./tools.js";
+import { TipJar } from "./tips.js";
 
 const LIVE = new Set(["negotiating", "awaiting_payment", "in_session"]);
 const RING_SECONDS = 45;
@@ -73,6 +80,8 @@ function viewOf(root) {
     remoteBadges: query(root, "[data-remote-badges]"),
     remoteTile: query(root, "[data-remote-tile]"),
     paused: query(root, "[data-paused]"),
+    pausedText: query(root, "[data-paused-text]"),
+    pausedClock: query(root, "[data-paused-clock]"),
     enableSound: query(root, "[data-enable-sound]"),
     localVideo: query(root, "[data-testid='local-video']"),
     localPlaceholder: query(root, "[data-local-placeholder]"),
@@ -88,6 +97,7 @@ function viewOf(root) {
     phaseClock: query(root, "[data-phase-card-clock]"),
     phaseActions: query(root, "[data-phase-card-actions]"),
     negotiationSlot: query(root, "[data-negotiation-slot]"),
+    tipSlot: query(root, "[data-tip-slot]"),
     verifyCard: query(root, "[data-verify-card]"),
     verifyCode: query(root, "[data-testid='verification-code']"),
     route: query(root, "[data-route]"),
@@ -169,6 +179,10 @@ export class CallRoom {
     this.wasAway = false;
     this.remoteMedia = { audio: true, video: true, screen: false };
     this.negotiation = null;
+    this.payment = null; // the caller's payments for terms (js/call/payment.js)
+    this.tips = null;
+    this.paymentWord = null; // how the last payment went, when it did not go through
+    this.stopPausedClock = null;
     this.stopRingBack = null;
     this.stopPhaseClock = null;
     this.bannerTimer = 0;
@@ -340,6 +354,7 @@ export class CallRoom {
     }
     this.rt.on("call", (message) => this.onCallMessage(message));
     this.rt.on("signal", (message) => this.onSignalMessage(message));
+    this.rt.on("tip", (message) => this.onTipMessage(message));
     for (const message of this.head.inbox || []) {
       if (message.type === "call") {
         this.onCallMessage(message);
@@ -387,6 +402,16 @@ export class CallRoom {
       this.peer.handleSignal(data);
     } else if (this.inbox.length < MAX_OUTBOX) {
       this.inbox.push(data);
+    }
+  }
+
+  onTipMessage(message) {
+    if (!this.callId || message.call_id !== this.callId || !this.tips) {
+      return;
+    }
+    const text = this.tips.tipped(message);
+    if (text) {
+      this.flashBanner(text);
     }
   }
 
@@ -473,6 +498,18 @@ export class CallRoom {
     this.view.banner.textContent = "";
   }
 
+  /** A short piece of news over the room (a tip), gone after a few seconds. */
+  flashBanner(text) {
+    window.clearTimeout(this.bannerTimer);
+    this.view.banner.textContent = text;
+    this.view.banner.hidden = false;
+    this.bannerTimer = window.setTimeout(() => {
+      if (this.view.banner.textContent === text) {
+        this.hideBanner();
+      }
+    }, 8_000);
+  }
+
   /* ---- The call's states -------------------------------------------------------------- */
 
   applyCall(call) {
@@ -534,9 +571,74 @@ export class CallRoom {
     }
     this.ensureNegotiation();
     this.negotiation.update(call);
+    if (call.state === "awaiting_payment") {
+      this.paymentWord = null;
+    } else if (call.state === "negotiating" && previous && previous.state === "awaiting_payment"
+        && this.paymentWord) {
+      this.negotiation.showPaymentNotice(this.paymentWord);
+    }
+    if (this.payment) {
+      this.payment.update(call);
+    }
+    this.tips.update(call);
     this.placeNegotiation(call);
     this.setPaused(call.state === "awaiting_payment");
+    this.showPausedClock(call);
     this.view.subtitle.textContent = this.subtitleFor(call);
+  }
+
+  /** The payment countdown on the "Waiting for payment" overlay. */
+  showPausedClock(call) {
+    const awaiting = call.state === "awaiting_payment";
+    if (!awaiting || this.pausedClockFor !== call.state_deadline) {
+      this.stopPausedClock?.();
+      this.stopPausedClock = null;
+      this.pausedClockFor = null;
+    }
+    if (!awaiting) {
+      return;
+    }
+    const name = this.peerName();
+    this.view.pausedText.textContent = this.role === "caller"
+      ? "Approve the payment at PayPal. Video and sound stay off until it goes through, then the "
+        + "call resumes by itself."
+      : `${name} is paying at PayPal. Video and sound stay off until the payment goes through, then `
+        + "the call resumes by itself.";
+    if (!this.stopPausedClock && call.state_deadline) {
+      this.pausedClockFor = call.state_deadline;
+      this.stopPausedClock = countdown(call.state_deadline, (left) => {
+        this.view.pausedClock.textContent = `${formatDuration(left)} left to pay`;
+      });
+    }
+  }
+
+  /** How a payment of this call came back from PayPal (js/call/payment.js). */
+  paymentOutcome(result) {
+    const words = {
+      cancelled: "You cancelled the payment, so nothing was charged.",
+      declined: "PayPal declined the payment, so nothing was charged.",
+      closed: result.message || "The payment was not completed, so nothing was charged.",
+    };
+    if (!words[result.outcome]) {
+      return;
+    }
+    this.paymentWord = `${words[result.outcome]} The terms are still on the table: accept them to `
+      + "try again, or decline.";
+    if (this.call && this.call.state === "negotiating" && this.negotiation) {
+      this.negotiation.showPaymentNotice(this.paymentWord);
+    }
+  }
+
+  /** Accepting terms; paid ones open the PayPal window now, inside the click. */
+  acceptTerms(terms) {
+    if (!terms || terms.price_cents === 0 || !this.payment) {
+      return this.act("accept", terms);
+    }
+    this.payment.openWindow();
+    return this.act("accept", terms).catch((error) => {
+      this.payment.abandonWindow();
+      throw error;
+    });
   }
 
   subtitleFor(call) {
@@ -575,15 +677,24 @@ export class CallRoom {
     const prices = this.role === "helper"
       ? this.settled().then(() => api.myPage()).then((page) => (page ? page.prices : null)).catch(() => null)
       : Promise.resolve(null);
+    if (this.role === "caller") {
+      this.payment = new CallPayment({
+        callId: () => this.callId,
+        onOutcome: (result) => this.paymentOutcome(result),
+      });
+    }
     this.negotiation = new NegotiationPanel({
       role: this.role,
       peerName: () => this.peerName(),
       prices,
       propose: (terms) => this.act("propose", terms),
-      accept: (terms) => this.act("accept", terms),
+      accept: (terms) => this.acceptTerms(terms),
       reject: () => this.act("reject_terms"),
+      paymentBox: this.payment ? this.payment.element : null,
     });
     this.view.negotiationSlot.append(this.negotiation.element);
+    this.tips = new TipJar({ role: this.role, callId: () => this.callId, peerName: () => this.peerName() });
+    this.view.tipSlot.append(this.tips.element);
   }
 
   /** The extension negotiation happens in its own pop-up over the video. */
@@ -639,6 +750,17 @@ export class CallRoom {
       this.negotiation.destroy();
       this.negotiation = null;
     }
+    if (this.payment) {
+      this.payment.update(call);
+      this.payment.destroy();
+      this.payment = null;
+    }
+    if (this.tips) {
+      this.tips.destroy();
+      this.tips = null;
+    }
+    this.stopPausedClock?.();
+    this.stopPausedClock = null;
     if (this.view.extension.open) {
       this.view.extension.close();
     }
@@ -650,7 +772,12 @@ export class CallRoom {
     const sessionHappened = Number(call.minutes_used) > 0;
     const rating = this.role === "caller" && sessionHappened
       ? ratingPrompt({ helperName: this.peerName() }) : null;
-    this.showEnded(about.title, about.text, this.endActions(about.callAgain), rating);
+    const actions = this.endActions(about.callAgain);
+    if (this.role === "caller" && sessionHappened && call.agreed && call.agreed.price_cents > 0) {
+      actions.push(element("a", { class: "button button-ghost", href: PAGES.payments },
+        "Your payments and refunds"));
+    }
+    this.showEnded(about.title, about.text, actions, rating);
   }
 
   endActions(callAgain) {

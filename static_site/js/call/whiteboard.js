@@ -13,6 +13,10 @@
  */
 import { getStroke } from "../../vendor/perfect-freehand/index.mjs";
 import { element } from "../dom.js";
+import {
+  createToolChannel, listenToChannel, liveAnnouncer, readJsonFrame, sendJsonFrame,
+  showChannelState, toolPanel,
+} from "./channel.js";
 
 export const WHITEBOARD_CHANNEL_ID = 3;
 export const ASPECT_RATIO = 16 / 10;               // width / height, the same on both sides
@@ -103,16 +107,8 @@ function parsePoints(points) {
 
 /** A whiteboard frame from the peer as a plain object, or null when it is not a valid one. */
 export function parseBoardFrame(data) {
-  if (typeof data !== "string" || data.length > MAX_FRAME_LENGTH) {
-    return null;
-  }
-  let frame;
-  try {
-    frame = JSON.parse(data);
-  } catch {
-    return null;
-  }
-  if (!frame || typeof frame !== "object" || Array.isArray(frame)) {
+  const frame = readJsonFrame(data, MAX_FRAME_LENGTH);
+  if (!frame) {
     return null;
   }
   if (frame.t === "clear") {
@@ -199,8 +195,7 @@ function newStrokeId() {
  */
 export function setupWhiteboard(pc, container, options = {}) {
   const peerName = String(options.peerName || "The other person");
-  const channel = pc.createDataChannel("whiteboard", { negotiated: true,
-    id: WHITEBOARD_CHANNEL_ID, ordered: true });
+  const channel = createToolChannel(pc, "whiteboard", WHITEBOARD_CHANNEL_ID);
   const uid = `ik-board-${++instances}`;
   const strokes = [];                 // committed, in drawing order
   const peerLive = new Map();         // peer strokes being drawn, by id
@@ -218,8 +213,6 @@ export function setupWhiteboard(pc, container, options = {}) {
   let ratio = 1;
 
   // ---- The panel --------------------------------------------------------------------------
-  const status = element("p", { class: "ct-status", "data-state": "connecting" }, "Connecting…");
-
   function toolButton(name, label, shortcut) {
     const node = element("button", { type: "button", class: "wb-tool", "data-tool": name,
       "aria-pressed": String(name === tool), "aria-keyshortcuts": shortcut, title: `${label} (${shortcut})` },
@@ -270,19 +263,15 @@ export function setupWhiteboard(pc, container, options = {}) {
   element("div", { class: "wb-group wb-actions", role: "group", "aria-label": "Board" },
     undoButton, clearButton, saveButton, helpButton));
 
-  const summary = element("p", { id: `${uid}-summary`, class: "ct-visually-hidden" }, "The board is empty.");
+  const summary = element("p", { id: `${uid}-summary`, class: "visually-hidden" }, "The board is empty.");
   const canvas = element("canvas", { class: "wb-canvas", tabindex: "0", role: "img",
     "aria-label": "Shared whiteboard: draw with a mouse, a finger or a stylus",
     "aria-describedby": `${uid}-summary` });
   canvas.dataset.tool = tool;
-  const announcer = element("p", { class: "ct-visually-hidden", "aria-live": "polite",
-    "aria-atomic": "true" });
+  const announcer = liveAnnouncer();
   const help = buildHelp();
-  const panel = element("section", { class: "ct-panel wb", "aria-labelledby": `${uid}-title` },
-    element("header", { class: "ct-panel-head" },
-      element("h2", { id: `${uid}-title`, class: "ct-title" }, "Whiteboard"), status),
+  const { panel, status } = toolPanel(container, { uid, kind: "wb", title: "Whiteboard" },
     toolbar, element("div", { class: "wb-stage" }, canvas), summary, announcer, help.dialog);
-  container.append(panel);
 
   const context = canvas.getContext("2d");
   const layer = document.createElement("canvas");   // committed strokes, redrawn when needed
@@ -432,14 +421,7 @@ export function setupWhiteboard(pc, container, options = {}) {
 
   // ---- Sending ------------------------------------------------------------------------------
   function send(frame) {
-    if (channel.readyState !== "open") {
-      return;
-    }
-    try {
-      channel.send(JSON.stringify(frame));
-    } catch {
-      // the channel is closing; the stroke stays on this side
-    }
+    sendJsonFrame(channel, frame);  // unsent when closing: the stroke stays on this side
   }
 
   function beginFrame(stroke, points) {
@@ -691,15 +673,13 @@ export function setupWhiteboard(pc, container, options = {}) {
   }
 
   function channelOpened() {
-    status.dataset.state = "open";
-    status.textContent = "Connected";
+    showChannelState(status, "open");
     replay();
   }
 
   function channelClosed() {
     if (!closed) {
-      status.dataset.state = "closed";
-      status.textContent = "Disconnected";
+      showChannelState(status, "closed");
       peerLive.clear();
       schedule();
     }
@@ -717,12 +697,7 @@ export function setupWhiteboard(pc, container, options = {}) {
   canvas.addEventListener("lostpointercapture", pointerUp);
   canvas.addEventListener("contextmenu", (event) => event.preventDefault());
   panel.addEventListener("keydown", keydown);
-  channel.addEventListener("open", channelOpened);
-  channel.addEventListener("close", channelClosed);
-  channel.addEventListener("message", received);
-  if (channel.readyState === "open") {
-    channelOpened();
-  }
+  const release = listenToChannel(channel, { opened: channelOpened, closed: channelClosed, received });
   refresh();
 
   return {
@@ -744,10 +719,7 @@ export function setupWhiteboard(pc, container, options = {}) {
       cancelAnimationFrame(flushRequest);
       observer.disconnect();
       window.removeEventListener("resize", ratioChanged);
-      channel.removeEventListener("open", channelOpened);
-      channel.removeEventListener("close", channelClosed);
-      channel.removeEventListener("message", received);
-      channel.close();
+      release();
       if (help.dialog.open) {
         help.dialog.close();
       }

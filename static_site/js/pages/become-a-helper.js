@@ -584,6 +584,17 @@ function showPage(saved) {
   showAddress(saved.username, saved.page_url);
   showAvatar();
   renderCategoryChoices();
+  showGettingPaid();
+}
+
+/* ---- Getting paid ---------------------------------------------------------------------- */
+
+const gettingPaid = document.querySelector("[data-getting-paid]");
+
+/** A Helper's storefront, plan and balance live on the Payments page; this panel leads there.
+ * (It does not ask for the storefront itself: a Helper without one gets a 404 for it.) */
+function showGettingPaid() {
+  gettingPaid.hidden = false;
 }
 
 /* ---- Photo ----------------------------------------------------------------------------- */

@@ -35,7 +35,7 @@ const ROOM_MODULES = [
   "/vendor/perfect-freehand/index.mjs", "/js/dom.js", "/js/money.js", "/js/paths.js",
   "/js/call/clock.js", "/js/call/negotiation.js", "/js/call/call-memory.js",
   "/js/call/end-reasons.js", "/js/call/rating.js", "/js/call/sounds.js", "/js/header.js",
-  "/js/call/incoming.js",
+  "/js/call/incoming.js", "/js/call/payment.js", "/js/call/tips.js", "/js/checkout.js",
 ];
 
 function preload(hrefs) {

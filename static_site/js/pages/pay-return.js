@@ -1,0 +1,195 @@
+/** Back from PayPal (`/pay-return.html?payment=ID&token=…&PayerID=…`, or `…&cancelled=1&token=…`):
+ * captures the approved payment (or cancels it), shows how it went, and tells the page that
+ * opened PayPal. Opened as a pop-up it then closes itself; otherwise it links back to where the
+ * payment was for (the call room, or Payments). */
+
+import { api, isSignedIn } from "../api.js";
+import { announcePayment } from "../checkout.js";
+import { element } from "../dom.js";
+import { mountFooter } from "../footer.js";
+import { formatCents } from "../money.js";
+import { PAGES, callUrl, queryParam, signInUrl } from "../paths.js";
+
+const PAYMENT_ID = /^[A-Za-z0-9_.:-]{1,200}$/;
+const CLOSE_AFTER_MS = 1_800;
+
+const card = document.querySelector("[data-testid='payment-outcome']");
+const title = card.querySelector("[data-outcome-title]");
+const text = card.querySelector("[data-outcome-text]");
+const amount = card.querySelector("[data-outcome-amount]");
+const actions = card.querySelector("[data-outcome-actions]");
+const closing = card.querySelector("[data-outcome-closing]");
+
+const paymentId = queryParam("payment") || "";
+const cancelled = queryParam("cancelled") === "1";
+const popUp = (() => {
+  try {
+    return Boolean(window.opener) && window.opener !== window && !window.opener.closed;
+  } catch {
+    return false;
+  }
+})();
+
+mountFooter();
+if (!popUp) {
+  // A tab of its own: the whole site header. In the pop-up only the wordmark (no second socket).
+  import("../header.js").then(({ mountHeader }) => mountHeader()).catch(() => {});
+}
+
+function show(outcome, heading, message, { payment = null, links = [], retry = null } = {}) {
+  card.dataset.outcome = outcome;
+  title.textContent = heading;
+  text.textContent = message;
+  if (payment && Number.isSafeInteger(payment.amount_cents)) {
+    amount.hidden = false;
+    amount.replaceChildren(
+      element("span", { class: "pay-return-sum" }, formatCents(payment.amount_cents, { cents: true })),
+      " ",
+      element("span", { class: "pay-return-what" }, payment.description || ""));
+  }
+  const buttons = [];
+  if (retry) {
+    const again = element("button", { type: "button", class: "button button-primary" }, "Try again");
+    again.addEventListener("click", () => {
+      again.disabled = true;
+      retry();
+    });
+    buttons.push(again);
+  }
+  buttons.push(...links);
+  if (popUp) {
+    const close = element("button", { type: "button", class: "button button-secondary" }, "Close this window");
+    close.addEventListener("click", () => window.close());
+    buttons.push(close);
+  }
+  actions.replaceChildren(...buttons);
+  title.setAttribute("tabindex", "-1");
+  title.focus();
+}
+
+/** Where to go back to: the call the payment was for, or Payments. */
+function backLinks(payment) {
+  if (popUp) {
+    return [];
+  }
+  if (payment && payment.call_id && payment.kind !== "plan") {
+    return [element("a", { class: "button button-primary", href: callUrl({ call: payment.call_id }) },
+      "Back to your call")];
+  }
+  return [element("a", { class: "button button-primary", href: PAGES.payments }, "Go to Payments")];
+}
+
+function closeSoon() {
+  if (!popUp) {
+    return;
+  }
+  closing.hidden = false;
+  closing.textContent = "This window closes by itself in a moment.";
+  window.setTimeout(() => window.close(), CLOSE_AFTER_MS);
+}
+
+async function paymentOrNull() {
+  try {
+    return await api.payment(paymentId);
+  } catch {
+    return null;
+  }
+}
+
+function capturedText(payment) {
+  const sum = formatCents(payment.amount_cents, { cents: true });
+  switch (payment.kind) {
+    case "tip":
+      return ["Thank you for your tip", `You tipped ${sum}. Your Helper has been told.`];
+    case "plan":
+      return ["Your plan is upgraded", `You paid ${sum}. The upgraded plan is active now.`];
+    case "extension":
+      return ["Payment complete", `You paid ${sum}. Your extra time starts in the call room now.`];
+    default:
+      return ["Payment complete", `You paid ${sum}. Your call resumes by itself, and the session timer starts.`];
+  }
+}
+
+async function cancel() {
+  show("working", "Cancelling…", "Telling interKanect you cancelled at PayPal.");
+  let payment;
+  try {
+    payment = await api.cancelPayment(paymentId);
+  } catch (error) {
+    return failed(error, cancel);
+  }
+  const message = payment.call_id && payment.kind !== "tip" && payment.kind !== "plan"
+    ? "Nothing was charged. The terms are back on the table in your call: accept them to try again, or agree on others."
+    : "Nothing was charged.";
+  show("cancelled", "Payment cancelled", message, { payment, links: backLinks(payment) });
+  announcePayment({ payment_id: paymentId, outcome: "cancelled", payment, message });
+  closeSoon();
+}
+
+async function complete() {
+  show("working", "Finishing your payment…", "Back from PayPal. One moment while we confirm your payment with PayPal.");
+  let payment;
+  try {
+    payment = await api.completePayment(paymentId);
+  } catch (error) {
+    return failed(error, complete);
+  }
+  if (payment.state === "captured") {
+    const [heading, message] = capturedText(payment);
+    show("captured", heading, message, { payment, links: backLinks(payment) });
+    announcePayment({ payment_id: paymentId, outcome: "captured", payment, message });
+    closeSoon();
+  } else if (payment.state === "created") {
+    const message = "PayPal is still processing your payment. It completes by itself in a moment; "
+      + "you do not need to pay again.";
+    show("pending", "Payment on its way", message, { payment, links: backLinks(payment) });
+    announcePayment({ payment_id: paymentId, outcome: "pending", payment, message });
+    closeSoon();
+  } else {
+    const message = payment.closed_reason || `This payment is ${payment.state}.`;
+    show("closed", "Payment not completed", message, { payment, links: backLinks(payment) });
+    announcePayment({ payment_id: paymentId, outcome: "closed", payment, message });
+  }
+}
+
+async function failed(error, retry) {
+  const code = error && error.code;
+  const message = (error && error.message) || "Something went wrong. Please try again.";
+  if (code === "signed_out") {
+    show("signed_out", "Sign in to finish", "Your session ended. Sign in again, and we finish the payment.", {
+      links: [element("a", { class: "button button-primary", href: signInUrl() }, "Sign in")],
+    });
+    return;
+  }
+  const payment = await paymentOrNull();
+  const links = backLinks(payment);
+  if (code === "payment_declined") {
+    show("declined", "PayPal declined the payment", message, { payment, links });
+    announcePayment({ payment_id: paymentId, outcome: "declined", payment, message });
+  } else if (code === "payment_closed") {
+    show("closed", "Payment not completed", message, { payment, links });
+    announcePayment({ payment_id: paymentId, outcome: "closed", payment, message });
+  } else if (code === "payment_not_approved") {
+    show("not_approved", "Not approved yet", message, { payment, links, retry });
+  } else if (code === "not_found") {
+    show("failed", "No such payment", "This link does not lead to a payment of yours.", { links });
+  } else {
+    // PayPal or the network did not answer: nothing is lost, the same request can run again.
+    show("failed", "We could not finish the payment yet", message, { payment, links, retry });
+    announcePayment({ payment_id: paymentId, outcome: "failed", payment, message });
+  }
+}
+
+if (!PAYMENT_ID.test(paymentId)) {
+  show("failed", "No payment here", "This page finishes a payment made at PayPal, and this link names none.", {
+    links: [element("a", { class: "button button-primary", href: PAGES.payments }, "Go to Payments")],
+  });
+} else if (!isSignedIn()) {
+  show("signed_out", "Sign in to finish", "Sign in with the account that made the payment, and we finish it.", {
+    links: [element("a", { class: "button button-primary", href: signInUrl() }, "Sign in")],
+  });
+} else if (cancelled) {
+  cancel();
+} else {
+  complete();
+}

@@ -1,0 +1,32 @@
+/** Moments from the server (integer seconds since the epoch) in words for the reader, in their
+ * own time zone. */
+
+const FULL = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+const DAY = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
+
+function dateOf(seconds) {
+  return Number.isFinite(seconds) ? new Date(seconds * 1000) : null;
+}
+
+/** 1767225600 → "Jan 1, 2026, 1:00 AM" (in the reader's locale); "" for no moment. */
+export function formatWhen(seconds) {
+  const date = dateOf(seconds);
+  return date ? FULL.format(date) : "";
+}
+
+/** 1767225600 → "Jan 1, 2026"; "" for no moment. */
+export function formatDay(seconds) {
+  const date = dateOf(seconds);
+  return date ? DAY.format(date) : "";
+}
+
+/** A `<time>`'s machine-readable value. */
+export function isoOf(seconds) {
+  const date = dateOf(seconds);
+  return date ? date.toISOString() : "";
+}
+
+/** Now, in the server's unit. */
+export function nowSeconds() {
+  return Math.floor(Date.now() / 1000);
+}

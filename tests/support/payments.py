@@ -1,0 +1,175 @@
+"""Money on the local stack for browser tests: the local PayPal sandbox over HTTP (its REST API
+with a bearer token, and its `/sandbox/...` controls), a Helper on the upgraded plan, an ops user,
+a paid call that already ended, and two people in the call room."""
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+
+import boto3
+import requests
+from playwright.sync_api import Browser, Page, expect
+
+from tests.support.accounts import PASSWORD, SignedIn, sign_in, sign_up_and_in
+from tests.support.call_browser import answer_from_pop_up, open_person
+from tests.support.call_browser import sign_in as sign_in_browser
+from tests.support.calls import Peer
+
+
+def order_id_of(payment: dict) -> str:
+    """The PayPal order behind a payment: its approval link's `token`."""
+    found = re.search(r"[?&]token=([^&]+)", payment["approve_url"] or "")
+    assert found, payment
+    return found.group(1)
+
+
+def paypal_token(local_stack: dict) -> str:
+    answer = requests.post(f"{local_stack['paypal']}/v1/oauth2/token", data={"grant_type": "client_credentials"},
+                           auth=(local_stack["paypal_client_id"], local_stack["paypal_client_secret"]), timeout=30)
+    assert answer.status_code == 200, answer.text
+    return answer.json()["access_token"]
+
+
+def paypal_get(local_stack: dict, path: str) -> dict:
+    """A GET on the sandbox's PayPal REST API, as the merchant."""
+    answer = requests.get(f"{local_stack['paypal']}{path}", timeout=30,
+                          headers={"Authorization": f"Bearer {paypal_token(local_stack)}"})
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def approve_in_sandbox(local_stack: dict, payment: dict) -> None:
+    """The payer approves at PayPal, without the page (the sandbox's control route)."""
+    answer = requests.post(f"{local_stack['paypal']}/sandbox/orders/{order_id_of(payment)}/approve", timeout=30)
+    assert answer.status_code in (200, 201), answer.text
+
+
+def complete(api: str, payer: SignedIn, payment: dict) -> dict:
+    answer = requests.post(f"{api}/payments/{payment['payment_id']}/complete", headers=payer.auth, timeout=60)
+    assert answer.status_code == 200 and answer.json()["state"] == "captured", answer.text
+    return answer.json()
+
+
+def capture_of(local_stack: dict, payment: dict) -> dict:
+    """The sandbox's capture of a paid payment (found through its order)."""
+    order = paypal_get(local_stack, f"/v2/checkout/orders/{order_id_of(payment)}")
+    [capture] = order["purchase_units"][0]["payments"]["captures"]
+    return paypal_get(local_stack, f"/v2/payments/captures/{capture['id']}")
+
+
+def cents(value: str) -> int:
+    """PayPal's "25.00" as integer cents, without floating point."""
+    whole, _, fraction = value.partition(".")
+    return int(whole) * 100 + int((fraction + "00")[:2])
+
+
+def upgraded_helper(local_stack: dict, helper: SignedIn) -> dict:
+    """Puts `helper` on the upgraded plan through the API and the sandbox, as a payment would."""
+    api = local_stack["api"]
+    answer = requests.post(f"{api}/me/plan/upgrade", headers=helper.auth, timeout=30)
+    assert answer.status_code == 201, answer.text
+    payment = answer.json()
+    approve_in_sandbox(local_stack, payment)
+    complete(api, helper, payment)
+    plan = requests.get(f"{api}/me/plan", headers=helper.auth, timeout=30).json()
+    assert plan["plan"] == "upgraded", plan
+    return plan
+
+
+def ops_person(local_stack: dict, prefix: str = "ops") -> SignedIn:
+    """Someone in the Cognito `ops` group, signed in again so that the token carries it."""
+    person = sign_up_and_in(local_stack["api"], prefix)
+    cognito = boto3.client("cognito-idp", endpoint_url=local_stack["aws"], region_name=local_stack["region"],
+                           aws_access_key_id="local", aws_secret_access_key="local")
+    cognito.admin_add_user_to_group(UserPoolId=local_stack["user_pool_id"], Username=person.email, GroupName="ops")
+    person = sign_in(local_stack["api"], person)
+    me = requests.get(f"{local_stack['api']}/me", headers=person.auth, timeout=30).json()
+    assert "ops" in me["roles"], me
+    return person
+
+
+def paid_call_that_ended(local_stack: dict, helper: SignedIn, caller: SignedIn, *, price_cents: int = 2500,
+                         minutes: int = 15) -> dict:
+    """A call whose caller paid `price_cents` for a session (over the WebSocket, the API and the
+    sandbox), then hung up: its payment, captured and refundable."""
+    api = local_stack["api"]
+    helper_tab, caller_tab = Peer(local_stack, helper), Peer(local_stack, caller)
+    try:
+        caller_tab.ring(helper)
+        call_id = helper_tab.call_state("ringing")["call_id"]
+        helper_tab.send(action="answer", call_id=call_id)
+        helper_tab.send(action="propose", call_id=call_id, price_cents=price_cents, minutes=minutes)
+        caller_tab.call_state("negotiating", proposed={"price_cents": price_cents, "minutes": minutes})
+        caller_tab.send(action="accept", call_id=call_id, price_cents=price_cents, minutes=minutes)
+        caller_tab.call_state("awaiting_payment")
+        answer = requests.post(f"{api}/calls/{call_id}/payment", headers=caller.auth, timeout=30)
+        assert answer.status_code == 201, answer.text
+        payment = answer.json()
+        approve_in_sandbox(local_stack, payment)
+        complete(api, caller, payment)
+        caller_tab.call_state("in_session")
+        caller_tab.send(action="end", call_id=call_id)
+        helper_tab.call_state("ended")
+    finally:
+        helper_tab.close()
+        caller_tab.close()
+    return payment
+
+
+def wait_until_online(api: str, user_id: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        statuses = requests.get(f"{api}/presence", params={"users": user_id}, timeout=10).json()["statuses"]
+        if statuses.get(user_id) == "online":
+            return
+        time.sleep(0.25)
+    raise AssertionError("the Helper never showed as online")
+
+
+@dataclass
+class CallRooms:
+    """Both sides of a call answered in the call room: the Helper's page and the customer's."""
+
+    helper: Page
+    customer: Page
+
+    @property
+    def both(self) -> tuple[Page, Page]:
+        return self.helper, self.customer
+
+
+def answered_call(call_browser: Browser, local_stack: dict, helper: SignedIn, customer: SignedIn,
+                  browser_log) -> CallRooms:
+    """The Helper online with the site open, the customer calling from the call room, the Helper
+    answering from the ringing pop-up; returns once both rooms negotiate."""
+    site = local_stack["site"]
+    helper_page = browser_log.watch(open_person(call_browser, site, timeout_ms=30_000).new_page(), "helper")
+    sign_in_browser(helper_page, helper.email, PASSWORD, "/index.html")
+    wait_until_online(local_stack["api"], helper.tokens["user_id"])
+    customer_page = browser_log.watch(open_person(call_browser, site, timeout_ms=30_000).new_page(), "customer")
+    sign_in_browser(customer_page, customer.email, PASSWORD, f"/call.html?helper={helper.username}")
+    expect(customer_page.locator("[data-room]")).to_have_attribute("data-phase", "ringing")
+    answer_from_pop_up(helper_page, customer.display_name)
+    for page in (helper_page, customer_page):
+        expect(page.locator("[data-room]")).to_have_attribute("data-phase", "negotiating")
+    return CallRooms(helper=helper_page, customer=customer_page)
+
+
+def propose(helper_page: Page, *, dollars: str, minutes: int) -> None:
+    """The Helper enters terms and proposes them."""
+    terms = helper_page.get_by_test_id("negotiation")
+    terms.get_by_label("Price", exact=True).fill(dollars)
+    terms.get_by_label("Minutes", exact=True).fill(str(minutes))
+    terms.get_by_role("button", name=re.compile(r"^(Propose|Revise) terms$")).click()
+
+
+LOCAL_TRACKS_ENABLED = """(enabled) => {
+  const stream = document.querySelector("[data-testid='local-video']").srcObject;
+  return Boolean(stream) && stream.getTracks().length > 0 && stream.getTracks().every((t) => t.enabled === enabled);
+}"""
+
+
+def expect_local_media(page: Page, *, sending: bool) -> None:
+    """Waits until every local track is enabled (`sending`) or every one is paused."""
+    page.wait_for_function(LOCAL_TRACKS_ENABLED, arg=sending, timeout=30_000)
