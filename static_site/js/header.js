@@ -61,17 +61,10 @@ function buildSkeleton(root) {
   const account = element("div", { class: "account", "data-account": "" });
   const helperItem = element("li", { "data-helper-nav": "" },
     helperNavItem(Boolean(loadSession())));
-  // Signed-in people only; ops (a role from `GET /me`) also reviews refunds.
-  const paymentsItem = element("li", { "data-payments-nav": "" },
-    link(PAYMENTS_LINK.label, PAYMENTS_LINK.href, { "data-testid": "payments-link" }));
-  paymentsItem.hidden = !loadSession();
-  const opsItem = element("li", { "data-ops-nav": "" },
-    link(OPS_LINK.label, OPS_LINK.href, { "data-testid": "ops-link" }));
-  opsItem.hidden = true;
   const nav = element("nav", { id: "site-nav", class: "site-nav", "aria-label": "Main" },
     element("ul", { class: "nav-links" },
       ...NAV_LINKS.map(({ label, href }) => element("li", {}, link(label, href))),
-      helperItem, paymentsItem, opsItem),
+      helperItem),
     searchForm(),
     account);
 
@@ -97,7 +90,7 @@ function buildSkeleton(root) {
       setOpen(false);
     }
   });
-  return { account, helperItem, paymentsItem, opsItem };
+  return { account, helperItem };
 }
 
 function renderSignedOut(account) {
@@ -113,6 +106,54 @@ function renderPending(account) {
     element("span", { class: "visually-hidden" }, "Loading your account"));
 }
 
+const NARROW = "(max-width: 47.99rem)"; // where the navigation folds into the Menu button
+
+/** The signed-in menu under the person's name: Payments for everyone, Refund reviews for ops
+ * (a role from `GET /me`; the server checks it again on every request). */
+function accountMenu(user, name) {
+  const items = [PAYMENTS_LINK];
+  if (user && Array.isArray(user.roles) && user.roles.includes("ops")) {
+    items.push(OPS_LINK);
+  }
+  const menu = element("ul", { class: "account-menu", id: "account-menu", "data-account-menu": "" },
+    ...items.map(({ label, href }) => element("li", {},
+      link(label, href, { "data-testid": href === PAGES.payments ? "payments-link" : "ops-link" }))));
+  const trigger = element("button", {
+    type: "button", class: "account-user", "aria-expanded": "false", "aria-controls": "account-menu",
+    "data-account-trigger": "",
+  },
+  element("span", { class: "avatar", "aria-hidden": "true" }, Array.from(name)[0] || "?"),
+  element("span", { class: "visually-hidden" }, "Signed in as "),
+  element("span", { class: "account-name", title: name, "data-testid": "signed-in-name" }, name),
+  element("span", { class: "account-caret", "aria-hidden": "true" }));
+  const wrap = element("div", { class: "account-menu-wrap" }, trigger, menu);
+  const setOpen = (open) => {
+    trigger.setAttribute("aria-expanded", String(open));
+    menu.hidden = !open;
+  };
+  // Folded into the Menu panel on narrow screens, the links show at once.
+  setOpen(window.matchMedia(NARROW).matches);
+  trigger.addEventListener("click", () => setOpen(menu.hidden));
+  wrap.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && !menu.hidden && !window.matchMedia(NARROW).matches) {
+      event.stopPropagation();
+      setOpen(false);
+      trigger.focus();
+    }
+  });
+  wrap.addEventListener("focusout", (event) => {
+    if (!window.matchMedia(NARROW).matches && !wrap.contains(event.relatedTarget)) {
+      setOpen(false);
+    }
+  });
+  document.addEventListener("click", (event) => {
+    if (!menu.hidden && !wrap.contains(event.target) && !window.matchMedia(NARROW).matches) {
+      setOpen(false);
+    }
+  });
+  return wrap;
+}
+
 function renderSignedIn(account, user, onSignOut) {
   const name = (user && user.display_name) || "Your account";
   const signOut = element("button", {
@@ -123,13 +164,7 @@ function renderSignedIn(account, user, onSignOut) {
     signOut.textContent = "Signing out…";
     await onSignOut();
   });
-  account.replaceChildren(
-    element("span", { class: "account-user" },
-      element("span", { class: "avatar", "aria-hidden": "true" }, Array.from(name)[0] || "?"),
-      element("span", { class: "visually-hidden" }, "Signed in as "),
-      element("span", { class: "account-name", title: name, "data-testid": "signed-in-name" }, name)),
-    signOut,
-  );
+  account.replaceChildren(accountMenu(user, name), signOut);
 }
 
 /** Renders the header into `[data-site-header]` and resolves to the signed-in user's profile
@@ -138,11 +173,9 @@ export function mountHeader(root = document.querySelector("[data-site-header]"))
   if (!root) {
     return Promise.resolve(null);
   }
-  const { account, helperItem, paymentsItem, opsItem } = buildSkeleton(root);
+  const { account, helperItem } = buildSkeleton(root);
   const setSignedIn = (signedIn, user = null) => {
     helperItem.replaceChildren(helperNavItem(signedIn));
-    paymentsItem.hidden = !signedIn;
-    opsItem.hidden = !(signedIn && user && Array.isArray(user.roles) && user.roles.includes("ops"));
     if (signedIn) {
       startRealtime();
       mountIncomingCalls({ userId: (user && user.user_id) || currentUserId() });

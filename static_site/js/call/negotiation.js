@@ -357,6 +357,7 @@ export class NegotiationPanel {
       return;
     }
     this.stopTicking();
+    this.clock.hidden = false; // stopTicking hid it
     this.clockFor = deadline;
     this.stopClock = countdown(deadline, (left) => {
       this.clockTime.textContent = formatDuration(left);

@@ -591,10 +591,21 @@ function showPage(saved) {
 
 const gettingPaid = document.querySelector("[data-getting-paid]");
 
-/** A Helper's storefront, plan and balance live on the Payments page; this panel leads there.
- * (It does not ask for the storefront itself: a Helper without one gets a 404 for it.) */
-function showGettingPaid() {
+const gettingPaidSummary = document.querySelector("[data-getting-paid-summary]");
+
+/** Where the Helper's earnings go, and their plan; both are edited on the Payments page. */
+async function showGettingPaid() {
   gettingPaid.hidden = false;
+  try {
+    const [storefront, plan] = await Promise.all([api.myStorefront(), api.myPlan()]);
+    const planWords = plan.plan === "upgraded" ? "You are on the upgraded plan." : "You are on the free plan.";
+    gettingPaidSummary.textContent = storefront
+      ? `Your earnings are paid out to ${storefront.paypal_email}. ${planWords}`
+      : "Paid sessions need your storefront: the PayPal email your earnings are paid out to. "
+        + `Without it you can still agree on free sessions. ${planWords}`;
+  } catch {
+    // The panel's own words and link stay; the Payments page says what went wrong.
+  }
 }
 
 /* ---- Photo ----------------------------------------------------------------------------- */
