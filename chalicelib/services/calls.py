@@ -115,7 +115,7 @@ def act(*, action: str, call_id: str, user_id: str, connection_id: str, message:
     if action == "propose" and message.get("price_cents") not in (0, None) and user_id == call.helper_id \
             and desk.storefronts.get(user_id) is None:
         raise InvalidInput("Paid sessions need your storefront with a PayPal email for payouts; "
-                           "set it up under My page, or propose a free session.", field="price_cents")
+                           "set it up under Payments, or propose a free session.", field="price_cents")
     changed = ACTIONS[action](timed, user_id, connection_id, message, now)
     _save_and_tell(desk, before=timed, after=changed)
     return changed

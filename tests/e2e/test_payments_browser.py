@@ -9,7 +9,7 @@ import re
 
 import pytest
 import requests
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Error, Page, expect
 
 from tests.support.accounts import PASSWORD, sign_up_and_in
 from tests.support.call_browser import (expect_video_playing, launch_call_browser, open_person, sign_in,
@@ -53,6 +53,17 @@ def accept_and_pay(customer: Page, label: str) -> Page:
     paypal.set_default_timeout(30_000)
     paypal.wait_for_url(CHECKOUT, timeout=30_000)
     return paypal
+
+
+def wait_until_closed(window: Page, timeout_ms: int = 60_000) -> None:
+    """The PayPal window closes itself once the return page has finished the payment."""
+    if window.is_closed():
+        return
+    try:
+        window.wait_for_event("close", timeout=timeout_ms)
+    except Error:
+        if not window.is_closed():
+            raise
 
 
 def open_account_menu(page: Page) -> None:
@@ -105,7 +116,7 @@ def test_a_paid_session_pauses_for_paypal_and_resumes_by_itself(call_browser: Br
 
     # The customer approves at PayPal: the return page captures, and closes its window.
     paypal.get_by_role("button", name="Approve and pay").click()
-    paypal.wait_for_event("close", timeout=60_000)
+    wait_until_closed(paypal)
 
     # Both rooms resume by themselves: in session, the timer running, media flowing again.
     for page in rooms.both:
@@ -148,7 +159,7 @@ def test_cancelling_at_paypal_brings_the_terms_back(call_browser: Browser, local
 
     # The customer changes their mind at PayPal: nothing is charged, the terms are back.
     paypal.get_by_role("button", name="Cancel and return").click()
-    paypal.wait_for_event("close", timeout=60_000)
+    wait_until_closed(paypal)
     for page in rooms.both:
         expect(page.locator("[data-room]")).to_have_attribute("data-phase", "negotiating")
         expect(page.get_by_test_id("payment-suspension")).to_be_hidden()
@@ -162,6 +173,45 @@ def test_cancelling_at_paypal_brings_the_terms_back(call_browser: Browser, local
 
     assert browser_log.csp_violations() == []
     assert browser_log.unexpected(r"status of 400", r"status of 409") == []
+
+
+def test_a_blocked_pop_up_falls_back_to_a_pay_with_paypal_link(call_browser: Browser, local_stack, browser_log):
+    api = local_stack["api"]
+    helper = become_helper(api, "blockedroom", prices={"15": 2500, "30": None, "60": None})
+    open_storefront(api, helper)
+    customer = sign_up_and_in(api, "blockedcustomer")
+    rooms = answered_call(call_browser, local_stack, helper, customer, browser_log)
+    propose(rooms.helper, dollars="25", minutes=15)
+    expect(rooms.customer.get_by_test_id("terms-offer")).to_contain_text("$25.00")
+
+    # A pop-up blocker refuses every window the page opens by script.
+    rooms.customer.evaluate("window.open = () => null")
+    rooms.customer.get_by_role("button", name="Accept and pay $25.00").click()
+    box = rooms.customer.get_by_test_id("payment-box")
+    expect(box).to_contain_text("did not open the PayPal window")
+    link = box.get_by_role("link", name="Pay with PayPal")
+    expect(link).to_have_attribute("href", CHECKOUT)
+    for page in rooms.both:
+        expect(page.get_by_test_id("payment-suspension")).to_be_visible()
+
+    # The link opens PayPal in a tab of its own; its return page leads back to the call.
+    with rooms.customer.context.expect_page() as opened:
+        link.click()
+    paypal = browser_log.watch(opened.value, "paypal tab")
+    paypal.wait_for_url(CHECKOUT, timeout=30_000)
+    paypal.get_by_role("button", name="Approve and pay").click()
+    outcome = paypal.get_by_test_id("payment-outcome")
+    expect(outcome).to_have_attribute("data-outcome", "captured")
+    expect(outcome.get_by_role("heading", level=1)).to_have_text("Payment complete")
+    expect(outcome.get_by_role("link", name="Back to your call")).to_have_attribute(
+        "href", re.compile(r"^/call\.html\?call=[0-9a-f]+$"))
+    for page in rooms.both:
+        expect(page.locator("[data-room]")).to_have_attribute("data-phase", "in_session")
+        expect(page.get_by_test_id("payment-suspension")).to_be_hidden()
+        expect_local_media(page, sending=True)
+
+    assert browser_log.csp_violations() == []
+    assert browser_log.unexpected() == []
 
 
 def test_a_tip_in_a_session_reaches_both_sides(call_browser: Browser, local_stack, browser_log):
@@ -191,7 +241,7 @@ def test_a_tip_in_a_session_reaches_both_sides(call_browser: Browser, local_stac
     paypal.wait_for_url(CHECKOUT, timeout=30_000)
     expect(paypal.locator("body")).to_contain_text("$5.00")
     paypal.get_by_role("button", name="Approve and pay").click()
-    paypal.wait_for_event("close", timeout=60_000)
+    wait_until_closed(paypal)
 
     expect(rooms.customer.get_by_test_id("tip-feed")).to_contain_text(f"You tipped {helper.display_name} $5")
     expect(rooms.helper.get_by_test_id("tip-feed")).to_contain_text(f"{customer.display_name} tipped you $5")
@@ -318,7 +368,7 @@ def test_a_helper_sets_up_a_storefront_and_upgrades_their_plan(page: Page, local
     paypal.wait_for_url(CHECKOUT, timeout=30_000)
     expect(paypal.locator("body")).to_contain_text("$15.00")
     paypal.get_by_role("button", name="Approve and pay").click()
-    paypal.wait_for_event("close", timeout=60_000)
+    wait_until_closed(paypal)
     expect(plan.locator("[data-plan-name]")).to_contain_text("Upgraded plan until")
     expect(plan.locator("[data-plan-status]")).to_contain_text("your plan is upgraded")
     expect(plan.get_by_role("button", name="Add 30 days for $15")).to_be_visible()

@@ -134,9 +134,12 @@ export class CallPayment {
         + "as soon as the payment goes through.";
       this.paypal.onClosed(() => this.windowClosed());
     } else {
+      const blocked = Boolean(this.paypal); // a window was asked for, and the browser refused it
       this.paypal = null;
-      this.status.textContent = `Your browser did not open the PayPal window. Pay ${sum} with PayPal `
-        + "here; your call resumes by itself once the payment goes through.";
+      this.status.textContent = blocked
+        ? `Your browser did not open the PayPal window. Pay ${sum} with PayPal here; your call `
+          + "resumes by itself once the payment goes through."
+        : `Pay ${sum} with PayPal to go on; your call resumes by itself once the payment goes through.`;
     }
     this.actions.replaceChildren(this.payLink(payment), this.cancelButton());
   }
