@@ -43,8 +43,9 @@ def main() -> int:
     from chalicelib import deps
     from chalicelib.services.payments import complete_payment
     from tests.support.accounts import sign_up_and_in
-    from tests.support.calls import Peer
+    from tests.support.calls import Peer, agree_terms
     from tests.support.pages import become_helper, open_storefront
+    from tests.support.payments import approve_in_sandbox
     from bench.dynamodb_requests import counting_dynamodb
     from tests.support.stack import app_environment, temporary_stack
 
@@ -64,16 +65,9 @@ def main() -> int:
         timings, per_run, paypal_calls = [], [], []
         try:
             for run in range(RUNS + 1):  # the first run warms the process (schemas, token, TLS-free pools)
-                caller_tab.ring(helper)
-                call_id = helper_tab.call_state("ringing")["call_id"]
-                helper_tab.send(action="answer", call_id=call_id)
-                helper_tab.send(action="propose", call_id=call_id, price_cents=2500, minutes=15)
-                caller_tab.call_state("negotiating", proposed={"price_cents": 2500, "minutes": 15})
-                caller_tab.send(action="accept", call_id=call_id, price_cents=2500, minutes=15)
-                caller_tab.call_state("awaiting_payment")
+                call_id = agree_terms(helper_tab, caller_tab, helper, price_cents=2500, minutes=15)
                 payment = requests.post(f"{api}/calls/{call_id}/payment", headers=caller.auth, timeout=30).json()
-                order_id = payment["approve_url"].split("token=")[1].split("&")[0]
-                requests.post(f"{endpoints['paypal']}/sandbox/orders/{order_id}/approve", timeout=30)
+                approve_in_sandbox(endpoints, payment)
 
                 before = paypal_requests(endpoints["paypal"])
                 with counting_dynamodb() as counts:

@@ -316,27 +316,24 @@ def _deliver(payment: Payment, desk: PaymentDesk, now: int, *, first: bool) -> N
         desk.plans.save(extended(desk.plans.get(payment.payer_id), user_id=payment.payer_id,
                                  days=desk.settings.upgrade_days, payment_id=payment.payment_id, now=now))
         return
-    call = desk.calls.calls.get(payment.call_id or "")
     if payment.kind is PaymentKind.TIP:
-        if first and call is not None:
+        call = desk.calls.calls.get(payment.call_id or "") if first else None
+        if call is not None:
             tell_participants(call, {"type": "tip", "call_id": call.call_id, "payment_id": payment.payment_id,
                                      "amount_cents": payment.amount_cents}, desk=desk.calls)
         return
-    for _ in range(3):  # a racing call change (a reconnect) is retried
-        call = desk.calls.calls.get(payment.call_id or "")
-        if call is None:
-            break
-        if _still_wanted(payment, desk, now):
-            from chalicelib.adapters.calls import CallChanged
+    from chalicelib.adapters.calls import CallChanged
 
-            try:
-                payment_confirmed(call_id=call.call_id, desk=desk.calls, now=now)
-                return
-            except CallChanged:
-                continue
-            except IllegalTransition:
-                break
-        break
+    for _ in range(3):  # a racing call change (a reconnect) is retried
+        if not _still_wanted(payment, desk, now):
+            break
+        try:
+            payment_confirmed(call_id=payment.call_id or "", desk=desk.calls, now=now)
+            return
+        except CallChanged:
+            continue
+        except IllegalTransition:
+            break
     call = desk.calls.calls.get(payment.call_id or "")
     if call is not None and call.session_started_at is not None and call.session_started_at >= payment.created_at:
         return  # this payment started (or extended) the session already

@@ -12,13 +12,12 @@ import re
 import time
 
 import pytest
-import requests
 from playwright.sync_api import Browser, Page, expect
 
 from tests.support.accounts import PASSWORD, sign_up_and_in
 from tests.support.call_browser import (answer_from_pop_up, expect_video_playing, launch_call_browser,
                                         open_person, sign_in, write_test_camera)
-from tests.support.pages import become_helper
+from tests.support.pages import become_helper, wait_until_online
 
 pytestmark = pytest.mark.e2e
 
@@ -44,16 +43,6 @@ def patient_expectations():
     expect.set_options(timeout=30_000)
     yield
     expect.set_options(timeout=15_000)
-
-
-def wait_until_online(api: str, user_id: str, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        statuses = requests.get(f"{api}/presence", params={"users": user_id}, timeout=10).json()["statuses"]
-        if statuses.get(user_id) == "online":
-            return
-        time.sleep(0.25)
-    raise AssertionError("the Helper never showed as online")
 
 
 def user_id_of(person) -> str:

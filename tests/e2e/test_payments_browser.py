@@ -12,7 +12,7 @@ import requests
 from playwright.sync_api import Browser, Error, Page, expect
 
 from tests.support.accounts import PASSWORD, sign_up_and_in
-from tests.support.call_browser import (expect_video_playing, launch_call_browser, open_person, sign_in,
+from tests.support.call_browser import (expect_video_playing, launch_call_browser, sign_in,
                                         write_test_camera)
 from tests.support.pages import become_helper, open_storefront
 from tests.support.payments import (answered_call, capture_of, cents, expect_local_media, ops_person,

@@ -5,7 +5,7 @@ import time
 import pytest
 
 from tests.support.accounts import sign_up_and_in
-from tests.support.calls import Peer
+from tests.support.calls import Peer, agree_terms
 from tests.support.pages import become_helper, open_storefront
 
 pytestmark = pytest.mark.integration
@@ -59,13 +59,7 @@ def test_paid_terms_wait_for_payment_then_the_timer_starts(people, app_env, loca
 
     helper, caller, helper_tab, caller_tab = people
     open_storefront(local_stack["api"], helper)
-    caller_tab.ring(helper)
-    call_id = helper_tab.call_state("ringing")["call_id"]
-    helper_tab.send(action="answer", call_id=call_id)
-    helper_tab.send(action="propose", call_id=call_id, price_cents=2500, minutes=15)
-    caller_tab.call_state("negotiating", proposed={"price_cents": 2500, "minutes": 15})
-    caller_tab.send(action="accept", call_id=call_id, price_cents=2500, minutes=15)
-    helper_tab.call_state("awaiting_payment")
+    call_id = agree_terms(helper_tab, caller_tab, helper, price_cents=2500, minutes=15)
     payment_confirmed(call_id=call_id, desk=app_env.call_desk(), now=int(time.time()))
     assert caller_tab.call_state("in_session")["agreed"] == {"price_cents": 2500, "minutes": 15}
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import threading
 import time
 
-import boto3
 import pytest
 import requests
 
 from tests.support.accounts import SignedIn, sign_up_and_in
-from tests.support.calls import Peer
+from tests.support.calls import Peer, agree_terms
 from tests.support.pages import become_helper, open_storefront
+from tests.support.payments import approve_in_sandbox, ops_person, order_id_of, paypal_get
 
 pytestmark = pytest.mark.integration
 
@@ -34,13 +34,7 @@ def call_awaiting_payment(local_stack):
     open_storefront(api, helper)
     caller = sign_up_and_in(api, "payer")
     helper_tab, caller_tab = Peer(local_stack, helper), Peer(local_stack, caller)
-    caller_tab.ring(helper)
-    call_id = helper_tab.call_state("ringing")["call_id"]
-    helper_tab.send(action="answer", call_id=call_id)
-    helper_tab.send(action="propose", call_id=call_id, price_cents=2500, minutes=15)
-    caller_tab.call_state("negotiating", proposed={"price_cents": 2500, "minutes": 15})
-    caller_tab.send(action="accept", call_id=call_id, price_cents=2500, minutes=15)
-    helper_tab.call_state("awaiting_payment")
+    call_id = agree_terms(helper_tab, caller_tab, helper, price_cents=2500, minutes=15)
     yield api, helper, caller, helper_tab, caller_tab, call_id
     helper_tab.close()
     caller_tab.close()
@@ -49,28 +43,6 @@ def call_awaiting_payment(local_stack):
 def order_for(api: str, caller: SignedIn, call_id: str) -> dict:
     answer = requests.post(f"{api}/calls/{call_id}/payment", headers=caller.auth, timeout=30)
     assert answer.status_code == 201, answer.text
-    return answer.json()
-
-
-def order_id_of(payment: dict) -> str:
-    return payment["approve_url"].split("token=")[1].split("&")[0]
-
-
-def approve(local_stack, payment: dict) -> None:
-    answer = requests.post(f"{local_stack['paypal']}/sandbox/orders/{order_id_of(payment)}/approve", timeout=30)
-    assert answer.status_code in (200, 201), answer.text
-
-
-def paypal_token(local_stack) -> str:
-    answer = requests.post(f"{local_stack['paypal']}/v1/oauth2/token", data={"grant_type": "client_credentials"},
-                           auth=(local_stack["paypal_client_id"], local_stack["paypal_client_secret"]), timeout=30)
-    return answer.json()["access_token"]
-
-
-def paypal_get(local_stack, path: str) -> dict:
-    answer = requests.get(f"{local_stack['paypal']}{path}", timeout=30,
-                          headers={"Authorization": f"Bearer {paypal_token(local_stack)}"})
-    assert answer.status_code == 200, answer.text
     return answer.json()
 
 
@@ -84,7 +56,7 @@ def test_the_caller_pays_through_paypal_and_the_call_resumes_by_itself(local_sta
 
     early = requests.post(f"{api}/payments/{payment['payment_id']}/complete", headers=caller.auth, timeout=30)
     assert early.status_code == 409 and early.json()["error"]["code"] == "payment_not_approved"
-    approve(local_stack, payment)
+    approve_in_sandbox(local_stack, payment)
     done = requests.post(f"{api}/payments/{payment['payment_id']}/complete", headers=caller.auth, timeout=30)
     assert done.status_code == 200 and done.json()["state"] == "captured", done.text
 
@@ -98,7 +70,7 @@ def test_the_caller_pays_through_paypal_and_the_call_resumes_by_itself(local_sta
 def test_parallel_completions_capture_once(local_stack, call_awaiting_payment):
     api, helper, caller, helper_tab, caller_tab, call_id = call_awaiting_payment
     payment = order_for(api, caller, call_id)
-    approve(local_stack, payment)
+    approve_in_sandbox(local_stack, payment)
     answers = []
 
     def complete():
@@ -121,7 +93,7 @@ def test_if_the_browser_never_comes_back_the_webhook_captures_and_resumes_the_ca
                                                                                    call_awaiting_payment):
     api, helper, caller, helper_tab, caller_tab, call_id = call_awaiting_payment
     payment = order_for(api, caller, call_id)
-    approve(local_stack, payment)  # CHECKOUT.ORDER.APPROVED goes to the app's webhook
+    approve_in_sandbox(local_stack, payment)  # CHECKOUT.ORDER.APPROVED goes to the app's webhook
     caller_tab.call_state("in_session")
     helper_tab.call_state("in_session")
     shown = requests.get(f"{api}/payments/{payment['payment_id']}", headers=caller.auth, timeout=30).json()
@@ -174,21 +146,10 @@ def test_storefronts_are_for_helpers_with_a_real_email(local_stack):
     assert requests.get(f"{api}/me/storefront", headers=helper.auth, timeout=30).json()["paypal_email"] is None
 
 
-def ops_user(local_stack) -> SignedIn:
-    """A person in the Cognito `ops` group, signed in again so the token carries the group."""
-    from tests.support.accounts import sign_in
-
-    person = sign_up_and_in(local_stack["api"], "ops")
-    cognito = boto3.client("cognito-idp", endpoint_url=local_stack["aws"], region_name=local_stack["region"],
-                           aws_access_key_id="local", aws_secret_access_key="local")
-    cognito.admin_add_user_to_group(UserPoolId=local_stack["user_pool_id"], Username=person.email, GroupName="ops")
-    return sign_in(local_stack["api"], person)
-
-
 def test_a_refund_is_asked_for_reviewed_by_ops_and_paid_back_minus_paypals_fee(local_stack, call_awaiting_payment):
     api, helper, caller, helper_tab, caller_tab, call_id = call_awaiting_payment
     payment = order_for(api, caller, call_id)
-    approve(local_stack, payment)
+    approve_in_sandbox(local_stack, payment)
     requests.post(f"{api}/payments/{payment['payment_id']}/complete", headers=caller.auth, timeout=30)
     caller_tab.call_state("in_session")
     early = requests.post(f"{api}/refunds", json={"payment_id": payment["payment_id"], "reason": "Not helpful at all"},
@@ -210,7 +171,7 @@ def test_a_refund_is_asked_for_reviewed_by_ops_and_paid_back_minus_paypals_fee(l
     assert said.status_code == 200 and said.json()["statement"] == "I answered all."
 
     assert requests.get(f"{api}/ops/refunds", headers=caller.auth, timeout=30).status_code == 403
-    ops = ops_user(local_stack)
+    ops = ops_person(local_stack)
     queue = requests.get(f"{api}/ops/refunds", headers=ops.auth, timeout=30).json()["requests"]
     assert request["request_id"] in [r["request_id"] for r in queue]
     decided = requests.post(f"{api}/ops/refunds/{request['request_id']}/decision",

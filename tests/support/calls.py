@@ -42,3 +42,16 @@ class Peer:
 
     def close(self):
         self.socket.close()
+
+
+def agree_terms(helper_tab: Peer, caller_tab: Peer, helper, *, price_cents: int, minutes: int) -> str:
+    """The caller rings, the Helper answers and proposes, the caller accepts exactly those terms;
+    returns the call's id once the Helper's tab has the call in its next state."""
+    caller_tab.ring(helper)
+    call_id = helper_tab.call_state("ringing")["call_id"]
+    helper_tab.send(action="answer", call_id=call_id)
+    helper_tab.send(action="propose", call_id=call_id, price_cents=price_cents, minutes=minutes)
+    caller_tab.call_state("negotiating", proposed={"price_cents": price_cents, "minutes": minutes})
+    caller_tab.send(action="accept", call_id=call_id, price_cents=price_cents, minutes=minutes)
+    helper_tab.call_state("awaiting_payment" if price_cents else "in_session")
+    return call_id

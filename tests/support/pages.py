@@ -1,6 +1,8 @@
 """Helper pages made through the real API, for integration and browser tests."""
 from __future__ import annotations
 
+import time
+
 import requests
 
 from tests.support.accounts import SignedIn, sign_up_and_in
@@ -38,3 +40,14 @@ def open_storefront(api: str, helper: SignedIn, paypal_email: str | None = None)
     answer = requests.put(f"{api}/me/storefront", json={"paypal_email": email}, headers=helper.auth, timeout=30)
     assert answer.status_code == 200, answer.text
     return answer.json()
+
+
+def wait_until_online(api: str, user_id: str, timeout: float = 20) -> None:
+    """Waits until the directory shows `user_id` online (their tab's socket is registered)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        statuses = requests.get(f"{api}/presence", params={"users": user_id}, timeout=10).json()["statuses"]
+        if statuses.get(user_id) == "online":
+            return
+        time.sleep(0.25)
+    raise AssertionError("the Helper never showed as online")

@@ -4,7 +4,6 @@ a paid call that already ended, and two people in the call room."""
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass
 
 import boto3
@@ -14,7 +13,8 @@ from playwright.sync_api import Browser, Page, expect
 from tests.support.accounts import PASSWORD, SignedIn, sign_in, sign_up_and_in
 from tests.support.call_browser import answer_from_pop_up, open_person
 from tests.support.call_browser import sign_in as sign_in_browser
-from tests.support.calls import Peer
+from tests.support.calls import Peer, agree_terms
+from tests.support.pages import wait_until_online
 
 
 def order_id_of(payment: dict) -> str:
@@ -96,13 +96,7 @@ def paid_call_that_ended(local_stack: dict, helper: SignedIn, caller: SignedIn, 
     api = local_stack["api"]
     helper_tab, caller_tab = Peer(local_stack, helper), Peer(local_stack, caller)
     try:
-        caller_tab.ring(helper)
-        call_id = helper_tab.call_state("ringing")["call_id"]
-        helper_tab.send(action="answer", call_id=call_id)
-        helper_tab.send(action="propose", call_id=call_id, price_cents=price_cents, minutes=minutes)
-        caller_tab.call_state("negotiating", proposed={"price_cents": price_cents, "minutes": minutes})
-        caller_tab.send(action="accept", call_id=call_id, price_cents=price_cents, minutes=minutes)
-        caller_tab.call_state("awaiting_payment")
+        call_id = agree_terms(helper_tab, caller_tab, helper, price_cents=price_cents, minutes=minutes)
         answer = requests.post(f"{api}/calls/{call_id}/payment", headers=caller.auth, timeout=30)
         assert answer.status_code == 201, answer.text
         payment = answer.json()
@@ -115,16 +109,6 @@ def paid_call_that_ended(local_stack: dict, helper: SignedIn, caller: SignedIn, 
         helper_tab.close()
         caller_tab.close()
     return payment
-
-
-def wait_until_online(api: str, user_id: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        statuses = requests.get(f"{api}/presence", params={"users": user_id}, timeout=10).json()["statuses"]
-        if statuses.get(user_id) == "online":
-            return
-        time.sleep(0.25)
-    raise AssertionError("the Helper never showed as online")
 
 
 @dataclass
@@ -146,7 +130,7 @@ def answered_call(call_browser: Browser, local_stack: dict, helper: SignedIn, cu
     site = local_stack["site"]
     helper_page = browser_log.watch(open_person(call_browser, site, timeout_ms=30_000).new_page(), "helper")
     sign_in_browser(helper_page, helper.email, PASSWORD, "/index.html")
-    wait_until_online(local_stack["api"], helper.tokens["user_id"])
+    wait_until_online(local_stack["api"], helper.tokens["user_id"], timeout=30)
     customer_page = browser_log.watch(open_person(call_browser, site, timeout_ms=30_000).new_page(), "customer")
     sign_in_browser(customer_page, customer.email, PASSWORD, f"/call.html?helper={helper.username}")
     expect(customer_page.locator("[data-room]")).to_have_attribute("data-phase", "ringing")
