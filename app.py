@@ -1,7 +1,7 @@
 """interKanect: wires the REST blueprints, the WebSocket hooks and the scheduled jobs."""
 from chalice import Chalice, Rate
 
-from chalicelib.api import accounts, calls, directory, guard, helper_pages, payments, realtime
+from chalicelib.api import accounts, calls, directory, earnings, guard, helper_pages, payments, realtime
 from chalicelib.api.http import json_response
 
 app = Chalice(app_name="interkanect")
@@ -12,6 +12,7 @@ app.register_blueprint(helper_pages.blueprint)
 app.register_blueprint(directory.blueprint)
 app.register_blueprint(calls.blueprint)
 app.register_blueprint(payments.blueprint)
+app.register_blueprint(earnings.blueprint)
 
 
 @app.route("/health", methods=["GET"])
@@ -46,3 +47,11 @@ def enforce_call_timeouts(event):
     """Missed calls, closed negotiation windows, expired sessions and abandoned calls happen on
     time even when nobody acts; every action also applies the clock first."""
     realtime.sweep_calls()
+
+
+@app.schedule(Rate(10, unit=Rate.MINUTES))
+def run_payouts(event):
+    """Releases earnings whose refund window has closed, runs the payout of the latest payout
+    day (weekly on Friday by default, paid by 7 PM Pacific: the job decides, EventBridge only
+    wakes it) and follows PayPal's outcome of every open run. Safe to stop and run again."""
+    earnings.payout_job()

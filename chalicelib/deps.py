@@ -271,7 +271,43 @@ def payment_desk():
     return PaymentDesk(payments=payment_store(), storefronts=storefronts(), plans=helper_plans(),
                        ledger=ledger(), gateway=paypal_gateway(), events=webhook_events(), calls=call_desk(),
                        fees=fee_schedule(), settings=settings(), mailer=mailer(), accounts=account_store(),
-                       refunds=refund_requests())
+                       refunds=refund_requests(), payouts=payout_desk())
+
+
+@lru_cache(maxsize=1)
+def payout_runs():
+    from chalicelib.adapters.payouts import DynamoPayoutRunStore
+
+    _tables_bound()
+    return DynamoPayoutRunStore()
+
+
+@lru_cache(maxsize=1)
+def payout_items():
+    from pynamodb.connection import Connection
+
+    from chalicelib.adapters.payouts import DynamoPayoutItemStore
+
+    _tables_bound()
+    s = settings()
+    return DynamoPayoutItemStore(Connection(region=s.region, host=s.aws_endpoint_url))
+
+
+def payout_schedule():
+    from chalicelib.domain.payout_schedule import schedule_from_settings
+
+    s = settings()
+    return schedule_from_settings(s.payout_schedule, minimum_cents=s.payout_minimum_cents,
+                                  holiday_shift=s.payout_holiday_shift)
+
+
+def payout_desk():
+    from chalicelib.services.payouts import PayoutDesk
+
+    return PayoutDesk(payments=payment_store(), refunds=refund_requests(), calls=call_store(), ledger=ledger(),
+                      storefronts=storefronts(), gateway=paypal_gateway(), runs=payout_runs(),
+                      items=payout_items(), schedule=payout_schedule(), settings=settings(), mailer=mailer(),
+                      accounts=account_store())
 
 
 def reset() -> None:
@@ -281,5 +317,5 @@ def reset() -> None:
                   connection_store, websocket_sender, paypal_gateway, helper_pages, categories, listings,
                   presence, search_index, uploads, call_store, signal_limiter, turn_secret, storefronts,
                   helper_plans, payment_store, refund_requests, webhook_events, ledger, mailer,
-                  webhook_verifier):
+                  webhook_verifier, payout_runs, payout_items):
         built.cache_clear()

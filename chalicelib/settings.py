@@ -10,6 +10,7 @@ TABLES = ("users", "usernames", "connections", "helper_pages", "categories", "li
           "search_terms", "calls", "call_slots")
 TABLES += ("payments", "storefronts", "helper_plans", "refund_requests", "webhook_events")
 TABLES += ("ledger_transactions", "ledger_lines", "ledger_balances")
+TABLES += ("payout_runs", "payout_items", "free_session_counts", "ops_flags")
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,14 @@ class Settings:
     refund_keeps_paypal_fee: bool = True  # an approved refund is the amount minus PayPal's fee
     email_sender: str = "no-reply@interkanect.local"
     ops_email: str = "ops@interkanect.local"
+    # Payouts: a preset of domain.payout_schedule.PRESETS (weekly, biweekly, monthly); the
+    # minimum and the holiday rule override the preset's when set.
+    payout_schedule: str = "weekly"
+    payout_minimum_cents: int | None = None
+    payout_holiday_shift: str | None = None
+    # Ops watch: reminders before a refund review's deadline, free-session hosts flagged.
+    refund_reminder_hours: int = 48
+    free_sessions_flag_per_week: int = 25
 
     def table_name(self, logical: str) -> str:
         return self.table_names.get(logical) or f"{self.table_prefix}{logical}"
@@ -122,6 +131,11 @@ class Settings:
             refund_keeps_paypal_fee=get("IK_REFUND_KEEPS_PAYPAL_FEE", "true").lower() != "false",
             email_sender=get("IK_EMAIL_SENDER", "no-reply@interkanect.local"),
             ops_email=get("IK_OPS_EMAIL", "ops@interkanect.local"),
+            payout_schedule=get("IK_PAYOUT_SCHEDULE", "weekly"),
+            payout_minimum_cents=int(get("IK_PAYOUT_MINIMUM_CENTS")) if get("IK_PAYOUT_MINIMUM_CENTS") else None,
+            payout_holiday_shift=get("IK_PAYOUT_HOLIDAY_SHIFT") or None,
+            refund_reminder_hours=int(get("IK_REFUND_REMINDER_HOURS", "48")),
+            free_sessions_flag_per_week=int(get("IK_FREE_SESSIONS_FLAG_PER_WEEK", "25")),
         )
 
 

@@ -22,11 +22,13 @@ from chalicelib.domain.ledger import (
     LedgerLine,
     LedgerTransaction,
     Leg,
+    is_payable_account,
     lines_of,
 )
 
 MAX_TRANSACT_ITEMS = 100  # DynamoDB's limit on one TransactWriteItems
 MAX_LINES_PAGE = 1000
+PAYEE = "payable"  # the by_payee index's one key
 POST_ATTEMPTS = 5  # tries when concurrent transactions on the same balances conflict
 
 __all__ = ["LedgerStore", "DynamoLedgerStore", "InMemoryLedgerStore", "LedgerLine", "TransactionTooLarge",
@@ -45,6 +47,7 @@ class LedgerStore(Protocol):
     def balances(self, accounts: Iterable[str]) -> dict[str, Balance]: ...
     def lines(self, account: str, *, limit: int = 100, before: str | None = None) -> list[LedgerLine]: ...
     def transaction(self, transaction_id: str) -> LedgerTransaction | None: ...
+    def payable_accounts(self, *, after: str | None = None, limit: int = 1000) -> list[str]: ...
 
 
 def transact_items_needed(txn: LedgerTransaction) -> int:
@@ -127,9 +130,11 @@ class DynamoLedgerStore:
                                             amount_cents=line.amount_cents, occurred_at=line.occurred_at,
                                             leg_index=line.leg_index, memo=memo))
             for account, change in _changes(txn).items():
-                write.update(LedgerBalanceRecord(account),
-                             actions=[LedgerBalanceRecord.debits_cents.add(change.debits_cents),
-                                      LedgerBalanceRecord.credits_cents.add(change.credits_cents)])
+                actions = [LedgerBalanceRecord.debits_cents.add(change.debits_cents),
+                           LedgerBalanceRecord.credits_cents.add(change.credits_cents)]
+                if is_payable_account(account):  # listed for the payout run (a sparse index)
+                    actions.append(LedgerBalanceRecord.payee.set(PAYEE))
+                write.update(LedgerBalanceRecord(account), actions=actions)
 
     def balance(self, account: str) -> Balance:
         return self.balances([account])[account]
@@ -158,6 +163,16 @@ class DynamoLedgerStore:
                            direction=Direction(r.direction), amount_cents=int(r.amount_cents),
                            occurred_at=int(r.occurred_at), memo=dict(r.memo or {}), leg_index=int(r.leg_index))
                 for r in records]
+
+    def payable_accounts(self, *, after: str | None = None, limit: int = 1000) -> list[str]:
+        """Helpers' payable accounts in account order, a page at a time from a sparse index (one
+        Query a page, never a Scan); an account once paid stays listed with a zero balance."""
+        from chalicelib.adapters.tables import LedgerBalanceRecord
+
+        _check_page(limit)
+        condition = LedgerBalanceRecord.account > after if after is not None else None
+        return [record.account for record in LedgerBalanceRecord.by_payee.query(
+            PAYEE, condition, limit=limit, page_size=limit, attributes_to_get=["account"])]
 
     def transaction(self, transaction_id: str) -> LedgerTransaction | None:
         from chalicelib.adapters.tables import LedgerTransactionRecord
@@ -213,3 +228,9 @@ class InMemoryLedgerStore:
 
     def transaction(self, transaction_id: str) -> LedgerTransaction | None:
         return self.transactions.get(transaction_id)
+
+    def payable_accounts(self, *, after: str | None = None, limit: int = 1000) -> list[str]:
+        _check_page(limit)
+        with self._lock:
+            accounts = sorted(a for a in self.account_balances if is_payable_account(a) and (after is None or a > after))
+        return accounts[:limit]

@@ -11,6 +11,7 @@ from chalicelib.domain.payments import Payment, PaymentState, Storefront
 from chalicelib.domain.plans import PlanSubscription
 
 WEBHOOK_EVENT_DAYS = 30
+RELEASE_QUEUE = "due"  # the by_release index's one key
 
 
 class PaymentStore(Protocol):
@@ -20,10 +21,13 @@ class PaymentStore(Protocol):
     def transition(self, payment: Payment, *, expected: Iterable[PaymentState]) -> bool: ...
     def for_payer(self, payer_id: str, limit: int = 50) -> list[Payment]: ...
     def for_helper(self, helper_id: str, limit: int = 50) -> list[Payment]: ...
+    def due_for_release(self, now: int, limit: int = 100) -> list[Payment]: ...
+    def set_release_at(self, payment: Payment, release_at: int | None) -> bool: ...
 
 
 class StorefrontStore(Protocol):
     def get(self, user_id: str) -> Storefront | None: ...
+    def get_many(self, user_ids: Iterable[str]) -> dict[str, Storefront]: ...
     def save(self, storefront: Storefront) -> None: ...
 
 
@@ -51,6 +55,7 @@ def _payment(record) -> Payment:
         paypal_fee_cents=_optional_int(record.paypal_fee_cents), helper_cents=_optional_int(record.helper_cents),
         platform_cents=_optional_int(record.platform_cents), captured_at=_optional_int(record.captured_at),
         refunded_cents=int(record.refunded_cents or 0), closed_reason=record.closed_reason,
+        release_at=_optional_int(record.release_at),
     )
 
 
@@ -65,7 +70,8 @@ def _payment_record(payment: Payment):
         capture_id=payment.capture_id, paypal_fee_cents=payment.paypal_fee_cents,
         helper_cents=payment.helper_cents, platform_cents=payment.platform_cents,
         captured_at=payment.captured_at, refunded_cents=payment.refunded_cents,
-        closed_reason=payment.closed_reason,
+        closed_reason=payment.closed_reason, release_at=payment.release_at,
+        release_queue=RELEASE_QUEUE if payment.release_at is not None else None,
     )
 
 
@@ -125,6 +131,34 @@ class DynamoPaymentStore:
 
         return [_payment(r) for r in PaymentRecord.by_helper.query(helper_id, scan_index_forward=False, limit=limit)]
 
+    def due_for_release(self, now: int, limit: int = 100) -> list[Payment]:
+        """Payments whose helper share may be ready to release (release_at <= now), oldest first:
+        one Query on a sparse index holding only the payments still waiting."""
+        from chalicelib.adapters.tables import PaymentRecord
+
+        return [_payment(r) for r in PaymentRecord.by_release.query(
+            RELEASE_QUEUE, PaymentRecord.release_at <= now, limit=limit, page_size=limit)]
+
+    def set_release_at(self, payment: Payment, release_at: int | None) -> bool:
+        """Moves (or, with None, ends) the payment's wait for release, if it still waits as read."""
+        from pynamodb.exceptions import UpdateError
+
+        from chalicelib.adapters.tables import PaymentRecord
+
+        if release_at is None:
+            actions = [PaymentRecord.release_at.remove(), PaymentRecord.release_queue.remove()]
+        else:
+            actions = [PaymentRecord.release_at.set(release_at), PaymentRecord.release_queue.set(RELEASE_QUEUE)]
+        condition = (PaymentRecord.release_at == payment.release_at) if payment.release_at is not None \
+            else PaymentRecord.release_at.does_not_exist()
+        try:
+            PaymentRecord(payment.payment_id).update(actions=actions, condition=condition)
+            return True
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+
 
 class InMemoryPaymentStore:
     def __init__(self) -> None:
@@ -159,17 +193,41 @@ class InMemoryPaymentStore:
     def for_helper(self, helper_id: str, limit: int = 50) -> list[Payment]:
         return self._newest(lambda p: p.helper_id == helper_id, limit)
 
+    def due_for_release(self, now: int, limit: int = 100) -> list[Payment]:
+        due = [p for p in self._payments.values() if p.release_at is not None and p.release_at <= now]
+        return sorted(due, key=lambda p: p.release_at or 0)[:limit]
+
+    def set_release_at(self, payment: Payment, release_at: int | None) -> bool:
+        with self._lock:
+            stored = self._payments.get(payment.payment_id)
+            if stored is None or stored.release_at != payment.release_at:
+                return False
+            self._payments[payment.payment_id] = stored.with_changes(release_at=release_at)
+            return True
+
+
+def _storefront(r) -> Storefront:
+    return Storefront(user_id=r.user_id, paypal_email=r.paypal_email, name=r.name,
+                      created_at=int(r.created_at), updated_at=int(r.updated_at))
+
 
 class DynamoStorefrontStore:
     def get(self, user_id: str) -> Storefront | None:
         from chalicelib.adapters.tables import StorefrontRecord
 
         try:
-            r = StorefrontRecord.get(user_id)
+            return _storefront(StorefrontRecord.get(user_id))
         except StorefrontRecord.DoesNotExist:
             return None
-        return Storefront(user_id=r.user_id, paypal_email=r.paypal_email, name=r.name,
-                          created_at=int(r.created_at), updated_at=int(r.updated_at))
+
+    def get_many(self, user_ids: Iterable[str]) -> dict[str, Storefront]:
+        """Storefronts by BatchGetItem (100 a request, strongly consistent)."""
+        from chalicelib.adapters.tables import StorefrontRecord
+
+        wanted = list(dict.fromkeys(user_ids))
+        if not wanted:
+            return {}
+        return {r.user_id: _storefront(r) for r in StorefrontRecord.batch_get(wanted, consistent_read=True)}
 
     def save(self, storefront: Storefront) -> None:
         from chalicelib.adapters.tables import StorefrontRecord
@@ -184,6 +242,9 @@ class InMemoryStorefrontStore:
 
     def get(self, user_id: str) -> Storefront | None:
         return self._storefronts.get(user_id)
+
+    def get_many(self, user_ids: Iterable[str]) -> dict[str, Storefront]:
+        return {u: self._storefronts[u] for u in user_ids if u in self._storefronts}
 
     def save(self, storefront: Storefront) -> None:
         self._storefronts[storefront.user_id] = storefront

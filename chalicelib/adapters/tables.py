@@ -8,6 +8,7 @@ from pynamodb.attributes import (
     ListAttribute,
     NumberAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -285,6 +286,9 @@ class PaymentRecord(Model):
     captured_at = NumberAttribute(null=True)
     refunded_cents = NumberAttribute(default=0)
     closed_reason = UnicodeAttribute(null=True)
+    release_at = NumberAttribute(null=True)  # earnings waiting to become payable: when to look again
+    release_queue = UnicodeAttribute(null=True)  # "due" while release_at is set (a sparse index)
+    by_release = _index("by_release", ("release_queue", UnicodeAttribute), ("release_at", NumberAttribute))()
     by_order = _index("by_order", ("order_id", UnicodeAttribute))()
     by_payer = _index("by_payer", ("payer_id", UnicodeAttribute), ("created_at", NumberAttribute))()
     by_helper = _index("by_helper", ("helper_id", UnicodeAttribute), ("created_at", NumberAttribute))()
@@ -395,6 +399,82 @@ class LedgerBalanceRecord(Model):
     account = UnicodeAttribute(hash_key=True)
     debits_cents = NumberAttribute(default=0)
     credits_cents = NumberAttribute(default=0)
+    payee = UnicodeAttribute(null=True)  # "payable" on helpers' payable accounts: the payout run's index
+    by_payee = _index("by_payee", ("payee", UnicodeAttribute), ("account", UnicodeAttribute))()
+
+
+class PayoutRunRecord(Model):
+    """One payout day's run: its state, and the PayPal batch of each chunk of its items."""
+
+    class Meta:
+        table_name = "payout_runs"
+
+    run_id = UnicodeAttribute(hash_key=True)  # the payout day, "2026-12-04"
+    state = UnicodeAttribute()
+    version = NumberAttribute()
+    started_at = NumberAttribute()
+    updated_at = NumberAttribute()
+    pay_by = NumberAttribute()
+    item_count = NumberAttribute(default=0)
+    total_cents = NumberAttribute(default=0)
+    batches = JSONAttribute(default=dict)  # {"<chunk>": "<payout_batch_id>"}
+    finished_at = NumberAttribute(null=True)
+    queue = UnicodeAttribute(null=True)  # "open" until every item has its outcome (a sparse index)
+    by_queue = _index("by_queue", ("queue", UnicodeAttribute), ("run_id", UnicodeAttribute))()
+
+
+class PayoutItemRecord(Model):
+    """What one helper is paid in one run (a strongly consistent Query lists a run's items);
+    "{run_id}.{helper_id}" is PayPal's sender_item_id."""
+
+    class Meta:
+        table_name = "payout_items"
+
+    run_id = UnicodeAttribute(hash_key=True)
+    helper_id = UnicodeAttribute(range_key=True)
+    amount_cents = NumberAttribute()
+    currency = UnicodeAttribute()
+    receiver = UnicodeAttribute()
+    state = UnicodeAttribute()
+    created_at = NumberAttribute()
+    updated_at = NumberAttribute()
+    payout_item_id = UnicodeAttribute(null=True)
+    paypal_status = UnicodeAttribute(null=True)
+    fee_cents = NumberAttribute(null=True)
+    error = UnicodeAttribute(null=True)
+    by_helper = _index("by_helper", ("helper_id", UnicodeAttribute), ("created_at", NumberAttribute))()
+
+
+class FreeSessionCountRecord(Model):
+    """Free sessions a helper hosted in one week (Pacific, ISO week): one item per helper and week."""
+
+    class Meta:
+        table_name = "free_session_counts"
+
+    week = UnicodeAttribute(hash_key=True)  # "2026-W49"
+    helper_id = UnicodeAttribute(range_key=True)
+    count = NumberAttribute(default=0)
+    call_ids = UnicodeSetAttribute(null=True)  # the calls counted: a retried start is not counted twice
+    ttl = NumberAttribute(null=True)
+
+
+class OpsFlagRecord(Model):
+    """Something ops should look at about a helper (hosting too many free sessions), raised once."""
+
+    class Meta:
+        table_name = "ops_flags"
+
+    flag_id = UnicodeAttribute(hash_key=True)  # "{reason}:{helper_id}:{period}"
+    helper_id = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    detail = UnicodeAttribute()
+    flagged_at = NumberAttribute()
+    state = UnicodeAttribute(default="open")
+    closed_at = NumberAttribute(null=True)
+    closed_by = UnicodeAttribute(null=True)
+    note = UnicodeAttribute(null=True)  # ops' note on closing
+    queue = UnicodeAttribute(null=True)  # "open" while ops has not closed it (a sparse index)
+    by_queue = _index("by_queue", ("queue", UnicodeAttribute), ("flagged_at", NumberAttribute))()
 
 
 MODELS: dict[str, type[Model]] = {
@@ -416,8 +496,12 @@ MODELS: dict[str, type[Model]] = {
     "ledger_transactions": LedgerTransactionRecord,
     "ledger_lines": LedgerLineRecord,
     "ledger_balances": LedgerBalanceRecord,
+    "payout_runs": PayoutRunRecord,
+    "payout_items": PayoutItemRecord,
+    "free_session_counts": FreeSessionCountRecord,
+    "ops_flags": OpsFlagRecord,
 }
-TTL_ATTRIBUTES = {"connections": "ttl", "calls": "ttl", "webhook_events": "ttl"}
+TTL_ATTRIBUTES = {"connections": "ttl", "calls": "ttl", "webhook_events": "ttl", "free_session_counts": "ttl"}
 
 
 def bind_tables(settings: Settings) -> None:
@@ -430,11 +514,35 @@ def bind_tables(settings: Settings) -> None:
 
 
 def create_tables(settings: Settings) -> list[str]:
-    """Create any missing table (local stack and tests); returns the names created."""
+    """Create any missing table, and any index missing from a table kept from an older version
+    (local stack and tests); returns the names created."""
     bind_tables(settings)
     created = []
     for model in MODELS.values():
         if not model.exists():
             model.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
             created.append(model.Meta.table_name)
+        else:
+            created += _add_missing_indexes(model)
     return created
+
+
+def _add_missing_indexes(model: type[Model]) -> list[str]:
+    """A new global secondary index on a table that exists: added one at a time, as DynamoDB wants."""
+    connection = model._get_connection()
+    described = connection.describe_table()
+    have = {index["IndexName"] for index in described.get("GlobalSecondaryIndexes", [])}
+    schema = model._get_schema()
+    added = []
+    for index in schema.get("global_secondary_indexes", []):
+        if index["index_name"] in have:
+            continue
+        names = {key["AttributeName"] for key in index["key_schema"]}
+        connection.connection.client.update_table(
+            TableName=model.Meta.table_name,
+            AttributeDefinitions=[a for a in schema["attribute_definitions"] if a["AttributeName"] in names],
+            GlobalSecondaryIndexUpdates=[{"Create": {
+                "IndexName": index["index_name"], "KeySchema": index["key_schema"],
+                "Projection": index["projection"]}}])
+        added.append(f"{model.Meta.table_name}/{index['index_name']}")
+    return added

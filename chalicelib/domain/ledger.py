@@ -10,11 +10,16 @@ Accounts and their normal side:
 | `platform_revenue`      | revenue   | the platform's gross share of payments (credit)         |
 | `helper:{id}:pending`   | liability | earned by a helper, not yet released for payout (credit)|
 | `helper:{id}:payable`   | liability | released, owed to the helper at the next payout (credit)|
+| `payouts_in_transit`    | clearing  | sent in a payout batch, not yet settled by PayPal (credit)|
 
 The platform's net result is `platform_revenue` minus `paypal_fees`. Every transaction's id is
-derived from PayPal's id for the event, so posting it twice is recognisably the same thing.
-The payouts issue adds `release` (pending -> payable, see `release_transaction`) and `payout`
-(debit payable, credit `paypal`) transactions on the same accounts.
+derived from PayPal's id for the event (or from the payout item's id), so posting it twice is
+recognisably the same thing.
+
+A helper's money: a capture credits `pending`; when the refund window has closed a `release`
+moves it to `payable`; a payout run moves payable to `payouts_in_transit` (`payout`); PayPal's
+outcome then either takes it out of `paypal` (`payout_paid`, with PayPal's payout fee) or gives
+it back to `payable` (`payout_return`: failed, returned or unclaimed).
 """
 from __future__ import annotations
 
@@ -30,6 +35,7 @@ from chalicelib.domain.money import is_cents, proportion_of, require_cents
 PAYPAL = "paypal"
 PAYPAL_FEES = "paypal_fees"
 PLATFORM_REVENUE = "platform_revenue"
+PAYOUTS_IN_TRANSIT = "payouts_in_transit"
 MAX_OCCURRED_AT = 10**12 - 1  # seconds; line keys hold it in 12 digits
 MAX_MEMO_ENTRIES = 32
 MAX_MEMO_TEXT = 1000
@@ -56,6 +62,9 @@ class TransactionKind(str, Enum):
     REFUND = "refund"  # money given back to the payer through PayPal
     REVERSAL = "reversal"  # a chargeback: PayPal took the payment back
     RELEASE = "release"  # a helper's pending earnings become payable
+    PAYOUT = "payout"  # payable sent to PayPal in a payout batch
+    PAYOUT_PAID = "payout_paid"  # PayPal paid the item out
+    PAYOUT_RETURN = "payout_return"  # the item failed, was returned or unclaimed: back to payable
 
 
 def _check_helper_id(helper_id: object) -> str:
@@ -72,6 +81,16 @@ def helper_pending(helper_id: str) -> str:
 def helper_payable(helper_id: str) -> str:
     """A helper's earnings released for the next payout."""
     return f"helper:{_check_helper_id(helper_id)}:payable"
+
+
+def is_payable_account(account: str) -> bool:
+    """True for a helper's payable account (what the next payout pays)."""
+    return account.startswith("helper:") and account.endswith(":payable")
+
+
+def helper_of(account: str) -> str:
+    """The helper id in a helper account's name."""
+    return account.split(":")[1]
 
 
 def is_helper_account(account: str) -> bool:
@@ -336,3 +355,44 @@ def release_transaction(*, release_id: str, helper_id: str, cents: int, occurred
     return LedgerTransaction(transaction_id=f"release:{release_id}", kind=TransactionKind.RELEASE,
                              occurred_at=occurred_at, legs=legs,
                              memo=_memo(memo, release_id=release_id, helper_id=helper_id))
+
+
+def _payout_amounts(cents: int, fee_cents: int = 0) -> None:
+    require_cents(cents, field="cents")
+    require_cents(fee_cents, field="fee_cents")
+    if cents == 0:
+        raise InvalidInput("A payout moves more than nothing.", field="cents")
+
+
+def payout_transaction(*, item_id: str, run_id: str, helper_id: str, cents: int, occurred_at: int,
+                       memo: Mapping[str, str | int] | None = None) -> LedgerTransaction:
+    """A payout run sends a helper's payable balance to PayPal: it is in transit until PayPal
+    says how the item ended."""
+    _payout_amounts(cents)
+    legs = _legs((helper_payable(helper_id), Direction.DEBIT, cents), (PAYOUTS_IN_TRANSIT, Direction.CREDIT, cents))
+    return LedgerTransaction(transaction_id=f"payout:{item_id}", kind=TransactionKind.PAYOUT,
+                             occurred_at=occurred_at, legs=legs,
+                             memo=_memo(memo, item_id=item_id, run_id=run_id, helper_id=helper_id))
+
+
+def payout_paid_transaction(*, item_id: str, helper_id: str, cents: int, fee_cents: int, occurred_at: int,
+                            memo: Mapping[str, str | int] | None = None) -> LedgerTransaction:
+    """PayPal paid the item: the money leaves the PayPal account, with PayPal's payout fee (the
+    platform's expense, never taken from the helper)."""
+    _payout_amounts(cents, fee_cents)
+    legs = _legs((PAYOUTS_IN_TRANSIT, Direction.DEBIT, cents), (PAYPAL_FEES, Direction.DEBIT, fee_cents),
+                 (PAYPAL, Direction.CREDIT, cents + fee_cents))
+    return LedgerTransaction(transaction_id=f"payout_paid:{item_id}", kind=TransactionKind.PAYOUT_PAID,
+                             occurred_at=occurred_at, legs=legs,
+                             memo=_memo(memo, item_id=item_id, helper_id=helper_id, fee_cents=fee_cents))
+
+
+def payout_return_transaction(*, item_id: str, helper_id: str, cents: int, occurred_at: int,
+                              memo: Mapping[str, str | int] | None = None) -> LedgerTransaction:
+    """The item did not reach the helper (failed, returned, unclaimed): back to payable, for the
+    next run once they have fixed their PayPal email."""
+    _payout_amounts(cents)
+    legs = _legs((PAYOUTS_IN_TRANSIT, Direction.DEBIT, cents), (helper_payable(helper_id), Direction.CREDIT, cents))
+    return LedgerTransaction(transaction_id=f"payout_return:{item_id}", kind=TransactionKind.PAYOUT_RETURN,
+                             occurred_at=occurred_at, legs=legs,
+                             memo=_memo(memo, item_id=item_id, helper_id=helper_id))

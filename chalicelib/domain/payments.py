@@ -64,6 +64,7 @@ class Payment:
     captured_at: int | None = None
     refunded_cents: int = 0
     closed_reason: str | None = None
+    release_at: int | None = None  # the helper's share waits to become payable: look again then
 
     def with_changes(self, **changes: object) -> "Payment":
         return replace(self, **changes)

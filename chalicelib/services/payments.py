@@ -54,6 +54,7 @@ class PaymentDesk:
     mailer: Mailer
     accounts: AccountStore
     refunds: RefundRequestStore
+    payouts: Any = None  # services.payouts.PayoutDesk, for PayPal's payout item webhooks
 
 
 def payment_view(payment: Payment) -> dict:
@@ -299,7 +300,8 @@ def settle(*, payment: Payment, capture: Any, desk: PaymentDesk, now: int) -> Pa
     captured = payment.with_changes(
         state=PaymentState.CAPTURED, capture_id=capture.capture_id, amount_cents=capture.amount_cents,
         paypal_fee_cents=split.paypal_fee_cents, helper_cents=split.helper_cents,
-        platform_cents=split.platform_cents, captured_at=now, closed_reason=None)
+        platform_cents=split.platform_cents, captured_at=now, closed_reason=None,
+        release_at=now if payment.helper_id else None)  # the payout job releases the helper's share
     first = desk.payments.transition(captured, expected=[PaymentState.CREATED, PaymentState.CANCELLED,
                                                          PaymentState.DECLINED, PaymentState.VOIDED])
     current = desk.payments.get(payment.payment_id) or captured
@@ -494,7 +496,16 @@ def _on_capture_reversed(resource: dict, desk: PaymentDesk, now: int) -> str:
     return "reversed" if posted else "already reversed"
 
 
+def _on_payout_item(resource: dict, desk: PaymentDesk, now: int) -> str:
+    from chalicelib.services.payouts import on_payout_item_webhook
+
+    return on_payout_item_webhook(resource, desk.payouts, now) if desk.payouts is not None else "not handled"
+
+
+PAYOUT_ITEM_EVENTS = ("SUCCEEDED", "FAILED", "RETURNED", "UNCLAIMED", "BLOCKED", "CANCELED", "DENIED", "HELD",
+                      "REFUNDED")
 WEBHOOK_HANDLERS: dict[str, Callable[[dict, PaymentDesk, int], str]] = {
+    **{f"PAYMENT.PAYOUTS-ITEM.{outcome}": _on_payout_item for outcome in PAYOUT_ITEM_EVENTS},
     "CHECKOUT.ORDER.APPROVED": _on_order_approved,
     "PAYMENT.CAPTURE.COMPLETED": _on_capture_completed,
     "PAYMENT.CAPTURE.DENIED": _on_capture_denied,

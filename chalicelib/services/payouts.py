@@ -1,0 +1,324 @@
+"""Payouts: earnings released once their refund window has closed, a payout run on each payout
+day (PayPal Payouts batches to each helper's storefront email), and each item's outcome from
+polling and from PayPal's PAYMENT.PAYOUTS-ITEM webhooks. The job runs often and decides.
+
+Every step can be cut short (a Lambda timeout, a crash) and run again, or run twice at once:
+ledger transactions are posted once by id, items are created once per helper and run (and only
+while the run collects), PayPal batches have a deterministic sender_batch_id and
+PayPal-Request-Id, and state changes are conditional writes. `desk.checkpoint(step)` is called
+between steps; tests stop the job there."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from chalicelib.adapters.ledger import LedgerStore
+from chalicelib.adapters.payments import PaymentStore, StorefrontStore
+from chalicelib.adapters.payouts import PayoutItemStore, PayoutRunStore
+from chalicelib.adapters.refunds import RefundRequestStore
+from chalicelib.domain import ledger as books
+from chalicelib.domain.calls import CallState
+from chalicelib.domain.errors import ServiceUnavailable
+from chalicelib.domain.money import format_usd
+from chalicelib.domain.payments import Payment, PaymentState
+from chalicelib.domain.payout_schedule import PayoutSchedule, due_payout_day, pay_by
+from chalicelib.domain.payouts import (
+    CANCEL_FIRST,
+    MAX_BATCH_ITEMS,
+    ItemState,
+    PayoutItem,
+    PayoutRun,
+    RunState,
+    chunks,
+    outcome_of,
+    parse_item_id,
+    payout_amount,
+    release_decision,
+    sender_batch_id,
+)
+from chalicelib.domain.refunds import RefundState
+from chalicelib.observability import logger
+from chalicelib.settings import Settings
+
+RELEASE_PAGE = 100
+BLOCKING_REFUND_STATES = (RefundState.OPEN, RefundState.APPROVED, RefundState.FAILED)
+
+
+@dataclass(frozen=True)
+class PayoutDesk:
+    """What paying out touches."""
+
+    payments: PaymentStore
+    refunds: RefundRequestStore
+    calls: Any  # adapters.calls.CallStore
+    ledger: LedgerStore
+    storefronts: StorefrontStore
+    gateway: Any  # adapters.paypal.PaymentGateway (payouts part)
+    runs: PayoutRunStore
+    items: PayoutItemStore
+    schedule: PayoutSchedule
+    settings: Settings
+    mailer: Any
+    accounts: Any
+    batch_size: int = MAX_BATCH_ITEMS
+    checkpoint: Callable[[str], None] = field(default=lambda step: None)
+
+
+def tell(desk: PayoutDesk, user_id: str, subject: str, text: str) -> None:
+    from chalicelib.services.payments import tell as tell_by_email
+
+    tell_by_email(desk, user_id, subject, text)  # type: ignore[arg-type]
+
+
+# -- releasing earnings ------------------------------------------------------------------------
+
+def _helper_cents_left(payment: Payment) -> int:
+    from chalicelib.services.payments import split_of
+
+    if payment.helper_cents is None:
+        return 0
+    return payment.helper_cents - books.returned_share(split_of(payment), min(payment.refunded_cents,
+                                                                              payment.amount_cents))
+
+
+def release_one(payment: Payment, desk: PayoutDesk, now: int) -> int:
+    """Releases one payment's helper share if it is time; returns the cents released."""
+    if payment.helper_id is None or payment.capture_id is None:
+        desk.payments.set_release_at(payment, None)
+        return 0
+    call = desk.calls.get(payment.call_id) if payment.call_id else None
+    if payment.call_id and call is not None:
+        call_over, ended_at = call.state is CallState.ENDED, call.ended_at
+    else:  # a sale without a session (or a call long forgotten): the window runs from the capture
+        call_over, ended_at = True, payment.captured_at
+    request = desk.refunds.get(payment.payment_id)
+    decision = release_decision(
+        captured=payment.state in (PaymentState.CAPTURED, PaymentState.REFUNDED),
+        helper_cents_left=_helper_cents_left(payment), session_ended_at=ended_at, call_over=call_over,
+        refund_open=request is not None and request.state in BLOCKING_REFUND_STATES, now=now,
+        window_hours=desk.settings.refund_request_hours)
+    if decision.release_cents:
+        desk.ledger.post(books.release_transaction(
+            release_id=payment.capture_id, helper_id=payment.helper_id, cents=decision.release_cents,
+            occurred_at=now, memo={"payment_id": payment.payment_id, "payment_kind": payment.kind.value}))
+        desk.checkpoint("released")
+    desk.payments.set_release_at(payment, decision.next_check)
+    return decision.release_cents
+
+
+def release_earnings(*, desk: PayoutDesk, now: int, pages: int = 50) -> int:
+    """Every payment whose helper share may be due (a Query on the sparse release index, oldest
+    first), released or told when to look again; returns the cents released."""
+    released = 0
+    for _ in range(pages):
+        due = desk.payments.due_for_release(now, limit=RELEASE_PAGE)
+        for payment in due:
+            released += release_one(payment, desk, now)
+        if len(due) < RELEASE_PAGE:
+            break
+    return released
+
+
+# -- the run ----------------------------------------------------------------------------------
+
+def run_payouts(*, desk: PayoutDesk, now: int) -> dict:
+    """The scheduled job: releases what is due, starts or resumes the run of the latest payout
+    day, and follows up the outcome of every open run's items."""
+    released = release_earnings(desk=desk, now=now)
+    day = due_payout_day(desk.schedule, now)
+    if day is not None:
+        _start(day.isoformat(), pay_by(desk.schedule, day), desk, now)
+    states = {}
+    for run in desk.runs.open_runs():  # today's, and any earlier run an outage left unfinished
+        run = track_run(_advance(run, desk, now), desk=desk, now=now)
+        states[run.run_id] = run.state.value
+    return {"released_cents": released, "payout_day": day.isoformat() if day else None, "runs": states}
+
+
+def _start(run_id: str, deadline: int, desk: PayoutDesk, now: int) -> PayoutRun:
+    run = desk.runs.get(run_id)
+    if run is None:
+        run = desk.runs.create(PayoutRun(run_id=run_id, state=RunState.COLLECTING, version=0, started_at=now,
+                                         updated_at=now, pay_by=deadline))
+        desk.checkpoint("run created")
+    return run
+
+
+def _move(run: PayoutRun, desk: PayoutDesk, now: int, **changes: Any) -> PayoutRun:
+    """Saves the run's next step; if another job moved it meanwhile, theirs is read instead."""
+    if desk.runs.save(run.with_changes(updated_at=now, **changes)):
+        desk.checkpoint("run saved")
+    stored = desk.runs.get(run.run_id)
+    assert stored is not None
+    return stored
+
+
+def _advance(run: PayoutRun, desk: PayoutDesk, now: int) -> PayoutRun:
+    if run.state is RunState.COLLECTING:
+        if now > run.pay_by:
+            logger().error("payout run late", extra={"run_id": run.run_id, "pay_by": run.pay_by})
+        items = collect(run, desk=desk, now=now)
+        run = _move(run, desk, now, state=RunState.SENDING, item_count=len(items),
+                    total_cents=sum(item.amount_cents for item in items))
+    if run.state is RunState.SENDING:
+        run = send(run, desk=desk, now=now)
+    return run
+
+
+def _reserve(item: PayoutItem, desk: PayoutDesk) -> None:
+    """The item's money leaves payable for in-transit (once, by the item's id)."""
+    desk.ledger.post(books.payout_transaction(item_id=item.item_id, run_id=item.run_id, helper_id=item.helper_id,
+                                              cents=item.amount_cents, occurred_at=item.created_at,
+                                              memo={"receiver": item.receiver}))
+    desk.checkpoint("payout posted")
+
+
+def collect(run: PayoutRun, *, desk: PayoutDesk, now: int) -> list[PayoutItem]:
+    """An item for every helper whose payable balance reaches the minimum and who has a
+    storefront; returns the run's items. Pages through the payable accounts' sparse index."""
+    items = {item.helper_id: item for item in desk.items.for_run(run.run_id)}
+    for item in items.values():  # a crash may have come between an item and its ledger posting
+        _reserve(item, desk)
+    after = None
+    while True:
+        accounts = desk.ledger.payable_accounts(after=after, limit=1000)
+        if not accounts:
+            break
+        after = accounts[-1]
+        fresh = [a for a in accounts if books.helper_of(a) not in items]
+        for start in range(0, len(fresh), 100):
+            group = fresh[start:start + 100]
+            balances = desk.ledger.balances(group)
+            owed = {books.helper_of(a): payout_amount(balances[a].credit_balance, desk.schedule.minimum_cents)
+                    for a in group}
+            owed = {helper: cents for helper, cents in owed.items() if cents > 0}
+            storefronts = desk.storefronts.get_many(owed)
+            for helper_id, cents in owed.items():
+                storefront = storefronts.get(helper_id)
+                if storefront is None:
+                    logger().warning("payable helper without storefront", extra={"helper_id": helper_id})
+                    continue
+                item = PayoutItem(run_id=run.run_id, helper_id=helper_id, amount_cents=cents,
+                                  currency=desk.settings.currency, receiver=storefront.paypal_email,
+                                  state=ItemState.RESERVED, created_at=now, updated_at=now)
+                outcome = desk.items.create(item)
+                if outcome == "run_closed":
+                    return desk.items.for_run(run.run_id)  # another job finished collecting
+                if outcome == "exists":
+                    item = desk.items.get(run.run_id, helper_id) or item
+                else:
+                    desk.checkpoint("item created")
+                _reserve(item, desk)
+                items[helper_id] = item
+        if len(accounts) < 1000:
+            break
+    return sorted(items.values(), key=lambda item: item.helper_id)
+
+
+def send(run: PayoutRun, *, desk: PayoutDesk, now: int) -> PayoutRun:
+    """A PayPal batch per chunk of the run's items (in helper order: the same chunks on every
+    resume), each recorded on the run; a chunk PayPal already has is found by its sender_batch_id."""
+    from chalicelib.adapters.paypal import DuplicatePayoutBatch, PayoutRequestItem
+
+    items = desk.items.for_run(run.run_id)
+    for number, chunk in enumerate(chunks(items, desk.batch_size)):
+        key = str(number)
+        if key in run.batches:
+            continue
+        batch_id = sender_batch_id(run.run_id, number)
+        try:
+            batch = desk.gateway.create_payout_batch(
+                sender_batch_id=batch_id, currency=desk.settings.currency, request_id=f"payout-{batch_id}",
+                email_subject=f"Your {desk.settings.brand_name} payout",
+                email_message=f"Your earnings on {desk.settings.brand_name} up to {run.run_id}.",
+                items=[PayoutRequestItem(sender_item_id=item.item_id, receiver=item.receiver,
+                                         amount_cents=item.amount_cents,
+                                         note=f"{desk.settings.brand_name} payout for {run.run_id}")
+                       for item in chunk])
+            paypal_batch_id = batch.payout_batch_id
+        except DuplicatePayoutBatch as duplicate:
+            if not duplicate.payout_batch_id:
+                raise ServiceUnavailable(f"PayPal has batch {batch_id} but did not say which.") from None
+            paypal_batch_id = duplicate.payout_batch_id
+        desk.checkpoint("batch created")
+        run = _move(run, desk, now, batches={**run.batches, key: paypal_batch_id})
+    if run.state is RunState.SENDING and len(run.batches) >= len(chunks(items, desk.batch_size)):
+        run = _move(run, desk, now, state=RunState.SENT if items else RunState.DONE,
+                    **({} if items else {"finished_at": now}))
+    return run
+
+
+# -- outcomes ---------------------------------------------------------------------------------
+
+def track_run(run: PayoutRun, *, desk: PayoutDesk, now: int) -> PayoutRun:
+    """Polls each of the run's batches, page by page, and applies every item's outcome; the run
+    is done once none is still under way at PayPal."""
+    if run.state is not RunState.SENT:
+        return run
+    under_way = 0
+    for paypal_batch_id in run.batches.values():
+        page = 1
+        while True:
+            batch = desk.gateway.get_payout_batch(paypal_batch_id, page=page, page_size=1000)
+            for result in batch.items:
+                if apply_item_outcome(result, desk=desk, now=now) is ItemState.RESERVED:
+                    under_way += 1
+            if not batch.has_more:
+                break
+            page += 1
+    if under_way:
+        return run
+    return _move(run, desk, now, state=RunState.DONE, finished_at=now)
+
+
+def apply_item_outcome(result: Any, *, desk: PayoutDesk, now: int) -> ItemState | None:
+    """One item's outcome at PayPal (from polling or a webhook), applied once: paid, or its money
+    back to payable (an unclaimed item is cancelled at PayPal first) and the helper told."""
+    from chalicelib.adapters.paypal import PayPalRejected
+
+    ids = parse_item_id(result.sender_item_id)
+    item = desk.items.get(*ids) if ids else None
+    if item is None:
+        return None
+    if item.state is not ItemState.RESERVED:
+        return item.state
+    status = (result.status or "").upper()
+    if status in CANCEL_FIRST and result.payout_item_id:
+        try:
+            result = desk.gateway.cancel_payout_item(result.payout_item_id)
+        except PayPalRejected:  # cancelled already, or claimed meanwhile: PayPal knows which
+            result = desk.gateway.get_payout_item(result.payout_item_id)
+        status = (result.status or "").upper()
+        if status in CANCEL_FIRST:
+            status = "CANCELED"  # PayPal took the cancel; the money is back with us
+    outcome = outcome_of(status)
+    if outcome is ItemState.RESERVED:
+        return outcome
+    memo = {"payout_item_id": result.payout_item_id or "", "status": status}
+    if outcome is ItemState.PAID:
+        desk.ledger.post(books.payout_paid_transaction(item_id=item.item_id, helper_id=item.helper_id,
+                                                       cents=item.amount_cents, fee_cents=result.fee_cents or 0,
+                                                       occurred_at=now, memo=memo))
+    else:
+        desk.ledger.post(books.payout_return_transaction(item_id=item.item_id, helper_id=item.helper_id,
+                                                         cents=item.amount_cents, occurred_at=now, memo=memo))
+    desk.checkpoint("outcome posted")
+    error = " ".join(filter(None, [result.error_name, result.error_message])) or None
+    ended = item.with_changes(state=outcome, updated_at=now, payout_item_id=result.payout_item_id,
+                              paypal_status=status, fee_cents=result.fee_cents, error=error)
+    if desk.items.transition(ended, expected=[ItemState.RESERVED]):
+        desk.checkpoint("item ended")
+        if outcome is ItemState.RETURNED:
+            tell(desk, item.helper_id, "Your payout did not reach you",
+                 f"PayPal could not pay {format_usd(item.amount_cents)} to {item.receiver} ({status.lower()}"
+                 f"{': ' + error if error else ''}).\n\nThe money is back in your payable balance. Check the PayPal "
+                 f"email under Payments → Storefront on {desk.settings.brand_name}; the next payout sends it again.")
+    return outcome
+
+
+def on_payout_item_webhook(resource: dict, desk: PayoutDesk, now: int) -> str:
+    """PAYMENT.PAYOUTS-ITEM.* from PayPal: the item's outcome, applied once."""
+    from chalicelib.adapters.paypal import payout_item_from_paypal
+
+    outcome = apply_item_outcome(payout_item_from_paypal(resource), desk=desk, now=now)
+    return "unknown payout item" if outcome is None else f"payout item {outcome.value}"

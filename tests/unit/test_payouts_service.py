@@ -1,0 +1,329 @@
+"""Releasing earnings, the payout run, item outcomes and the earnings page — the services with
+every adapter's in-memory twin, the PayPal twin's payouts included. The job is stopped at every
+step and run again: nobody is paid twice, nobody is skipped."""
+from __future__ import annotations
+
+import csv
+import io
+import threading
+from dataclasses import replace
+
+import pytest
+
+from chalicelib.adapters.payouts import InMemoryPayoutItemStore, InMemoryPayoutRunStore
+from chalicelib.domain import ledger as books
+from chalicelib.domain.ledger import Direction, Leg, LedgerTransaction
+from chalicelib.domain.payout_schedule import (
+    PRESETS,
+    PayoutSchedule,
+    local_date,
+    next_payout_day,
+    run_starts_at,
+)
+from chalicelib.domain.payouts import ItemState, RunState
+from chalicelib.domain.refunds import RefundState
+from chalicelib.services import payments, refunds
+from chalicelib.services.earnings import earnings_csv, earnings_view
+from chalicelib.services.payouts import PayoutDesk, release_earnings, run_payouts
+from tests.unit.test_payments_service import (  # noqa: F401 - the desk fixture and its helpers
+    CALLER,
+    HELPER,
+    NOW,
+    OPS,
+    desk,
+    ended_paid_call,
+    with_storefront,
+)
+
+ENDED = NOW + 600  # ended_paid_call ends the session then
+WINDOW_CLOSES = ENDED + 24 * 3600
+
+
+class Killed(Exception):
+    """The job stopped here (a Lambda timeout, a crash)."""
+
+
+def payout_desk(desk, schedule: PayoutSchedule = PRESETS["weekly"], **options) -> PayoutDesk:
+    runs = InMemoryPayoutRunStore()
+    return PayoutDesk(payments=desk.payments, refunds=desk.refunds, calls=desk.calls.calls, ledger=desk.ledger,
+                      storefronts=desk.storefronts, gateway=desk.gateway, runs=runs,
+                      items=InMemoryPayoutItemStore(runs), schedule=schedule, settings=desk.settings,
+                      mailer=desk.mailer, accounts=desk.accounts, **options)
+
+
+def friday_after(at: int, schedule: PayoutSchedule = PRESETS["weekly"]) -> int:
+    """An hour into the run of the first payout day after `at`."""
+    day = next_payout_day(schedule, local_date(schedule, at))
+    start = run_starts_at(schedule, day)
+    if start <= at:
+        from datetime import timedelta
+
+        day = next_payout_day(schedule, day + timedelta(days=1))
+        start = run_starts_at(schedule, day)
+    return start + 3600
+
+
+def credit(d, account: str) -> int:
+    return d.ledger.balance(account).credit_balance
+
+
+def seed_payable(d, helper_id: str, cents: int, email: str | None = None) -> None:
+    """A helper with `cents` payable (as if released earlier) and a storefront."""
+    from chalicelib.domain.payments import Storefront
+
+    d.storefronts.save(Storefront(user_id=helper_id, paypal_email=email or f"{helper_id}@paypal.test",
+                                  name=helper_id, created_at=NOW, updated_at=NOW))
+    d.ledger.post(LedgerTransaction(
+        transaction_id=f"seed:{helper_id}", kind="seed", occurred_at=NOW,
+        legs=(Leg(books.PAYPAL, Direction.DEBIT, cents), Leg(books.helper_payable(helper_id), Direction.CREDIT, cents))))
+
+
+def test_earnings_become_payable_when_the_refund_window_closes_then_friday_pays_them(desk):
+    with_storefront(desk)
+    payment = ended_paid_call(desk)  # $25.00 on the free plan: the helper earns $20.00
+    d = payout_desk(desk)
+    assert credit(d, books.helper_pending(HELPER)) == 2000
+
+    assert release_earnings(desk=d, now=ENDED + 3600) == 0  # the customer may still ask for a refund
+    assert desk.payments.get(payment.payment_id).release_at == WINDOW_CLOSES
+    assert release_earnings(desk=d, now=WINDOW_CLOSES) == 2000
+    assert release_earnings(desk=d, now=WINDOW_CLOSES + 60) == 0  # once
+    assert credit(d, books.helper_pending(HELPER)) == 0 and credit(d, books.helper_payable(HELPER)) == 2000
+    assert desk.payments.get(payment.payment_id).release_at is None
+
+    friday = friday_after(WINDOW_CLOSES)
+    outcome = run_payouts(desk=d, now=friday)
+    run_id = outcome["payout_day"]
+    assert outcome["runs"] == {run_id: "sent"}
+    [batch] = desk.gateway.payout_batches.values()
+    assert [(i.receiver, i.amount_cents, i.sender_item_id) for i in batch.request_items] == \
+        [("ada@paypal.test", 2000, f"{run_id}.{HELPER}")]
+    assert credit(d, books.helper_payable(HELPER)) == 0 and credit(d, books.PAYOUTS_IN_TRANSIT) == 2000
+
+    desk.gateway.process_payouts()
+    assert run_payouts(desk=d, now=friday + 600)["runs"] == {run_id: "done"}
+    assert credit(d, books.PAYOUTS_IN_TRANSIT) == 0
+    assert d.items.get(run_id, HELPER).state is ItemState.PAID
+    assert run_payouts(desk=d, now=friday + 1200)["runs"] == {}  # nothing open, nothing sent again
+    assert len(desk.gateway.payout_batches) == 1
+
+    view = earnings_view(helper_id=HELPER, ledger=d.ledger, items=d.items, schedule=d.schedule,
+                         currency="USD", now=friday + 1200)
+    assert (view["pending_cents"], view["payable_cents"], view["in_transit_cents"]) == (0, 0, 0)
+    assert view["payouts"][0]["amount_cents"] == 2000 and view["payouts"][0]["state"] == "paid"
+    assert [row["kind"] for row in view["history"]] == ["payout", "release", "release", "capture"]
+    capture = view["history"][-1]
+    assert (capture["gross_cents"], capture["amount_cents"], capture["fees_cents"]) == (2500, 2000, 500)
+    assert view["next_payout"]["day"] > run_id
+
+    rows = list(csv.DictReader(io.StringIO(earnings_csv(helper_id=HELPER, ledger=d.ledger, currency="USD"))))
+    assert [(r["kind"], r["account"], r["direction"], r["amount"]) for r in rows] == [
+        ("capture", "pending", "credit", "20.00"), ("release", "pending", "debit", "20.00"),
+        ("release", "payable", "credit", "20.00"), ("payout", "payable", "debit", "20.00")]
+
+
+def test_an_open_refund_request_holds_the_earnings_until_it_is_decided(desk):
+    with_storefront(desk)
+    payment = ended_paid_call(desk)
+    d = payout_desk(desk)
+    refunds.request_refund(payment_id=payment.payment_id, user_id=CALLER, reason="It was not what I asked for",
+                           desk=desk, now=ENDED + 60)
+    assert release_earnings(desk=d, now=WINDOW_CLOSES) == 0
+    assert desk.payments.get(payment.payment_id).release_at == WINDOW_CLOSES + 3600
+    refunds.decide(request_id=payment.payment_id, ops_id=OPS, decision="deny", note="The session happened.",
+                   desk=desk, now=WINDOW_CLOSES + 100)
+    assert release_earnings(desk=d, now=WINDOW_CLOSES + 3600) == 2000
+
+
+def test_an_approved_refund_leaves_nothing_to_release(desk):
+    with_storefront(desk)
+    payment = ended_paid_call(desk)
+    d = payout_desk(desk)
+    refunds.request_refund(payment_id=payment.payment_id, user_id=CALLER, reason="The helper never showed up",
+                           desk=desk, now=ENDED + 60)
+    refunds.decide(request_id=payment.payment_id, ops_id=OPS, decision="approve", note="Fair.", desk=desk,
+                   now=ENDED + 120)
+    assert release_earnings(desk=d, now=WINDOW_CLOSES) == 0
+    assert desk.payments.get(payment.payment_id).release_at is None
+    assert credit(d, books.helper_pending(HELPER)) == 0 == credit(d, books.helper_payable(HELPER))
+
+
+def test_a_session_still_running_is_looked_at_again_later(desk):
+    from tests.unit.test_payments_service import paid
+
+    with_storefront(desk)
+    _, payment = paid(desk)
+    d = payout_desk(desk)
+    assert release_earnings(desk=d, now=NOW + 100) == 0
+    assert desk.payments.get(payment.payment_id).release_at == NOW + 100 + 3600
+
+
+def test_the_minimum_waits_and_a_negative_balance_carries_forward(desk):
+    d = payout_desk(desk, PRESETS["monthly"])  # $100.00 minimum
+    seed_payable(d, "small", 9_999)
+    seed_payable(d, "large", 10_000)
+    seed_payable(d, "owing", 500)
+    d.ledger.post(LedgerTransaction(  # a chargeback after release took more than the balance
+        transaction_id="reversal:x", kind="reversal", occurred_at=NOW,
+        legs=(Leg(books.helper_payable("owing"), Direction.DEBIT, 1500), Leg(books.PAYPAL, Direction.CREDIT, 1500))))
+    run_payouts(desk=d, now=friday_after(NOW, PRESETS["monthly"]))
+    [batch] = desk.gateway.payout_batches.values()
+    assert [(i.receiver, i.amount_cents) for i in batch.request_items] == [("large@paypal.test", 10_000)]
+    assert credit(d, books.helper_payable("small")) == 9_999
+    assert credit(d, books.helper_payable("owing")) == -1000  # owed back from later earnings
+
+
+@pytest.mark.parametrize("status", ["FAILED", "RETURNED", "UNCLAIMED"])
+def test_a_payout_that_does_not_arrive_is_payable_again_and_the_helper_is_told(desk, status):
+    d = payout_desk(desk)
+    seed_payable(d, HELPER, 4_200, email="old@paypal.test")
+    desk.gateway.payout_receiver_outcome("old@paypal.test", status)
+    friday = friday_after(NOW)
+    run_id = run_payouts(desk=d, now=friday)["payout_day"]
+    desk.gateway.process_payouts()
+    assert run_payouts(desk=d, now=friday + 600)["runs"] == {run_id: "done"}
+    item = d.items.get(run_id, HELPER)
+    assert item.state is ItemState.RETURNED
+    assert credit(d, books.helper_payable(HELPER)) == 4_200 and credit(d, books.PAYOUTS_IN_TRANSIT) == 0
+    [email] = [e for e in desk.mailer.sent if "did not reach" in e.subject]
+    assert email.to == f"{HELPER}@example.com" and "$42.00" in email.text and "PayPal email" in email.text
+    if status == "UNCLAIMED":  # cancelled at PayPal, so it can no longer be claimed as well
+        assert desk.gateway.get_payout_item(item.payout_item_id).status in ("RETURNED", "CANCELED", "CANCELLED")
+
+    seed_payable(d, HELPER, 0 or 1, email="new@paypal.test")  # the helper fixed their email (and earned 1 cent)
+    next_friday = friday_after(friday + 86400)
+    next_run = run_payouts(desk=d, now=next_friday)["payout_day"]
+    desk.gateway.process_payouts()
+    run_payouts(desk=d, now=next_friday + 600)
+    assert d.items.get(next_run, HELPER).amount_cents == 4_201
+    assert d.items.get(next_run, HELPER).receiver == "new@paypal.test"
+    assert d.items.get(next_run, HELPER).state is ItemState.PAID
+
+
+def run_until_done(d, at: int, *, ticks: int = 20) -> None:
+    for tick in range(ticks):
+        d.gateway.process_payouts()
+        outcome = run_payouts(desk=d, now=at + tick)
+        if outcome["runs"] and set(outcome["runs"].values()) == {"done"}:
+            return
+        if not outcome["runs"] and tick:
+            return
+    raise AssertionError("the run did not finish")
+
+
+HELPERS = {f"h{n}": 1_000 + n for n in range(5)}
+
+
+def steps_of_a_whole_run(desk) -> list[str]:
+    steps: list[str] = []
+    d = payout_desk(desk, batch_size=2, checkpoint=steps.append)
+    for helper_id, cents in HELPERS.items():
+        seed_payable(d, helper_id, cents)
+    run_until_done(d, friday_after(NOW))
+    return steps
+
+
+def test_the_job_stopped_at_any_step_and_run_again_pays_everyone_once(desk):
+    from tests.unit.test_payments_service import desk as fresh_desk_fixture
+
+    total = len(steps_of_a_whole_run(desk))
+    assert total > 20
+    for stop_at in range(total):
+        d = payout_desk(fresh_desk_fixture.__wrapped__(), batch_size=2)
+        for helper_id, cents in HELPERS.items():
+            seed_payable(d, helper_id, cents, email="fails@paypal.test" if helper_id == "h3" else None)
+        d.gateway.payout_receiver_outcome("fails@paypal.test", "FAILED")
+        seen = []
+
+        def stop(step, seen=seen, stop_at=stop_at):
+            seen.append(step)
+            if len(seen) == stop_at + 1:
+                raise Killed(step)
+
+        killable = replace(d, checkpoint=stop)
+        friday = friday_after(NOW)
+        with pytest.raises(Killed):
+            d.gateway.process_payouts()
+            for tick in range(10):
+                run_payouts(desk=killable, now=friday + tick)
+                d.gateway.process_payouts()
+        run_until_done(d, friday + 100)
+
+        sent = [(i.sender_item_id, i.amount_cents) for b in d.gateway.payout_batches.values() for i in b.request_items]
+        assert sorted(sent) == sorted((f"{friday_run(d)}.{h}", c) for h, c in HELPERS.items()), f"stopped at {seen[-1]}"
+        assert len(d.gateway.payout_batches) == 3  # chunks of 2: the same three batches however often resumed
+        for helper_id, cents in HELPERS.items():
+            expected = cents if helper_id == "h3" else 0  # h3's PayPal account failed: payable again
+            assert credit(d, books.helper_payable(helper_id)) == expected, (seen[-1], helper_id)
+        assert credit(d, books.PAYOUTS_IN_TRANSIT) == 0
+        assert [e.to for e in d.mailer.sent if "did not reach" in e.subject] == ["h3@example.com"] or \
+            d.accounts.get("h3") is None
+
+
+def friday_run(d) -> str:
+    [run] = d.runs.runs.values()
+    return run.run_id
+
+
+def test_two_jobs_at_once_send_each_batch_once(desk):
+    d = payout_desk(desk, batch_size=2)
+    for helper_id, cents in HELPERS.items():
+        seed_payable(d, helper_id, cents)
+    friday = friday_after(NOW)
+    barrier = threading.Barrier(4)
+    errors = []
+
+    def job():
+        barrier.wait()
+        try:
+            run_payouts(desk=d, now=friday)
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=job) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    run_until_done(d, friday + 10)
+    sent = sorted(i.sender_item_id for b in d.gateway.payout_batches.values() for i in b.request_items)
+    assert sent == sorted(f"{friday_run(d)}.{h}" for h in HELPERS)
+    assert credit(d, books.PAYOUTS_IN_TRANSIT) == 0
+    assert all(credit(d, books.helper_payable(h)) == 0 for h in HELPERS)
+
+
+def test_paypal_item_webhooks_settle_items_once(desk):
+    d = payout_desk(desk)
+    seed_payable(d, HELPER, 3_000)
+    friday = friday_after(NOW)
+    run_id = run_payouts(desk=d, now=friday)["payout_day"]
+    desk.gateway.process_payouts()
+    [batch_id] = d.runs.get(run_id).batches.values()
+    [item] = desk.gateway.get_payout_batch(batch_id).items
+    resource = desk.gateway.payout_item_resource(item.payout_item_id)
+    pays = replace(desk, payouts=d)
+    event = {"id": "WH-1", "event_type": "PAYMENT.PAYOUTS-ITEM.SUCCEEDED", "resource": resource}
+    assert payments.handle_webhook(event=event, desk=pays, now=friday + 5)["outcome"] == "payout item paid"
+    assert payments.handle_webhook(event=event, desk=pays, now=friday + 6)["outcome"] == "replay ignored"
+    again = {**event, "id": "WH-2"}
+    assert payments.handle_webhook(event=again, desk=pays, now=friday + 7)["outcome"] == "payout item paid"
+    assert d.items.get(run_id, HELPER).state is ItemState.PAID
+    assert credit(d, books.PAYOUTS_IN_TRANSIT) == 0
+    assert d.ledger.balance(books.PAYPAL).debit_balance == 0  # seeded 3,000 in, paid 3,000 out
+    assert run_payouts(desk=d, now=friday + 600)["runs"] == {run_id: "done"}
+    unknown = {"id": "WH-3", "event_type": "PAYMENT.PAYOUTS-ITEM.FAILED",
+               "resource": {**resource, "payout_item": {**resource["payout_item"], "sender_item_id": "x.y"}}}
+    assert payments.handle_webhook(event=unknown, desk=pays, now=friday + 8)["outcome"] == "unknown payout item"
+
+
+def test_no_run_before_the_start_hour_and_a_missed_day_is_caught_up(desk):
+    d = payout_desk(desk)
+    seed_payable(d, HELPER, 2_000)
+    friday = friday_after(NOW)
+    start = friday - 3600
+    assert run_payouts(desk=d, now=start - 1)["payout_day"] != local_date(d.schedule, start).isoformat()
+    assert not d.runs.runs or all(r.run_id < local_date(d.schedule, start).isoformat() for r in d.runs.runs.values())
+    late = run_payouts(desk=d, now=friday + 2 * 86400)  # Sunday: Friday's run never happened
+    assert late["payout_day"] == local_date(d.schedule, start).isoformat()
+    assert d.runs.get(late["payout_day"]).state is RunState.SENT
