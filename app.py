@@ -1,7 +1,7 @@
 """interKanect: wires the REST blueprints, the WebSocket hooks and the scheduled jobs."""
 from chalice import Chalice, Rate
 
-from chalicelib.api import accounts, calls, directory, earnings, guard, helper_pages, payments, realtime
+from chalicelib.api import accounts, calls, directory, earnings, guard, helper_pages, ops, payments, realtime
 from chalicelib.api.http import json_response
 
 app = Chalice(app_name="interkanect")
@@ -13,6 +13,7 @@ app.register_blueprint(directory.blueprint)
 app.register_blueprint(calls.blueprint)
 app.register_blueprint(payments.blueprint)
 app.register_blueprint(earnings.blueprint)
+app.register_blueprint(ops.blueprint)
 
 
 @app.route("/health", methods=["GET"])
@@ -55,3 +56,15 @@ def run_payouts(event):
     day (weekly on Friday by default, paid by 7 PM Pacific: the job decides, EventBridge only
     wakes it) and follows PayPal's outcome of every open run. Safe to stop and run again."""
     earnings.payout_job()
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS))
+def remind_refund_deadlines(event):
+    """Ops is emailed once per open refund review due within 48 hours (or overdue)."""
+    ops.remind_refund_deadlines()
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS))
+def flag_free_session_hosts(event):
+    """Helpers hosting 25 or more free sessions in a (Pacific, ISO) week are flagged for ops, once a week."""
+    ops.flag_free_session_hosts()

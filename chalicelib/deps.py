@@ -157,7 +157,7 @@ def call_desk():
                     pages=helper_pages(), accounts=account_store(),
                     refresh_presence=lambda user_id: refresh_presence(user_id, book=book,
                                                                       now_ms=int(time.time() * 1000)),
-                    storefronts=storefronts(), plans=helper_plans())
+                    storefronts=storefronts(), plans=helper_plans(), free_sessions=free_sessions())
 
 
 @lru_cache(maxsize=1)
@@ -293,6 +293,22 @@ def payout_items():
     return DynamoPayoutItemStore(Connection(region=s.region, host=s.aws_endpoint_url))
 
 
+@lru_cache(maxsize=1)
+def free_sessions():
+    from chalicelib.adapters.ops_watch import DynamoFreeSessionCounter
+
+    _tables_bound()
+    return DynamoFreeSessionCounter()
+
+
+@lru_cache(maxsize=1)
+def ops_flags():
+    from chalicelib.adapters.ops_watch import DynamoOpsFlagStore
+
+    _tables_bound()
+    return DynamoOpsFlagStore()
+
+
 def payout_schedule():
     from chalicelib.domain.payout_schedule import schedule_from_settings
 
@@ -317,5 +333,5 @@ def reset() -> None:
                   connection_store, websocket_sender, paypal_gateway, helper_pages, categories, listings,
                   presence, search_index, uploads, call_store, signal_limiter, turn_secret, storefronts,
                   helper_plans, payment_store, refund_requests, webhook_events, ledger, mailer,
-                  webhook_verifier, payout_runs, payout_items):
+                  webhook_verifier, payout_runs, payout_items, free_sessions, ops_flags):
         built.cache_clear()

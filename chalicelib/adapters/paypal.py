@@ -1,21 +1,26 @@
 """The PayPal gateway: PayPal's official server SDK (`paypalserversdk`) with client-credentials
 OAuth, pointed at whatever base URL the settings name (PayPal sandbox, live, or the local
-sandbox), for Orders v2 (create, show, capture) and Payments v2 (show capture, refund).
-The SDK is imported on first use, never at import: cold starts stay lean.
+sandbox), for Orders v2 (create, show, capture) and Payments v2 (show capture, refund); and
+Payouts v1 (create a batch, show a batch or an item, cancel an unclaimed item), which the SDK
+lacks, as plain HTTPS with the same OAuth token. The SDK is imported on first use, never at
+import: cold starts stay lean.
 
 Money is integer cents here and PayPal's decimal strings on the wire, converted exactly.
 Every failure leaves as one of the `PayPalProblem` classes below, never as an SDK exception."""
 from __future__ import annotations
 
+import http.client
 import json
 import re
 import secrets
 import threading
 import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Any, Callable, Protocol
-from urllib.parse import urlsplit
+from typing import Any, Callable, Protocol, Sequence
+from urllib.parse import quote, urlencode, urlsplit
 
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.money import basis_points_of, cents_from_paypal, to_paypal_value
@@ -37,6 +42,31 @@ DECLINED_ISSUES = frozenset({
 })
 ALREADY_CAPTURED = "ORDER_ALREADY_CAPTURED"
 UNAVAILABLE_STATUSES = frozenset({408, 409, 429})  # timeout, request still in progress, rate limit
+
+# Payouts v1 (payments_payouts_batch_v1): PayPal's limits.
+MAX_PAYOUT_ITEMS = 15_000
+MAX_SENDER_BATCH_ID = 256
+MAX_SENDER_ITEM_ID = 63
+MAX_RECEIVER = 127
+MAX_EMAIL_SUBJECT = 255
+MAX_EMAIL_MESSAGE = 1000
+MAX_PAYOUT_NOTE = 4000  # ASCII characters; 1000 when the note has any other
+MAX_PAYOUT_NOTE_NON_ASCII = 1000
+MAX_PAGE = MAX_PAGE_SIZE = 1000
+PAYOUT_OUTCOMES = ("SUCCESS", "FAILED", "RETURNED", "UNCLAIMED")  # the twin's receiver outcomes
+DUPLICATE_BATCH_FIELD = "SENDER_BATCH_ID"  # details[].field of PayPal's USER_BUSINESS_ERROR for a reused id
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_PAYOUT_ITEM_ERRORS = {  # what PayPal's item `errors` say for each failed outcome (as the sandbox)
+    "FAILED": ("RECEIVER_ACCOUNT_LOCKED",
+               "Receiver's account is locked or inactive. The payout was not sent."),
+    "UNCLAIMED": ("RECEIVER_UNREGISTERED",
+                  "The recipient for this payout does not have an account. A link to sign up for an "
+                  "account was sent to the recipient. However, if the recipient does not claim this "
+                  "payout within 30 days, the funds will be returned to your account."),
+    "RETURNED": ("RECEIVER_UNREGISTERED",
+                 "The recipient did not claim this payout within 30 days, so the funds were returned "
+                 "to your account."),
+}
 
 
 # -- errors -----------------------------------------------------------------------------------
@@ -83,7 +113,16 @@ class PayPalCredentialsRejected(PayPalRejected):
 
 
 class PayPalNotFound(PayPalRejected):
-    """PayPal knows no such order, capture or refund (404 RESOURCE_NOT_FOUND)."""
+    """PayPal knows no such order, capture, refund, payout batch or payout item (404)."""
+
+
+class DuplicatePayoutBatch(PayPalRejected):
+    """The sender_batch_id was used before (PayPal's 400 USER_BUSINESS_ERROR): PayPal pays a
+    sender_batch_id once. `payout_batch_id` is the original batch, from PayPal's error link."""
+
+    def __init__(self, message: str, *, payout_batch_id: str | None = None, **details: Any) -> None:
+        super().__init__(message, **details)
+        self.payout_batch_id = payout_batch_id
 
 
 # -- what PayPal tells us ---------------------------------------------------------------------
@@ -142,6 +181,49 @@ class PayPalRefund:
     custom_id: str | None = None
 
 
+@dataclass(frozen=True)
+class PayoutRequestItem:
+    """One payment of a payout batch: `amount_cents` to the PayPal account of `receiver` (an
+    email); `sender_item_id` (at most 63 characters, unique in the batch) is ours to match it."""
+
+    sender_item_id: str
+    receiver: str
+    amount_cents: int
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class PayoutItemResult:
+    """A payout item as PayPal has it: `status` is PayPal's transaction_status (SUCCESS, FAILED,
+    PENDING, UNCLAIMED, RETURNED, ONHOLD, BLOCKED, REFUNDED, REVERSED, ...), upper case;
+    `fee_cents` PayPal's payout_item_fee; `error_*` PayPal's `errors` for a failed item."""
+
+    payout_item_id: str
+    payout_batch_id: str | None
+    sender_item_id: str | None
+    status: str
+    amount_cents: int
+    currency: str
+    fee_cents: int | None
+    receiver: str | None
+    error_name: str | None
+    error_message: str | None
+
+
+@dataclass(frozen=True)
+class PayoutBatch:
+    """A payout batch: `status` is PayPal's batch_status (PENDING, PROCESSING, SUCCESS, DENIED,
+    CANCELED); `items` one page of its items (none in the answer to a create), `has_more` when
+    another page follows."""
+
+    payout_batch_id: str
+    sender_batch_id: str | None
+    status: str
+    items: tuple[PayoutItemResult, ...] = ()
+    page: int = 1
+    has_more: bool = False
+
+
 class PaymentGateway(Protocol):
     def access_token(self) -> PayPalAccessToken: ...
 
@@ -157,6 +239,22 @@ class PaymentGateway(Protocol):
 
     def refund_capture(self, *, capture_id: str, amount_cents: int, currency: str, request_id: str,
                        note: str, custom_id: str | None = None) -> PayPalRefund: ...
+
+
+class PayoutGateway(Protocol):
+    """Payouts v1: what `PayPalGateway` and `InMemoryPayPalGateway` also do."""
+
+    def create_payout_batch(self, *, sender_batch_id: str, items: Sequence[PayoutRequestItem],
+                            currency: str, email_subject: str, email_message: str,
+                            request_id: str) -> PayoutBatch: ...
+
+    def get_payout_batch(self, payout_batch_id: str, *, page: int = 1,
+                         page_size: int = 1000) -> PayoutBatch: ...
+
+    def get_payout_item(self, payout_item_id: str) -> PayoutItemResult: ...
+
+    def cancel_payout_item(self, payout_item_id: str, *,
+                           request_id: str | None = None) -> PayoutItemResult: ...
 
 
 def paypal_fee_cents(amount_cents: int, *, basis_points: int = 349, fixed_cents: int = 49) -> int:
@@ -218,6 +316,72 @@ def _clipped(name: str, text: str, limit: int = MAX_TEXT) -> str:
     if not (isinstance(text, str) and text.strip()):
         raise ValueError(f"{name} is needed")
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def _check_key(name: str, value: str, limit: int) -> str:
+    """Our own ids PayPal keeps (sender_batch_id, sender_item_id): one line, never cut."""
+    if not (isinstance(value, str) and re.fullmatch(rf"[^\x00-\x1f\x7f]{{1,{limit}}}", value)):
+        raise ValueError(f"{name} has 1 to {limit} characters on one line, not {value!r}")
+    return value
+
+
+def _one_line(name: str, text: str, limit: int, *, non_ascii_limit: int | None = None) -> str | None:
+    """Free text a payout's receiver reads (subject, message, note): PayPal takes one line
+    (`^.*$`), so line breaks become spaces; cut to PayPal's limit; None when empty."""
+    if not isinstance(text, str):
+        raise ValueError(f"{name} is text, not {text!r}")
+    flat = " ".join(text.split())
+    if not flat:
+        return None
+    if not flat.isascii() and non_ascii_limit is not None:
+        limit = non_ascii_limit
+    if len(flat) <= limit:
+        return flat
+    return flat[: limit - 3] + "..." if flat.isascii() else flat[: limit - 1] + "\u2026"
+
+
+def _check_page(name: str, value: int, limit: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limit:
+        raise ValueError(f"{name} is a whole number from 1 to {limit}, not {value!r}")
+    return value
+
+
+def _payout_request(*, sender_batch_id: str, items: Sequence[PayoutRequestItem], currency: str,
+                    email_subject: str, email_message: str) -> dict:
+    """The body of `POST /v1/payments/payouts` (create_payout_request), checked before anything
+    is sent: 1 to 15000 items to PayPal accounts by email, one currency, unique sender_item_ids."""
+    _check_key("sender_batch_id", sender_batch_id, MAX_SENDER_BATCH_ID)
+    _check_currency(currency)
+    if isinstance(items, (str, bytes)) or not isinstance(items, Sequence):
+        raise ValueError("items is a sequence of PayoutRequestItem")
+    if not 1 <= len(items) <= MAX_PAYOUT_ITEMS:
+        raise ValueError(f"a payout batch has 1 to {MAX_PAYOUT_ITEMS} items, not {len(items)}")
+    header = {"sender_batch_id": sender_batch_id, "recipient_type": "EMAIL"}
+    for key, text, limit in (("email_subject", email_subject, MAX_EMAIL_SUBJECT),
+                             ("email_message", email_message, MAX_EMAIL_MESSAGE)):
+        if (line := _one_line(key, text, limit)) is not None:
+            header[key] = line
+    sent, seen = [], set()
+    for index, item in enumerate(items):
+        if not isinstance(item, PayoutRequestItem):
+            raise ValueError(f"items[{index}] is a PayoutRequestItem, not {type(item).__name__}")
+        _check_key(f"items[{index}].sender_item_id", item.sender_item_id, MAX_SENDER_ITEM_ID)
+        if item.sender_item_id in seen:
+            raise ValueError(f"sender_item_id {item.sender_item_id!r} is in the batch twice")
+        seen.add(item.sender_item_id)
+        receiver = item.receiver
+        if not (isinstance(receiver, str) and len(receiver) <= MAX_RECEIVER and _EMAIL.fullmatch(receiver)):
+            raise ValueError(f"items[{index}].receiver is an email address of at most {MAX_RECEIVER} "
+                             f"characters, not {receiver!r}")
+        value = to_paypal_value(_check_cents(item.amount_cents))
+        entry = {"recipient_type": "EMAIL", "amount": {"value": value, "currency": currency},
+                 "receiver": receiver, "sender_item_id": item.sender_item_id}
+        note = _one_line(f"items[{index}].note", item.note, MAX_PAYOUT_NOTE,
+                         non_ascii_limit=MAX_PAYOUT_NOTE_NON_ASCII)
+        if note is not None:
+            entry["note"] = note
+        sent.append(entry)
+    return {"sender_batch_header": header, "items": sent}
 
 
 # -- reading PayPal's JSON (the spec's field names) -------------------------------------------
@@ -291,6 +455,80 @@ def refund_from_paypal(body: dict, *, capture_id: str | None = None) -> PayPalRe
         capture_id=capture_id or _id_after(_link(body.get("links"), "up"), "captures"),
         custom_id=body.get("custom_id"),
     )
+
+
+def payout_item_from_paypal(body: dict) -> PayoutItemResult:
+    """A payout item as Payouts v1 shows one (GET payouts-item, a batch's `items`, the cancel
+    answer) and as the PAYMENT.PAYOUTS-ITEM.* webhooks' `resource` carries it. An item PayPal
+    has not started on may come without transaction_status: it is PENDING."""
+    detail = body.get("payout_item") or {}
+    amount = detail.get("amount") or {}
+    errors = body.get("errors") or {}
+    if isinstance(errors, list):
+        errors = errors[0] if errors and isinstance(errors[0], dict) else {}
+    status = body.get("transaction_status") or "PENDING"
+    if not isinstance(status, str):
+        raise ValueError(f"transaction_status {status!r}")
+    return PayoutItemResult(
+        payout_item_id=body["payout_item_id"],
+        payout_batch_id=body.get("payout_batch_id"),
+        sender_item_id=detail.get("sender_item_id"),
+        status=status.upper(),
+        amount_cents=_money(amount) or 0,
+        currency=amount.get("currency") or amount.get("currency_code") or "",
+        fee_cents=_money(body.get("payout_item_fee")),
+        receiver=detail.get("receiver"),
+        error_name=errors.get("name"),
+        error_message=errors.get("message"),
+    )
+
+
+def payout_batch_from_paypal(body: dict, *, page: int = 1, page_size: int | None = None) -> PayoutBatch:
+    """A payout batch as Payouts v1 answers a create (the header only) or a show (a page of its
+    items; more pages by total_pages, total_items or a `next` link), and as the
+    PAYMENT.PAYOUTSBATCH.* webhooks' `resource` carries it."""
+    header = body["batch_header"]
+    batch_id = header["payout_batch_id"]
+    items = tuple(payout_item_from_paypal(item) for item in body.get("items") or ())
+    items = tuple(item if item.payout_batch_id else replace(item, payout_batch_id=batch_id)
+                  for item in items)
+    total_pages, total_items = body.get("total_pages"), body.get("total_items")
+    if isinstance(total_pages, int) and not isinstance(total_pages, bool):
+        has_more = page < total_pages
+    elif isinstance(total_items, int) and not isinstance(total_items, bool) and page_size:
+        has_more = page * page_size < total_items
+    else:
+        has_more = _link(body.get("links"), "next") is not None
+    return PayoutBatch(
+        payout_batch_id=batch_id,
+        sender_batch_id=(header.get("sender_batch_header") or {}).get("sender_batch_id"),
+        status=str(header["batch_status"]).upper(),
+        items=items,
+        page=page,
+        has_more=has_more,
+    )
+
+
+def _duplicate_batch(problem: PayPalProblem, body: dict) -> PayPalProblem:
+    """PayPal's refusal of a reused sender_batch_id as DuplicatePayoutBatch, naming the original
+    batch from the error's link (`details[].link[].href` .../payouts/{id}); others unchanged."""
+    if not isinstance(problem, PayPalRejected) or isinstance(problem, PayPalNotFound):
+        return problem
+    details = body.get("details") if isinstance(body.get("details"), list) else []
+    for detail in details:
+        if not isinstance(detail, dict):
+            continue
+        named = str(detail.get("field") or "").upper() == DUPLICATE_BATCH_FIELD or \
+            "sender_batch_id" in str(detail.get("issue") or "").lower()
+        if not named:
+            continue
+        links = [link for key in ("link", "links") if isinstance(detail.get(key), list)
+                 for link in detail[key] if isinstance(link, dict)]
+        hrefs = [link["href"] for link in links if isinstance(link.get("href"), str)]
+        original = next((found for href in hrefs if (found := _id_after(href, "payouts"))), None)
+        return DuplicatePayoutBatch(str(problem), payout_batch_id=original, status=problem.status,
+                                    name=problem.name, issue=problem.issue, debug_id=problem.debug_id)
+    return problem
 
 
 # -- building the SDK client ------------------------------------------------------------------
@@ -445,6 +683,9 @@ class PayPalGateway:
         self._lock = threading.Lock()
         self._token: Any = None  # the SDK's OAuthToken (its `expiry` uses the SDK's own clock)
         self._expires_at = 0.0  # by our clock, from `expires_in`
+        self._base_url = _check_url("paypal_base_url", settings.paypal_base_url).rstrip("/")
+        self._timeout = timeout
+        self._http_call_back = http_call_back
         self.sdk = build_paypal_client(settings, ssm=ssm, token_provider=self._provide_token,
                                        timeout=timeout, max_retries=max_retries,
                                        http_call_back=http_call_back)
@@ -614,6 +855,145 @@ class PayPalGateway:
         answer = self._call(action, lambda: self.sdk.payments.refund_captured_payment(options))
         return self._read(action, lambda b: refund_from_paypal(b, capture_id=capture_id), answer)
 
+    # -- Payouts v1 (plain HTTPS: the SDK has no payouts) ----------------------------------
+    def create_payout_batch(self, *, sender_batch_id: str, items: Sequence[PayoutRequestItem],
+                            currency: str, email_subject: str, email_message: str,
+                            request_id: str) -> PayoutBatch:
+        """Sends a batch of payouts and answers its header (no items): PENDING, PayPal pays in
+        the background. A sender_batch_id PayPal has seen raises DuplicatePayoutBatch naming the
+        original, so a retry with the same sender_batch_id, after any failure, never pays twice."""
+        body = _payout_request(sender_batch_id=sender_batch_id, items=items, currency=currency,
+                               email_subject=email_subject, email_message=email_message)
+        action = f"create payout batch {sender_batch_id}"
+        answer = self._rest("POST", "/v1/payments/payouts", action, body=body,
+                            request_id=_check_request_id(request_id), refusal=_duplicate_batch)
+        return self._read(action, payout_batch_from_paypal, answer)
+
+    def get_payout_batch(self, payout_batch_id: str, *, page: int = 1,
+                         page_size: int = 1000) -> PayoutBatch:
+        """The batch's status and one page of its items (`has_more`: ask for `page + 1`)."""
+        path = f"/v1/payments/payouts/{_check_id('payout_batch_id', payout_batch_id)}"
+        query = {"page": _check_page("page", page, MAX_PAGE), "total_required": "true",
+                 "page_size": _check_page("page_size", page_size, MAX_PAGE_SIZE)}
+        action = f"show payout batch {payout_batch_id}"
+        answer = self._rest("GET", path, action, query=query)
+        return self._read(action, lambda b: payout_batch_from_paypal(b, page=page, page_size=page_size),
+                          answer)
+
+    def get_payout_item(self, payout_item_id: str) -> PayoutItemResult:
+        action = f"show payout item {payout_item_id}"
+        path = f"/v1/payments/payouts-item/{_check_id('payout_item_id', payout_item_id)}"
+        return self._read(action, payout_item_from_paypal, self._rest("GET", path, action))
+
+    def cancel_payout_item(self, payout_item_id: str, *, request_id: str | None = None) -> PayoutItemResult:
+        """Takes back an UNCLAIMED item (it turns RETURNED); any other raises PayPalRejected
+        (ITEM_INCORRECT_STATUS). A fresh PayPal-Request-Id by default, so a refusal stored for
+        an earlier attempt is never what a later one hears."""
+        action = f"cancel payout item {payout_item_id}"
+        path = f"/v1/payments/payouts-item/{_check_id('payout_item_id', payout_item_id)}/cancel"
+        answer = self._rest("POST", path, action,
+                            request_id=_check_request_id(request_id or f"cancel-{secrets.token_hex(16)}"))
+        return self._read(action, payout_item_from_paypal, answer)
+
+    def _rest(self, method: str, path: str, action: str, *, query: dict | None = None,
+              body: dict | None = None, request_id: str | None = None,
+              refusal: Callable[[PayPalProblem, dict], PayPalProblem] | None = None) -> dict:
+        """One REST call with the SDK's bearer token; PayPal's JSON answer, or a `PayPalProblem`
+        as `_call` makes them (a 401 fetches the token again and asks once more)."""
+        url = f"{self._base_url}{quote(path)}" + (f"?{urlencode(query)}" if query else "")
+        data = json.dumps(body, separators=(",", ":")).encode("utf-8") if body is not None else None
+        for attempt in (1, 2):
+            try:
+                token = self._sdk_token()
+            except _sdk_failures() as error:
+                raise _problem_from(error, action) from error
+            headers = {"Authorization": f"Bearer {token.access_token}", "Content-Type": "application/json",
+                       "Accept": "application/json"}
+            if request_id is not None:
+                headers["PayPal-Request-Id"] = request_id
+            answer = self._send(method, url, headers, data, action)
+            if 200 <= answer.status < 300:
+                try:
+                    parsed = json.loads(answer.text or "{}")
+                    if not isinstance(parsed, dict):
+                        raise ValueError("not a JSON object")
+                except ValueError as error:
+                    raise PayPalUnavailable(f"PayPal's answer to {action} could not be read: "
+                                            f"{error}") from error
+                return parsed
+            if answer.status == 401 and attempt == 1:
+                self._forget_token()
+                continue
+            problem = _problem_from_response(answer.status, answer, action)
+            raise refusal(problem, _error_body(answer)) if refusal else problem
+        raise AssertionError("unreachable")
+
+    def _send(self, method: str, url: str, headers: dict, data: bytes | None, action: str) -> "_Answer":
+        """The HTTP exchange itself (redirects not followed), shown to `http_call_back` like the
+        SDK's; no answer at all (timeout, refused or dropped connection) is PayPalUnavailable."""
+        seen = self._before_request(method, url, headers, data)
+        request = urllib.request.Request(url, data=data, headers=headers, method=method)
+        try:
+            with _opener().open(request, timeout=self._timeout) as response:
+                answer = _Answer(response.status, response.read().decode("utf-8", "replace"),
+                                 dict(response.headers.items()), response.reason or "")
+        except urllib.error.HTTPError as error:  # PayPal answered, with an error status
+            text = ""
+            if error.fp is not None:
+                try:
+                    text = error.fp.read().decode("utf-8", "replace")
+                except (OSError, http.client.HTTPException):
+                    pass  # the status says enough
+                finally:
+                    error.fp.close()
+            answer = _Answer(error.code, text, dict(error.headers.items()) if error.headers else {},
+                             str(error.reason or ""))
+        except (OSError, http.client.HTTPException, ValueError) as error:  # URLError, timeouts, resets
+            raise PayPalUnavailable(f"PayPal could not be reached to {action}: "
+                                    f"{type(error).__name__}: {error}") from error
+        self._after_response(seen, answer)
+        return answer
+
+    def _before_request(self, method: str, url: str, headers: dict, data: bytes | None) -> Any:
+        if self._http_call_back is None:
+            return None
+        from apimatic_core.http.request.http_request import HttpRequest
+
+        seen = HttpRequest(http_method=method, query_url=url, headers=dict(headers),
+                           parameters=data.decode("utf-8") if data is not None else None)
+        self._http_call_back.on_before_request(seen)
+        return seen
+
+    def _after_response(self, seen: Any, answer: "_Answer") -> None:
+        if self._http_call_back is None:
+            return
+        from apimatic_core.http.response.http_response import HttpResponse
+
+        self._http_call_back.on_after_response(
+            HttpResponse(answer.status, answer.reason, answer.headers, answer.text, seen))
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """PayPal's HTTP answer to a REST call (what `_problem_from_response` reads)."""
+
+    status: int
+    text: str
+    headers: dict
+    reason: str = ""
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """PayPal's API does not redirect; a 3xx is an answer, not somewhere to send the token."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+@lru_cache(maxsize=1)
+def _opener() -> urllib.request.OpenerDirector:
+    return urllib.request.build_opener(_NoRedirects())
+
 
 def _settled(order: PayPalOrder, action: str) -> PayPalOrder:
     """The captured order, or PaymentDeclined when PayPal declined the capture."""
@@ -629,16 +1009,17 @@ def _settled(order: PayPalOrder, action: str) -> PayPalOrder:
 
 # -- the twin ---------------------------------------------------------------------------------
 
-def _paypal_id() -> str:
-    """A PayPal-style id: 17 capitals and digits (5O190127TN364715T)."""
+def _paypal_id(length: int = 17) -> str:
+    """A PayPal-style id: 17 capitals and digits (5O190127TN364715T); payouts' have 13."""
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-    return "".join(secrets.choice(alphabet) for _ in range(17))
+    return "".join(secrets.choice(alphabet) for _ in range(length))
 
 
-def _refusal(kind: type, action: str, status: int, name: str, issue: str, **extra: Any) -> PayPalProblem:
+def _refusal(kind: type, action: str, status: int, name: str, issue: str | None,
+             **extra: Any) -> PayPalProblem:
     """A problem worded as `_problem_from_response` words PayPal's answers."""
-    return kind(f"PayPal refused to {action}: {status} {name} {issue}", status=status, name=name,
-                issue=issue, debug_id="memory", **extra)
+    return kind(f"PayPal refused to {action}: {status} {name}{' ' + issue if issue else ''}",
+                status=status, name=name, issue=issue, debug_id="memory", **extra)
 
 
 @dataclass
@@ -655,12 +1036,23 @@ class _TwinCapture:
     reversed: bool = False
 
 
+@dataclass
+class _TwinPayoutBatch:
+    batch: PayoutBatch  # the header: status and ids
+    item_ids: list[str]
+    denied: bool = False
+
+
 class InMemoryPayPalGateway:
     """The gateway's twin for unit tests, with PayPal's behaviour: tokens for the right secret,
     orders the payer must approve before capture, fees of 3.49% + 49¢ (rounded half up),
     answers replayed by PayPal-Request-Id (refusals too, as the local sandbox does), refunds up
-    to what was captured. Thread-safe. Hooks for tests: `approve`, `decline_next_capture`,
-    `decline_next_refund`, `unavailable_next`, `reverse`."""
+    to what was captured; payout batches PENDING until `process_payouts`, a sender_batch_id
+    taken once, no payout fee (as the local sandbox). Thread-safe. Hooks for tests: `approve`,
+    `decline_next_capture`, `decline_next_refund`, `unavailable_next`, `reverse`,
+    `payout_receiver_outcome`, `process_payouts`, `decline_next_payout_batch`; `payout_calls`
+    lists the payouts calls made ("create <sender_batch_id>", "get <id>", "get-item <id>",
+    "cancel <id>") and `payout_batches` shows every batch with all its items."""
 
     def __init__(self, *, client_id: str = "client", client_secret: str = "secret",
                  clock: Callable[[], float] = time.time, lifetime_seconds: int = 32400,
@@ -683,6 +1075,12 @@ class InMemoryPayPalGateway:
         self._unavailable = 0
         self.fetches = 0
         self.captures_made = 0  # captures that moved money (tests count them)
+        self._payout_batches: dict[str, _TwinPayoutBatch] = {}
+        self._payout_items: dict[str, PayoutItemResult] = {}
+        self._sender_batches: dict[str, str] = {}  # sender_batch_id -> payout_batch_id
+        self._receiver_outcomes: dict[str, str] = {}  # lower-case email -> FAILED | RETURNED | UNCLAIMED
+        self._payout_denials = 0
+        self.payout_calls: list[str] = []
 
     # -- OAuth ----------------------------------------------------------------------------
     def use_credentials(self, client_id: str, client_secret: str) -> None:
@@ -908,3 +1306,130 @@ class InMemoryPayPalGateway:
     def _current(self, held: _TwinOrder) -> PayPalOrder:
         capture = self._captures[held.capture_id].capture if held.capture_id else None
         return replace(held.order, capture=capture)
+
+    # -- Payouts v1 -----------------------------------------------------------------------
+    def payout_receiver_outcome(self, receiver: str, status: str) -> None:
+        """Payouts to `receiver` end `status`: SUCCESS (the default), FAILED, RETURNED or
+        UNCLAIMED (the sandbox's `POST /sandbox/payouts/receivers`)."""
+        if not (isinstance(receiver, str) and _EMAIL.fullmatch(receiver)) or status not in PAYOUT_OUTCOMES:
+            raise ValueError(f"a receiver's email and one of {', '.join(PAYOUT_OUTCOMES)}")
+        with self._lock:
+            if status == "SUCCESS":
+                self._receiver_outcomes.pop(receiver.lower(), None)
+            else:
+                self._receiver_outcomes[receiver.lower()] = status
+
+    def decline_next_payout_batch(self) -> None:
+        """The next batch created is DENIED when processed, every item FAILED (the sandbox's
+        `/sandbox/failures` "payouts" "declined")."""
+        with self._lock:
+            self._payout_denials += 1
+
+    def process_payouts(self) -> list[str]:
+        """PayPal pays every PENDING batch now: each item ends as its receiver's outcome, the
+        batch SUCCESS (even when items failed, as at PayPal) or DENIED. The batches processed."""
+        with self._lock:
+            done = []
+            for held in self._payout_batches.values():
+                if held.batch.status != "PENDING":
+                    continue
+                for item_id in held.item_ids:
+                    item = self._payout_items[item_id]
+                    outcome = "FAILED" if held.denied else \
+                        self._receiver_outcomes.get((item.receiver or "").lower(), "SUCCESS")
+                    error = _PAYOUT_ITEM_ERRORS.get(outcome, (None, None))
+                    self._payout_items[item_id] = replace(item, status=outcome, error_name=error[0],
+                                                          error_message=error[1])
+                held.batch = replace(held.batch, status="DENIED" if held.denied else "SUCCESS")
+                done.append(held.batch.payout_batch_id)
+            return done
+
+    @property
+    def payout_batches(self) -> dict[str, PayoutBatch]:
+        """Every batch by payout_batch_id, with all its items."""
+        with self._lock:
+            return {batch_id: replace(held.batch, items=tuple(self._payout_items[i] for i in held.item_ids))
+                    for batch_id, held in self._payout_batches.items()}
+
+    def create_payout_batch(self, *, sender_batch_id: str, items: Sequence[PayoutRequestItem],
+                            currency: str, email_subject: str, email_message: str,
+                            request_id: str) -> PayoutBatch:
+        _payout_request(sender_batch_id=sender_batch_id, items=items, currency=currency,
+                        email_subject=email_subject, email_message=email_message)
+        _check_request_id(request_id)
+        action = f"create payout batch {sender_batch_id}"
+        with self._lock:
+            self.payout_calls.append(f"create {sender_batch_id}")
+            self._reachable(action)
+            return self._once(("payouts", "", request_id), lambda: self._create_payout_batch(
+                action, sender_batch_id=sender_batch_id, items=list(items), currency=currency))
+
+    def _create_payout_batch(self, action: str, *, sender_batch_id: str, items: list[PayoutRequestItem],
+                             currency: str) -> PayoutBatch:
+        original = self._sender_batches.get(sender_batch_id)
+        if original is not None:
+            raise _refusal(DuplicatePayoutBatch, action, 400, "USER_BUSINESS_ERROR",
+                           "Batch with given sender_batch_id already exists", payout_batch_id=original)
+        batch = PayoutBatch(payout_batch_id=_paypal_id(13), sender_batch_id=sender_batch_id,
+                            status="PENDING")
+        held = _TwinPayoutBatch(batch, item_ids=[], denied=self._payout_denials > 0)
+        self._payout_denials = max(0, self._payout_denials - 1)
+        for item in items:
+            result = PayoutItemResult(
+                payout_item_id=_paypal_id(13), payout_batch_id=batch.payout_batch_id,
+                sender_item_id=item.sender_item_id, status="PENDING", amount_cents=item.amount_cents,
+                currency=currency, fee_cents=0, receiver=item.receiver, error_name=None, error_message=None)
+            self._payout_items[result.payout_item_id] = result
+            held.item_ids.append(result.payout_item_id)
+        self._payout_batches[batch.payout_batch_id] = held
+        self._sender_batches[sender_batch_id] = batch.payout_batch_id
+        return batch
+
+    def get_payout_batch(self, payout_batch_id: str, *, page: int = 1,
+                         page_size: int = 1000) -> PayoutBatch:
+        _check_id("payout_batch_id", payout_batch_id)
+        _check_page("page", page, MAX_PAGE)
+        _check_page("page_size", page_size, MAX_PAGE_SIZE)
+        action = f"show payout batch {payout_batch_id}"
+        with self._lock:
+            self.payout_calls.append(f"get {payout_batch_id}")
+            self._reachable(action)
+            held = self._payout_batches.get(payout_batch_id)
+            if held is None:
+                raise _refusal(PayPalNotFound, action, 404, "INVALID_RESOURCE_ID", None)
+            shown = held.item_ids[(page - 1) * page_size: page * page_size]
+            return replace(held.batch, items=tuple(self._payout_items[i] for i in shown), page=page,
+                           has_more=page * page_size < len(held.item_ids))
+
+    def get_payout_item(self, payout_item_id: str) -> PayoutItemResult:
+        _check_id("payout_item_id", payout_item_id)
+        with self._lock:
+            self.payout_calls.append(f"get-item {payout_item_id}")
+            action = f"show payout item {payout_item_id}"
+            self._reachable(action)
+            return self._payout_item(payout_item_id, action)
+
+    def cancel_payout_item(self, payout_item_id: str, *, request_id: str | None = None) -> PayoutItemResult:
+        _check_id("payout_item_id", payout_item_id)
+        request_id = _check_request_id(request_id or f"cancel-{secrets.token_hex(16)}")
+        action = f"cancel payout item {payout_item_id}"
+        with self._lock:
+            self.payout_calls.append(f"cancel {payout_item_id}")
+            self._reachable(action)
+            return self._once(("cancel", payout_item_id, request_id),
+                              lambda: self._cancel_payout_item(payout_item_id, action))
+
+    def _cancel_payout_item(self, payout_item_id: str, action: str) -> PayoutItemResult:
+        item = self._payout_item(payout_item_id, action)
+        if item.status != "UNCLAIMED":
+            raise _refusal(PayPalRejected, action, 400, "ITEM_INCORRECT_STATUS", None)
+        name, message = _PAYOUT_ITEM_ERRORS["RETURNED"]
+        item = replace(item, status="RETURNED", error_name=name, error_message=message)
+        self._payout_items[payout_item_id] = item
+        return item
+
+    def _payout_item(self, payout_item_id: str, action: str) -> PayoutItemResult:
+        item = self._payout_items.get(payout_item_id)
+        if item is None:
+            raise _refusal(PayPalNotFound, action, 404, "INVALID_RESOURCE_ID", None)
+        return item

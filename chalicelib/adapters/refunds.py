@@ -16,6 +16,9 @@ class RefundRequestStore(Protocol):
     def get(self, request_id: str) -> RefundRequest | None: ...
     def transition(self, request: RefundRequest, *, expected: Iterable[RefundState]) -> bool: ...
     def queue(self, limit: int = 100) -> list[RefundRequest]: ...
+    def awaiting_reminder(self, until: int, limit: int = 100) -> list[RefundRequest]: ...
+    def mark_reminded(self, request_id: str, at: int) -> bool: ...  # False: reminded already, or decided
+    def clear_reminded(self, request_id: str, at: int) -> bool: ...  # the reminder at `at` did not go out
     def for_payer(self, payer_id: str, limit: int = 50) -> list[RefundRequest]: ...
     def for_helper(self, helper_id: str, limit: int = 50) -> list[RefundRequest]: ...
 
@@ -87,6 +90,44 @@ class DynamoRefundRequestStore:
 
         return [_request(r) for r in RefundRequestRecord.by_queue.query(QUEUED, limit=limit)]
 
+    def awaiting_reminder(self, until: int, limit: int = 100) -> list[RefundRequest]:
+        """Open requests due by `until` whose reminder has not gone out, earliest deadline first:
+        a Query of the queue index by deadline."""
+        from chalicelib.adapters.tables import RefundRequestRecord as Record
+
+        return [_request(r) for r in Record.by_queue.query(
+            QUEUED, Record.deadline <= until, filter_condition=Record.reminded_at.does_not_exist(), limit=limit)]
+
+    def mark_reminded(self, request_id: str, at: int) -> bool:
+        """Claims the one reminder of an open request; False if it was claimed (even concurrently)
+        or the request is decided or unknown."""
+        from pynamodb.exceptions import UpdateError
+
+        from chalicelib.adapters.tables import RefundRequestRecord as Record
+
+        try:
+            Record(request_id).update(
+                actions=[Record.reminded_at.set(at)],
+                condition=Record.reminded_at.does_not_exist() & (Record.state == RefundState.OPEN.value))
+            return True
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+
+    def clear_reminded(self, request_id: str, at: int) -> bool:
+        from pynamodb.exceptions import UpdateError
+
+        from chalicelib.adapters.tables import RefundRequestRecord as Record
+
+        try:
+            Record(request_id).update(actions=[Record.reminded_at.remove()], condition=Record.reminded_at == at)
+            return True
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+
     def for_payer(self, payer_id: str, limit: int = 50) -> list[RefundRequest]:
         from chalicelib.adapters.tables import RefundRequestRecord
 
@@ -125,6 +166,26 @@ class InMemoryRefundRequestStore:
     def queue(self, limit: int = 100) -> list[RefundRequest]:
         waiting = [r for r in self._requests.values() if r.state is RefundState.OPEN]
         return sorted(waiting, key=lambda r: r.deadline)[:limit]
+
+    def awaiting_reminder(self, until: int, limit: int = 100) -> list[RefundRequest]:
+        return [r for r in self.queue(limit=len(self._requests)) if r.deadline <= until
+                and r.reminded_at is None][:limit]
+
+    def mark_reminded(self, request_id: str, at: int) -> bool:
+        with self._lock:
+            stored = self._requests.get(request_id)
+            if stored is None or stored.reminded_at is not None or stored.state is not RefundState.OPEN:
+                return False
+            self._requests[request_id] = stored.with_changes(reminded_at=at)
+            return True
+
+    def clear_reminded(self, request_id: str, at: int) -> bool:
+        with self._lock:
+            stored = self._requests.get(request_id)
+            if stored is None or stored.reminded_at != at:
+                return False
+            self._requests[request_id] = stored.with_changes(reminded_at=None)
+            return True
 
     def _newest(self, match, limit: int) -> list[RefundRequest]:
         return sorted((r for r in self._requests.values() if match(r)), key=lambda r: r.requested_at,

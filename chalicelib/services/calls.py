@@ -12,11 +12,13 @@ from chalicelib.adapters.accounts import AccountStore
 from chalicelib.adapters.calls import CallChanged, CallStore
 from chalicelib.adapters.connections import ConnectionStore
 from chalicelib.adapters.helper_pages import HelperPageStore
+from chalicelib.adapters.ops_watch import FreeSessionCounter
 from chalicelib.adapters.payments import PlanStore, StorefrontStore
 from chalicelib.adapters.websocket import WebsocketSender
 from chalicelib.domain import calls as rules
 from chalicelib.domain.calls import Call, CallState, Role
 from chalicelib.domain.errors import Forbidden, InvalidInput, NotFound
+from chalicelib.domain.ops_watch import starts_free_session
 from chalicelib.domain.plans import current_plan
 from chalicelib.domain.presence import Status
 
@@ -36,6 +38,7 @@ class CallDesk:
     refresh_presence: Callable[[str], Status]
     storefronts: StorefrontStore
     plans: PlanStore
+    free_sessions: FreeSessionCounter | None = None  # counts free sessions for ops; None: not counted
 
 
 def call_view(call: Call) -> dict:
@@ -160,10 +163,24 @@ def _save_and_tell(desk: CallDesk, *, before: Call, after: Call) -> None:
     if after is before:
         return
     desk.calls.save(after)
+    if desk.free_sessions is not None and starts_free_session(before, after):
+        _count_free_session(desk, after)
     if before.live != after.live:  # into or out of a live call: the helper turns red or back
         desk.refresh_presence(after.helper_id)
         desk.refresh_presence(after.caller_id)
     _notify(desk, after, ring_all=before.state is CallState.RINGING)  # last: all is recorded
+
+
+def _count_free_session(desk: CallDesk, call: Call) -> None:
+    """Best effort: the session has started whatever happens to ops' count (once per call)."""
+    from chalicelib.observability import logger
+    from chalicelib.services.ops_watch import record_free_session
+
+    try:
+        record_free_session(helper_id=call.helper_id, call_id=call.call_id, now=call.session_started_at,
+                            counts=desk.free_sessions)
+    except Exception as error:  # noqa: BLE001 - the call goes on; ops' count misses one session
+        logger().warning("free session not counted", extra={"call_id": call.call_id, "error": str(error)})
 
 
 def sweep_calls(*, desk: CallDesk, now: int) -> int:

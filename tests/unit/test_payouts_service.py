@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import threading
+import uuid
 from dataclasses import replace
 
 import pytest
@@ -74,7 +75,7 @@ def seed_payable(d, helper_id: str, cents: int, email: str | None = None) -> Non
     d.storefronts.save(Storefront(user_id=helper_id, paypal_email=email or f"{helper_id}@paypal.test",
                                   name=helper_id, created_at=NOW, updated_at=NOW))
     d.ledger.post(LedgerTransaction(
-        transaction_id=f"seed:{helper_id}", kind="seed", occurred_at=NOW,
+        transaction_id=f"seed:{helper_id}:{uuid.uuid4().hex}", kind="seed", occurred_at=NOW,
         legs=(Leg(books.PAYPAL, Direction.DEBIT, cents), Leg(books.helper_payable(helper_id), Direction.CREDIT, cents))))
 
 
@@ -96,7 +97,7 @@ def test_earnings_become_payable_when_the_refund_window_closes_then_friday_pays_
     run_id = outcome["payout_day"]
     assert outcome["runs"] == {run_id: "sent"}
     [batch] = desk.gateway.payout_batches.values()
-    assert [(i.receiver, i.amount_cents, i.sender_item_id) for i in batch.request_items] == \
+    assert [(i.receiver, i.amount_cents, i.sender_item_id) for i in batch.items] == \
         [("ada@paypal.test", 2000, f"{run_id}.{HELPER}")]
     assert credit(d, books.helper_payable(HELPER)) == 0 and credit(d, books.PAYOUTS_IN_TRANSIT) == 2000
 
@@ -114,7 +115,7 @@ def test_earnings_become_payable_when_the_refund_window_closes_then_friday_pays_
     assert [row["kind"] for row in view["history"]] == ["payout", "release", "release", "capture"]
     capture = view["history"][-1]
     assert (capture["gross_cents"], capture["amount_cents"], capture["fees_cents"]) == (2500, 2000, 500)
-    assert view["next_payout"]["day"] > run_id
+    assert view["next_payout"]["day"] == run_id  # paid by 7 PM today: today is still the next payout day
 
     rows = list(csv.DictReader(io.StringIO(earnings_csv(helper_id=HELPER, ledger=d.ledger, currency="USD"))))
     assert [(r["kind"], r["account"], r["direction"], r["amount"]) for r in rows] == [
@@ -168,7 +169,7 @@ def test_the_minimum_waits_and_a_negative_balance_carries_forward(desk):
         legs=(Leg(books.helper_payable("owing"), Direction.DEBIT, 1500), Leg(books.PAYPAL, Direction.CREDIT, 1500))))
     run_payouts(desk=d, now=friday_after(NOW, PRESETS["monthly"]))
     [batch] = desk.gateway.payout_batches.values()
-    assert [(i.receiver, i.amount_cents) for i in batch.request_items] == [("large@paypal.test", 10_000)]
+    assert [(i.receiver, i.amount_cents) for i in batch.items] == [("large@paypal.test", 10_000)]
     assert credit(d, books.helper_payable("small")) == 9_999
     assert credit(d, books.helper_payable("owing")) == -1000  # owed back from later earnings
 
@@ -190,7 +191,7 @@ def test_a_payout_that_does_not_arrive_is_payable_again_and_the_helper_is_told(d
     if status == "UNCLAIMED":  # cancelled at PayPal, so it can no longer be claimed as well
         assert desk.gateway.get_payout_item(item.payout_item_id).status in ("RETURNED", "CANCELED", "CANCELLED")
 
-    seed_payable(d, HELPER, 0 or 1, email="new@paypal.test")  # the helper fixed their email (and earned 1 cent)
+    seed_payable(d, HELPER, 1, email="new@paypal.test")  # the helper fixed their email (and earned 1 cent)
     next_friday = friday_after(friday + 86400)
     next_run = run_payouts(desk=d, now=next_friday)["payout_day"]
     desk.gateway.process_payouts()
@@ -249,7 +250,7 @@ def test_the_job_stopped_at_any_step_and_run_again_pays_everyone_once(desk):
                 d.gateway.process_payouts()
         run_until_done(d, friday + 100)
 
-        sent = [(i.sender_item_id, i.amount_cents) for b in d.gateway.payout_batches.values() for i in b.request_items]
+        sent = [(i.sender_item_id, i.amount_cents) for b in d.gateway.payout_batches.values() for i in b.items]
         assert sorted(sent) == sorted((f"{friday_run(d)}.{h}", c) for h, c in HELPERS.items()), f"stopped at {seen[-1]}"
         assert len(d.gateway.payout_batches) == 3  # chunks of 2: the same three batches however often resumed
         for helper_id, cents in HELPERS.items():
@@ -287,7 +288,7 @@ def test_two_jobs_at_once_send_each_batch_once(desk):
         thread.join()
     assert errors == []
     run_until_done(d, friday + 10)
-    sent = sorted(i.sender_item_id for b in d.gateway.payout_batches.values() for i in b.request_items)
+    sent = sorted(i.sender_item_id for b in d.gateway.payout_batches.values() for i in b.items)
     assert sent == sorted(f"{friday_run(d)}.{h}" for h in HELPERS)
     assert credit(d, books.PAYOUTS_IN_TRANSIT) == 0
     assert all(credit(d, books.helper_payable(h)) == 0 for h in HELPERS)
@@ -301,7 +302,10 @@ def test_paypal_item_webhooks_settle_items_once(desk):
     desk.gateway.process_payouts()
     [batch_id] = d.runs.get(run_id).batches.values()
     [item] = desk.gateway.get_payout_batch(batch_id).items
-    resource = desk.gateway.payout_item_resource(item.payout_item_id)
+    resource = {"payout_item_id": item.payout_item_id, "transaction_status": "SUCCESS", "payout_batch_id": batch_id,
+                "payout_item_fee": {"currency": "USD", "value": "0.25"},
+                "payout_item": {"recipient_type": "EMAIL", "receiver": item.receiver, "sender_item_id": item.sender_item_id,
+                                "amount": {"currency": "USD", "value": "30.00"}}}
     pays = replace(desk, payouts=d)
     event = {"id": "WH-1", "event_type": "PAYMENT.PAYOUTS-ITEM.SUCCEEDED", "resource": resource}
     assert payments.handle_webhook(event=event, desk=pays, now=friday + 5)["outcome"] == "payout item paid"
@@ -310,7 +314,8 @@ def test_paypal_item_webhooks_settle_items_once(desk):
     assert payments.handle_webhook(event=again, desk=pays, now=friday + 7)["outcome"] == "payout item paid"
     assert d.items.get(run_id, HELPER).state is ItemState.PAID
     assert credit(d, books.PAYOUTS_IN_TRANSIT) == 0
-    assert d.ledger.balance(books.PAYPAL).debit_balance == 0  # seeded 3,000 in, paid 3,000 out
+    assert d.ledger.balance(books.PAYPAL).debit_balance == -25  # seeded 3,000 in, paid 3,000 and PayPal's fee out
+    assert d.ledger.balance(books.PAYPAL_FEES).debit_balance == 25
     assert run_payouts(desk=d, now=friday + 600)["runs"] == {run_id: "done"}
     unknown = {"id": "WH-3", "event_type": "PAYMENT.PAYOUTS-ITEM.FAILED",
                "resource": {**resource, "payout_item": {**resource["payout_item"], "sender_item_id": "x.y"}}}
@@ -318,12 +323,16 @@ def test_paypal_item_webhooks_settle_items_once(desk):
 
 
 def test_no_run_before_the_start_hour_and_a_missed_day_is_caught_up(desk):
+    from datetime import timedelta
+
     d = payout_desk(desk)
-    seed_payable(d, HELPER, 2_000)
     friday = friday_after(NOW)
     start = friday - 3600
-    assert run_payouts(desk=d, now=start - 1)["payout_day"] != local_date(d.schedule, start).isoformat()
-    assert not d.runs.runs or all(r.run_id < local_date(d.schedule, start).isoformat() for r in d.runs.runs.values())
+    this_friday = local_date(d.schedule, start)
+    early = run_payouts(desk=d, now=start - 1)  # 8:59:59 Pacific: still the last payout day's run
+    assert early["payout_day"] == (this_friday - timedelta(days=7)).isoformat()
+    seed_payable(d, HELPER, 2_000)
     late = run_payouts(desk=d, now=friday + 2 * 86400)  # Sunday: Friday's run never happened
-    assert late["payout_day"] == local_date(d.schedule, start).isoformat()
+    assert late["payout_day"] == this_friday.isoformat()
     assert d.runs.get(late["payout_day"]).state is RunState.SENT
+    assert d.items.get(late["payout_day"], HELPER).amount_cents == 2_000
