@@ -48,6 +48,7 @@ class LedgerStore(Protocol):
     def lines(self, account: str, *, limit: int = 100, before: str | None = None) -> list[LedgerLine]: ...
     def transaction(self, transaction_id: str) -> LedgerTransaction | None: ...
     def payable_accounts(self, *, after: str | None = None, limit: int = 1000) -> list[str]: ...
+    def transaction_ids_at(self, account: str, prefix: str) -> set[str]: ...
 
 
 def transact_items_needed(txn: LedgerTransaction) -> int:
@@ -174,6 +175,15 @@ class DynamoLedgerStore:
         return [record.account for record in LedgerBalanceRecord.by_payee.query(
             PAYEE, condition, limit=limit, page_size=limit, attributes_to_get=["account"])]
 
+    def transaction_ids_at(self, account: str, prefix: str) -> set[str]:
+        """The transactions with a line on `account` whose position starts with `prefix` (a time
+        and the start of an id: a payout run's postings), by strongly consistent Query pages."""
+        from chalicelib.adapters.tables import LedgerLineRecord
+
+        records = LedgerLineRecord.query(account, LedgerLineRecord.position.startswith(prefix), consistent_read=True,
+                                         page_size=MAX_LINES_PAGE, attributes_to_get=["transaction_id"])
+        return {record.transaction_id for record in records}
+
     def transaction(self, transaction_id: str) -> LedgerTransaction | None:
         from chalicelib.adapters.tables import LedgerTransactionRecord
 
@@ -234,3 +244,8 @@ class InMemoryLedgerStore:
         with self._lock:
             accounts = sorted(a for a in self.account_balances if is_payable_account(a) and (after is None or a > after))
         return accounts[:limit]
+
+    def transaction_ids_at(self, account: str, prefix: str) -> set[str]:
+        with self._lock:
+            lines = list(self.account_lines.get(account, {}).values())
+        return {line.transaction_id for line in lines if line.position.startswith(prefix)}

@@ -19,6 +19,7 @@ from chalicelib.adapters.refunds import RefundRequestStore
 from chalicelib.domain import ledger as books
 from chalicelib.domain.calls import CallState
 from chalicelib.domain.errors import ServiceUnavailable
+from chalicelib.domain.ledger import line_position
 from chalicelib.domain.money import format_usd
 from chalicelib.domain.payments import Payment, PaymentState
 from chalicelib.domain.payout_schedule import PayoutSchedule, due_payout_day, pay_by
@@ -165,20 +166,28 @@ def _advance(run: PayoutRun, desk: PayoutDesk, now: int) -> PayoutRun:
     return run
 
 
-def _reserve(item: PayoutItem, desk: PayoutDesk) -> None:
-    """The item's money leaves payable for in-transit (once, by the item's id)."""
+def _reserve(item: PayoutItem, run: PayoutRun, desk: PayoutDesk) -> None:
+    """The item's money leaves payable for in-transit (once, by the item's id). All of a run's
+    postings carry the run's start time, so its lines on in-transit are one prefix."""
     desk.ledger.post(books.payout_transaction(item_id=item.item_id, run_id=item.run_id, helper_id=item.helper_id,
-                                              cents=item.amount_cents, occurred_at=item.created_at,
+                                              cents=item.amount_cents, occurred_at=run.started_at,
                                               memo={"receiver": item.receiver}))
     desk.checkpoint("payout posted")
+
+
+def _posting_prefix(run: PayoutRun) -> str:
+    return line_position(run.started_at, f"payout:{run.run_id}.", 0)[:-len("#000")]
 
 
 def collect(run: PayoutRun, *, desk: PayoutDesk, now: int) -> list[PayoutItem]:
     """An item for every helper whose payable balance reaches the minimum and who has a
     storefront; returns the run's items. Pages through the payable accounts' sparse index."""
     items = {item.helper_id: item for item in desk.items.for_run(run.run_id)}
-    for item in items.values():  # a crash may have come between an item and its ledger posting
-        _reserve(item, desk)
+    if items:  # resumed: a crash may have come between an item and its ledger posting
+        posted = desk.ledger.transaction_ids_at(books.PAYOUTS_IN_TRANSIT, _posting_prefix(run))
+        for item in items.values():
+            if f"payout:{item.item_id}" not in posted:
+                _reserve(item, run, desk)
     after = None
     while True:
         accounts = desk.ledger.payable_accounts(after=after, limit=1000)
@@ -208,7 +217,7 @@ def collect(run: PayoutRun, *, desk: PayoutDesk, now: int) -> list[PayoutItem]:
                     item = desk.items.get(run.run_id, helper_id) or item
                 else:
                     desk.checkpoint("item created")
-                _reserve(item, desk)
+                _reserve(item, run, desk)
                 items[helper_id] = item
         if len(accounts) < 1000:
             break
@@ -255,29 +264,38 @@ def track_run(run: PayoutRun, *, desk: PayoutDesk, now: int) -> PayoutRun:
     is done once none is still under way at PayPal."""
     if run.state is not RunState.SENT:
         return run
-    under_way = 0
+    waiting = {item.item_id: item for item in desk.items.for_run(run.run_id) if item.state is ItemState.RESERVED}
+    under_way, seen = 0, set()
     for paypal_batch_id in run.batches.values():
         page = 1
-        while True:
+        while waiting:
             batch = desk.gateway.get_payout_batch(paypal_batch_id, page=page, page_size=1000)
             for result in batch.items:
-                if apply_item_outcome(result, desk=desk, now=now) is ItemState.RESERVED:
+                seen.add(result.sender_item_id)
+                item = waiting.get(result.sender_item_id or "")
+                if item is not None and apply_item_outcome(result, desk=desk, now=now, item=item) \
+                        is ItemState.RESERVED:
                     under_way += 1
             if not batch.has_more:
                 break
             page += 1
-    if under_way:
+    missing = set(waiting) - seen
+    if missing:  # never expected: PayPal does not list an item we sent; ops must look
+        logger().error("payout items missing at PayPal", extra={"run_id": run.run_id, "count": len(missing)})
+    if under_way or missing:
         return run
     return _move(run, desk, now, state=RunState.DONE, finished_at=now)
 
 
-def apply_item_outcome(result: Any, *, desk: PayoutDesk, now: int) -> ItemState | None:
+def apply_item_outcome(result: Any, *, desk: PayoutDesk, now: int, item: PayoutItem | None = None
+                       ) -> ItemState | None:
     """One item's outcome at PayPal (from polling or a webhook), applied once: paid, or its money
     back to payable (an unclaimed item is cancelled at PayPal first) and the helper told."""
     from chalicelib.adapters.paypal import PayPalRejected
 
-    ids = parse_item_id(result.sender_item_id)
-    item = desk.items.get(*ids) if ids else None
+    if item is None:
+        ids = parse_item_id(result.sender_item_id)
+        item = desk.items.get(*ids) if ids else None
     if item is None:
         return None
     if item.state is not ItemState.RESERVED:

@@ -141,3 +141,17 @@ def test_the_release_queue_holds_payments_until_they_are_done(stores):
     assert payments.set_release_at(moved, None)
     assert payments.get(payment.payment_id).release_at is None
     assert payment.payment_id not in [p.payment_id for p in payments.due_for_release(NOW + 10**6, limit=1000)]
+
+
+def test_a_runs_postings_are_found_by_their_line_prefix(stores):
+    _, _, ledger, _ = stores
+    run_id, at = unique("2026-12-"), NOW + 77
+    for helper in ("a", "b"):
+        ledger.post(LedgerTransaction(transaction_id=unique("seed:"), kind="seed", occurred_at=at, legs=(
+            Leg(books.PAYPAL, Direction.DEBIT, 500), Leg(books.helper_payable(helper + run_id), Direction.CREDIT, 500))))
+        ledger.post(books.payout_transaction(item_id=f"{run_id}.{helper}{run_id}", run_id=run_id,
+                                             helper_id=helper + run_id, cents=500, occurred_at=at))
+    ledger.post(books.payout_transaction(item_id=f"{run_id}x.c", run_id=run_id + "x", helper_id="c", cents=1,
+                                         occurred_at=at))
+    found = ledger.transaction_ids_at(books.PAYOUTS_IN_TRANSIT, f"{at:012d}#payout:{run_id}.")
+    assert found == {f"payout:{run_id}.a{run_id}", f"payout:{run_id}.b{run_id}"}
