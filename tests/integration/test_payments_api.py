@@ -3,7 +3,6 @@ over HTTP with the real SDK, and PayPal's signed webhooks delivered to the app."
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 import requests
@@ -11,19 +10,11 @@ import requests
 from tests.support.accounts import SignedIn, sign_up_and_in
 from tests.support.calls import Peer, agree_terms
 from tests.support.pages import become_helper, open_storefront
-from tests.support.payments import approve_in_sandbox, ops_person, order_id_of, paypal_get
+from tests.support.payments import approve_in_sandbox, eventually, ops_person, order_id_of, paypal_get
 
 pytestmark = pytest.mark.integration
 
 
-def eventually(check, timeout=30.0, interval=0.2):
-    """What `check` returns once it is truthy (webhooks arrive on PayPal's schedule)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = check()
-        if found or time.monotonic() > deadline:
-            return found
-        time.sleep(interval)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import requests
 
 from tests.support.accounts import sign_up_and_in
 from tests.support.pages import become_helper, open_storefront
-from tests.support.payments import paid_call_that_ended, paypal_get
+from tests.support.payments import eventually, paid_call_that_ended, paypal_get
 from tests.support.stack import RunningStack, app_environment
 
 pytestmark = pytest.mark.integration
@@ -40,13 +40,6 @@ def deps_of(own_stack, monkeypatch):
     deps.reset()
 
 
-def eventually(check, timeout=30.0, interval=0.25):
-    deadline = time.monotonic() + timeout
-    while True:
-        found = check()
-        if found or time.monotonic() > deadline:
-            return found
-        time.sleep(interval)
 
 
 def first_run_after(schedule, at: int) -> int:
@@ -120,3 +113,10 @@ def test_paid_sessions_are_paid_out_on_friday_in_one_batch_and_the_books_agree(o
     outs = sum(int(r["amount_cents"]) for r in rows if r["direction"] == "debit")
     assert ins - outs == 0 and len(rows) == 2 + 4 + 1  # captures, releases (both sides), the payout
     assert requests.get(f"{api}/me/earnings", timeout=30).status_code == 401
+    for bad in ("limit=0", "limit=abc", "limit=201"):
+        refused = requests.get(f"{api}/me/earnings?{bad}", headers=ada.auth, timeout=30)
+        assert refused.status_code == 400 and refused.json()["error"]["field"] == "limit"
+    older = requests.get(f"{api}/me/earnings?limit=2", headers=ada.auth, timeout=30).json()
+    rest = requests.get(f"{api}/me/earnings", params={"before": older["next_before"]}, headers=ada.auth,
+                        timeout=30).json()
+    assert len(older["history"]) == 2 and len(older["history"]) + len(rest["history"]) == len(earnings["history"])

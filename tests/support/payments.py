@@ -4,6 +4,7 @@ a paid call that already ended, and two people in the call room."""
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 
 import boto3
@@ -15,6 +16,17 @@ from tests.support.call_browser import answer_from_pop_up, open_person
 from tests.support.call_browser import sign_in as sign_in_browser
 from tests.support.calls import Peer, agree_terms
 from tests.support.pages import wait_until_online
+
+
+def eventually(check, timeout: float = 30.0, interval: float = 0.2):
+    """What `check` returns once it is truthy, or its last answer after `timeout` seconds
+    (webhooks arrive on PayPal's schedule)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = check()
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(interval)
 
 
 def order_id_of(payment: dict) -> str:
