@@ -144,7 +144,7 @@ class _SiteHandler(BaseHTTPRequestHandler):
         content_type = headers.get("Content-Type", "application/json") if headers else "application/json"
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(payload)))
-        for name in ("Location", "Cache-Control"):
+        for name in ("Location", "Cache-Control", "Content-Disposition"):
             if headers and headers.get(name):
                 self.send_header(name, headers[name])
         if not (headers and headers.get("Cache-Control")):

@@ -72,8 +72,29 @@ function timeoutSignal() {
   return typeof AbortSignal.timeout === "function" ? AbortSignal.timeout(TIMEOUT_MS) : undefined;
 }
 
-async function send(path, { method = "GET", body, token } = {}) {
-  const headers = { Accept: "application/json" };
+async function readJson(response) {
+  if (response.status === 204) {
+    return null;
+  }
+  try {
+    return await response.json();
+  } catch {
+    throw new ApiError({
+      status: response.status, code: "bad_response",
+      message: "interKanect sent an answer we could not read. Please try again.",
+    });
+  }
+}
+
+/** The file a download route answered with: its bytes and the name the server gave it. */
+async function readFile(response) {
+  const disposition = response.headers.get("Content-Disposition") || "";
+  const named = /filename="?([^";]+)"?/i.exec(disposition);
+  return { blob: await response.blob(), filename: named ? named[1] : null };
+}
+
+async function send(path, { method = "GET", body, token, accept = "application/json", read = readJson } = {}) {
+  const headers = { Accept: accept };
   if (body !== undefined) {
     headers["Content-Type"] = "application/json";
   }
@@ -99,17 +120,7 @@ async function send(path, { method = "GET", body, token } = {}) {
   if (!response.ok) {
     throw await errorFrom(response);
   }
-  if (response.status === 204) {
-    return null;
-  }
-  try {
-    return await response.json();
-  } catch {
-    throw new ApiError({
-      status: response.status, code: "bad_response",
-      message: "interKanect sent an answer we could not read. Please try again.",
-    });
-  }
+  return read(response);
 }
 
 let refreshing = null;
@@ -319,6 +330,14 @@ export const api = {
 
   /** `{pending_cents, payable_cents, currency}`. */
   myBalance: () => sendAuthorized("/me/balance"),
+
+  /** A Helper's earnings: balances, the next payout, recent payouts and one page of the ledger
+   * history, newest first (`before`: the `next_before` of the page already shown). */
+  myEarnings: ({ limit = 50, before = null } = {}) => sendAuthorized(
+    withQuery("/me/earnings", { limit, before })),
+
+  /** Every line of the earnings history as a CSV file: `{blob, filename}`. */
+  earningsCsv: () => sendAuthorized("/me/earnings/csv", { accept: "text/csv", read: readFile }),
 
   /** The payment for a call's agreed paid terms, while it awaits payment (the same one if asked again). */
   payForCall: (callId) => sendAuthorized(`/calls/${segment(callId)}/payment`, { method: "POST" }),

@@ -15,8 +15,9 @@ const NAV_LINKS = [
 ];
 const HELPER_LINK_SIGNED_OUT = { label: "Become a helper", href: `${PAGES.home}#become-a-helper` };
 const HELPER_LINK_SIGNED_IN = { label: "My page", href: PAGES.becomeHelper };
-const PAYMENTS_LINK = { label: "Payments", href: PAGES.payments };
-const OPS_LINK = { label: "Refund reviews", href: PAGES.opsRefunds };
+const PAYMENTS_LINK = { label: "Payments", href: PAGES.payments, testId: "payments-link" };
+const EARNINGS_LINK = { label: "Earnings", href: PAGES.earnings, testId: "earnings-link" };
+const OPS_LINK = { label: "Refund reviews", href: PAGES.opsRefunds, testId: "ops-link" };
 
 function link(label, href, attributes = {}) {
   const anchor = element("a", { href, ...attributes }, label);
@@ -108,16 +109,20 @@ function renderPending(account) {
 
 const NARROW = "(max-width: 47.99rem)"; // where the navigation folds into the Menu button
 
-/** The signed-in menu under the person's name: Payments for everyone, Refund reviews for ops
- * (a role from `GET /me`; the server checks it again on every request). */
+/** The signed-in menu under the person's name: Payments for everyone, Earnings for Helpers (and
+ * whenever the profile could not be read), Refund reviews for ops (a role from `GET /me`; the
+ * server checks it again on every request). */
 function accountMenu(user, name) {
   const items = [PAYMENTS_LINK];
+  if (!user || user.is_helper) {
+    items.push(EARNINGS_LINK);
+  }
   if (user && Array.isArray(user.roles) && user.roles.includes("ops")) {
     items.push(OPS_LINK);
   }
   const menu = element("ul", { class: "account-menu", id: "account-menu", "data-account-menu": "" },
-    ...items.map(({ label, href }) => element("li", {},
-      link(label, href, { "data-testid": href === PAGES.payments ? "payments-link" : "ops-link" }))));
+    ...items.map(({ label, href, testId }) => element("li", {},
+      link(label, href, { "data-testid": testId }))));
   const trigger = element("button", {
     type: "button", class: "account-user", "aria-expanded": "false", "aria-controls": "account-menu",
     "data-account-trigger": "",

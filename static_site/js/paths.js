@@ -11,6 +11,7 @@ export const PAGES = Object.freeze({
   becomeHelper: "/become-a-helper.html",
   call: "/call.html",
   payments: "/payments.html",
+  earnings: "/earnings.html",
   payReturn: "/pay-return.html",
   opsRefunds: "/ops-refunds.html",
 });

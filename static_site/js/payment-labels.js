@@ -29,3 +29,9 @@ export function stateBadge(labels, state) {
   return element("span", { class: `badge state-badge state-${state}`, "data-state": state },
     labels[state] || state);
 }
+
+export const PAYOUT_STATES = Object.freeze({
+  reserved: "On its way",
+  paid: "Paid",
+  returned: "Returned",
+});

@@ -30,3 +30,22 @@ export function isoOf(seconds) {
 export function nowSeconds() {
   return Math.floor(Date.now() / 1000);
 }
+
+const CALENDAR = {
+  short: new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeZone: "UTC" }),
+  long: new Intl.DateTimeFormat(undefined, {
+    weekday: "long", year: "numeric", month: "long", day: "numeric", timeZone: "UTC",
+  }),
+};
+
+/** A calendar day from the server ("2026-12-11", no time zone) as the same day in words:
+ * "Dec 11, 2026", or "Friday, December 11, 2026" with `long`; the text itself when it is not
+ * a day. */
+export function formatCalendarDay(day, { long = false } = {}) {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(day || ""));
+  if (!match) {
+    return String(day || "");
+  }
+  const date = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])));
+  return (long ? CALENDAR.long : CALENDAR.short).format(date);
+}
