@@ -37,10 +37,12 @@ def _paypal_credentials(state_dir: Path) -> dict[str, str]:
 
 
 class LocalStack:
-    def __init__(self, state_dir: Path, ports: dict[str, int], host: str = "127.0.0.1") -> None:
+    def __init__(self, state_dir: Path, ports: dict[str, int], host: str = "127.0.0.1",
+                 without_jobs: tuple[str, ...] = ()) -> None:
         self.state_dir = state_dir
         self.ports = ports
         self.host = host
+        self.without_jobs = without_jobs
         self.parts: list = []
         self.endpoints: dict[str, str] = {}
         self._stopped = threading.Event()
@@ -85,7 +87,8 @@ class LocalStack:
         webhook_id = paypal.register_webhook(f"{api.url}/webhooks/paypal")
         os.environ["IK_PAYPAL_WEBHOOK_ID"] = webhook_id
         os.environ["IK_PAYPAL_EXTRA_CERT_URLS"] = f"{paypal.url}/"
-        self.scheduler = self._started(Scheduler(jobs_of(app_module)))
+        jobs = [job for job in jobs_of(app_module) if job.name not in self.without_jobs]
+        self.scheduler = self._started(Scheduler(jobs))
         self._aws = aws
         threading.Thread(target=self._snapshot_regularly, name="snapshots", daemon=True).start()
 
@@ -133,11 +136,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--any-ports", action="store_true",
                         help="let the OS pick free ports (tests); endpoints.json says which")
+    parser.add_argument("--without-job", action="append", default=[], metavar="NAME",
+                        help="do not run this scheduled job (tests that run it themselves with a frozen clock)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=os.environ.get("IK_LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
     ports = {name: 0 for name in DEFAULT_PORTS} if args.any_ports else dict(DEFAULT_PORTS)
-    stack = LocalStack(args.state_dir, ports, host=args.host)
+    stack = LocalStack(args.state_dir, ports, host=args.host, without_jobs=tuple(args.without_job))
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     signal.signal(signal.SIGINT, lambda *_: stopping.set())

@@ -126,7 +126,7 @@ def test_someone_without_earnings_gets_a_friendly_empty_page(page: Page, local_s
 
 @pytest.fixture(scope="module")
 def payout_stack(tmp_path_factory):
-    stack = RunningStack(tmp_path_factory.mktemp("earnings-payouts") / "state")
+    stack = RunningStack(tmp_path_factory.mktemp("earnings-payouts") / "state", without_jobs=("run_payouts",))
     endpoints = stack.start()
     yield endpoints
     stack.stop()

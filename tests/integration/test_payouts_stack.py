@@ -23,7 +23,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def own_stack(tmp_path_factory):
-    stack = RunningStack(tmp_path_factory.mktemp("payouts") / "state")
+    stack = RunningStack(tmp_path_factory.mktemp("payouts") / "state", without_jobs=("run_payouts",))
     endpoints = stack.start()
     yield endpoints
     stack.stop()

@@ -18,8 +18,9 @@ ROOT = Path(__file__).resolve().parents[2]
 class RunningStack:
     """`python -m infra.local` in a subprocess, on free ports, with its own state folder."""
 
-    def __init__(self, state_dir: Path) -> None:
+    def __init__(self, state_dir: Path, *, without_jobs: tuple[str, ...] = ()) -> None:
         self.state_dir = state_dir
+        self.without_jobs = without_jobs  # scheduled jobs the stack leaves to the test (frozen clocks)
         self.log_path = state_dir.parent / f"{state_dir.name}.log"
         self.process: subprocess.Popen | None = None
 
@@ -29,7 +30,8 @@ class RunningStack:
         log = self.log_path.open("ab")
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "infra.local", "--any-ports", "--state-dir", str(self.state_dir)],
+            [sys.executable, "-m", "infra.local", "--any-ports", "--state-dir", str(self.state_dir),
+             *(option for name in self.without_jobs for option in ("--without-job", name))],
             cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -55,11 +57,11 @@ class RunningStack:
 
 
 @contextmanager
-def temporary_stack(prefix: str) -> Iterator[dict]:
+def temporary_stack(prefix: str, *, without_jobs: tuple[str, ...] = ()) -> Iterator[dict]:
     """A stack with its state in a temporary folder named `prefix`…, for runs outside pytest (the
     benches); yields its endpoints and stops it after."""
     with tempfile.TemporaryDirectory(prefix=prefix) as scratch:
-        stack = RunningStack(Path(scratch) / "state")
+        stack = RunningStack(Path(scratch) / "state", without_jobs=without_jobs)
         endpoints = stack.start()
         try:
             yield endpoints
