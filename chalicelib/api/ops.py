@@ -1,4 +1,4 @@
-"""Ops' routes (the flags raised about Helpers) and the entry points of ops' scheduled jobs
+"""Ops' routes (the flags raised about Helpers, the payout runs) and the entry points of ops' scheduled jobs
 (refund review reminders, flagging Helpers who host too many free sessions)."""
 from __future__ import annotations
 
@@ -55,6 +55,14 @@ def close_ops_flag(flag_id):
                                 note=_note(request.raw_body) if is_ops else None, flags=deps.ops_flags(),
                                 now=_now())
     return json_response(ops_watch.flag_view(flag))
+
+
+@blueprint.route("/ops/payouts", methods=["GET"], authorizer=cognito_user)
+@handles_errors
+def ops_payouts():
+    from chalicelib.services.payouts import payouts_overview
+
+    return json_response({"runs": payouts_overview(is_ops=_is_ops(), desk=deps.payout_desk(), now=_now())})
 
 
 # -- scheduled jobs (app.py wires them to their rates) ----------------------------------------

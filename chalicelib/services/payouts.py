@@ -340,3 +340,39 @@ def on_payout_item_webhook(resource: dict, desk: PayoutDesk, now: int) -> str:
 
     outcome = apply_item_outcome(payout_item_from_paypal(resource), desk=desk, now=now)
     return "unknown payout item" if outcome is None else f"payout item {outcome.value}"
+
+
+# -- what ops sees ------------------------------------------------------------------------------
+
+def run_view(run: PayoutRun, items: list[PayoutItem]) -> dict:
+    """A run as ops watches it: its state and deadline, and how its items ended."""
+    by_state = {state: [item for item in items if item.state is state] for state in ItemState}
+    return {
+        "run_id": run.run_id, "state": run.state.value, "started_at": run.started_at, "pay_by": run.pay_by,
+        "finished_at": run.finished_at, "late": (run.finished_at or 0) > run.pay_by or None,
+        "item_count": run.item_count, "total_cents": run.total_cents, "batches": dict(run.batches),
+        **{f"{state.value}_count": len(found) for state, found in by_state.items()},
+        "returned": [{"helper_id": item.helper_id, "amount_cents": item.amount_cents, "receiver": item.receiver,
+                      "paypal_status": item.paypal_status, "error": item.error}
+                     for item in by_state[ItemState.RETURNED]][:100],
+    }
+
+
+def payouts_overview(*, is_ops: bool, desk: PayoutDesk, now: int, recent: int = 6) -> list[dict]:
+    """The open runs and those of the last `recent` payout days, newest first (ops only)."""
+    from datetime import timedelta
+
+    from chalicelib.domain.errors import Forbidden
+    from chalicelib.domain.payout_schedule import local_date, previous_payout_day
+
+    if not is_ops:
+        raise Forbidden("Only ops watches payouts.")
+    runs = {run.run_id: run for run in desk.runs.open_runs()}
+    day = local_date(desk.schedule, now)
+    for _ in range(recent):
+        day = previous_payout_day(desk.schedule, day)
+        if day.isoformat() not in runs and (run := desk.runs.get(day.isoformat())) is not None:
+            runs[run.run_id] = run
+        day -= timedelta(days=1)
+    return [run_view(run, desk.items.for_run(run.run_id)) for run in sorted(runs.values(), key=lambda r: r.run_id,
+                                                                            reverse=True)]

@@ -15,7 +15,7 @@ import requests
 
 from tests.support.accounts import sign_up_and_in
 from tests.support.pages import become_helper, open_storefront
-from tests.support.payments import eventually, paid_call_that_ended, paypal_get
+from tests.support.payments import eventually, ops_person, paid_call_that_ended, paypal_get
 from tests.support.stack import RunningStack, app_environment
 
 pytestmark = pytest.mark.integration
@@ -78,6 +78,10 @@ def test_paid_sessions_are_paid_out_on_friday_in_one_batch_and_the_books_agree(o
     run = desk.runs.get(run_id)
     assert (run.item_count, run.total_cents) == (2, 5200 + 800)
     [batch_id] = run.batches.values()
+    ops = ops_person(own_stack)  # ops watches the run (an open one, whatever its day)
+    watched = requests.get(f"{api}/ops/payouts", headers=ops.auth, timeout=30).json()["runs"]
+    assert [(r["run_id"], r["state"], r["total_cents"]) for r in watched] == [(run_id, "sent", 6000)]
+    assert requests.get(f"{api}/ops/payouts", headers=ada.auth, timeout=30).status_code == 403
 
     batch = paypal_get(own_stack, f"/v1/payments/payouts/{batch_id}?page_size=100")
     assert batch["batch_header"]["sender_batch_header"]["sender_batch_id"] == f"ik-{run_id}-0"

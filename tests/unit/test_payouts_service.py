@@ -336,3 +336,24 @@ def test_no_run_before_the_start_hour_and_a_missed_day_is_caught_up(desk):
     assert late["payout_day"] == this_friday.isoformat()
     assert d.runs.get(late["payout_day"]).state is RunState.SENT
     assert d.items.get(late["payout_day"], HELPER).amount_cents == 2_000
+
+
+def test_ops_watch_the_runs_and_the_items_that_came_back(desk):
+    from chalicelib.domain.errors import Forbidden
+    from chalicelib.services.payouts import payouts_overview
+
+    d = payout_desk(desk)
+    seed_payable(d, "paid-one", 1_500)
+    seed_payable(d, "bounced", 2_500, email="bounced@paypal.test")
+    desk.gateway.payout_receiver_outcome("bounced@paypal.test", "FAILED")
+    friday = friday_after(NOW)
+    run_id = run_payouts(desk=d, now=friday)["payout_day"]
+    [sent] = payouts_overview(is_ops=True, desk=d, now=friday + 1)
+    assert (sent["run_id"], sent["state"], sent["reserved_count"], sent["total_cents"]) == (run_id, "sent", 2, 4_000)
+    desk.gateway.process_payouts()
+    run_payouts(desk=d, now=friday + 600)
+    [done] = payouts_overview(is_ops=True, desk=d, now=friday + 8 * 86400)  # a week on: still listed
+    assert (done["state"], done["paid_count"], done["returned_count"], done["late"]) == ("done", 1, 1, None)
+    assert done["returned"][0]["receiver"] == "bounced@paypal.test" and "LOCKED" in done["returned"][0]["error"]
+    with pytest.raises(Forbidden):
+        payouts_overview(is_ops=False, desk=d, now=friday)
