@@ -129,9 +129,15 @@ def run_payouts(*, desk: PayoutDesk, now: int) -> dict:
     day = due_payout_day(desk.schedule, now)
     if day is not None:
         _start(day.isoformat(), pay_by(desk.schedule, day), desk, now)
+    from chalicelib.adapters.paypal import PayPalProblem
+
     states = {}
     for run in desk.runs.open_runs():  # today's, and any earlier run an outage left unfinished
-        run = track_run(_advance(run, desk, now), desk=desk, now=now)
+        try:
+            run = track_run(_advance(run, desk, now), desk=desk, now=now)
+        except (PayPalProblem, ServiceUnavailable) as problem:  # PayPal down or refusing: the next tick retries
+            logger().error("payout run stalled", extra={"run_id": run.run_id, "error": str(problem)})
+            run = desk.runs.get(run.run_id) or run
         states[run.run_id] = run.state.value
     return {"released_cents": released, "payout_day": day.isoformat() if day else None, "runs": states}
 

@@ -357,3 +357,18 @@ def test_ops_watch_the_runs_and_the_items_that_came_back(desk):
     assert done["returned"][0]["receiver"] == "bounced@paypal.test" and "LOCKED" in done["returned"][0]["error"]
     with pytest.raises(Forbidden):
         payouts_overview(is_ops=False, desk=d, now=friday)
+
+
+def test_paypal_down_stalls_the_run_until_the_next_tick_and_a_denied_batch_comes_back(desk):
+    d = payout_desk(desk)
+    seed_payable(d, HELPER, 2_500)
+    friday = friday_after(NOW)
+    desk.gateway.unavailable_next(1)
+    stalled = run_payouts(desk=d, now=friday)
+    assert stalled["runs"] == {stalled["payout_day"]: "sending"} and not desk.gateway.payout_batches
+    desk.gateway.decline_next_payout_batch()
+    assert run_payouts(desk=d, now=friday + 600)["runs"] == {stalled["payout_day"]: "sent"}
+    desk.gateway.process_payouts()
+    assert run_payouts(desk=d, now=friday + 1200)["runs"] == {stalled["payout_day"]: "done"}
+    assert credit(d, books.helper_payable(HELPER)) == 2_500  # PayPal denied it: payable again
+    assert d.items.get(stalled["payout_day"], HELPER).state is ItemState.RETURNED
