@@ -380,6 +380,17 @@ export const api = {
   /** Ops only: `decision` is "approve" or "deny"; the note is required. */
   decideRefund: (requestId, { decision, note }) => sendAuthorized(
     `/ops/refunds/${segment(requestId)}/decision`, { method: "POST", body: { decision, note } }),
+
+  /** Ops only: `{flags: [...]}`, the open flags about Helpers, newest first. */
+  opsFlags: () => sendAuthorized("/ops/flags"),
+
+  /** Ops only: closes a flag once with a note (409 `flag_already_closed` after); the flag. */
+  closeOpsFlag: (flagId, { note }) => sendAuthorized(`/ops/flags/${segment(flagId)}/close`, {
+    method: "POST", body: { note },
+  }),
+
+  /** Ops only: `{runs: [...]}`, open payout runs and those of the last payout days, newest first. */
+  payoutRuns: () => sendAuthorized("/ops/payouts"),
 };
 
 export function isSignedIn() {

@@ -14,6 +14,7 @@ export const PAGES = Object.freeze({
   earnings: "/earnings.html",
   payReturn: "/pay-return.html",
   opsRefunds: "/ops-refunds.html",
+  opsWatch: "/ops-watch.html",
 });
 
 /** The call room: `{helper}` to call a Helper, `{call, answer: 1}` to answer a ringing call,

@@ -35,3 +35,16 @@ export const PAYOUT_STATES = Object.freeze({
   paid: "Paid",
   returned: "Returned",
 });
+
+/** A payout run's state, as ops reads it. */
+export const PAYOUT_RUN_STATES = Object.freeze({
+  collecting: "Collecting",
+  sending: "Sending",
+  sent: "Sent to PayPal",
+  done: "Done",
+});
+
+/** Why ops flagged a Helper (the flag's `reason`). */
+export const FLAG_REASONS = Object.freeze({
+  free_sessions: "Many free sessions",
+});
