@@ -41,7 +41,11 @@ def ops_flags():
     from chalicelib.services import ops_watch
 
     flags = ops_watch.open_flags(is_ops=_is_ops(), flags=deps.ops_flags())
-    return json_response({"flags": [ops_watch.flag_view(f) for f in flags]})
+    accounts = deps.account_store()
+    profiles = {helper_id: accounts.get(helper_id) for helper_id in {f.helper_id for f in flags}}
+    return json_response({"flags": [{**ops_watch.flag_view(f),
+                                      "username": getattr(profiles[f.helper_id], "username", None)}
+                                     for f in flags]})
 
 
 @blueprint.route("/ops/flags/{flag_id}/close", methods=["POST"], authorizer=cognito_user)

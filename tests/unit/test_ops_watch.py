@@ -494,6 +494,10 @@ def ops_app():
         patch.setattr(deps, "settings", lambda: Settings())
         patch.setattr(deps, "token_verifier", lambda: verifier)
         patch.setattr(deps, "ops_flags", lambda: current["flags"], raising=False)
+        accounts = InMemoryAccountStore()
+        accounts.create(Profile(user_id="second", email="second@example.com", username="second_helper",
+                                display_name="Second", created_at="2026-01-01T00:00:00Z"))
+        patch.setattr(deps, "account_store", lambda: accounts)
         import app as chalice_app
 
         yield chalice_app.app, current
@@ -522,6 +526,7 @@ def test_ops_lists_open_flags_newest_first(ops_api):
     assert status == 200
     assert [f["helper_id"] for f in body["flags"]] == ["second", "first"]
     assert body["flags"][0]["flag_id"] == "free_sessions:second:2026-W50" and body["flags"][0]["state"] == "open"
+    assert [f["username"] for f in body["flags"]] == ["second_helper", None]  # None: no such account
 
 
 def test_ops_closes_a_flag_once_with_a_note(ops_api):
