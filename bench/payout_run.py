@@ -31,7 +31,6 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, replace
-from datetime import timedelta
 
 HELPERS = 10_000
 SEED_THREADS = 16
@@ -44,16 +43,6 @@ def paypal_routes(paypal: str) -> Counter:
 
     routes = requests.get(f"{paypal}/sandbox/stats", timeout=30).json()["routes"]
     return Counter({route: n for route, n in routes.items() if not route.split(" ")[-1].startswith("/sandbox")})
-
-
-def first_run_after(schedule, at: int) -> int:
-    """An hour into the run of the first payout day whose run starts after `at`."""
-    from chalicelib.domain.payout_schedule import local_date, next_payout_day, run_starts_at
-
-    day = next_payout_day(schedule, local_date(schedule, at))
-    while run_starts_at(schedule, day) <= at:
-        day = next_payout_day(schedule, day + timedelta(days=1))
-    return run_starts_at(schedule, day) + 3600
 
 
 def seed(helpers: int, *, ledger, now: int) -> int:
@@ -163,6 +152,7 @@ def main(helpers: int = HELPERS) -> int:
 
     from bench.settle_capture import stop_webhooks
     from chalicelib import deps
+    from chalicelib.domain.payout_schedule import next_run_start
     from tests.support.stack import app_environment, temporary_stack
 
     print(f"A payout run for {helpers:,} helpers with payable balances, on the local stack")
@@ -177,7 +167,7 @@ def main(helpers: int = HELPERS) -> int:
         started = time.perf_counter()
         total_cents = seed(helpers, ledger=desk.ledger, now=int(time.time()))
         seeding = time.perf_counter() - started
-        friday = first_run_after(desk.schedule, int(time.time()))
+        friday = next_run_start(desk.schedule, int(time.time())) + 3600  # an hour into the next run
         desk.runs.get("warm-up")  # the payout tables' connection is made before counting
 
         first = tick(desk, now=friday, paypal=paypal)

@@ -230,3 +230,11 @@ def next_payout(schedule: PayoutSchedule, now: int) -> tuple[date, int]:
     if pay_by(schedule, day) <= now:
         day = next_payout_day(schedule, day + timedelta(days=1))
     return day, pay_by(schedule, day)
+
+
+def next_run_start(schedule: PayoutSchedule, after: int) -> int:
+    """When the first payout run after `after` may start (the start of the next payout day's run)."""
+    day = next_payout_day(schedule, local_date(schedule, after))
+    if run_starts_at(schedule, day) <= after:
+        day = next_payout_day(schedule, day + timedelta(days=1))
+    return run_starts_at(schedule, day)

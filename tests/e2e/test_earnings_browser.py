@@ -8,7 +8,6 @@ import csv
 import io
 import re
 import time
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -18,8 +17,8 @@ from playwright.sync_api import Browser, Page, expect
 from tests.support.accounts import PASSWORD, sign_up_and_in
 from tests.support.call_browser import open_person, sign_in
 from tests.support.pages import become_helper, open_storefront
-from tests.support.payments import paid_call_that_ended
-from tests.support.stack import RunningStack, app_environment
+from tests.support.payments import eventually, paid_call_that_ended
+from tests.support.stack import deps_pointed_at, stack_without_payout_job
 
 pytestmark = pytest.mark.e2e
 
@@ -126,45 +125,19 @@ def test_someone_without_earnings_gets_a_friendly_empty_page(page: Page, local_s
 
 @pytest.fixture(scope="module")
 def payout_stack(tmp_path_factory):
-    stack = RunningStack(tmp_path_factory.mktemp("earnings-payouts") / "state", without_jobs=("run_payouts",))
-    endpoints = stack.start()
-    yield endpoints
-    stack.stop()
+    yield from stack_without_payout_job(tmp_path_factory, "earnings-payouts")
 
 
 @pytest.fixture
 def payout_desk(payout_stack, monkeypatch):
     """The payout job's dependencies, pointed at `payout_stack`, to run it with a frozen clock."""
-    from chalicelib import deps
-
-    for name, value in app_environment(payout_stack).items():
-        monkeypatch.setenv(name, value)
-    deps.reset()
-    yield deps.payout_desk()
-    deps.reset()
-
-
-def first_run_after(schedule, at: int) -> int:
-    """An hour into the run of the first payout day that starts after `at`."""
-    from chalicelib.domain.payout_schedule import local_date, next_payout_day, run_starts_at
-
-    day = next_payout_day(schedule, local_date(schedule, at))
-    while run_starts_at(schedule, day) <= at:
-        day = next_payout_day(schedule, day + timedelta(days=1))
-    return run_starts_at(schedule, day) + 3600
-
-
-def eventually(check, timeout: float = 30.0, interval: float = 0.25):
-    deadline = time.monotonic() + timeout
-    while True:
-        found = check()
-        if found or time.monotonic() > deadline:
-            return found
-        time.sleep(interval)
+    for deps in deps_pointed_at(payout_stack, monkeypatch):
+        yield deps.payout_desk()
 
 
 def test_a_returned_payout_says_why_and_where_to_fix_the_paypal_email(browser: Browser, payout_stack,
                                                                       payout_desk, browser_log):
+    from chalicelib.domain.payout_schedule import next_run_start
     from chalicelib.services.payouts import run_payouts
 
     api, paypal = payout_stack["api"], payout_stack["paypal"]
@@ -177,7 +150,8 @@ def test_a_returned_payout_says_why_and_where_to_fix_the_paypal_email(browser: B
     paid_call_that_ended(payout_stack, helper, sign_up_and_in(api, "payer"), price_cents=2500)
 
     # The payout job runs on the first payout day after the refund window; PayPal fails the item.
-    outcome = run_payouts(desk=payout_desk, now=first_run_after(payout_desk.schedule, int(time.time()) + 86_400))
+    friday = next_run_start(payout_desk.schedule, int(time.time()) + 86_400) + 3600  # an hour into that run
+    outcome = run_payouts(desk=payout_desk, now=friday)
     run_id, helper_id = outcome["payout_day"], helper.tokens["user_id"]
     assert eventually(lambda: payout_desk.items.get(run_id, helper_id).state.value == "returned"), \
         payout_desk.items.get(run_id, helper_id)

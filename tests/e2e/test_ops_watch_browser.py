@@ -83,7 +83,7 @@ def test_ops_closes_a_flag_about_a_helper_with_a_note(page: Page, local_stack, a
     expect(page.get_by_role("heading", name="Flags & payouts", level=1)).to_be_visible()
 
     row = page.locator(f"[data-testid='ops-flag'][data-flag-id='{flag.flag_id}']")
-    expect(row).to_contain_text(helper_id)
+    expect(row.get_by_role("link", name=f"@{helper.username}")).to_have_attribute("href", f"/h/{helper.username}")
     expect(row).to_contain_text("Many free sessions")
     expect(row).to_contain_text(flag.detail)
     expect(row.locator("time")).to_have_attribute("datetime", re.compile(r"^\d{4}-\d\d-\d\dT"))

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 from tests.support.payments import paypal_get
-from tests.support.stack import RunningStack, app_environment
+from tests.support.stack import deps_pointed_at, stack_without_payout_job
 
 pytestmark = pytest.mark.integration
 
@@ -22,21 +22,12 @@ class Killed(Exception):
 
 @pytest.fixture(scope="module")
 def own_stack(tmp_path_factory):
-    stack = RunningStack(tmp_path_factory.mktemp("payouts-killed") / "state", without_jobs=("run_payouts",))
-    endpoints = stack.start()
-    yield endpoints
-    stack.stop()
+    yield from stack_without_payout_job(tmp_path_factory, "payouts-killed")
 
 
 @pytest.fixture
 def deps_of(own_stack, monkeypatch):
-    from chalicelib import deps
-
-    for name, value in app_environment(own_stack).items():
-        monkeypatch.setenv(name, value)
-    deps.reset()
-    yield deps
-    deps.reset()
+    yield from deps_pointed_at(own_stack, monkeypatch)
 
 
 def seed(deps, helper_id: str, cents: int, email: str) -> None:

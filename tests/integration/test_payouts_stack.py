@@ -8,52 +8,30 @@ from __future__ import annotations
 import csv
 import io
 import time
-from datetime import timedelta
-
 import pytest
 import requests
 
 from tests.support.accounts import sign_up_and_in
 from tests.support.pages import become_helper, open_storefront
 from tests.support.payments import eventually, ops_person, paid_call_that_ended, paypal_get
-from tests.support.stack import RunningStack, app_environment
+from tests.support.stack import deps_pointed_at, stack_without_payout_job
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
 def own_stack(tmp_path_factory):
-    stack = RunningStack(tmp_path_factory.mktemp("payouts") / "state", without_jobs=("run_payouts",))
-    endpoints = stack.start()
-    yield endpoints
-    stack.stop()
+    yield from stack_without_payout_job(tmp_path_factory, "payouts")
 
 
 @pytest.fixture
 def deps_of(own_stack, monkeypatch):
-    from chalicelib import deps
-
-    for name, value in app_environment(own_stack).items():
-        monkeypatch.setenv(name, value)
-    deps.reset()
-    yield deps
-    deps.reset()
-
-
-
-
-def first_run_after(schedule, at: int) -> int:
-    """An hour into the run of the first payout day that starts after `at`."""
-    from chalicelib.domain.payout_schedule import local_date, next_payout_day, run_starts_at
-
-    day = next_payout_day(schedule, local_date(schedule, at))
-    while run_starts_at(schedule, day) <= at:
-        day = next_payout_day(schedule, day + timedelta(days=1))
-    return run_starts_at(schedule, day) + 3600
+    yield from deps_pointed_at(own_stack, monkeypatch)
 
 
 def test_paid_sessions_are_paid_out_on_friday_in_one_batch_and_the_books_agree(own_stack, deps_of):
     from chalicelib.domain import ledger as books
+    from chalicelib.domain.payout_schedule import next_run_start
     from chalicelib.services.payouts import run_payouts
 
     api = own_stack["api"]
@@ -71,7 +49,7 @@ def test_paid_sessions_are_paid_out_on_friday_in_one_batch_and_the_books_agree(o
     assert (before["pending_cents"], before["payable_cents"]) == (5200, 0)  # 80% of $25 and of $40
 
     desk = deps_of.payout_desk()
-    friday = first_run_after(desk.schedule, ended + 24 * 3600)
+    friday = next_run_start(desk.schedule, ended + 24 * 3600) + 3600  # an hour into the first run after
     outcome = run_payouts(desk=desk, now=friday)
     run_id = outcome["payout_day"]
     assert outcome["runs"] == {run_id: "sent"}

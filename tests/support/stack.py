@@ -90,3 +90,23 @@ def app_environment(endpoints: dict) -> dict[str, str]:
         "IK_UPLOADS_BUCKET": "interkanect-uploads",
         "IK_SITE_URL": endpoints["site"],
     }
+
+
+def stack_without_payout_job(tmp_path_factory, name: str) -> Iterator[dict]:
+    """For a module fixture: a stack of its own whose payout job the test runs itself, with a
+    frozen clock (the job pays every payable Helper of a stack, so it gets its own)."""
+    stack = RunningStack(tmp_path_factory.mktemp(name) / "state", without_jobs=("run_payouts",))
+    endpoints = stack.start()
+    yield endpoints
+    stack.stop()
+
+
+def deps_pointed_at(endpoints: dict, monkeypatch) -> Iterator:
+    """For a fixture: `chalicelib.deps` built against the stack at `endpoints` (forgotten after)."""
+    from chalicelib import deps
+
+    for name, value in app_environment(endpoints).items():
+        monkeypatch.setenv(name, value)
+    deps.reset()
+    yield deps
+    deps.reset()

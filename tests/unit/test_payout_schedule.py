@@ -322,3 +322,15 @@ def test_a_helper_sees_todays_payout_until_7_pm_then_the_next_one():
     assert next_payout(WEEKLY, pacific(2026, 11, 18, 10, 0)) == (friday, pacific(2026, 11, 20, 19, 0))
     assert next_payout(MONTHLY, pacific(2026, 11, 13, 19, 0)) == (date(2026, 12, 15), pacific(2026, 12, 15, 19, 0))
     assert next_payout(WEEKLY, pacific(2026, 12, 25, 10, 0)) == (date(2026, 12, 28), pacific(2026, 12, 28, 19, 0))
+
+
+def test_the_next_run_starts_on_the_next_payout_day_after_the_moment():
+    from chalicelib.domain.payout_schedule import next_run_start
+
+    weekly = PRESETS["weekly"]
+    friday = date(2026, 12, 11)
+    start = run_starts_at(weekly, friday)
+    assert next_run_start(weekly, start - 1) == start
+    assert next_run_start(weekly, start) == run_starts_at(weekly, date(2026, 12, 18))
+    assert next_run_start(weekly, run_starts_at(weekly, date(2026, 12, 18)) + 1) == \
+        run_starts_at(weekly, date(2026, 12, 28))  # Christmas Friday: the Monday after

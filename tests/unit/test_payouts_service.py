@@ -18,8 +18,7 @@ from chalicelib.domain.payout_schedule import (
     PRESETS,
     PayoutSchedule,
     local_date,
-    next_payout_day,
-    run_starts_at,
+    next_run_start,
 )
 from chalicelib.domain.payouts import ItemState, RunState
 from chalicelib.domain.refunds import RefundState
@@ -54,14 +53,7 @@ def payout_desk(desk, schedule: PayoutSchedule = PRESETS["weekly"], **options) -
 
 def friday_after(at: int, schedule: PayoutSchedule = PRESETS["weekly"]) -> int:
     """An hour into the run of the first payout day after `at`."""
-    day = next_payout_day(schedule, local_date(schedule, at))
-    start = run_starts_at(schedule, day)
-    if start <= at:
-        from datetime import timedelta
-
-        day = next_payout_day(schedule, day + timedelta(days=1))
-        start = run_starts_at(schedule, day)
-    return start + 3600
+    return next_run_start(schedule, at) + 3600
 
 
 def credit(d, account: str) -> int:
