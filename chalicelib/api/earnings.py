@@ -32,10 +32,12 @@ def my_earnings():
     from chalicelib.services.earnings import earnings_view
 
     query = blueprint.current_request.query_params or {}
-    s = deps.settings()
-    return json_response(earnings_view(helper_id=_user_id(), ledger=deps.ledger(), items=deps.payout_items(),
-                                       schedule=deps.payout_schedule(), currency=s.currency, now=int(time.time()),
-                                       before=query.get("before"), limit=_limit(query.get("limit"))))
+    user_id = _user_id()
+    storefront = deps.storefronts().get(user_id)
+    return json_response(earnings_view(
+        helper_id=user_id, ledger=deps.ledger(), items=deps.payout_items(), schedule=deps.payout_schedule(),
+        currency=deps.settings().currency, now=int(time.time()), payout_email=storefront.paypal_email if storefront
+        else None, before=query.get("before"), limit=_limit(query.get("limit"))))
 
 
 @blueprint.route("/me/earnings/csv", methods=["GET"], authorizer=cognito_user)

@@ -61,7 +61,8 @@ def payout_view(item: PayoutItem) -> dict:
 
 
 def earnings_view(*, helper_id: str, ledger: LedgerStore, items: PayoutItemStore, schedule: PayoutSchedule,
-                  currency: str, now: int, before: str | None = None, limit: int = 50) -> dict:
+                  currency: str, now: int, payout_email: str | None = None, before: str | None = None,
+                  limit: int = 50) -> dict:
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 200:
         raise InvalidInput("A page holds 1 to 200 lines.", field="limit")
     if before is not None and (not isinstance(before, str) or len(before) > 600):
@@ -73,6 +74,7 @@ def earnings_view(*, helper_id: str, ledger: LedgerStore, items: PayoutItemStore
     lines = history(ledger, helper_id, limit=limit, before=before)
     return {
         "currency": currency,
+        "payout_email": payout_email,  # the storefront's PayPal email; None: no payout can be sent
         "pending_cents": balances[pending].credit_balance,
         "payable_cents": balances[payable].credit_balance,
         "in_transit_cents": sum(i.amount_cents for i in payouts if i.state is ItemState.RESERVED),

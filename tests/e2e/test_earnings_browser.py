@@ -58,6 +58,7 @@ def test_a_helper_sees_a_paid_session_pending_and_downloads_the_history(page: Pa
 
     # The balances: 80% of the $25 session pending (the free plan's 20% fee taken), nothing payable yet.
     expect(page.locator("[data-balance-pending]")).to_have_text("$20.00")
+    expect(page.get_by_test_id("payout-email")).to_contain_text("Payouts go to the PayPal account")
     expect(page.locator("[data-balance-payable]")).to_have_text("$0.00")
     expect(page.locator("[data-balance-in-transit]")).to_have_text("$0.00")
     expect(page.get_by_test_id("balance-pending")).to_contain_text(

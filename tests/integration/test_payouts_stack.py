@@ -82,6 +82,7 @@ def test_paid_sessions_are_paid_out_on_friday_in_one_batch_and_the_books_agree(o
         assert desk.ledger.balance(books.helper_payable(helper_id)).credit_balance == 0
     earnings = requests.get(f"{api}/me/earnings", headers=ada.auth, timeout=30).json()
     assert (earnings["pending_cents"], earnings["payable_cents"], earnings["in_transit_cents"]) == (0, 0, 0)
+    assert earnings["payout_email"] == "ada-payouts@example.com"
     assert [(p["payout_day"], p["amount_cents"], p["state"]) for p in earnings["payouts"]] == [(run_id, 5200, "paid")]
     kinds = [row["kind"] for row in earnings["history"]]
     assert kinds.count("capture") == 2 and kinds.count("payout") == 1 and kinds.count("release") == 4

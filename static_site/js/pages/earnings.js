@@ -40,6 +40,7 @@ const transitAmount = document.querySelector("[data-balance-in-transit]");
 const nextDay = document.querySelector("[data-next-payout-day]");
 const nextBy = document.querySelector("[data-next-payout-by]");
 const nextRule = document.querySelector("[data-next-payout-rule]");
+const payoutEmail = document.querySelector("[data-payout-email]");
 const payouts = document.querySelector("[data-payouts]");
 const payoutRows = document.querySelector("[data-payout-rows]");
 const historySection = document.querySelector("[data-history]");
@@ -101,7 +102,20 @@ function readerIsPacific() {
 
 /* ---- Balances and the next payout ------------------------------------------------------ */
 
+function showPayoutEmail(email) {
+  if (typeof email === "string" && email) {
+    payoutEmail.replaceChildren("Payouts go to the PayPal account ", element("strong", {}, email), " (",
+      element("a", { href: STOREFRONT }, "change it"), ").");
+    payoutEmail.classList.remove("field-error");
+  } else {
+    payoutEmail.replaceChildren("No payout is sent until you ", element("a", { href: STOREFRONT },
+      "set up your storefront"), " with the PayPal email your earnings go to.");
+    payoutEmail.classList.add("field-error");
+  }
+}
+
 function showBalances(earnings) {
+  showPayoutEmail(earnings.payout_email);
   pendingAmount.textContent = money(earnings.pending_cents);
   payableAmount.textContent = money(earnings.payable_cents);
   transitAmount.textContent = money(earnings.in_transit_cents);
