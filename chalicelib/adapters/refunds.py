@@ -73,17 +73,27 @@ class DynamoRefundRequestStore:
             return None
 
     def transition(self, request: RefundRequest, *, expected: Iterable[RefundState]) -> bool:
+        """Writes `request` if its stored state is one of `expected`, keeping the stored
+        `reminded_at` (the reminder job sets it on its own, between our read and this write)."""
         from pynamodb.exceptions import PutError
 
-        from chalicelib.adapters.tables import RefundRequestRecord
+        from chalicelib.adapters.tables import RefundRequestRecord as Record
 
-        try:
-            _record(request).save(condition=RefundRequestRecord.state.is_in(*[s.value for s in expected]))
-            return True
-        except PutError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
+        states = [s.value for s in expected]
+        for _ in range(3):
+            reminded = Record.reminded_at.does_not_exist() if request.reminded_at is None \
+                else Record.reminded_at == request.reminded_at
+            try:
+                _record(request).save(condition=Record.state.is_in(*states) & reminded)
+                return True
+            except PutError as error:
+                if error.cause_response_code != "ConditionalCheckFailedException":
+                    raise
+            stored = self.get(request.request_id)
+            if stored is None or stored.state.value not in states:
                 return False
-            raise
+            request = request.with_changes(reminded_at=stored.reminded_at)
+        return False
 
     def queue(self, limit: int = 100) -> list[RefundRequest]:
         from chalicelib.adapters.tables import RefundRequestRecord
@@ -160,7 +170,7 @@ class InMemoryRefundRequestStore:
             stored = self._requests.get(request.request_id)
             if stored is None or stored.state not in set(expected):
                 return False
-            self._requests[request.request_id] = request
+            self._requests[request.request_id] = request.with_changes(reminded_at=stored.reminded_at)
             return True
 
     def queue(self, limit: int = 100) -> list[RefundRequest]:

@@ -216,6 +216,19 @@ def test_a_reminder_is_claimed_once_and_never_for_a_decided_or_unknown_request(r
     assert refunds.get(request.request_id).state is RefundState.OPEN
 
 
+def test_a_change_read_before_the_reminder_keeps_the_reminder(refunds):
+    request = a_request(NOW)
+    refunds.create(request)
+    read_before = refunds.get(request.request_id)
+    assert refunds.mark_reminded(request.request_id, NOW) is True
+    with_statement = read_before.with_changes(statement="I was there for the whole session.")
+    assert refunds.transition(with_statement, expected=[RefundState.OPEN]) is True
+    stored = refunds.get(request.request_id)
+    assert (stored.statement, stored.reminded_at) == ("I was there for the whole session.", NOW)
+    assert refunds.transition(read_before.with_changes(state=RefundState.DENIED), expected=[RefundState.APPROVED]) \
+        is False
+
+
 def test_a_claim_is_taken_back_only_by_its_own_run(refunds):
     request = a_request(NOW)
     refunds.create(request)
