@@ -10,7 +10,6 @@ import itertools
 import json
 import re
 import socket
-import threading
 from dataclasses import dataclass
 from typing import Callable
 
@@ -35,7 +34,7 @@ from chalicelib.settings import Settings
 from infra.local.paypal_sandbox import PayPalSandbox
 from infra.local.paypal_specs import paypal_specs
 from tests.integration.test_paypal_gateway import CLIENT_ID, SECRET, Recorder, control
-from tests.unit.test_paypal_gateway_errors import ScriptedPayPal, error
+from tests.support.scripted_paypal import error, gateway_for, running_scripted_paypal
 
 pytestmark = pytest.mark.integration
 PAYOUTS = "payments_payouts_batch_v1"
@@ -455,17 +454,8 @@ def test_more_pages_show_in_totals_or_a_next_link(extra, page, page_size, has_mo
 
 @pytest.fixture
 def scripted():
-    server = ScriptedPayPal()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    yield from running_scripted_paypal()
 
-
-def scripted_gateway(server: ScriptedPayPal, **options) -> PayPalGateway:
-    settings = Settings(paypal_base_url=server.url, paypal_client_id="id", paypal_client_secret="secret")
-    return PayPalGateway(settings, **options)
 
 
 BATCH_ROUTE = "GET /v1/payments/payouts/5UXD2E8A7EBQJ"
@@ -481,7 +471,7 @@ def create(gateway: PayPalGateway):
 def test_a_token_paypal_keeps_refusing_is_fetched_again_once_not_in_a_loop(scripted) -> None:
     scripted.answer(BATCH_ROUTE, (401, {"error": "invalid_token", "error_description": "Token signature"}))
     with pytest.raises(PayPalRejected, match="invalid_token") as info:
-        scripted_gateway(scripted).get_payout_batch("5UXD2E8A7EBQJ")
+        gateway_for(scripted).get_payout_batch("5UXD2E8A7EBQJ")
     assert info.value.status == 401
     assert len(scripted.calls("POST /v1/oauth2/token")) == 2 and len(scripted.calls(BATCH_ROUTE)) == 2
 
@@ -500,7 +490,7 @@ def test_a_token_paypal_keeps_refusing_is_fetched_again_once_not_in_a_loop(scrip
 def test_paypal_answers_to_payouts_map_to_our_problems(scripted, answer, problem) -> None:
     scripted.answer(BATCH_ROUTE, answer)
     with pytest.raises(problem) as info:
-        scripted_gateway(scripted).get_payout_batch("5UXD2E8A7EBQJ")
+        gateway_for(scripted).get_payout_batch("5UXD2E8A7EBQJ")
     assert type(info.value) is problem
     if isinstance(answer[1], dict) and "debug_id" in answer[1]:
         assert info.value.debug_id == "f00dcafe12345" and info.value.status == answer[0]
@@ -512,18 +502,18 @@ def test_a_duplicate_without_a_link_still_says_duplicate(scripted) -> None:
                                              "field": "SENDER_BATCH_ID", "location": "body",
                                              "issue": "Batch with given sender_batch_id already exists"}]}))
     with pytest.raises(DuplicatePayoutBatch) as info:
-        create(scripted_gateway(scripted))
+        create(gateway_for(scripted))
     assert info.value.payout_batch_id is None and info.value.debug_id == "f00dcafe12345"
     scripted.answer(CREATE_ROUTE, (400, {"name": "VALIDATION_ERROR", "message": "Invalid request",
                                          "debug_id": "f00dcafe12345", "details": [{
                                              "field": "items[0].receiver", "issue": "Receiver is invalid"}]}))
     with pytest.raises(PayPalRejected) as info:
-        create(scripted_gateway(scripted))
+        create(gateway_for(scripted))
     assert type(info.value) is PayPalRejected
 
 
 def test_paypal_too_slow_or_gone_is_unavailable(scripted) -> None:
-    gateway = scripted_gateway(scripted, timeout=1)
+    gateway = gateway_for(scripted, timeout=1)
     gateway.access_token()
     scripted.delay = 1.5
     with pytest.raises(PayPalUnavailable, match="could not be reached"):
@@ -544,7 +534,7 @@ def test_the_create_answer_is_read_and_the_request_checked(scripted) -> None:
         "batch_header": {"payout_batch_id": "5UXD2E8A7EBQJ", "batch_status": "PENDING",
                          "sender_batch_header": {"sender_batch_id": "run-1-0", "recipient_type": "EMAIL"}},
         "links": [{"href": f"{scripted.url}/v1/payments/payouts/5UXD2E8A7EBQJ", "rel": "self", "method": "GET"}]}))
-    assert create(scripted_gateway(scripted)) == PayoutBatch("5UXD2E8A7EBQJ", "run-1-0", "PENDING")
+    assert create(gateway_for(scripted)) == PayoutBatch("5UXD2E8A7EBQJ", "run-1-0", "PENDING")
     [sent] = scripted.calls(CREATE_ROUTE)
     headers = {name.lower(): value for name, value in sent["headers"].items()}  # HTTP: any case
     assert headers["paypal-request-id"] == "payout-run-1-0"
