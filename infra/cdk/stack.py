@@ -22,11 +22,16 @@ import aws_cdk as cdk
 from aws_cdk import (
     aws_cloudfront as cloudfront,
     aws_cloudfront_origins as origins,
+    aws_cloudwatch as cloudwatch,
+    aws_cloudwatch_actions as cloudwatch_actions,
     aws_cognito as cognito,
     aws_dynamodb as dynamodb,
     aws_iam as iam,
+    aws_logs as logs,
     aws_s3 as s3,
     aws_s3_deployment as s3deploy,
+    aws_sns as sns,
+    aws_sns_subscriptions as subscriptions,
     custom_resources as cr,
 )
 from chalice.cdk import Chalice
@@ -595,6 +600,7 @@ class InterkanectStack(cdk.Stack):
             function.add_property_override("Environment.Variables.IK_SITE_URL", self.site_url)
 
         self._seed_categories()
+        self._alert_ops_on_payout_errors(ops_email.value_as_string)
 
         # ---- The site's files, plus the config.js that points it at this stack
         site_config = {"api": f"/{API_STAGE}", "websocket": self.websocket_url, "local": False}
@@ -620,6 +626,27 @@ class InterkanectStack(cdk.Stack):
                       description="The WebSocket API")
         cdk.CfnOutput(self, "UserPoolId", value=self.user_pool.user_pool_id)
         cdk.CfnOutput(self, "UserPoolClientId", value=self.user_pool_client.user_pool_client_id)
+
+    def _alert_ops_on_payout_errors(self, ops_email: str) -> None:
+        """Ops hears by email when the payout job logs an error: a run late for 7 PM Pacific,
+        stalled because PayPal is down or refusing, or items PayPal does not list."""
+        log_group = logs.LogGroup(
+            self, "RunPayoutsLogs", log_group_name=f"/aws/lambda/{self.stack_name}-RunPayouts",
+            retention=logs.RetentionDays.ONE_YEAR, removal_policy=cdk.RemovalPolicy.RETAIN)
+        errors = logs.MetricFilter(
+            self, "PayoutErrors", log_group=log_group, metric_namespace="interKanect",
+            metric_name="PayoutJobErrors", metric_value="1",
+            filter_pattern=logs.FilterPattern.string_value("$.level", "=", "ERROR"))
+        alarm = cloudwatch.Alarm(
+            self, "PayoutErrorsAlarm", metric=errors.metric(statistic="Sum", period=cdk.Duration.minutes(10)),
+            threshold=1, evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            alarm_description="The payout job logged an error (a late or stalled run, or items missing at "
+                              "PayPal): see Flags & payouts on the site, and the RunPayouts logs.")
+        topic = sns.Topic(self, "OpsAlerts", display_name="interKanect ops")
+        topic.add_subscription(subscriptions.EmailSubscription(ops_email))
+        alarm.add_alarm_action(cloudwatch_actions.SnsAction(topic))
 
     def _name_functions_and_unlink_rest_api(self, sam_template: dict[str, Any]) -> None:
         """Give every function a fixed name and point the REST API at the functions by name.

@@ -592,3 +592,18 @@ def test_outputs(template):
     assert render(outputs["RestApiUrl"]["Value"]) == \
         f"https://{{RestAPI}}.execute-api.{REGION}.amazonaws.com/api/"
     assert render(outputs["SiteUrl"]["Value"]).startswith("https://{SiteDistribution")
+
+
+def test_ops_is_emailed_when_the_payout_job_logs_an_error(template):
+    functions = resources(template, "AWS::Serverless::Function")
+    [log_group] = resources(template, "AWS::Logs::LogGroup").values()
+    name = functions["RunPayouts"]["Properties"]["FunctionName"]
+    assert log_group["Properties"]["LogGroupName"] == f"/aws/lambda/{name}"
+    [metric_filter] = resources(template, "AWS::Logs::MetricFilter").values()
+    assert metric_filter["Properties"]["FilterPattern"] == '{ $.level = "ERROR" }'
+    [alarm] = resources(template, "AWS::CloudWatch::Alarm").values()
+    assert alarm["Properties"]["Threshold"] == 1 and alarm["Properties"]["TreatMissingData"] == "notBreaching"
+    [subscription] = resources(template, "AWS::SNS::Subscription").values()
+    assert subscription["Properties"]["Protocol"] == "email"
+    assert subscription["Properties"]["Endpoint"] == {"Ref": "OpsEmail"}
+    assert functions["RunPayouts"]["Properties"]["Timeout"] == 900
