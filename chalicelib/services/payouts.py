@@ -84,6 +84,9 @@ def _helper_cents_left(payment: Payment) -> int:
 
 def release_one(payment: Payment, desk: PayoutDesk, now: int) -> int:
     """Releases one payment's helper share if it is time; returns the cents released."""
+    payment = desk.payments.get(payment.payment_id) or payment  # the index may lag a refund just posted
+    if payment.release_at is None or payment.release_at > now:
+        return 0  # released, or put off, since the index was read
     if payment.helper_id is None or payment.capture_id is None:
         desk.payments.set_release_at(payment, None)
         return 0
