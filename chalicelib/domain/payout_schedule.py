@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.money import is_cents
-from chalicelib.domain.refunds import OPS_TIME_ZONE, is_business_day
+from chalicelib.domain.refunds import OPS_TIME_ZONE, check_seconds, is_business_day
 
 FRIDAY = 4  # date.weekday()
 MONTHLY_DAY = 15
@@ -106,12 +106,6 @@ def _check_day(day: object, field: str) -> date:
     if not isinstance(day, date) or isinstance(day, datetime):
         raise InvalidInput("A day is a calendar date.", field=field)
     return day
-
-
-def _check_seconds(value: object, field: str) -> int:
-    if not is_cents(value):  # a whole number, not a bool: the same test as for cents
-        raise InvalidInput("A time is a whole number of seconds since the epoch.", field=field)
-    return value  # type: ignore[return-value]
 
 
 def _first_friday(year: int) -> date:
@@ -208,7 +202,7 @@ def pay_by(schedule: PayoutSchedule, day: date) -> int:
 
 def local_date(schedule: PayoutSchedule, at: int) -> date:
     """The schedule's local calendar date at `at`."""
-    return datetime.fromtimestamp(_check_seconds(at, "at"), schedule.zone).date()
+    return datetime.fromtimestamp(check_seconds(at, "at"), schedule.zone).date()
 
 
 def due_payout_day(schedule: PayoutSchedule, now: int) -> date | None:

@@ -36,7 +36,8 @@ class RefundState(str, Enum):
     FAILED = "failed"  # PayPal refused the refund; ops must look
 
 
-def _check_seconds(value: object, field: str) -> int:
+def check_seconds(value: object, field: str) -> int:
+    """A time as whole seconds since the epoch (not a bool, not a float), or InvalidInput."""
     if not is_cents(value):  # a whole number, not a bool: the same test as for cents
         raise InvalidInput("A time is a whole number of seconds since the epoch.", field=field)
     return value  # type: ignore[return-value]
@@ -44,12 +45,12 @@ def _check_seconds(value: object, field: str) -> int:
 
 def refund_window_closes_at(session_ended_at: int, hours: int = REFUND_REQUEST_HOURS) -> int:
     """The first second at which a refund can no longer be requested."""
-    return _check_seconds(session_ended_at, "session_ended_at") + _check_seconds(hours, "hours") * 3600
+    return check_seconds(session_ended_at, "session_ended_at") + check_seconds(hours, "hours") * 3600
 
 
 def may_request_refund(*, session_ended_at: int, now: int, hours: int = REFUND_REQUEST_HOURS) -> bool:
     """True until `hours` after the session's end (the closing second itself is too late)."""
-    return _check_seconds(now, "now") < refund_window_closes_at(session_ended_at, hours)
+    return check_seconds(now, "now") < refund_window_closes_at(session_ended_at, hours)
 
 
 def require_refund_window(*, session_ended_at: int, now: int, hours: int = REFUND_REQUEST_HOURS) -> None:
@@ -88,7 +89,7 @@ def review_deadline(requested_at: int, business_days: int = REVIEW_BUSINESS_DAYS
     day after the day of the request, as seconds since the epoch; a request on a weekend or a
     holiday starts counting from the next business day, and DST is handled by the time zone."""
     zone = ZoneInfo(tz)
-    requested_on = datetime.fromtimestamp(_check_seconds(requested_at, "requested_at"), zone).date()
+    requested_on = datetime.fromtimestamp(check_seconds(requested_at, "requested_at"), zone).date()
     last_day = add_business_days(requested_on, business_days)
     end = datetime.combine(last_day + timedelta(days=1), time(0, 0), tzinfo=zone)
     return int(end.timestamp())
