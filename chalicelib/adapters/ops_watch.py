@@ -26,10 +26,6 @@ class OpsFlagStore(Protocol):
     def close(self, flag_id: str, *, at: int, by: str, note: str) -> bool: ...
 
 
-def _conditional_failed(error) -> bool:
-    return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
-
-
 class DynamoFreeSessionCounter:
     """One item per week and Helper: the count, and the set of calls counted, both changed by one
     conditional UpdateItem (so a retried start of the same call changes nothing)."""
@@ -45,7 +41,7 @@ class DynamoFreeSessionCounter:
                 condition=Count.call_ids.does_not_exist() | ~Count.call_ids.contains(call_id))
             return True
         except UpdateError as error:
-            if _conditional_failed(error):
+            if error.cause_response_code == "ConditionalCheckFailedException":
                 return False
             raise
 
@@ -112,7 +108,7 @@ class DynamoOpsFlagStore:
             record.save(condition=Flag.flag_id.does_not_exist())
             return True
         except PutError as error:
-            if _conditional_failed(error):
+            if error.cause_response_code == "ConditionalCheckFailedException":
                 return False
             raise
 
@@ -128,7 +124,7 @@ class DynamoOpsFlagStore:
                                       & (Flag.flagged_at == flag.flagged_at))
             return True
         except DeleteError as error:
-            if _conditional_failed(error):
+            if error.cause_response_code == "ConditionalCheckFailedException":
                 return False
             raise
 
@@ -158,7 +154,7 @@ class DynamoOpsFlagStore:
                 condition=Flag.state == FlagState.OPEN.value)
             return True
         except UpdateError as error:
-            if _conditional_failed(error):
+            if error.cause_response_code == "ConditionalCheckFailedException":
                 return False
             raise
 

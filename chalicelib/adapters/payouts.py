@@ -66,10 +66,6 @@ def _item_record(item: PayoutItem):
                             paypal_status=item.paypal_status, fee_cents=item.fee_cents, error=item.error)
 
 
-def _failed_condition(error) -> bool:
-    return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
-
-
 class DynamoPayoutRunStore:
     def get(self, run_id: str) -> PayoutRun | None:
         from chalicelib.adapters.tables import PayoutRunRecord
@@ -88,7 +84,7 @@ class DynamoPayoutRunStore:
             _run_record(run).save(condition=PayoutRunRecord.run_id.does_not_exist())
             return run
         except PutError as error:
-            if not _failed_condition(error):
+            if error.cause_response_code != "ConditionalCheckFailedException":
                 raise
         stored = self.get(run.run_id)
         assert stored is not None
@@ -105,7 +101,7 @@ class DynamoPayoutRunStore:
                 condition=PayoutRunRecord.version == run.version)
             return True
         except PutError as error:
-            if _failed_condition(error):
+            if error.cause_response_code == "ConditionalCheckFailedException":
                 return False
             raise
 
@@ -192,7 +188,7 @@ class DynamoPayoutItemStore:
             _item_record(item).save(condition=PayoutItemRecord.state.is_in(*[s.value for s in expected]))
             return True
         except PutError as error:
-            if _failed_condition(error):
+            if error.cause_response_code == "ConditionalCheckFailedException":
                 return False
             raise
 

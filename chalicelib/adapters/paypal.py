@@ -24,6 +24,8 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.money import basis_points_of, cents_from_paypal, to_paypal_value
+from chalicelib.domain.payouts import MAX_BATCH_ITEMS as MAX_PAYOUT_ITEMS
+from chalicelib.domain.payouts import MAX_SENDER_ITEM_ID
 from chalicelib.settings import Settings
 
 LIVE_BASE_URL = "https://api-m.paypal.com"
@@ -43,10 +45,8 @@ DECLINED_ISSUES = frozenset({
 ALREADY_CAPTURED = "ORDER_ALREADY_CAPTURED"
 UNAVAILABLE_STATUSES = frozenset({408, 409, 429})  # timeout, request still in progress, rate limit
 
-# Payouts v1 (payments_payouts_batch_v1): PayPal's limits.
-MAX_PAYOUT_ITEMS = 15_000
+# Payouts v1 (payments_payouts_batch_v1): PayPal's limits (items a batch and sender_item_id: domain.payouts).
 MAX_SENDER_BATCH_ID = 256
-MAX_SENDER_ITEM_ID = 63
 MAX_RECEIVER = 127
 MAX_EMAIL_SUBJECT = 255
 MAX_EMAIL_MESSAGE = 1000
