@@ -5,7 +5,7 @@ from chalice import Blueprint
 
 from chalicelib import deps
 from chalicelib.api.guard import cognito_user, principal_of
-from chalicelib.api.http import handles_errors, json_response, parse_body
+from chalicelib.api.http import handles_errors, json_response, limit_param, parse_body
 from chalicelib.domain.errors import Forbidden, InvalidInput
 from chalicelib.services import directory as service
 
@@ -22,10 +22,7 @@ def _query(name: str, default: str | None = None) -> str | None:
 
 
 def _limit() -> int:
-    raw = _query("limit", "20")
-    if not raw.isdigit():
-        raise InvalidInput("limit is a whole number.", field="limit")
-    return int(raw)
+    return limit_param(blueprint.current_request, 20)
 
 
 @blueprint.route("/categories", methods=["GET"])

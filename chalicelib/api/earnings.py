@@ -8,22 +8,13 @@ from chalice import Blueprint, Response
 
 from chalicelib import deps
 from chalicelib.api.guard import cognito_user, principal_of
-from chalicelib.api.http import handles_errors, json_response
-from chalicelib.domain.errors import InvalidInput
+from chalicelib.api.http import handles_errors, json_response, limit_param
 
 blueprint = Blueprint(__name__)
 
 
 def _user_id() -> str:
     return principal_of(blueprint.current_request).user_id
-
-
-def _limit(raw: str | None) -> int:
-    if raw is None:
-        return 50
-    if not raw.isdigit():
-        raise InvalidInput("`limit` is a whole number from 1 to 200.", field="limit")
-    return int(raw)
 
 
 @blueprint.route("/me/earnings", methods=["GET"], authorizer=cognito_user)
@@ -37,7 +28,7 @@ def my_earnings():
     return json_response(earnings_view(
         helper_id=user_id, ledger=deps.ledger(), items=deps.payout_items(), schedule=deps.payout_schedule(),
         currency=deps.settings().currency, now=int(time.time()), payout_email=storefront.paypal_email if storefront
-        else None, before=query.get("before"), limit=_limit(query.get("limit"))))
+        else None, before=query.get("before"), limit=limit_param(blueprint.current_request, 50)))
 
 
 @blueprint.route("/me/earnings/csv", methods=["GET"], authorizer=cognito_user)

@@ -32,3 +32,8 @@ def principal_of(request) -> Principal:
         raise InvalidToken("Sign in first.")
     groups = tuple(g for g in (context.get("groups") or "").split(",") if g)
     return Principal(user_id=user_id, groups=groups)
+
+
+def is_ops(request) -> bool:
+    """Whether the caller of a route behind `cognito_user` is in the ops group."""
+    return deps.settings().ops_group in principal_of(request).groups

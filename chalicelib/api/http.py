@@ -84,3 +84,14 @@ def parse_body(raw_body: bytes | None, schema: str) -> Any:
         field = ".".join(str(part) for part in first.get("loc", ())) or None
         raise errors.InvalidInput(f"{field or 'body'}: {first.get('msg', 'is not valid')}",
                                   field=field) from None
+
+
+def limit_param(request, default: int) -> int:
+    """The `limit` query parameter as a whole number (`default` when absent); its range is the
+    service's to check."""
+    raw = (request.query_params or {}).get("limit")
+    if raw is None:
+        return default
+    if not raw.isdigit():
+        raise errors.InvalidInput("limit is a whole number.", field="limit")
+    return int(raw)

@@ -2,16 +2,14 @@
 (refund review reminders, flagging Helpers who host too many free sessions)."""
 from __future__ import annotations
 
-import json
 import time
 from urllib.parse import unquote
 
 from chalice import Blueprint
 
 from chalicelib import deps
-from chalicelib.api.guard import cognito_user, principal_of
-from chalicelib.api.http import handles_errors, json_response
-from chalicelib.domain.errors import InvalidInput
+from chalicelib.api.guard import cognito_user, is_ops, principal_of
+from chalicelib.api.http import handles_errors, json_response, parse_body
 
 blueprint = Blueprint(__name__)
 
@@ -21,18 +19,7 @@ def _now() -> int:
 
 
 def _is_ops() -> bool:
-    return deps.settings().ops_group in principal_of(blueprint.current_request).groups
-
-
-def _note(raw_body: bytes | None) -> object:
-    """The `note` of a JSON body `{"note": "..."}` (the service checks the text itself)."""
-    try:
-        data = json.loads(raw_body or b"")
-    except ValueError:
-        raise InvalidInput("The request body must be JSON.") from None
-    if not isinstance(data, dict):
-        raise InvalidInput('The request body must be a JSON object: {"note": "..."}.')
-    return data.get("note")
+    return is_ops(blueprint.current_request)
 
 
 @blueprint.route("/ops/flags", methods=["GET"], authorizer=cognito_user)
@@ -54,10 +41,10 @@ def close_ops_flag(flag_id):
     from chalicelib.services import ops_watch
 
     request = blueprint.current_request
-    is_ops = _is_ops()
-    flag = ops_watch.close_flag(flag_id=unquote(flag_id), ops_id=principal_of(request).user_id, is_ops=is_ops,
-                                note=_note(request.raw_body) if is_ops else None, flags=deps.ops_flags(),
-                                now=_now())
+    caller_is_ops = _is_ops()  # a stranger hears 403 whatever the body
+    note = parse_body(request.raw_body, "CloseFlagBody").note if caller_is_ops else None
+    flag = ops_watch.close_flag(flag_id=unquote(flag_id), ops_id=principal_of(request).user_id, is_ops=caller_is_ops,
+                                note=note, flags=deps.ops_flags(), now=_now())
     return json_response(ops_watch.flag_view(flag))
 
 

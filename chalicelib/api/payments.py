@@ -7,7 +7,7 @@ import time
 from chalice import Blueprint
 
 from chalicelib import deps
-from chalicelib.api.guard import cognito_user, principal_of
+from chalicelib.api.guard import cognito_user, is_ops, principal_of
 from chalicelib.api.http import handles_errors, json_response, parse_body
 from chalicelib.domain import ledger as books
 from chalicelib.domain.errors import InvalidInput, NotFound
@@ -25,7 +25,7 @@ def _user_id() -> str:
 
 
 def _is_ops() -> bool:
-    return deps.settings().ops_group in principal_of(blueprint.current_request).groups
+    return is_ops(blueprint.current_request)
 
 
 # -- storefront, plan, balance ---------------------------------------------------------------

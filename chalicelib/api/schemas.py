@@ -85,6 +85,10 @@ class StatementBody(_Body):
     statement: str = Field(max_length=4000)
 
 
+class CloseFlagBody(_Body):
+    note: str = Field(max_length=4000)
+
+
 class DecisionBody(_Body):
     decision: str = Field(max_length=20)
     note: str = Field(max_length=4000)
