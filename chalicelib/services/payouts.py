@@ -10,6 +10,7 @@ between steps; tests stop the job there."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Callable
 
 from chalicelib.adapters.ledger import LedgerStore
@@ -18,11 +19,17 @@ from chalicelib.adapters.payouts import PayoutItemStore, PayoutRunStore
 from chalicelib.adapters.refunds import RefundRequestStore
 from chalicelib.domain import ledger as books
 from chalicelib.domain.calls import CallState
-from chalicelib.domain.errors import ServiceUnavailable
+from chalicelib.domain.errors import Forbidden, ServiceUnavailable
 from chalicelib.domain.ledger import line_position
 from chalicelib.domain.money import format_usd
 from chalicelib.domain.payments import Payment, PaymentState
-from chalicelib.domain.payout_schedule import PayoutSchedule, due_payout_day, pay_by
+from chalicelib.domain.payout_schedule import (
+    PayoutSchedule,
+    due_payout_day,
+    local_date,
+    pay_by,
+    previous_payout_day,
+)
 from chalicelib.domain.payouts import (
     CANCEL_FIRST,
     MAX_BATCH_ITEMS,
@@ -239,7 +246,8 @@ def send(run: PayoutRun, *, desk: PayoutDesk, now: int) -> PayoutRun:
     from chalicelib.adapters.paypal import DuplicatePayoutBatch, PayoutRequestItem
 
     items = desk.items.for_run(run.run_id)
-    for number, chunk in enumerate(chunks(items, desk.batch_size)):
+    batches = chunks(items, desk.batch_size)
+    for number, chunk in enumerate(batches):
         key = str(number)
         if key in run.batches:
             continue
@@ -260,7 +268,7 @@ def send(run: PayoutRun, *, desk: PayoutDesk, now: int) -> PayoutRun:
             paypal_batch_id = duplicate.payout_batch_id
         desk.checkpoint("batch created")
         run = _move(run, desk, now, batches={**run.batches, key: paypal_batch_id})
-    if run.state is RunState.SENDING and len(run.batches) >= len(chunks(items, desk.batch_size)):
+    if run.state is RunState.SENDING and len(run.batches) >= len(batches):
         run = _move(run, desk, now, state=RunState.SENT if items else RunState.DONE,
                     **({} if items else {"finished_at": now}))
     return run
@@ -369,11 +377,6 @@ def run_view(run: PayoutRun, items: list[PayoutItem]) -> dict:
 
 def payouts_overview(*, is_ops: bool, desk: PayoutDesk, now: int, recent: int = 6) -> list[dict]:
     """The open runs and those of the last `recent` payout days, newest first (ops only)."""
-    from datetime import timedelta
-
-    from chalicelib.domain.errors import Forbidden
-    from chalicelib.domain.payout_schedule import local_date, previous_payout_day
-
     if not is_ops:
         raise Forbidden("Only ops watches payouts.")
     runs = {run.run_id: run for run in desk.runs.open_runs()}

@@ -12,18 +12,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from chalicelib.adapters.accounts import InMemoryAccountStore
-from chalicelib.adapters.calls import InMemoryCallStore
-from chalicelib.adapters.connections import Connection, InMemoryConnectionStore
-from chalicelib.adapters.helper_pages import InMemoryHelperPageStore
 from chalicelib.adapters.mailer import InMemoryMailer
 from chalicelib.adapters.ops_watch import InMemoryFreeSessionCounter, InMemoryOpsFlagStore
-from chalicelib.adapters.payments import InMemoryPlanStore, InMemoryStorefrontStore
 from chalicelib.adapters.refunds import InMemoryRefundRequestStore
-from chalicelib.adapters.websocket import InMemorySender
 from chalicelib.domain.accounts import Principal, Profile
 from chalicelib.domain.calls import CallState
 from chalicelib.domain.errors import Forbidden, InvalidInput, NotFound
-from chalicelib.domain.helper_pages import HelperPage
 from chalicelib.domain.ops_watch import (
     FlagAlreadyClosed,
     FlagState,
@@ -37,8 +31,9 @@ from chalicelib.domain.ops_watch import (
 from chalicelib.domain.payments import RefundRequest
 from chalicelib.domain.refunds import RefundState, review_deadline
 from chalicelib.services import ops_watch
-from chalicelib.services.calls import CallDesk, act, start_call
+from chalicelib.services.calls import act, start_call
 from chalicelib.settings import Settings
+from tests.support.twins import CALLER, HELPER, call_desk_twin
 
 LA = ZoneInfo("America/Los_Angeles")
 HOUR = 3600
@@ -244,7 +239,6 @@ def test_a_reminder_that_could_not_be_sent_is_sent_by_the_next_run(refunds):
 
 # -- counting free sessions ------------------------------------------------------------------
 
-HELPER, CALLER = "helper-1", "caller-1"
 
 
 @pytest.fixture
@@ -253,19 +247,7 @@ def counts():
 
 
 def call_desk(free_sessions):
-    accounts = InMemoryAccountStore()
-    for user_id, name in ((HELPER, "Ada"), (CALLER, "Bob")):
-        accounts.create(Profile(user_id=user_id, email=f"{user_id}@example.com", username=name.lower(),
-                                display_name=name, created_at="2026-01-01T00:00:00Z"))
-    pages = InMemoryHelperPageStore()
-    pages.save(HelperPage(user_id=HELPER, username="ada", display_name="Ada", headline="Python help",
-                          offer="I fix things."))
-    connections = InMemoryConnectionStore()
-    connections.add(Connection("c-helper", HELPER, NOW, NOW + 7200))
-    connections.add(Connection("c-caller", CALLER, NOW, NOW + 7200))
-    return CallDesk(calls=InMemoryCallStore(), connections=connections, sender=InMemorySender(), pages=pages,
-                    accounts=accounts, refresh_presence=lambda user_id: None, storefronts=InMemoryStorefrontStore(),
-                    plans=InMemoryPlanStore(), free_sessions=free_sessions)
+    return call_desk_twin(now=NOW, free_sessions=free_sessions)
 
 
 def agree(desk, *, price_cents, minutes=15, now=NOW):

@@ -7,10 +7,6 @@ import uuid
 
 import pytest
 
-from chalicelib.adapters.accounts import InMemoryAccountStore
-from chalicelib.adapters.calls import InMemoryCallStore
-from chalicelib.adapters.connections import Connection, InMemoryConnectionStore
-from chalicelib.adapters.helper_pages import InMemoryHelperPageStore
 from chalicelib.adapters.ledger import InMemoryLedgerStore
 from chalicelib.adapters.mailer import InMemoryMailer
 from chalicelib.adapters.payments import (
@@ -21,46 +17,36 @@ from chalicelib.adapters.payments import (
 )
 from chalicelib.adapters.paypal import InMemoryPayPalGateway
 from chalicelib.adapters.refunds import InMemoryRefundRequestStore
-from chalicelib.adapters.websocket import InMemorySender
 from chalicelib.domain import ledger as books
-from chalicelib.domain.accounts import Profile
 from chalicelib.domain.calls import CallState, EndReason
 from chalicelib.domain.errors import Forbidden, InvalidInput, NotFound
 from chalicelib.domain.fees import FeeSchedule, PaymentKind
-from chalicelib.domain.helper_pages import HelperPage
 from chalicelib.domain.payments import PaymentClosed, PaymentDeclined, PaymentNotApproved, PaymentState
 from chalicelib.domain.plans import PlanSubscription
 from chalicelib.domain.refunds import RefundState
 from chalicelib.services import payments, refunds
-from chalicelib.services.calls import CallDesk, act, start_call, sweep_calls
+from chalicelib.services.calls import act, start_call, sweep_calls
 from chalicelib.services.payments import PaymentDesk
 from chalicelib.settings import Settings
+from tests.support.twins import CALLER, HELPER, OPS, call_desk_twin
 
 NOW = 1_790_000_000
-HELPER, CALLER, OPS = "helper-1", "caller-1", "ops-1"
 
 
-@pytest.fixture
-def desk():
-    accounts = InMemoryAccountStore()
-    for user_id, name in ((HELPER, "Ada"), (CALLER, "Bob"), (OPS, "Olga")):
-        accounts.create(Profile(user_id=user_id, email=f"{user_id}@example.com", username=name.lower(),
-                                display_name=name, created_at="2026-01-01T00:00:00Z"))
-    pages = InMemoryHelperPageStore()
-    pages.save(HelperPage(user_id=HELPER, username="ada", display_name="Ada", headline="Python help",
-                          offer="I fix things."))
-    connections = InMemoryConnectionStore()
-    connections.add(Connection("c-helper", HELPER, NOW, NOW + 7200))
-    connections.add(Connection("c-caller", CALLER, NOW, NOW + 7200))
+def desk_twin() -> PaymentDesk:
+    """Paying with every adapter's in-memory twin."""
     storefronts, plans = InMemoryStorefrontStore(), InMemoryPlanStore()
-    calls = CallDesk(calls=InMemoryCallStore(), connections=connections, sender=InMemorySender(), pages=pages,
-                     accounts=accounts, refresh_presence=lambda user_id: None, storefronts=storefronts,
-                     plans=plans)
+    calls = call_desk_twin(now=NOW, storefronts=storefronts, plans=plans)
     return PaymentDesk(payments=InMemoryPaymentStore(), storefronts=storefronts, plans=plans,
                        ledger=InMemoryLedgerStore(), gateway=InMemoryPayPalGateway(),
                        events=InMemoryWebhookEventLog(), calls=calls, fees=FeeSchedule.default(),
                        settings=Settings(site_url="https://site.test"), mailer=InMemoryMailer(),
-                       accounts=accounts, refunds=InMemoryRefundRequestStore())
+                       accounts=calls.accounts, refunds=InMemoryRefundRequestStore())
+
+
+@pytest.fixture
+def desk():
+    return desk_twin()
 
 
 def with_storefront(desk):

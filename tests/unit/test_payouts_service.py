@@ -217,12 +217,12 @@ def steps_of_a_whole_run(desk) -> list[str]:
 
 
 def test_the_job_stopped_at_any_step_and_run_again_pays_everyone_once(desk):
-    from tests.unit.test_payments_service import desk as fresh_desk_fixture
+    from tests.unit.test_payments_service import desk_twin
 
     total = len(steps_of_a_whole_run(desk))
     assert total > 20
     for stop_at in range(total):
-        d = payout_desk(fresh_desk_fixture.__wrapped__(), batch_size=2)
+        d = payout_desk(desk_twin(), batch_size=2)
         for helper_id, cents in HELPERS.items():
             seed_payable(d, helper_id, cents, email="fails@paypal.test" if helper_id == "h3" else None)
         d.gateway.payout_receiver_outcome("fails@paypal.test", "FAILED")
