@@ -22,13 +22,14 @@ def _user_id() -> str:
 def my_earnings():
     from chalicelib.services.earnings import earnings_view
 
-    query = blueprint.current_request.query_params or {}
+    request = blueprint.current_request
     user_id = _user_id()
     storefront = deps.storefronts().get(user_id)
     return json_response(earnings_view(
         helper_id=user_id, ledger=deps.ledger(), items=deps.payout_items(), schedule=deps.payout_schedule(),
-        currency=deps.settings().currency, now=int(time.time()), payout_email=storefront.paypal_email if storefront
-        else None, before=query.get("before"), limit=limit_param(blueprint.current_request, 50)))
+        currency=deps.settings().currency, now=int(time.time()),
+        payout_email=storefront.paypal_email if storefront else None,
+        before=(request.query_params or {}).get("before"), limit=limit_param(request, 50)))
 
 
 @blueprint.route("/me/earnings/csv", methods=["GET"], authorizer=cognito_user)

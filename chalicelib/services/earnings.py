@@ -114,12 +114,11 @@ def earnings_csv(*, helper_id: str, ledger: LedgerStore, currency: str) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for line in all_lines(ledger, helper_id):
-        memo = line.memo
+        view = line_view(line)
         writer.writerow([_cell(value) for value in (
             datetime.fromtimestamp(line.occurred_at, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            line.transaction_id, line.kind, _account_of(line), line.direction.value,
+            line.transaction_id, line.kind, view["account"], line.direction.value,
             to_paypal_value(line.amount_cents), line.amount_cents, currency,
-            memo.get("payment_id"), memo.get("payment_kind") or memo.get("kind"),
-            memo.get("amount_cents") if line.kind == "capture" else None, memo.get("call_id") or None,
-            memo.get("item_id"), memo.get("status"))])
+            view["payment_id"], view["payment_kind"], view["gross_cents"], view["call_id"],
+            line.memo.get("item_id"), line.memo.get("status"))])
     return out.getvalue()
