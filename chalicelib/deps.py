@@ -309,6 +309,7 @@ def ops_flags():
     return DynamoOpsFlagStore()
 
 
+@lru_cache(maxsize=1)
 def payout_schedule():
     from chalicelib.domain.payout_schedule import schedule_from_settings
 
@@ -333,5 +334,5 @@ def reset() -> None:
                   connection_store, websocket_sender, paypal_gateway, helper_pages, categories, listings,
                   presence, search_index, uploads, call_store, signal_limiter, turn_secret, storefronts,
                   helper_plans, payment_store, refund_requests, webhook_events, ledger, mailer,
-                  webhook_verifier, payout_runs, payout_items, free_sessions, ops_flags):
+                  webhook_verifier, payout_runs, payout_items, free_sessions, ops_flags, payout_schedule):
         built.cache_clear()

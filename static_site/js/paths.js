@@ -33,6 +33,16 @@ export function signInUrl(next = returnPath()) {
   return pageUrl(PAGES.signIn, { next });
 }
 
+/** An API refusal because the session ended sends the visitor to sign in and back here; true
+ * when it did (the caller stops). */
+export function leaveIfSignedOut(error) {
+  if (error && error.code === "signed_out") {
+    window.location.replace(signInUrl());
+    return true;
+  }
+  return false;
+}
+
 const AUTH_PAGES = new Set([PAGES.signIn, PAGES.signUp, PAGES.confirm]);
 
 /** A same-site address for `page` with `params` in its query (empty values are left out). */

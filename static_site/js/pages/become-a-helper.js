@@ -12,7 +12,7 @@ import { mountHeader } from "../header.js";
 import { avatar, helperPagePath, safeHref } from "../helper-card.js";
 import { loadFailure } from "../load-failure.js";
 import { SESSION_LENGTHS, centsToInput, dollarsToCents } from "../money.js";
-import { categoryUrl, queryParam, signInUrl } from "../paths.js";
+import { categoryUrl, leaveIfSignedOut, queryParam, signInUrl } from "../paths.js";
 
 const MAX_CATEGORIES = 10;
 const MAX_LINKS = 8;
@@ -896,8 +896,7 @@ async function load() {
     }
   } catch (error) {
     statusLine.textContent = "";
-    if (error && error.code === "signed_out") {
-      window.location.replace(signInUrl());
+    if (leaveIfSignedOut(error)) {
       return;
     }
     failureSlot.replaceChildren(loadFailure(error, load));

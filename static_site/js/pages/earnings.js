@@ -9,7 +9,7 @@ import { mountHeader } from "../header.js";
 import { loadFailure } from "../load-failure.js";
 import { formatCents } from "../money.js";
 import { PAYMENT_KINDS, PAYOUT_STATES, stateBadge } from "../payment-labels.js";
-import { PAGES, signInUrl } from "../paths.js";
+import { PAGES, leaveIfSignedOut, signInUrl } from "../paths.js";
 import { formatCalendarDay, formatWhen, isoOf } from "../when.js";
 
 if (!isSignedIn()) {
@@ -226,8 +226,7 @@ showOlder.addEventListener("click", async () => {
     historyStatus.textContent = added ? `${added} older ${added === 1 ? "line" : "lines"} shown.` : "No older lines.";
   } catch (error) {
     historyStatus.textContent = "";
-    if (error && error.code === "signed_out") {
-      window.location.replace(signInUrl());
+    if (leaveIfSignedOut(error)) {
       return;
     }
     historyAlert.textContent = (error && error.message) || "Older lines could not be loaded.";
@@ -255,8 +254,7 @@ downloadCsv.addEventListener("click", async () => {
     window.setTimeout(() => URL.revokeObjectURL(url), 60_000);
     historyStatus.textContent = "Your CSV file is downloading.";
   } catch (error) {
-    if (error && error.code === "signed_out") {
-      window.location.replace(signInUrl());
+    if (leaveIfSignedOut(error)) {
       return;
     }
     historyAlert.textContent = (error && error.message) || "The CSV file could not be made.";
@@ -287,8 +285,7 @@ async function load() {
     appendHistory(lines, earnings.next_before);
   } catch (error) {
     statusLine.textContent = "";
-    if (error && error.code === "signed_out") {
-      window.location.replace(signInUrl());
+    if (leaveIfSignedOut(error)) {
       return;
     }
     failureSlot.replaceChildren(loadFailure(error, () => load()));

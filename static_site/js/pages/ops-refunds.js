@@ -11,7 +11,7 @@ import { mountHeader } from "../header.js";
 import { loadFailure } from "../load-failure.js";
 import { formatCents } from "../money.js";
 import { REFUND_STATES, stateBadge } from "../payment-labels.js";
-import { signInUrl } from "../paths.js";
+import { leaveIfSignedOut, signInUrl } from "../paths.js";
 import { formatWhen, isoOf, nowSeconds } from "../when.js";
 
 if (!isSignedIn()) {
@@ -155,8 +155,7 @@ async function load() {
       forbidden.hidden = false;
       return;
     }
-    if (error && error.code === "signed_out") {
-      window.location.replace(signInUrl());
+    if (leaveIfSignedOut(error)) {
       return;
     }
     failureSlot.replaceChildren(loadFailure(error, load));

@@ -12,7 +12,7 @@ import { mountHeader } from "../header.js";
 import { loadFailure } from "../load-failure.js";
 import { formatCents } from "../money.js";
 import { FLAG_REASONS, PAYOUT_RUN_STATES, stateBadge } from "../payment-labels.js";
-import { signInUrl } from "../paths.js";
+import { leaveIfSignedOut, signInUrl } from "../paths.js";
 import { formatCalendarDay, formatWhen, isoOf, nowSeconds } from "../when.js";
 
 if (!isSignedIn()) {
@@ -83,8 +83,7 @@ function plural(count, word) {
 
 /** A refusal for someone outside ops (or whose session ended) ends loading the whole page. */
 function refused(error) {
-  if (error && error.code === "signed_out") {
-    window.location.replace(signInUrl());
+  if (leaveIfSignedOut(error)) {
     return true;
   }
   if (error && error.status === 403) {

@@ -13,7 +13,7 @@ import { mountHeader } from "../header.js";
 import { loadFailure } from "../load-failure.js";
 import { formatCents } from "../money.js";
 import { PAYMENT_KINDS, PAYMENT_STATES, REFUND_STATES, stateBadge } from "../payment-labels.js";
-import { callUrl, signInUrl } from "../paths.js";
+import { callUrl, leaveIfSignedOut, signInUrl } from "../paths.js";
 import { formatDay, formatWhen, isoOf, nowSeconds } from "../when.js";
 
 if (!isSignedIn()) {
@@ -420,8 +420,7 @@ async function load({ quiet = false } = {}) {
     }
   } catch (error) {
     statusLine.textContent = "";
-    if (error && error.code === "signed_out") {
-      window.location.replace(signInUrl());
+    if (leaveIfSignedOut(error)) {
       return;
     }
     failureSlot.replaceChildren(loadFailure(error, () => load()));
