@@ -296,6 +296,11 @@ def capture_transaction(*, capture_id: str, split: Split, helper_id: str | None,
                               amount_cents=split.amount_cents, **({"helper_id": helper_id} if helper_id else {})))
 
 
+def refund_transaction_id(refund_id: str) -> str:
+    """A refund is posted once, under PayPal's refund id."""
+    return f"refund:{refund_id}"
+
+
 def refund_transaction(*, refund_id: str, capture_id: str, split: Split, refunded_cents: int,
                        helper_id: str | None, helper_account: str | None = None, occurred_at: int,
                        memo: Mapping[str, str | int] | None = None,
@@ -317,7 +322,7 @@ def refund_transaction(*, refund_id: str, capture_id: str, split: Split, refunde
                  *([(account, Direction.DEBIT, share)] if account else []))
     legs += _legs(_balancing(PLATFORM_REVENUE, legs))
     return LedgerTransaction(
-        transaction_id=f"refund:{refund_id}", kind=TransactionKind.REFUND, occurred_at=occurred_at, legs=legs,
+        transaction_id=refund_transaction_id(refund_id), kind=TransactionKind.REFUND, occurred_at=occurred_at, legs=legs,
         memo=_memo(memo, refund_id=refund_id, capture_id=capture_id, refunded_cents=refunded_cents,
                    **({"helper_id": helper_id} if helper_id else {})))
 

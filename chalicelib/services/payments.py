@@ -353,23 +353,30 @@ def helper_account(payment: Payment, desk: PaymentDesk) -> str:
 
 def post_refund(*, payment: Payment, refund_id: str, refunded_cents: int, desk: PaymentDesk, now: int,
                 reason: str) -> Payment:
-    """A refund PayPal made: reversed in the ledger once (by refund id) and on the payment."""
-    posted = desk.ledger.post(books.refund_transaction(
-        refund_id=refund_id, capture_id=payment.capture_id or "", split=split_of(payment),
-        refunded_cents=refunded_cents, helper_id=payment.helper_id,
-        helper_account=helper_account(payment, desk) if payment.helper_id else None,
-        already_refunded_cents=payment.refunded_cents,
-        occurred_at=now, memo={"payment_id": payment.payment_id, "reason": reason[:200]}))
+    """A refund PayPal made: reversed in the ledger once (by refund id) and counted on the payment
+    once. PayPal's webhook for a refund already recorded from PayPal's answer (ours arrive that
+    way) finds its transaction and changes nothing: a replay is answered, never refused."""
+    posted = False
+    if desk.ledger.transaction(books.refund_transaction_id(refund_id)) is None:
+        posted = desk.ledger.post(books.refund_transaction(
+            refund_id=refund_id, capture_id=payment.capture_id or "", split=split_of(payment),
+            refunded_cents=refunded_cents, helper_id=payment.helper_id,
+            helper_account=helper_account(payment, desk) if payment.helper_id else None,
+            already_refunded_cents=payment.refunded_cents,
+            occurred_at=now, memo={"payment_id": payment.payment_id, "reason": reason[:200]}))
     current = desk.payments.get(payment.payment_id) or payment
-    if not posted and current.state is not PaymentState.CAPTURED:
-        return current  # this refund was posted before and recorded (our own, now told by the webhook)
-    if not posted:  # posted before, but the payment was not marked (a crash in between): mark it now
-        refunded_cents = max(refunded_cents - current.refunded_cents, 0)
+    if posted:  # the refunds the ledger counts for this payment, this one included
+        shown = payment.refunded_cents + refunded_cents
+    elif current.state is not PaymentState.CAPTURED:
+        return current  # posted before and recorded (our own refund, now told by the webhook)
+    else:  # posted before, but the payment was not marked (a crash in between): mark it now
+        shown = max(refunded_cents, current.refunded_cents)
     for _ in range(5):  # refunded_cents is for display; the ledger is the record
-        if current.state is PaymentState.REVERSED:
-            return current
+        if current.state is PaymentState.REVERSED or (
+                current.state is PaymentState.REFUNDED and current.refunded_cents >= shown):
+            return current  # reversed, or marked meanwhile by whoever else saw this refund
         refunded = current.with_changes(state=PaymentState.REFUNDED, closed_reason=reason,
-                                        refunded_cents=current.refunded_cents + refunded_cents)
+                                        refunded_cents=max(current.refunded_cents, shown))
         if desk.payments.transition(refunded, expected=[current.state]):
             return refunded
         current = desk.payments.get(payment.payment_id) or current

@@ -57,6 +57,35 @@ def approve_in_sandbox(local_stack: dict, payment: dict) -> None:
     assert answer.status_code in (200, 201), answer.text
 
 
+def events_about(local_stack: dict, payment: dict, event_type: str | None = None) -> list[dict]:
+    """The sandbox's webhook events about one payment (its order, its capture and the refunds of
+    that capture), so that a test reads its own events and not every other test's."""
+    answer = requests.get(f"{local_stack['paypal']}/sandbox/webhooks/events", timeout=30)
+    assert answer.status_code == 200, answer.text
+    events, order_id = answer.json()["events"], order_id_of(payment)
+
+    def up(resource: dict) -> str:
+        return next((link["href"] for link in resource.get("links", []) if link.get("rel") == "up"), "")
+
+    captures = {e["resource"]["id"] for e in events if e["event_type"].startswith("PAYMENT.CAPTURE.")
+                and (e["resource"].get("custom_id") == payment["payment_id"] or up(e["resource"]).endswith(
+                    f"/orders/{order_id}"))}
+    mine = [e for e in events if e["resource"].get("id") == order_id or e["resource"].get("id") in captures
+            or up(e["resource"]).rpartition("/captures/")[2] in captures]
+    return [e for e in mine if event_type in (None, e["event_type"])]
+
+
+def settled_deliveries(local_stack: dict, event_ids: list[str]) -> list[dict] | None:
+    """The deliveries of these events once none is pending (None while one is)."""
+    found: list[dict] = []
+    for event_id in event_ids:
+        answer = requests.get(f"{local_stack['paypal']}/sandbox/webhooks/deliveries", params={"event_id": event_id},
+                              timeout=30)
+        assert answer.status_code == 200, answer.text
+        found += answer.json()["deliveries"]
+    return None if any(d["status"] == "PENDING" for d in found) else found
+
+
 def complete(api: str, payer: SignedIn, payment: dict) -> dict:
     answer = requests.post(f"{api}/payments/{payment['payment_id']}/complete", headers=payer.auth, timeout=60)
     assert answer.status_code == 200 and answer.json()["state"] == "captured", answer.text

@@ -344,3 +344,33 @@ def test_a_refund_paypal_refuses_is_marked_failed_and_nothing_is_reversed(desk):
     assert desk.refunds.get(request.request_id).state is RefundState.FAILED
     assert balance(desk, books.helper_pending(HELPER)) == 2000
     assert desk.payments.get(payment.payment_id).state is PaymentState.CAPTURED
+
+
+def refunded_webhook(event_id, *, refund_id, cents, capture_id):
+    """PayPal's PAYMENT.CAPTURE.REFUNDED, as PayPal sends it for a refund we asked for (no
+    custom_id: the refund names its capture only)."""
+    return {"id": event_id, "event_type": "PAYMENT.CAPTURE.REFUNDED",
+            "resource": {"id": refund_id, "status": "COMPLETED",
+                         "amount": {"currency_code": "USD", "value": f"{cents // 100}.{cents % 100:02d}"},
+                         "links": [{"rel": "up", "method": "GET",
+                                    "href": f"https://api.paypal.com/v2/payments/captures/{capture_id}"}]}}
+
+
+def test_paypals_webhook_for_a_refund_we_recorded_already_is_acknowledged_and_changes_nothing(desk):
+    # Given ops approved a refund, recorded in the ledger and on the payment when PayPal answered
+    with_storefront(desk)
+    payment = ended_paid_call(desk)
+    request = refunds.request_refund(payment_id=payment.payment_id, user_id=CALLER, reason="Not helpful",
+                                     desk=desk, now=NOW + 700)
+    done = refunds.decide(request_id=request.request_id, ops_id=OPS, decision="approve", note="Fair.", desk=desk,
+                          now=NOW + 900)
+    paypal_before = desk.ledger.balance(books.PAYPAL)
+    # When PayPal's webhook for that same refund arrives afterwards (and is delivered again)
+    for event_id in ("WH-REFUND-1", "WH-REFUND-2"):
+        outcome = payments.handle_webhook(event=refunded_webhook(event_id, refund_id=done.refund_id, cents=done.refund_cents,
+                                                                capture_id=payment.capture_id),
+                                          desk=desk, now=NOW + 950)
+        # Then it is answered (PayPal would redeliver a refusal for days) and nothing moves twice
+        assert outcome["outcome"] == "payment refunded"
+    assert desk.ledger.balance(books.PAYPAL) == paypal_before
+    assert desk.payments.get(payment.payment_id).refunded_cents == 2500 - 136
