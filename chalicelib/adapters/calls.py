@@ -58,6 +58,7 @@ def _call(record) -> Call:
         caller_gone_since=_optional_int(record.caller_gone_since),
         helper_gone_since=_optional_int(record.helper_gone_since), ended_at=_optional_int(record.ended_at),
         negotiation_deadline=_optional_int(record.negotiation_deadline),
+        accepted_version=_optional_int(record.accepted_version),
         end_reason=EndReason(record.end_reason) if record.end_reason else None,
     )
 
@@ -75,7 +76,7 @@ def _record(call: Call):
         session_started_at=call.session_started_at, session_ends_at=call.session_ends_at,
         minutes_used=call.minutes_used, caller_gone_since=call.caller_gone_since,
         helper_gone_since=call.helper_gone_since, ended_at=call.ended_at,
-        negotiation_deadline=call.negotiation_deadline,
+        negotiation_deadline=call.negotiation_deadline, accepted_version=call.accepted_version,
         end_reason=call.end_reason.value if call.end_reason else None,
         ttl=call.ended_at + KEEP_ENDED_SECONDS if call.ended_at else None,
     )

@@ -3,6 +3,13 @@
 key of the certificate at `PAYPAL-CERT-URL`. No call to PayPal's verify-webhook-signature API:
 one certificate download per certificate URL (cached), nothing per event.
 
+Anyone can post an unsigned event naming any certificate URL on PayPal's hosts, so downloads are
+bounded, per warm Lambda: certificates are kept by URL (least recently used out), a failed
+download or an unusable certificate is remembered for `failure_seconds` (a repeat is refused
+without a download), and at most `fetches_per_minute` downloads happen, whatever the URLs.
+Every refusal, a certificate that could not be fetched included, is an `InvalidWebhook` (a 400:
+PayPal redelivers any event not answered 2xx, so a genuine one passes later).
+
 What `WebhookVerifier.verify` checks, in order:
 1. the five PAYPAL-* headers are there (names in any case) and `PAYPAL-AUTH-ALGO` is SHA256withRSA;
 2. the certificate URL is on an allowed prefix, compared as parsed scheme, host, port and path
@@ -26,7 +33,7 @@ import json
 import threading
 import time
 import zlib
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Mapping
@@ -47,6 +54,7 @@ AUTH_ALGO_HEADER = "paypal-auth-algo"
 REQUIRED_HEADERS = (TRANSMISSION_ID, TRANSMISSION_TIME, TRANSMISSION_SIG, CERT_URL, AUTH_ALGO_HEADER)
 MAX_HEADER_LENGTH = 2048
 MAX_CERTIFICATE_BYTES = 64 * 1024
+MAX_REMEMBERED_FAILURES = 64
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -59,7 +67,8 @@ class InvalidWebhook(Exception):
 
 
 class CertificateUnavailable(InvalidWebhook):
-    """PayPal's certificate could not be fetched now; PayPal redelivers, so it may pass later."""
+    """PayPal's certificate could not be fetched now (or too many were, this minute); PayPal
+    redelivers, so a genuine event may pass later."""
 
 
 @dataclass(frozen=True)
@@ -137,7 +146,8 @@ class WebhookVerifier:
     def __init__(self, *, webhook_id: str, fetch: Callable[[str], bytes],
                  allowed_cert_urls: tuple[str, ...] = PAYPAL_CERT_URL_PREFIXES,
                  clock: Callable[[], float] = time.time, max_age_seconds: int = 900,
-                 max_future_seconds: int = 300, cache_size: int = 8) -> None:
+                 max_future_seconds: int = 300, cache_size: int = 8, failure_seconds: float = 60,
+                 fetches_per_minute: int = 10) -> None:
         if not webhook_id:
             raise ValueError("a webhook id is needed to verify PayPal's signatures")
         self.webhook_id = webhook_id
@@ -148,6 +158,10 @@ class WebhookVerifier:
         self._max_future = max_future_seconds
         self._cache_size = max(1, cache_size)
         self._certificates: OrderedDict[str, list[Any]] = OrderedDict()
+        self._failure_seconds = failure_seconds
+        self._failures: OrderedDict[str, tuple[float, InvalidWebhook]] = OrderedDict()  # url -> (until, why)
+        self._fetches_per_minute = max(1, fetches_per_minute)
+        self._fetched_at: deque[float] = deque()
         self._lock = threading.Lock()
 
     def verify(self, headers: Mapping[str, str], raw_body: bytes) -> dict:
@@ -209,31 +223,56 @@ class WebhookVerifier:
             raise InvalidWebhook("transmission time is in the future")
 
     def _certificate(self, url: str) -> Any:
-        """The leaf certificate at `url`, valid now; cached by URL (least recently used out)."""
+        """The leaf certificate at `url`, valid now: from the cache, else downloaded (within the
+        budget) unless the last try failed less than `failure_seconds` ago."""
+        now = self._clock()
         with self._lock:
             chain = self._certificates.get(url)
             if chain is not None:
                 self._certificates.move_to_end(url)
-        if chain is not None and not self._valid_now(chain):
-            chain = None  # expired while cached: fetch again, in case PayPal replaced it
-        if chain is None:
+            failed = self._failures.get(url)
+        if chain is not None and self._valid_now(chain):
+            return chain[0]  # (one expired while cached is fetched again, in case PayPal replaced it)
+        if failed is not None and failed[0] > now:
+            raise type(failed[1])(failed[1].reason)
+        self._take_fetch(now)
+        try:
             chain = self._load(url)
             if not self._valid_now(chain):
                 raise InvalidWebhook("certificate is expired or not yet valid")
-            with self._lock:
-                self._certificates[url] = chain
-                self._certificates.move_to_end(url)
-                while len(self._certificates) > self._cache_size:
-                    self._certificates.popitem(last=False)
+        except InvalidWebhook as failure:
+            self._remember(self._failures, url, (now + self._failure_seconds, failure), MAX_REMEMBERED_FAILURES)
+            raise
+        with self._lock:
+            self._failures.pop(url, None)
+        self._remember(self._certificates, url, chain, self._cache_size)
         return chain[0]
+
+    def _take_fetch(self, now: float) -> None:
+        """Counts a download against the budget of the last minute, or refuses it."""
+        with self._lock:
+            while self._fetched_at and self._fetched_at[0] <= now - 60:
+                self._fetched_at.popleft()
+            if len(self._fetched_at) >= self._fetches_per_minute:
+                raise CertificateUnavailable("too many certificate downloads this minute")
+            self._fetched_at.append(now)
+
+    def _remember(self, cache: OrderedDict, url: str, value: Any, size: int) -> None:
+        with self._lock:
+            cache[url] = value
+            cache.move_to_end(url)
+            while len(cache) > size:
+                cache.popitem(last=False)
 
     def _load(self, url: str) -> list[Any]:
         from cryptography import x509
         from cryptography.exceptions import InvalidSignature
 
+        from http.client import HTTPException
+
         try:
             data = self._fetch(url)
-        except (OSError, ValueError) as error:  # urllib, socket and requests errors are OSErrors
+        except (OSError, ValueError, HTTPException) as error:  # urllib, socket and requests errors are OSErrors
             raise CertificateUnavailable(f"certificate could not be fetched ({type(error).__name__})") \
                 from error
         if not isinstance(data, (bytes, bytearray)) or not data or len(data) > MAX_CERTIFICATE_BYTES:

@@ -230,6 +230,7 @@ class CallRecord(Model):
     caller_gone_since = NumberAttribute(null=True)
     helper_gone_since = NumberAttribute(null=True)
     negotiation_deadline = NumberAttribute(null=True)
+    accepted_version = NumberAttribute(null=True)  # names the payment of the paid terms last accepted
     ended_at = NumberAttribute(null=True)
     end_reason = UnicodeAttribute(null=True)
     ttl = NumberAttribute(null=True)

@@ -216,16 +216,15 @@ def ops_decision(request_id):
 @blueprint.route("/webhooks/paypal", methods=["POST"], content_types=["application/json"])
 @handles_errors
 def paypal_webhook():
-    """Verified by PayPal's signature over the raw body; handled once per event id."""
-    from chalicelib.adapters.paypal_webhooks import CertificateUnavailable, InvalidWebhook
-    from chalicelib.domain.errors import ServiceUnavailable
+    """Verified by PayPal's signature over the raw body; handled once per event id. An event that
+    cannot be verified, even for want of its certificate, is a 400: PayPal redelivers any event
+    not answered 2xx, and a 503 would tell anyone posting made-up certificate URLs to go on."""
+    from chalicelib.adapters.paypal_webhooks import InvalidWebhook
     from chalicelib.services.payments import handle_webhook
 
     request = blueprint.current_request
     try:
         event = deps.webhook_verifier().verify(dict(request.headers), request.raw_body or b"")
-    except CertificateUnavailable:  # PayPal redelivers on a 5xx
-        raise ServiceUnavailable("PayPal's certificate could not be fetched; deliver again later.") from None
     except InvalidWebhook as refusal:
         logger().warning("webhook refused", extra={"reason": str(refusal)})
         raise InvalidInput(f"The webhook's signature does not verify: {refusal}") from None

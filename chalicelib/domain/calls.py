@@ -80,6 +80,7 @@ class Call:
     caller_gone_since: int | None = None
     helper_gone_since: int | None = None
     negotiation_deadline: int | None = None  # while paying: when the negotiation window closes
+    accepted_version: int | None = None  # the version at which paid terms were last accepted: names that payment
     ended_at: int | None = None
     end_reason: EndReason | None = None
 
@@ -207,7 +208,8 @@ def accept(call: Call, *, user_id: str, price_cents: int, minutes: int, now: int
     if terms.free:
         return _session(call, terms, now)
     return call._next(state=CallState.AWAITING_PAYMENT, agreed=terms, proposed=None,
-                      state_deadline=now + PAYMENT_SECONDS, negotiation_deadline=call.state_deadline)
+                      state_deadline=now + PAYMENT_SECONDS, negotiation_deadline=call.state_deadline,
+                      accepted_version=call.version + 1)
 
 
 def payment_confirmed(call: Call, *, now: int) -> Call:

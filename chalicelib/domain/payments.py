@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, replace
 from enum import Enum
 
+from chalicelib.domain.calls import Call
 from chalicelib.domain.errors import Conflict, InvalidInput, PaymentFailed
 from chalicelib.domain.fees import PaymentKind
 from chalicelib.domain.refunds import RefundState
@@ -70,10 +71,13 @@ class Payment:
         return replace(self, **changes)
 
 
-def call_payment_id(call_id: str, payment_deadline: int) -> str:
-    """One payment per stay in `awaiting_payment` (its deadline is fixed while it lasts), so a
-    retried request finds the same order, and a new round of terms gets a new one."""
-    return f"call-{call_id}-{payment_deadline}"
+def call_payment_id(call: Call) -> str:
+    """One payment per acceptance of paid terms, named by the call's version at that acceptance
+    (fixed while the call awaits payment): a retried request finds the same order, and terms
+    accepted again after a cancel or a decline, even within the same second, get a new one."""
+    if call.accepted_version is None:  # a call accepted before versions named payments
+        return f"call-{call.call_id}-{call.state_deadline}"
+    return f"call-{call.call_id}-v{call.accepted_version}"
 
 
 def check_tip(amount_cents: object, *, minimum: int, maximum: int) -> int:

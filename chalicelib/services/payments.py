@@ -145,7 +145,7 @@ def pay_for_call(*, call_id: str, payer_id: str, desk: PaymentDesk, now: int) ->
     kind = PaymentKind.EXTENSION if call.extension else PaymentKind.SESSION
     what = "Extension" if call.extension else "Session"
     payment = Payment(
-        payment_id=call_payment_id(call.call_id, call.state_deadline), kind=kind, payer_id=payer_id,
+        payment_id=call_payment_id(call), kind=kind, payer_id=payer_id,
         helper_id=call.helper_id, amount_cents=call.agreed.price_cents, currency=desk.settings.currency,
         state=PaymentState.CREATED, created_at=now,
         description=f"{what}: {call.agreed.minutes} minutes with {name} on {desk.settings.brand_name}",
@@ -203,8 +203,7 @@ def _still_wanted(payment: Payment, desk: PaymentDesk, now: int) -> bool:
     if call is None:
         return False
     call = apply_timeouts(call, now=now)
-    return call.state is CallState.AWAITING_PAYMENT and call.state_deadline is not None and \
-        call_payment_id(call.call_id, call.state_deadline) == payment.payment_id
+    return call.state is CallState.AWAITING_PAYMENT and call_payment_id(call) == payment.payment_id
 
 
 def complete_payment(*, payment_id: str, user_id: str | None, desk: PaymentDesk, now: int) -> Payment:

@@ -394,3 +394,10 @@ def test_a_save_of_a_call_never_created_is_refused(store):
     with pytest.raises(CallChanged):
         store.save(answered)
     assert store.get(call.call_id) is None
+
+
+def test_the_store_keeps_which_acceptance_a_payment_belongs_to(store):
+    """The payment of paid terms is named by the call's version when they were accepted."""
+    accepted = accept(terms_on_the_table(store), PAID_TERMS, now=int(time.time()))
+    store.save(accepted)
+    assert store.get(accepted.call_id) == accepted and accepted.accepted_version == accepted.version

@@ -3,6 +3,8 @@ over HTTP with the real SDK, and PayPal's signed webhooks delivered to the app."
 from __future__ import annotations
 
 import threading
+import time
+import uuid
 
 import pytest
 import requests
@@ -18,6 +20,7 @@ from tests.support.payments import (
     order_id_of,
     paid_call_that_ended,
     paypal_get,
+    paypal_token,
     settled_deliveries,
 )
 
@@ -119,6 +122,44 @@ def test_a_forged_webhook_is_refused_and_changes_nothing(local_stack):
     assert unsigned.status_code == 400
 
 
+def test_unsigned_webhooks_naming_many_certificate_urls_are_refused_400_after_a_few_downloads(local_stack):
+    paypal, cert_route = local_stack["paypal"], "GET /v1/notifications/certs/{name}"
+    # Given the app verifies genuine events (the sandbox's certificate is in its cache)
+    order = requests.post(f"{paypal}/v2/checkout/orders", timeout=30, json={
+        "intent": "CAPTURE", "purchase_units": [{"amount": {"currency_code": "USD", "value": "1.00"}}]},
+        headers={"Authorization": f"Bearer {paypal_token(local_stack)}"}).json()
+    assert requests.post(f"{paypal}/sandbox/orders/{order['id']}/approve", timeout=30).status_code == 200
+    [approved] = [e for e in requests.get(f"{paypal}/sandbox/webhooks/events", timeout=30).json()["events"]
+                  if e["resource"].get("id") == order["id"]]
+    [genuine] = eventually(lambda: settled_deliveries(local_stack, [approved["id"]]))
+    assert genuine["http_status"] == 200, genuine
+
+    # When unsigned events name 30 different certificate URLs on PayPal's (here: the sandbox's) host
+    def forged(name: str) -> requests.Response:
+        return requests.post(f"{local_stack['api']}/webhooks/paypal", timeout=30, json={
+            "id": f"WH-{name}", "event_type": "PAYMENT.CAPTURE.COMPLETED", "resource": {"id": name}}, headers={
+            "PAYPAL-TRANSMISSION-ID": name, "PAYPAL-AUTH-ALGO": "SHA256withRSA",
+            "PAYPAL-TRANSMISSION-TIME": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "PAYPAL-TRANSMISSION-SIG": "bm9wZQ==", "PAYPAL-CERT-URL": f"{paypal}/v1/notifications/certs/{name}"})
+
+    downloads_before = requests.get(f"{paypal}/sandbox/stats", timeout=30).json()["routes"].get(cert_route, 0)
+    started = time.monotonic()
+    names = [f"CERT-{uuid.uuid4().hex[:8]}-{n}" for n in range(30)]
+    answers = [forged(name) for name in names] + [forged(names[0])]
+    minutes = int((time.monotonic() - started) // 60) + 1
+    downloads = requests.get(f"{paypal}/sandbox/stats", timeout=30).json()["routes"].get(cert_route, 0) \
+        - downloads_before
+
+    # Then each is a 400 (not a 503 inviting more), and the app downloaded at most 10 a minute
+    assert [a.status_code for a in answers] == [400] * 31, {a.text for a in answers}
+    assert {a.json()["error"]["code"] for a in answers} == {"invalid_input"}
+    assert 1 <= downloads <= 10 * minutes, downloads
+    # and a genuine event still verifies with the cached certificate
+    again = requests.post(f"{paypal}/sandbox/webhooks/events/{approved['id']}/resend", timeout=30)
+    assert again.status_code == 202, again.text
+    assert all(d["http_status"] == 200 for d in eventually(lambda: settled_deliveries(local_stack, [approved["id"]])))
+
+
 def test_cancel_at_paypal_returns_the_call_to_negotiation(local_stack, call_awaiting_payment):
     api, helper, caller, helper_tab, caller_tab, call_id = call_awaiting_payment
     payment = order_for(api, caller, call_id)
@@ -196,7 +237,7 @@ def test_paypals_webhook_for_a_refund_the_app_recorded_already_is_acknowledged(l
     asked = requests.post(f"{api}/refunds", json={"payment_id": payment["payment_id"], "reason": "It did not work"},
                           headers=caller.auth, timeout=30)
     assert asked.status_code == 201, asked.text
-    ops = ops_person(local_stack)
+    ops = ops_person(local_stack, "reviewer")
     # PayPal's capture lookup is down for the webhook's first two tries (the app answers 503 and
     # PayPal tries again), so the event lands after the app has recorded its own refund
     armed = requests.post(f"{paypal}/sandbox/failures", timeout=30, json={
@@ -212,3 +253,24 @@ def test_paypals_webhook_for_a_refund_the_app_recorded_already_is_acknowledged(l
     assert (delivery["status"], delivery["http_status"]) == ("SUCCESS", 200), delivery
     shown = requests.get(f"{api}/payments/{payment['payment_id']}", headers=caller.auth, timeout=30).json()
     assert (shown["state"], shown["refunded_cents"]) == ("refunded", 2500 - 136)  # once, not twice
+
+
+def test_paid_terms_accepted_again_after_a_cancel_get_a_new_payment_that_resumes_the_call(local_stack,
+                                                                                          call_awaiting_payment):
+    api, helper, caller, helper_tab, caller_tab, call_id = call_awaiting_payment
+    first = order_for(api, caller, call_id)
+    cancelled = requests.post(f"{api}/payments/{first['payment_id']}/cancel", headers=caller.auth, timeout=30)
+    assert cancelled.json()["state"] == "cancelled"
+    caller_tab.call_state("negotiating", proposed={"price_cents": 2500, "minutes": 15})
+    caller_tab.send(action="accept", call_id=call_id, price_cents=2500, minutes=15)  # at once: often the same second
+    helper_tab.call_state("awaiting_payment")
+
+    second = order_for(api, caller, call_id)
+    assert second["payment_id"] != first["payment_id"] and order_id_of(second) != order_id_of(first)
+    assert second["state"] == "created" and second["amount_cents"] == 2500
+    assert order_for(api, caller, call_id)["payment_id"] == second["payment_id"]  # a retry: the same order
+    approve_in_sandbox(local_stack, second)
+    done = requests.post(f"{api}/payments/{second['payment_id']}/complete", headers=caller.auth, timeout=30)
+    assert done.status_code == 200 and done.json()["state"] == "captured", done.text
+    helper_tab.call_state("in_session")
+    caller_tab.call_state("in_session")

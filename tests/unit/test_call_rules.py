@@ -330,8 +330,10 @@ def test_accepting_paid_terms_suspends_the_call_until_payment_with_a_payment_dea
     assert call.agreed == Terms(1500, 15) and call.proposed is None
     assert call.state_deadline == ACCEPTED + PAYMENT_SECONDS == call.deadline
     assert call.session_started_at is None and call.session_ends_at is None and call.minutes_used == 0
-    assert changed_fields(before, call) == {"state", "agreed", "proposed", "state_deadline", "negotiation_deadline"}
+    assert changed_fields(before, call) == {"state", "agreed", "proposed", "state_deadline", "negotiation_deadline",
+                                            "accepted_version"}
     assert call.negotiation_deadline == ANSWERED + 300  # kept, should the payment not come through
+    assert call.accepted_version == call.version  # names this payment attempt
 
 
 def test_a_cancelled_or_declined_payment_returns_to_negotiating_the_same_terms_in_the_same_window():
@@ -342,6 +344,7 @@ def test_a_cancelled_or_declined_payment_returns_to_negotiating_the_same_terms_i
     assert call.state_deadline == ANSWERED + 300 and call.negotiation_deadline is None
     again = accepted(call, now=ACCEPTED + 90)
     assert again.state is AWAITING_PAYMENT and again.negotiation_deadline == ANSWERED + 300
+    assert again.accepted_version == again.version > before.accepted_version  # a new payment attempt
 
 
 def test_a_payment_failing_after_the_negotiation_window_ends_the_call_without_agreement():

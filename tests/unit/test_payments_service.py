@@ -374,3 +374,38 @@ def test_paypals_webhook_for_a_refund_we_recorded_already_is_acknowledged_and_ch
         assert outcome["outcome"] == "payment refunded"
     assert desk.ledger.balance(books.PAYPAL) == paypal_before
     assert desk.payments.get(payment.payment_id).refunded_cents == 2500 - 136
+
+
+def test_terms_accepted_again_within_the_same_second_after_a_cancel_get_a_new_payment(desk):
+    # Given a caller who cancelled at PayPal and accepted the same terms again in the same second
+    with_storefront(desk)
+    call = agreed_call(desk)
+    first = payments.pay_for_call(call_id=call.call_id, payer_id=CALLER, desk=desk, now=NOW)
+    payments.cancel_payment(payment_id=first.payment_id, user_id=CALLER, desk=desk, now=NOW)
+    act(action="accept", user_id=CALLER, connection_id="c-caller", message={"price_cents": 2500, "minutes": 15},
+        call_id=call.call_id, desk=desk.calls, now=NOW)
+    # When the caller asks to pay, and that request is retried
+    second = payments.pay_for_call(call_id=call.call_id, payer_id=CALLER, desk=desk, now=NOW)
+    retried = payments.pay_for_call(call_id=call.call_id, payer_id=CALLER, desk=desk, now=NOW)
+    # Then this attempt has a payment and an order of its own, open, and the retry finds them
+    assert second.payment_id != first.payment_id and second.order_id != first.order_id
+    assert second.state is PaymentState.CREATED and second.approve_url
+    assert (retried.payment_id, retried.order_id) == (second.payment_id, second.order_id)
+    assert desk.payments.get(first.payment_id).state is PaymentState.CANCELLED
+    desk.gateway.approve(second.order_id)
+    payments.complete_payment(payment_id=second.payment_id, user_id=CALLER, desk=desk, now=NOW + 1)
+    assert desk.calls.calls.get(call.call_id).state is CallState.IN_SESSION
+
+
+def test_the_caller_coming_back_from_paypal_on_a_new_tab_still_finds_the_same_payment(desk):
+    # Given a call awaiting payment whose caller asked for the order
+    with_storefront(desk)
+    call = agreed_call(desk)
+    first = payments.pay_for_call(call_id=call.call_id, payer_id=CALLER, desk=desk, now=NOW)
+    # When the caller's tab reconnects meanwhile (the call's version moves on)
+    act(action="rejoin", user_id=CALLER, connection_id="c-caller-2", message={}, call_id=call.call_id,
+        desk=desk.calls, now=NOW + 20)
+    assert desk.calls.calls.get(call.call_id).version > call.version
+    # Then asking again is a retry of the same attempt: the same payment and order
+    again = payments.pay_for_call(call_id=call.call_id, payer_id=CALLER, desk=desk, now=NOW + 21)
+    assert (again.payment_id, again.order_id) == (first.payment_id, first.order_id)

@@ -244,16 +244,97 @@ def test_a_certificate_without_an_rsa_key_fails(paypal) -> None:
         verifier_for(paypal).verify(paypal.deliver(BODY), BODY)
 
 
-def test_a_certificate_that_cannot_be_fetched_is_a_retryable_failure(paypal) -> None:
-    def unreachable(url: str) -> bytes:
-        raise TimeoutError("timed out")
+class Clock:
+    """A clock the test moves."""
 
-    verifier = WebhookVerifier(webhook_id=WEBHOOK_ID, fetch=unreachable, clock=lambda: NOW)
+    def __init__(self, now: float = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class CountingFetcher:
+    """PayPal's certificate host as the verifier reaches it: serves what it has, else fails (a
+    404 is an OSError from urllib), and counts every download."""
+
+    def __init__(self, paypal) -> None:
+        self.paypal, self.fetched, self.down = paypal, [], False
+
+    def __call__(self, url: str) -> bytes:
+        self.fetched.append(url)
+        if self.down or url not in self.paypal.certificates:
+            raise OSError(f"{url} answered 404")
+        return self.paypal.certificates[url]
+
+
+def made_up(n: int) -> str:
+    return f"https://api.paypal.com/v1/notifications/certs/CERT-made-up-{n}"
+
+
+def test_a_certificate_that_cannot_be_fetched_is_remembered_for_a_short_time_then_tried_again(paypal) -> None:
+    # Given PayPal's certificate host is down
+    fetch, clock = CountingFetcher(paypal), Clock()
+    fetch.down = True
+    verifier = WebhookVerifier(webhook_id=WEBHOOK_ID, fetch=fetch, clock=clock, failure_seconds=60)
     with pytest.raises(CertificateUnavailable, match="could not be fetched"):
         verifier.verify(paypal.deliver(BODY), BODY)
-    # nothing was cached: the next delivery fetches again and passes
-    verifier._fetch = paypal.fetch
+    # When deliveries naming it come again within the minute, even once the host is back
+    fetch.down = False
+    clock.now += 59
+    with pytest.raises(CertificateUnavailable, match="could not be fetched"):
+        verifier.verify(paypal.deliver(BODY, sent_at=clock.now), BODY)
+    assert fetch.fetched == [CERT_URL]  # the failure was remembered: no second download
+    # Then after that it is fetched again, and the (redelivered) event passes
+    clock.now += 2
+    assert verifier.verify(paypal.deliver(BODY, sent_at=clock.now), BODY) == EVENT
+    assert fetch.fetched == [CERT_URL, CERT_URL]
+
+
+def test_an_unusable_certificate_is_remembered_too(paypal) -> None:
+    paypal.certificates[made_up(1)] = b"not a certificate"
+    fetch = CountingFetcher(paypal)
+    verifier = WebhookVerifier(webhook_id=WEBHOOK_ID, fetch=fetch, clock=lambda: NOW)
+    for _ in range(3):
+        with pytest.raises(InvalidWebhook, match="not readable"):
+            verifier.verify(paypal.deliver(BODY, cert_url=made_up(1)), BODY)
+    assert fetch.fetched == [made_up(1)]
+
+
+def test_events_naming_different_certificate_urls_cost_at_most_the_downloads_allowed_per_minute(paypal) -> None:
+    # Given the genuine certificate was fetched for a genuine event
+    fetch, clock = CountingFetcher(paypal), Clock()
+    verifier = WebhookVerifier(webhook_id=WEBHOOK_ID, fetch=fetch, clock=clock, fetches_per_minute=10)
     assert verifier.verify(paypal.deliver(BODY), BODY) == EVENT
+    # When unsigned events name 50 different certificate URLs on PayPal's host
+    refusals = []
+    for n in range(50):
+        with pytest.raises(CertificateUnavailable) as refused:
+            verifier.verify(paypal.deliver(BODY, cert_url=made_up(n)), BODY)
+        refusals.append(refused.value.reason)
+    # Then 10 downloads were made in that minute (the genuine one included), the rest refused unfetched
+    assert len(fetch.fetched) == 10
+    assert refusals.count("too many certificate downloads this minute") == 50 - 9
+    # and genuine events go on passing with the cached certificate
+    assert verifier.verify(paypal.deliver(BODY), BODY) == EVENT
+    clock.now += 61  # a minute on, downloads are allowed again
+    with pytest.raises(CertificateUnavailable, match="could not be fetched"):
+        verifier.verify(paypal.deliver(BODY, sent_at=clock.now, cert_url=made_up(99)), BODY)
+    assert len(fetch.fetched) == 11
+
+
+def test_remembered_failures_are_bounded(paypal) -> None:
+    from chalicelib.adapters.paypal_webhooks import MAX_REMEMBERED_FAILURES
+
+    fetch = CountingFetcher(paypal)
+    verifier = WebhookVerifier(webhook_id=WEBHOOK_ID, fetch=fetch, clock=lambda: NOW, fetches_per_minute=1000,
+                               failure_seconds=3600)
+    urls = [made_up(n) for n in range(MAX_REMEMBERED_FAILURES + 1)]
+    for url in urls + urls[-1:] + urls[:1]:
+        with pytest.raises(CertificateUnavailable):
+            verifier.verify(paypal.deliver(BODY, cert_url=url), BODY)
+    # the newest was remembered; the oldest was pushed out, so it was fetched again
+    assert fetch.fetched == urls + urls[:1]
 
 
 @pytest.mark.parametrize("sent_at, reason", [
