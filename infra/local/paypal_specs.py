@@ -25,16 +25,17 @@ SPEC_NAMES = (
     "notifications_webhooks_v1",
 )
 SPEC_DIR_ENV = "IK_PAYPAL_OPENAPI_DIR"
+VENDORED_SPEC_DIR = Path(__file__).resolve().parent / "paypal_openapi"  # copied unchanged: see its SOURCE
 REQUEST, RESPONSE = "request", "response"
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
 def default_spec_dir() -> Path:
-    """Where the specs live: `$IK_PAYPAL_OPENAPI_DIR`, else `../shared/paypal-openapi` beside the repo."""
+    """Where the specs live: `$IK_PAYPAL_OPENAPI_DIR`, else the copy kept in the repository."""
     override = os.environ.get(SPEC_DIR_ENV)
     if override:
         return Path(override)
-    return Path(__file__).resolve().parents[2].parent / "shared" / "paypal-openapi"
+    return VENDORED_SPEC_DIR
 
 
 class SpecViolation(ValueError):

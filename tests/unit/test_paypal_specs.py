@@ -1,9 +1,13 @@
 """PayPal's OpenAPI specs load, resolve their `$ref`s and tell good bodies from bad ones."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from infra.local.paypal_specs import (
+    SPEC_NAMES,
+    VENDORED_SPEC_DIR,
     PayPalSpec,
     SpecViolation,
     UnknownOperation,
@@ -33,15 +37,45 @@ def orders() -> PayPalSpec:
     return paypal_specs()["checkout_orders_v2"]
 
 
-def test_every_spec_loads_from_the_shared_folder() -> None:
+def test_every_spec_loads_from_the_copy_in_the_repository() -> None:
     specs = paypal_specs()
-    assert specs.directory == default_spec_dir()
+    assert specs.directory == default_spec_dir() == VENDORED_SPEC_DIR
     for name in ("checkout_orders_v2", "payments_payment_v2.json", "payments_payouts_batch_v1",
                  "notifications_webhooks_v1"):
         assert list(specs[name].paths())
     assert specs.for_path("/v2/payments/captures/ABC/refund", "post").name == "payments_payment_v2"
     with pytest.raises(UnknownOperation):
         specs["not_a_spec"]
+
+
+ROOT = Path(__file__).resolve().parents[2]
+SHARED_SPECS = ROOT.parent / "shared" / "paypal-openapi"
+
+
+def test_the_copy_in_the_repository_keeps_its_license_and_source() -> None:
+    names = {path.name for path in VENDORED_SPEC_DIR.iterdir()}
+    assert names == {"LICENSE", "SOURCE", *(f"{name}.json" for name in SPEC_NAMES)}
+    assert "Apache License" in (VENDORED_SPEC_DIR / "LICENSE").read_text()
+    assert "paypal/paypal-rest-api-specifications" in (VENDORED_SPEC_DIR / "SOURCE").read_text()
+
+
+@pytest.mark.skipif(not SHARED_SPECS.is_dir(), reason="no ../shared/paypal-openapi beside this checkout")
+def test_the_copy_in_the_repository_is_the_shared_one_unchanged() -> None:
+    for path in VENDORED_SPEC_DIR.iterdir():
+        assert path.read_bytes() == (SHARED_SPECS / path.name).read_bytes(), path.name
+
+
+def test_the_product_runs_from_the_repository_alone() -> None:
+    """Nothing the product runs (the app, the local stack, the benches, the Makefile) reads
+    anything beside the checkout: `make dev` works without ../shared."""
+    sources = [ROOT / "app.py", ROOT / "Makefile"] + [
+        path for folder in ("chalicelib", "infra", "bench") for path in (ROOT / folder).rglob("*")
+        if path.suffix in (".py", ".json", ".txt", ".sh", ".cfg", ".toml", ".ini", ".html", ".js", ".md")
+        and "cdk.out" not in path.parts and path.parent != VENDORED_SPEC_DIR]
+    mentions = [f"{path.relative_to(ROOT)}: {line.strip()}" for path in sources if path.is_file()
+                for line in path.read_text(errors="replace").splitlines()
+                if "../shared" in line or "shared/paypal-openapi" in line or '/ "shared"' in line]
+    assert mentions == []
 
 
 def test_spec_folder_can_be_overridden(monkeypatch, tmp_path) -> None:
