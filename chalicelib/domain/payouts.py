@@ -41,6 +41,13 @@ RETURNED_STATUSES = frozenset({"FAILED", "RETURNED", "UNCLAIMED", "BLOCKED", "RE
 CANCEL_FIRST = frozenset({"UNCLAIMED"})  # cancelled at PayPal first, so it cannot be claimed later too
 
 
+def paid_late(*, item_count: int, pay_by: int, at: int) -> bool:
+    """A run is late when it pays someone after its pay-by time. A run with nothing to pay is
+    never late: a new deployment's first run (created for the latest payout day, hours or days
+    after its pay-by time, with an empty ledger) kept nobody waiting."""
+    return item_count > 0 and at > pay_by
+
+
 def outcome_of(status: str) -> ItemState:
     """RESERVED while PayPal is still at it (PENDING, ONHOLD, NEW), else PAID or RETURNED."""
     status = (status or "").upper()

@@ -39,6 +39,7 @@ from chalicelib.domain.payouts import (
     RunState,
     chunks,
     outcome_of,
+    paid_late,
     parse_item_id,
     payout_amount,
     release_decision,
@@ -172,9 +173,10 @@ def _move(run: PayoutRun, desk: PayoutDesk, now: int, **changes: Any) -> PayoutR
 
 def _advance(run: PayoutRun, desk: PayoutDesk, now: int) -> PayoutRun:
     if run.state is RunState.COLLECTING:
-        if now > run.pay_by:
-            logger().error("payout run late", extra={"run_id": run.run_id, "pay_by": run.pay_by})
         items = collect(run, desk=desk, now=now)
+        if paid_late(item_count=len(items), pay_by=run.pay_by, at=now):
+            logger().error("payout run late", extra={"run_id": run.run_id, "pay_by": run.pay_by,
+                                                     "item_count": len(items)})
         run = _move(run, desk, now, state=RunState.SENDING, item_count=len(items),
                     total_cents=sum(item.amount_cents for item in items))
     if run.state is RunState.SENDING:
@@ -366,7 +368,9 @@ def run_view(run: PayoutRun, items: list[PayoutItem]) -> dict:
     by_state = {state: [item for item in items if item.state is state] for state in ItemState}
     return {
         "run_id": run.run_id, "state": run.state.value, "started_at": run.started_at, "pay_by": run.pay_by,
-        "finished_at": run.finished_at, "late": (run.finished_at or 0) > run.pay_by or None,
+        "finished_at": run.finished_at,
+        "late": run.finished_at is not None and paid_late(item_count=run.item_count, pay_by=run.pay_by,
+                                                          at=run.finished_at) or None,
         "item_count": run.item_count, "total_cents": run.total_cents, "batches": dict(run.batches),
         **{f"{state.value}_count": len(found) for state, found in by_state.items()},
         "returned": [{"helper_id": item.helper_id, "amount_cents": item.amount_cents, "receiver": item.receiver,

@@ -364,3 +364,56 @@ def test_paypal_down_stalls_the_run_until_the_next_tick_and_a_denied_batch_comes
     assert run_payouts(desk=d, now=friday + 1200)["runs"] == {stalled["payout_day"]: "done"}
     assert credit(d, books.helper_payable(HELPER)) == 2_500  # PayPal denied it: payable again
     assert d.items.get(stalled["payout_day"], HELPER).state is ItemState.RETURNED
+
+
+class ErrorLog:
+    """The payout job's logger, keeping what it logs as errors (the alarm ops is emailed from)."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def error(self, message: str, **_: object) -> None:
+        self.errors.append(message)
+
+    def __getattr__(self, level: str):
+        return lambda *args, **kwargs: None
+
+
+@pytest.fixture
+def error_log(monkeypatch):
+    from chalicelib.services import payouts
+
+    log = ErrorLog()
+    monkeypatch.setattr(payouts, "logger", lambda: log)
+    return log
+
+
+def test_a_new_deployments_first_run_with_nothing_to_pay_is_not_late(desk, error_log):
+    from chalicelib.services.payouts import payouts_overview
+
+    # Given a deployment started on a Monday, days after the latest payout day's pay-by time
+    d = payout_desk(desk)
+    monday = friday_after(NOW) + 3 * 86400
+    # When its payout job runs for the first time
+    outcome = run_payouts(desk=d, now=monday)
+    # Then the latest payout day's run has nothing to pay, is done, and nobody is told it is late
+    run = d.runs.get(outcome["payout_day"])
+    assert (run.item_count, run.pay_by < monday) == (0, True)
+    assert error_log.errors == []
+    run_payouts(desk=d, now=monday + 600)
+    [shown] = payouts_overview(is_ops=True, desk=d, now=monday + 700)
+    assert (shown["state"], shown["late"]) == ("done", None)
+
+
+def test_a_run_that_pays_helpers_after_its_pay_by_time_is_late(desk, error_log):
+    from chalicelib.services.payouts import payouts_overview
+
+    d = payout_desk(desk)
+    seed_payable(d, HELPER, 2_000)
+    sunday = friday_after(NOW) + 2 * 86400  # Friday's run never happened (an outage)
+    run_id = run_payouts(desk=d, now=sunday)["payout_day"]
+    assert error_log.errors == ["payout run late"]
+    desk.gateway.process_payouts()
+    run_payouts(desk=d, now=sunday + 600)
+    [shown] = payouts_overview(is_ops=True, desk=d, now=sunday + 700)
+    assert (shown["run_id"], shown["state"], shown["late"]) == (run_id, "done", True)
