@@ -40,6 +40,24 @@ def token_verifier():
 
 
 @lru_cache(maxsize=1)
+def revocations():
+    from chalicelib.adapters.revocations import DynamoRevocationStore
+
+    _tables_bound()
+    return DynamoRevocationStore()
+
+
+def end_connections(user_id: str, session_id: str | None) -> int:
+    """Closes a person's open sockets of one session (all of them for None), for sign-outs."""
+    import time
+
+    from chalicelib.services.realtime import end_connections as end
+
+    return end(user_id, session_id=session_id, book=presence_book(), sender=websocket_sender(),
+               now=time.time(), desk=call_desk())
+
+
+@lru_cache(maxsize=1)
 def _tables_bound() -> bool:
     from chalicelib.adapters.tables import bind_tables
 
@@ -334,5 +352,6 @@ def reset() -> None:
                   connection_store, websocket_sender, paypal_gateway, helper_pages, categories, listings,
                   presence, search_index, uploads, call_store, signal_limiter, turn_secret, storefronts,
                   helper_plans, payment_store, refund_requests, webhook_events, ledger, mailer,
-                  webhook_verifier, payout_runs, payout_items, free_sessions, ops_flags, payout_schedule):
+                  webhook_verifier, payout_runs, payout_items, free_sessions, ops_flags, payout_schedule,
+                  revocations):
         built.cache_clear()

@@ -11,6 +11,7 @@ TABLES = ("users", "usernames", "connections", "helper_pages", "categories", "li
 TABLES += ("payments", "storefronts", "helper_plans", "refund_requests", "webhook_events")
 TABLES += ("ledger_transactions", "ledger_lines", "ledger_balances")
 TABLES += ("payout_runs", "payout_items", "free_session_counts", "ops_flags")
+TABLES += ("revocations",)
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,9 @@ class Settings:
     cognito_issuer: str = ""
     cognito_jwks_url: str = ""
     ops_group: str = "ops"
+    # How long a sign-in can make tokens (the app client's refresh token validity, Cognito's
+    # default 30 days): a sign-out stays on record that long.
+    session_seconds: int = 30 * 24 * 60 * 60
     websocket_management_url: str = ""
     connection_lifetime_seconds: int = 2 * 60 * 60
     site_bucket: str = ""
@@ -98,6 +102,7 @@ class Settings:
             cognito_issuer=get("IK_COGNITO_ISSUER"),
             cognito_jwks_url=get("IK_COGNITO_JWKS_URL"),
             ops_group=get("IK_OPS_GROUP", "ops"),
+            session_seconds=int(get("IK_SESSION_SECONDS", str(30 * 24 * 60 * 60))),
             websocket_management_url=get("IK_WEBSOCKET_MANAGEMENT_URL"),
             connection_lifetime_seconds=int(get("IK_CONNECTION_LIFETIME_SECONDS", "7200")),
             site_bucket=get("IK_SITE_BUCKET"),

@@ -19,6 +19,7 @@ class Connection:
     user_id: str
     connected_at: int
     expires_at: int
+    session_id: str = ""  # the sign-in of the token it connected with: a sign-out closes it
 
 
 class ConnectionStore(Protocol):
@@ -41,6 +42,7 @@ class DynamoConnectionStore:
             expires_at=connection.expires_at,
             shard=shard_of(connection.connection_id),
             ttl=connection.expires_at + 3600,
+            session_id=connection.session_id or None,
         ).save()
 
     def get(self, connection_id: str) -> Connection | None:
@@ -88,7 +90,8 @@ class DynamoConnectionStore:
 
 def _connection(record) -> Connection:
     return Connection(connection_id=record.connection_id, user_id=record.user_id,
-                      connected_at=int(record.connected_at), expires_at=int(record.expires_at))
+                      connected_at=int(record.connected_at), expires_at=int(record.expires_at),
+                      session_id=record.session_id or "")
 
 
 class InMemoryConnectionStore:

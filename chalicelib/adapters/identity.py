@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import secrets
+import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
-from chalicelib.domain.accounts import Session
+from chalicelib.domain.accounts import Principal, Session
 from chalicelib.domain.errors import (
     AccountNotConfirmed,
     EmailTaken,
@@ -27,7 +28,8 @@ class IdentityProvider(Protocol):
     def resend_code(self, *, email: str) -> None: ...
     def sign_in(self, *, email: str, password: str) -> Session: ...
     def refresh(self, *, refresh_token: str) -> Session: ...
-    def sign_out(self, *, access_token: str) -> None: ...
+    def revoke_refresh_token(self, *, refresh_token: str) -> None: ...
+    def sign_out_everywhere(self, *, access_token: str, user_id: str) -> None: ...
     def delete_user(self, *, user_id: str) -> None: ...
 
 
@@ -44,6 +46,9 @@ _COGNITO_ERRORS: dict[str, tuple[type, str]] = {
     "TooManyRequestsException": (TooManyAttempts, "Too many attempts; wait a minute."),
     "TooManyFailedAttemptsException": (TooManyAttempts, "Too many attempts; wait a minute."),
     "LimitExceededException": (TooManyAttempts, "Too many attempts; wait a minute."),
+    # RevokeToken's refusals: the refresh token is not one of this app client's live tokens.
+    "UnauthorizedException": (InvalidToken, "Your session has already ended."),
+    "UnsupportedTokenTypeException": (InvalidToken, "Your session has already ended."),
 }
 
 
@@ -107,11 +112,22 @@ class CognitoIdentity:
             raise InvalidToken("Your session has ended; sign in again.") from error
         return _session(answer, refresh_token=refresh_token)
 
-    def sign_out(self, *, access_token: str) -> None:
+    def revoke_refresh_token(self, *, refresh_token: str) -> None:
+        """Cognito's RevokeToken: this sign-in's refresh token, and the tokens it issued, end.
+        One that already ended (or was never ours) needs nothing more."""
+        try:
+            self._call("revoke_token", ClientId=self._app_client, Token=refresh_token)
+        except InvalidToken:
+            pass
+
+    def sign_out_everywhere(self, *, access_token: str, user_id: str) -> None:
+        """Cognito's GlobalSignOut: every refresh token of the person is revoked. If Cognito no
+        longer honours this access token (its own sign-in was revoked there), the admin call
+        does the same by the person's id."""
         try:
             self._call("global_sign_out", AccessToken=access_token)
-        except WrongCredentials as error:
-            raise InvalidToken("Your session has already ended.") from error
+        except WrongCredentials:
+            self._call("admin_user_global_sign_out", UserPoolId=self._pool, Username=user_id)
 
     def delete_user(self, *, user_id: str) -> None:
         self._call("admin_delete_user", UserPoolId=self._pool, Username=user_id)
@@ -139,12 +155,18 @@ class _Account:
 
 
 class InMemoryIdentity:
-    """The Cognito twin for unit tests: same facts, no network. `codes` holds sent codes."""
+    """The Cognito twin for unit tests: same facts, no network. `codes` holds sent codes;
+    `verify` checks an access token as the token verifier would (like a signed JWT, a token
+    still verifies after it was revoked here: refusing it is the app's job)."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self.accounts: dict[str, _Account] = {}
-        self.sessions: dict[str, str] = {}  # token -> email
+        self.sessions: dict[str, str] = {}  # live token (access or refresh) -> email
         self.codes: dict[str, str] = {}
+        self._issued: dict[str, Principal] = {}  # every access token ever issued
+        self._origins: dict[str, str] = {}  # refresh token -> its sign-in (origin_jti)
+        self._clock = clock
+
 
     def sign_up(self, *, email: str, password: str, display_name: str) -> str:
         if email in self.accounts:
@@ -180,12 +202,22 @@ class InMemoryIdentity:
             raise InvalidToken("Your session has ended; sign in again.")
         return self._issue(email, refresh_token=refresh_token)
 
-    def sign_out(self, *, access_token: str) -> None:
-        email = self.sessions.get(access_token)
-        if email is None:
-            raise InvalidToken("Your session has already ended.")
-        for token in [t for t, e in self.sessions.items() if e == email]:
+    def revoke_refresh_token(self, *, refresh_token: str) -> None:
+        origin = self._origins.get(refresh_token)
+        for token in [t for t in self.sessions if t == refresh_token or (
+                t in self._issued and self._issued[t].session_id == origin)]:
             del self.sessions[token]
+
+    def sign_out_everywhere(self, *, access_token: str, user_id: str) -> None:
+        emails = {e for e, a in self.accounts.items() if a.user_id == user_id}
+        for token in [t for t, e in self.sessions.items() if e in emails]:
+            del self.sessions[token]
+
+    def verify(self, token: str) -> Principal:
+        try:
+            return self._issued[token]
+        except KeyError:
+            raise InvalidToken("That token is not valid; sign in again.") from None
 
     def delete_user(self, *, user_id: str) -> None:
         for email in [e for e, a in self.accounts.items() if a.user_id == user_id]:
@@ -195,5 +227,8 @@ class InMemoryIdentity:
         access = f"access-{secrets.token_hex(8)}"
         self.sessions[access] = email
         self.sessions[refresh_token] = email
+        origin = self._origins.setdefault(refresh_token, f"origin-{secrets.token_hex(8)}")
+        self._issued[access] = Principal(self.accounts[email].user_id, session_id=origin,
+                                         issued_at=int(self._clock()))
         return Session(access_token=access, id_token=f"id-{secrets.token_hex(8)}",
                        refresh_token=refresh_token, expires_in=3600)

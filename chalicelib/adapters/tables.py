@@ -72,6 +72,7 @@ class ConnectionRecord(Model):
     expires_at = NumberAttribute()
     shard = NumberAttribute()
     ttl = NumberAttribute()
+    session_id = UnicodeAttribute(null=True)  # the sign-in of the token it connected with
     by_user = ConnectionsByUser()
     by_expiry = ConnectionsByExpiry()
 
@@ -478,6 +479,20 @@ class OpsFlagRecord(Model):
     by_queue = _index("by_queue", ("queue", UnicodeAttribute), ("flagged_at", NumberAttribute))()
 
 
+class RevocationRecord(Model):
+    """A sign-out on record until the session it ended could no longer make tokens: one item per
+    signed-out session (`session#<id>`) and one per person signed out everywhere (`user#<id>`),
+    both read by one BatchGetItem for every token checked."""
+
+    class Meta:
+        table_name = "revocations"
+
+    revocation_id = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute()
+    revoked_at = NumberAttribute()
+    ttl = NumberAttribute()
+
+
 MODELS: dict[str, type[Model]] = {
     "users": UserRecord,
     "usernames": UsernameRecord,
@@ -501,8 +516,10 @@ MODELS: dict[str, type[Model]] = {
     "payout_items": PayoutItemRecord,
     "free_session_counts": FreeSessionCountRecord,
     "ops_flags": OpsFlagRecord,
+    "revocations": RevocationRecord,
 }
-TTL_ATTRIBUTES = {"connections": "ttl", "calls": "ttl", "webhook_events": "ttl", "free_session_counts": "ttl"}
+TTL_ATTRIBUTES = {"connections": "ttl", "calls": "ttl", "webhook_events": "ttl", "free_session_counts": "ttl",
+                  "revocations": "ttl"}
 
 
 def bind_tables(settings: Settings) -> None:

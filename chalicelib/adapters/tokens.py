@@ -6,6 +6,7 @@ from typing import Any
 
 from chalicelib.domain.accounts import Principal
 from chalicelib.domain.errors import InvalidToken
+from chalicelib.domain.sessions import session_id_of
 
 BEARER = "bearer "
 
@@ -53,7 +54,8 @@ class CognitoTokenVerifier:
         if claims.get("client_id") != self._client_id:
             raise InvalidToken("That token was issued to another application.")
         groups = claims.get("cognito:groups") or []
-        return Principal(user_id=claims["sub"], groups=tuple(groups))
+        return Principal(user_id=claims["sub"], groups=tuple(groups), session_id=session_id_of(claims),
+                         issued_at=int(claims["iat"]))
 
 
 class InMemoryTokenVerifier:

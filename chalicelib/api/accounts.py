@@ -1,6 +1,8 @@
 """Routes for signing up, confirming, signing in and out, and `GET /me`."""
 from __future__ import annotations
 
+import time
+
 from chalice import Blueprint
 
 from chalicelib import deps
@@ -8,7 +10,7 @@ from chalicelib.adapters.tokens import bearer_token
 from chalicelib.api.guard import cognito_user, principal_of
 from chalicelib.api.http import handles_errors, json_response, parse_body
 from chalicelib.domain.accounts import Session
-from chalicelib.services import accounts
+from chalicelib.services import accounts, sessions
 
 blueprint = Blueprint(__name__)
 
@@ -59,15 +61,30 @@ def sign_in():
 @handles_errors
 def refresh():
     body = parse_body(blueprint.current_request.raw_body, "RefreshBody")
-    session = accounts.refresh_session(refresh_token=body.refresh_token, identity=deps.identity())
+    session = sessions.refresh(refresh_token=body.refresh_token, identity=deps.identity(),
+                               verify=deps.token_verifier().verify, revocations=deps.revocations())
     return json_response(_session_body(session))
 
 
 @blueprint.route("/auth/sign-out", methods=["POST"], authorizer=cognito_user)
 @handles_errors
 def sign_out():
-    token = bearer_token(blueprint.current_request.headers.get("authorization"))
-    accounts.sign_out(access_token=token, identity=deps.identity())
+    request = blueprint.current_request
+    body = parse_body(request.raw_body or b"{}", "SignOutBody")  # the body is optional
+    sessions.sign_out(principal=principal_of(request), refresh_token=body.refresh_token, identity=deps.identity(),
+                      revocations=deps.revocations(), end_connections=deps.end_connections,
+                      now=int(time.time()), session_seconds=deps.settings().session_seconds)
+    return json_response({"signed_out": True})
+
+
+@blueprint.route("/auth/sign-out-everywhere", methods=["POST"], authorizer=cognito_user)
+@handles_errors
+def sign_out_everywhere():
+    request = blueprint.current_request
+    token = bearer_token(request.headers.get("authorization"))
+    sessions.sign_out_everywhere(principal=principal_of(request), access_token=token, identity=deps.identity(),
+                                 revocations=deps.revocations(), end_connections=deps.end_connections,
+                                 now=int(time.time()), session_seconds=deps.settings().session_seconds)
     return json_response({"signed_out": True})
 
 

@@ -8,20 +8,23 @@ from chalicelib.adapters.tokens import bearer_token
 from chalicelib.domain.accounts import Principal
 from chalicelib.domain.errors import InvalidToken
 from chalicelib.observability import logger
+from chalicelib.services import sessions
 
 blueprint = Blueprint(__name__)
 
 
-@blueprint.authorizer()
+@blueprint.authorizer(ttl_seconds=0)  # never cached by API Gateway: a sign-out holds at once
 def cognito_user(auth_request):
-    """Allows the request when the bearer token is a valid access token of our user pool."""
+    """Allows the request when the bearer token is a valid access token of our user pool whose
+    session was not signed out (the signature first, then one read)."""
     try:
-        principal = deps.token_verifier().verify(bearer_token(auth_request.token))
+        verified = deps.token_verifier().verify(bearer_token(auth_request.token))
+        principal = sessions.refuse_if_signed_out(verified, revocations=deps.revocations())
     except InvalidToken as refusal:
         logger().info("token refused", extra={"reason": refusal.message})
         return AuthResponse(routes=[], principal_id="anonymous")
     return AuthResponse(routes=["*"], principal_id=principal.user_id,
-                        context={"groups": ",".join(principal.groups)})
+                        context={"groups": ",".join(principal.groups), "session_id": principal.session_id})
 
 
 def principal_of(request) -> Principal:
@@ -31,7 +34,7 @@ def principal_of(request) -> Principal:
     if not user_id or user_id == "anonymous":
         raise InvalidToken("Sign in first.")
     groups = tuple(g for g in (context.get("groups") or "").split(",") if g)
-    return Principal(user_id=user_id, groups=groups)
+    return Principal(user_id=user_id, groups=groups, session_id=context.get("session_id") or "")
 
 
 def is_ops(request) -> bool:

@@ -7,7 +7,7 @@ from urllib.parse import unquote
 from chalicelib import deps
 from chalicelib.domain.errors import InvalidToken
 from chalicelib.observability import logger
-from chalicelib.services import realtime
+from chalicelib.services import realtime, sessions
 
 SUBPROTOCOL = "interkanect"
 
@@ -31,7 +31,8 @@ def on_connect(event) -> dict:
     raw = event.to_dict()
     try:
         token, subprotocol = token_of_connect(raw)
-        principal = deps.token_verifier().verify(token)
+        principal = sessions.refuse_if_signed_out(deps.token_verifier().verify(token),
+                                                  revocations=deps.revocations())
     except InvalidToken as refusal:
         logger().info("websocket connect refused", extra={"reason": refusal.message})
         return {"statusCode": 401}

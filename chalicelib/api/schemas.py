@@ -35,6 +35,13 @@ class RefreshBody(_Body):
     refresh_token: str = Field(min_length=1, max_length=8192)
 
 
+class SignOutBody(_Body):
+    """Optional: with the session's refresh token, Cognito revokes it too."""
+
+    refresh_token: Optional[str] = Field(default=None, min_length=1, max_length=8192)
+
+
+
 class PageBody(_Body):
     model_config = ConfigDict(extra="forbid", str_max_length=6000)
 

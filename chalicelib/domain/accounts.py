@@ -98,6 +98,8 @@ class Principal:
 
     user_id: str
     groups: tuple[str, ...] = field(default_factory=tuple)
+    session_id: str = ""  # the sign-in the token belongs to (domain.sessions), "" when unknown
+    issued_at: int = 0  # the token's `iat`, epoch seconds
 
 
 def roles_for(groups: tuple[str, ...] | list[str], ops_group: str) -> list[str]:

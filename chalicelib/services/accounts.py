@@ -1,4 +1,4 @@
-"""Accounts: sign up, confirm, sign in, refresh, sign out and who-am-I."""
+"""Accounts: sign up, confirm, sign in and who-am-I (refreshing and signing out: services.sessions)."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -46,15 +46,6 @@ def resend_confirmation(*, email: str, identity: IdentityProvider) -> None:
 
 def sign_in(*, email: str, password: str, identity: IdentityProvider) -> Session:
     return identity.sign_in(email=rules.check_email(email), password=password)
-
-
-def refresh_session(*, refresh_token: str, identity: IdentityProvider) -> Session:
-    return identity.refresh(refresh_token=refresh_token)
-
-
-def sign_out(*, access_token: str, identity: IdentityProvider) -> None:
-    """Revokes every refresh token of the user (all devices)."""
-    identity.sign_out(access_token=access_token)
 
 
 def describe_me(*, principal: Principal, accounts: AccountStore, ops_group: str,

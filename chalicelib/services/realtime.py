@@ -63,7 +63,8 @@ def connect(*, connection_id: str, principal: Principal, book: PresenceBook, now
     """Records a connection whose token was already verified; the person is now online."""
     seconds = int(now)
     connection = Connection(connection_id, principal.user_id, connected_at=seconds,
-                            expires_at=seconds + min(liveness.stale_seconds, liveness.lifetime_seconds))
+                            expires_at=seconds + min(liveness.stale_seconds, liveness.lifetime_seconds),
+                            session_id=principal.session_id)
     book.connections.add(connection)
     refresh_presence(principal.user_id, book=book, now_ms=int(now * 1000))
     return connection
@@ -84,6 +85,21 @@ def _gone(connection: Connection, *, book: PresenceBook, now: float, desk: "Call
     if desk is not None:
         connection_closed(user_id=connection.user_id, connection_id=connection.connection_id, desk=desk,
                           now=int(now))
+
+
+def end_connections(user_id: str, *, session_id: str | None, book: PresenceBook, sender: WebsocketSender,
+                    now: float, desk: "CallDesk | None" = None) -> int:
+    """Closes the person's open sockets of one signed-out session (all of them when `session_id`
+    is None). Each is forgotten first, so a message still in flight on it finds no connection
+    and is refused; then closed; then their status and live calls follow, as on `$disconnect`."""
+    ending = [c for c in book.connections.for_user(user_id) if session_id is None or c.session_id == session_id]
+    for connection in ending:
+        book.connections.remove(connection.connection_id)
+    for connection in ending:
+        sender.close(connection.connection_id)
+    for connection in ending:
+        _gone(connection, book=book, now=now, desk=desk)
+    return len(ending)
 
 
 def deliver(*, connection_id: str, message: dict, sender: WebsocketSender,

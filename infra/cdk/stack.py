@@ -311,6 +311,8 @@ class InterkanectStack(cdk.Stack):
             prevent_user_existence_errors=True,
             enable_token_revocation=True,
             disable_o_auth=True,
+            # A sign-out is kept on record this long (domain.sessions): the two must match.
+            refresh_token_validity=cdk.Duration.seconds(defaults.session_seconds),
         )
         cognito.UserPoolGroup(
             self, "OpsGroup", user_pool=self.user_pool, group_name=defaults.ops_group,

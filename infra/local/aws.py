@@ -141,6 +141,60 @@ def _add_resend_confirmation_code() -> None:
         CognitoIdpResponse.resend_confirmation_code = resend_confirmation_code
 
 
+def _add_revoke_token() -> None:
+    """moto has no RevokeToken; add it so signing out revokes the session's refresh token locally
+    as Cognito does: the refresh token, and the access tokens issued from it (its origin_jti),
+    stop working at Cognito. Like Cognito, a token that is not live is no error."""
+    import base64
+    import json
+
+    from moto.cognitoidp.models import cognitoidp_backends, find_account_region_by_value
+    from moto.cognitoidp.responses import CognitoIdpResponse
+    from moto.core.responses import ActionResult
+
+    def origin_of(access_token: str) -> str | None:
+        payload = access_token.split(".")[1]
+        return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))).get("origin_jti")
+
+    def revoke_token(self: Any) -> Any:
+        client_id = self._get_param("ClientId")
+        token = self._get_param("Token")
+        account, region = find_account_region_by_value(
+            "client_id", client_id, fallback=(self.current_account, self.region))
+        backend = cognitoidp_backends[account][region]
+        pool = next((p for p in backend.user_pools.values() if client_id in p.clients), None)
+        live = pool.refresh_tokens.get(token) if pool is not None else None
+        if live is not None and live[0] == client_id:
+            pool.refresh_tokens[token] = None
+            for access_token in [t for t in pool.access_tokens if origin_of(t) == live[2]]:
+                pool.access_tokens.pop(access_token)
+        return ActionResult({})
+
+    if not hasattr(CognitoIdpResponse, "revoke_token"):
+        CognitoIdpResponse.revoke_token = revoke_token
+
+
+def _refuse_confirming_twice() -> None:
+    """moto confirms a confirmed account again; Cognito refuses (NotAuthorized: "Current status
+    is CONFIRMED"). Refuse it here too, so the API's answer to a confirmed email is what it is on AWS."""
+    from moto.cognitoidp.exceptions import NotAuthorizedError
+    from moto.cognitoidp.models import CognitoIdpBackend, UserStatus
+
+    original = CognitoIdpBackend.confirm_sign_up
+    if getattr(original, "refuses_twice", False):
+        return
+
+    def confirm_sign_up(self: Any, client_id: str, username: str) -> str:
+        pool = next((p for p in self.user_pools.values() if client_id in p.clients), None)
+        user = pool._get_user(username) if pool is not None else None
+        if user is not None and user.status == UserStatus.CONFIRMED:
+            raise NotAuthorizedError("User cannot be confirmed. Current status is CONFIRMED")
+        return original(self, client_id, username)
+
+    confirm_sign_up.refuses_twice = True  # type: ignore[attr-defined]
+    CognitoIdpBackend.confirm_sign_up = confirm_sign_up
+
+
 class LocalAws:
     """moto in server mode on loopback, restoring and saving its backends as one file.
 
@@ -160,6 +214,7 @@ class LocalAws:
         _pickle_rsa_keys()
         _transactions_keep_only_their_items()
         _add_resend_confirmation_code()
+        _add_revoke_token()
         self._state_file = state_file
         self._restore()
         moto = DomainDispatcherApplication(create_backend_app)

@@ -193,6 +193,19 @@ async function sendAuthorized(path, options = {}) {
   }
 }
 
+/** Ends a session on the server at `path` when it can, and always forgets it here. */
+async function endSession(path, body) {
+  try {
+    if (loadSession()) {
+      await sendAuthorized(path, { method: "POST", body });
+    }
+  } catch {
+    // Signing out locally must work even when the API cannot be reached.
+  } finally {
+    clearSession();
+  }
+}
+
 /** The current session with an access token that is not about to expire (refreshed if it
  * was), or null when nobody is signed in or the session cannot be renewed. */
 export async function freshSession() {
@@ -237,18 +250,16 @@ export const api = {
     return saveSession(tokens);
   },
 
-  /** Revokes the session on the server when it can, and always forgets it here. */
-  async signOut() {
-    try {
-      if (loadSession()) {
-        await sendAuthorized("/auth/sign-out", { method: "POST" });
-      }
-    } catch {
-      // Signing out locally must work even when the API cannot be reached.
-    } finally {
-      clearSession();
-    }
+  /** Ends this session on the server (its tokens, its refresh token, its sockets) when it can,
+   * and always forgets it here. */
+  signOut() {
+    const session = loadSession();
+    return endSession("/auth/sign-out",
+      session && session.refresh_token ? { refresh_token: session.refresh_token } : {});
   },
+
+  /** Ends every session of the signed-in person, on every device; forgets this one here. */
+  signOutEverywhere: () => endSession("/auth/sign-out-everywhere"),
 
   /** The signed-in user's profile, or a `signed_out` ApiError. */
   me: () => sendAuthorized("/me"),

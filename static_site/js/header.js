@@ -112,8 +112,8 @@ const NARROW = "(max-width: 47.99rem)"; // where the navigation folds into the M
 
 /** The signed-in menu under the person's name: Payments for everyone, Earnings for Helpers (and
  * whenever the profile could not be read), Refund reviews and Flags & payouts for ops (a role from
- * `GET /me`; the server checks it again on every request). */
-function accountMenu(user, name) {
+ * `GET /me`; the server checks it again on every request), and Sign out everywhere. */
+function accountMenu(user, name, onSignOutEverywhere) {
   const items = [PAYMENTS_LINK];
   if (!user || user.is_helper) {
     items.push(EARNINGS_LINK);
@@ -121,9 +121,18 @@ function accountMenu(user, name) {
   if (user && Array.isArray(user.roles) && user.roles.includes("ops")) {
     items.push(OPS_LINK, OPS_WATCH_LINK);
   }
+  const everywhere = element("button", {
+    type: "button", class: "account-menu-action", "data-testid": "sign-out-everywhere",
+  }, "Sign out everywhere");
+  everywhere.addEventListener("click", async () => {
+    everywhere.disabled = true;
+    everywhere.textContent = "Signing out everywhere…";
+    await onSignOutEverywhere();
+  });
   const menu = element("ul", { class: "account-menu", id: "account-menu", "data-account-menu": "" },
     ...items.map(({ label, href, testId }) => element("li", {},
-      link(label, href, { "data-testid": testId }))));
+      link(label, href, { "data-testid": testId }))),
+    element("li", { class: "account-menu-separated" }, everywhere));
   const trigger = element("button", {
     type: "button", class: "account-user", "aria-expanded": "false", "aria-controls": "account-menu",
     "data-account-trigger": "",
@@ -160,7 +169,8 @@ function accountMenu(user, name) {
   return wrap;
 }
 
-function renderSignedIn(account, user, onSignOut) {
+/** `signOuts` ends the session: `here` (this device) or `everywhere`. */
+function renderSignedIn(account, user, signOuts) {
   const name = (user && user.display_name) || "Your account";
   const signOut = element("button", {
     type: "button", class: "button button-secondary", "data-testid": "sign-out",
@@ -168,9 +178,9 @@ function renderSignedIn(account, user, onSignOut) {
   signOut.addEventListener("click", async () => {
     signOut.disabled = true;
     signOut.textContent = "Signing out…";
-    await onSignOut();
+    await signOuts.here();
   });
-  account.replaceChildren(accountMenu(user, name), signOut);
+  account.replaceChildren(accountMenu(user, name, signOuts.everywhere), signOut);
 }
 
 /** Renders the header into `[data-site-header]` and resolves to the signed-in user's profile
@@ -191,14 +201,15 @@ export function mountHeader(root = document.querySelector("[data-site-header]"))
     }
   };
 
-  const signOut = async () => {
+  const signingOut = (endSession) => async () => {
     unmountIncomingCalls();
     stopRealtime(); // offline at once, not when the server notices the socket is gone
-    await api.signOut();
+    await endSession();
     renderSignedOut(account);
     setSignedIn(false);
     window.location.assign(PAGES.home);
   };
+  const signOut = { here: signingOut(api.signOut), everywhere: signingOut(api.signOutEverywhere) };
 
   const show = async () => {
     if (!loadSession()) {

@@ -247,6 +247,24 @@ def test_sign_out_revokes_the_session_on_the_server(page: Page):
     assert renewed.status in (400, 401), renewed.text()
 
 
+def test_sign_out_everywhere_from_the_account_menu_ends_the_other_devices_sessions_too(page: Page):
+    person = new_person()
+    create_confirmed_account(page, person)
+    other_device = page.request.post(api_url(page, "/auth/sign-in"),
+                                     data={"email": person["email"], "password": person["password"]}).json()
+    sign_in_and_land_home(page, person)
+
+    page.get_by_test_id("signed-in-name").click()  # opens the account menu
+    with page.expect_navigation():  # signing out takes the visitor home
+        page.get_by_test_id("sign-out-everywhere").click()
+    expect(header_sign_in_link(page)).to_be_visible()
+    assert stored_session(page) is None
+
+    elsewhere = page.request.get(api_url(page, "/me"),
+                                 headers={"Authorization": f"Bearer {other_device['access_token']}"})
+    assert elsewhere.status == 401, elsewhere.text()
+
+
 @pytest.mark.parametrize("path", ["/index.html", "/sign-up.html", "/confirm.html", "/sign-in.html"])
 def test_every_page_has_landmarks_and_loads_cleanly_under_the_csp(
         page: Page, browser_log, path: str):

@@ -7,7 +7,9 @@ import pytest
 from chalicelib.adapters.accounts import InMemoryAccountStore
 from chalicelib.adapters.connections import Connection, InMemoryConnectionStore
 from chalicelib.adapters.identity import InMemoryIdentity
+from chalicelib.adapters.revocations import InMemoryRevocationStore
 from chalicelib.domain.accounts import Profile
+from chalicelib.domain.sessions import Revocations
 from chalicelib.domain.errors import (
     AccountNotConfirmed,
     EmailTaken,
@@ -46,6 +48,13 @@ def connection_store(request):
     return request.getfixturevalue("app_env").connection_store()
 
 
+@pytest.fixture(params=["in-memory", "dynamodb"])
+def revocation_store(request):
+    if request.param == "in-memory":
+        return InMemoryRevocationStore()
+    return request.getfixturevalue("app_env").revocations()
+
+
 def profile(username):
     return Profile(user_id=str(uuid.uuid4()), email=f"{username}@example.com", username=username,
                    display_name="Someone", created_at="2026-11-22T00:00:00+00:00")
@@ -76,10 +85,16 @@ def test_the_identity_signs_up_confirms_signs_in_refreshes_and_signs_out(identit
     with pytest.raises(WrongCredentials):
         provider.sign_in(email=email, password="Wrong-passw0rd")
     session = provider.sign_in(email=email, password=PASSWORD)
+    other_device = provider.sign_in(email=email, password=PASSWORD)
     assert provider.refresh(refresh_token=session.refresh_token).access_token
-    provider.sign_out(access_token=session.access_token)
+    provider.revoke_refresh_token(refresh_token=session.refresh_token)
     with pytest.raises(InvalidToken):
         provider.refresh(refresh_token=session.refresh_token)
+    provider.revoke_refresh_token(refresh_token=session.refresh_token)  # again: nothing more to do
+    assert provider.refresh(refresh_token=other_device.refresh_token).access_token  # one session only
+    provider.sign_out_everywhere(access_token=other_device.access_token, user_id=user_id)
+    with pytest.raises(InvalidToken):
+        provider.refresh(refresh_token=other_device.refresh_token)
     provider.delete_user(user_id=user_id)
     with pytest.raises(WrongCredentials):
         provider.sign_in(email=email, password=PASSWORD)
@@ -102,3 +117,31 @@ def test_connections_are_found_by_user_and_by_expiry(connection_store):
     connection_store.remove(stale.connection_id)
     connection_store.remove(stale.connection_id)  # removing twice is fine
     assert [c.connection_id for c in connection_store.for_user(user)] == [fresh.connection_id]
+
+def test_a_signed_out_session_and_a_sign_out_everywhere_are_found_with_one_read(revocation_store):
+    user, session, other = unique("u"), unique("s"), unique("s")
+    assert revocation_store.find(user_id=user, session_id=session) == Revocations()
+    revocation_store.revoke_session(user_id=user, session_id=session, at=1_000, keep_until=9_000)
+    assert revocation_store.find(user_id=user, session_id=session) == Revocations(session_revoked=True)
+    assert revocation_store.find(user_id=user, session_id=other) == Revocations()
+    assert revocation_store.find(user_id=user, session_id="") == Revocations()  # a token without a session id
+    revocation_store.revoke_everywhere(user_id=user, at=2_000, keep_until=9_000)
+    assert revocation_store.find(user_id=user, session_id=other) == Revocations(signed_out_everywhere_at=2_000)
+    assert revocation_store.find(user_id=unique("u"), session_id=other) == Revocations()  # nobody else's
+
+
+def test_signing_out_everywhere_never_moves_the_time_back(revocation_store):
+    user = unique("u")
+    revocation_store.revoke_everywhere(user_id=user, at=2_000, keep_until=9_000)
+    revocation_store.revoke_everywhere(user_id=user, at=1_000, keep_until=8_000)  # a slower, earlier request
+    assert revocation_store.find(user_id=user, session_id="").signed_out_everywhere_at == 2_000
+    revocation_store.revoke_everywhere(user_id=user, at=3_000, keep_until=9_500)
+    assert revocation_store.find(user_id=user, session_id="").signed_out_everywhere_at == 3_000
+
+
+def test_a_connection_remembers_the_session_it_was_opened_with(connection_store):
+    user, now = unique("u"), int(time.time())
+    with_session = Connection(unique("c"), user, now, now + 180, session_id=unique("s"))
+    connection_store.add(with_session)
+    assert connection_store.get(with_session.connection_id) == with_session
+    assert connection_store.for_user(user) == [with_session]

@@ -18,7 +18,7 @@ from chalicelib.adapters.tables import MODELS, TTL_ATTRIBUTES
 from chalicelib.api.gateway_responses import GATEWAY_RESPONSES
 from chalicelib.domain.accounts import PASSWORD_MIN_LENGTH
 from chalicelib.domain.categories import SEED
-from chalicelib.settings import TABLES
+from chalicelib.settings import TABLES, Settings
 
 pytestmark = pytest.mark.infra
 
@@ -482,6 +482,19 @@ def test_rest_api_is_regional_on_stage_api_with_the_product_401s(template):
         assert body["error"]["code"] == "invalid_token"
         assert responses[kind]["ResponseParameters"]["Headers"]["WWW-Authenticate"] == "'Bearer'"
     assert "cognito_user" in props["DefinitionBody"]["securityDefinitions"]
+
+
+def test_the_authorizer_answer_is_never_cached_so_a_sign_out_holds_at_once(template):
+    authorizer = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]["securityDefinitions"][
+        "cognito_user"]["x-amazon-apigateway-authorizer"]
+    assert authorizer["authorizerResultTtlInSeconds"] == 0
+
+
+def test_a_sign_out_is_kept_on_record_as_long_as_a_refresh_token_lives(template):
+    _, client = one(template, "AWS::Cognito::UserPoolClient")
+    props = client["Properties"]
+    assert props["TokenValidityUnits"]["RefreshToken"] == "minutes"
+    assert props["RefreshTokenValidity"] * 60 == Settings().session_seconds
 
 
 def test_websocket_api_routes_and_stage(template):

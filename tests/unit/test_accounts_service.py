@@ -8,7 +8,6 @@ from chalicelib.domain.errors import (
     AccountNotConfirmed,
     EmailTaken,
     InvalidConfirmationCode,
-    InvalidToken,
     NotFound,
     UsernameTaken,
     WrongCredentials,
@@ -78,18 +77,6 @@ def test_sign_in_needs_a_confirmed_account_and_the_right_password(identity, stor
         accounts.sign_in(email="ada@example.com", password="Wr0ng-password", identity=identity)
     session = accounts.sign_in(email="ADA@example.com", password=PASSWORD, identity=identity)
     assert session.access_token and session.refresh_token
-
-
-def test_signing_out_ends_the_refresh_token_too(identity, store):
-    sign_up(identity, store)
-    accounts.confirm_sign_up(email="ada@example.com", code=identity.codes["ada@example.com"],
-                             identity=identity)
-    session = accounts.sign_in(email="ada@example.com", password=PASSWORD, identity=identity)
-    refreshed = accounts.refresh_session(refresh_token=session.refresh_token, identity=identity)
-    assert refreshed.refresh_token == session.refresh_token
-    accounts.sign_out(access_token=session.access_token, identity=identity)
-    with pytest.raises(InvalidToken):
-        accounts.refresh_session(refresh_token=session.refresh_token, identity=identity)
 
 
 def test_describe_me_shows_the_profile_and_roles(identity, store):

@@ -41,3 +41,32 @@ def test_an_unknown_cognito_error_is_a_503_with_a_json_body():
 
 def test_resending_to_an_unknown_account_reveals_nothing():
     identity("UserNotFoundException").resend_code(email="nobody@example.com")
+
+
+class RecordingCognito(FailingCognito):
+    """Fails one operation with one error code, records every call."""
+
+    def __init__(self, failing, code):
+        super().__init__(code)
+        self.failing, self.calls = failing, []
+
+    def __getattr__(self, operation):
+        def call(**params):
+            self.calls.append(operation)
+            if operation == self.failing:
+                raise ClientError({"Error": {"Code": self.code, "Message": "x"}}, operation)
+            return {}
+        return call
+
+
+def test_signing_out_everywhere_with_a_token_cognito_already_revoked_signs_out_by_user_id():
+    cognito = RecordingCognito("global_sign_out", "NotAuthorizedException")
+    CognitoIdentity(cognito, user_pool_id="pool", client_id="client").sign_out_everywhere(
+        access_token="revoked-at-cognito", user_id="u1")
+    assert cognito.calls == ["global_sign_out", "admin_user_global_sign_out"]
+
+
+def test_revoking_a_refresh_token_that_already_ended_is_no_error():
+    cognito = RecordingCognito("revoke_token", "UnauthorizedException")
+    CognitoIdentity(cognito, user_pool_id="pool", client_id="client").revoke_refresh_token(refresh_token="old")
+    assert cognito.calls == ["revoke_token"]

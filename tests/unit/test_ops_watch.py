@@ -463,9 +463,10 @@ def test_closing_an_unknown_flag_or_without_a_note_is_refused(flags):
 
 @pytest.fixture(scope="module")
 def ops_app():
-    """The whole Chalice app (a blueprint answers for one app only), with its token verifier and
-    ops flags store swapped for twins; two signed-in callers."""
+    """The whole Chalice app (a blueprint answers for one app only), with its token verifier, the
+    sign-outs on record and the ops flags store swapped for twins; two signed-in callers."""
     from chalicelib import deps
+    from chalicelib.adapters.revocations import InMemoryRevocationStore
     from chalicelib.adapters.tokens import InMemoryTokenVerifier
 
     verifier = InMemoryTokenVerifier()
@@ -475,6 +476,8 @@ def ops_app():
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(deps, "settings", lambda: Settings())
         patch.setattr(deps, "token_verifier", lambda: verifier)
+        revocations = InMemoryRevocationStore()
+        patch.setattr(deps, "revocations", lambda: revocations)
         patch.setattr(deps, "ops_flags", lambda: current["flags"], raising=False)
         accounts = InMemoryAccountStore()
         accounts.create(Profile(user_id="second", email="second@example.com", username="second_helper",
