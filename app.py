@@ -68,3 +68,10 @@ def remind_refund_deadlines(event):
 def flag_free_session_hosts(event):
     """Helpers hosting 25 or more free sessions in a (Pacific, ISO) week are flagged for ops, once a week."""
     ops.flag_free_session_hosts()
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS))
+def release_unconfirmed_sign_ups(event):
+    """Sign-ups left unconfirmed for 7 days (a setting) give back their username and their email:
+    the Cognito account is deleted, so the email can sign up again."""
+    accounts.release_unconfirmed_sign_ups()

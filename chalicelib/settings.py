@@ -27,6 +27,10 @@ class Settings:
     cognito_issuer: str = ""
     cognito_jwks_url: str = ""
     ops_group: str = "ops"
+    # Usernames: changed at most once per this many days (every old name stays held, redirecting);
+    # a sign-up left unconfirmed this many days gives its username (and email) back.
+    username_change_days: int = 30
+    unconfirmed_sign_up_days: int = 7
     # How long a sign-in can make tokens (the app client's refresh token validity, Cognito's
     # default 30 days): a sign-out stays on record that long.
     session_seconds: int = 30 * 24 * 60 * 60
@@ -108,6 +112,8 @@ class Settings:
             site_bucket=get("IK_SITE_BUCKET"),
             site_url=get("IK_SITE_URL", "http://127.0.0.1:8080").rstrip("/"),
             uploads_bucket=get("IK_UPLOADS_BUCKET"),
+            username_change_days=int(get("IK_USERNAME_CHANGE_DAYS", "30")),
+            unconfirmed_sign_up_days=int(get("IK_UNCONFIRMED_SIGN_UP_DAYS", "7")),
             avatar_max_bytes=int(get("IK_AVATAR_MAX_BYTES", str(2 * 1024 * 1024))),
             stale_connection_seconds=int(get("IK_STALE_CONNECTION_SECONDS", "180")),
             stun_urls=tuple(u.strip() for u in get("IK_STUN_URLS").split(",") if u.strip()),

@@ -31,6 +31,7 @@ class IdentityProvider(Protocol):
     def revoke_refresh_token(self, *, refresh_token: str) -> None: ...
     def sign_out_everywhere(self, *, access_token: str, user_id: str) -> None: ...
     def delete_user(self, *, user_id: str) -> None: ...
+    def is_confirmed(self, *, user_id: str) -> bool | None: ...
 
 
 # Cognito error codes, translated into the product's own facts.
@@ -83,13 +84,18 @@ class CognitoIdentity:
         return answer["UserSub"]
 
     def confirm(self, *, email: str, code: str) -> None:
-        self._call("confirm_sign_up", ClientId=self._app_client, Username=email, ConfirmationCode=code)
+        """A code that does not confirm is one answer, whether the email has no account, an
+        account confirmed already (Cognito: NotAuthorized) or another code: no account is told apart."""
+        try:
+            self._call("confirm_sign_up", ClientId=self._app_client, Username=email, ConfirmationCode=code)
+        except WrongCredentials as error:
+            raise InvalidConfirmationCode("That code is not right.") from error
 
     def resend_code(self, *, email: str) -> None:
         try:
             self._call("resend_confirmation_code", ClientId=self._app_client, Username=email)
-        except WrongCredentials:
-            pass  # no such account: say "sent" anyway, so the answer reveals no accounts
+        except (WrongCredentials, InvalidInput):
+            pass  # no such account, or confirmed already: say "sent" anyway, to reveal no accounts
 
     def sign_in(self, *, email: str, password: str) -> Session:
         answer = self._call(
@@ -131,6 +137,14 @@ class CognitoIdentity:
 
     def delete_user(self, *, user_id: str) -> None:
         self._call("admin_delete_user", UserPoolId=self._pool, Username=user_id)
+
+    def is_confirmed(self, *, user_id: str) -> bool | None:
+        """Whether the account has confirmed its email (None: there is no such account)."""
+        try:
+            answer = self._call("admin_get_user", UserPoolId=self._pool, Username=user_id)
+        except WrongCredentials:
+            return None
+        return answer.get("UserStatus") != "UNCONFIRMED"
 
 
 def _session(answer: dict, refresh_token: str | None = None) -> Session:
@@ -178,9 +192,7 @@ class InMemoryIdentity:
 
     def confirm(self, *, email: str, code: str) -> None:
         account = self.accounts.get(email)
-        if account is None:
-            raise WrongCredentials("Email or password is wrong.")
-        if code != account.code:
+        if account is None or code != account.code:
             raise InvalidConfirmationCode("That code is not right.")
         account.confirmed = True
 
@@ -222,6 +234,9 @@ class InMemoryIdentity:
     def delete_user(self, *, user_id: str) -> None:
         for email in [e for e, a in self.accounts.items() if a.user_id == user_id]:
             del self.accounts[email]
+    def is_confirmed(self, *, user_id: str) -> bool | None:
+        return next((a.confirmed for a in self.accounts.values() if a.user_id == user_id), None)
+
 
     def _issue(self, email: str, *, refresh_token: str) -> Session:
         access = f"access-{secrets.token_hex(8)}"

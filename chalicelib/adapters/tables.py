@@ -27,6 +27,18 @@ class UserRecord(Model):
     username = UnicodeAttribute()
     display_name = UnicodeAttribute()
     created_at = UnicodeAttribute()
+    username_changed_at = UnicodeAttribute(null=True)
+
+
+class UsernamesOnHold(GlobalSecondaryIndex):
+    """Names held by sign-ups not known to be confirmed, oldest first: the release job's Query."""
+
+    class Meta:
+        index_name = "on_hold"
+        projection = AllProjection()
+
+    hold = UnicodeAttribute(hash_key=True)
+    held_since = NumberAttribute(range_key=True)
 
 
 class UsernameRecord(Model):
@@ -38,6 +50,10 @@ class UsernameRecord(Model):
     username_key = UnicodeAttribute(hash_key=True)
     username = UnicodeAttribute()
     user_id = UnicodeAttribute()
+    # Set by sign-up until the account is known to be confirmed (a sparse index).
+    hold = UnicodeAttribute(null=True)  # "unconfirmed"
+    held_since = NumberAttribute(null=True)  # epoch seconds
+    on_hold = UsernamesOnHold()
 
 
 class ConnectionsByUser(GlobalSecondaryIndex):

@@ -27,8 +27,8 @@ def _session_body(session: Session) -> dict:
 @handles_errors
 def sign_up():
     body = parse_body(blueprint.current_request.raw_body, "SignUpBody")
-    profile = accounts.sign_up(**body.model_dump(), identity=deps.identity(),
-                               accounts=deps.account_store())
+    profile = accounts.sign_up(**body.model_dump(), identity=deps.identity(), accounts=deps.account_store(),
+                               mailer=deps.mailer(), brand_name=deps.settings().brand_name)
     return json_response({"user_id": profile.user_id, "email": profile.email,
                           "username": profile.username, "confirmation_required": True}, 201)
 
@@ -94,4 +94,11 @@ def me():
     return json_response(accounts.describe_me(principal=principal_of(blueprint.current_request),
                                               accounts=deps.account_store(),
                                               ops_group=deps.settings().ops_group,
+                                              username_change_days=deps.settings().username_change_days,
                                               is_helper=lambda user_id: deps.helper_pages().get(user_id) is not None))
+
+
+def release_unconfirmed_sign_ups() -> int:
+    """The scheduled job's body: usernames and emails of sign-ups unconfirmed for days come back."""
+    return accounts.release_unconfirmed(identity=deps.identity(), accounts=deps.account_store(),
+                                        now=int(time.time()), days=deps.settings().unconfirmed_sign_up_days)

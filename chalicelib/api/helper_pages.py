@@ -85,7 +85,8 @@ def change_username():
     username = service.change_username(user_id=principal_of(blueprint.current_request).user_id,
                                        username=body.username, pages=deps.helper_pages(),
                                        accounts=deps.account_store(), directory=deps.directory(),
-                                       now=utc_now_iso)
+                                       now=utc_now_iso, brand_name=deps.settings().brand_name,
+                                       change_every_days=deps.settings().username_change_days)
     return json_response({"username": username, "page_url": f"/h/{username}"})
 
 

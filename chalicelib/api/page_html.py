@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import quote, urlsplit
 
+from chalicelib.domain.user_text import visible_text
+
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 PAGE_SCRIPT = "/js/pages/helper-page.js"
 DEFAULT_OG_IMAGE = "/img/og-default.png"
@@ -72,9 +74,10 @@ def format_price(cents: int | None) -> str:
 def _helper_context(view: Mapping[str, Any]) -> dict[str, Any]:
     site_url = str(view["site_url"]).rstrip("/")
     username = str(view["username"])
-    display_name = str(view.get("display_name") or username)
-    headline = str(view.get("headline") or "")
-    description = str(view.get("description") or headline)[:DESCRIPTION_MAX]
+    # Text stored before invisible characters were refused is shown without them too.
+    display_name = visible_text(str(view.get("display_name") or "")).strip() or username
+    headline = visible_text(str(view.get("headline") or ""))
+    description = visible_text(str(view.get("description") or headline))[:DESCRIPTION_MAX]
     time_zone = str(view.get("time_zone") or "UTC")
     avatar_src = _site_path(view.get("avatar_url"))
     status = view.get("status") if view.get("status") in STATUS_LABELS else "offline"
@@ -135,12 +138,12 @@ def _schedule_rows(slots: Any) -> list[dict[str, Any]]:
 
 def _link(link: Mapping[str, Any]) -> dict[str, Any]:
     url = _web_url(link.get("url"))
-    return {"label": str(link.get("label") or url or ""), "url": url}
+    return {"label": visible_text(str(link.get("label") or "")).strip() or url or "", "url": url}
 
 
 def _category(category: Mapping[str, Any]) -> dict[str, str]:
     slug = str(category.get("slug") or "")
-    return {"slug": slug, "name": str(category.get("name") or slug),
+    return {"slug": slug, "name": visible_text(str(category.get("name") or "")).strip() or slug,
             "href": f"/category.html?slug={quote(slug, safe='')}"}
 
 

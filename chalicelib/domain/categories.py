@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 
 from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.user_text import has_control_characters, one_line
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_CATEGORIES_PER_HELPER = 10
@@ -22,7 +23,10 @@ class Category:
 def check_category(slug: str, name: str, banner: str, parent: str | None, position: int) -> Category:
     if not SLUG_PATTERN.fullmatch(slug) or len(slug) > 60:
         raise InvalidInput("Slugs are lowercase words joined by '-'.", field="slug")
-    name, banner = name.strip(), banner.strip()
+    name, banner = one_line(name), one_line(banner)  # shown to everyone: no invisible characters
+    for field_name, text in (("name", name), ("banner", banner)):
+        if has_control_characters(text, allowed=""):
+            raise InvalidInput("Control characters are not allowed.", field=field_name)
     if not 1 <= len(name) <= 60:
         raise InvalidInput("A category name is 1 to 60 characters.", field="name")
     if not 1 <= len(banner) <= 300:

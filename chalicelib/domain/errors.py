@@ -73,6 +73,12 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class UsernameChangeTooSoon(Conflict):
+    """Usernames change at most once per period (a setting): every old one stays held."""
+
+    code = "username_change_too_soon"
+
+
 class PaymentFailed(DomainError):
     """The payer's money did not come through; they may try again."""
 

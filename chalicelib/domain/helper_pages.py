@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
 from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.user_text import has_control_characters, visible_text
 
 SESSION_LENGTHS = (15, 30, 60)  # minutes a Helper prices
 MAX_PRICE_CENTS = 100_000_00  # $100,000 per session: a typo guard, not a business rule
@@ -144,9 +144,10 @@ def check_links(links: list[Mapping[str, Any]]) -> tuple[Link, ...]:
     checked = []
     for index, raw in enumerate(links):
         label, url = str(raw.get("label") or "").strip(), str(raw.get("url") or "").strip()
+        label = visible_text(label).strip()
         parts = urlsplit(url)
         if (parts.scheme not in ("https", "http") or not parts.netloc or len(url) > 500
-                or _has_control_characters(url) or " " in url):
+                or _has_control_characters(url) or " " in url or visible_text(url) != url):
             raise InvalidInput("Links are full http(s) addresses.", field=f"links.{index}.url")
         if not 1 <= len(label) <= 60 or _has_control_characters(label, allowed=""):
             raise InvalidInput("Each link has a label of up to 60 characters.", field=f"links.{index}.label")
@@ -155,7 +156,9 @@ def check_links(links: list[Mapping[str, Any]]) -> tuple[Link, ...]:
 
 
 def check_text(value: str, *, field_name: str, maximum: int, required: bool = False) -> str:
-    text = value.strip().replace("\r\n", "\n")
+    """Plain or Markdown text others will read: invisible format characters removed
+    (domain.user_text), trimmed, bounded; control characters refused."""
+    text = visible_text(value).strip().replace("\r\n", "\n")
     if required and not text:
         raise InvalidInput(f"Fill in the {field_name.replace('_', ' ')}.", field=field_name)
     if len(text) > maximum:
@@ -166,9 +169,7 @@ def check_text(value: str, *, field_name: str, maximum: int, required: bool = Fa
     return text
 
 
-def _has_control_characters(text: str, allowed: str = "\n\t") -> bool:
-    """C0, DEL and C1 controls (Unicode category Cc), but for the whitespace `allowed`."""
-    return any(unicodedata.category(c) == "Cc" and c not in allowed for c in text)
+_has_control_characters = has_control_characters  # one rule for every checker: domain.user_text
 
 
 AVATAR_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
@@ -194,8 +195,8 @@ def card(page: HelperPage, status: str) -> dict:
     return {
         "user_id": page.user_id,
         "username": page.username,
-        "display_name": page.display_name,
-        "headline": page.headline,
+        "display_name": visible_text(page.display_name),  # text stored before the rule, too
+        "headline": visible_text(page.headline),
         "avatar_url": f"/{page.avatar_key}" if page.avatar_key else None,
         "page_url": f"/h/{page.username}",
         "prices": {str(m): page.prices.get(m) for m in SESSION_LENGTHS},
@@ -203,3 +204,10 @@ def card(page: HelperPage, status: str) -> dict:
                    if page.rating_count else None),
         "status": status,
     }
+
+
+def shown_card(stored: Mapping[str, Any]) -> dict:
+    """A card kept in a listing, its text shown by the same rule as a new card's (listings
+    written before invisible characters were removed still hold them)."""
+    return {**stored, **{name: visible_text(stored[name]) for name in ("display_name", "headline")
+                         if isinstance(stored.get(name), str)}}

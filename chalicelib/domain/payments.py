@@ -10,6 +10,7 @@ from chalicelib.domain.calls import Call
 from chalicelib.domain.errors import Conflict, InvalidInput, PaymentFailed
 from chalicelib.domain.fees import PaymentKind
 from chalicelib.domain.refunds import RefundState
+from chalicelib.domain.user_text import has_control_characters, one_line, visible_text
 
 
 class PaymentState(str, Enum):
@@ -110,11 +111,14 @@ def check_paypal_email(value: object) -> str:
 
 
 def check_store_name(value: object, fallback: str) -> str:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return fallback
-    if not isinstance(value, str) or len(value.strip()) > 80:
+    """The storefront's name as people see it: one visible line (domain.user_text), or `fallback`."""
+    if isinstance(value, str):
+        value = one_line(value)
+    if value is None or value == "":
+        return one_line(fallback)
+    if not isinstance(value, str) or len(value) > 80 or has_control_characters(value, allowed=""):
         raise InvalidInput("A store name is at most 80 characters.", field="name")
-    return " ".join(value.split())
+    return value
 
 
 class RefundAlreadyRequested(Conflict):
@@ -150,7 +154,11 @@ class RefundRequest:
 
 
 def check_text(value: object, *, field: str, label: str, minimum: int = 1, maximum: int = 2000) -> str:
-    """Plain text a person wrote (a reason, a statement, a note), trimmed and bounded."""
-    if not isinstance(value, str) or not minimum <= len(value.strip()) <= maximum:
+    """Plain text a person wrote (a reason, a statement, a note) that others read: invisible
+    characters removed (domain.user_text), trimmed and bounded, control characters refused."""
+    text = visible_text(value).replace("\r\n", "\n").strip() if isinstance(value, str) else None
+    if text is None or not minimum <= len(text) <= maximum:
         raise InvalidInput(f"{label} is {minimum} to {maximum} characters.", field=field)
-    return value.strip()
+    if has_control_characters(text):
+        raise InvalidInput(f"{label} may not hold control characters.", field=field)
+    return text

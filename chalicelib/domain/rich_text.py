@@ -11,6 +11,8 @@ import functools
 import re
 from typing import Any
 
+from chalicelib.domain.user_text import visible_text
+
 ALLOWED_TAGS = frozenset({"p", "br", "strong", "em", "ul", "ol", "li", "a", "code", "blockquote"})
 ALLOWED_ATTRIBUTES = {"a": {"href"}, "*": set()}  # "*": no generic ones (nh3 allows title, lang)
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
@@ -52,7 +54,8 @@ def _cleaner() -> Any:
 
 def render_markdown(source: str) -> str:
     """The Helper's Markdown as sanitized HTML, safe to insert into a page unescaped."""
-    if not source or not source.strip():
+    source = visible_text(source or "")  # text stored before invisible characters were refused
+    if not source.strip():
         return ""
     html = _markdown().render(source)
     return _cleaner().clean(html).strip()
@@ -66,7 +69,8 @@ def plain_text(source: str, max_length: int = 200) -> str:
     """
     if max_length < 1:
         raise ValueError("max_length must be at least 1")
-    if not source or not source.strip():
+    source = visible_text(source or "")
+    if not source.strip():
         return ""
     words: list[str] = []
     for block in _markdown().parse(source):

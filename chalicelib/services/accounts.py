@@ -1,14 +1,18 @@
 """Accounts: sign up, confirm, sign in and who-am-I (refreshing and signing out: services.sessions)."""
 from __future__ import annotations
 
+import time
+import uuid
 from datetime import datetime, timezone
 from typing import Callable
 
 from chalicelib.adapters.accounts import AccountStore
 from chalicelib.adapters.identity import IdentityProvider
+from chalicelib.adapters.mailer import Email, Mailer
 from chalicelib.domain import accounts as rules
 from chalicelib.domain.accounts import Principal, Profile, Session
-from chalicelib.domain.errors import NotFound, UsernameTaken
+from chalicelib.domain.errors import EmailTaken, NotFound, UsernameTaken
+from chalicelib.observability import logger
 
 
 def utc_now_iso() -> str:
@@ -16,24 +20,60 @@ def utc_now_iso() -> str:
 
 
 def sign_up(*, email: str, password: str, display_name: str, username: str,
-            identity: IdentityProvider, accounts: AccountStore,
-            now: Callable[[], str] = utc_now_iso) -> Profile:
-    """Creates the Cognito account and claims the username; undoes the first if the second fails."""
+            identity: IdentityProvider, accounts: AccountStore, mailer: Mailer, brand_name: str,
+            now: Callable[[], str] = utc_now_iso, clock: Callable[[], float] = time.time) -> Profile:
+    """Creates the Cognito account and claims the username, on hold until the email is confirmed
+    (`release_unconfirmed`); undoes the first if the second fails. A taken username is said (names
+    are public); a taken email is not: see `_sign_up_with_a_taken_email`."""
     email = rules.check_email(email)
     rules.check_password(password)
-    display_name = rules.check_display_name(display_name)
-    rules.check_username(username)
+    display_name = rules.check_display_name(display_name, brand=brand_name)
+    rules.check_username(username, brand=brand_name)
     if not accounts.username_available(username):
         raise UsernameTaken(f"'{username}' is taken.", field="username")
-    user_id = identity.sign_up(email=email, password=password, display_name=display_name)
+    held_since = int(clock())
+    try:
+        user_id = identity.sign_up(email=email, password=password, display_name=display_name)
+    except EmailTaken:
+        return _sign_up_with_a_taken_email(email=email, display_name=display_name, username=username,
+                                           held_since=held_since, accounts=accounts, mailer=mailer,
+                                           brand_name=brand_name, now=now)
     profile = Profile(user_id=user_id, email=email, username=username,
                       display_name=display_name, created_at=now())
     try:
-        accounts.create(profile)
+        accounts.create(profile, held_since=held_since)
     except UsernameTaken:
         identity.delete_user(user_id=user_id)  # someone claimed the name a moment earlier
         raise
     return profile
+
+
+def _sign_up_with_a_taken_email(*, email: str, display_name: str, username: str, held_since: int,
+                                accounts: AccountStore, mailer: Mailer, brand_name: str,
+                                now: Callable[[], str]) -> Profile:
+    """Answers as a new sign-up would, so the answer never tells whether an email has an account:
+    the owner of the email is told by email instead, and the username is held for the same days
+    as an unconfirmed sign-up's (trying the name again tells nothing either)."""
+    user_id = str(uuid.uuid4())  # the id a new account would have had; it names only the hold
+    accounts.hold_username(username, user_id=user_id, held_since=held_since)
+    try:
+        mailer.send(taken_email_notice(email, brand_name=brand_name))
+    except Exception as error:  # noqa: BLE001 - the answer must not differ when SES is down
+        logger().warning("sign-up notice not sent", extra={"error": str(error)})
+    return Profile(user_id=user_id, email=email, username=username, display_name=display_name,
+                   created_at=now())
+
+
+def taken_email_notice(email: str, *, brand_name: str) -> Email:
+    """What the owner of an email reads when someone signs up with it again. No link: the
+    platform never sends people to sign in from an email."""
+    return Email(to=email, subject=f"Someone tried to sign up to {brand_name} with your email", text=(
+        f"Hello,\n\nSomeone (perhaps you) just tried to create a {brand_name} account with this email "
+        "address. It already has an account, so nothing was created and nothing was changed.\n\n"
+        f"If it was you: sign in on {brand_name} with this email address instead. If you never "
+        "confirmed your account, ask for a new confirmation code on the confirm page.\n\n"
+        "If it was not you, you can ignore this email: nobody can use your account without your "
+        f"password.\n\n— {brand_name}"))
 
 
 def confirm_sign_up(*, email: str, code: str, identity: IdentityProvider) -> None:
@@ -48,7 +88,7 @@ def sign_in(*, email: str, password: str, identity: IdentityProvider) -> Session
     return identity.sign_in(email=rules.check_email(email), password=password)
 
 
-def describe_me(*, principal: Principal, accounts: AccountStore, ops_group: str,
+def describe_me(*, principal: Principal, accounts: AccountStore, ops_group: str, username_change_days: int,
                 is_helper: Callable[[str], bool] = lambda user_id: False) -> dict:
     profile = accounts.get(principal.user_id)
     if profile is None:
@@ -61,4 +101,29 @@ def describe_me(*, principal: Principal, accounts: AccountStore, ops_group: str,
         "created_at": profile.created_at,
         "roles": rules.roles_for(principal.groups, ops_group),
         "is_helper": is_helper(profile.user_id),
+        "username_change": {"every_days": username_change_days,
+                            "next_at": rules.username_changeable_at(profile.username_changed_at,
+                                                                    every_days=username_change_days)},
     }
+
+
+def release_unconfirmed(*, identity: IdentityProvider, accounts: AccountStore, now: int, days: int,
+                        limit: int = 100) -> int:
+    """Gives back the usernames (and emails) of sign-ups left unconfirmed `days` days: the
+    Cognito account is deleted, so the email can sign up again, and the name is free. Holds of
+    accounts confirmed since are lifted. Finds holds with one Query of a sparse index; returns
+    how many names were released."""
+    released = 0
+    for hold in accounts.holds_made_by(now - days * 86400, limit=limit):
+        if not rules.hold_expired(hold, now=now, days=days):
+            continue
+        confirmed = identity.is_confirmed(user_id=hold.user_id)
+        if confirmed:
+            accounts.lift_hold(hold)
+            continue
+        if confirmed is False:
+            identity.delete_user(user_id=hold.user_id)
+        released += accounts.release_hold(hold)
+    if released:
+        logger().info("unconfirmed sign-ups released", extra={"count": released})
+    return released

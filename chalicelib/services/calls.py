@@ -21,6 +21,7 @@ from chalicelib.domain.errors import Forbidden, InvalidInput, NotFound
 from chalicelib.domain.ops_watch import starts_free_session
 from chalicelib.domain.plans import current_plan
 from chalicelib.domain.presence import Status
+from chalicelib.domain.user_text import one_line
 
 MAX_SIGNAL_BYTES = 16 * 1024
 SIGNAL_TYPES = frozenset({"offer", "answer", "ice", "ice-restart", "renegotiate", "bye", "media"})
@@ -82,7 +83,7 @@ def start_call(*, caller_id: str, caller_connection: str, helper_username: str, 
     desk.calls.create(call, plan.concurrent_calls)
     caller = desk.accounts.get(caller_id)
     _notify(desk, call, ring_all=True, extra={"caller": {
-        "display_name": caller.display_name if caller else "Someone",
+        "display_name": (one_line(caller.display_name) if caller else "") or "Someone",  # stored text too
         "username": caller.username if caller else None}})
     return call
 

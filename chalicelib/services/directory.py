@@ -46,7 +46,7 @@ def show_category(*, slug: str, limit: int, cursor: str | None, categories: Cate
     if not 1 <= limit <= MAX_PAGE_SIZE:
         raise InvalidInput(f"limit is 1 to {MAX_PAGE_SIZE}.", field="limit")
     found, next_cursor = listings.page(slug, limit, cursor)
-    return category, [listing.card for listing in found], next_cursor
+    return category, [page_rules.shown_card(listing.card) for listing in found], next_cursor
 
 
 def join_category(*, user_id: str, slug: str, pages: HelperPageStore, directory: Directory) -> None:

@@ -88,18 +88,21 @@ def save_page(*, user_id: str, fields: dict[str, Any], pages: HelperPageStore, a
 
 
 def change_username(*, user_id: str, username: str, pages: HelperPageStore, accounts: AccountStore,
-                    directory: Directory, now: Callable[[], str]) -> str:
-    """Moves the page to a new address; every old address keeps redirecting to the current one."""
-    account_rules.check_username(username)
+                    directory: Directory, now: Callable[[], str], brand_name: str, change_every_days: int) -> str:
+    """Moves the page to a new address; every old address keeps redirecting to the current one,
+    so the name changes at most once every `change_every_days` days (old names stay held)."""
+    account_rules.check_username(username, brand=brand_name)
     profile = accounts.get(user_id)
     if profile is None:
         raise NotFound("No profile exists for this account.")
     if username == profile.username:
         return username
-    accounts.change_username(user_id, profile.username, username)
+    stamp = now()
+    account_rules.check_username_change(profile.username_changed_at, now=stamp, every_days=change_every_days)
+    accounts.change_username(user_id, profile.username, username, changed_at=stamp)
     before = pages.get(user_id)
     if before is not None:
-        save_and_publish(before, before.with_changes(username=username, updated_at=now()), pages, directory)
+        save_and_publish(before, before.with_changes(username=username, updated_at=stamp), pages, directory)
     return username
 
 

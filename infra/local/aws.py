@@ -215,6 +215,7 @@ class LocalAws:
         _transactions_keep_only_their_items()
         _add_resend_confirmation_code()
         _add_revoke_token()
+        _refuse_confirming_twice()
         self._state_file = state_file
         self._restore()
         moto = DomainDispatcherApplication(create_backend_app)

@@ -160,6 +160,44 @@ def test_resend_code_on_the_confirm_page_says_a_new_code_was_sent(page: Page, br
     assert browser_log.unexpected() == []
 
 
+def test_signing_up_with_an_email_that_has_an_account_looks_like_any_sign_up(page: Page, browser_log):
+    owner = new_person()
+    create_confirmed_account(page, owner)
+    again = new_person() | {"email": owner["email"]}
+
+    page.goto("/sign-up.html")
+    page.get_by_label("Display name", exact=True).fill(again["display_name"])
+    page.get_by_label("Username", exact=True).fill(again["username"])
+    page.get_by_label("Email", exact=True).fill(again["email"])
+    page.get_by_label("Password", exact=True).fill(again["password"])
+    page.get_by_role("button", name="Create account").click()
+
+    expect(page).to_have_url(re.compile(r"/confirm\.html\?email="))
+    expect(page.locator("[data-intro-with-email]")).to_contain_text(owner["email"])
+    expect(page.locator("[data-intro-with-email]")).to_contain_text("already had an account")
+    assert browser_log.unexpected() == []
+
+
+def test_the_page_address_editor_says_how_often_the_username_may_change(page: Page, browser_log):
+    person = new_person()
+    create_confirmed_account(page, person)
+    sign_in_and_land_home(page, person)
+    page.goto("/become-a-helper.html")
+    form = page.locator("[data-username-form]")
+    limit = form.locator("[data-username-limit]")
+    expect(limit).to_have_text("You can change your username once every 30 days.")
+
+    form.get_by_label("Username", exact=True).fill(person["username"] + "-x")
+    form.get_by_role("button", name="Change username").click()
+    expect(form.get_by_role("status")).to_contain_text("Your page address is now")
+    expect(limit).to_contain_text("once every 30 days; your next change can be on")
+
+    form.get_by_label("Username", exact=True).fill(person["username"] + "-y")
+    form.get_by_role("button", name="Change username").click()
+    expect(form.locator("#username-error, [role=alert]").filter(has_text="30 days").first).to_be_visible()
+    assert browser_log.unexpected(r"status of 409") == []
+
+
 def test_sign_in_with_a_wrong_password_shows_the_servers_error(
         page: Page, browser_log):
     person = new_person()

@@ -8,11 +8,12 @@ from chalicelib.adapters.accounts import InMemoryAccountStore
 from chalicelib.adapters.connections import Connection, InMemoryConnectionStore
 from chalicelib.adapters.identity import InMemoryIdentity
 from chalicelib.adapters.revocations import InMemoryRevocationStore
-from chalicelib.domain.accounts import Profile
+from chalicelib.domain.accounts import Profile, UsernameHold
 from chalicelib.domain.sessions import Revocations
 from chalicelib.domain.errors import (
     AccountNotConfirmed,
     EmailTaken,
+    InvalidConfirmationCode,
     InvalidToken,
     UsernameTaken,
     WrongCredentials,
@@ -70,6 +71,78 @@ def test_a_username_is_claimed_once_ignoring_case(account_store):
     with pytest.raises(UsernameTaken):
         account_store.create(profile(name.upper()))
     assert account_store.get("nobody") is None
+
+
+def test_a_sign_up_holds_its_username_until_the_hold_is_lifted_or_released(account_store):
+    """Holds are found by when they began (the release job's Query); the small times keep this
+    test's holds apart from real sign-ups on the shared stack."""
+    base = uuid.uuid4().int % 10**6
+    held = profile(unique("Held"))
+    account_store.create(held, held_since=base + 10)
+    bare_name, bare_id = unique("Bare"), str(uuid.uuid4())
+    account_store.hold_username(bare_name, user_id=bare_id, held_since=base + 5)  # no profile behind it
+    with pytest.raises(UsernameTaken):
+        account_store.hold_username(bare_name.upper(), user_id="someone-else", held_since=base)
+    with pytest.raises(UsernameTaken):
+        account_store.create(profile(held.username.lower()))
+    ours = {held.user_id, bare_id}
+
+    def holds_made_by(cutoff):
+        return [h for h in account_store.holds_made_by(cutoff, limit=1000) if h.user_id in ours]
+
+    assert holds_made_by(base + 10) == [UsernameHold(bare_name, bare_id, base + 5),
+                                        UsernameHold(held.username, held.user_id, base + 10)]
+    assert holds_made_by(base + 9) == [UsernameHold(bare_name, bare_id, base + 5)]
+    lifted = UsernameHold(held.username, held.user_id, base + 10)
+    account_store.lift_hold(lifted)  # confirmed: the name is the user's for good
+    account_store.lift_hold(lifted)  # lifting twice is fine
+    assert holds_made_by(base + 10) == [UsernameHold(bare_name, bare_id, base + 5)]
+    assert account_store.release_hold(lifted) is False
+    assert account_store.get(held.user_id) == held and account_store.owner_of_username(held.username) == held.user_id
+    bare = UsernameHold(bare_name, bare_id, base + 5)
+    assert account_store.release_hold(bare) is True and account_store.username_available(bare_name)
+    assert account_store.release_hold(bare) is False and holds_made_by(base + 10) == []
+
+
+def test_releasing_an_unconfirmed_sign_up_forgets_its_profile_and_frees_its_name(account_store):
+    gone = profile(unique("Gone"))
+    account_store.create(gone, held_since=77)
+    assert account_store.release_hold(UsernameHold(gone.username, gone.user_id, 77)) is True
+    assert account_store.get(gone.user_id) is None and account_store.username_available(gone.username)
+    assert account_store.owner_of_username(gone.username) is None
+
+
+def test_a_username_change_remembers_when(account_store):
+    person = profile(unique("Was"))
+    account_store.create(person)
+    new = unique("Now")
+    account_store.change_username(person.user_id, person.username, new, changed_at="2026-11-23T10:00:00+00:00")
+    changed = account_store.get(person.user_id)
+    assert (changed.username, changed.username_changed_at) == (new, "2026-11-23T10:00:00+00:00")
+    assert account_store.owner_of_username(person.username) == person.user_id  # the old name stays held
+
+
+def test_the_identity_tells_the_release_job_whether_an_account_is_confirmed(identity):
+    provider, code_for = identity
+    email = f"{unique('state')}@example.com"
+    user_id = provider.sign_up(email=email, password=PASSWORD, display_name="Someone")
+    assert provider.is_confirmed(user_id=user_id) is False
+    provider.confirm(email=email, code=code_for(email))
+    assert provider.is_confirmed(user_id=user_id) is True
+    provider.delete_user(user_id=user_id)
+    assert provider.is_confirmed(user_id=user_id) is None
+    assert provider.is_confirmed(user_id=str(uuid.uuid4())) is None
+
+
+def test_confirming_and_resending_tell_no_accounts_apart(identity):
+    provider, code_for = identity
+    with pytest.raises(InvalidConfirmationCode):
+        provider.confirm(email=f"{unique('nobody')}@example.com", code="123456")
+    email = f"{unique('known')}@example.com"
+    provider.sign_up(email=email, password=PASSWORD, display_name="Someone")
+    provider.confirm(email=email, code=code_for(email))
+    provider.resend_code(email=email)  # confirmed already: no error, as for an unknown email
+    provider.resend_code(email=f"{unique('nobody')}@example.com")
 
 
 def test_the_identity_signs_up_confirms_signs_in_refreshes_and_signs_out(identity):

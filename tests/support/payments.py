@@ -118,7 +118,7 @@ def upgraded_helper(local_stack: dict, helper: SignedIn) -> dict:
     return plan
 
 
-def ops_person(local_stack: dict, prefix: str = "ops") -> SignedIn:
+def ops_person(local_stack: dict, prefix: str = "opsdesk") -> SignedIn:
     """Someone in the Cognito `ops` group, signed in again so that the token carries it."""
     person = sign_up_and_in(local_stack["api"], prefix)
     cognito = boto3.client("cognito-idp", endpoint_url=local_stack["aws"], region_name=local_stack["region"],

@@ -3,10 +3,10 @@ import pytest
 
 from chalicelib.adapters.accounts import InMemoryAccountStore
 from chalicelib.adapters.identity import InMemoryIdentity
-from chalicelib.domain.accounts import Principal, Profile
+from chalicelib.adapters.mailer import InMemoryMailer
+from chalicelib.domain.accounts import Principal, Profile, UsernameHold
 from chalicelib.domain.errors import (
     AccountNotConfirmed,
-    EmailTaken,
     InvalidConfirmationCode,
     NotFound,
     UsernameTaken,
@@ -15,6 +15,9 @@ from chalicelib.domain.errors import (
 from chalicelib.services import accounts
 
 PASSWORD = "Corr3ct-horse"
+BRAND = "interKanect"
+DAY = 86400
+T0 = 1_750_000_000  # the clock of a sign-up, in seconds
 
 
 @pytest.fixture
@@ -27,9 +30,20 @@ def store():
     return InMemoryAccountStore()
 
 
-def sign_up(identity, store, email="ada@example.com", username="ada"):
+@pytest.fixture
+def mailer():
+    return InMemoryMailer()
+
+
+def sign_up(identity, store, email="ada@example.com", username="ada", mailer=None, at=T0):
     return accounts.sign_up(email=email, password=PASSWORD, display_name="Ada Lovelace",
-                            username=username, identity=identity, accounts=store, now=lambda: "T0")
+                            username=username, identity=identity, accounts=store,
+                            mailer=mailer or InMemoryMailer(), brand_name=BRAND, now=lambda: "T0",
+                            clock=lambda: at)
+
+
+def release(identity, store, now, days=7):
+    return accounts.release_unconfirmed(identity=identity, accounts=store, now=now, days=days)
 
 
 def test_sign_up_creates_the_identity_and_the_profile(identity, store):
@@ -59,10 +73,85 @@ def test_losing_a_username_race_removes_the_identity_just_made(identity, store):
     assert "late@example.com" not in identity.accounts
 
 
-def test_an_email_already_registered_is_refused(identity, store):
+def test_signing_up_with_a_registered_email_answers_like_a_new_sign_up_and_emails_the_owner(
+        identity, store, mailer):
+    first = sign_up(identity, store, mailer=mailer)
+    again = sign_up(identity, store, username="another", mailer=mailer)
+    assert again.email == first.email and again.username == "another" and again.user_id != first.user_id
+    assert set(vars(again)) == set(vars(first))  # the same answer shape: nothing tells them apart
+    assert identity.accounts["ada@example.com"].user_id == first.user_id  # the account is untouched
+    assert store.get(again.user_id) is None
+    [notice] = mailer.sent
+    assert notice.to == "ada@example.com" and BRAND in notice.subject
+    assert "already has an account" in notice.text and "http" not in notice.text  # no link to sign in at
+
+
+def test_a_registered_email_holds_the_username_like_a_new_sign_up_would(identity, store):
+    """Otherwise trying the same username again would tell which emails have accounts."""
     sign_up(identity, store)
-    with pytest.raises(EmailTaken):
-        sign_up(identity, store, username="another")
+    sign_up(identity, store, username="another")
+    with pytest.raises(UsernameTaken):
+        sign_up(identity, store, email="third@example.com", username="Another")
+    assert release(identity, store, now=T0 + 7 * DAY) == 2  # both unconfirmed: both names come back
+    sign_up(identity, store, email="third@example.com", username="another")
+
+
+def test_a_sign_up_answers_the_same_when_the_notice_cannot_be_sent(identity, store):
+    class DownMailer(InMemoryMailer):
+        def send(self, email):
+            raise ConnectionError("SES is down")
+
+    sign_up(identity, store)
+    assert sign_up(identity, store, username="another", mailer=DownMailer()).username == "another"
+
+
+def test_confirming_says_the_same_for_an_unknown_email_and_a_wrong_code(identity, store):
+    sign_up(identity, store)
+    for email in ("ada@example.com", "nobody@example.com"):
+        with pytest.raises(InvalidConfirmationCode):
+            accounts.confirm_sign_up(email=email, code="000000x", identity=identity)
+
+
+def test_resending_a_code_says_nothing_about_accounts(identity, store):
+    sign_up(identity, store)
+    accounts.confirm_sign_up(email="ada@example.com", code=identity.codes["ada@example.com"], identity=identity)
+    for email in ("ada@example.com", "nobody@example.com"):
+        accounts.resend_confirmation(email=email, identity=identity)  # no error either way
+
+
+def test_a_sign_up_left_unconfirmed_for_seven_days_gives_back_its_username_and_email(identity, store):
+    profile = sign_up(identity, store)
+    assert release(identity, store, now=T0 + 7 * DAY - 1) == 0
+    assert store.get(profile.user_id) is not None and not store.username_available("ada")
+    assert release(identity, store, now=T0 + 7 * DAY) == 1
+    assert store.get(profile.user_id) is None and store.username_available("ada")
+    assert "ada@example.com" not in identity.accounts  # the email can sign up again
+    again = sign_up(identity, store, at=T0 + 8 * DAY)
+    assert store.get(again.user_id).username == "ada"
+
+
+def test_a_confirmed_sign_up_keeps_its_username_for_good(identity, store):
+    profile = sign_up(identity, store)
+    accounts.confirm_sign_up(email="ada@example.com", code=identity.codes["ada@example.com"], identity=identity)
+    assert release(identity, store, now=T0 + 30 * DAY) == 0
+    assert store.holds == {}  # lifted: the job never looks at it again
+    assert store.get(profile.user_id) is not None and store.owner_of_username("ada") == profile.user_id
+    assert "ada@example.com" in identity.accounts
+
+
+def test_releasing_is_safe_to_run_again_after_it_stopped_half_way(identity, store):
+    profile = sign_up(identity, store)
+    identity.delete_user(user_id=profile.user_id)  # the job stopped after deleting the Cognito account
+    assert release(identity, store, now=T0 + 7 * DAY) == 1
+    assert release(identity, store, now=T0 + 7 * DAY) == 0
+    assert store.username_available("ada")
+
+
+def test_a_hold_lifted_meanwhile_is_not_released(store):
+    store.hold_username("ada", user_id="u1", held_since=T0)
+    hold = UsernameHold("ada", "u1", T0)
+    store.lift_hold(hold)
+    assert store.release_hold(hold) is False and store.owner_of_username("ada") == "u1"
 
 
 def test_sign_in_needs_a_confirmed_account_and_the_right_password(identity, store):
@@ -82,7 +171,9 @@ def test_sign_in_needs_a_confirmed_account_and_the_right_password(identity, stor
 def test_describe_me_shows_the_profile_and_roles(identity, store):
     profile = sign_up(identity, store)
     me = accounts.describe_me(principal=Principal(profile.user_id, ("ops",)), accounts=store,
-                              ops_group="ops")
+                              ops_group="ops", username_change_days=30)
     assert me["username"] == "ada" and me["roles"] == ["customer", "ops"]
+    assert me["username_change"] == {"every_days": 30, "next_at": None}
     with pytest.raises(NotFound):
-        accounts.describe_me(principal=Principal("nobody"), accounts=store, ops_group="ops")
+        accounts.describe_me(principal=Principal("nobody"), accounts=store, ops_group="ops",
+                             username_change_days=30)

@@ -1,5 +1,6 @@
 """Helper pages, categories, search, usernames, avatars and presence against the in-memory twins."""
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -11,7 +12,14 @@ from chalicelib.adapters.search_index import InMemorySearchIndex
 from chalicelib.adapters.uploads import InMemoryUploadStorage
 from chalicelib.domain.accounts import Profile
 from chalicelib.domain.categories import SEED, Category
-from chalicelib.domain.errors import Forbidden, InvalidInput, NotFound, UsernameReserved, UsernameTaken
+from chalicelib.domain.errors import (
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    UsernameChangeTooSoon,
+    UsernameReserved,
+    UsernameTaken,
+)
 from chalicelib.domain.helper_pages import Link, Slot
 from chalicelib.domain.presence import Status
 from chalicelib.services import directory, helper_pages
@@ -31,7 +39,11 @@ class Clock:
 
     def __call__(self) -> str:
         self.seconds += 1
-        return f"2025-01-01T00:00:{self.seconds:02d}Z"
+        return (datetime(2025, 1, 1, tzinfo=timezone.utc) + timedelta(seconds=self.seconds)).strftime(
+            "%Y-%m-%dT%H:%M:%SZ")
+
+    def days_pass(self, days: int) -> None:
+        self.seconds += days * 86400
 
 
 @dataclass
@@ -128,9 +140,10 @@ def found(site, query):
     return [card["username"] for card in search(site, query)]
 
 
-def rename(site, username, user_id="u1"):
+def rename(site, username, user_id="u1", every_days=30):
     return helper_pages.change_username(user_id=user_id, username=username, pages=site.pages,
-                                        accounts=site.accounts, directory=site.directory, now=site.clock)
+                                        accounts=site.accounts, directory=site.directory, now=site.clock,
+                                        brand_name="interKanect", change_every_days=every_days)
 
 
 def public_page(site, username):
@@ -451,6 +464,7 @@ def test_another_user_cannot_take_an_old_username(site):
 def test_a_user_can_take_back_their_own_old_username(site):
     become_helper(site)
     rename(site, "ada-l")
+    site.clock.days_pass(30)
     rename(site, "ada")
     page, _ = public_page(site, "ada")
     assert page.user_id == "u1"
@@ -464,12 +478,48 @@ def test_changing_to_the_current_username_changes_nothing(site):
 
 
 @pytest.mark.parametrize("username, error", [("a", InvalidInput), ("-ada", InvalidInput),
-                                             ("has space", InvalidInput), ("admin", UsernameReserved)])
+                                             ("has space", InvalidInput), ("admin", UsernameReserved),
+                                             ("ada-admin1", UsernameReserved), ("interkanect_ada", UsernameReserved),
+                                             ("0ps-team", UsernameReserved)])
 def test_a_username_that_breaks_the_rules_is_refused(site, username, error):
     become_helper(site)
     with pytest.raises(error):
         rename(site, username)
     assert site.accounts.get("u1").username == "ada"
+
+
+def test_a_username_changes_once_per_period_and_each_refusal_says_when(site):
+    become_helper(site)
+    rename(site, "ada-l")  # the name chosen at sign-up may be corrected at once
+    for attempt in ("ada-2", "ada-3"):
+        with pytest.raises(UsernameChangeTooSoon) as error:
+            rename(site, attempt)
+        assert "30 days" in error.value.message and "January 31, 2025" in error.value.message
+    assert site.accounts.get("u1").username == "ada-l" and site.accounts.username_available("ada-2")
+    site.clock.days_pass(29)
+    with pytest.raises(UsernameChangeTooSoon):
+        rename(site, "ada-2")
+    site.clock.days_pass(1)
+    assert rename(site, "ada-2") == "ada-2"
+    with pytest.raises(UsernameChangeTooSoon):
+        rename(site, "ada-3")
+
+
+def test_eight_renames_in_a_row_hold_at_most_one_new_name(site):
+    become_helper(site)
+    held = []
+    for n in range(8):
+        try:
+            held.append(rename(site, f"ada-{n}"))
+        except UsernameChangeTooSoon:
+            pass
+    assert held == ["ada-0"] and all(site.accounts.username_available(f"ada-{n}") for n in range(1, 8))
+
+
+def test_keeping_the_same_username_is_not_a_change(site):
+    become_helper(site)
+    rename(site, "ada-l")
+    assert rename(site, "ada-l") == "ada-l"  # no error: nothing changes
 
 
 def test_a_person_without_a_page_can_still_change_their_username(site):

@@ -1,7 +1,15 @@
 """The rules of a Helper's page: prices, schedule, languages, time zone, links, text, avatar, card."""
+import unicodedata
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from chalicelib.domain import helper_pages as rules
+from chalicelib.domain.categories import check_category
+from chalicelib.domain.payments import check_store_name
+from chalicelib.domain.payments import check_text as payment_text
+from chalicelib.domain.user_text import visible_text
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.helper_pages import HelperPage, Link, Slot
 
@@ -224,6 +232,92 @@ def test_tabs_and_newlines_are_allowed_in_text():
 @pytest.mark.parametrize("control", ["\x00", "\x07", "\x1b", "\r", "\x0b", "\x0c"])
 def test_control_characters_are_refused_in_text(control):
     assert refused_field(rules.check_text, f"fix{control}it", field_name="offer", maximum=100) == "offer"
+
+
+# Invisible characters: one rule (domain.user_text) for every text others see
+
+BIDI_SPOOF = "Support \u202eecilA\u202c"  # reads "Support Alice" once rendered
+
+
+@pytest.mark.parametrize("written, shown", [
+    (BIDI_SPOOF, "Support ecilA"),
+    ("\u2066Ada\u2069 \u2067x\u2069 \u2068y\u2069 \u202ab\u202c \u202bc\u202c \u202dd\u202c", "Ada x y b c d"),
+    ("\u200eleft\u200f right\u061c", "left right"),  # bidi marks
+    ("ad\u200bmin", "admin"), ("a\u2060d\u2061m\u2062i\u2063n\u2064", "admin"),  # zero-width, word joiner
+    ("\ufeffsoft\u00adhy\u180ephen", "softhyphen"),  # BOM, soft hyphen, Mongolian vowel separator
+    ("x\U000E0041\U000E0042\U000E0043", "x"),  # tag characters hiding text
+    ("\u3164\u115f\u2800\uffa0", ""), ("a\u034fb", "ab"),  # characters that draw nothing
+    ("a\ufe0f\ufe0f\ufe0fb", "a\ufe0fb"),  # one variation selector per character at most
+    ("\ud800lone", "lone"),  # a lone surrogate (DynamoDB cannot store it)
+    ("a\u200db", "ab"), ("\u200d\U0001F469", "\U0001F469"), ("Ada \u200c", "Ada "),  # joiners beside Latin or at an end
+])
+def test_invisible_format_characters_are_removed(written, shown):
+    assert visible_text(written) == shown
+
+
+@pytest.mark.parametrize("kept", [
+    "\U0001F469\u200d\U0001F4BB",  # woman technologist: an emoji sequence needs its joiner
+    "\U0001F468\u200d\U0001F469\u200d\U0001F467",  # family
+    "\U0001F441\ufe0f\u200d\U0001F5E8\ufe0f",  # eye in speech bubble (selector, then joiner)
+    "\U0001F3F3\ufe0f\u200d\U0001F308",  # rainbow flag
+    "\U0001F3F4\U000E0067\U000E0062\U000E0065\U000E006E\U000E0067\U000E007F",  # England: tags in a flag
+    "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",  # Persian needs the non-joiner
+    "\u0915\u094d\u200d\u0937",  # Devanagari half form needs the joiner
+    "Zo\u00eb, \u65e5\u672c, 1\ufe0f\u20e3, \u00a9\ufe0f", "plain ASCII text",
+])
+def test_writing_that_needs_joiners_and_selectors_is_kept(kept):
+    assert visible_text(kept) == kept
+
+
+@given(st.text())
+def test_visible_text_leaves_no_bidi_control_and_is_stable(written):
+    shown = visible_text(written)
+    assert visible_text(shown) == shown
+    assert not any(unicodedata.category(c) == "Cf" and c not in "\u200c\u200d" and not "\U000E0020" <= c <= "\U000E007F"
+                   for c in shown)
+
+
+def test_page_text_loses_invisible_characters_and_invisible_only_text_is_blank():
+    assert rules.check_text(BIDI_SPOOF, field_name="headline", maximum=120) == "Support ecilA"
+    assert rules.check_text("Fix \u200bit\n\u2067now\u2069", field_name="offer", maximum=100) == "Fix it\nnow"
+    assert refused_field(rules.check_text, "\u200b\u202e\u2066", field_name="headline", maximum=120,
+                         required=True) == "headline"
+
+
+def test_link_labels_lose_invisible_characters_and_addresses_with_them_are_refused():
+    [link] = rules.check_links([{"label": "\u202eetis yM\u202c", "url": "https://example.com"}])
+    assert link.label == "etis yM"
+    assert refused_field(rules.check_links, [{"label": "\u200b", "url": "https://example.com"}]) == "links.0.label"
+    assert refused_field(rules.check_links, [{"label": "Me", "url": "https://exa\u200bmple.com"}]) == "links.0.url"
+    assert refused_field(rules.check_links, [{"label": "Me", "url": "https://example.com/\u202efdp.exe"}]) == "links.0.url"
+
+
+def test_cards_show_stored_text_without_invisible_characters():
+    page = HelperPage(user_id="u1", username="ada", display_name=BIDI_SPOOF, headline="Plumber\u200b \u2066pro\u2069",
+                      offer="o")
+    shown = rules.card(page, "online")
+    assert shown["display_name"] == "Support ecilA" and shown["headline"] == "Plumber pro"
+    stored = {**shown, "display_name": BIDI_SPOOF, "headline": None}  # a listing written before the rule
+    assert rules.shown_card(stored) == {**stored, "display_name": "Support ecilA"}
+
+
+def test_category_names_and_banners_lose_invisible_characters():
+    category = check_category("plumbing", " Plu\u200bmbing\u202e ", "Leaks\u2066 fixed", None, 1)
+    assert (category.name, category.banner) == ("Plumbing", "Leaks fixed")
+    with pytest.raises(InvalidInput):
+        check_category("plumbing", "\u200b\u200b", "Banner", None, 1)
+    with pytest.raises(InvalidInput):
+        check_category("plumbing", "Plumbing", "Bad\x00banner", None, 1)
+
+
+def test_refund_reasons_statements_notes_and_store_names_lose_invisible_characters():
+    assert payment_text("Never \u202ewohs\u202c up\r\nat all", field="reason", label="A reason") == "Never wohs up\nat all"
+    with pytest.raises(InvalidInput):
+        payment_text("\u200b" * 20, field="reason", label="A reason", minimum=10)
+    with pytest.raises(InvalidInput):
+        payment_text("An escape \x1b[2J here", field="note", label="A note")
+    assert check_store_name("Ada\u2019s \u202eerots\u202c", "Ada") == "Ada\u2019s erots"
+    assert check_store_name("\u200b", "Ada \u2066L.\u2069") == "Ada L."
 
 
 # Avatars

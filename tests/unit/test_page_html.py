@@ -285,3 +285,25 @@ def test_the_not_found_page_escapes_the_username_and_is_not_indexed():
     assert page.meta("robots") == "noindex"
     assert page.with_attribute("data-site-header") and page.with_attribute("data-site-footer")
     assert page.all("link", rel="stylesheet", href="/css/site.css")
+
+
+INVISIBLE = "\u202e\u2066\u200b\u200f\u00ad\ufeff\u2060\U000E0041"
+
+
+def test_text_stored_before_the_invisible_character_rule_is_shown_without_it():
+    spoof = "Support \u202eecilA\u202c"  # reads "Support Alice" if the override reaches the browser
+    html = render_helper_page(full_view(
+        display_name=spoof, headline=f"Tutor{INVISIBLE}", description=f"Maths{INVISIBLE} help",
+        links=[{"label": f"Blog{INVISIBLE}", "url": "https://blog.ada.example"}],
+        categories=[{"slug": "maths", "name": f"Ma\u200bths{INVISIBLE}"}],
+        offer_html=render_markdown(f"I **help**{INVISIBLE} with maths"),
+        qualifications_html=render_markdown(f"\u2067MSc\u2069{INVISIBLE}")))
+    assert not any(c in html for c in INVISIBLE + "\u202c")
+    words = Page(html).words()
+    assert "Support ecilA" in words and "Tutor" in words and "Blog" in words and "Maths" in words
+    assert Page(html).meta("og:title") is None or "\u202e" not in Page(html).meta("og:title")
+
+
+def test_a_display_name_of_invisible_characters_only_falls_back_to_the_username():
+    page = Page(render_helper_page(minimal_view(display_name="\u200b\u202e\u2069")))
+    assert page.all("h1") and "bob" in page.words()

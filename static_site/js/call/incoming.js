@@ -9,7 +9,7 @@
  * Answer opens the call room, which answers from its own connection (the server ties the call
  * to the connection that answered). */
 
-import { element } from "../dom.js";
+import { element, visibleText } from "../dom.js";
 import { callUrl } from "../paths.js";
 import { realtime } from "../realtime.js";
 import { rememberCall } from "./call-memory.js";
@@ -90,7 +90,8 @@ function received(message) {
 }
 
 function show(call, caller) {
-  const name = (typeof caller.display_name === "string" && caller.display_name) || "Someone";
+  // Also used outside element() (the announcer, the notification): no bidi tricks there either.
+  const name = (typeof caller.display_name === "string" && visibleText(caller.display_name).trim()) || "Someone";
   const id = `incoming-${call.call_id}`;
   const inCall = document.body.dataset.inCall === "true";
   const timeLeft = element("span", { class: "incoming-call-time" }, "");

@@ -817,6 +817,21 @@ const usernameForm = document.querySelector("[data-username-form]");
 const usernameField = usernameForm.elements.namedItem("username");
 const usernamePreview = usernameForm.querySelector("[data-username-preview]");
 const usernameStatus = usernameForm.querySelector("[data-username-status]");
+const usernameLimit = usernameForm.querySelector("[data-username-limit]");
+
+/** How often the username may change (`GET /me`'s `username_change`), and when next. */
+function showUsernameLimit() {
+  const change = user && user.username_change;
+  if (!change || !change.every_days) {
+    usernameLimit.hidden = true;
+    return;
+  }
+  const next = change.next_at ? new Date(change.next_at) : null;
+  const waiting = next && next.getTime() > Date.now();
+  usernameLimit.textContent = `You can change your username once every ${change.every_days} days`
+    + (waiting ? `; your next change can be on ${next.toLocaleDateString(undefined, { dateStyle: "long" })}.` : ".");
+  usernameLimit.hidden = false;
+}
 usernameForm.querySelector("[data-site-origin]").textContent = window.location.host;
 
 usernameField.addEventListener("input", () => {
@@ -843,6 +858,10 @@ usernameForm.addEventListener("submit", async (event) => {
     const changed = await api.changeUsername({ username });
     if (user) {
       user.username = changed.username;
+      if (user.username_change) {
+        user.username_change.next_at = new Date(Date.now() + user.username_change.every_days * 86400000).toISOString();
+        showUsernameLimit();
+      }
     }
     if (page) {
       page.username = changed.username;
@@ -908,6 +927,7 @@ if (isSignedIn()) {
   if (!user && !isSignedIn()) {
     window.location.replace(signInUrl()); // the session could not be renewed
   } else {
+    showUsernameLimit();
     await load();
   }
 }
