@@ -234,9 +234,9 @@ class InMemoryIdentity:
     def delete_user(self, *, user_id: str) -> None:
         for email in [e for e, a in self.accounts.items() if a.user_id == user_id]:
             del self.accounts[email]
+
     def is_confirmed(self, *, user_id: str) -> bool | None:
         return next((a.confirmed for a in self.accounts.values() if a.user_id == user_id), None)
-
 
     def _issue(self, email: str, *, refresh_token: str) -> Session:
         access = f"access-{secrets.token_hex(8)}"

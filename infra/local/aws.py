@@ -214,8 +214,8 @@ class LocalAws:
         _pickle_rsa_keys()
         _transactions_keep_only_their_items()
         _add_resend_confirmation_code()
-        _add_revoke_token()
         _refuse_confirming_twice()
+        _add_revoke_token()
         self._state_file = state_file
         self._restore()
         moto = DomainDispatcherApplication(create_backend_app)
