@@ -1,8 +1,8 @@
 """interKanect: wires the REST blueprints, the WebSocket hooks and the scheduled jobs."""
 from chalice import Chalice, Rate
 
-from chalicelib.api import accounts, calls, directory, earnings, guard, helper_pages, ops, payments, realtime
-from chalicelib.api.http import json_response
+from chalicelib.api import accounts, calls, directory, earnings, guard, helper_pages, openapi, ops, payments, realtime
+from chalicelib.api.http import in_the_error_shape, json_response
 
 app = Chalice(app_name="interkanect")
 app.experimental_feature_flags.update(["WEBSOCKETS"])
@@ -14,6 +14,12 @@ app.register_blueprint(calls.blueprint)
 app.register_blueprint(payments.blueprint)
 app.register_blueprint(earnings.blueprint)
 app.register_blueprint(ops.blueprint)
+app.register_blueprint(openapi.blueprint)
+
+
+@app.middleware("http")
+def errors_in_one_shape(event, get_response):
+    return in_the_error_shape(get_response(event))
 
 
 @app.route("/health", methods=["GET"])

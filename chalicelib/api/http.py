@@ -95,3 +95,19 @@ def limit_param(request, default: int) -> int:
     if not raw.isdigit():
         raise errors.InvalidInput("limit is a whole number.", field="limit")
     return int(raw)
+
+
+# Chalice's own answers (before or around a route) and the API's code for each.
+FRAMEWORK_ERROR_CODES = {"UnsupportedMediaType": "unsupported_media_type", "InternalServerError": "internal_error",
+                         "MethodNotAllowedError": "method_not_allowed", "BadRequest": "bad_request"}
+
+
+def in_the_error_shape(response: Response) -> Response:
+    """Chalice's own refusals (`{"Code", "Message"}`: 415 for a body that is not JSON, 500 for a
+    bug) in the API's one error shape, so a client reads every error the same way."""
+    body = response.body
+    if response.status_code < 400 or not isinstance(body, dict) or set(body) != {"Code", "Message"}:
+        return response
+    code = FRAMEWORK_ERROR_CODES.get(body["Code"], "bad_request")
+    return Response(error_body(code, str(body["Message"])), status_code=response.status_code,
+                    headers={**response.headers, **JSON_HEADERS})

@@ -99,3 +99,26 @@ class CloseFlagBody(_Body):
 class DecisionBody(_Body):
     decision: str = Field(max_length=20)
     note: str = Field(max_length=4000)
+
+
+# -- query strings: the OpenAPI document's parameters (the routes read them as plain strings) --
+
+class CategoryPageQuery(BaseModel):
+    limit: int = Field(default=20, ge=1, le=50, description="Helpers per page.")
+    cursor: Optional[str] = Field(default=None, max_length=2048,
+                                  description="`next_cursor` of the previous page, as it came.")
+
+
+class SearchQuery(BaseModel):
+    q: str = Field(default="", max_length=200, description="Words; each matches a word or its start.")
+    limit: int = Field(default=20, ge=1, le=50)
+
+
+class PresenceQuery(BaseModel):
+    users: str = Field(default="", description="User ids, comma-separated (at most 50).")
+
+
+class EarningsQuery(BaseModel):
+    limit: int = Field(default=50, ge=1, le=200, description="History lines per page.")
+    before: Optional[str] = Field(default=None, max_length=600,
+                                  description="`next_before` of the previous page.")

@@ -65,8 +65,8 @@ def earnings_view(*, helper_id: str, ledger: LedgerStore, items: PayoutItemStore
                   limit: int = 50) -> dict:
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 200:
         raise InvalidInput("A page holds 1 to 200 lines.", field="limit")
-    if before is not None and (not isinstance(before, str) or len(before) > 600):
-        raise InvalidInput("`before` is the position of a line.", field="before")
+    if before is not None and not books.is_line_position(before):
+        raise InvalidInput("`before` is the position of a line (`next_before` of the previous page).", field="before")
     pending, payable = books.helper_pending(helper_id), books.helper_payable(helper_id)
     balances = ledger.balances([pending, payable])
     payouts = items.for_helper(helper_id, limit=20)

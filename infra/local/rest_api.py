@@ -38,9 +38,28 @@ class _GatewayRequestHandler(ChaliceRequestHandler):
         response_type = _response_type(error)
         if response_type is None:
             return super()._send_error_response(error)
+        self._send_gateway_response(response_type)
+
+    def _send_gateway_response(self, response_type: str) -> None:
         status, body = GATEWAY_RESPONSES[response_type]
         payload = json.dumps(body).encode()
-        self._send_http_response(status, {"Content-Type": "application/json"}, payload)
+        super()._send_http_response(status, {"Content-Type": "application/json"}, payload)
+
+    def _send_http_response(self, code: int, headers: dict, body: Any) -> None:
+        if code == 405:  # a method the route does not declare: API Gateway never calls the app
+            return self._send_gateway_response("MISSING_AUTHENTICATION_TOKEN")
+        super()._send_http_response(code, headers, body)
+
+    def _no_such_method(self) -> None:
+        self._parse_payload()
+        self._send_gateway_response("MISSING_AUTHENTICATION_TOKEN")
+
+    def __getattr__(self, name: str) -> Any:
+        """Methods Chalice does not serve (TRACE, CONNECT, QUERY, ...), which http.server would
+        answer 501 in HTML: API Gateway has no route for them."""
+        if name.startswith("do_"):
+            return self._no_such_method
+        raise AttributeError(name)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet by default
         pass

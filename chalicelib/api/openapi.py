@@ -1,0 +1,348 @@
+"""The REST API's OpenAPI 3.1 document, served at `GET /openapi.json`: one declaration per route
+(its body and query models from `schemas`, its answer from `responses`, its error statuses and
+who may call it), built from the same pydantic models the routes validate with. Declarations are
+plain data, so importing this module stays cheap; pydantic loads when the document is first
+asked for, and the built document is kept for the warm Lambda."""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Optional
+
+from chalice import Blueprint
+
+from chalicelib.api.http import json_response
+
+blueprint = Blueprint(__name__)
+
+JSON, HTML, CSV = "application/json", "text/html", "text/csv"
+BEARER = "bearer"
+
+
+class Rule(str, Enum):
+    """Who may call a route. A role outside the rule hears 401 (no valid token), 403 or 404."""
+
+    PUBLIC = "public"  # anyone, signed in or not
+    PAYPAL = "paypal"  # PayPal, proven by its signature over the body, not by a token
+    SIGNED_IN = "signed_in"  # any signed-in person, about their own account
+    HELPER = "helper"  # a signed-in person with a Helper page (others: 403 or 404)
+    OPS = "ops"  # a signed-in member of the ops group (others: 403)
+    PAYER = "payer"  # the caller of the call, or the payer of the payment, in the path (others: 403 or 404)
+    PAYMENT_PARTIES = "payment_parties"  # the payer of the payment in the path, or the Helper it pays
+    REFUND_PARTIES = "refund_parties"  # the payer and the Helper of the refund request in the path, and ops
+    REFUND_HELPER = "refund_helper"  # the Helper the refund request in the path is about
+
+    @property
+    def needs_token(self) -> bool:
+        return self not in (Rule.PUBLIC, Rule.PAYPAL)
+
+
+RULE_TEXT = {
+    Rule.PUBLIC: "Anyone, signed in or not.",
+    Rule.PAYPAL: "PayPal: the event's signature headers must verify; no token.",
+    Rule.SIGNED_IN: "Any signed-in person, about their own account.",
+    Rule.HELPER: "A signed-in Helper (someone with a page); others hear 403 or 404.",
+    Rule.OPS: "Ops only (the Cognito ops group); others hear 403.",
+    Rule.PAYER: "Only the caller of the call (or the payer of the payment); others hear 403 or 404.",
+    Rule.PAYMENT_PARTIES: "The payer or the Helper the payment is for; others hear 404.",
+    Rule.REFUND_PARTIES: "The payer, the Helper the request is about, and ops; others hear 404.",
+    Rule.REFUND_HELPER: "The Helper the request is about; others hear 404.",
+}
+
+ERROR_TEXT = {
+    400: "Bad input: the body, a parameter or a value is not acceptable (`field` names it).",
+    401: "No valid token (`invalid_token`), or wrong credentials.",
+    402: "The payer's money did not come through.",
+    403: "Not allowed for this caller.",
+    404: "No such thing (or not yours to see), or no such route.",
+    409: "Not possible in the current state (taken, already decided, closed, ...).",
+    415: "The body is not `application/json` (`unsupported_media_type`).",
+    429: "Too many attempts; wait a moment.",
+    503: "A service we depend on (Cognito, PayPal, S3) failed; try again later.",
+}
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One route as the document declares it."""
+
+    method: str
+    path: str
+    summary: str
+    rule: Rule
+    tag: str
+    answer: Optional[str] = None  # a model of `responses`; None: `media` text (HTML, CSV)
+    status: int = 200
+    body: Optional[str] = None  # a model of `schemas` that `parse_body` validates with
+    example: Optional[dict] = None  # a plausible body
+    query: Optional[str] = None  # a model of `schemas` whose fields are query parameters
+    errors: tuple[int, ...] = ()  # besides the ones the rule, the body and the path imply
+    media: str = JSON
+    other_answers: dict[int, str] = field(default_factory=dict)  # e.g. 201 when created
+    description: str = ""
+    body_required: bool = True
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.method, self.path
+
+    @property
+    def path_parameters(self) -> list[str]:
+        return [part[1:-1] for part in self.path.split("/") if part.startswith("{")]
+
+    def error_statuses(self) -> list[int]:
+        statuses = set(self.errors)
+        if self.body or self.query or self.rule is Rule.PAYPAL:
+            statuses.add(400)
+        if self.body or self.rule is Rule.PAYPAL:
+            statuses.add(415)
+        if self.rule.needs_token:
+            statuses.add(401)
+        if self.rule is Rule.OPS:
+            statuses.add(403)
+        if self.path_parameters:
+            statuses.add(404)
+        return sorted(statuses)
+
+
+_O = Operation
+PAGE_EXAMPLE = {
+    "headline": "Plumber with twenty years of leaks behind me",
+    "offer": "I fix **leaks**, drains and taps.",
+    "qualifications": "Licensed master plumber",
+    "languages": ["en", "pt-BR"],
+    "time_zone": "Europe/Paris",
+    "prices": {"15": 1500, "30": 0, "60": None},
+    "schedule": [{"day": 0, "start": "09:00", "end": "12:00"}],
+    "links": [{"label": "My site", "url": "https://example.com"}],
+}
+
+OPERATIONS: tuple[Operation, ...] = (
+    _O("GET", "/health", "Whether the API answers", Rule.PUBLIC, "meta", "Health"),
+    _O("GET", "/openapi.json", "This document", Rule.PUBLIC, "meta", "OpenApiDocument"),
+    # accounts
+    _O("POST", "/auth/sign-up", "Sign up (an email with a confirmation code follows)", Rule.PUBLIC, "accounts",
+       "SignedUp", 201, "SignUpBody", {"email": "ada@example.com", "password": "Corr3ct-horse-battery",
+                                       "display_name": "Ada L.", "username": "ada"}, errors=(409, 429, 503)),
+    _O("POST", "/auth/confirm", "Confirm the email with its code", Rule.PUBLIC, "accounts", "Confirmed",
+       body="ConfirmBody", example={"email": "ada@example.com", "code": "123456"}, errors=(404, 409, 429, 503)),
+    _O("POST", "/auth/resend-code", "Send the confirmation code again (also for unknown emails)", Rule.PUBLIC,
+       "accounts", "CodeSent", body="EmailBody", example={"email": "ada@example.com"}, errors=(429, 503)),
+    _O("POST", "/auth/sign-in", "Sign in: tokens", Rule.PUBLIC, "accounts", "Session", body="SignInBody",
+       example={"email": "ada@example.com", "password": "Corr3ct-horse-battery"}, errors=(401, 403, 429, 503)),
+    _O("POST", "/auth/refresh", "New access and id tokens from a refresh token", Rule.PUBLIC, "accounts",
+       "Session", body="RefreshBody", example={"refresh_token": "eyJ..."}, errors=(401, 429, 503)),
+    _O("POST", "/auth/sign-out", "Sign out this session: its token stops working at once", Rule.SIGNED_IN,
+       "accounts", "SignedOut", body="SignOutBody", body_required=False, example={"refresh_token": "eyJ..."},
+       errors=(503,)),
+    _O("POST", "/auth/sign-out-everywhere", "Sign out on every device: every token of mine stops working",
+       Rule.SIGNED_IN, "accounts", "SignedOut", errors=(503,)),
+    _O("GET", "/me", "Who I am", Rule.SIGNED_IN, "accounts", "Me", errors=(404,)),
+    _O("PUT", "/me/username", "Change my username (old page URLs redirect forever)", Rule.SIGNED_IN, "accounts",
+       "UsernameChanged", body="UsernameBody", example={"username": "ada_lovelace"}, errors=(404, 409)),
+    # helper pages
+    _O("GET", "/me/page", "My Helper page", Rule.HELPER, "helper pages", "Page", errors=(404,)),
+    _O("PUT", "/me/page", "Create or replace my Helper page (creating it makes me a Helper)", Rule.SIGNED_IN,
+       "helper pages", "Page", body="PageBody", example=PAGE_EXAMPLE, other_answers={201: "Page"},
+       errors=(404,)),
+    _O("POST", "/me/page/avatar-upload", "A presigned S3 POST for a new picture", Rule.HELPER, "helper pages",
+       "AvatarUpload", body="AvatarUploadBody", example={"content_type": "image/png"}, errors=(404, 503)),
+    _O("PUT", "/me/page/avatar", "Use the uploaded picture (checked: owner, size, type)", Rule.HELPER,
+       "helper pages", "Page", body="AvatarBody", example={"key": "media/avatars/<user_id>/<id>.png"},
+       errors=(403, 404, 503)),
+    _O("GET", "/h/{username}", "A Helper's public page, server-rendered", Rule.PUBLIC, "helper pages",
+       media=HTML, description="301 to the current address for an old or differently-cased username; "
+                               "an HTML 404 page for an unknown one."),
+    # directory
+    _O("GET", "/categories", "Every category, parents before their children", Rule.PUBLIC, "directory",
+       "Categories"),
+    _O("GET", "/categories/{slug}", "One page of a category's Helpers, online first", Rule.PUBLIC, "directory",
+       "CategoryPage", query="CategoryPageQuery"),
+    _O("POST", "/categories/{slug}/helpers", "List me in a category (at most 10)", Rule.HELPER, "directory",
+       "Listed", errors=(400, 403)),
+    _O("DELETE", "/categories/{slug}/helpers", "Leave a category", Rule.SIGNED_IN, "directory", "Listed"),
+    _O("PUT", "/ops/categories/{slug}", "Create or edit a category", Rule.OPS, "directory", "Category",
+       body="CategoryBody", example={"name": "Plumbing", "banner": "Leaks, drains and taps", "parent": None,
+                                     "position": 3}),
+    _O("GET", "/search", "Helpers matching every word", Rule.PUBLIC, "directory", "SearchResults",
+       query="SearchQuery"),
+    _O("GET", "/presence", "Online status of people", Rule.PUBLIC, "directory", "Statuses", query="PresenceQuery"),
+    # calls
+    _O("GET", "/calls/ice-servers", "STUN and TURN servers for the peer connection", Rule.SIGNED_IN, "calls",
+       "IceServers"),
+    # money
+    _O("GET", "/me/storefront", "My storefront (all null before it is set up)", Rule.SIGNED_IN, "payments",
+       "Storefront"),
+    _O("PUT", "/me/storefront", "Set the PayPal email payouts go to", Rule.HELPER, "payments", "Storefront",
+       body="StorefrontBody", example={"paypal_email": "payouts@example.com", "name": "Ada's store"},
+       errors=(404,)),
+    _O("GET", "/me/plan", "My plan and the upgrade offer", Rule.SIGNED_IN, "payments", "Plan"),
+    _O("POST", "/me/plan/upgrade", "Buy the upgraded plan: a payment to approve at PayPal", Rule.HELPER,
+       "payments", "Payment", 201, errors=(404, 409, 503)),
+    _O("GET", "/me/balance", "My pending and payable balances", Rule.SIGNED_IN, "payments", "Balance"),
+    _O("POST", "/calls/{call_id}/payment", "The payment for the agreed paid terms", Rule.PAYER, "payments",
+       "Payment", 201, errors=(403, 409, 503)),
+    _O("POST", "/calls/{call_id}/tips", "Tip the Helper during a session (upgraded plan)", Rule.PAYER,
+       "payments", "Payment", 201, "TipBody", {"amount_cents": 500}, errors=(403, 409, 503)),
+    _O("GET", "/payments", "My payments, newest first", Rule.SIGNED_IN, "payments", "Payments"),
+    _O("GET", "/payments/{payment_id}", "One payment", Rule.PAYMENT_PARTIES, "payments", "Payment"),
+    _O("POST", "/payments/{payment_id}/complete", "Capture an approved payment (idempotent)", Rule.PAYER,
+       "payments", "Payment", errors=(402, 403, 409, 503)),
+    _O("POST", "/payments/{payment_id}/cancel", "Cancel a payment not yet captured", Rule.PAYER, "payments",
+       "Payment", errors=(403, 409, 503)),
+    _O("POST", "/webhooks/paypal", "PayPal's signed webhook events", Rule.PAYPAL, "payments", "WebhookOutcome",
+       example={"id": "WH-1", "event_type": "PAYMENT.CAPTURE.COMPLETED", "resource": {}},
+       errors=(409, 503), description="Needs PayPal's signature headers; an unsigned or badly signed event "
+                                      "is a 400, a replayed event id a 200 with no effect."),
+    # refunds
+    _O("POST", "/refunds", "Ask for a refund within 24 hours of the session's end", Rule.SIGNED_IN, "refunds",
+       "RefundRequest", 201, "RefundBody", {"payment_id": "<payment_id>", "reason": "The call dropped at once."},
+       errors=(404, 409)),
+    _O("GET", "/refunds", "Refund requests I made, and those about my sessions", Rule.SIGNED_IN, "refunds",
+       "MyRefunds"),
+    _O("GET", "/refunds/{request_id}", "One refund request", Rule.REFUND_PARTIES, "refunds", "RefundRequest"),
+    _O("PUT", "/refunds/{request_id}/statement", "The Helper's side, while the request is open",
+       Rule.REFUND_HELPER, "refunds", "RefundRequest", body="StatementBody",
+       example={"statement": "We talked for the whole fifteen minutes."}, errors=(409,)),
+    _O("GET", "/ops/refunds", "Open refund requests, nearest deadline first", Rule.OPS, "ops", "RefundQueue"),
+    _O("POST", "/ops/refunds/{request_id}/decision", "Approve or deny a refund, once", Rule.OPS, "ops",
+       "RefundRequest", body="DecisionBody", example={"decision": "deny", "note": "The session ran in full."},
+       errors=(409, 503)),
+    # earnings
+    _O("GET", "/me/earnings", "Balances, the next payout, payouts and the ledger history", Rule.SIGNED_IN,
+       "earnings", "Earnings", query="EarningsQuery"),
+    _O("GET", "/me/earnings/csv", "Every ledger line of my balances, as CSV", Rule.SIGNED_IN, "earnings",
+       media=CSV),
+    # ops
+    _O("GET", "/ops/flags", "Open flags about Helpers, newest first", Rule.OPS, "ops", "Flags"),
+    _O("POST", "/ops/flags/{flag_id}/close", "Close a flag with a note, once", Rule.OPS, "ops", "Flag",
+       body="CloseFlagBody", example={"note": "Talked to the Helper; a charity week."}, errors=(409,)),
+    _O("GET", "/ops/payouts", "Open payout runs and those of the last six payout days", Rule.OPS, "ops",
+       "PayoutRuns"),
+)
+
+
+def operations() -> dict[tuple[str, str], Operation]:
+    return {operation.key: operation for operation in OPERATIONS}
+
+
+# -- building the document ----------------------------------------------------------------------
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _collect(model: Any, components: dict) -> dict:
+    """The model's JSON Schema as a reference; it and its nested models land in `components`."""
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name, nested in [*schema.pop("$defs", {}).items(), (model.__name__, schema)]:
+        if components.setdefault(name, nested) != nested:
+            raise ValueError(f"two different models are called {name}")
+    return _ref(model.__name__)
+
+
+def _query_parameters(model: Any) -> list[dict]:
+    schema = model.model_json_schema()
+    required = set(schema.get("required", ()))
+    found = []
+    for name, prop in schema["properties"].items():
+        prop = {k: v for k, v in prop.items() if k not in ("title", "description")}
+        if "anyOf" in prop:  # Optional[...]: a query parameter is absent, never null
+            prop = {**next(s for s in prop.pop("anyOf") if s.get("type") != "null"), **prop}
+            if prop.get("default") is None:
+                prop.pop("default", None)
+        parameter = {"name": name, "in": "query", "required": name in required, "schema": prop}
+        described = model.model_fields[name].description
+        if described:
+            parameter["description"] = described
+        found.append(parameter)
+    return found
+
+
+def _path_parameter(name: str) -> dict:
+    return {"name": name, "in": "path", "required": True,
+            "schema": {"type": "string", "minLength": 1, "maxLength": 200}}
+
+
+def _content(media: str, schema: dict) -> dict:
+    return {"content": {media: {"schema": schema}}}
+
+
+def _operation_object(operation: Operation, schemas: Any, responses: Any, components: dict) -> dict:
+    answers: dict[str, Any] = {}
+    if operation.media == JSON:
+        schema = (_collect(getattr(responses, operation.answer), components) if operation.answer != "OpenApiDocument"
+                  else {"type": "object"})
+        answers[str(operation.status)] = {"description": operation.summary, **_content(JSON, schema)}
+        for status, name in operation.other_answers.items():
+            answers[str(status)] = {"description": f"{operation.summary} (created)",
+                                    **_content(JSON, _collect(getattr(responses, name), components))}
+    else:
+        answers[str(operation.status)] = {"description": operation.summary,
+                                          **_content(operation.media, {"type": "string"})}
+    if operation.media == HTML:
+        answers["301"] = {"description": "Moved: the Helper's current address (Location header).",
+                          "headers": {"Location": {"schema": {"type": "string"}}}}
+        answers["404"] = {"description": "No Helper by that name: an HTML page.", **_content(HTML, {"type": "string"})}
+    error = _collect(responses.ErrorBody, components)
+    for status in operation.error_statuses():
+        answers.setdefault(str(status), {"description": ERROR_TEXT[status], **_content(JSON, error)})
+    parameters = [_path_parameter(name) for name in operation.path_parameters]
+    if operation.query:
+        parameters.extend(_query_parameters(getattr(schemas, operation.query)))
+    described = " ".join(part for part in (operation.description, f"Who: {RULE_TEXT[operation.rule]}") if part)
+    found: dict[str, Any] = {
+        "operationId": f"{operation.method.lower()}{operation.path.replace('/', '_').replace('{', '').replace('}', '')}"
+                       .replace("-", "_").replace(".", "_"),
+        "summary": operation.summary, "description": described, "tags": [operation.tag],
+        "x-rule": operation.rule.value, "security": [{BEARER: []}] if operation.rule.needs_token else [],
+        "responses": answers,
+    }
+    if parameters:
+        found["parameters"] = parameters
+    if operation.body or operation.rule is Rule.PAYPAL:
+        schema = _collect(getattr(schemas, operation.body), components) if operation.body else {"type": "object"}
+        media: dict[str, Any] = {"schema": schema}
+        if operation.example is not None:
+            media["example"] = operation.example
+        found["requestBody"] = {"required": operation.body_required, "content": {JSON: media}}
+    return found
+
+
+def build_document(declared: tuple[Operation, ...] = OPERATIONS) -> dict:
+    """The whole OpenAPI 3.1 document (pydantic and the models load here)."""
+    from chalicelib.api import responses, schemas
+
+    components: dict[str, Any] = {}
+    paths: dict[str, dict] = {}
+    for operation in declared:
+        paths.setdefault(operation.path, {})[operation.method.lower()] = _operation_object(
+            operation, schemas, responses, components)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "interKanect API", "version": "1",
+                 "description": "Live help over peer-to-peer video. Errors are always "
+                                "`{\"error\": {\"code\", \"message\", \"field\"?}}`; each operation's `x-rule` "
+                                "says who may call it. The hand-written guide is docs/api.md."},
+        "servers": [{"url": "/"}],
+        "tags": [{"name": name} for name in dict.fromkeys(o.tag for o in declared)],
+        "paths": paths,
+        "components": {
+            "schemas": dict(sorted(components.items())),
+            "securitySchemes": {BEARER: {
+                "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                "description": "A Cognito access token from `POST /auth/sign-in` or `POST /auth/refresh`."}},
+        },
+    }
+
+
+@functools.lru_cache(maxsize=1)
+def document() -> dict:
+    """The document, built once per warm Lambda."""
+    return build_document()
+
+
+@blueprint.route("/openapi.json", methods=["GET"])
+def openapi_document():
+    return json_response(document())

@@ -1,0 +1,372 @@
+"""What the REST API answers, as pydantic models: the OpenAPI document's response schemas
+(`chalicelib.api.openapi`), checked against real answers by the schema fuzz tests. Loaded only
+when the document is built, never at cold import."""
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Status = Literal["online", "busy", "offline"]
+PaymentKind = Literal["session", "extension", "tip", "merchandise", "plan"]
+PaymentState = Literal["created", "captured", "cancelled", "declined", "voided", "refunded", "reversed"]
+RefundState = Literal["open", "approved", "denied", "refunded", "failed"]
+
+
+def _absent_unless_set(schema: dict) -> None:
+    schema.pop("default", None)  # an optional key is left out, never sent as null
+
+
+def optional_key(**kwargs):
+    """A key the answer carries only when it has a value (never null)."""
+    return Field(default=None, json_schema_extra=_absent_unless_set, **kwargs)
+
+
+class _Answer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# -- errors ------------------------------------------------------------------------------------
+
+class ErrorDetail(_Answer):
+    code: str = Field(description="Stable machine-readable code, e.g. `invalid_input`, `invalid_token`.")
+    message: str = Field(description="A sentence for people.")
+    field: str = optional_key(description="The input at fault, dotted for nested fields (`prices.30`).")
+
+
+class ErrorBody(_Answer):
+    """Every refusal: a 4xx (or 503) with this body."""
+
+    error: ErrorDetail
+
+
+# -- accounts ------------------------------------------------------------------------------------
+
+class Health(_Answer):
+    ok: bool
+
+
+class SignedUp(_Answer):
+    user_id: str
+    email: str
+    username: str
+    confirmation_required: bool
+
+
+class Confirmed(_Answer):
+    confirmed: bool
+
+
+class CodeSent(_Answer):
+    sent: bool
+
+
+class Session(_Answer):
+    access_token: str
+    id_token: str
+    refresh_token: str = optional_key(description="Only when signing in, not when refreshing.")
+    expires_in: int
+    token_type: Literal["Bearer"]
+
+
+class SignedOut(_Answer):
+    signed_out: bool
+
+
+class UsernameChange(_Answer):
+    every_days: int = Field(description="A username changes at most once in this many days.")
+    next_at: Optional[str] = Field(description="When it may change again (ISO time); null: now.")
+
+
+class Me(_Answer):
+    user_id: str
+    email: str
+    username: str
+    display_name: str
+    created_at: str
+    roles: list[str] = Field(description="`customer` for everyone, plus `ops` for the ops group.")
+    is_helper: bool
+    username_change: UsernameChange
+
+
+class UsernameChanged(_Answer):
+    username: str
+    page_url: str
+
+
+# -- helper pages and the directory -------------------------------------------------------------
+
+class Rating(_Answer):
+    average: float
+    count: int
+
+
+class Card(_Answer):
+    """A Helper as directories and search show them."""
+
+    user_id: str
+    username: str
+    display_name: str
+    headline: str
+    avatar_url: Optional[str]
+    page_url: str
+    prices: dict[str, Optional[int]] = Field(
+        description="Cents per session length in minutes (`15`, `30`, `60`): 0 free, null not offered.")
+    rating: Optional[Rating]
+    status: Status
+
+
+class Slot(_Answer):
+    day: int = Field(description="0 is Monday.")
+    start: str
+    end: str
+
+
+class Link(_Answer):
+    label: str
+    url: str
+
+
+class Page(Card):
+    """A Helper's whole page, as its owner edits it."""
+
+    offer: str
+    offer_html: str
+    qualifications: str
+    qualifications_html: str
+    languages: list[str]
+    time_zone: str
+    schedule: list[Slot]
+    links: list[Link]
+    categories: list[str]
+    created_at: str
+    updated_at: str
+
+
+class AvatarUpload(_Answer):
+    """A presigned S3 POST: send every entry of `fields`, then the `file`, to `url`."""
+
+    url: str
+    fields: dict[str, str]
+    key: str
+    max_bytes: int
+
+
+class Category(_Answer):
+    slug: str
+    name: str
+    banner: str
+    parent: Optional[str]
+    position: int
+
+
+class Categories(_Answer):
+    categories: list[Category]
+
+
+class CategoryPage(_Answer):
+    category: Category
+    helpers: list[Card]
+    next_cursor: Optional[str]
+
+
+class Listed(_Answer):
+    listed: bool
+
+
+class SearchResults(_Answer):
+    helpers: list[Card]
+
+
+class Statuses(_Answer):
+    statuses: dict[str, Status]
+
+
+class IceServer(_Answer):
+    urls: list[str]
+    username: str = optional_key()
+    credential: str = optional_key()
+
+
+class IceServers(_Answer):
+    ice_servers: list[IceServer]
+    ttl: int
+
+
+# -- money ---------------------------------------------------------------------------------------
+
+class Storefront(_Answer):
+    paypal_email: Optional[str]
+    name: Optional[str]
+    updated_at: Optional[int]
+
+
+class UpgradeOffer(_Answer):
+    price_cents: int
+    days: int
+    currency: str
+
+
+class Plan(_Answer):
+    plan: Literal["free", "upgraded"]
+    until: Optional[int]
+    upgrade: UpgradeOffer
+
+
+class Balance(_Answer):
+    pending_cents: int
+    payable_cents: int
+    currency: str
+
+
+class Payment(_Answer):
+    payment_id: str
+    kind: PaymentKind
+    state: PaymentState
+    amount_cents: int
+    currency: str
+    description: str
+    call_id: Optional[str]
+    helper_id: Optional[str]
+    created_at: int
+    captured_at: Optional[int]
+    refunded_cents: int
+    approve_url: Optional[str] = Field(description="Where the payer approves, while the payment is `created`.")
+    closed_reason: Optional[str]
+
+
+class MyPayment(Payment):
+    refundable_until: Optional[int]
+
+
+class Payments(_Answer):
+    payments: list[MyPayment]
+
+
+class RefundRequest(_Answer):
+    request_id: str
+    payment_id: str
+    state: RefundState
+    paid_cents: int
+    refund_cents: int
+    currency: str
+    reason: str
+    statement: Optional[str]
+    requested_at: int
+    deadline: int
+    decided_at: Optional[int]
+    note: Optional[str]
+    refund_id: Optional[str]
+    payer_id: str
+    helper_id: Optional[str]
+
+
+class MyRefunds(_Answer):
+    asked: list[RefundRequest]
+    about_me: list[RefundRequest]
+
+
+class RefundQueue(_Answer):
+    requests: list[RefundRequest]
+
+
+class WebhookOutcome(_Answer):
+    event_id: str
+    outcome: str
+
+
+# -- earnings and payouts --------------------------------------------------------------------------
+
+class NextPayout(_Answer):
+    day: str
+    pay_by: int
+    minimum_cents: int
+    cadence: str
+
+
+class PayoutView(_Answer):
+    payout_day: str
+    amount_cents: int
+    currency: str
+    receiver: str
+    state: Literal["reserved", "paid", "returned"]
+    paypal_status: Optional[str]
+    error: Optional[str]
+    created_at: int
+    updated_at: int
+
+
+class HistoryLine(_Answer):
+    position: str
+    at: int
+    kind: str
+    label: str
+    account: Literal["pending", "payable"]
+    direction: Literal["in", "out"]
+    amount_cents: int
+    payment_id: Optional[str]
+    payment_kind: Optional[str]
+    gross_cents: Optional[int]
+    call_id: Optional[str]
+    fees_cents: int = optional_key(description="For captures: the platform's fee and PayPal's.")
+
+
+class Earnings(_Answer):
+    currency: str
+    payout_email: Optional[str]
+    pending_cents: int
+    payable_cents: int
+    in_transit_cents: int
+    paid_out_cents: int
+    next_payout: NextPayout
+    payouts: list[PayoutView]
+    history: list[HistoryLine]
+    next_before: Optional[str]
+
+
+class Flag(_Answer):
+    flag_id: str
+    helper_id: str
+    reason: str
+    detail: str
+    flagged_at: int
+    state: Literal["open", "closed"]
+    closed_at: Optional[int]
+    closed_by: Optional[str]
+    note: Optional[str]
+
+
+class NamedFlag(Flag):
+    username: Optional[str]
+
+
+class Flags(_Answer):
+    flags: list[NamedFlag]
+
+
+class ReturnedPayout(_Answer):
+    helper_id: str
+    amount_cents: int
+    receiver: str
+    paypal_status: Optional[str]
+    error: Optional[str]
+
+
+class PayoutRun(_Answer):
+    run_id: str
+    state: Literal["collecting", "sending", "sent", "done"]
+    started_at: int
+    pay_by: int
+    finished_at: Optional[int]
+    late: Optional[bool]
+    item_count: int
+    total_cents: int
+    batches: dict[str, str]
+    reserved_count: int
+    paid_count: int
+    returned_count: int
+    returned: list[ReturnedPayout]
+
+
+class PayoutRuns(_Answer):
+    runs: list[PayoutRun]

@@ -1,0 +1,129 @@
+"""Every route of the app's own route table, called once as each role — anonymous, a customer,
+another Helper, the owner Helper and ops — answers as the route's declared rule says
+(`chalicelib.api.openapi`): a role outside the rule is refused (anonymous 401 `invalid_token`,
+others 403 or 404), a role inside it is let through, and nobody ever gets a 5xx. A route without a
+declaration fails here (and in the unit test of the document).
+
+The cast: the owner, on the upgraded plan with a storefront, was paid by the customer for a call
+that ended, and the customer asked for that money back; the other Helper has a page of their own;
+ops is in the ops group."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import requests
+
+from app import app
+from chalicelib.api.openapi import Rule, operations
+from tests.support.accounts import CODE, SignedIn, new_identity, sign_in, sign_up_and_in
+from tests.support.pages import become_helper, open_storefront, page_fields
+from tests.support.payments import ops_person, paid_call_that_ended, upgraded_helper
+
+pytestmark = pytest.mark.integration
+
+ROLES = ("anonymous", "customer", "other_helper", "owner", "ops")
+SIGNED_IN = ROLES[1:]
+ALLOWED = {
+    Rule.PUBLIC: set(ROLES), Rule.PAYPAL: set(ROLES), Rule.SIGNED_IN: set(SIGNED_IN),
+    Rule.HELPER: {"other_helper", "owner"}, Rule.OPS: {"ops"}, Rule.PAYER: {"customer"},
+    Rule.PAYMENT_PARTIES: {"customer", "owner"}, Rule.REFUND_PARTIES: {"customer", "owner", "ops"},
+    Rule.REFUND_HELPER: {"owner"},
+}
+# Rules about the thing in the path: a party finds it (no 404), a stranger does not.
+ABOUT_A_THING = {Rule.PAYER, Rule.PAYMENT_PARTIES, Rule.REFUND_PARTIES, Rule.REFUND_HELPER}
+# Calls that change who the caller is, decide the refund, or end sessions go after the others,
+# in this order (the statement must come while the request is open; signing out comes last).
+LAST = ("PUT /me/username", "PUT /me/page", "POST /ops/refunds/{request_id}/decision", "POST /auth/sign-out",
+        "POST /auth/sign-out-everywhere")
+ENDS_SESSIONS = {"POST /auth/sign-out", "POST /auth/sign-out-everywhere"}
+
+
+def _route_table() -> list[str]:
+    routes = [f"{method} {path}" for path, methods in app.routes.items() for method in methods]
+    return sorted(routes, key=lambda route: (LAST.index(route) + 1 if route in LAST else 0, routes.index(route)))
+
+
+class Cast:
+    def __init__(self, local_stack: dict) -> None:
+        self.stack = local_stack
+        api = self.api = local_stack["api"]
+        self.owner = become_helper(api, "owner")
+        open_storefront(api, self.owner)
+        upgraded_helper(local_stack, self.owner)  # tips are possible in the owner's calls
+        self.customer = sign_up_and_in(api, "customer")
+        self.other_helper = become_helper(api, "other")
+        self.ops = ops_person(local_stack, "reviewer")
+        self.payment = paid_call_that_ended(local_stack, self.owner, self.customer)
+        asked = requests.post(f"{api}/refunds", headers=self.customer.auth, timeout=30,
+                              json={"payment_id": self.payment["payment_id"], "reason": "The video froze all along."})
+        assert asked.status_code == 201, asked.text
+        self.refund = asked.json()
+        self.category = requests.get(f"{api}/categories", timeout=30).json()["categories"][0]["slug"]
+        self.user_ids = {role: requests.get(f"{api}/me", headers=self.person(role).auth, timeout=30).json()["user_id"]
+                         for role in SIGNED_IN}
+
+    def person(self, role: str) -> SignedIn | None:
+        return None if role == "anonymous" else getattr(self, role)
+
+    def path_values(self, route: str) -> dict:
+        return {"username": self.owner.username, "call_id": self.payment["call_id"],
+                "payment_id": self.payment["payment_id"], "request_id": self.refund["request_id"],
+                "flag_id": "no-such-flag",
+                "slug": f"role-test-{uuid.uuid4().hex[:8]}" if route.startswith("PUT /ops/") else self.category}
+
+    def body(self, route: str, role: str, example: dict | None) -> dict | None:
+        """A plausible body: the document's example, made real where it names people or things."""
+        customer = self.customer
+        real = {
+            "POST /auth/sign-up": lambda: {k: v for k, v in new_identity("signup").items()},
+            "POST /auth/confirm": lambda: {"email": customer.email, "code": CODE},
+            "POST /auth/resend-code": lambda: {"email": customer.email},
+            "POST /auth/sign-in": lambda: {"email": customer.email, "password": customer.password},
+            "POST /auth/refresh": lambda: {"refresh_token": customer.tokens["refresh_token"]},
+            "POST /auth/sign-out": lambda: {},
+            "PUT /me/username": lambda: {"username": f"{role}_{uuid.uuid4().hex[:8]}"},
+            "PUT /me/page": lambda: page_fields(),
+            "PUT /me/page/avatar": lambda: {"key": f"media/avatars/{self.user_ids.get(role, 'x')}/none.png"},
+            "POST /refunds": lambda: {"payment_id": self.payment["payment_id"], "reason": "The video froze again."},
+        }
+        return real[route]() if route in real else example
+
+    def headers(self, route: str, role: str) -> dict:
+        person = self.person(role)
+        if person is None:
+            return {}
+        if route in ENDS_SESSIONS:  # a session of its own, so the role's other calls keep theirs
+            person = sign_in(self.api, person)
+        return person.auth
+
+
+@pytest.fixture(scope="module")
+def cast(local_stack) -> Cast:
+    return Cast(local_stack)
+
+
+@pytest.mark.parametrize("route", _route_table())
+def test_each_role_gets_what_the_routes_rule_says(cast, route):
+    method, path = route.split(" ", 1)
+    declared = operations().get((method, path))
+    assert declared is not None, f"{route} has no declaration (and so no role rule) in chalicelib/api/openapi.py"
+    url = cast.api + path.format(**cast.path_values(route))
+    outcomes = {}
+    for role in ROLES:
+        answer = requests.request(method, url, json=cast.body(route, role, declared.example),
+                                  headers=cast.headers(route, role), allow_redirects=False, timeout=60)
+        code = answer.json().get("error", {}).get("code") if "json" in answer.headers.get("Content-Type", "") else None
+        outcomes[role] = (answer.status_code, code)
+    wrong = {}
+    for role, (status, code) in outcomes.items():
+        if status >= 500:
+            wrong[role] = "a server error"
+        elif role not in ALLOWED[declared.rule]:
+            expected = {401} if role == "anonymous" else {403, 404}
+            if status not in expected or (role == "anonymous" and code != "invalid_token"):
+                wrong[role] = f"should be refused ({sorted(expected)})"
+        elif status == 403 or (status == 401 and code == "invalid_token") or \
+                (status == 404 and declared.rule in ABOUT_A_THING):
+            wrong[role] = "should be let through"
+    assert not wrong, f"{route} ({declared.rule.value}): {wrong}; answers {outcomes}"
