@@ -175,7 +175,8 @@ def call_desk():
                     pages=helper_pages(), accounts=account_store(),
                     refresh_presence=lambda user_id: refresh_presence(user_id, book=book,
                                                                       now_ms=int(time.time() * 1000)),
-                    storefronts=storefronts(), plans=helper_plans(), free_sessions=free_sessions())
+                    storefronts=storefronts(), plans=helper_plans(), free_sessions=free_sessions(),
+                    max_price_cents=settings().max_session_price_cents)
 
 
 @lru_cache(maxsize=1)
@@ -192,6 +193,27 @@ def turn_secret() -> str:
     if not name:
         return ""
     return aws_client("ssm").get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+
+
+@lru_cache(maxsize=1)
+def cursor_seal():
+    """Seals page cursors with the secret from the settings: Secrets Manager on AWS, the
+    environment locally; with neither, a key of this warm Lambda's own (cursors then page only
+    within it, and a stale one is a clear 400, never a wrong page)."""
+    import os
+
+    from chalicelib.domain.cursors import CursorSeal
+    from chalicelib.observability import logger
+
+    s = settings()
+    if s.cursor_secret_arn:
+        secret = aws_client("secretsmanager").get_secret_value(SecretId=s.cursor_secret_arn)["SecretString"]
+    elif s.cursor_secret:
+        secret = s.cursor_secret
+    else:
+        logger().warning("no cursor secret is set (IK_CURSOR_SECRET_ARN or IK_CURSOR_SECRET)")
+        return CursorSeal(os.urandom(32))
+    return CursorSeal(secret.encode())
 
 
 def liveness():
@@ -352,6 +374,6 @@ def reset() -> None:
                   connection_store, websocket_sender, paypal_gateway, helper_pages, categories, listings,
                   presence, search_index, uploads, call_store, signal_limiter, turn_secret, storefronts,
                   helper_plans, payment_store, refund_requests, webhook_events, ledger, mailer,
-                  webhook_verifier, payout_runs, payout_items, free_sessions, ops_flags, payout_schedule,
+                  webhook_verifier, payout_runs, payout_items, free_sessions, ops_flags, payout_schedule, cursor_seal,
                   revocations):
         built.cache_clear()

@@ -62,6 +62,12 @@ class Settings:
     paypal_fee_fixed_cents: int = 49
     upgrade_price_cents: int = 1500
     upgrade_days: int = 30
+    # The most a session may cost, on a Helper's page and in a negotiated call (a typo guard).
+    max_session_price_cents: int = 1000_00
+    # Signs page cursors so they are opaque and tamper-evident: an ARN (Secrets Manager, on AWS)
+    # or the secret itself (the local stack); with neither, a key of the warm Lambda's own.
+    cursor_secret_arn: str = ""
+    cursor_secret: str = ""
     tip_min_cents: int = 100
     tip_max_cents: int = 500_00
     refund_request_hours: int = 24
@@ -135,6 +141,9 @@ class Settings:
             paypal_fee_fixed_cents=int(get("IK_PAYPAL_FEE_FIXED_CENTS", "49")),
             upgrade_price_cents=int(get("IK_UPGRADE_PRICE_CENTS", "1500")),
             upgrade_days=int(get("IK_UPGRADE_DAYS", "30")),
+            max_session_price_cents=int(get("IK_MAX_SESSION_PRICE_CENTS", "100000")),
+            cursor_secret_arn=get("IK_CURSOR_SECRET_ARN"),
+            cursor_secret=get("IK_CURSOR_SECRET"),
             tip_min_cents=int(get("IK_TIP_MIN_CENTS", "100")),
             tip_max_cents=int(get("IK_TIP_MAX_CENTS", "50000")),
             refund_request_hours=int(get("IK_REFUND_REQUEST_HOURS", "24")),

@@ -1,8 +1,6 @@
 """Help categories and the Helpers listed in them: DynamoDB, and in-memory twins."""
 from __future__ import annotations
 
-import base64
-import json
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -28,25 +26,9 @@ class Listing:
 class ListingStore(Protocol):
     def put(self, listing: Listing) -> None: ...
     def remove(self, category: str, user_id: str) -> None: ...
-    def page(self, category: str, limit: int, cursor: str | None) -> tuple[list[Listing], str | None]: ...
-
-
-def encode_cursor(key: dict | None) -> str | None:
-    if not key:
-        return None
-    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None) -> dict | None:
-    if not cursor:
-        return None
-    try:
-        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (ValueError, TypeError):
-        raise InvalidInput("That page cursor is not valid.", field="cursor") from None
-    if not isinstance(key, dict):
-        raise InvalidInput("That page cursor is not valid.", field="cursor")
-    return key
+    def page(self, category: str, limit: int, start: dict | None) -> tuple[list[Listing], dict | None]:
+        """A page of the category after the key `start`, and the key to start the next one from
+        (None: no more). Keys come from this store; the service seals them into cursors."""
 
 
 def _category(record) -> Category:
@@ -102,12 +84,11 @@ class DynamoListingStore:
 
         ListingRecord(category, user_id).delete()
 
-    def page(self, category: str, limit: int, cursor: str | None) -> tuple[list[Listing], str | None]:
+    def page(self, category: str, limit: int, start: dict | None) -> tuple[list[Listing], dict | None]:
         from pynamodb.exceptions import QueryError
 
         from chalicelib.adapters.tables import ListingRecord
 
-        start = decode_cursor(cursor)
         results = ListingRecord.by_rank.query(category, limit=limit, last_evaluated_key=start)
         try:
             listings = [Listing(r.category, r.user_id, r.rank, r.card) for r in results]
@@ -115,7 +96,7 @@ class DynamoListingStore:
             if error.cause_response_code == "ValidationException":
                 raise InvalidInput("That page cursor is not valid.", field="cursor") from error
             raise
-        return listings, encode_cursor(results.last_evaluated_key)
+        return listings, results.last_evaluated_key or None
 
 
 class InMemoryCategoryStore:
@@ -148,13 +129,11 @@ class InMemoryListingStore:
     def remove(self, category: str, user_id: str) -> None:
         self.listings.pop((category, user_id), None)
 
-    def page(self, category: str, limit: int, cursor: str | None) -> tuple[list[Listing], str | None]:
-        start = decode_cursor(cursor)
+    def page(self, category: str, limit: int, start: dict | None) -> tuple[list[Listing], dict | None]:
         ordered = sorted((l for l in self.listings.values() if l.category == category), key=lambda l: l.rank)
         if start:
             ordered = [l for l in ordered if l.rank > start.get("rank", "")]
         chosen = ordered[:limit]
         more = len(ordered) > limit
         last = chosen[-1] if chosen and more else None
-        key = {"category": last.category, "user_id": last.user_id, "rank": last.rank} if last else None
-        return chosen, encode_cursor(key)
+        return chosen, {"category": last.category, "user_id": last.user_id, "rank": last.rank} if last else None

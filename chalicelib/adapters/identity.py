@@ -181,7 +181,6 @@ class InMemoryIdentity:
         self._origins: dict[str, str] = {}  # refresh token -> its sign-in (origin_jti)
         self._clock = clock
 
-
     def sign_up(self, *, email: str, password: str, display_name: str) -> str:
         if email in self.accounts:
             raise EmailTaken("An account with this email already exists.")

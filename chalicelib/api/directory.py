@@ -36,7 +36,8 @@ def list_categories():
 @handles_errors
 def show_category(slug):
     category, helpers, next_cursor = service.show_category(
-        slug=slug, limit=_limit(), cursor=_query("cursor"), categories=deps.categories(), listings=deps.listings())
+        slug=slug, limit=_limit(), cursor=_query("cursor"), categories=deps.categories(), listings=deps.listings(),
+        cursors=deps.cursor_seal())
     return json_response({"category": _category_json(category), "helpers": helpers, "next_cursor": next_cursor})
 
 

@@ -52,7 +52,7 @@ def save_my_page():
     body = parse_body(blueprint.current_request.raw_body, "PageBody")
     page, created = service.save_page(user_id=user_id, fields=body.model_dump(), pages=deps.helper_pages(),
                                       accounts=deps.account_store(), directory=deps.directory(),
-                                      now=utc_now_iso)
+                                      now=utc_now_iso, max_price_cents=deps.settings().max_session_price_cents)
     return json_response(page_json(page, _status_of(user_id)), 201 if created else 200)
 
 

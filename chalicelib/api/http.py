@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import functools
-import json
 from typing import Any, Callable
 
 from chalice import Response
 
-from chalicelib.domain import errors
+from chalicelib.domain import errors, json_input
 from chalicelib.observability import logger
 
 STATUS: dict[type[errors.DomainError], int] = {
@@ -27,6 +26,10 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.Conflict: 409,
     errors.PaymentFailed: 402,
 }
+
+# The largest body we take (a Helper page of 8,000 characters, each escaped as a surrogate pair,
+# is under 100 KB); checked before parsing, as is nesting (domain.json_input).
+MAX_BODY_BYTES = 128 * 1024
 
 JSON_HEADERS = {"Content-Type": "application/json", "Cache-Control": "no-store"}
 
@@ -71,10 +74,7 @@ def parse_body(raw_body: bytes | None, schema: str) -> Any:
 
     model = getattr(schemas, schema)
 
-    try:
-        data = json.loads(raw_body or b"")
-    except ValueError:
-        raise errors.InvalidInput("The request body must be JSON.") from None
+    data = json_input.loads(raw_body, max_bytes=MAX_BODY_BYTES)
     if not isinstance(data, dict):
         raise errors.InvalidInput("The request body must be a JSON object.")
     try:

@@ -1,13 +1,15 @@
 """Request bodies, validated by pydantic. Loaded on first use by `http.parse_body`."""
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
 
 class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_max_length=2048)
+    """Strict: a number is never a string, a count never a bool or a float (`true` is not 1 cent)."""
+
+    model_config = ConfigDict(extra="forbid", str_max_length=2048, strict=True)
 
 
 class SignUpBody(_Body):
@@ -41,18 +43,31 @@ class SignOutBody(_Body):
     refresh_token: Optional[str] = Field(default=None, min_length=1, max_length=8192)
 
 
+class SlotBody(_Body):
+    """A weekly window: day 0 is Monday; times HH:MM in the Helper's time zone."""
+
+    day: int = Field(ge=0, le=6)
+    start: str = Field(max_length=5)
+    end: str = Field(max_length=5)
+
+
+class LinkBody(_Body):
+    label: str = Field(max_length=200)  # the page's rules: 60 characters once trimmed
+    url: str
+
 
 class PageBody(_Body):
-    model_config = ConfigDict(extra="forbid", str_max_length=6000)
+    model_config = ConfigDict(extra="forbid", str_max_length=6000, strict=True)
 
     headline: str
     offer: str
     qualifications: str = ""
     languages: list[str] = Field(default_factory=list, max_length=20)
     time_zone: str = Field(max_length=64)
-    prices: dict[str, Optional[int]]
-    schedule: list[dict[str, Any]] = Field(default_factory=list, max_length=100)
-    links: list[dict[str, Any]] = Field(default_factory=list, max_length=20)
+    # Cents per 15, 30 and 60 minutes: 0 free, null not offered; the ceiling is a setting.
+    prices: dict[str, Optional[int]] = Field(max_length=3)
+    schedule: list[SlotBody] = Field(default_factory=list, max_length=100)
+    links: list[LinkBody] = Field(default_factory=list, max_length=20)
 
 
 class AvatarUploadBody(_Body):
@@ -71,7 +86,7 @@ class CategoryBody(_Body):
     name: str = Field(max_length=200)
     banner: str = Field(max_length=1000)
     parent: Optional[str] = Field(default=None, max_length=60)
-    position: int = 0
+    position: int = Field(default=0, ge=0, le=10_000)
 
 
 class StorefrontBody(_Body):

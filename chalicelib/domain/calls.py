@@ -14,7 +14,7 @@ NEGOTIATION_SECONDS = 5 * 60  # the product rule: five minutes to agree terms
 PAYMENT_SECONDS = 10 * 60  # PayPal approval and capture
 ABANDON_GRACE_SECONDS = 60  # a participant with no connection this long ends the call
 MAX_MINUTES = 8 * 60
-MAX_PRICE_CENTS = 100_000_00
+MAX_PRICE_CENTS = 1000_00  # the default of settings.max_session_price_cents
 
 
 class CallState(str, Enum):
@@ -163,9 +163,15 @@ def answer(call: Call, *, user_id: str, helper_connection: str, now: int) -> Cal
                       state_deadline=now + NEGOTIATION_SECONDS)
 
 
+def check_price(price_cents: object, maximum: int = MAX_PRICE_CENTS) -> int:
+    """A session's price: whole cents (a true integer) from 0 (free) up to the ceiling."""
+    if type(price_cents) is not int or not 0 <= price_cents <= maximum:
+        raise InvalidInput(f"The price is whole cents from 0 (free) to {maximum}.", field="price_cents")
+    return price_cents
+
+
 def check_terms(price_cents: object, minutes: object, plan: Plan) -> Terms:
-    if isinstance(price_cents, bool) or not isinstance(price_cents, int) or not 0 <= price_cents <= MAX_PRICE_CENTS:
-        raise InvalidInput("The price is whole cents from 0 (free).", field="price_cents")
+    check_price(price_cents)
     if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= MAX_MINUTES:
         raise InvalidInput(f"A session is 1 to {MAX_MINUTES} minutes.", field="minutes")
     if plan.max_session_minutes is not None and minutes > plan.max_session_minutes:

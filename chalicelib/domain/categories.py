@@ -33,7 +33,7 @@ def check_category(slug: str, name: str, banner: str, parent: str | None, positi
         raise InvalidInput("Banner text is 1 to 300 characters.", field="banner")
     if parent is not None and (parent == slug or not SLUG_PATTERN.fullmatch(parent)):
         raise InvalidInput("The parent is another category's slug.", field="parent")
-    if not 0 <= position <= 10_000:
+    if type(position) is not int or not 0 <= position <= 10_000:
         raise InvalidInput("Position is 0 to 10000.", field="position")
     return Category(slug, name, banner, parent, position)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
@@ -10,7 +11,7 @@ from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.user_text import has_control_characters, visible_text
 
 SESSION_LENGTHS = (15, 30, 60)  # minutes a Helper prices
-MAX_PRICE_CENTS = 100_000_00  # $100,000 per session: a typo guard, not a business rule
+MAX_PRICE_CENTS = 1000_00  # $1,000 per session by default (settings.max_session_price_cents)
 HEADLINE_MAX = 120
 OFFER_MAX = 5000
 QUALIFICATIONS_MAX = 3000
@@ -67,16 +68,17 @@ class HelperPage:
         return round(self.rating_total / self.rating_count, 2) if self.rating_count else None
 
 
-def check_prices(prices: Mapping[Any, Any]) -> dict[int, int | None]:
-    """Cents per 15, 30 and 60 minutes; 0 means free, None (or absent) means not offered."""
+def check_prices(prices: Mapping[Any, Any], max_cents: int = MAX_PRICE_CENTS) -> dict[int, int | None]:
+    """Cents per 15, 30 and 60 minutes; 0 means free, None (or absent) means not offered. Only
+    true integers count: not `true`, "2500" or 4000.0."""
     checked: dict[int, int | None] = {}
     for minutes in SESSION_LENGTHS:
         value = prices.get(str(minutes), prices.get(minutes))
         if value is None:
             checked[minutes] = None
             continue
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_PRICE_CENTS:
-            raise InvalidInput(f"The {minutes}-minute price is whole cents from 0 (free) up.",
+        if type(value) is not int or not 0 <= value <= max_cents:
+            raise InvalidInput(f"The {minutes}-minute price is whole cents from 0 (free) to {max_cents}.",
                                field=f"prices.{minutes}")
         checked[minutes] = value
     unknown = {str(k) for k in prices} - {str(m) for m in SESSION_LENGTHS}
@@ -87,16 +89,31 @@ def check_prices(prices: Mapping[Any, Any]) -> dict[int, int | None]:
     return checked
 
 
-def check_time_zone(name: str) -> str:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+@lru_cache(maxsize=1)
+def time_zones() -> frozenset[str]:
+    """The IANA zones tzdata really has (not its folders, such as America/Argentina)."""
+    from zoneinfo import available_timezones
 
-    try:
-        if not name or "/" not in name and name != "UTC":
-            raise ZoneInfoNotFoundError(name)
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput("Choose a time zone such as Europe/Paris.", field="time_zone") from None
+    return frozenset(available_timezones())
+
+
+def check_time_zone(name: str) -> str:
+    if not isinstance(name, str) or ("/" not in name and name != "UTC") or name not in time_zones():
+        raise InvalidInput("Choose a time zone such as Europe/Paris.", field="time_zone")
     return name
+
+
+def web_address(url: str) -> str | None:
+    """An absolute http(s) address with a host, or None: never an exception (urlsplit raises
+    ValueError on `http://[abc`, and reading a port can raise too)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - a bad port raises ValueError here, not later
+    except ValueError:
+        return None
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        return None
+    return url
 
 
 def _minutes(hhmm: str) -> int:
@@ -143,11 +160,12 @@ def check_links(links: list[Mapping[str, Any]]) -> tuple[Link, ...]:
         raise InvalidInput(f"At most {MAX_LINKS} links.", field="links")
     checked = []
     for index, raw in enumerate(links):
-        label, url = str(raw.get("label") or "").strip(), str(raw.get("url") or "").strip()
+        label, url = raw.get("label"), raw.get("url")
+        url = url.strip() if isinstance(url, str) else ""
+        label = label.strip() if isinstance(label, str) else ""
         label = visible_text(label).strip()
-        parts = urlsplit(url)
-        if (parts.scheme not in ("https", "http") or not parts.netloc or len(url) > 500
-                or _has_control_characters(url) or " " in url or visible_text(url) != url):
+        if (len(url) > 500 or _has_control_characters(url) or " " in url or visible_text(url) != url
+                or web_address(url) is None):
             raise InvalidInput("Links are full http(s) addresses.", field=f"links.{index}.url")
         if not 1 <= len(label) <= 60 or _has_control_characters(label, allowed=""):
             raise InvalidInput("Each link has a label of up to 60 characters.", field=f"links.{index}.label")

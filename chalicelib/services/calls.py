@@ -22,9 +22,9 @@ from chalicelib.domain.ops_watch import starts_free_session
 from chalicelib.domain.plans import current_plan
 from chalicelib.domain.presence import Status
 from chalicelib.domain.user_text import one_line
+from chalicelib.services.frames import SIGNAL_TYPES
 
 MAX_SIGNAL_BYTES = 16 * 1024
-SIGNAL_TYPES = frozenset({"offer", "answer", "ice", "ice-restart", "renegotiate", "bye", "media"})
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,7 @@ class CallDesk:
     storefronts: StorefrontStore
     plans: PlanStore
     free_sessions: FreeSessionCounter | None = None  # counts free sessions for ops; None: not counted
+    max_price_cents: int = rules.MAX_PRICE_CENTS  # settings.max_session_price_cents
 
 
 def call_view(call: Call) -> dict:
@@ -116,6 +117,8 @@ def act(*, action: str, call_id: str, user_id: str, connection_id: str, message:
     timed = _with_timeouts(call, desk, now)
     if timed.state is CallState.ENDED and action != "end":
         raise rules.IllegalTransition(f"The call has ended ({timed.end_reason.value}).")
+    if action == "propose":
+        rules.check_price(message.get("price_cents"), desk.max_price_cents)
     if action == "propose" and message.get("price_cents") not in (0, None) and user_id == call.helper_id \
             and desk.storefronts.get(user_id) is None:
         raise InvalidInput("Paid sessions need your storefront with a PayPal email for payouts; "

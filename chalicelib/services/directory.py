@@ -9,6 +9,7 @@ from chalicelib.adapters.presence import PresenceStore
 from chalicelib.adapters.search_index import SearchIndex
 from chalicelib.domain import helper_pages as page_rules
 from chalicelib.domain.categories import MAX_CATEGORIES_PER_HELPER, SEED, Category, check_category
+from chalicelib.domain.cursors import CursorSeal
 from chalicelib.domain.errors import Forbidden, InvalidInput, NotFound
 from chalicelib.domain.presence import listing_rank
 from chalicelib.domain.search import query_terms
@@ -38,15 +39,17 @@ def category_tree(*, categories: CategoryStore) -> list[Category]:
 
 
 def show_category(*, slug: str, limit: int, cursor: str | None, categories: CategoryStore,
-                  listings: ListingStore) -> tuple[Category, list[dict], str | None]:
-    """One page of a category's Helpers: online first, then by rating. One Query per page."""
+                  listings: ListingStore, cursors: CursorSeal) -> tuple[Category, list[dict], str | None]:
+    """One page of a category's Helpers: online first, then by rating. One Query per page; the
+    cursor is sealed (opaque, and refused if altered or taken from another category)."""
     category = categories.get(slug)
     if category is None:
         raise NotFound(f"No category '{slug}'.")
     if not 1 <= limit <= MAX_PAGE_SIZE:
         raise InvalidInput(f"limit is 1 to {MAX_PAGE_SIZE}.", field="limit")
-    found, next_cursor = listings.page(slug, limit, cursor)
-    return category, [page_rules.shown_card(listing.card) for listing in found], next_cursor
+    scope = f"category:{slug}"
+    found, last_key = listings.page(slug, limit, cursors.open(cursor, scope=scope))
+    return category, [page_rules.shown_card(listing.card) for listing in found], cursors.seal(last_key, scope=scope)
 
 
 def join_category(*, user_id: str, slug: str, pages: HelperPageStore, directory: Directory) -> None:
@@ -80,12 +83,12 @@ def edit_category(*, slug: str, name: str, banner: str, parent: str | None, posi
     before = categories.get(slug)
     categories.put(category)
     if before is not None and before.name != category.name:
-        cursor = None
+        start = None
         while True:
-            listed, cursor = directory.listings.page(slug, MAX_PAGE_SIZE, cursor)
+            listed, start = directory.listings.page(slug, MAX_PAGE_SIZE, start)
             for page in pages.get_many(listing.user_id for listing in listed).values():
                 save_and_publish(page, page, pages, directory)
-            if not cursor:
+            if not start:
                 break
     return category
 

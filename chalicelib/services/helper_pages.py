@@ -56,7 +56,8 @@ def write_listings(page: HelperPage, status: Status, listings: ListingStore) -> 
 
 
 def save_page(*, user_id: str, fields: dict[str, Any], pages: HelperPageStore, accounts: AccountStore,
-              directory: Directory, now: Callable[[], str]) -> tuple[HelperPage, bool]:
+              directory: Directory, now: Callable[[], str],
+              max_price_cents: int = rules.MAX_PRICE_CENTS) -> tuple[HelperPage, bool]:
     """Creates or replaces the signed-in user's page; True when it was created."""
     profile = accounts.get(user_id)
     if profile is None:
@@ -74,7 +75,7 @@ def save_page(*, user_id: str, fields: dict[str, Any], pages: HelperPageStore, a
                                         maximum=rules.QUALIFICATIONS_MAX),
         languages=rules.check_languages(fields["languages"]),
         time_zone=rules.check_time_zone(fields["time_zone"]),
-        prices=rules.check_prices(fields["prices"]),
+        prices=rules.check_prices(fields["prices"], max_price_cents),
         schedule=rules.check_schedule(fields["schedule"]),
         links=rules.check_links(fields["links"]),
         avatar_key=before.avatar_key if before else None,

@@ -1,7 +1,6 @@
 """The WebSocket side: who is connected (and so online), their messages, delivery to them."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
@@ -15,11 +14,10 @@ from chalicelib.domain.accounts import Principal
 from chalicelib.adapters.calls import CallChanged
 from chalicelib.domain.errors import DomainError, InvalidInput
 from chalicelib.domain.presence import Status, status_for
+from chalicelib.services.frames import echoable, read_frame, validate_frame
 
 if TYPE_CHECKING:
     from chalicelib.services.calls import CallDesk, SignalLimiter
-
-MAX_MESSAGE_BYTES = 32 * 1024  # API Gateway's frame limit
 
 
 @dataclass(frozen=True)
@@ -113,27 +111,16 @@ def deliver(*, connection_id: str, message: dict, sender: WebsocketSender,
     return True
 
 
-def parse_message(body: str | None) -> dict:
-    if body is None or len(body.encode()) > MAX_MESSAGE_BYTES:
-        raise InvalidInput("Messages are JSON objects of at most 32 KB.")
-    try:
-        message = json.loads(body)
-    except ValueError:
-        raise InvalidInput("Messages must be JSON.") from None
-    if not isinstance(message, dict) or not isinstance(message.get("action"), str):
-        raise InvalidInput('Messages are JSON objects with an "action".')
-    return message
-
-
 def handle_message(*, connection_id: str, body: str | None, connections: ConnectionStore,
                    sender: WebsocketSender, clock: Callable[[], float], liveness: Liveness,
                    desk: Callable[[], "CallDesk"] | None = None, limiter: "SignalLimiter | None" = None) -> None:
     """Dispatches a message by its `action`; refusals are answered on the socket, never raised."""
     from chalicelib.services import calls
 
-    message: dict = {}
+    frame: dict = {}
     try:
-        message = parse_message(body)
+        frame = read_frame(body)
+        message = validate_frame(frame)
         action = message["action"]
         if action == "ping":
             reply = heartbeat(connection_id, message, connections=connections, clock=clock, liveness=liveness)
@@ -150,10 +137,11 @@ def handle_message(*, connection_id: str, body: str | None, connections: Connect
             raise InvalidInput(f"Unknown action '{action}'.", field="action")
     except DomainError as error:
         reply = {"type": "error", "code": error.code, "message": error.message}
-        if isinstance(message.get("call_id"), str):
-            reply["call_id"] = message["call_id"]
-        if isinstance(message.get("id"), (str, int)):
-            reply["id"] = message["id"]
+        if error.field:
+            reply["field"] = error.field
+        for name in ("call_id", "id"):
+            if echoable(frame, name) is not None:
+                reply[name] = echoable(frame, name)
     deliver(connection_id=connection_id, message=reply, sender=sender, connections=connections)
 
 
@@ -163,16 +151,11 @@ def _call_action(connection_id: str, action: str, message: dict, desk: "CallDesk
     me = desk.connections.get(connection_id)
     if me is None:
         raise InvalidInput("This connection has ended; reconnect.")
-    if action == "call":
-        helper = message.get("helper")
-        if not isinstance(helper, str) or not helper:
-            raise InvalidInput("Say which helper to call (their username).", field="helper")
-        call = calls.start_call(caller_id=me.user_id, caller_connection=connection_id, helper_username=helper,
-                                desk=desk, now=now)
+    if action == "call":  # the frame was validated: `helper` and `call_id` are non-empty strings
+        call = calls.start_call(caller_id=me.user_id, caller_connection=connection_id,
+                                helper_username=message["helper"], desk=desk, now=now)
     else:
-        call_id = message.get("call_id")
-        if not isinstance(call_id, str) or not call_id:
-            raise InvalidInput("Say which call (call_id).", field="call_id")
+        call_id = message["call_id"]
         try:
             call = calls.act(action=action, call_id=call_id, user_id=me.user_id, connection_id=connection_id,
                              message=message, desk=desk, now=now)

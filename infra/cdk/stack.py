@@ -30,6 +30,7 @@ from aws_cdk import (
     aws_logs as logs,
     aws_s3 as s3,
     aws_s3_deployment as s3deploy,
+    aws_secretsmanager as secretsmanager,
     aws_sns as sns,
     aws_sns_subscriptions as subscriptions,
     custom_resources as cr,
@@ -355,6 +356,14 @@ class InterkanectStack(cdk.Stack):
             ],
         )
 
+        # Signs page cursors (opaque, tamper-evident); generated here, read once per warm Lambda.
+        self.cursor_secret = secretsmanager.Secret(
+            self, "CursorSecret", description="interKanect: signs page cursors",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                password_length=48, exclude_punctuation=True),
+        )
+        self.cursor_secret.grant_read(self.function_role)
+
         turn_enabled = cdk.CfnCondition(self, "TurnEnabled", expression=cdk.Fn.condition_not(
             cdk.Fn.condition_equals(turn_urls.value_as_string, "")))
 
@@ -365,6 +374,7 @@ class InterkanectStack(cdk.Stack):
             "IK_USER_POOL_ID": self.user_pool.user_pool_id,
             "IK_USER_POOL_CLIENT_ID": self.user_pool_client.user_pool_client_id,
             "IK_OPS_GROUP": defaults.ops_group,
+            "IK_CURSOR_SECRET_ARN": self.cursor_secret.secret_arn,
             "IK_SITE_BUCKET": self.site_bucket.bucket_name,
             "IK_UPLOADS_BUCKET": self.uploads_bucket.bucket_name,
             "IK_PAYPAL_BASE_URL": paypal_base_url.value_as_string,

@@ -28,6 +28,7 @@ SITE_BUCKET = "interkanect-site"
 UPLOADS_BUCKET = "interkanect-uploads"
 SENDER_EMAIL = "no-reply@interkanect.local"
 PAYPAL_SECRET_PARAMETER = "/interkanect/paypal/client-secret"
+CURSOR_SECRET_NAME = "interkanect/cursor-secret"
 LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
 
 
@@ -285,6 +286,16 @@ def client(service: str, endpoint: str, region: str) -> Any:
                         aws_access_key_id="local", aws_secret_access_key="local")
 
 
+def _cursor_secret_arn(secrets: Any) -> str:
+    """The secret that signs page cursors, made once (random) and kept with the stack's state."""
+    import secrets as random
+
+    try:
+        return secrets.describe_secret(SecretId=CURSOR_SECRET_NAME)["ARN"]
+    except secrets.exceptions.ResourceNotFoundException:
+        return secrets.create_secret(Name=CURSOR_SECRET_NAME, SecretString=random.token_urlsafe(32))["ARN"]
+
+
 def provision(endpoint: str, *, region: str = "us-east-1", paypal_client_secret: str) -> dict[str, str]:
     """Creates what is missing and returns the app's settings as environment variables."""
     cognito = client("cognito-idp", endpoint, region)
@@ -324,6 +335,7 @@ def provision(endpoint: str, *, region: str = "us-east-1", paypal_client_secret:
         Name=PAYPAL_SECRET_PARAMETER, Value=paypal_client_secret, Type="SecureString", Overwrite=True)
 
     environment = {
+        "IK_CURSOR_SECRET_ARN": _cursor_secret_arn(client("secretsmanager", endpoint, region)),
         "AWS_REGION": region,
         "AWS_DEFAULT_REGION": region,
         **LOCAL_CREDENTIALS,

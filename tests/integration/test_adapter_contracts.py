@@ -191,6 +191,7 @@ def test_connections_are_found_by_user_and_by_expiry(connection_store):
     connection_store.remove(stale.connection_id)  # removing twice is fine
     assert [c.connection_id for c in connection_store.for_user(user)] == [fresh.connection_id]
 
+
 def test_a_signed_out_session_and_a_sign_out_everywhere_are_found_with_one_read(revocation_store):
     user, session, other = unique("u"), unique("s"), unique("s")
     assert revocation_store.find(user_id=user, session_id=session) == Revocations()

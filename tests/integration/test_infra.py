@@ -595,6 +595,8 @@ def test_function_role_permissions(template):
         f"arn:aws:ssm:{REGION}:123456789012:parameter{{PayPalClientSecretParameterName}}",
         f"arn:aws:ssm:{REGION}:123456789012:parameter{{TurnSecretParameterName}}"]
     assert granted("ses:SendEmail")
+    cursor_secret = ref_of(template, "IK_CURSOR_SECRET_ARN")
+    assert granted("secretsmanager:GetSecretValue") == [f"{{{cursor_secret}}}"]
 
 
 def test_outputs(template):

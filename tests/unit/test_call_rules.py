@@ -113,7 +113,7 @@ def test_nobody_can_call_themselves():
 def test_the_timing_constants_are_the_product_rules():
     assert NEGOTIATION_SECONDS == 5 * 60
     assert RING_SECONDS > 0 and PAYMENT_SECONDS > 0 and ABANDON_GRACE_SECONDS > 0
-    assert MAX_MINUTES == 8 * 60 and MAX_PRICE_CENTS == 100_000_00
+    assert MAX_MINUTES == 8 * 60 and MAX_PRICE_CENTS == 1000_00  # $1,000: settings.max_session_price_cents
 
 
 # Every state x every action: the legal result or IllegalTransition

@@ -5,7 +5,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from chalicelib.adapters.accounts import InMemoryAccountStore
-from chalicelib.adapters.categories import InMemoryCategoryStore, InMemoryListingStore, encode_cursor
+from chalicelib.adapters.categories import InMemoryCategoryStore, InMemoryListingStore
+from chalicelib.domain.cursors import CursorSeal
 from chalicelib.adapters.helper_pages import InMemoryHelperPageStore
 from chalicelib.adapters.presence import InMemoryPresenceStore
 from chalicelib.adapters.search_index import InMemorySearchIndex
@@ -111,8 +112,11 @@ def leave(site, slug, user_id="u1"):
     directory.leave_category(user_id=user_id, slug=slug, pages=site.pages, directory=site.directory)
 
 
+SEAL = CursorSeal(b"the directory's test secret")
+
+
 def show(site, slug, limit=20, cursor=None):
-    return directory.show_category(slug=slug, limit=limit, cursor=cursor, categories=site.categories,
+    return directory.show_category(slug=slug, limit=limit, cursor=cursor, categories=site.categories, cursors=SEAL,
                                    listings=site.listings)
 
 
@@ -326,11 +330,39 @@ def test_a_category_that_fits_in_one_page_has_no_next_cursor(site):
     assert len(cards) == 1 and cursor is None
 
 
-@pytest.mark.parametrize("cursor", ["!!!", "bm90IGpzb24", encode_cursor({"a": 1})[:-3], "WzFd"])
+def _forged_cursors():
+    key = {"category": "plumbing", "user_id": "u1", "rank": "0#500#u1"}
+    genuine = SEAL.seal(key, scope="category:plumbing")
+    payload, tag = genuine.split(".")
+    yield "!!!"
+    yield "bm90IGpzb24"
+    yield "WzFd"
+    yield "eyJjYXRlZ29yeSI6ImhvbWUifQ"  # base64 of {"category":"home"}: unsigned, once a 500
+    yield "eyJjYXRlZ29yeSI6ImhvbWUifQ." + tag  # someone else's signature
+    yield genuine[:-3]  # a signature cut short
+    yield CursorSeal(b"another secret").seal(key, scope="category:plumbing")
+    yield SEAL.seal(key, scope="category:gardening")  # a cursor of another category
+    yield SEAL.seal(key, scope="category:plumbing") + "."
+    yield "." * 2000
+
+
+@pytest.mark.parametrize("cursor", list(_forged_cursors()))
 def test_a_cursor_that_is_not_one_we_gave_out_is_refused(site, cursor):
+    become_helper(site)
+    join(site, "plumbing")
     with pytest.raises(InvalidInput) as refused:
         show(site, "plumbing", cursor=cursor)
     assert refused.value.field == "cursor"
+
+
+def test_a_cursor_we_gave_out_pages_on(site):
+    for n in range(3):
+        become_helper(site, user_id=f"u{n}", username=f"helper{n}")
+        join(site, "plumbing", user_id=f"u{n}")
+    _, first, cursor = show(site, "plumbing", limit=2)
+    _, rest, after = show(site, "plumbing", limit=2, cursor=cursor)
+    assert len(first) == 2 and len(rest) == 1 and after is None
+    assert "category" not in cursor  # opaque: base64 and a signature, nothing to edit by hand
 
 
 # Search
