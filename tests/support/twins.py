@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from chalicelib.adapters.accounts import InMemoryAccountStore
 from chalicelib.adapters.calls import InMemoryCallStore
+from chalicelib.adapters.categories import InMemoryListingStore
 from chalicelib.adapters.connections import Connection, InMemoryConnectionStore
 from chalicelib.adapters.helper_pages import InMemoryHelperPageStore
 from chalicelib.adapters.payments import InMemoryPlanStore, InMemoryStorefrontStore
+from chalicelib.adapters.presence import InMemoryPresenceStore
 from chalicelib.adapters.websocket import InMemorySender
 from chalicelib.domain.accounts import Profile
 from chalicelib.domain.helper_pages import HelperPage
 from chalicelib.services.calls import CallDesk
+from chalicelib.services.realtime import PresenceBook
 
 HELPER, CALLER, OPS = "helper-1", "caller-1", "ops-1"
 
@@ -30,3 +33,9 @@ def call_desk_twin(*, now: int, storefronts=None, plans=None, free_sessions=None
                     accounts=accounts, refresh_presence=lambda user_id: None,
                     storefronts=storefronts if storefronts is not None else InMemoryStorefrontStore(),
                     plans=plans if plans is not None else InMemoryPlanStore(), free_sessions=free_sessions)
+
+
+def presence_book_twin() -> PresenceBook:
+    """Empty in-memory stores of everything a change of someone's connections touches."""
+    return PresenceBook(connections=InMemoryConnectionStore(), presence=InMemoryPresenceStore(),
+                        pages=InMemoryHelperPageStore(), listings=InMemoryListingStore(), calls=InMemoryCallStore())

@@ -3,11 +3,7 @@ import json
 
 import pytest
 
-from chalicelib.adapters.calls import InMemoryCallStore
-from chalicelib.adapters.categories import InMemoryListingStore
-from chalicelib.adapters.connections import Connection, InMemoryConnectionStore
-from chalicelib.adapters.helper_pages import InMemoryHelperPageStore
-from chalicelib.adapters.presence import InMemoryPresenceStore
+from chalicelib.adapters.connections import Connection
 from chalicelib.adapters.websocket import InMemorySender
 from chalicelib.api.realtime import token_of_connect
 from chalicelib.domain.accounts import Principal
@@ -15,16 +11,15 @@ from chalicelib.domain.errors import InvalidToken
 from chalicelib.domain.helper_pages import HelperPage
 from chalicelib.domain.presence import Status
 from chalicelib.services import realtime
-from chalicelib.services.realtime import Liveness, PresenceBook
+from chalicelib.services.realtime import Liveness
+from tests.support.twins import presence_book_twin
 
 LIVENESS = Liveness(stale_seconds=180, lifetime_seconds=7200)
 
 
 @pytest.fixture
 def book():
-    return PresenceBook(connections=InMemoryConnectionStore(), presence=InMemoryPresenceStore(),
-                        pages=InMemoryHelperPageStore(), listings=InMemoryListingStore(),
-                        calls=InMemoryCallStore())
+    return presence_book_twin()
 
 
 @pytest.fixture

@@ -4,19 +4,15 @@ import json
 
 import pytest
 
-from chalicelib.adapters.calls import InMemoryCallStore
-from chalicelib.adapters.categories import InMemoryListingStore
-from chalicelib.adapters.connections import InMemoryConnectionStore
-from chalicelib.adapters.helper_pages import InMemoryHelperPageStore
 from chalicelib.adapters.identity import InMemoryIdentity
-from chalicelib.adapters.presence import InMemoryPresenceStore
 from chalicelib.adapters.revocations import InMemoryRevocationStore
 from chalicelib.adapters.websocket import InMemorySender
 from chalicelib.domain.errors import InvalidToken
 from chalicelib.domain.presence import Status
 from chalicelib.domain.sessions import Revocations, revocation_kept_until, session_id_of, token_revoked
 from chalicelib.services import realtime, sessions
-from chalicelib.services.realtime import Liveness, PresenceBook
+from chalicelib.services.realtime import Liveness
+from tests.support.twins import presence_book_twin
 
 PASSWORD = "Corr3ct-horse"
 LIVENESS = Liveness(stale_seconds=180, lifetime_seconds=7200)
@@ -76,9 +72,7 @@ def revocations():
 
 @pytest.fixture
 def book():
-    return PresenceBook(connections=InMemoryConnectionStore(), presence=InMemoryPresenceStore(),
-                        pages=InMemoryHelperPageStore(), listings=InMemoryListingStore(),
-                        calls=InMemoryCallStore())
+    return presence_book_twin()
 
 
 @pytest.fixture
