@@ -246,7 +246,8 @@ class Call:
                 if candidates:
                     target.evaluate("(list) => harness.addCandidates(list)", candidates)
             states = [page.evaluate("harness.channels()") for page in (self.alice, self.bob)]
-            if all(s["chat"] == s["files"] == s["board"] == "open" for s in states):
+            if all(s["chat"] == s["files"] == s["board"] == "open" and s["connection"] == "connected"
+                   for s in states):  # the channels can open a moment before the connection says so
                 break
             assert time.monotonic() < deadline, f"the peers did not connect: {states}"
             self.alice.wait_for_timeout(50)

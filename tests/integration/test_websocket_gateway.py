@@ -46,7 +46,7 @@ def test_a_valid_token_in_the_query_string_connects(local_stack, user):
     with connect(f"{local_stack['websocket']}/?token={user.access_token}", open_timeout=30) as socket:
         socket.send("not json")
         reply = json.loads(socket.recv(timeout=30))
-    assert reply == {"type": "error", "code": "invalid_input", "message": "Messages must be JSON."}
+    assert reply == {"type": "error", "code": "invalid_input", "message": "A message must be JSON."}
 
 
 @pytest.mark.parametrize("how", ["no token", "bad query token", "bad subprotocol token"])
