@@ -27,7 +27,7 @@ def my_earnings():
     storefront = deps.storefronts().get(user_id)
     return json_response(earnings_view(
         helper_id=user_id, ledger=deps.ledger(), items=deps.payout_items(), schedule=deps.payout_schedule(),
-        currency=deps.settings().currency, now=int(time.time()),
+        currency=deps.settings().currency, now=int(time.time()), cursors=deps.cursor_seal(),
         payout_email=storefront.paypal_email if storefront else None,
         before=(request.query_params or {}).get("before"), limit=limit_param(request, 50)))
 

@@ -135,5 +135,5 @@ class PresenceQuery(BaseModel):
 
 class EarningsQuery(BaseModel):
     limit: int = Field(default=50, ge=1, le=200, description="History lines per page.")
-    before: Optional[str] = Field(default=None, max_length=600,
+    before: Optional[str] = Field(default=None, max_length=1024,
                                   description="`next_before` of the previous page.")

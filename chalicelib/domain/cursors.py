@@ -41,12 +41,14 @@ class CursorSeal:
         payload = json.dumps(key, separators=(",", ":"), sort_keys=True).encode()
         return f"{_b64(payload)}.{_b64(self._tag(scope, payload))}"
 
-    def open(self, cursor: str | None, *, scope: str) -> dict | None:
-        """The key a cursor of `scope` carries; InvalidInput for anything this seal did not make."""
-        if not cursor:
+    def open(self, cursor: str | None, *, scope: str, field: str = "cursor") -> dict | None:
+        """The key a cursor of `scope` carries; InvalidInput (on `field`, the query parameter that
+        brought it) for anything this seal did not make."""
+        if cursor is None:
             return None
-        refused = InvalidInput("That page cursor is not valid; start again from the first page.",
-                               field="cursor")
+        refused = InvalidInput("That page cursor is not valid; start again from the first page.", field=field)
+        if cursor == "":
+            raise refused
         if not isinstance(cursor, str) or len(cursor) > MAX_CURSOR_LENGTH or cursor.count(".") != 1:
             raise refused
         encoded, tag = cursor.split(".")

@@ -218,16 +218,6 @@ def line_position(occurred_at: int, transaction_id: str, leg_index: int) -> str:
     return f"{occurred_at:012d}#{transaction_id}#{leg_index:03d}"
 
 
-def is_line_position(text: object) -> bool:
-    """Whether `text` has the shape `line_position` gives (a page cursor from a stranger may not)."""
-    if not isinstance(text, str) or len(text) > 600:
-        return False
-    occurred_at, _, rest = text.partition("#")
-    transaction_id, _, leg_index = rest.rpartition("#")
-    return (len(occurred_at) == 12 and occurred_at.isascii() and occurred_at.isdigit() and bool(transaction_id)
-            and len(leg_index) == 3 and leg_index.isascii() and leg_index.isdigit())
-
-
 def lines_of(transaction: LedgerTransaction) -> tuple[LedgerLine, ...]:
     """The transaction's legs as lines, one per leg, in leg order."""
     return tuple(LedgerLine(transaction_id=transaction.transaction_id, kind=transaction.kind, account=leg.account,

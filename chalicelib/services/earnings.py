@@ -11,6 +11,7 @@ from typing import Any, Iterator
 from chalicelib.adapters.ledger import LedgerStore
 from chalicelib.adapters.payouts import PayoutItemStore
 from chalicelib.domain import ledger as books
+from chalicelib.domain.cursors import CursorSeal
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.ledger import LedgerLine
 from chalicelib.domain.money import to_paypal_value
@@ -61,17 +62,19 @@ def payout_view(item: PayoutItem) -> dict:
 
 
 def earnings_view(*, helper_id: str, ledger: LedgerStore, items: PayoutItemStore, schedule: PayoutSchedule,
-                  currency: str, now: int, payout_email: str | None = None, before: str | None = None,
-                  limit: int = 50) -> dict:
+                  currency: str, now: int, cursors: CursorSeal, payout_email: str | None = None,
+                  before: str | None = None, limit: int = 50) -> dict:
+    """Balances, the next payout, payouts and a page of history; `before` is the sealed
+    `next_before` of the previous page (the helper's own, refused if altered or someone else's)."""
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 200:
         raise InvalidInput("A page holds 1 to 200 lines.", field="limit")
-    if before is not None and not books.is_line_position(before):
-        raise InvalidInput("`before` is the position of a line (`next_before` of the previous page).", field="before")
+    scope = f"earnings:{helper_id}"
+    start = cursors.open(before, scope=scope, field="before")
     pending, payable = books.helper_pending(helper_id), books.helper_payable(helper_id)
     balances = ledger.balances([pending, payable])
     payouts = items.for_helper(helper_id, limit=20)
     day, pay_by = next_payout(schedule, now)
-    lines = history(ledger, helper_id, limit=limit, before=before)
+    lines = history(ledger, helper_id, limit=limit, before=start["before"] if start else None)
     return {
         "currency": currency,
         "payout_email": payout_email,  # the storefront's PayPal email; None: no payout can be sent
@@ -83,7 +86,7 @@ def earnings_view(*, helper_id: str, ledger: LedgerStore, items: PayoutItemStore
                         "cadence": schedule.cadence.value},
         "payouts": [payout_view(item) for item in payouts],
         "history": [line_view(line) for line in lines],
-        "next_before": lines[-1].position if len(lines) == limit else None,
+        "next_before": cursors.seal({"before": lines[-1].position}, scope=scope) if len(lines) == limit else None,
     }
 
 

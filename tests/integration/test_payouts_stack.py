@@ -75,7 +75,9 @@ def test_paid_sessions_are_paid_out_on_friday_in_one_batch_and_the_books_agree(o
         return all(desk.items.get(run_id, h).state.value == "paid" for h in (ada_id, bea_id))
 
     assert eventually(paid), [desk.items.get(run_id, h) for h in (ada_id, bea_id)]
-    assert run_payouts(desk=desk, now=friday + 600)["runs"] == {run_id: "done"}
+    # the run is done: by this job's poll, or already by the one above if PayPal had paid by then
+    assert run_payouts(desk=desk, now=friday + 600)["runs"] in ({run_id: "done"}, {})
+    assert desk.runs.get(run_id).state.value == "done"
 
     for helper_id in (ada_id, bea_id):
         assert desk.ledger.balance(books.helper_pending(helper_id)).credit_balance == 0

@@ -13,6 +13,7 @@ import pytest
 
 from chalicelib.adapters.payouts import InMemoryPayoutItemStore, InMemoryPayoutRunStore
 from chalicelib.domain import ledger as books
+from chalicelib.domain.cursors import CursorSeal
 from chalicelib.domain.ledger import Direction, Leg, LedgerTransaction
 from chalicelib.domain.payout_schedule import (
     PRESETS,
@@ -101,7 +102,7 @@ def test_earnings_become_payable_when_the_refund_window_closes_then_friday_pays_
     assert len(desk.gateway.payout_batches) == 1
 
     view = earnings_view(helper_id=HELPER, ledger=d.ledger, items=d.items, schedule=d.schedule,
-                         currency="USD", now=friday + 1200)
+                         currency="USD", now=friday + 1200, cursors=CursorSeal(b"test"))
     assert (view["pending_cents"], view["payable_cents"], view["in_transit_cents"]) == (0, 0, 0)
     assert view["payouts"][0]["amount_cents"] == 2000 and view["payouts"][0]["state"] == "paid"
     assert [row["kind"] for row in view["history"]] == ["payout", "release", "release", "capture"]
