@@ -32,6 +32,7 @@ log = logging.getLogger("interkanect.local.ws")
 
 MAX_FRAME_BYTES = 32 * 1024  # API Gateway's frame limit (messages up to 128 KB in frames)
 MAX_MESSAGE_BYTES = 128 * 1024
+CONNECT_TIMEOUT_SECONDS = 29
 Handler = Callable[[dict, Any], Any]
 
 
@@ -137,6 +138,10 @@ class WebsocketGateway:
             select_subprotocol=self._chosen_subprotocol,
             max_size=MAX_MESSAGE_BYTES,
             ping_interval=None,  # API Gateway does not ping; the app sends its own heartbeat
+            # API Gateway waits for `$connect` up to its integration timeout, 29 s; websockets'
+            # default of 10 s closed handshakes on a loaded machine ("closed before receiving a
+            # handshake response" in the browser) that AWS would have completed.
+            open_timeout=CONNECT_TIMEOUT_SECONDS,
         )
 
     # -- the three routes ------------------------------------------------------------------
