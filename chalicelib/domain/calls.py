@@ -170,8 +170,8 @@ def check_price(price_cents: object, maximum: int = MAX_PRICE_CENTS) -> int:
     return price_cents
 
 
-def check_terms(price_cents: object, minutes: object, plan: Plan) -> Terms:
-    check_price(price_cents)
+def check_terms(price_cents: object, minutes: object, plan: Plan, max_price_cents: int = MAX_PRICE_CENTS) -> Terms:
+    check_price(price_cents, max_price_cents)
     if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= MAX_MINUTES:
         raise InvalidInput(f"A session is 1 to {MAX_MINUTES} minutes.", field="minutes")
     if plan.max_session_minutes is not None and minutes > plan.max_session_minutes:
@@ -182,7 +182,8 @@ def check_terms(price_cents: object, minutes: object, plan: Plan) -> Terms:
     return Terms(price_cents, minutes)
 
 
-def propose(call: Call, *, user_id: str, price_cents: object, minutes: object, now: int) -> Call:
+def propose(call: Call, *, user_id: str, price_cents: object, minutes: object, now: int,
+            max_price_cents: int = MAX_PRICE_CENTS) -> Call:
     """The helper enters terms (and may revise them while the window is open)."""
     _require(call, CallState.NEGOTIATING)
     _require_role(call, user_id, Role.HELPER)
@@ -191,7 +192,7 @@ def propose(call: Call, *, user_id: str, price_cents: object, minutes: object, n
         left = call.plan.max_session_minutes - call.minutes_used
         raise InvalidInput(f"On the {call.plan.name} plan a call is at most {call.plan.max_session_minutes} "
                            f"minutes; {left} remain.", field="minutes")
-    return call._next(proposed=check_terms(price_cents, minutes, call.plan))
+    return call._next(proposed=check_terms(price_cents, minutes, call.plan, max_price_cents))
 
 
 def reject_terms(call: Call, *, user_id: str, now: int) -> Call:

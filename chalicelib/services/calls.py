@@ -90,18 +90,19 @@ def start_call(*, caller_id: str, caller_connection: str, helper_username: str, 
 
 
 ACTIONS: dict[str, Callable[..., Call]] = {
-    "cancel": lambda call, user_id, connection_id, message, now: rules.cancel(call, user_id=user_id, now=now),
-    "decline": lambda call, user_id, connection_id, message, now: rules.decline(call, user_id=user_id, now=now),
-    "answer": lambda call, user_id, connection_id, message, now: rules.answer(
+    "cancel": lambda call, user_id, connection_id, message, now, desk: rules.cancel(call, user_id=user_id, now=now),
+    "decline": lambda call, user_id, connection_id, message, now, desk: rules.decline(call, user_id=user_id, now=now),
+    "answer": lambda call, user_id, connection_id, message, now, desk: rules.answer(
         call, user_id=user_id, helper_connection=connection_id, now=now),
-    "propose": lambda call, user_id, connection_id, message, now: rules.propose(
-        call, user_id=user_id, price_cents=message.get("price_cents"), minutes=message.get("minutes"), now=now),
-    "reject_terms": lambda call, user_id, connection_id, message, now: rules.reject_terms(
+    "propose": lambda call, user_id, connection_id, message, now, desk: rules.propose(
+        call, user_id=user_id, price_cents=message.get("price_cents"), minutes=message.get("minutes"), now=now,
+        max_price_cents=desk.max_price_cents),
+    "reject_terms": lambda call, user_id, connection_id, message, now, desk: rules.reject_terms(
         call, user_id=user_id, now=now),
-    "accept": lambda call, user_id, connection_id, message, now: rules.accept(
+    "accept": lambda call, user_id, connection_id, message, now, desk: rules.accept(
         call, user_id=user_id, price_cents=message.get("price_cents"), minutes=message.get("minutes"), now=now),
-    "end": lambda call, user_id, connection_id, message, now: rules.end(call, user_id=user_id, now=now),
-    "rejoin": lambda call, user_id, connection_id, message, now: rules.rejoin(
+    "end": lambda call, user_id, connection_id, message, now, desk: rules.end(call, user_id=user_id, now=now),
+    "rejoin": lambda call, user_id, connection_id, message, now, desk: rules.rejoin(
         call, user_id=user_id, connection_id=connection_id, now=now),
 }
 
@@ -117,13 +118,11 @@ def act(*, action: str, call_id: str, user_id: str, connection_id: str, message:
     timed = _with_timeouts(call, desk, now)
     if timed.state is CallState.ENDED and action != "end":
         raise rules.IllegalTransition(f"The call has ended ({timed.end_reason.value}).")
-    if action == "propose":
-        rules.check_price(message.get("price_cents"), desk.max_price_cents)
     if action == "propose" and message.get("price_cents") not in (0, None) and user_id == call.helper_id \
             and desk.storefronts.get(user_id) is None:
         raise InvalidInput("Paid sessions need your storefront with a PayPal email for payouts; "
                            "set it up under Payments, or propose a free session.", field="price_cents")
-    changed = ACTIONS[action](timed, user_id, connection_id, message, now)
+    changed = ACTIONS[action](timed, user_id, connection_id, message, now, desk)
     _save_and_tell(desk, before=timed, after=changed)
     return changed
 

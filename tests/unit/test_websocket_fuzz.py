@@ -112,3 +112,22 @@ def test_the_signal_that_once_crashed_the_relay_gets_an_error_frame():
     assert desk.sender.sent == [("c-caller", {"type": "error", "code": "invalid_input", "field": "data.type",
                                               "message": desk.sender.sent[0][1]["message"],
                                               "call_id": call_id, "id": "s1"})]
+
+
+def test_the_price_ceiling_of_a_proposal_is_the_settings_one_above_or_below_the_default():
+    from dataclasses import replace
+
+    from chalicelib.domain.payments import Storefront
+
+    desk, call_id = live_call_desk()
+    desk.storefronts.save(Storefront(user_id=HELPER, paypal_email="ada@example.com", name="Ada", created_at=NOW,
+                                     updated_at=NOW))
+    for ceiling, price, refused in ((10_000_00, 5000_00, False), (500_00, 600_00, True)):
+        desk = replace(desk, max_price_cents=ceiling)
+        desk.sender.sent.clear()
+        send(desk, "c-helper", json.dumps({"action": "propose", "call_id": call_id, "price_cents": price,
+                                           "minutes": 15, "id": "p"}))
+        [(_, reply)] = [(to, m) for to, m in desk.sender.sent if m.get("id") == "p"]
+        assert (reply["type"] == "error") is refused, reply
+        if refused:
+            assert reply["field"] == "price_cents"
