@@ -22,7 +22,7 @@ DEFAULT_PORTS = {"aws": 4566, "api": 8000, "websocket": 8001, "websocket_managem
                  "paypal": 8003, "site": 8080}
 SNAPSHOT_SECONDS = 30
 
-log = logging.getLogger("interkanect.local")
+log = logging.getLogger("local-stack")
 
 
 def _paypal_credentials(state_dir: Path) -> dict[str, str]:
@@ -53,6 +53,7 @@ class LocalStack:
         from infra.local.rest_api import LocalRestApi
         from infra.local.scheduler import Scheduler, jobs_of
         from infra.local.site import MediaBucket, StaticSite
+        from infra.local.slow import watch_for_stalls
         from infra.local.ws_gateway import WebsocketGateway, handlers_of
 
         self.state_dir.mkdir(parents=True, exist_ok=True)
@@ -91,6 +92,7 @@ class LocalStack:
         self.scheduler = self._started(Scheduler(jobs))
         self._aws = aws
         threading.Thread(target=self._snapshot_regularly, name="snapshots", daemon=True).start()
+        threading.Thread(target=watch_for_stalls, args=(log, self._stopped), name="stalls", daemon=True).start()
 
         self.endpoints = {
             "site": site.url,

@@ -16,8 +16,9 @@ from chalicelib.adapters.tables import TTL_ATTRIBUTES, create_tables
 from chalicelib.domain.accounts import PASSWORD_MIN_LENGTH
 from chalicelib.services.directory import seed_categories
 from chalicelib.settings import Settings
+from infra.local.slow import timed
 
-log = logging.getLogger("interkanect.local.aws")
+log = logging.getLogger("local-stack.aws")
 
 # Services whose state survives a restart. SSM holds only what `provision` puts at every start.
 SERVICES = ("dynamodb", "s3", "ses", "sesv2", "cognito-idp")
@@ -223,8 +224,10 @@ class LocalAws:
         one_at_a_time = threading.Lock()
 
         def atomic(environ: dict, start_response: Any) -> list[bytes]:
-            with one_at_a_time:
-                return list(moto(environ, start_response))
+            what = environ.get("HTTP_X_AMZ_TARGET") or f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}"
+            with timed(log, f"AWS request {what} (queued behind others included)"):
+                with one_at_a_time:
+                    return list(moto(environ, start_response))
 
         self._server = make_server(host, port, atomic, threaded=True, request_handler=MotoRequestHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
@@ -267,7 +270,8 @@ class LocalAws:
             return
         for _attempt in range(5):
             try:
-                snapshot = {service: cloudpickle.dumps(get_backend(service)) for service in SERVICES}
+                with timed(log, "snapshot of local AWS"):
+                    snapshot = {service: cloudpickle.dumps(get_backend(service)) for service in SERVICES}
                 break
             except RuntimeError:  # "dictionary changed size during iteration"
                 continue

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 from urllib.parse import parse_qs, unquote
 
-log = logging.getLogger("interkanect.local.paypal")
+log = logging.getLogger("local-stack.paypal")
 
 MAX_REQUEST_ID_LENGTH = 108
 ORDERS_DOCS = "https://developer.paypal.com/docs/api/orders/v2/"

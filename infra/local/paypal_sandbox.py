@@ -100,7 +100,7 @@ from infra.local.paypal_orders import Checkout
 from infra.local.paypal_payouts import Payouts
 from infra.local.paypal_webhooks import Webhooks
 
-log = logging.getLogger("interkanect.local.paypal")
+log = logging.getLogger("local-stack.paypal")
 
 TOKEN_LIFETIME_SECONDS = 32400
 TOKEN_REUSE_MIN_SECONDS = 300  # PayPal hands back the same token until it is nearly spent

@@ -48,7 +48,7 @@ from infra.local.paypal_core import (
 if TYPE_CHECKING:
     from infra.local.paypal_sandbox import PayPalSandbox
 
-log = logging.getLogger("interkanect.local.paypal.webhooks")
+log = logging.getLogger("local-stack.paypal.webhooks")
 
 AUTH_ALGO = "SHA256withRSA"
 MAX_WEBHOOKS = 10  # PayPal allows 10 webhooks per REST app

@@ -3,6 +3,7 @@ and API Gateway's gateway responses (as configured in infra) for the authorizer'
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,9 @@ from chalice.local import (
 )
 
 from chalicelib.api.gateway_responses import GATEWAY_RESPONSES
+from infra.local.slow import timed
+
+log = logging.getLogger("local-stack.api")
 
 
 def _response_type(error: LocalGatewayException) -> str | None:
@@ -63,6 +67,12 @@ class _GatewayRequestHandler(ChaliceRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet by default
         pass
+
+    def _generic_handle(self) -> None:
+        with timed(log, f"REST {self.command} {self.path.split('?')[0]}"):
+            super()._generic_handle()
+
+    do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
 
 
 class LocalRestApi:

@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from infra.local.ws_gateway import lambda_context
 
-log = logging.getLogger("interkanect.local.scheduler")
+log = logging.getLogger("local-stack.scheduler")
 
 _RATE = re.compile(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$")
 _UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}

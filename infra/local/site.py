@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 
 from infra.site_headers import PERMISSIONS_POLICY, content_security_policy
 
-log = logging.getLogger("interkanect.local.site")
+log = logging.getLogger("local-stack.site")
 
 
 class _KeepRedirects(urllib.request.HTTPRedirectHandler):

@@ -28,7 +28,9 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-log = logging.getLogger("interkanect.local.ws")
+from infra.local.slow import timed
+
+log = logging.getLogger("local-stack.ws")
 
 MAX_FRAME_BYTES = 32 * 1024  # API Gateway's frame limit (messages up to 128 KB in frames)
 MAX_MESSAGE_BYTES = 128 * 1024
@@ -199,7 +201,8 @@ class WebsocketGateway:
         if handler is None:
             return {"statusCode": 200}
         try:
-            return await asyncio.to_thread(handler, event, lambda_context(f"websocket_{route_key}"))
+            with timed(log, f"WebSocket {route_key} (waiting for a worker thread included)"):
+                return await asyncio.to_thread(handler, event, lambda_context(f"websocket_{route_key}"))
         except Exception:  # a Lambda crash: API Gateway answers 500 and keeps going
             log.exception("WebSocket handler %s failed", route_key)
             return {"statusCode": 500}

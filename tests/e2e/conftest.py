@@ -90,6 +90,24 @@ def context(browser: Browser, local_stack: dict, viewport: dict) -> BrowserConte
     context.close()
 
 
+@pytest.fixture(autouse=True)
+def people_leave_with_their_test(request):
+    """Closes every browser context a test opened in a shared browser (the module's call browser,
+    the session's browser). A call room left open keeps its camera, its peer connection and its
+    socket busy: on a two-core machine, a module's later tests then wait on earlier tests' calls."""
+    shared = [request.getfixturevalue(name) for name in ("call_browser", "browser")
+              if name in request.fixturenames]
+    before = {id(context) for browser in shared for context in browser.contexts}
+    yield
+    for browser in shared:
+        for context in browser.contexts:
+            if id(context) not in before:
+                try:
+                    context.close()
+                except Error:
+                    pass  # closed meanwhile
+
+
 @pytest.fixture
 def open_context(browser: Browser, local_stack: dict, viewport: dict):
     """Opens browser contexts for more people (each its own storage, so its own session), set
