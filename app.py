@@ -1,7 +1,8 @@
 """interKanect: wires the REST blueprints, the WebSocket hooks and the scheduled jobs."""
 from chalice import Chalice, Rate
 
-from chalicelib.api import accounts, calls, directory, earnings, guard, helper_pages, openapi, ops, payments, realtime
+from chalicelib.api import (accounts, calls, directory, earnings, guard, helper_pages, openapi, ops, payments, realtime,
+                            site)
 from chalicelib.api.http import in_the_error_shape, json_response
 
 app = Chalice(app_name="interkanect")
@@ -15,6 +16,7 @@ app.register_blueprint(payments.blueprint)
 app.register_blueprint(earnings.blueprint)
 app.register_blueprint(ops.blueprint)
 app.register_blueprint(openapi.blueprint)
+app.register_blueprint(site.blueprint)
 
 
 @app.middleware("http")

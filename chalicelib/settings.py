@@ -75,6 +75,7 @@ class Settings:
     refund_keeps_paypal_fee: bool = True  # an approved refund is the amount minus PayPal's fee
     email_sender: str = "no-reply@interkanect.local"
     ops_email: str = "ops@interkanect.local"
+    support_email: str = "support@interkanect.local"  # shown to people: FAQ, Terms, Privacy, emails
     # Payouts: a preset of domain.payout_schedule.PRESETS (weekly, biweekly, monthly); the
     # minimum and the holiday rule override the preset's when set.
     payout_schedule: str = "weekly"
@@ -151,6 +152,7 @@ class Settings:
             refund_keeps_paypal_fee=get("IK_REFUND_KEEPS_PAYPAL_FEE", "true").lower() != "false",
             email_sender=get("IK_EMAIL_SENDER", "no-reply@interkanect.local"),
             ops_email=get("IK_OPS_EMAIL", "ops@interkanect.local"),
+            support_email=get("IK_SUPPORT_EMAIL", "support@interkanect.local"),
             payout_schedule=get("IK_PAYOUT_SCHEDULE", "weekly"),
             payout_minimum_cents=int(get("IK_PAYOUT_MINIMUM_CENTS")) if get("IK_PAYOUT_MINIMUM_CENTS") else None,
             payout_holiday_shift=get("IK_PAYOUT_HOLIDAY_SHIFT") or None,

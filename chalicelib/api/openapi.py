@@ -121,6 +121,8 @@ PAGE_EXAMPLE = {
 OPERATIONS: tuple[Operation, ...] = (
     _O("GET", "/health", "Whether the API answers", Rule.PUBLIC, "meta", "Health"),
     _O("GET", "/openapi.json", "This document", Rule.PUBLIC, "meta", "OpenApiDocument"),
+    _O("GET", "/site/rules", "The rules this deployment runs by (fees, plans, calls, refunds, payouts), "
+       "as the FAQ states them", Rule.PUBLIC, "meta", "SiteRules"),
     # accounts
     _O("POST", "/auth/sign-up", "Sign up (an email with a confirmation code follows)", Rule.PUBLIC, "accounts",
        "SignedUp", 201, "SignUpBody", {"email": "ada@example.com", "password": "Corr3ct-horse-battery",

@@ -46,6 +46,71 @@ class Health(_Answer):
     ok: bool
 
 
+class PlanRules(_Answer):
+    name: Literal["free", "upgraded"]
+    price_cents: int
+    days: Optional[int] = Field(description="How long a payment keeps the plan; null for the free plan.")
+    fee_basis_points: int = Field(description="interKanect's fee on what the Helper is paid, in 1/100 %.")
+    max_session_minutes: Optional[int] = Field(description="Session time per call; null: no limit.")
+    concurrent_calls: Optional[int] = Field(description="Calls at once; null: no limit.")
+    tips: bool
+    free_sessions: bool
+
+
+class PayPalFee(_Answer):
+    basis_points: int
+    fixed_cents: int
+
+
+class CallRules(_Answer):
+    ring_seconds: int
+    negotiation_minutes: int
+    payment_minutes: int
+    priced_minutes: list[int]
+    max_minutes: int
+    max_price_cents: int
+    paid_sessions_need_storefront: bool
+
+
+class TipRules(_Answer):
+    min_cents: int
+    max_cents: int
+
+
+class RefundRules(_Answer):
+    request_hours: int
+    review_business_days: int
+    keeps_paypal_fee: bool
+
+
+class PayoutRules(_Answer):
+    cadence: Literal["weekly", "biweekly", "monthly"]
+    holiday_shift: Literal["next", "previous"]
+    minimum_cents: int
+    pay_by_hour: int
+    time_zone: str
+    next_day: str = Field(description="The next payout day (a date in `time_zone`).")
+    next_paid_by: str = Field(description="When that day's payouts are paid by (UTC).")
+
+
+class AccountRules(_Answer):
+    username_change_days: int
+    unconfirmed_sign_up_days: int
+
+
+class SiteRules(_Answer):
+    brand: str
+    support_email: str
+    currency: str
+    plans: list[PlanRules]
+    paypal_fee: PayPalFee
+    calls: CallRules
+    tips: TipRules
+    refunds: RefundRules
+    payouts: PayoutRules
+    accounts: AccountRules
+
+
 class SignedUp(_Answer):
     user_id: str
     email: str

@@ -223,6 +223,11 @@ class InterkanectStack(cdk.Stack):
             self, "OpsEmail", type="String", default=self.node.try_get_context("ops_email") or "ops@example.com",
             description="Where refund requests and overdue reviews are announced (an SES-verified address).",
         )
+        support_email = cdk.CfnParameter(
+            self, "SupportEmail", type="String",
+            default=self.node.try_get_context("support_email") or "support@example.com",
+            description="The support address people are shown on the FAQ, Terms and Privacy pages.",
+        )
         email_sender = cdk.CfnParameter(
             self, "EmailSender", type="String",
             default=self.node.try_get_context("email_sender") or "no-reply@example.com",
@@ -382,6 +387,7 @@ class InterkanectStack(cdk.Stack):
             "IK_PAYPAL_CLIENT_SECRET_PARAMETER": paypal_secret_parameter.value_as_string,
             "IK_PAYPAL_WEBHOOK_ID": paypal_webhook_id.value_as_string,
             "IK_OPS_EMAIL": ops_email.value_as_string,
+            "IK_SUPPORT_EMAIL": support_email.value_as_string,
             "IK_EMAIL_SENDER": email_sender.value_as_string,
             "IK_STUN_URLS": stun_urls.value_as_string,
             "IK_TURN_URLS": turn_urls.value_as_string,
