@@ -278,7 +278,7 @@ def requests_per_operation(endpoints: dict, call_id: str) -> dict:
     """`relay_signal` and, beside it, `heartbeat` on the live call's real rows, every request
     counted. The process is warm first (pynamodb has the tables' schemas), as a warm Lambda is."""
     from chalicelib import deps
-    from chalicelib.services.calls import SignalLimiter, relay_signal
+    from chalicelib.services.signals import SignalLimiter, relay_signal
     from chalicelib.services.realtime import heartbeat
 
     from bench.dynamodb_requests import counting_dynamodb

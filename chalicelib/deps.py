@@ -181,7 +181,7 @@ def call_desk():
 
 @lru_cache(maxsize=1)
 def signal_limiter():
-    from chalicelib.services.calls import SignalLimiter
+    from chalicelib.services.signals import SignalLimiter
 
     return SignalLimiter()
 

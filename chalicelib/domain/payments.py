@@ -8,7 +8,7 @@ from enum import Enum
 
 from chalicelib.domain.calls import Call
 from chalicelib.domain.errors import Conflict, InvalidInput, PaymentFailed
-from chalicelib.domain.fees import PaymentKind
+from chalicelib.domain.fees import PaymentKind, Split
 from chalicelib.domain.refunds import RefundState
 from chalicelib.domain.user_text import has_control_characters, one_line, visible_text
 
@@ -162,3 +162,10 @@ def check_text(value: object, *, field: str, label: str, minimum: int = 1, maxim
     if has_control_characters(text):
         raise InvalidInput(f"{label} may not hold control characters.", field=field)
     return text
+
+
+def split_of(payment: Payment) -> Split:
+    """How a settled payment's amount was split (PayPal's fee, the Helper's share, the platform's)."""
+    assert payment.paypal_fee_cents is not None and payment.helper_cents is not None
+    return Split(amount_cents=payment.amount_cents, paypal_fee_cents=payment.paypal_fee_cents,
+                 helper_cents=payment.helper_cents, platform_cents=payment.platform_cents or 0)

@@ -2,8 +2,6 @@
 extensions, the end, and relaying WebRTC signalling between the two participants only."""
 from __future__ import annotations
 
-import json
-import time
 import uuid
 from dataclasses import dataclass
 from typing import Callable
@@ -17,14 +15,12 @@ from chalicelib.adapters.payments import PlanStore, StorefrontStore
 from chalicelib.adapters.websocket import WebsocketSender
 from chalicelib.domain import calls as rules
 from chalicelib.domain.calls import Call, CallState, Role
-from chalicelib.domain.errors import Forbidden, InvalidInput, NotFound
+from chalicelib.domain.errors import InvalidInput, NotFound
 from chalicelib.domain.ops_watch import starts_free_session
 from chalicelib.domain.plans import current_plan
 from chalicelib.domain.presence import Status
 from chalicelib.domain.user_text import one_line
-from chalicelib.services.frames import SIGNAL_TYPES
-
-MAX_SIGNAL_BYTES = 16 * 1024
+from chalicelib.services.delivery import deliver_to_each
 
 
 @dataclass(frozen=True)
@@ -59,14 +55,11 @@ def call_view(call: Call) -> dict:
 def _notify(desk: CallDesk, call: Call, *, ring_all: bool = False, extra: dict | None = None) -> None:
     """Tells the participants' connections; while ringing (and when it stops) every tab of the
     helper hears it, so the pop-up shows, then goes, everywhere."""
-    from chalicelib.services.realtime import deliver
-
     message = {"type": "call", "call": call_view(call), **(extra or {})}
     targets = {c for c in (call.caller_connection, call.helper_connection) if c}
     if ring_all:
         targets |= {c.connection_id for c in desk.connections.for_user(call.helper_id)}
-    for connection_id in targets:
-        deliver(connection_id=connection_id, message=message, sender=desk.sender, connections=desk.connections)
+    deliver_to_each(targets, message, sender=desk.sender, connections=desk.connections)
 
 
 def start_call(*, caller_id: str, caller_connection: str, helper_username: str, desk: CallDesk,
@@ -149,10 +142,8 @@ def _payment_outcome(call_id: str, desk: CallDesk, now: int, transition: Callabl
 
 def tell_participants(call: Call, message: dict, *, desk: CallDesk) -> None:
     """Something happened in a call outside its state (a tip): both participants hear it."""
-    from chalicelib.services.realtime import deliver
-
-    for connection_id in {c for c in (call.caller_connection, call.helper_connection) if c}:
-        deliver(connection_id=connection_id, message=message, sender=desk.sender, connections=desk.connections)
+    targets = {c for c in (call.caller_connection, call.helper_connection) if c}
+    deliver_to_each(targets, message, sender=desk.sender, connections=desk.connections)
 
 
 def _with_timeouts(call: Call, desk: CallDesk, now: int) -> Call:
@@ -210,45 +201,3 @@ def connection_closed(*, user_id: str, connection_id: str, desk: CallDesk, now: 
             _save_and_tell(desk, before=call, after=rules.connection_lost(call, role=role, now=now))
         except CallChanged:
             continue
-
-
-class SignalLimiter:
-    """Per connection, per warm Lambda: a token bucket of signalling messages (best effort)."""
-
-    def __init__(self, rate_per_second: float = 50, burst: int = 200,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self._rate, self._burst, self._clock = rate_per_second, burst, clock
-        self._buckets: dict[str, tuple[float, float]] = {}
-
-    def allow(self, connection_id: str) -> bool:
-        now = self._clock()
-        tokens, last = self._buckets.get(connection_id, (float(self._burst), now))
-        tokens = min(self._burst, tokens + (now - last) * self._rate)
-        if len(self._buckets) > 10_000:
-            self._buckets.clear()
-        if tokens < 1:
-            self._buckets[connection_id] = (tokens, now)
-            return False
-        self._buckets[connection_id] = (tokens - 1, now)
-        return True
-
-
-def relay_signal(*, connection_id: str, message: dict, calls: CallStore, connections: ConnectionStore,
-                 sender: WebsocketSender, limiter: SignalLimiter) -> None:
-    """Passes a WebRTC message to the other participant of a live call: one read (the call),
-    no write, nothing stored."""
-    from chalicelib.services.realtime import deliver
-
-    call_id, data = message.get("call_id"), message.get("data")
-    if not isinstance(call_id, str) or not isinstance(data, dict) or data.get("type") not in SIGNAL_TYPES:
-        raise InvalidInput("A signal is {call_id, data: {type: offer|answer|ice|...}}.", field="data")
-    if len(json.dumps(data, separators=(",", ":")).encode()) > MAX_SIGNAL_BYTES:
-        raise InvalidInput("Signals are at most 16 KB.", field="data")
-    if not limiter.allow(connection_id):
-        raise InvalidInput("Too many signals; slow down.", field="data")
-    call = calls.get(call_id)
-    other = call.other_connection(connection_id) if call is not None and call.live else None
-    if other is None:
-        raise Forbidden("You can only signal the other person in your own live call.")
-    deliver(connection_id=other, message={"type": "signal", "call_id": call_id, "data": data},
-            sender=sender, connections=connections)

@@ -10,13 +10,13 @@ from typing import Any, Callable, Iterator
 
 from chalicelib.adapters.accounts import AccountStore
 from chalicelib.adapters.ledger import LedgerStore
-from chalicelib.adapters.mailer import Email, Mailer
+from chalicelib.adapters.mailer import Mailer
 from chalicelib.adapters.payments import PaymentStore, PlanStore, StorefrontStore, WebhookEventLog
 from chalicelib.adapters.refunds import RefundRequestStore
 from chalicelib.domain import ledger as books
 from chalicelib.domain.calls import CallState, IllegalTransition, Role, apply_timeouts
 from chalicelib.domain.errors import Forbidden, InvalidInput, NotFound, ServiceUnavailable
-from chalicelib.domain.fees import FeeSchedule, PaymentKind, Split, split_payment
+from chalicelib.domain.fees import FeeSchedule, PaymentKind, split_payment
 from chalicelib.domain.money import format_usd
 from chalicelib.domain.payments import (
     Payment,
@@ -29,9 +29,11 @@ from chalicelib.domain.payments import (
     check_paypal_email,
     check_store_name,
     check_tip,
+    split_of,
 )
 from chalicelib.domain.plans import current_plan, extended
 from chalicelib.observability import logger
+from chalicelib.services.emails import tell
 from chalicelib.services.calls import CallDesk
 from chalicelib.settings import Settings
 
@@ -276,12 +278,6 @@ def _declined(payment: Payment, desk: PaymentDesk, now: int, *, raise_error: boo
 
 # -- settling a capture into the ledger ------------------------------------------------------
 
-def split_of(payment: Payment) -> Split:
-    assert payment.paypal_fee_cents is not None and payment.helper_cents is not None
-    return Split(amount_cents=payment.amount_cents, paypal_fee_cents=payment.paypal_fee_cents,
-                 helper_cents=payment.helper_cents, platform_cents=payment.platform_cents or 0)
-
-
 def settle(*, payment: Payment, capture: Any, desk: PaymentDesk, now: int) -> Payment:
     """A completed capture: into the ledger once (by capture id), the payment marked, then what
     it paid for happens (the call resumes, the tip is told, the plan extends)."""
@@ -397,18 +393,6 @@ def refund_in_full(*, payment: Payment, reason: str, desk: PaymentDesk, now: int
     tell(desk, payment.payer_id, "Your payment was refunded",
          f"{reason}\n\n{format_usd(refund.amount_cents)} is on its way back to your PayPal account.")
     return refunded
-
-
-def tell(desk: PaymentDesk, user_id: str | None, subject: str, text: str) -> None:
-    """Email a person (best effort: a mail failure never undoes a payment)."""
-    profile = desk.accounts.get(user_id) if user_id else None
-    if profile is None:
-        return
-    try:
-        desk.mailer.send(Email(to=profile.email, subject=subject, text=f"Hello {profile.display_name},\n\n{text}\n\n"
-                                                                      f"— {desk.settings.brand_name}"))
-    except Exception as error:  # noqa: BLE001 - SES down must not fail the money path
-        logger().warning("email not sent", extra={"error": str(error), "subject": subject})
 
 
 # -- PayPal's webhooks -----------------------------------------------------------------------

@@ -22,7 +22,7 @@ from chalicelib.domain.calls import CallState
 from chalicelib.domain.errors import Forbidden, ServiceUnavailable
 from chalicelib.domain.ledger import line_position
 from chalicelib.domain.money import format_usd
-from chalicelib.domain.payments import Payment, PaymentState
+from chalicelib.domain.payments import Payment, PaymentState, split_of
 from chalicelib.domain.payout_schedule import (
     PayoutSchedule,
     due_payout_day,
@@ -46,6 +46,7 @@ from chalicelib.domain.payouts import (
     sender_batch_id,
 )
 from chalicelib.domain.refunds import RefundState
+from chalicelib.services.emails import tell
 from chalicelib.observability import logger
 from chalicelib.settings import Settings
 
@@ -73,17 +74,9 @@ class PayoutDesk:
     checkpoint: Callable[[str], None] = field(default=lambda step: None)
 
 
-def tell(desk: PayoutDesk, user_id: str, subject: str, text: str) -> None:
-    from chalicelib.services.payments import tell as tell_by_email
-
-    tell_by_email(desk, user_id, subject, text)  # type: ignore[arg-type]
-
-
 # -- releasing earnings ------------------------------------------------------------------------
 
 def _helper_cents_left(payment: Payment) -> int:
-    from chalicelib.services.payments import split_of
-
     if payment.helper_cents is None:
         return 0
     return payment.helper_cents - books.returned_share(split_of(payment), min(payment.refunded_cents,

@@ -2,22 +2,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 from chalicelib.adapters.calls import CallStore
 from chalicelib.adapters.categories import ListingStore
 from chalicelib.adapters.connections import Connection, ConnectionStore
 from chalicelib.adapters.helper_pages import HelperPageStore
 from chalicelib.adapters.presence import PresenceStore
-from chalicelib.adapters.websocket import ConnectionGone, WebsocketSender
+from chalicelib.adapters.websocket import WebsocketSender
 from chalicelib.domain.accounts import Principal
 from chalicelib.adapters.calls import CallChanged
 from chalicelib.domain.errors import DomainError, InvalidInput
 from chalicelib.domain.presence import Status, status_for
+from chalicelib.services import calls
+from chalicelib.services.calls import CallDesk
+from chalicelib.services.delivery import deliver
 from chalicelib.services.frames import echoable, read_frame, validate_frame
-
-if TYPE_CHECKING:
-    from chalicelib.services.calls import CallDesk, SignalLimiter
+from chalicelib.services.signals import SignalLimiter, relay_signal
 
 
 @dataclass(frozen=True)
@@ -68,25 +69,23 @@ def connect(*, connection_id: str, principal: Principal, book: PresenceBook, now
     return connection
 
 
-def disconnect(*, connection_id: str, book: PresenceBook, now: float, desk: "CallDesk | None" = None) -> None:
+def disconnect(*, connection_id: str, book: PresenceBook, now: float, desk: CallDesk | None = None) -> None:
     connection = book.connections.get(connection_id)
     book.connections.remove(connection_id)
     if connection is not None:
         _gone(connection, book=book, now=now, desk=desk)
 
 
-def _gone(connection: Connection, *, book: PresenceBook, now: float, desk: "CallDesk | None") -> None:
+def _gone(connection: Connection, *, book: PresenceBook, now: float, desk: CallDesk | None) -> None:
     """A connection is over: the person's status follows, and their live calls start the grace."""
-    from chalicelib.services.calls import connection_closed
-
     refresh_presence(connection.user_id, book=book, now_ms=int(now * 1000))
     if desk is not None:
-        connection_closed(user_id=connection.user_id, connection_id=connection.connection_id, desk=desk,
+        calls.connection_closed(user_id=connection.user_id, connection_id=connection.connection_id, desk=desk,
                           now=int(now))
 
 
 def end_connections(user_id: str, *, session_id: str | None, book: PresenceBook, sender: WebsocketSender,
-                    now: float, desk: "CallDesk | None" = None) -> int:
+                    now: float, desk: CallDesk | None = None) -> int:
     """Closes the person's open sockets of one signed-out session (all of them when `session_id`
     is None). Each is forgotten first, so a message still in flight on it finds no connection
     and is refused; then closed; then their status and live calls follow, as on `$disconnect`."""
@@ -100,23 +99,10 @@ def end_connections(user_id: str, *, session_id: str | None, book: PresenceBook,
     return len(ending)
 
 
-def deliver(*, connection_id: str, message: dict, sender: WebsocketSender,
-            connections: ConnectionStore) -> bool:
-    """Sends one message; a connection that is gone is forgotten. True if it was delivered."""
-    try:
-        sender.send(connection_id, message)
-    except ConnectionGone:
-        connections.remove(connection_id)
-        return False
-    return True
-
-
 def handle_message(*, connection_id: str, body: str | None, connections: ConnectionStore,
                    sender: WebsocketSender, clock: Callable[[], float], liveness: Liveness,
-                   desk: Callable[[], "CallDesk"] | None = None, limiter: "SignalLimiter | None" = None) -> None:
+                   desk: Callable[[], CallDesk] | None = None, limiter: SignalLimiter | None = None) -> None:
     """Dispatches a message by its `action`; refusals are answered on the socket, never raised."""
-    from chalicelib.services import calls
-
     frame: dict = {}
     try:
         frame = read_frame(body)
@@ -128,7 +114,7 @@ def handle_message(*, connection_id: str, body: str | None, connections: Connect
                 sender.close(connection_id)
                 return
         elif action == "signal" and desk is not None and limiter is not None:
-            calls.relay_signal(connection_id=connection_id, message=message, calls=desk().calls,
+            relay_signal(connection_id=connection_id, message=message, calls=desk().calls,
                                connections=connections, sender=sender, limiter=limiter)
             return
         elif (action == "call" or action in calls.ACTIONS) and desk is not None:
@@ -145,9 +131,7 @@ def handle_message(*, connection_id: str, body: str | None, connections: Connect
     deliver(connection_id=connection_id, message=reply, sender=sender, connections=connections)
 
 
-def _call_action(connection_id: str, action: str, message: dict, desk: "CallDesk", now: int) -> dict:
-    from chalicelib.services import calls
-
+def _call_action(connection_id: str, action: str, message: dict, desk: CallDesk, now: int) -> dict:
     me = desk.connections.get(connection_id)
     if me is None:
         raise InvalidInput("This connection has ended; reconnect.")
@@ -187,7 +171,7 @@ def heartbeat(connection_id: str, message: dict, *, connections: ConnectionStore
     return reply
 
 
-def sweep_expired(*, book: PresenceBook, now: float, desk: "CallDesk | None" = None) -> int:
+def sweep_expired(*, book: PresenceBook, now: float, desk: CallDesk | None = None) -> int:
     """Forgets connections silent past their expiry (a lost `$disconnect`, a killed browser)
     and updates the status of everyone who had one."""
     swept = list(book.connections.expired(int(now)))

@@ -7,7 +7,7 @@ from chalicelib.domain.calls import CallState
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chalicelib.domain.fees import PaymentKind
 from chalicelib.domain.money import format_usd
-from chalicelib.domain.payments import PaymentClosed, PaymentState, RefundRequest, check_text
+from chalicelib.domain.payments import PaymentClosed, PaymentState, RefundRequest, check_text, split_of
 from chalicelib.domain.refunds import (
     RefundDecision,
     RefundState,
@@ -17,7 +17,8 @@ from chalicelib.domain.refunds import (
     review_deadline,
 )
 from chalicelib.observability import logger
-from chalicelib.services.payments import PaymentDesk, paypal_errors, post_refund, split_of, tell
+from chalicelib.services.emails import tell
+from chalicelib.services.payments import PaymentDesk, paypal_errors, post_refund
 
 REFUNDABLE = (PaymentKind.SESSION, PaymentKind.EXTENSION, PaymentKind.TIP)
 

@@ -8,7 +8,7 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from chalicelib.adapters.connections import Connection
-from chalicelib.services import realtime
+from chalicelib.services import delivery, realtime
 from tests.support.accounts import sign_up_and_in
 
 pytestmark = pytest.mark.integration
@@ -77,7 +77,7 @@ def test_a_send_to_a_connection_that_vanished_without_disconnect_removes_it(app_
     store = app_env.connection_store()
     lost = Connection("bG9zdC1jb25uZWN0aW9u", "someone", int(time.time()), int(time.time()) + 7200)
     store.add(lost)
-    delivered = realtime.deliver(connection_id=lost.connection_id, message={"type": "hello"},
+    delivered = delivery.deliver(connection_id=lost.connection_id, message={"type": "hello"},
                                  sender=app_env.websocket_sender(), connections=store)
     assert delivered is False
     assert store.get(lost.connection_id) is None

@@ -4,7 +4,7 @@ import hashlib
 import hmac
 
 from chalicelib.domain.ice import ice_servers, turn_credentials
-from chalicelib.services.calls import SignalLimiter
+from chalicelib.services.signals import SignalLimiter
 
 
 def test_turn_credentials_follow_the_coturn_rest_api_scheme():

@@ -10,7 +10,7 @@ from chalicelib.domain.accounts import Principal
 from chalicelib.domain.errors import InvalidToken
 from chalicelib.domain.helper_pages import HelperPage
 from chalicelib.domain.presence import Status
-from chalicelib.services import realtime
+from chalicelib.services import delivery, realtime
 from chalicelib.services.realtime import Liveness
 from tests.support.twins import presence_book_twin
 
@@ -88,7 +88,7 @@ def test_bad_messages_get_an_error_reply_and_change_nothing(book, sender, body):
 def test_a_send_to_a_gone_connection_forgets_it(book, sender):
     book.connections.add(Connection("c1", "u1", 0, 10))
     sender.gone.add("c1")
-    assert realtime.deliver(connection_id="c1", message={"type": "x"}, sender=sender,
+    assert delivery.deliver(connection_id="c1", message={"type": "x"}, sender=sender,
                             connections=book.connections) is False
     assert book.connections.get("c1") is None
 

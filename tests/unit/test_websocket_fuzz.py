@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 
 from chalicelib.adapters.connections import Connection
 from chalicelib.services import realtime
-from chalicelib.services.calls import SignalLimiter, act, start_call
+from chalicelib.services.calls import act, start_call
+from chalicelib.services.signals import SignalLimiter
 from chalicelib.services.frames import CALL_ACTIONS, SIGNAL_TYPES, TERMS_ACTIONS
 from chalicelib.services.realtime import Liveness
 from tests.support.twins import CALLER, HELPER, call_desk_twin
