@@ -34,16 +34,19 @@ MAX_BODY_BYTES = 128 * 1024
 JSON_HEADERS = {"Content-Type": "application/json", "Cache-Control": "no-store"}
 
 
-def error_body(code: str, message: str, field: str | None = None) -> dict:
+def error_body(code: str, message: str, field: str | None = None,
+               problems: tuple[errors.DomainError, ...] = ()) -> dict:
     body: dict[str, Any] = {"code": code, "message": message}
     if field:
         body["field"] = field
+    if problems:
+        body["errors"] = [{"message": p.message, **({"field": p.field} if p.field else {})} for p in problems]
     return {"error": body}
 
 
 def error_response(error: errors.DomainError) -> Response:
     status = next((s for cls, s in STATUS.items() if isinstance(error, cls)), 400)
-    return Response(error_body(error.code, error.message, error.field), status_code=status,
+    return Response(error_body(error.code, error.message, error.field, error.problems), status_code=status,
                     headers=JSON_HEADERS)
 
 
@@ -66,8 +69,9 @@ def handles_errors(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def parse_body(raw_body: bytes | None, schema: str) -> Any:
-    """Validates a JSON body against the pydantic model `schemas.<schema>`, naming the first
-    bad field. Pydantic and the models load on the first request, not at cold import."""
+    """Validates a JSON body against the pydantic model `schemas.<schema>`, naming every bad
+    field (the first one first). Pydantic and the models load on the first request, not at cold
+    import."""
     from pydantic import ValidationError
 
     from chalicelib.api import schemas
@@ -80,10 +84,13 @@ def parse_body(raw_body: bytes | None, schema: str) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        first = error.errors()[0]
-        field = ".".join(str(part) for part in first.get("loc", ())) or None
-        raise errors.InvalidInput(f"{field or 'body'}: {first.get('msg', 'is not valid')}",
-                                  field=field) from None
+        problems = []
+        for found in error.errors():
+            field = ".".join(str(part) for part in found.get("loc", ())) or None
+            problems.append(errors.InvalidInput(f"{field or 'body'}: {found.get('msg', 'is not valid')}",
+                                                field=field))
+        first = problems[0]
+        raise errors.InvalidInput(first.message, field=first.field, problems=tuple(problems)) from None
 
 
 def limit_param(request, default: int) -> int:

@@ -28,10 +28,18 @@ class _Answer(BaseModel):
 
 # -- errors ------------------------------------------------------------------------------------
 
+class FieldProblem(_Answer):
+    message: str
+    field: str = optional_key(description="The input at fault, dotted for nested fields.")
+
+
 class ErrorDetail(_Answer):
     code: str = Field(description="Stable machine-readable code, e.g. `invalid_input`, `invalid_token`.")
     message: str = Field(description="A sentence for people.")
     field: str = optional_key(description="The input at fault, dotted for nested fields (`prices.30`).")
+    errors: list[FieldProblem] = optional_key(
+        description="Every invalid field of the input, when it was checked as a whole (a form): the first "
+                    "is the one `field` and `message` describe.")
 
 
 class ErrorBody(_Answer):

@@ -1,20 +1,54 @@
 """Exceptions named after business facts; the API maps each to one HTTP status."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
 
 class DomainError(Exception):
-    """Something the user asked for cannot happen; `code` is stable for clients."""
+    """Something the user asked for cannot happen; `code` is stable for clients. `problems`
+    holds every invalid field of the input when it was checked as a whole (this error is the
+    first of them), so a form can mark them all at once."""
 
     code = "bad_request"
+    problems: tuple["DomainError", ...] = ()  # also for subclasses that set their own fields
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(self, message: str, *, field: str | None = None,
+                 problems: tuple["DomainError", ...] = ()) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        self.problems = problems
 
 
 class InvalidInput(DomainError):
     code = "invalid_input"
+
+
+class Problems:
+    """Collects the refusals of one input's fields instead of stopping at the first."""
+
+    def __init__(self) -> None:
+        self._found: list[DomainError] = []
+
+    def check(self, check: Callable[[], T]) -> T | None:
+        """The check's result, or None with its refusal kept (one that names a field)."""
+        try:
+            return check()
+        except DomainError as problem:
+            if problem.field is None:
+                raise
+            self._found.extend(problem.problems or (problem,))
+            return None
+
+    def raise_any(self) -> None:
+        """Raises the first refusal, carrying all of them; nothing when there were none."""
+        if self._found:
+            first = self._found[0]
+            first.problems = tuple(self._found)
+            raise first
 
 
 class UsernameTaken(DomainError):

@@ -11,7 +11,7 @@ from chalicelib.adapters.identity import IdentityProvider
 from chalicelib.adapters.mailer import Email, Mailer
 from chalicelib.domain import accounts as rules
 from chalicelib.domain.accounts import Principal, Profile, Session
-from chalicelib.domain.errors import EmailTaken, NotFound, UsernameTaken
+from chalicelib.domain.errors import EmailTaken, NotFound, Problems, UsernameTaken
 from chalicelib.observability import logger
 
 
@@ -25,10 +25,12 @@ def sign_up(*, email: str, password: str, display_name: str, username: str,
     """Creates the Cognito account and claims the username, on hold until the email is confirmed
     (`release_unconfirmed`); undoes the first if the second fails. A taken username is said (names
     are public); a taken email is not: see `_sign_up_with_a_taken_email`."""
-    email = rules.check_email(email)
-    rules.check_password(password)
-    display_name = rules.check_display_name(display_name, brand=brand_name)
-    rules.check_username(username, brand=brand_name)
+    problems = Problems()  # every invalid field at once, so the form can mark them all
+    email = problems.check(lambda: rules.check_email(email))
+    problems.check(lambda: rules.check_password(password))
+    display_name = problems.check(lambda: rules.check_display_name(display_name, brand=brand_name))
+    problems.check(lambda: rules.check_username(username, brand=brand_name))
+    problems.raise_any()
     if not accounts.username_available(username):
         raise UsernameTaken(f"'{username}' is taken.", field="username")
     held_since = int(clock())

@@ -13,7 +13,7 @@ from chalicelib.adapters.search_index import SearchIndex
 from chalicelib.adapters.uploads import UploadStorage
 from chalicelib.domain import accounts as account_rules
 from chalicelib.domain import helper_pages as rules
-from chalicelib.domain.errors import Forbidden, InvalidInput, NotFound
+from chalicelib.domain.errors import Forbidden, InvalidInput, NotFound, Problems
 from chalicelib.domain.helper_pages import HelperPage
 from chalicelib.domain.presence import Status, listing_rank
 from chalicelib.domain.search import index_terms
@@ -64,20 +64,26 @@ def save_page(*, user_id: str, fields: dict[str, Any], pages: HelperPageStore, a
         raise NotFound("No profile exists for this account.")
     before = pages.get(user_id)
     stamp = now()
+    problems = Problems()  # every invalid field at once, so the form can mark them all
+    checked = {
+        "headline": problems.check(lambda: rules.check_text(fields["headline"], field_name="headline",
+                                                            maximum=rules.HEADLINE_MAX, required=True)),
+        "offer": problems.check(lambda: rules.check_text(fields["offer"], field_name="offer",
+                                                         maximum=rules.OFFER_MAX, required=True)),
+        "qualifications": problems.check(lambda: rules.check_text(
+            fields["qualifications"], field_name="qualifications", maximum=rules.QUALIFICATIONS_MAX)),
+        "languages": problems.check(lambda: rules.check_languages(fields["languages"])),
+        "time_zone": problems.check(lambda: rules.check_time_zone(fields["time_zone"])),
+        "prices": problems.check(lambda: rules.check_prices(fields["prices"], max_price_cents)),
+        "schedule": problems.check(lambda: rules.check_schedule(fields["schedule"])),
+        "links": problems.check(lambda: rules.check_links(fields["links"])),
+    }
+    problems.raise_any()
     page = HelperPage(
         user_id=user_id,
         username=profile.username,
         display_name=profile.display_name,
-        headline=rules.check_text(fields["headline"], field_name="headline", maximum=rules.HEADLINE_MAX,
-                                  required=True),
-        offer=rules.check_text(fields["offer"], field_name="offer", maximum=rules.OFFER_MAX, required=True),
-        qualifications=rules.check_text(fields["qualifications"], field_name="qualifications",
-                                        maximum=rules.QUALIFICATIONS_MAX),
-        languages=rules.check_languages(fields["languages"]),
-        time_zone=rules.check_time_zone(fields["time_zone"]),
-        prices=rules.check_prices(fields["prices"], max_price_cents),
-        schedule=rules.check_schedule(fields["schedule"]),
-        links=rules.check_links(fields["links"]),
+        **checked,
         avatar_key=before.avatar_key if before else None,
         categories=before.categories if before else (),
         rating_total=before.rating_total if before else 0,

@@ -14,14 +14,17 @@ export function siteConfig() {
   };
 }
 
-/** A refused or failed API call. `field` names the input the message is about, if any. */
+/** A refused or failed API call. `field` names the input the message is about, if any;
+ * `problems` lists every bad field of a form's input (`{field, message}`, the first being
+ * `field`'s), when the server checked it as a whole. */
 export class ApiError extends Error {
-  constructor({ status, code, message, field = null }) {
+  constructor({ status, code, message, field = null, problems = [] }) {
     super(message);
     this.name = "ApiError";
     this.status = status;
     this.code = code;
     this.field = field;
+    this.problems = problems;
   }
 
   /** The token was missing, expired or refused by the gateway's authorizer. */
@@ -49,6 +52,10 @@ async function errorFrom(response) {
       code: String(detail.code || "error"),
       message: detail.message,
       field: typeof detail.field === "string" ? detail.field : null,
+      problems: Array.isArray(detail.errors)
+        ? detail.errors.filter((p) => p && typeof p.message === "string")
+          .map((p) => ({ message: p.message, field: typeof p.field === "string" ? p.field : null }))
+        : [],
     });
   }
   if (status >= 500) {

@@ -58,13 +58,27 @@ export function showFormError(form, message, link = null) {
   alert.replaceChildren(...parts);
 }
 
-/** Shows an ApiError (or any error) where it belongs: beside the field it names, else on top. */
+/** Every problem an error carries: the server's list of bad fields, or the error itself. */
+export function problemsOf(error) {
+  return error && Array.isArray(error.problems) && error.problems.length ? error.problems : [error];
+}
+
+/** Shows an ApiError (or any error) where it belongs: each bad field's message beside it (the
+ * first one focused), anything without a field of this form on top. */
 export function showError(form, error, link = null) {
-  const message = (error && error.message) || "Something went wrong. Please try again.";
-  if (error && error.field && showFieldError(form, error.field, message)) {
-    return;
+  const elsewhere = [];
+  let focused = false;
+  for (const problem of problemsOf(error)) {
+    const message = (problem && problem.message) || "Something went wrong. Please try again.";
+    if (problem && problem.field && showFieldError(form, problem.field, message, { focus: !focused })) {
+      focused = true;
+    } else {
+      elsewhere.push(message);
+    }
   }
-  showFormError(form, message, link);
+  if (elsewhere.length) {
+    showFormError(form, elsewhere.join(" "), link);
+  }
 }
 
 /** Checks that each named field has a value; shows `messages[name]` beside the empty ones. */

@@ -144,6 +144,24 @@ def test_sign_up_with_a_weak_password_shows_the_servers_message_beside_the_passw
     assert browser_log.unexpected(REFUSED_REQUEST) == []
 
 
+def test_sign_up_marks_every_field_the_server_refused_at_once(page: Page, browser_log):
+    person = new_person()
+    page.goto("/sign-up.html")
+    page.get_by_label("Display name", exact=True).fill(person["display_name"])
+    page.get_by_label("Username", exact=True).fill("x")
+    page.get_by_label("Email", exact=True).fill("not-an-email")
+    page.get_by_label("Password", exact=True).fill("weakpass")
+    page.get_by_role("button", name="Create account").click()
+
+    for name in ("email", "password", "username"):
+        expect(page.locator(f"#{name}-error")).not_to_be_empty()
+        expect(page.get_by_label(name.capitalize(), exact=True)).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("Email", exact=True)).to_be_focused()  # the first one the server named
+    expect(page.locator("#display_name-error")).to_be_empty()
+    assert browser_log.csp_violations() == []
+    assert browser_log.unexpected(REFUSED_REQUEST) == []
+
+
 def test_resend_code_on_the_confirm_page_says_a_new_code_was_sent(page: Page, browser_log):
     person = new_person()
     page.goto("/index.html")

@@ -7,6 +7,7 @@ from chalicelib.adapters.mailer import InMemoryMailer
 from chalicelib.domain.accounts import Principal, Profile, UsernameHold
 from chalicelib.domain.errors import (
     AccountNotConfirmed,
+    InvalidInput,
     InvalidConfirmationCode,
     NotFound,
     UsernameTaken,
@@ -177,3 +178,13 @@ def test_describe_me_shows_the_profile_and_roles(identity, store):
     with pytest.raises(NotFound):
         accounts.describe_me(principal=Principal("nobody"), accounts=store, ops_group="ops",
                              username_change_days=30)
+
+
+def test_sign_up_names_every_invalid_field_at_once_and_creates_nothing(identity, store):
+    with pytest.raises(InvalidInput) as refused:
+        accounts.sign_up(email="not an email", password="short", display_name="\u202e", username="a",
+                         identity=identity, accounts=store, mailer=InMemoryMailer(), brand_name=BRAND,
+                         now=lambda: "T0", clock=lambda: T0)
+    assert [p.field for p in refused.value.problems] == ["email", "password", "display_name", "username"]
+    assert refused.value.field == "email"
+    assert store.username_available("a") and identity.accounts == {}

@@ -745,3 +745,11 @@ def test_at_most_fifty_people_are_asked_about_at_once(site):
     with pytest.raises(InvalidInput) as refused:
         directory.statuses_of(user_ids=fifty + ["u50"], presence=site.presence)
     assert refused.value.field == "users"
+
+
+def test_a_page_with_several_bad_fields_names_them_all_and_saves_nothing(site):
+    sign_up(site)
+    with pytest.raises(InvalidInput) as refused:
+        save(site, headline="", time_zone="America/Argentina", links=[{"label": "x", "url": "http://[abc"}])
+    assert [p.field for p in refused.value.problems] == ["headline", "time_zone", "links.0.url"]
+    assert site.pages.get("u1") is None

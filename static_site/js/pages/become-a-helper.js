@@ -5,7 +5,7 @@ import { api, isSignedIn } from "../api.js";
 import { bySlug, groupCategories } from "../category-tree.js";
 import { element } from "../dom.js";
 import {
-  clearErrors, requireFields, setBusy, showError, showFieldError, valueOf,
+  clearErrors, problemsOf, requireFields, setBusy, showError, showFieldError, valueOf,
 } from "../forms.js";
 import { mountFooter } from "../footer.js";
 import { mountHeader } from "../header.js";
@@ -447,14 +447,26 @@ function fillForm(source) {
   unsaved.hidden = true;
 }
 
-/** Puts a server or client error beside what it is about: dotted fields name a price, a row
- * of weekly hours (`schedule.2`, `schedule.2.day`) or a link (`links.0.url`). */
+/** Puts a server or client error beside what it is about, every bad field at once (the first
+ * focused): dotted fields name a price, a row of weekly hours (`schedule.2`, `schedule.2.day`)
+ * or a link (`links.0.url`). */
 function showPageError(error) {
-  const message = (error && error.message) || "Something went wrong. Please try again.";
-  const field = (error && error.field) || "";
+  const problems = problemsOf(error);
+  let marked = 0;
+  for (const problem of problems) {
+    marked += markPageProblem(problem, marked === 0) ? 1 : 0;
+  }
+  const first = (problems[0] && problems[0].message) || "Something went wrong. Please try again.";
+  showFormAlert("Your page was not saved. " + (marked > 1 ? "Check the highlighted fields."
+    : marked ? "Check the highlighted field." : first));
+}
+
+/** Marks one bad field; true when it found where to (and focused it if `focus`). */
+function markPageProblem(problem, focus) {
+  const message = (problem && problem.message) || "Something went wrong. Please try again.";
+  const field = (problem && problem.field) || "";
   const [head, index, part] = field.split(".");
   const rows = head === "schedule" ? scheduleRows : head === "links" ? linkRows : null;
-  showFormAlert("Your page was not saved. " + (field ? "Check the highlighted field." : message));
   if (rows && /^\d+$/.test(index || "")) {
     const row = rows.children[Number(index)];
     if (row) {
@@ -464,23 +476,22 @@ function showPageError(error) {
       for (const control of named.length ? named : controls) {
         control.setAttribute("aria-invalid", "true");
       }
-      (named[0] || controls[0]).focus();
-      return;
+      if (focus) {
+        (named[0] || controls[0]).focus();
+      }
+      return true;
     }
   }
   if (head === "languages" || field === "prices" || field === "schedule" || field === "links") {
     const slot = form.querySelector(`[data-error-for="${head}"]`);
     slot.textContent = message;
-    const first = slot.closest("fieldset").querySelector("input, select, button");
-    if (first) {
-      first.focus();
+    const control = slot.closest("fieldset").querySelector("input, select, button");
+    if (control && focus) {
+      control.focus();
     }
-    return;
+    return true;
   }
-  if (field && showFieldError(form, field, message)) {
-    return;
-  }
-  showFormAlert(message);
+  return Boolean(field) && showFieldError(form, field, message, { focus });
 }
 
 function showFormAlert(message) {
