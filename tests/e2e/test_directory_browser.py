@@ -188,6 +188,15 @@ def test_visitor_finds_a_new_helper_in_two_categories_and_by_search_and_sees_the
     expect(status).to_have_text("Offline", timeout=OFFLINE_WITHIN_MS)
     expect(status).to_have_class(re.compile(r"\bstatus-offline\b"))
     expect(call_now).to_be_hidden()
+    # ... and says when they are usually online, in the visitor's time.
+    usually = visitor.locator("[data-usually-online]")
+    if begins <= datetime.now(timezone.utc) < ends:
+        expect(usually).to_have_text(re.compile(
+            rf"^Usually online now, until {clock(ends).pattern[1:-1]} your time\.$"))
+    else:
+        expect(usually).to_contain_text(f"Usually online next {begins.strftime('%A')}")
+        expect(usually).to_contain_text(re.compile(clock(ends).pattern[1:-1]))
+        expect(usually).to_contain_text("your time.")
 
     assert browser_log.csp_violations() == []
     assert browser_log.unexpected() == []

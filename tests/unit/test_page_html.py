@@ -171,6 +171,9 @@ def test_the_schedule_rows_carry_day_times_and_time_zone_for_the_visitor_script(
     assert [(r["data-day"], r["data-start"], r["data-end"], r["data-time-zone"]) for r in rows] == [
         ("0", "09:00", "12:00", "Europe/London"), ("2", "14:00", "18:30", "Europe/London")]
     assert "Monday 09:00 12:00" in page.words() and "Wednesday 14:00 18:30" in page.words()
+    # Beside Call now, a line the script fills with the next usual hours in the visitor's time.
+    assert page.with_attribute("data-usually-online")
+    assert "Usually online during the weekly hours below." in page.words()
 
 
 def test_a_minimal_page_leaves_out_what_the_helper_has_not_filled_in():
@@ -179,7 +182,7 @@ def test_a_minimal_page_leaves_out_what_the_helper_has_not_filled_in():
     words = page.words()
     assert "★" not in words and "review" not in words
     assert "Qualifications" not in words and "Languages" not in words and "Categories" not in words
-    assert not page.with_attribute("data-day")
+    assert not page.with_attribute("data-day") and not page.with_attribute("data-usually-online")
     assert "Times shown in UTC" in words and "No weekly hours yet" in words
     assert page.meta("description") == "" and page.meta("og:title") == "Bob"
 

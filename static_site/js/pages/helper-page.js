@@ -26,6 +26,7 @@ mountFooter();
 startLiveStatus();
 wireCallNow();
 showScheduleInVisitorTime();
+showNextUsualHours();
 nameLanguages();
 
 /** Call now rings the Helper from the call room; a visitor signs in first and comes back to it.
@@ -116,6 +117,31 @@ function showScheduleInVisitorTime() {
     const container = first.closest("table") || first.parentElement;
     container.before(element("p", { class: "schedule-note" }, text));
   }
+}
+
+/** Beside Call now (which shows only while the Helper is online): when they are usually online next, in
+ * the visitor's time, from the weekly hours. */
+function showNextUsualHours() {
+  const line = document.querySelector("[data-usually-online]");
+  const rows = [...document.querySelectorAll("[data-day][data-start][data-end]")];
+  if (!line || !rows.length) {
+    return;
+  }
+  const now = Date.now();
+  const next = rows.map((row) => nextOccurrence({
+    day: Number.parseInt(row.getAttribute("data-day"), 10),
+    start: row.getAttribute("data-start"),
+    end: row.getAttribute("data-end"),
+    timeZone: row.getAttribute("data-time-zone")
+      || (row.closest("[data-time-zone]") || row).getAttribute("data-time-zone") || "UTC",
+  }, now)).filter(Boolean).sort((a, b) => a.start - b.start)[0];
+  if (!next) {
+    return;
+  }
+  const zone = visitorTimeZone();
+  line.textContent = next.start <= now
+    ? `Usually online now, until ${formatter(zone, { hour: "numeric", minute: "2-digit" }).format(next.end)} your time.`
+    : `Usually online next ${formatWindow(next, { timeZone: zone })}, your time.`;
 }
 
 /** After conversion a window may fall on another day: list them Monday first in the visitor's
