@@ -95,7 +95,7 @@ def me():
                                               accounts=deps.account_store(),
                                               ops_group=deps.settings().ops_group,
                                               username_change_days=deps.settings().username_change_days,
-                                              is_helper=lambda user_id: deps.helper_pages().get(user_id) is not None))
+                                              helper_page=deps.helper_pages().get))
 
 
 def release_unconfirmed_sign_ups() -> int:

@@ -159,6 +159,7 @@ class Me(_Answer):
     created_at: str
     roles: list[str] = Field(description="`customer` for everyone, plus `ops` for the ops group.")
     is_helper: bool
+    avatar_url: Optional[str] = Field(description="My Helper page's picture (a site path), if any.")
     username_change: UsernameChange
 
 

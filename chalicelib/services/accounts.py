@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 import uuid
 from datetime import datetime, timezone
-from typing import Callable
+from typing import Any, Callable
 
 from chalicelib.adapters.accounts import AccountStore
 from chalicelib.adapters.identity import IdentityProvider
@@ -91,10 +91,13 @@ def sign_in(*, email: str, password: str, identity: IdentityProvider) -> Session
 
 
 def describe_me(*, principal: Principal, accounts: AccountStore, ops_group: str, username_change_days: int,
-                is_helper: Callable[[str], bool] = lambda user_id: False) -> dict:
+                helper_page: Callable[[str], Any] = lambda user_id: None) -> dict:
+    """Who I am; `helper_page` finds my Helper page (None: I am not a Helper), whose picture the
+    header shows."""
     profile = accounts.get(principal.user_id)
     if profile is None:
         raise NotFound("No profile exists for this account.")
+    page = helper_page(profile.user_id)
     return {
         "user_id": profile.user_id,
         "email": profile.email,
@@ -102,7 +105,8 @@ def describe_me(*, principal: Principal, accounts: AccountStore, ops_group: str,
         "display_name": profile.display_name,
         "created_at": profile.created_at,
         "roles": rules.roles_for(principal.groups, ops_group),
-        "is_helper": is_helper(profile.user_id),
+        "is_helper": page is not None,
+        "avatar_url": f"/{page.avatar_key}" if page is not None and page.avatar_key else None,
         "username_change": {"every_days": username_change_days,
                             "next_at": rules.username_changeable_at(profile.username_changed_at,
                                                                     every_days=username_change_days)},

@@ -137,7 +137,7 @@ function accountMenu(user, name, onSignOutEverywhere) {
     type: "button", class: "account-user", "aria-expanded": "false", "aria-controls": "account-menu",
     "data-account-trigger": "",
   },
-  element("span", { class: "avatar", "aria-hidden": "true" }, Array.from(name)[0] || "?"),
+  avatarOf(user, name),
   element("span", { class: "visually-hidden" }, "Signed in as "),
   element("span", { class: "account-name", title: name, "data-testid": "signed-in-name" }, name),
   element("span", { class: "account-caret", "aria-hidden": "true" }));
@@ -167,6 +167,22 @@ function accountMenu(user, name, onSignOutEverywhere) {
     }
   });
   return wrap;
+}
+
+/** The person's picture when their Helper page has one (a path on this site), else their initial. */
+function avatarOf(user, name) {
+  const initial = element("span", { class: "avatar", "aria-hidden": "true" }, Array.from(name)[0] || "?");
+  const src = user && typeof user.avatar_url === "string" && user.avatar_url.startsWith("/media/")
+    ? user.avatar_url : null;
+  if (!src) {
+    return initial;
+  }
+  const picture = element("img", {
+    class: "avatar avatar-photo", src, alt: "", width: "32", height: "32", decoding: "async",
+    "data-testid": "header-avatar",
+  });
+  picture.addEventListener("error", () => picture.replaceWith(initial), { once: true });
+  return picture;
 }
 
 /** `signOuts` ends the session: `here` (this device) or `everywhere`. */

@@ -265,6 +265,7 @@ def test_helper_uploads_a_photo_straight_to_storage_and_it_shows_on_their_page(
 
     page.goto(f"/h/{helper['username']}")
     expect(page.get_by_role("main").locator("img").first).to_have_attribute("src", src)
+    expect(page.get_by_test_id("header-avatar")).to_have_attribute("src", src)  # the header shows it too
     assert browser_log.csp_violations() == []
     assert browser_log.unexpected() == []
 

@@ -1,4 +1,6 @@
 """Sign-up and friends against the in-memory twins of Cognito and the account store."""
+from types import SimpleNamespace
+
 import pytest
 
 from chalicelib.adapters.accounts import InMemoryAccountStore
@@ -175,6 +177,11 @@ def test_describe_me_shows_the_profile_and_roles(identity, store):
                               ops_group="ops", username_change_days=30)
     assert me["username"] == "ada" and me["roles"] == ["customer", "ops"]
     assert me["username_change"] == {"every_days": 30, "next_at": None}
+    assert (me["is_helper"], me["avatar_url"]) == (False, None)
+    page = SimpleNamespace(avatar_key="media/avatars/u/1.png")
+    helper = accounts.describe_me(principal=Principal(profile.user_id), accounts=store, ops_group="ops",
+                                  username_change_days=30, helper_page=lambda user_id: page)
+    assert (helper["is_helper"], helper["avatar_url"]) == (True, "/media/avatars/u/1.png")
     with pytest.raises(NotFound):
         accounts.describe_me(principal=Principal("nobody"), accounts=store, ops_group="ops",
                              username_change_days=30)
