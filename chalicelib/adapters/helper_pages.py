@@ -22,7 +22,7 @@ def _record_fields(page: HelperPage) -> dict:
         "avatar_key": page.avatar_key, "categories": list(page.categories),
         "search_terms": list(page.search_terms), "plan": page.plan,
         "rating_total": page.rating_total, "rating_count": page.rating_count,
-        "created_at": page.created_at, "updated_at": page.updated_at,
+        "payouts_ready": page.payouts_ready, "created_at": page.created_at, "updated_at": page.updated_at,
     }
 
 
@@ -37,7 +37,7 @@ def _page(record) -> HelperPage:
         avatar_key=record.avatar_key, categories=tuple(record.categories or ()),
         search_terms=tuple(record.search_terms or ()), plan=record.plan or "free",
         rating_total=int(record.rating_total or 0), rating_count=int(record.rating_count or 0),
-        created_at=record.created_at, updated_at=record.updated_at,
+        payouts_ready=bool(record.payouts_ready), created_at=record.created_at, updated_at=record.updated_at,
     )
 
 

@@ -116,6 +116,7 @@ class HelperPageRecord(Model):
     plan = UnicodeAttribute(default="free")
     rating_total = NumberAttribute(default=0)
     rating_count = NumberAttribute(default=0)
+    payouts_ready = BooleanAttribute(default=False)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
 

@@ -7,7 +7,7 @@ from chalicelib import deps
 from chalicelib.api.guard import cognito_user, principal_of
 from chalicelib.api.http import handles_errors, json_response, parse_body
 from chalicelib.domain.errors import NotFound
-from chalicelib.domain.helper_pages import HelperPage, card
+from chalicelib.domain.helper_pages import SESSION_LENGTHS, HelperPage, card
 from chalicelib.domain.presence import Status
 from chalicelib.services import helper_pages as service
 from chalicelib.services.accounts import utc_now_iso
@@ -31,6 +31,13 @@ def page_json(page: HelperPage, status: Status) -> dict:
     }
 
 
+def my_page_json(page: HelperPage, status: Status) -> dict:
+    """The owner's view: the prices as set (visitors may see fewer: `shown_prices`) and whether
+    payouts can reach them yet."""
+    return {**page_json(page, status), "prices": {str(m): page.prices.get(m) for m in SESSION_LENGTHS},
+            "payouts_ready": page.payouts_ready}
+
+
 def _status_of(user_id: str) -> Status:
     return deps.presence().get_many([user_id])[user_id]
 
@@ -42,7 +49,7 @@ def my_page():
     page = deps.helper_pages().get(user_id)
     if page is None:
         raise NotFound("You have no Helper page yet.")
-    return json_response(page_json(page, _status_of(user_id)))
+    return json_response(my_page_json(page, _status_of(user_id)))
 
 
 @blueprint.route("/me/page", methods=["PUT"], authorizer=cognito_user)
@@ -52,8 +59,9 @@ def save_my_page():
     body = parse_body(blueprint.current_request.raw_body, "PageBody")
     page, created = service.save_page(user_id=user_id, fields=body.model_dump(), pages=deps.helper_pages(),
                                       accounts=deps.account_store(), directory=deps.directory(),
-                                      now=utc_now_iso, max_price_cents=deps.settings().max_session_price_cents)
-    return json_response(page_json(page, _status_of(user_id)), 201 if created else 200)
+                                      now=utc_now_iso, max_price_cents=deps.settings().max_session_price_cents,
+                                      payouts_ready=lambda owner: deps.storefronts().get(owner) is not None)
+    return json_response(my_page_json(page, _status_of(user_id)), 201 if created else 200)
 
 
 @blueprint.route("/me/page/avatar-upload", methods=["POST"], authorizer=cognito_user)
@@ -75,7 +83,7 @@ def set_avatar():
     page = service.set_avatar(user_id=user_id, key=body.key, pages=deps.helper_pages(), storage=deps.uploads(),
                               max_bytes=deps.settings().avatar_max_bytes, directory=deps.directory(),
                               now=utc_now_iso)
-    return json_response(page_json(page, _status_of(user_id)))
+    return json_response(my_page_json(page, _status_of(user_id)))
 
 
 @blueprint.route("/me/username", methods=["PUT"], authorizer=cognito_user)
@@ -113,7 +121,6 @@ def public_page(username):
         "site_url": settings.site_url,
         "offer_html": render_markdown(page.offer),
         "categories": [{"slug": slug, "name": names.get(slug, slug)} for slug in page.categories],
-        "prices": {str(m): v for m, v in page.prices.items()},
         "description": " — ".join(p for p in (page.headline.strip(), plain_text(page.offer, 200)) if p)[:200],
     }
     return Response(render_helper_page(view), status_code=200, headers=html_headers)

@@ -43,11 +43,13 @@ def my_storefront():
 @blueprint.route("/me/storefront", methods=["PUT"], authorizer=cognito_user)
 @handles_errors
 def save_my_storefront():
+    from chalicelib.services.helper_pages import payouts_set_up
     from chalicelib.services.payments import save_storefront
 
     body = parse_body(blueprint.current_request.raw_body, "StorefrontBody")
     storefront = save_storefront(user_id=_user_id(), paypal_email=body.paypal_email, name=body.name,
                                  desk=deps.payment_desk(), now=_now())
+    payouts_set_up(user_id=_user_id(), pages=deps.helper_pages(), directory=deps.directory())
     return json_response({"paypal_email": storefront.paypal_email, "name": storefront.name,
                           "updated_at": storefront.updated_at})
 

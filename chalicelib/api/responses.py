@@ -215,6 +215,8 @@ class Page(Card):
     categories: list[str]
     created_at: str
     updated_at: str
+    payouts_ready: bool = Field(description="A storefront says where payouts go; until then visitors see "
+                                            "only free sessions, not paid prices.")
 
 
 class AvatarUpload(_Answer):

@@ -57,6 +57,7 @@ class HelperPage:
     plan: str = "free"  # see domain/plans.py
     rating_total: int = 0  # sum of stars, for the rating summary once reviews exist
     rating_count: int = 0
+    payouts_ready: bool = False  # a storefront says where payouts go: paid prices may show
     created_at: str = ""
     updated_at: str = ""
 
@@ -208,6 +209,16 @@ def avatar_prefix(user_id: str) -> str:
     return f"media/avatars/{user_id}/"
 
 
+def shown_prices(page: HelperPage) -> dict[str, int | None]:
+    """The prices visitors see: free sessions always, paid ones only once payouts can reach the
+    Helper (a storefront), so nobody finds a price they cannot pay in the middle of a call."""
+    shown: dict[str, int | None] = {}
+    for minutes in SESSION_LENGTHS:
+        cents = page.prices.get(minutes)
+        shown[str(minutes)] = cents if cents == 0 or (cents is not None and page.payouts_ready) else None
+    return shown
+
+
 def card(page: HelperPage, status: str) -> dict:
     """What directories and search show of a Helper."""
     return {
@@ -217,7 +228,7 @@ def card(page: HelperPage, status: str) -> dict:
         "headline": visible_text(page.headline),
         "avatar_url": f"/{page.avatar_key}" if page.avatar_key else None,
         "page_url": f"/h/{page.username}",
-        "prices": {str(m): page.prices.get(m) for m in SESSION_LENGTHS},
+        "prices": shown_prices(page),
         "rating": ({"average": page.rating_average, "count": page.rating_count}
                    if page.rating_count else None),
         "status": status,

@@ -57,8 +57,10 @@ def write_listings(page: HelperPage, status: Status, listings: ListingStore) -> 
 
 def save_page(*, user_id: str, fields: dict[str, Any], pages: HelperPageStore, accounts: AccountStore,
               directory: Directory, now: Callable[[], str],
-              max_price_cents: int = rules.MAX_PRICE_CENTS) -> tuple[HelperPage, bool]:
-    """Creates or replaces the signed-in user's page; True when it was created."""
+              max_price_cents: int = rules.MAX_PRICE_CENTS,
+              payouts_ready: Callable[[str], bool] = lambda user_id: False) -> tuple[HelperPage, bool]:
+    """Creates or replaces the signed-in user's page; True when it was created. Its paid prices
+    show to visitors once `payouts_ready` (a storefront exists)."""
     profile = accounts.get(user_id)
     if profile is None:
         raise NotFound("No profile exists for this account.")
@@ -88,10 +90,19 @@ def save_page(*, user_id: str, fields: dict[str, Any], pages: HelperPageStore, a
         categories=before.categories if before else (),
         rating_total=before.rating_total if before else 0,
         rating_count=before.rating_count if before else 0,
+        payouts_ready=payouts_ready(user_id),
         created_at=before.created_at if before else stamp,
         updated_at=stamp,
     )
     return save_and_publish(before, page, pages, directory), before is None
+
+
+def payouts_set_up(*, user_id: str, pages: HelperPageStore, directory: Directory) -> None:
+    """The Helper's storefront now says where payouts go: their paid prices show on their page,
+    cards and search from now on."""
+    page = pages.get(user_id)
+    if page is not None and not page.payouts_ready:
+        save_and_publish(page, page.with_changes(payouts_ready=True), pages, directory)
 
 
 def change_username(*, user_id: str, username: str, pages: HelperPageStore, accounts: AccountStore,

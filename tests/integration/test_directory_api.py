@@ -7,7 +7,7 @@ import requests
 from websockets.sync.client import connect
 
 from tests.support.accounts import sign_up_and_in
-from tests.support.pages import become_helper, page_fields
+from tests.support.pages import become_helper, open_storefront, page_fields
 
 pytestmark = pytest.mark.integration
 
@@ -40,11 +40,21 @@ def test_a_new_helper_is_listed_found_and_has_a_public_page(local_stack):
         assert any(c["user_id"] == user_id for c in cards)
     found = get(f"{api}/search", params={"q": f"{word[:5]} plumb"}).json()["helpers"]
     assert [c["user_id"] for c in found] == [user_id]
-    assert found[0]["prices"] == {"15": 1500, "30": 0, "60": None} and found[0]["page_url"] == f"/h/{helper.username}"
+    # Paid prices show once payouts can reach the Helper; the free session shows at once.
+    assert found[0]["prices"] == {"15": None, "30": 0, "60": None} and found[0]["page_url"] == f"/h/{helper.username}"
     page = get(f"{site}/h/{helper.username}")
     assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
     assert f'<link rel="canonical" href="{site}/h/{helper.username}"' in page.text
     assert 'property="og:title"' in page.text and "Content-Security-Policy" in page.headers
+    assert "$15.00" not in page.text
+
+    open_storefront(api, helper)
+    found = get(f"{api}/search", params={"q": f"{word[:5]} plumb"}).json()["helpers"]
+    assert found[0]["prices"] == {"15": 1500, "30": 0, "60": None}
+    for slug in ("plumbing", "cooking"):
+        [card] = [c for c in get(f"{api}/categories/{slug}?limit=50").json()["helpers"] if c["user_id"] == user_id]
+        assert card["prices"]["15"] == 1500
+    assert "$15.00" in get(f"{site}/h/{helper.username}").text
 
 
 def test_leaving_a_category_removes_the_card(local_stack):

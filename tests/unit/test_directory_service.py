@@ -226,6 +226,25 @@ def test_editing_the_page_refreshes_its_card_in_every_category(site):
         assert card["prices"] == {"15": 0, "30": None, "60": None}
 
 
+def test_paid_prices_show_on_cards_once_the_storefront_is_set_up_and_free_ones_before(site):
+    become_helper(site, prices={"15": 1500, "30": 0, "60": None})
+    join(site, "plumbing")
+    [card] = cards_in(site, "plumbing")
+    assert card["prices"] == {"15": None, "30": 0, "60": None}
+    assert site.pages.get("u1").prices[15] == 1500  # kept for when payouts can reach the Helper
+
+    helper_pages.payouts_set_up(user_id="u1", pages=site.pages, directory=site.directory)
+    [card] = cards_in(site, "plumbing")
+    assert card["prices"] == {"15": 1500, "30": 0, "60": None}
+
+    # Saving the page again keeps them shown while the storefront exists.
+    helper_pages.save_page(user_id="u1", fields=page_fields(prices={"15": 2000}), pages=site.pages,
+                           accounts=site.accounts, directory=site.directory, now=site.clock,
+                           payouts_ready=lambda user_id: True)
+    [card] = cards_in(site, "plumbing")
+    assert card["prices"] == {"15": 2000, "30": None, "60": None}
+
+
 # Listing yourself in categories
 
 

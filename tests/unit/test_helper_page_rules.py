@@ -354,8 +354,14 @@ def make_page(**changes):
     return page.with_changes(**changes)
 
 
+def test_paid_prices_show_only_once_payouts_can_reach_the_helper_and_free_ones_always():
+    assert rules.shown_prices(make_page()) == {"15": None, "30": None, "60": 0}
+    assert rules.shown_prices(make_page(payouts_ready=True)) == {"15": 1500, "30": None, "60": 0}
+    assert rules.card(make_page(), "online")["prices"] == {"15": None, "30": None, "60": 0}
+
+
 def test_a_card_shows_what_directories_need_and_nothing_else():
-    assert rules.card(make_page(), "online") == {
+    assert rules.card(make_page(payouts_ready=True), "online") == {
         "user_id": "u1", "username": "ada", "display_name": "Ada L.", "headline": "Plumber, 20 years",
         "avatar_url": None, "page_url": "/h/ada", "prices": {"15": 1500, "30": None, "60": 0},
         "rating": None, "status": "online",
@@ -370,7 +376,8 @@ def test_a_card_shows_the_avatar_url_and_the_rating_once_there_is_one():
 
 
 def test_a_card_lists_every_session_length_even_ones_the_page_never_priced():
-    assert rules.card(make_page(prices={30: 2500}), "offline")["prices"] == {"15": None, "30": 2500, "60": None}
+    assert rules.card(make_page(prices={30: 2500}, payouts_ready=True), "offline")["prices"] == {
+        "15": None, "30": 2500, "60": None}
 
 
 def test_the_rating_average_is_rounded_to_two_decimals_and_none_without_reviews():
