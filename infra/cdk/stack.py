@@ -43,10 +43,12 @@ from chalicelib.api.gateway_responses import GATEWAY_RESPONSES
 from chalicelib.domain.accounts import PASSWORD_MIN_LENGTH
 from chalicelib.domain.categories import SEED, Category
 from chalicelib.settings import TABLES, Settings
+from infra.site_build import build as build_site
 from infra.site_headers import PERMISSIONS_POLICY, content_security_policy
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-STATIC_SITE_DIR = REPO_ROOT / "static_site"
+# The built site (infra/site_build.py), written into the cloud assembly beside the assets.
+SITE_BUILD_DIR = "static-site"
 
 PAYPAL_SANDBOX_URL = "https://api-m.sandbox.paypal.com"
 PAYPAL_LIVE_URL = "https://api-m.paypal.com"
@@ -564,6 +566,9 @@ class InterkanectStack(cdk.Stack):
             enable_accept_encoding_gzip=True,
             enable_accept_encoding_brotli=True,
         )
+        # No custom error responses (403/404 -> /404.html): CloudFront applies them to every
+        # origin, so they would also replace the API's JSON 403 and 404 answers and the 404 page
+        # of /h/<unknown> with the static page.
         self.distribution = cloudfront.Distribution(
             self, "SiteDistribution",
             comment=f"interKanect {stage}: static site, /api, /h pages and /media",
@@ -620,12 +625,14 @@ class InterkanectStack(cdk.Stack):
         self._seed_categories()
         self._alert_ops_on_payout_errors(ops_email.value_as_string)
 
-        # ---- The site's files, plus the config.js that points it at this stack
+        # ---- The site's files, built from the templates, plus the config.js that points it at
+        # this stack
+        site_dir = build_site(Path(cdk.Stage.of(self).outdir) / SITE_BUILD_DIR)
         site_config = {"api": f"/{API_STAGE}", "websocket": self.websocket_url, "local": False}
-        sources = [s3deploy.Source.data(
-            "config.js", f"window.IK_CONFIG = {json.dumps(site_config)};\n")]
-        if STATIC_SITE_DIR.is_dir() and any(STATIC_SITE_DIR.iterdir()):
-            sources.insert(0, s3deploy.Source.asset(str(STATIC_SITE_DIR), exclude=["config.js"]))
+        sources = [
+            s3deploy.Source.asset(str(site_dir), exclude=["config.js"]),
+            s3deploy.Source.data("config.js", f"window.IK_CONFIG = {json.dumps(site_config)};\n"),
+        ]
         s3deploy.BucketDeployment(
             self, "SiteDeployment",
             destination_bucket=self.site_bucket,

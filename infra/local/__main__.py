@@ -55,6 +55,7 @@ class LocalStack:
         from infra.local.site import MediaBucket, StaticSite
         from infra.local.slow import watch_for_stalls
         from infra.local.ws_gateway import WebsocketGateway, handlers_of
+        from infra.site_build import build as build_site
 
         self.state_dir.mkdir(parents=True, exist_ok=True)
         os.environ.update(LOCAL_CREDENTIALS)  # moto takes any; never reach a real account
@@ -78,7 +79,9 @@ class LocalStack:
                                                  management_port=self.ports["websocket_management"]))
         os.environ["IK_WEBSOCKET_MANAGEMENT_URL"] = gateway.management_url
         api = self._started(LocalRestApi(app_module.app, ROOT, host=self.host, port=self.ports["api"]))
-        site = self._started(StaticSite(ROOT / "static_site", api_url=api.url, websocket_url=gateway.url,
+        # The site built from its templates into this stack's own folder (infra/site_build.py).
+        site = self._started(StaticSite(build_site(self.state_dir / "site"), api_url=api.url,
+                                        websocket_url=gateway.url,
                                         media=MediaBucket(client("s3", aws.url, environment["AWS_REGION"]),
                                                           environment["IK_UPLOADS_BUCKET"], aws.url),
                                         host=self.host, port=self.ports["site"]))

@@ -1,5 +1,6 @@
-"""Serves `static_site/` as CloudFront would: security headers, a runtime `config.js`, and
-`/api/*` forwarded to the REST API (same origin, as the CloudFront `/api/*` behaviour does)."""
+"""Serves the built site (`infra/site_build.py`) as CloudFront would: security headers, a runtime
+`config.js`, and `/api/*` forwarded to the REST API (same origin, as the CloudFront `/api/*`
+behaviour does). A missing file is a 404 with the site's `404.html`, once it has one."""
 from __future__ import annotations
 
 import json

@@ -2,7 +2,7 @@
 two real Chromium pages joined by a real RTCPeerConnection over loopback.
 
 No local stack is needed: a small harness page, written by this module into a temp folder, is
-served together with static_site's /js, /css and /vendor by a tiny two-root HTTP server that
+served together with the built site's /js, /css and /vendor by a tiny two-root HTTP server that
 sends the site's own strict CSP. Each page (its own browser context: two people) creates an
 RTCPeerConnection, calls setupChat, setupFiles and setupWhiteboard on it before any offer, and
 Playwright carries the SDP offer, the answer and the ICE candidates between the two pages.
@@ -25,12 +25,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect
 
+from infra.site_build import build as build_site
 from infra.site_headers import PERMISSIONS_POLICY, content_security_policy
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
-STATIC = ROOT / "static_site"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -157,17 +156,18 @@ document.addEventListener("securitypolicyviolation", (event) => {
 
 
 class TwoRoots(http.server.SimpleHTTPRequestHandler):
-    """/js, /css, /vendor and /img from static_site; everything else from the harness folder.
+    """/js, /css, /vendor and /img from the built site; everything else from the harness folder.
     Every answer carries the site's strict CSP and nosniff, as CloudFront sends them."""
 
     harness_root: str = ""
+    site_root: str = ""
     csp = content_security_policy("ws://127.0.0.1:9")
     SITE_FOLDERS = ("/js/", "/css/", "/vendor/", "/img/")
 
     def translate_path(self, path: str) -> str:
         clean = path.split("?", 1)[0].split("#", 1)[0]
         if clean.startswith(self.SITE_FOLDERS):
-            root = str(STATIC)
+            root = self.site_root
         else:
             root = self.harness_root
         translated = http.server.SimpleHTTPRequestHandler.translate_path(self, path)
@@ -191,7 +191,8 @@ def harness_url(tmp_path_factory) -> str:
     (root / "harness.html").write_text(HARNESS_HTML, encoding="utf-8")
     (root / "harness.js").write_text(HARNESS_JS, encoding="utf-8")
     (root / "harness.css").write_text(HARNESS_CSS, encoding="utf-8")
-    handler = type("Harness", (TwoRoots,), {"harness_root": str(root)})
+    site = build_site(tmp_path_factory.mktemp("call-tools-site") / "site")
+    handler = type("Harness", (TwoRoots,), {"harness_root": str(root), "site_root": str(site)})
     server = http.server.ThreadingHTTPServer(
         ("127.0.0.1", 0), functools.partial(handler, directory=str(root)))
     serving = threading.Thread(target=server.serve_forever, name="call-tools-site", daemon=True)

@@ -23,10 +23,10 @@ from playwright.sync_api import Browser, Page, Route, sync_playwright
 from chalicelib.api.page_html import render_helper_page
 from chalicelib.domain.rich_text import render_markdown
 from chalicelib.domain.user_text import visible_text
+from infra.site_build import build as build_site
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu"]
 PUSH = "window.__xss.push(1)"
@@ -268,9 +268,9 @@ def browser_thread():
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    """A folder served at http://127.0.0.1:<port> with the site's stylesheets, and no CSP."""
+    """A folder served at http://127.0.0.1:<port> with the built site's stylesheets, and no CSP."""
     root = tmp_path_factory.mktemp("xss-site")
-    shutil.copytree(ROOT / "static_site" / "css", root / "css")
+    shutil.copytree(build_site(tmp_path_factory.mktemp("xss-build") / "site") / "css", root / "css")
     server = http.server.ThreadingHTTPServer(
         ("127.0.0.1", 0), functools.partial(QuietFiles, directory=str(root)))
     serving = threading.Thread(target=server.serve_forever, name="xss-site", daemon=True)

@@ -1,7 +1,8 @@
 """The CDK app synthesizes without the CDK CLI or AWS credentials, lints clean with cfn-lint, has
 no dependency cycle, and declares what the code expects: tables from the pynamodb models (the
 categories seeded), the Cognito pool, the private site and avatar buckets behind CloudFront with a
-strict CSP, the public pages, both APIs, the schedule and the functions' settings."""
+strict CSP and the site built from its templates, the public pages, both APIs, the schedule and
+the functions' settings."""
 from __future__ import annotations
 
 import json
@@ -19,6 +20,7 @@ from chalicelib.api.gateway_responses import GATEWAY_RESPONSES
 from chalicelib.domain.accounts import PASSWORD_MIN_LENGTH
 from chalicelib.domain.categories import SEED
 from chalicelib.settings import TABLES, Settings
+from infra.site_build import page_names
 
 pytestmark = pytest.mark.infra
 
@@ -460,6 +462,23 @@ def test_site_is_deployed_with_a_generated_config_js(synth, template):
         'window.IK_CONFIG = {"api": "/api", "websocket": '
         f'"wss://{{WebsocketAPI}}.execute-api.{REGION}.amazonaws.com/api", "local": false}};'
     )
+
+
+def test_site_is_deployed_as_built_from_its_templates(synth, template):
+    _, deployment = one(template, "Custom::CDKBucketDeployment")
+    staged = [synth["outdir"] / f"asset.{key.removesuffix('.zip')}"
+              for key in deployment["Properties"]["SourceObjectKeys"]]
+    [site] = [folder for folder in staged if (folder / "index.html").is_file()]
+    assert {path.stem for path in site.glob("*.html")} == set(page_names())
+    assert (site / "css" / "site.css").is_file() and (site / "js" / "pages" / "home.js").is_file()
+    assert not (site / "templates").exists() and not (site / "config.js").exists()
+
+
+def test_no_custom_error_responses_to_swallow_the_apis_403_and_404(template):
+    """CloudFront applies custom error responses to every origin: a 403/404 -> /404.html rule
+    would also answer the API's JSON 403 and 404 (and /h/<unknown>'s own 404 page) with the
+    static page."""
+    assert "CustomErrorResponses" not in distribution_config(template)
 
 
 # ---- The Chalice app: APIs, schedule, functions
