@@ -39,12 +39,40 @@ def html_attributes(attributes: Mapping[str, Any]) -> Markup:
     return Markup("".join(parts))
 
 
+def default_rule_phrases() -> dict[str, str]:
+    """The rules' words with the default settings, as `GET /site/rules` says them: what the FAQ,
+    Terms and Privacy pages show before the browser puts in the deployment's own."""
+    import time
+
+    from chalicelib.domain.payout_schedule import schedule_from_settings
+    from chalicelib.services.site_rules import site_rules
+    from chalicelib.settings import Settings
+
+    settings = Settings()
+    schedule = schedule_from_settings(settings.payout_schedule, minimum_cents=settings.payout_minimum_cents,
+                                      holiday_shift=settings.payout_holiday_shift)
+    return site_rules(settings, schedule, int(time.time()))["phrases"]
+
+
 def environment() -> Environment:
-    """The pages' Jinja2: everything escaped, an unknown name an error, no stray blank lines."""
+    """The pages' Jinja2: everything escaped, an unknown name an error, no stray blank lines.
+    `rule("refund_hours")` writes one of the rules' phrases in a span the page's script keeps in
+    step with the deployment's settings; `support_link()` the support address as a mail link."""
     jinja = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True,
                         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                         keep_trailing_newline=True)
     jinja.filters["attrs"] = html_attributes
+    phrases = default_rule_phrases()
+
+    def rule(key: str) -> Markup:
+        return Markup('<span data-rule="{}">{}</span>').format(key, phrases[key])
+
+    def support_link() -> Markup:
+        email = phrases["support_email"]
+        return Markup('<a href="mailto:{}" data-rule-mailto="support_email">{}</a>').format(email, email)
+
+    jinja.globals["rule"] = rule
+    jinja.globals["support_link"] = support_link
     return jinja
 
 

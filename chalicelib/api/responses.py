@@ -117,6 +117,8 @@ class SiteRules(_Answer):
     refunds: RefundRules
     payouts: PayoutRules
     accounts: AccountRules
+    phrases: dict[str, str] = Field(description="The rules as the words the FAQ, Terms and Privacy pages use, "
+                                                "e.g. `refund_hours`: `24 hours`.")
 
 
 class SignedUp(_Answer):

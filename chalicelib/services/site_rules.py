@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 from chalicelib.domain.calls import MAX_MINUTES, NEGOTIATION_SECONDS, PAYMENT_SECONDS, RING_SECONDS
 from chalicelib.domain.helper_pages import SESSION_LENGTHS
+from chalicelib.domain.money import format_usd
 from chalicelib.domain.payout_schedule import PayoutSchedule, next_payout
 from chalicelib.domain.plans import FREE, UPGRADED, Plan
 from chalicelib.settings import Settings
@@ -27,7 +28,7 @@ def _plan(plan: Plan, *, fee_basis_points: int, price_cents: int, days: int | No
 def site_rules(settings: Settings, schedule: PayoutSchedule, now: int) -> dict:
     """What a person may rely on here: plans and fees, calls, tips, refunds, payouts, accounts."""
     payout_day, paid_by = next_payout(schedule, now)
-    return {
+    rules = {
         "brand": settings.brand_name,
         "support_email": settings.support_email,
         "currency": settings.currency,
@@ -66,4 +67,60 @@ def site_rules(settings: Settings, schedule: PayoutSchedule, now: int) -> dict:
             "username_change_days": settings.username_change_days,
             "unconfirmed_sign_up_days": settings.unconfirmed_sign_up_days,
         },
+    }
+    return {**rules, "phrases": phrases(rules)}
+
+
+def _percent(basis_points: int) -> str:
+    whole, rest = divmod(basis_points, 100)
+    return f"{whole}%" if rest == 0 else f"{whole}.{rest:02d}".rstrip("0") + "%"
+
+
+def _hour(hour: int) -> str:
+    return "noon" if hour == 12 else "midnight" if hour == 0 else f"{hour % 12} {'AM' if hour < 12 else 'PM'}"
+
+
+CADENCE_WORDS = {"weekly": "every Friday", "biweekly": "every other Friday (counted from the first Friday of January)",
+                 "monthly": "on the 15th of each month"}
+HOLIDAY_WORDS = {"next": "the next business day", "previous": "the business day before"}
+ZONE_WORDS = {"America/Los_Angeles": "Pacific time", "America/New_York": "Eastern time", "UTC": "UTC"}
+
+
+def phrases(rules: dict) -> dict[str, str]:
+    """The rules as the words the FAQ, Terms and Privacy pages put in their sentences, one source
+    for the pages built with default settings and for the live values the browser puts in."""
+    free, upgraded = rules["plans"]
+    fee, payouts, refunds, calls = rules["paypal_fee"], rules["payouts"], rules["refunds"], rules["calls"]
+    next_day = datetime.strptime(payouts["next_day"], "%Y-%m-%d")
+    return {
+        "brand": rules["brand"],
+        "support_email": rules["support_email"],
+        "free_fee": _percent(free["fee_basis_points"]),
+        "free_share": _percent(10_000 - free["fee_basis_points"]),
+        "free_max_minutes": f"{free['max_session_minutes']} minutes" if free["max_session_minutes"] else "no limit",
+        "free_calls": (f"{free['concurrent_calls']} call at a time" if free["concurrent_calls"] == 1
+                       else f"{free['concurrent_calls']} calls at a time" if free["concurrent_calls"]
+                       else "any number of calls at once"),
+        "upgraded_fee": _percent(upgraded["fee_basis_points"]),
+        "upgraded_share": _percent(10_000 - upgraded["fee_basis_points"]),
+        "upgrade_price": format_usd(upgraded["price_cents"]),
+        "upgrade_days": f"{upgraded['days']} days",
+        "paypal_fee": f"{_percent(fee['basis_points'])} + {format_usd(fee['fixed_cents'])}",
+        "ring_seconds": f"{calls['ring_seconds']} seconds",
+        "negotiation_minutes": f"{calls['negotiation_minutes']} minutes",
+        "payment_minutes": f"{calls['payment_minutes']} minutes",
+        "priced_minutes": ", ".join(str(m) for m in calls["priced_minutes"][:-1]) + f" and {calls['priced_minutes'][-1]}",
+        "max_price": format_usd(calls["max_price_cents"]),
+        "tip_range": f"{format_usd(rules['tips']['min_cents'])} to {format_usd(rules['tips']['max_cents'])}",
+        "refund_hours": f"{refunds['request_hours']} hours",
+        "refund_business_days": f"{refunds['review_business_days']} business days",
+        "refund_amount": ("the amount you paid, minus PayPal's processing fee" if refunds["keeps_paypal_fee"]
+                          else "the whole amount you paid"),
+        "payout_days": CADENCE_WORDS[payouts["cadence"]],
+        "payout_holiday": HOLIDAY_WORDS[payouts["holiday_shift"]],
+        "payout_minimum": format_usd(payouts["minimum_cents"]),
+        "payout_time": f"{_hour(payouts['pay_by_hour'])} {ZONE_WORDS.get(payouts['time_zone'], payouts['time_zone'])}",
+        "next_payout": f"{next_day:%A}, {next_day:%B} {next_day.day}, {next_day.year}",
+        "username_days": f"{rules['accounts']['username_change_days']} days",
+        "unconfirmed_days": f"{rules['accounts']['unconfirmed_sign_up_days']} days",
     }

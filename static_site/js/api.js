@@ -241,6 +241,10 @@ const segment = (value) => encodeURIComponent(String(value));
 export const PRESENCE_BATCH = 50;
 
 export const api = {
+  /** This deployment's rules (fees, plans, call windows, refunds, payouts) and their `phrases`,
+   * as the FAQ, Terms and Privacy pages state them. */
+  siteRules: () => send("/site/rules"),
+
   signUp: ({ email, password, display_name, username }) => send("/auth/sign-up", {
     method: "POST", body: { email, password, display_name, username },
   }),

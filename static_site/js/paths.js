@@ -15,6 +15,9 @@ export const PAGES = Object.freeze({
   payReturn: "/pay-return.html",
   opsRefunds: "/ops-refunds.html",
   opsWatch: "/ops-watch.html",
+  faq: "/faq.html",
+  terms: "/terms.html",
+  privacy: "/privacy.html",
 });
 
 /** The call room: `{helper}` to call a Helper, `{call, answer: 1}` to answer a ringing call,

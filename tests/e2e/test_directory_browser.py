@@ -117,10 +117,17 @@ def test_visitor_finds_a_new_helper_in_two_categories_and_by_search_and_sees_the
         f"/h/{helper['username']}")
     expect(page.locator("[data-page-url]")).to_have_value(re.compile(
         rf"^http://[^/]+/h/{re.escape(helper['username'])}$"))
+    # A paid price without a storefront: My page says visitors do not see it yet, and what is left.
+    checklist = page.locator("[data-setup-checklist]")
+    expect(checklist.locator("[data-paid-hidden]")).to_contain_text("Visitors do not see your paid prices yet")
+    expect(checklist.get_by_role("link", name="Set up your storefront", exact=True)).to_have_attribute(
+        "href", "/payments.html#getting-paid")
+    expect(checklist.locator("[data-done='false']")).to_have_count(3)  # a category, the storefront, a photo
 
     # ... joins one category in the editor and another from that category's page.
     page.get_by_role("button", name="Join Plumbing").click()
     expect(page.get_by_role("button", name="Leave Plumbing")).to_be_visible()
+    expect(checklist.locator("[data-done='false']")).to_have_count(2)
     expect(page.get_by_text("You are listed in 1 of at most 10 categories.")).to_be_visible()
     page.goto("/category.html?slug=mathematics")
     join = page.get_by_test_id("category-join")
@@ -145,8 +152,8 @@ def test_visitor_finds_a_new_helper_in_two_categories_and_by_search_and_sees_the
     expect(card).to_be_visible()
     expect(card.locator("[data-status-for]")).to_have_text("Online")
     expect(card).to_contain_text(helper["headline"])
-    expect(card).to_contain_text("$25.50")
     expect(card).to_contain_text("Free")
+    expect(card).not_to_contain_text("$25.50")  # shown once payouts can reach the Helper
     banner = visitor.get_by_role("banner")
     expect(banner.get_by_role("link", name="Become a helper")).to_be_visible()
     expect(visitor.get_by_test_id("category-join")).to_have_attribute(

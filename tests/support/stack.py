@@ -18,9 +18,11 @@ ROOT = Path(__file__).resolve().parents[2]
 class RunningStack:
     """`python -m infra.local` in a subprocess, on free ports, with its own state folder."""
 
-    def __init__(self, state_dir: Path, *, without_jobs: tuple[str, ...] = ()) -> None:
+    def __init__(self, state_dir: Path, *, without_jobs: tuple[str, ...] = (),
+                 settings: dict[str, str] | None = None) -> None:
         self.state_dir = state_dir
         self.without_jobs = without_jobs  # scheduled jobs the stack leaves to the test (frozen clocks)
+        self.settings = settings or {}  # IK_* settings of this deployment (a fee, a refund window, ...)
         self.log_path = state_dir.parent / f"{state_dir.name}.log"
         self.process: subprocess.Popen | None = None
 
@@ -28,7 +30,7 @@ class RunningStack:
         endpoints_file = self.state_dir / "endpoints.json"
         endpoints_file.unlink(missing_ok=True)
         log = self.log_path.open("ab")
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, **self.settings, "PYTHONUNBUFFERED": "1"}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "infra.local", "--any-ports", "--state-dir", str(self.state_dir),
              *(option for name in self.without_jobs for option in ("--without-job", name))],

@@ -14,6 +14,7 @@ from infra.site_build import SITE_DIR, build, html_attributes, main, page_names,
 PAGES = {
     "become-a-helper", "call", "categories", "category", "confirm", "earnings", "index",
     "ops-refunds", "ops-watch", "pay-return", "payments", "search", "sign-in", "sign-up",
+    "faq", "terms", "privacy", "404",
 }
 # The call room fills the window: it has no footer.
 PAGES_WITHOUT_FOOTER = {"call"}
@@ -172,3 +173,20 @@ def test_a_folder_that_is_no_build_is_never_replaced(tmp_path):
     assert (tmp_path / "notes.txt").read_text() == "mine"
     with pytest.raises(ValueError, match="sources"):
         build(SITE_DIR / "css")
+
+
+def test_the_rules_pages_are_built_with_the_default_settings_figures_in_live_slots(built):
+    """The FAQ, Terms and Privacy read the deployment's rules in the browser; built, they carry the
+    default settings' words (the same phrases `GET /site/rules` answers) in `[data-rule]` slots."""
+    from infra.site_build import default_rule_phrases
+
+    phrases = default_rule_phrases()
+    faq = (built / "faq.html").read_text()
+    for key in ("free_fee", "refund_hours", "payout_days", "negotiation_minutes", "paypal_fee"):
+        assert f'<span data-rule="{key}">{phrases[key]}</span>' in faq
+    for page in ("faq", "terms", "privacy"):
+        html = (built / f"{page}.html").read_text()
+        assert f'href="mailto:{phrases["support_email"]}" data-rule-mailto="support_email"' in html
+        assert "/js/pages/rules-page.js" in html
+    assert '<meta name="robots" content="noindex">' in (built / "404.html").read_text()
+

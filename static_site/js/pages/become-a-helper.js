@@ -596,6 +596,36 @@ function showPage(saved) {
   showAvatar();
   renderCategoryChoices();
   showGettingPaid();
+  showChecklist();
+}
+
+/* ---- Set-up checklist ------------------------------------------------------------------ */
+
+const checklist = document.querySelector("[data-setup-checklist]");
+const checklistItems = document.querySelector("[data-checklist-items]");
+const paidHidden = document.querySelector("[data-paid-hidden]");
+
+/** What is left before the page works for the Helper: the page, a category to be found in, the
+ * storefront payouts need (paid prices stay hidden from visitors without it) and a photo. */
+function showChecklist() {
+  if (!page) {
+    checklist.hidden = true;
+    return;
+  }
+  const steps = [
+    { done: true, label: "Create your page", href: null },
+    { done: (page.categories || []).length > 0, label: "Join a category so people can find you", href: "#categories" },
+    { done: Boolean(page.payouts_ready), label: "Set up your storefront to be paid", href: "/payments.html#getting-paid" },
+    { done: Boolean(page.avatar_url), label: "Add a photo of yourself", href: "#photo" },
+  ];
+  const paidPrices = Object.values(page.prices || {}).some((cents) => Number(cents) > 0);
+  paidHidden.hidden = !(paidPrices && !page.payouts_ready);
+  checklistItems.replaceChildren(...steps.map(({ done, label, href }) => element("li", {
+    class: "checklist-item", "data-done": String(done),
+  },
+  element("span", { class: "visually-hidden" }, done ? "Done: " : "To do: "),
+  done || !href ? label : element("a", { href }, label))));
+  checklist.hidden = steps.every(({ done }) => done) && paidHidden.hidden;
 }
 
 /* ---- Getting paid ---------------------------------------------------------------------- */
@@ -714,6 +744,7 @@ async function finishAvatarUpload() {
   try {
     page = await api.setAvatar({ key });
     showAvatar();
+    showChecklist();
     setAvatarStatus("Your new photo is on your page.");
   } catch (error) {
     setAvatarStatus(error.message, true);
@@ -749,6 +780,7 @@ function renderCategoryChoices() {
     categoryChoices.replaceChildren();
     return;
   }
+  showChecklist();
   const joined = joinedSlugs();
   categoriesSummary.textContent = joined.size
     ? `You are listed in ${joined.size} of at most ${MAX_CATEGORIES} categories.`
