@@ -63,6 +63,14 @@ export function queryParam(name) {
   return new URLSearchParams(window.location.search).get(name);
 }
 
+/** The `next` this page was given, if it is a safe one, to pass on through sign-up, the code and
+ * sign-in (so "Call now" still calls once the visitor has an account); null when there is none. */
+export function passedNext() {
+  const given = queryParam("next");
+  const next = safeNext(given, null);
+  return given && next ? next : null;
+}
+
 /** Where to go after signing in: a path on this site only, never another origin, never back
  * to a sign-in page. Anything else falls back to `fallback`. */
 export function safeNext(value, fallback = PAGES.home) {

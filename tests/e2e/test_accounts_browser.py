@@ -113,6 +113,35 @@ def test_visitor_signs_up_confirms_signs_in_stays_signed_in_and_signs_out(
     assert browser_log.unexpected() == []
 
 
+def test_call_now_still_calls_after_the_visitor_signs_up_confirms_and_signs_in(page: Page, browser_log):
+    """Call now sends a visitor to sign in and back to the call room; a visitor without an account
+    goes through sign-up and the code on the way, and still lands in the room."""
+    person = new_person()
+    room = "/call.html?helper=somehelper"
+    page.goto(f"/sign-in.html?next={quote(room, safe='')}")  # where Call now sends a visitor
+    page.get_by_role("link", name="Create an account").click()
+    expect(page).to_have_url(re.compile(r"/sign-up\.html\?next="))
+    page.get_by_label("Display name", exact=True).fill(person["display_name"])
+    page.get_by_label("Username", exact=True).fill(person["username"])
+    page.get_by_label("Email", exact=True).fill(person["email"])
+    page.get_by_label("Password", exact=True).fill(person["password"])
+    page.get_by_role("button", name="Create account").click()
+
+    expect(page).to_have_url(re.compile(r"/confirm\.html\?email=.*&next="))
+    page.get_by_label("Confirmation code", exact=True).fill(CODE)
+    page.get_by_role("button", name="Confirm account").click()
+    expect(page).to_have_url(re.compile(r"/sign-in\.html\?confirmed=1.*&next="))
+    page.get_by_label("Password", exact=True).fill(person["password"])
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page).to_have_url(re.compile(re.escape(room) + "$"))
+    assert browser_log.csp_violations() == []
+
+
+def test_a_next_address_on_another_site_is_not_passed_on_to_sign_up(page: Page):
+    page.goto(f"/sign-in.html?next={quote('https://evil.example/', safe='')}")
+    expect(page.get_by_role("link", name="Create an account")).to_have_attribute("href", "/sign-up.html")
+
+
 def test_sign_up_with_a_weak_password_shows_the_servers_message_beside_the_password(
         page: Page, browser_log):
     person = {**new_person(), "password": "weakpass"}

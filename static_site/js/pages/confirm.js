@@ -7,7 +7,7 @@ import {
 } from "../forms.js";
 import { mountFooter } from "../footer.js";
 import { mountHeader } from "../header.js";
-import { PAGES, pageUrl, queryParam } from "../paths.js";
+import { PAGES, pageUrl, passedNext, queryParam } from "../paths.js";
 
 mountHeader();
 mountFooter();
@@ -49,7 +49,7 @@ form.addEventListener("submit", async (event) => {
   setBusy(form, true);
   try {
     await api.confirmSignUp({ email: address, code });
-    window.location.assign(pageUrl(PAGES.signIn, { confirmed: 1, email: address }));
+    window.location.assign(pageUrl(PAGES.signIn, { confirmed: 1, email: address, next: passedNext() }));
   } catch (error) {
     setBusy(form, false);
     showError(form, error);

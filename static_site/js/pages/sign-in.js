@@ -7,7 +7,7 @@ import {
 } from "../forms.js";
 import { mountFooter } from "../footer.js";
 import { mountHeader } from "../header.js";
-import { PAGES, pageUrl, queryParam, safeNext } from "../paths.js";
+import { PAGES, pageUrl, passedNext, queryParam, safeNext } from "../paths.js";
 
 mountHeader();
 mountFooter();
@@ -15,6 +15,10 @@ mountFooter();
 const form = document.querySelector("[data-sign-in-form]");
 const next = safeNext(queryParam("next"));
 const email = queryParam("email");
+const signUpLink = document.querySelector("[data-sign-up-link]");
+if (signUpLink && passedNext()) {
+  signUpLink.href = pageUrl(PAGES.signUp, { next: passedNext() }); // a new account comes back too
+}
 
 if (queryParam("confirmed") === "1") {
   document.querySelector("[data-confirmed-notice]").hidden = false;
@@ -47,7 +51,7 @@ form.addEventListener("submit", async (event) => {
     setBusy(form, false);
     const unconfirmed = error && error.code === "account_not_confirmed";
     showError(form, error, unconfirmed
-      ? { href: pageUrl(PAGES.confirm, { email: address }), label: "Enter your code" }
+      ? { href: pageUrl(PAGES.confirm, { email: address, next: passedNext() }), label: "Enter your code" }
       : null);
   }
 });

@@ -7,12 +7,16 @@ import {
 } from "../forms.js";
 import { mountFooter } from "../footer.js";
 import { mountHeader } from "../header.js";
-import { PAGES, pageUrl } from "../paths.js";
+import { PAGES, pageUrl, passedNext } from "../paths.js";
 
 mountHeader();
 mountFooter();
 
 const form = document.querySelector("[data-sign-up-form]");
+const signInLink = document.querySelector("[data-sign-in-link]");
+if (signInLink && passedNext()) {
+  signInLink.href = pageUrl(PAGES.signIn, { next: passedNext() });
+}
 const preview = document.querySelector("[data-username-preview]");
 const origin = document.querySelector("[data-site-origin]");
 
@@ -54,7 +58,7 @@ form.addEventListener("submit", async (event) => {
   setBusy(form, true);
   try {
     const account = await api.signUp(details);
-    window.location.assign(pageUrl(PAGES.confirm, { email: account.email || details.email }));
+    window.location.assign(pageUrl(PAGES.confirm, { email: account.email || details.email, next: passedNext() }));
   } catch (error) {
     setBusy(form, false);
     showError(form, error);
