@@ -29,7 +29,8 @@ def my_earnings():
         helper_id=user_id, ledger=deps.ledger(), items=deps.payout_items(), schedule=deps.payout_schedule(),
         currency=deps.settings().currency, now=int(time.time()), cursors=deps.cursor_seal(),
         payout_email=storefront.paypal_email if storefront else None,
-        before=(request.query_params or {}).get("before"), limit=limit_param(request, 50)))
+        before=(request.query_params or {}).get("before"), limit=limit_param(request, 50),
+        refunds=deps.refund_requests().for_helper(user_id)))
 
 
 @blueprint.route("/me/earnings/csv", methods=["GET"], authorizer=cognito_user)

@@ -389,6 +389,12 @@ class HistoryLine(_Answer):
     fees_cents: int = optional_key(description="For captures: the platform's fee and PayPal's.")
 
 
+class HeldByRefunds(_Answer):
+    count: int
+    paid_cents: int = Field(description="What the sessions with an open refund request were paid.")
+    decide_by: int = Field(description="The first deadline by which one of them is decided (epoch seconds).")
+
+
 class Earnings(_Answer):
     currency: str
     payout_email: Optional[str]
@@ -400,6 +406,8 @@ class Earnings(_Answer):
     payouts: list[PayoutView]
     history: list[HistoryLine]
     next_before: Optional[str]
+    held_by_refunds: Optional[HeldByRefunds] = Field(
+        description="Open refund requests about my sessions, which keep those sessions' earnings pending.")
 
 
 class Flag(_Answer):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime, timezone
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from chalicelib.adapters.ledger import LedgerStore
 from chalicelib.adapters.payouts import PayoutItemStore
@@ -15,8 +15,10 @@ from chalicelib.domain.cursors import CursorSeal
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.ledger import LedgerLine
 from chalicelib.domain.money import to_paypal_value
+from chalicelib.domain.payments import RefundRequest
 from chalicelib.domain.payout_schedule import PayoutSchedule, next_payout
 from chalicelib.domain.payouts import ItemState, PayoutItem
+from chalicelib.domain.refunds import RefundState
 
 MAX_CSV_LINES = 20_000
 CSV_COLUMNS = ("date_utc", "transaction_id", "kind", "account", "direction", "amount", "amount_cents", "currency",
@@ -63,9 +65,11 @@ def payout_view(item: PayoutItem) -> dict:
 
 def earnings_view(*, helper_id: str, ledger: LedgerStore, items: PayoutItemStore, schedule: PayoutSchedule,
                   currency: str, now: int, cursors: CursorSeal, payout_email: str | None = None,
-                  before: str | None = None, limit: int = 50) -> dict:
+                  before: str | None = None, limit: int = 50, refunds: Iterable[RefundRequest] = ()) -> dict:
     """Balances, the next payout, payouts and a page of history; `before` is the sealed
-    `next_before` of the previous page (the helper's own, refused if altered or someone else's)."""
+    `next_before` of the previous page (the helper's own, refused if altered or someone else's).
+    `refunds` are the refund requests about the helper's sessions: the open ones hold those
+    sessions' earnings in pending until they are decided."""
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 200:
         raise InvalidInput("A page holds 1 to 200 lines.", field="limit")
     scope = f"earnings:{helper_id}"
@@ -87,7 +91,18 @@ def earnings_view(*, helper_id: str, ledger: LedgerStore, items: PayoutItemStore
         "payouts": [payout_view(item) for item in payouts],
         "history": [line_view(line) for line in lines],
         "next_before": cursors.seal({"before": lines[-1].position}, scope=scope) if len(lines) == limit else None,
+        "held_by_refunds": held_by_refunds(refunds),
     }
+
+
+def held_by_refunds(refunds: Iterable[RefundRequest]) -> dict | None:
+    """The open refund requests that keep sessions' earnings pending: how many, what those
+    sessions were paid, and the first deadline by which one is decided; None when there are none."""
+    open_requests = [r for r in refunds if r.state is RefundState.OPEN]
+    if not open_requests:
+        return None
+    return {"count": len(open_requests), "paid_cents": sum(r.paid_cents for r in open_requests),
+            "decide_by": min(r.deadline for r in open_requests)}
 
 
 def _cell(value: Any) -> Any:

@@ -101,6 +101,34 @@ def test_a_helper_sees_a_paid_session_pending_and_downloads_the_history(page: Pa
     assert browser_log.unexpected() == []
 
 
+def test_an_open_refund_request_leads_the_helpers_payments_and_is_said_to_hold_earnings(
+        page: Page, local_stack, browser_log):
+    api = local_stack["api"]
+    helper = become_helper(api, "heldearner", prices=SESSION_PRICES)
+    open_storefront(api, helper)
+    customer = sign_up_and_in(api, "heldcustomer")
+    payment = paid_call_that_ended(local_stack, helper, customer, price_cents=2500)
+    asked = requests.post(f"{api}/refunds", json={"payment_id": payment["payment_id"],
+                                                   "reason": "The Helper never showed the fix."},
+                          headers=customer.auth, timeout=30)
+    assert asked.status_code == 201, asked.text
+
+    sign_in(page, helper.email, PASSWORD, "/payments.html")
+    notice = page.locator("[data-needs-action]")
+    expect(notice).to_contain_text("A customer asked for a refund about your session.")
+    # What needs the Helper comes first: the request right under the notice, above getting paid.
+    first_section = page.locator(".payments-section:not([hidden])").first
+    expect(first_section).to_have_id("refunds-about-me")
+    notice.get_by_role("link", name="Give your side").click()
+    expect(page).to_have_url(re.compile(r"#refunds-about-me$"))
+
+    page.goto("/earnings.html")
+    held = page.locator("[data-held-by-refunds]")
+    expect(held).to_contain_text("1 open refund request holds the earnings of sessions paid $25.00")
+    expect(held.get_by_role("link", name="Give your side")).to_have_attribute("href", "/payments.html#refunds-about-me")
+    assert browser_log.unexpected() == []
+
+
 def test_someone_without_earnings_gets_a_friendly_empty_page(page: Page, local_stack, browser_log):
     customer = sign_up_and_in(local_stack["api"], "noearnings")
     sign_in(page, customer.email, PASSWORD, "/index.html")

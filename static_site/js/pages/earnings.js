@@ -35,6 +35,7 @@ const emptyState = document.querySelector("[data-earnings-empty]");
 const emptyNext = document.querySelector("[data-empty-next]");
 const balances = document.querySelector("[data-balances]");
 const pendingAmount = document.querySelector("[data-balance-pending]");
+const heldByRefunds = document.querySelector("[data-held-by-refunds]");
 const payableAmount = document.querySelector("[data-balance-payable]");
 const transitAmount = document.querySelector("[data-balance-in-transit]");
 const nextDay = document.querySelector("[data-next-payout-day]");
@@ -114,9 +115,25 @@ function showPayoutEmail(email) {
   }
 }
 
+/** Pending money an open refund request keeps back: how many, for which sessions, decided by when. */
+function showHeldByRefunds(held) {
+  if (!held || !held.count) {
+    heldByRefunds.hidden = true;
+    heldByRefunds.replaceChildren();
+    return;
+  }
+  const requests = held.count === 1 ? "1 open refund request holds" : `${held.count} open refund requests hold`;
+  heldByRefunds.replaceChildren(
+    `${requests} the earnings of sessions paid ${money(held.paid_cents)} until decided (the first by `,
+    element("time", { datetime: isoOf(held.decide_by) }, formatWhen(held.decide_by)), "). ",
+    element("a", { href: "/payments.html#refunds-about-me" }, "Give your side"));
+  heldByRefunds.hidden = false;
+}
+
 function showBalances(earnings) {
   showPayoutEmail(earnings.payout_email);
   pendingAmount.textContent = money(earnings.pending_cents);
+  showHeldByRefunds(earnings.held_by_refunds);
   payableAmount.textContent = money(earnings.payable_cents);
   transitAmount.textContent = money(earnings.in_transit_cents);
   const next = earnings.next_payout || {};

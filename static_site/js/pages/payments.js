@@ -44,6 +44,7 @@ const myRefunds = document.querySelector("[data-my-refunds]");
 const askedList = document.querySelector("[data-refunds-asked]");
 const askedEmpty = document.querySelector("[data-refunds-empty]");
 const aboutMe = document.querySelector("[data-about-me]");
+const needsAction = document.querySelector("[data-needs-action]");
 const aboutMeList = document.querySelector("[data-refunds-about-me]");
 
 let user = null;
@@ -385,6 +386,24 @@ function showRefunds({ asked = [], about_me: about = [] }) {
   myRefunds.hidden = false;
   aboutMeList.replaceChildren(...about.map(aboutMeItem));
   aboutMe.hidden = about.length === 0;
+  leadWithWhatNeedsAction(about.filter((request) => request.state === "open"));
+}
+
+/** A Helper with open refund requests about their sessions sees them first: a line on top, and
+ * the requests above everything else, since they need the Helper's side before the deadline. */
+function leadWithWhatNeedsAction(open) {
+  needsAction.hidden = open.length === 0;
+  if (!open.length) {
+    needsAction.replaceChildren();
+    return;
+  }
+  const first = Math.min(...open.map((request) => request.deadline));
+  needsAction.replaceChildren(
+    open.length === 1 ? "A customer asked for a refund about your session. "
+      : `${open.length} customers asked for refunds about your sessions. `,
+    element("a", { href: "#refunds-about-me" }, "Give your side"),
+    ` before we decide (by ${formatWhen(first)}).`);
+  needsAction.after(aboutMe);
 }
 
 /* ---- Loading --------------------------------------------------------------------------- */
