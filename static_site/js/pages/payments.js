@@ -93,6 +93,12 @@ storefrontForm.addEventListener("submit", async (event) => {
 });
 clearFieldErrorsOnInput(storefrontForm);
 
+/** The plans' words from this deployment's rules (`GET /site/rules`), with the defaults' words
+ * until they are read. */
+let planPhrases = {
+  free_calls: "1 call at a time", free_max_minutes: "20 minutes", free_fee: "20%",
+};
+
 function showPlan(plan) {
   const upgraded = plan.plan === "upgraded";
   planName.replaceChildren(
@@ -102,8 +108,8 @@ function showPlan(plan) {
   planText.textContent = upgraded
     ? "Unlimited time per call, several calls at once, and tips from your callers. You receive "
       + "what customers pay minus PayPal's processing fee."
-    : "One call at a time, up to 20 minutes per call, no tips. interKanect keeps a 20% platform "
-      + "fee on what customers pay.";
+    : `${planPhrases.free_calls}, up to ${planPhrases.free_max_minutes} per call, no tips. `
+      + `interKanect keeps a ${planPhrases.free_fee} platform fee on what customers pay.`;
   const offer = plan.upgrade || {};
   if (!Number.isSafeInteger(offer.price_cents)) {
     planActions.replaceChildren();
@@ -418,13 +424,15 @@ async function load({ quiet = false } = {}) {
     const [payments, refunds, helperFacts] = await Promise.all([
       api.myPayments(),
       api.myRefunds(),
-      helper ? Promise.all([api.myStorefront(), api.myPlan(), api.myBalance()]) : Promise.resolve(null),
+      helper ? Promise.all([api.myStorefront(), api.myPlan(), api.myBalance(),
+        api.siteRules().catch(() => null)]) : Promise.resolve(null),
     ]);
     currentAsked = refunds.asked || [];
     showPayments(payments.payments || [], currentAsked);
     showRefunds(refunds);
     if (helperFacts) {
-      const [storefront, plan, balance] = helperFacts;
+      const [storefront, plan, balance, rules] = helperFacts;
+      planPhrases = { ...planPhrases, ...((rules && rules.phrases) || {}) };
       showStorefront(storefront);
       showPlan(plan);
       showBalance(balance);
