@@ -165,16 +165,21 @@ class CallRooms:
 
 
 def answered_call(call_browser: Browser, local_stack: dict, helper: SignedIn, customer: SignedIn,
-                  browser_log) -> CallRooms:
+                  browser_log, *, viewport: dict | None = None, on_ringing=None) -> CallRooms:
     """The Helper online with the site open, the customer calling from the call room, the Helper
-    answering from the ringing pop-up; returns once both rooms negotiate."""
+    answering from the ringing pop-up; returns once both rooms negotiate. Both windows are
+    `viewport` in size; `on_ringing(customer_page)` runs while the call rings."""
     site = local_stack["site"]
-    helper_page = browser_log.watch(open_person(call_browser, site, timeout_ms=30_000).new_page(), "helper")
+    helper_page = browser_log.watch(open_person(call_browser, site, timeout_ms=30_000, viewport=viewport).new_page(),
+                                    "helper")
     sign_in_browser(helper_page, helper.email, PASSWORD, "/index.html")
     wait_until_online(local_stack["api"], helper.tokens["user_id"], timeout=30)
-    customer_page = browser_log.watch(open_person(call_browser, site, timeout_ms=30_000).new_page(), "customer")
+    customer_page = browser_log.watch(
+        open_person(call_browser, site, timeout_ms=30_000, viewport=viewport).new_page(), "customer")
     sign_in_browser(customer_page, customer.email, PASSWORD, f"/call.html?helper={helper.username}")
     expect(customer_page.locator("[data-room]")).to_have_attribute("data-phase", "ringing")
+    if on_ringing:
+        on_ringing(customer_page)
     answer_from_pop_up(helper_page, customer.display_name)
     for page in (helper_page, customer_page):
         expect(page.locator("[data-room]")).to_have_attribute("data-phase", "negotiating")

@@ -13,7 +13,11 @@
  * Paid terms: the caller's accept opens the PayPal window during the click (js/call/payment.js);
  * while the call awaits payment both sides' media is paused (tracks disabled, the peer
  * connection kept) under a "Waiting for payment" overlay, and the server's `in_session` view
- * resumes it. Tips (upgraded plan) are in js/call/tips.js. */
+ * resumes it. Tips (upgraded plan) are in js/call/tips.js.
+ *
+ * The room looks like a call app: the window is the stage; the controls, banners and terms float
+ * over the video (js/call/stage.js has the moving tile, the shortcuts, the panel and the end
+ * confirmation); after the call both sides see a summary (js/call/summary.js). */
 
 import { api } from "../api.js";
 import { element } from "../dom.js";
@@ -21,7 +25,7 @@ import { formatCents } from "../money.js";
 import { PAGES, callUrl } from "../paths.js";
 import { realtime } from "../realtime.js";
 import { recallCall, rememberCall } from "./call-memory.js";
-import { countdown, formatDuration } from "./clock.js";
+import { countdown, formatDuration, secondsUntil } from "./clock.js";
 import { describeEnd } from "./end-reasons.js";
 import { iceServers } from "./ice.js";
 import { canShareScreen, getLocalMedia, getScreen } from "./media.js";
@@ -30,6 +34,8 @@ import { CallPayment } from "./payment.js";
 import { PeerLink } from "./peer.js";
 import { ratingPrompt } from "./rating.js";
 import { startRingBack } from "./sounds.js";
+import { RoomPanel, confirmEnd, listenForShortcuts, movableTile } from "./stage.js";
+import { callSummary } from "./summary.js";
 import { CallTools } from "./tools.js";
 import { TipJar } from "./tips.js";
 
@@ -72,6 +78,14 @@ function viewOf(root) {
     banner: query(root, "[data-room-banner]"),
     mediaProblem: query(root, "[data-media-problem]"),
     layout: query(root, "[data-room-layout]"),
+    stage: query(root, "[data-stage]"),
+    panel: query(root, "[data-room-panel]"),
+    panelToggle: query(root, "[data-toggle-panel]"),
+    panelToggleText: query(root, "[data-toggle-panel] [data-label-text]"),
+    unreadBadge: query(root, "[data-unread-badge]"),
+    showInfo: query(root, "[data-show-info]"),
+    closePanel: query(root, "[data-close-panel]"),
+    localTile: query(root, "[data-local-tile]"),
     remoteVideo: query(root, "[data-testid='remote-video']"),
     remotePlaceholder: query(root, "[data-remote-placeholder]"),
     remoteInitial: query(root, "[data-remote-initial]"),
@@ -98,8 +112,10 @@ function viewOf(root) {
     phaseActions: query(root, "[data-phase-card-actions]"),
     negotiationSlot: query(root, "[data-negotiation-slot]"),
     tipSlot: query(root, "[data-tip-slot]"),
-    verifyCard: query(root, "[data-verify-card]"),
     verifyCode: query(root, "[data-testid='verification-code']"),
+    verifyWaiting: query(root, "[data-verify-waiting]"),
+    callFacts: query(root, "[data-call-facts]"),
+    endDialog: query(root, "[data-end-dialog]"),
     route: query(root, "[data-route]"),
     tools: query(root, "[data-tools]"),
     extension: query(root, "[data-extension-dialog]"),
@@ -108,12 +124,15 @@ function viewOf(root) {
     endedTitle: query(root, "[data-ended-title]"),
     endedText: query(root, "[data-ended-text]"),
     endedActions: query(root, "[data-ended-actions]"),
+    summary: query(root, "[data-call-summary]"),
+    summaryNote: query(root, "[data-summary-note]"),
     ratingSlot: query(root, "[data-rating-slot]"),
   };
 }
 
 /** The room when the address leads to no call. */
 export function nothingToJoin(root) {
+  root.classList.add("is-over");
   root.replaceChildren(element("div", { class: "room-card ended-card room-nothing" },
     element("h1", {}, "No call here"),
     element("p", { class: "panel-text" },
@@ -186,7 +205,14 @@ export class CallRoom {
     this.stopRingBack = null;
     this.stopPhaseClock = null;
     this.bannerTimer = 0;
-    this.tools = new CallTools(this.view.tools);
+    this.liveSince = null; // when the call was first answered (for the summary's length)
+    this.rounds = []; // the terms of every session and extension that started
+    this.tipCents = 0; // tips that went through, as the room heard of them
+    this.tools = new CallTools(this.view.tools, { inView: () => this.panel && this.panel.isOpen() });
+    this.panel = new RoomPanel({
+      root: this.view.root, panel: this.view.panel, toggle: this.view.panelToggle,
+      shield: this.view.showInfo, close: this.view.closePanel, tools: this.tools,
+    });
     this.rt = realtime();
   }
 
@@ -197,7 +223,7 @@ export class CallRoom {
     this.wireControls();
     this.mediaReady = this.startMedia();
     this.iceReady = this.head.iceServers || iceServers();
-    this.toolsReady = this.tools.load();
+    this.toolsReady = this.tools.load().then(() => this.panel.ready());
     // Each start shows its first state at once (synchronously), then the messages that came
     // before the room loaded are applied over it.
     if (this.mode === "call") {
@@ -411,6 +437,7 @@ export class CallRoom {
     }
     const text = this.tips.tipped(message);
     if (text) {
+      this.tipCents += Number(message.amount_cents) || 0;
       this.flashBanner(text);
     }
   }
@@ -520,6 +547,12 @@ export class CallRoom {
     this.call = call;
     this.view.root.dataset.phase = call.state;
     const live = LIVE.has(call.state);
+    if (live && this.liveSince === null) {
+      this.liveSince = Date.now();
+    }
+    if (call.state === "in_session" && call.agreed && (!previous || previous.state !== "in_session")) {
+      this.rounds.push({ ...call.agreed });
+    }
     document.body.dataset.inCall = String(live);
     if (call.state === "ringing") {
       this.showRinging(call);
@@ -585,6 +618,19 @@ export class CallRoom {
     this.setPaused(call.state === "awaiting_payment");
     this.showPausedClock(call);
     this.view.subtitle.textContent = this.subtitleFor(call);
+    this.showFacts(call);
+  }
+
+  /** The call's facts in the Info tab. */
+  showFacts(call) {
+    const facts = [
+      ["With", this.peerName()],
+      ["You are", this.role === "helper" ? "the Helper" : "the caller"],
+      ["Terms", call.agreed ? termsText(call.agreed) : "Not agreed yet"],
+      ["Plan", call.plan === "free" ? "Free: up to 20 minutes a call" : "Upgraded: no time limit, tips"],
+    ];
+    this.view.callFacts.replaceChildren(...facts.map(([term, value]) => element("div", {},
+      element("dt", {}, term), element("dd", {}, value))));
   }
 
   /** The payment countdown on the "Waiting for payment" overlay. */
@@ -773,11 +819,34 @@ export class CallRoom {
     const rating = this.role === "caller" && sessionHappened
       ? ratingPrompt({ helperName: this.peerName() }) : null;
     const actions = this.endActions(about.callAgain);
-    if (this.role === "caller" && sessionHappened && call.agreed && call.agreed.price_cents > 0) {
-      actions.push(element("a", { class: "button button-ghost", href: PAGES.payments },
-        "Your payments and refunds"));
-    }
     this.showEnded(about.title, about.text, actions, rating);
+    if (this.liveSince !== null || sessionHappened) {
+      this.showSummary(call);
+    }
+  }
+
+  /** Length, terms and money of the call that just ended, and the way to its receipt (the
+   * caller) or to the earnings (the Helper). */
+  async showSummary(call) {
+    const { rows, note, paid } = await callSummary({
+      role: this.role || "caller", callId: this.callId, call, rounds: this.rounds,
+      tipCents: this.tipCents, liveMs: this.liveSince === null ? 0 : Date.now() - this.liveSince,
+    });
+    this.view.summary.replaceChildren(...rows.map((row) => element("div", { class: row.total ? "is-total" : "" },
+      element("dt", {}, row.label), element("dd", {}, row.value))));
+    this.view.summary.hidden = false;
+    this.view.summaryNote.textContent = note;
+    this.view.summaryNote.hidden = !note;
+    const link = this.role === "helper"
+      ? element("a", { class: `button ${paid ? "button-primary" : "button-secondary"}`, href: PAGES.earnings,
+        "data-testid": "summary-link" }, "Your earnings")
+      : paid
+        ? element("a", { class: "button button-secondary", href: PAGES.payments, "data-testid": "summary-link" },
+          "Receipt and refunds")
+        : null;
+    if (link) {
+      this.view.endedActions.prepend(link);
+    }
   }
 
   endActions(callAgain) {
@@ -795,11 +864,17 @@ export class CallRoom {
     } else if (this.role === "helper") {
       actions.push(element("a", { class: "button button-secondary", href: PAGES.becomeHelper }, "Back to my page"));
     }
-    actions.push(element("a", { class: "button button-ghost", href: PAGES.categories }, "Find more help"));
+    if (this.role !== "helper") {
+      actions.push(element("a", { class: "button button-ghost", href: PAGES.categories }, "Find more help"));
+    }
     return actions;
   }
 
   showEnded(title, text, actions, rating = null) {
+    this.view.root.classList.add("is-over");
+    if (this.view.endDialog.open) {
+      this.view.endDialog.close("keep");
+    }
     this.view.layout.hidden = true;
     this.view.ended.hidden = false;
     this.view.endedTitle.textContent = title;
@@ -870,6 +945,35 @@ export class CallRoom {
     this.view.localVideo.srcObject = null;
     for (const control of [this.view.mic, this.view.camera, this.view.share, this.view.end]) {
       control.disabled = true;
+    }
+    this.stopShortcuts?.();
+  }
+
+  /** The End button or key: asks first while paid time remains (and always from the keyboard,
+   * where a stray key must not end a call). */
+  async requestEnd({ fromKey = false } = {}) {
+    if (this.view.end.disabled || this.view.endDialog.open) {
+      return;
+    }
+    const call = this.call;
+    const paidTimeLeft = call && call.state === "in_session" && call.agreed && call.agreed.price_cents > 0
+      && call.session_ends_at && secondsUntil(call.session_ends_at) > 0;
+    const ringing = !call || call.state === "ringing";
+    if (!paidTimeLeft && (!fromKey || ringing)) {
+      return this.endCall();
+    }
+    const sure = await confirmEnd(this.view.endDialog, (set) => {
+      if (!paidTimeLeft) {
+        set(`The call with ${this.peerName()} ends for both of you.`);
+        return null;
+      }
+      return countdown(call.session_ends_at, (left) => {
+        set(`${formatDuration(left)} of paid time left. The call ends for both of you, and the `
+          + "time left is not refunded.");
+      });
+    });
+    if (sure) {
+      await this.endCall();
     }
   }
 
@@ -999,7 +1103,7 @@ export class CallRoom {
   }
 
   showVerification(code) {
-    this.view.verifyCard.hidden = !code;
+    this.view.verifyWaiting.hidden = Boolean(code);
     this.view.verifyCode.textContent = code || "";
     if (code) {
       this.view.verifyCode.setAttribute("aria-label", `Verification code ${code.split("").join(" ")}`);
@@ -1054,13 +1158,30 @@ export class CallRoom {
       this.sendMediaState();
     });
     share.addEventListener("click", () => (this.media.screen ? this.stopSharing() : this.startSharing()));
-    end.addEventListener("click", () => this.endCall());
+    end.addEventListener("click", () => this.requestEnd());
+    movableTile(this.view.localTile, this.view.stage);
+    this.stopShortcuts = listenForShortcuts({
+      m: () => mic.click(),
+      v: () => camera.click(),
+      s: () => share.click(),
+      c: () => !this.view.panelToggle.hidden && this.panel.flip("chat"),
+      i: () => this.panel.flip("info"),
+      e: () => this.requestEnd({ fromKey: true }),
+    });
+    this.view.tools.addEventListener("unread", (event) => this.showUnread(event.detail));
     enableSound.addEventListener("click", () => {
       this.view.remoteVideo.muted = false;
       this.view.remoteVideo.play().then(() => {
         enableSound.hidden = true;
       }).catch(() => {});
     });
+  }
+
+  /** Chat messages not seen yet, on the Chat control. */
+  showUnread(count) {
+    this.view.unreadBadge.textContent = count > 9 ? "9+" : String(count);
+    this.view.unreadBadge.hidden = count === 0;
+    this.view.panelToggleText.textContent = count ? `Chat, ${count} unread` : "Chat";
   }
 
   async startSharing() {
@@ -1085,7 +1206,7 @@ export class CallRoom {
     this.view.localVideo.srcObject = new MediaStream([track]);
     this.view.localVideo.classList.remove("is-mirrored");
     share.setAttribute("aria-pressed", "true");
-    share.querySelector(".control-label").textContent = "Stop sharing";
+    share.querySelector("[data-label-text]").textContent = "Stop sharing";
     this.applyTrackStates();
     this.sendMediaState();
   }
@@ -1105,7 +1226,7 @@ export class CallRoom {
     }
     this.view.localVideo.classList.add("is-mirrored");
     this.view.share.setAttribute("aria-pressed", "false");
-    this.view.share.querySelector(".control-label").textContent = "Share screen";
+    this.view.share.querySelector("[data-label-text]").textContent = "Share screen";
     this.applyTrackStates();
     this.sendMediaState();
   }

@@ -34,7 +34,7 @@ export class TipJar {
     this.quick = element("div", { class: "quick-picks tip-quick", role: "group", "aria-label": "Tip amounts" },
       ...QUICK_TIPS.map((cents) => {
         const button = element("button", {
-          type: "button", class: "pill-link", "data-tip-cents": String(cents),
+          type: "button", class: "button button-secondary button-small", "data-tip-cents": String(cents),
         }, `Tip ${formatCents(cents)}`);
         button.addEventListener("click", () => this.give(cents, button));
         return button;

@@ -1,9 +1,12 @@
-/** The call's tools beside the video: chat, files and the whiteboard, each on its own negotiated
- * data channel, in tabs.
+/** The call's tools in the room's panel: chat, files and the whiteboard, each on its own
+ * negotiated data channel, in tabs (beside them the Info tab, which the room fills itself).
  *
  * Each tool is a module exporting `setup<Name>(pc, container)`, which creates its negotiated
  * data channel on the RTCPeerConnection and draws itself into its tab panel. They are loaded
- * here on demand; a tool whose module cannot be loaded is left out (its tab is hidden). */
+ * here on demand; a tool whose module cannot be loaded is left out (its tab is hidden).
+ *
+ * Events on the tools' root: `toolchange` (detail: the tab's name) and `unread` (detail: how
+ * many chat messages arrived while the chat was not in view). */
 
 const TOOLS = [
   { name: "chat", load: () => import("./chat.js"), setup: "setupChat" },
@@ -11,9 +14,20 @@ const TOOLS = [
   { name: "whiteboard", load: () => import("./whiteboard.js"), setup: "setupWhiteboard" },
 ];
 
+/** Tabs the room draws itself: always there. */
+const STATIC_TABS = new Set(["info"]);
+
 export class CallTools {
-  constructor(root) {
+  /**
+   * @param {HTMLElement} root
+   * @param {object} [options]
+   * @param {() => boolean} [options.inView] whether the panel is showing at all (the room's
+   *   side panel or sheet may be closed); a chat message counts as unread unless it is
+   */
+  constructor(root, { inView = () => true } = {}) {
     this.root = root;
+    this.inView = inView;
+    this.unreadCount = 0;
     this.tabs = [...root.querySelectorAll("[data-tool-tab]")];
     this.available = new Map(); // name -> setup function
     this.handles = new Map(); // name -> whatever setup returned
@@ -41,7 +55,7 @@ export class CallTools {
   showAvailable() {
     for (const tab of this.tabs) {
       const name = tab.dataset.toolTab;
-      tab.hidden = !this.available.has(name);
+      tab.hidden = !this.available.has(name) && !STATIC_TABS.has(name);
       if (tab.hidden) {
         this.panel(name).hidden = true;
       }
@@ -51,7 +65,7 @@ export class CallTools {
     if (selected) {
       this.select(selected, { focus: false });
     }
-    this.root.hidden = this.available.size === 0;
+    this.root.hidden = false; // the Info tab is always there
   }
 
   panel(name) {
@@ -75,16 +89,38 @@ export class CallTools {
     }
   }
 
-  /** A chat message arrived: counted on the Chat tab while another tab is showing. */
+  /** The tab showing now ("chat", "files", "whiteboard", "info"). */
+  selected() {
+    return this.root.dataset.tool || null;
+  }
+
+  /** A chat message arrived: counted while the chat is out of view (another tab, or the panel
+   * closed), on the Chat tab and through the `unread` event. */
   unread() {
-    const tab = this.tabs.find((t) => t.dataset.toolTab === "chat");
-    const badge = tab && tab.querySelector("[data-unread]");
-    if (!badge || tab.getAttribute("aria-selected") === "true") {
+    if (this.inView() && this.selected() === "chat") {
       return;
     }
-    this.unreadCount = (this.unreadCount || 0) + 1;
-    badge.textContent = ` ${this.unreadCount} new`;
-    badge.hidden = false;
+    this.unreadCount += 1;
+    this.showUnread();
+  }
+
+  /** The chat came into view: nothing is unread any more. */
+  markRead() {
+    if (this.unreadCount === 0) {
+      return;
+    }
+    this.unreadCount = 0;
+    this.showUnread();
+  }
+
+  showUnread() {
+    const tab = this.tabs.find((t) => t.dataset.toolTab === "chat");
+    const badge = tab && tab.querySelector("[data-unread]");
+    if (badge) {
+      badge.textContent = this.unreadCount ? ` ${this.unreadCount} new` : "";
+      badge.hidden = this.unreadCount === 0;
+    }
+    this.root.dispatchEvent(new CustomEvent("unread", { detail: this.unreadCount, bubbles: true }));
   }
 
   teardown() {
@@ -127,6 +163,14 @@ export class CallTools {
     }
   }
 
+  /** Shows the tab named `name` (if it is there). */
+  show(name, options = {}) {
+    const tab = this.tabs.find((t) => t.dataset.toolTab === name && !t.hidden);
+    if (tab) {
+      this.select(tab, options);
+    }
+  }
+
   select(tab, { focus = true } = {}) {
     for (const other of this.tabs) {
       const selected = other === tab;
@@ -135,13 +179,8 @@ export class CallTools {
       this.panel(other.dataset.toolTab).hidden = !selected || other.hidden;
     }
     this.root.dataset.tool = tab.dataset.toolTab;
-    if (tab.dataset.toolTab === "chat") {
-      this.unreadCount = 0;
-      const badge = tab.querySelector("[data-unread]");
-      if (badge) {
-        badge.hidden = true;
-        badge.textContent = "";
-      }
+    if (tab.dataset.toolTab === "chat" && this.inView()) {
+      this.markRead();
     }
     this.root.dispatchEvent(new CustomEvent("toolchange", { detail: tab.dataset.toolTab, bubbles: true }));
     if (focus) {
