@@ -1,4 +1,5 @@
-"""Email to people: Amazon SES, and an in-memory twin. Plain text only; no links to log in."""
+"""Email to people: Amazon SES, and an in-memory twin. Every email has an HTML and a text part
+(composed from templates by `chalicelib.services.emails`); none links to a sign-in page."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ class Email:
     to: str
     subject: str
     text: str
+    html: str
 
 
 class Mailer(Protocol):
@@ -25,7 +27,8 @@ class SesMailer:
         self._ses.send_email(
             Source=self._sender, Destination={"ToAddresses": [email.to]},
             Message={"Subject": {"Data": email.subject, "Charset": "UTF-8"},
-                     "Body": {"Text": {"Data": email.text, "Charset": "UTF-8"}}},
+                     "Body": {"Text": {"Data": email.text, "Charset": "UTF-8"},
+                              "Html": {"Data": email.html, "Charset": "UTF-8"}}},
         )
 
 

@@ -28,7 +28,7 @@ def _session_body(session: Session) -> dict:
 def sign_up():
     body = parse_body(blueprint.current_request.raw_body, "SignUpBody")
     profile = accounts.sign_up(**body.model_dump(), identity=deps.identity(), accounts=deps.account_store(),
-                               mailer=deps.mailer(), brand_name=deps.settings().brand_name)
+                               mailer=deps.mailer(), settings=deps.settings())
     return json_response({"user_id": profile.user_id, "email": profile.email,
                           "username": profile.username, "confirmation_required": True}, 201)
 

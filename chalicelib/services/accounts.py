@@ -13,6 +13,8 @@ from chalicelib.domain import accounts as rules
 from chalicelib.domain.accounts import Principal, Profile, Session
 from chalicelib.domain.errors import EmailTaken, NotFound, Problems, UsernameTaken
 from chalicelib.observability import logger
+from chalicelib.services.emails import compose
+from chalicelib.settings import Settings
 
 
 def utc_now_iso() -> str:
@@ -20,11 +22,12 @@ def utc_now_iso() -> str:
 
 
 def sign_up(*, email: str, password: str, display_name: str, username: str,
-            identity: IdentityProvider, accounts: AccountStore, mailer: Mailer, brand_name: str,
+            identity: IdentityProvider, accounts: AccountStore, mailer: Mailer, settings: Settings,
             now: Callable[[], str] = utc_now_iso, clock: Callable[[], float] = time.time) -> Profile:
     """Creates the Cognito account and claims the username, on hold until the email is confirmed
     (`release_unconfirmed`); undoes the first if the second fails. A taken username is said (names
     are public); a taken email is not: see `_sign_up_with_a_taken_email`."""
+    brand_name = settings.brand_name
     problems = Problems()  # every invalid field at once, so the form can mark them all
     email = problems.check(lambda: rules.check_email(email))
     problems.check(lambda: rules.check_password(password))
@@ -39,7 +42,7 @@ def sign_up(*, email: str, password: str, display_name: str, username: str,
     except EmailTaken:
         return _sign_up_with_a_taken_email(email=email, display_name=display_name, username=username,
                                            held_since=held_since, accounts=accounts, mailer=mailer,
-                                           brand_name=brand_name, now=now)
+                                           settings=settings, now=now)
     profile = Profile(user_id=user_id, email=email, username=username,
                       display_name=display_name, created_at=now())
     try:
@@ -51,7 +54,7 @@ def sign_up(*, email: str, password: str, display_name: str, username: str,
 
 
 def _sign_up_with_a_taken_email(*, email: str, display_name: str, username: str, held_since: int,
-                                accounts: AccountStore, mailer: Mailer, brand_name: str,
+                                accounts: AccountStore, mailer: Mailer, settings: Settings,
                                 now: Callable[[], str]) -> Profile:
     """Answers as a new sign-up would, so the answer never tells whether an email has an account:
     the owner of the email is told by email instead, and the username is held for the same days
@@ -59,23 +62,17 @@ def _sign_up_with_a_taken_email(*, email: str, display_name: str, username: str,
     user_id = str(uuid.uuid4())  # the id a new account would have had; it names only the hold
     accounts.hold_username(username, user_id=user_id, held_since=held_since)
     try:
-        mailer.send(taken_email_notice(email, brand_name=brand_name))
+        mailer.send(taken_email_notice(email, settings=settings))
     except Exception as error:  # noqa: BLE001 - the answer must not differ when SES is down
         logger().warning("sign-up notice not sent", extra={"error": str(error)})
     return Profile(user_id=user_id, email=email, username=username, display_name=display_name,
                    created_at=now())
 
 
-def taken_email_notice(email: str, *, brand_name: str) -> Email:
+def taken_email_notice(email: str, *, settings: Settings) -> Email:
     """What the owner of an email reads when someone signs up with it again. No link: the
     platform never sends people to sign in from an email."""
-    return Email(to=email, subject=f"Someone tried to sign up to {brand_name} with your email", text=(
-        f"Hello,\n\nSomeone (perhaps you) just tried to create a {brand_name} account with this email "
-        "address. It already has an account, so nothing was created and nothing was changed.\n\n"
-        f"If it was you: sign in on {brand_name} with this email address instead. If you never "
-        "confirmed your account, ask for a new confirmation code on the confirm page.\n\n"
-        "If it was not you, you can ignore this email: nobody can use your account without your "
-        f"password.\n\n— {brand_name}"))
+    return compose("sign_up_with_taken_email", to=email, settings=settings)
 
 
 def confirm_sign_up(*, email: str, code: str, identity: IdentityProvider) -> None:

@@ -8,7 +8,6 @@ from chalicelib.adapters.mailer import Email, Mailer
 from chalicelib.adapters.ops_watch import FreeSessionCounter, OpsFlagStore
 from chalicelib.adapters.refunds import RefundRequestStore
 from chalicelib.domain.errors import Forbidden, NotFound
-from chalicelib.domain.money import format_usd
 from chalicelib.domain.ops_watch import (
     COUNT_KEEP_SECONDS,
     FlagAlreadyClosed,
@@ -24,6 +23,7 @@ from chalicelib.domain.ops_watch import (
 )
 from chalicelib.domain.payments import RefundRequest, check_text
 from chalicelib.observability import logger
+from chalicelib.services.emails import compose
 from chalicelib.settings import Settings
 
 REMINDERS_PER_RUN = 500  # the rest wait for the next run (they are earliest deadline first)
@@ -32,17 +32,10 @@ REMINDERS_PER_RUN = 500  # the rest wait for the next run (they are earliest dea
 # -- refund reviews nearing their deadline ---------------------------------------------------
 
 def reminder_email(request: RefundRequest, *, now: int, settings: Settings) -> Email:
-    overdue = is_overdue(request, now)
-    state = "overdue" if overdue else "due soon"
-    return Email(
-        to=settings.ops_email, subject=f"Refund review {state}: {request.request_id}",
-        text=(f"A refund request waits for a decision; the review is {state}.\n\n"
-              f"Request: {request.request_id}\n"
-              f"Amount: {format_usd(request.refund_cents)} back to the customer "
-              f"(paid {format_usd(request.paid_cents)} {request.currency})\n"
-              f"Deadline: {pacific_time(request.deadline)}"
-              f"{' (passed)' if overdue else ''}\n\n"
-              "Decide it in the ops refund queue."))
+    return compose("refund_review_reminder", to=settings.ops_email, settings=settings,
+                   request_id=request.request_id, overdue=is_overdue(request, now),
+                   refund_cents=request.refund_cents, paid_cents=request.paid_cents, currency=request.currency,
+                   deadline=pacific_time(request.deadline))
 
 
 def remind_refund_deadlines(*, refunds: RefundRequestStore, mailer: Mailer, settings: Settings,
@@ -75,10 +68,8 @@ def record_free_session(*, helper_id: str, call_id: str, now: int, counts: FreeS
 
 
 def flag_email(flag: OpsFlag, *, settings: Settings) -> Email:
-    return Email(to=settings.ops_email, subject=f"Helper flagged: {flag.helper_id} hosts many free sessions",
-                 text=(f"{flag.detail}\n\nHelper: {flag.helper_id}\nFlag: {flag.flag_id}\n"
-                       f"Flagged: {pacific_time(flag.flagged_at)}\n\n"
-                       "Look at the Helper in the ops flags queue and close the flag with a note."))
+    return compose("free_sessions_flag", to=settings.ops_email, settings=settings, detail=flag.detail,
+                   helper_id=flag.helper_id, flag_id=flag.flag_id, flagged=pacific_time(flag.flagged_at))
 
 
 def flag_free_session_hosts(*, counts: FreeSessionCounter, flags: OpsFlagStore, mailer: Mailer,

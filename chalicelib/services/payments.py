@@ -17,7 +17,6 @@ from chalicelib.domain import ledger as books
 from chalicelib.domain.calls import CallState, IllegalTransition, Role, apply_timeouts
 from chalicelib.domain.errors import Forbidden, InvalidInput, NotFound, ServiceUnavailable
 from chalicelib.domain.fees import FeeSchedule, PaymentKind, split_payment
-from chalicelib.domain.money import format_usd
 from chalicelib.domain.payments import (
     Payment,
     PaymentClosed,
@@ -390,8 +389,7 @@ def refund_in_full(*, payment: Payment, reason: str, desk: PaymentDesk, now: int
         return desk.payments.get(payment.payment_id) or payment
     refunded = post_refund(payment=payment, refund_id=refund.refund_id, refunded_cents=refund.amount_cents,
                            desk=desk, now=now, reason=reason)
-    tell(desk, payment.payer_id, "Your payment was refunded",
-         f"{reason}\n\n{format_usd(refund.amount_cents)} is on its way back to your PayPal account.")
+    tell(desk, payment.payer_id, "payment_refunded", reason=reason, amount_cents=refund.amount_cents)
     return refunded
 
 
@@ -480,9 +478,8 @@ def _on_capture_reversed(resource: dict, desk: PaymentDesk, now: int) -> str:
         desk.payments.transition(payment.with_changes(state=PaymentState.REVERSED,
                                                       closed_reason="Reversed by the payer's bank or PayPal."),
                                  expected=[payment.state])
-        tell(desk, payment.helper_id, "A payment to you was reversed",
-             f"The payer reversed {payment.description} ({format_usd(payment.amount_cents)}) through PayPal. "
-             "Your share has been taken back from your balance.")
+        tell(desk, payment.helper_id, "payment_reversed", description=payment.description,
+             amount_cents=payment.amount_cents)
     return "reversed" if posted else "already reversed"
 
 

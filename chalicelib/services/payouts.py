@@ -21,7 +21,6 @@ from chalicelib.domain import ledger as books
 from chalicelib.domain.calls import CallState
 from chalicelib.domain.errors import Forbidden, ServiceUnavailable
 from chalicelib.domain.ledger import line_position
-from chalicelib.domain.money import format_usd
 from chalicelib.domain.payments import Payment, PaymentState, split_of
 from chalicelib.domain.payout_schedule import (
     PayoutSchedule,
@@ -339,10 +338,8 @@ def apply_item_outcome(result: Any, *, desk: PayoutDesk, now: int, item: PayoutI
     if desk.items.transition(ended, expected=[ItemState.RESERVED]):
         desk.checkpoint("item ended")
         if outcome is ItemState.RETURNED:
-            tell(desk, item.helper_id, "Your payout did not reach you",
-                 f"PayPal could not pay {format_usd(item.amount_cents)} to {item.receiver} ({status.lower()}"
-                 f"{': ' + error if error else ''}).\n\nThe money is back in your payable balance. Check the PayPal "
-                 f"email under Payments → Storefront on {desk.settings.brand_name}; the next payout sends it again.")
+            tell(desk, item.helper_id, "payout_returned", amount_cents=item.amount_cents, receiver=item.receiver,
+                 status=status, error=error)
     return outcome
 
 

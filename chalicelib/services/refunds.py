@@ -6,7 +6,7 @@ from __future__ import annotations
 from chalicelib.domain.calls import CallState
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chalicelib.domain.fees import PaymentKind
-from chalicelib.domain.money import format_usd
+from chalicelib.domain.ops_watch import pacific_time
 from chalicelib.domain.payments import PaymentClosed, PaymentState, RefundRequest, check_text, split_of
 from chalicelib.domain.refunds import (
     RefundDecision,
@@ -17,7 +17,7 @@ from chalicelib.domain.refunds import (
     review_deadline,
 )
 from chalicelib.observability import logger
-from chalicelib.services.emails import tell
+from chalicelib.services.emails import compose, tell
 from chalicelib.services.payments import PaymentDesk, paypal_errors, post_refund
 
 REFUNDABLE = (PaymentKind.SESSION, PaymentKind.EXTENSION, PaymentKind.TIP)
@@ -154,35 +154,24 @@ def _pay_back(request: RefundRequest, desk: PaymentDesk, now: int) -> RefundRequ
 
 
 def _tell_decision(request: RefundRequest, desk: PaymentDesk) -> None:
-    amount = format_usd(request.refund_cents)
     if request.state is RefundState.REFUNDED:
-        tell(desk, request.payer_id, "Your refund was approved",
-             f"Your refund request was approved: {amount} (the amount paid minus PayPal's processing fee) "
-             f"is on its way back to your PayPal account.\n\nNote from our team: {request.note}")
-        tell(desk, request.helper_id, "A refund was approved",
-             f"A customer's refund request was approved, and your share of that payment was taken back.\n\n"
-             f"Note from our team: {request.note}")
+        tell(desk, request.payer_id, "refund_approved_customer", refund_cents=request.refund_cents, note=request.note)
+        tell(desk, request.helper_id, "refund_approved_helper", note=request.note)
     else:
-        tell(desk, request.payer_id, "Your refund request was declined",
-             f"We looked at your refund request and declined it.\n\nNote from our team: {request.note}")
-        tell(desk, request.helper_id, "A refund request was declined",
-             f"A customer's refund request about one of your sessions was declined; your earnings stay.\n\n"
-             f"Note from our team: {request.note}")
+        tell(desk, request.payer_id, "refund_declined_customer", note=request.note)
+        tell(desk, request.helper_id, "refund_declined_helper", note=request.note)
 
 
 def tell_requested(request: RefundRequest, desk: PaymentDesk) -> None:
     """Ops and the Helper hear of a new request; the Helper is asked for their side."""
-    from chalicelib.adapters.mailer import Email
-
     try:
-        desk.mailer.send(Email(to=desk.settings.ops_email, subject=f"Refund request {request.request_id}",
-                               text=f"A refund of {format_usd(request.refund_cents)} was requested.\n\n"
-                                    f"Reason: {request.reason}\n\nDecide by the deadline in the ops queue."))
+        desk.mailer.send(compose("refund_requested_ops", to=desk.settings.ops_email, settings=desk.settings,
+                                 request_id=request.request_id, refund_cents=request.refund_cents,
+                                 reason=request.reason, deadline=pacific_time(request.deadline)))
     except Exception as error:  # noqa: BLE001 - email is best effort
         logger().warning("email not sent", extra={"error": str(error)})
-    tell(desk, request.helper_id, "A customer asked for a refund",
-         f"A customer asked for a refund of {format_usd(request.paid_cents)}.\n\nTheir reason: {request.reason}\n\n"
-         "Give your side under Payments on interKanect; our team decides within 7 business days.")
+    tell(desk, request.helper_id, "refund_requested_helper", paid_cents=request.paid_cents, reason=request.reason,
+         review_days=desk.settings.refund_review_business_days)
 
 
 def queue(*, is_ops: bool, desk: PaymentDesk) -> list[RefundRequest]:

@@ -16,9 +16,11 @@ from chalicelib.domain.errors import (
     WrongCredentials,
 )
 from chalicelib.services import accounts
+from chalicelib.settings import Settings
 
 PASSWORD = "Corr3ct-horse"
 BRAND = "interKanect"
+SETTINGS = Settings(brand_name=BRAND, support_email="help@example.test")
 DAY = 86400
 T0 = 1_750_000_000  # the clock of a sign-up, in seconds
 
@@ -41,7 +43,7 @@ def mailer():
 def sign_up(identity, store, email="ada@example.com", username="ada", mailer=None, at=T0):
     return accounts.sign_up(email=email, password=PASSWORD, display_name="Ada Lovelace",
                             username=username, identity=identity, accounts=store,
-                            mailer=mailer or InMemoryMailer(), brand_name=BRAND, now=lambda: "T0",
+                            mailer=mailer or InMemoryMailer(), settings=SETTINGS, now=lambda: "T0",
                             clock=lambda: at)
 
 
@@ -87,6 +89,8 @@ def test_signing_up_with_a_registered_email_answers_like_a_new_sign_up_and_email
     [notice] = mailer.sent
     assert notice.to == "ada@example.com" and BRAND in notice.subject
     assert "already has an account" in notice.text and "http" not in notice.text  # no link to sign in at
+    assert "already has an account" in notice.html and "http" not in notice.html
+    assert "help@example.test" in notice.text and "help@example.test" in notice.html  # the support address
 
 
 def test_a_registered_email_holds_the_username_like_a_new_sign_up_would(identity, store):
@@ -190,7 +194,7 @@ def test_describe_me_shows_the_profile_and_roles(identity, store):
 def test_sign_up_names_every_invalid_field_at_once_and_creates_nothing(identity, store):
     with pytest.raises(InvalidInput) as refused:
         accounts.sign_up(email="not an email", password="short", display_name="\u202e", username="a",
-                         identity=identity, accounts=store, mailer=InMemoryMailer(), brand_name=BRAND,
+                         identity=identity, accounts=store, mailer=InMemoryMailer(), settings=SETTINGS,
                          now=lambda: "T0", clock=lambda: T0)
     assert [p.field for p in refused.value.problems] == ["email", "password", "display_name", "username"]
     assert refused.value.field == "email"

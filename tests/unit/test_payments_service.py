@@ -294,7 +294,12 @@ def test_a_refund_approved_by_ops_gives_back_the_amount_minus_paypals_fee(desk):
     assert desk.gateway.get_capture(payment.capture_id).status in ("REFUNDED", "PARTIALLY_REFUNDED")
     assert balance(desk, books.helper_pending(HELPER)) == 0
     assert desk.payments.get(payment.payment_id).state is PaymentState.REFUNDED
-    assert {e.to for e in desk.mailer.sent} >= {f"{CALLER}@example.com", f"{HELPER}@example.com"}
+    assert {(e.to, e.subject) for e in desk.mailer.sent} >= {
+        (desk.settings.ops_email, f"Refund request {request.request_id}"),
+        (f"{HELPER}@example.com", "A customer asked for a refund"),
+        (f"{CALLER}@example.com", "Your refund was approved"), (f"{HELPER}@example.com", "A refund was approved")}
+    [approved] = [e for e in desk.mailer.sent if e.subject == "Your refund was approved"]
+    assert "$23.64" in approved.text and "Fair." in approved.text and "Fair." in approved.html
     with pytest.raises(refunds.RefundAlreadyDecided):
         refunds.decide(request_id=request.request_id, ops_id=OPS, decision="deny", note="No.", desk=desk, now=NOW + 901)
     assert refunds.queue(is_ops=True, desk=desk) == []
@@ -330,6 +335,9 @@ def test_a_denied_refund_keeps_the_helpers_earnings_and_only_ops_decides(desk):
                             desk=desk, now=NOW + 800)
     assert denied.state is RefundState.DENIED
     assert balance(desk, books.helper_pending(HELPER)) == 2000
+    assert {(e.to, e.subject) for e in desk.mailer.sent} >= {
+        (f"{CALLER}@example.com", "Your refund request was declined"),
+        (f"{HELPER}@example.com", "A refund request was declined")}
 
 
 def test_a_refund_paypal_refuses_is_marked_failed_and_nothing_is_reversed(desk):
