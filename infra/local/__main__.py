@@ -49,6 +49,7 @@ class LocalStack:
 
     def start(self) -> dict[str, str]:
         from infra.local.aws import LOCAL_CREDENTIALS, LocalAws, client, provision
+        from infra.local.mailbox import PREFIX as MAILBOX_PATH, Mailbox
         from infra.local.paypal_sandbox import PayPalSandbox
         from infra.local.rest_api import LocalRestApi
         from infra.local.scheduler import Scheduler, jobs_of
@@ -84,7 +85,7 @@ class LocalStack:
                                         websocket_url=gateway.url,
                                         media=MediaBucket(client("s3", aws.url, environment["AWS_REGION"]),
                                                           environment["IK_UPLOADS_BUCKET"], aws.url),
-                                        host=self.host, port=self.ports["site"]))
+                                        mailbox=Mailbox(), host=self.host, port=self.ports["site"]))
         os.environ["IK_SITE_URL"] = site.url  # before the first request reads the settings
         # PayPal's webhooks reach the app's endpoint, signed with the sandbox's certificate, which
         # only the local settings allow (on AWS only PayPal's own certificate URLs are).
@@ -99,6 +100,7 @@ class LocalStack:
 
         self.endpoints = {
             "site": site.url,
+            "mailbox": site.url + MAILBOX_PATH,
             "api": api.url,
             "websocket": gateway.url,
             "websocket_management": gateway.management_url,
@@ -154,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         endpoints = stack.start()
         print(f"\n  interKanect is running: open {endpoints['site']}\n", flush=True)
+        print(f"  Emails it sends land in the local mailbox: {endpoints['mailbox']}", flush=True)
         print(f"  API {endpoints['api']}  WebSocket {endpoints['websocket']}  "
               f"PayPal sandbox {endpoints['paypal']}  AWS (moto) {endpoints['aws']}", flush=True)
         print(f"  Endpoints written to {args.state_dir / 'endpoints.json'}; Ctrl-C stops everything.\n",

@@ -197,6 +197,30 @@ def _refuse_confirming_twice() -> None:
     CognitoIdpBackend.confirm_sign_up = confirm_sign_up
 
 
+def _keep_both_parts_of_sent_emails() -> None:
+    """moto keeps one body of a sent email (the HTML when there is one) and not when it was sent;
+    keep both parts and the time on the message too, for the local mailbox (infra/local/mailbox.py)."""
+    import time
+
+    from moto.ses.responses import EmailResponse
+
+    original = EmailResponse.send_email
+    if getattr(original, "keeps_both_parts", False):
+        return
+
+    def send_email(self: Any) -> Any:
+        result = original(self)
+        message_id = result.result["MessageId"]
+        message = next(m for m in reversed(self.backend.sent_messages) if m.id == message_id)
+        message.text = self._get_param("Message.Body.Text.Data")
+        message.html = self._get_param("Message.Body.Html.Data")
+        message.sent_at = time.time()
+        return result
+
+    send_email.keeps_both_parts = True  # type: ignore[attr-defined]
+    EmailResponse.send_email = send_email
+
+
 class LocalAws:
     """moto in server mode on loopback, restoring and saving its backends as one file.
 
@@ -218,6 +242,7 @@ class LocalAws:
         _add_resend_confirmation_code()
         _refuse_confirming_twice()
         _add_revoke_token()
+        _keep_both_parts_of_sent_emails()
         self._state_file = state_file
         self._restore()
         moto = DomainDispatcherApplication(create_backend_app)

@@ -1,6 +1,7 @@
 """Serves the built site (`infra/site_build.py`) as CloudFront would: security headers, a runtime
 `config.js`, and `/api/*` forwarded to the REST API (same origin, as the CloudFront `/api/*`
-behaviour does). A missing file is a 404 with the site's `404.html`, once it has one."""
+behaviour does). A missing file is a 404 with the site's `404.html`, once it has one. Given a
+mailbox, it also serves the local stack's own `/_local/mailbox` pages (never on AWS)."""
 from __future__ import annotations
 
 import json
@@ -11,10 +12,13 @@ import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from infra.site_headers import PERMISSIONS_POLICY, content_security_policy
+
+if TYPE_CHECKING:
+    from infra.local.mailbox import Mailbox
 
 log = logging.getLogger("local-stack.site")
 
@@ -33,12 +37,13 @@ HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", 
 
 class StaticSite:
     def __init__(self, root: Path, *, api_url: str, websocket_url: str, media: "MediaBucket",
-                 host: str = "127.0.0.1", port: int = 0) -> None:
+                 mailbox: "Mailbox | None" = None, host: str = "127.0.0.1", port: int = 0) -> None:
         config = {"api": "/api", "websocket": websocket_url, "local": True}
         handler = type("SiteHandler", (_SiteHandler,), {
             "root": root.resolve(),
             "api_url": api_url.rstrip("/"),
             "media": media,
+            "mailbox": mailbox,
             "config_js": f"window.IK_CONFIG = {json.dumps(config)};\n".encode(),
             "csp": content_security_policy(websocket_url, upload_origin=media.origin),
         })
@@ -80,6 +85,7 @@ class _SiteHandler(BaseHTTPRequestHandler):
     root: Path
     api_url: str
     media: MediaBucket
+    mailbox: "Mailbox | None"
     config_js: bytes
     csp: str
     protocol_version = "HTTP/1.1"
@@ -162,6 +168,23 @@ class _SiteHandler(BaseHTTPRequestHandler):
         body, content_type = found
         return self._send(200, body, content_type, "public, max-age=86400")
 
+    def _mailbox(self) -> None:
+        from infra.local.mailbox import EMAIL_HTML_HEADERS
+
+        page = self.mailbox.page(urlsplit(self.path).path)  # type: ignore[union-attr]
+        self.send_response(page.status)
+        self.send_header("Content-Type", page.content_type)
+        self.send_header("Content-Length", str(len(page.body)))
+        self.send_header("Cache-Control", "no-store")
+        if page.email_html:
+            for name, value in EMAIL_HTML_HEADERS.items():
+                self.send_header(name, value)
+        else:
+            self._security_headers()
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(page.body)
+
     def _route(self) -> None:
         """The paths CloudFront sends elsewhere: `/api/*` and `/h/*` to the API, `/media/*` to
         the uploads bucket; the rest is the static site."""
@@ -171,6 +194,8 @@ class _SiteHandler(BaseHTTPRequestHandler):
             return self._proxy(self.api_url + self.path)
         if self.path.startswith("/media/") and self.command in ("GET", "HEAD"):
             return self._media()
+        if self.mailbox is not None and self.path.startswith("/_local/mailbox") and self.command in ("GET", "HEAD"):
+            return self._mailbox()
         if self.command in ("GET", "HEAD"):
             return self._static()
         return self._send(405, b"Method not allowed\n", "text/plain; charset=utf-8")
