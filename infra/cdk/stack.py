@@ -295,8 +295,7 @@ class InterkanectStack(cdk.Stack):
             self_sign_up_enabled=True,
             sign_in_aliases=cognito.SignInAliases(email=True, username=False),
             auto_verify=cognito.AutoVerifiedAttrs(email=True),
-            user_verification=cognito.UserVerificationConfig(
-                email_style=cognito.VerificationEmailStyle.CODE),
+            user_verification=self._verification_email(support_email.value_as_string),
             standard_attributes=cognito.StandardAttributes(
                 email=cognito.StandardAttribute(required=True, mutable=True),
                 fullname=cognito.StandardAttribute(required=False, mutable=True),
@@ -651,6 +650,19 @@ class InterkanectStack(cdk.Stack):
                       description="The WebSocket API")
         cdk.CfnOutput(self, "UserPoolId", value=self.user_pool.user_pool_id)
         cdk.CfnOutput(self, "UserPoolClientId", value=self.user_pool_client.user_pool_client_id)
+
+    @staticmethod
+    def _verification_email(support_email: str) -> cognito.UserVerificationConfig:
+        """Cognito's sign-up code email in the product's email layout (chalicelib/templates/email),
+        rendered at synth with Cognito's `{####}` where the code goes."""
+        from dataclasses import replace
+
+        from chalicelib.services.emails import compose
+
+        email = compose("confirm_code", to="", settings=replace(Settings(), support_email=support_email),
+                        code="{####}")
+        return cognito.UserVerificationConfig(email_style=cognito.VerificationEmailStyle.CODE,
+                                              email_subject=email.subject, email_body=email.html)
 
     def _alert_ops_on_payout_errors(self, ops_email: str) -> None:
         """Ops hears by email when the payout job logs an error: a run late for 7 PM Pacific,

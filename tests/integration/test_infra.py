@@ -327,6 +327,16 @@ def test_user_pool_signs_in_with_email_and_matches_the_password_rules(template):
     assert pool["DeletionPolicy"] == "Retain"
 
 
+def test_the_sign_up_code_email_is_in_the_products_email_layout_with_cognitos_code_placeholder(template):
+    _, pool = one(template, "AWS::Cognito::UserPool")
+    message = pool["Properties"]["VerificationMessageTemplate"]
+    assert message["DefaultEmailOption"] == "CONFIRM_WITH_CODE"
+    assert message["EmailSubject"] == "Your interKanect confirmation code"
+    body = json.dumps(message["EmailMessage"])  # a join: the support address is a parameter
+    assert "{####}" in body and "Your confirmation code is" in body and "<!doctype html>" in body
+    assert "SupportEmail" in body
+
+
 def test_app_client_has_no_secret_and_password_and_refresh_flows(template):
     _, client = one(template, "AWS::Cognito::UserPoolClient")
     props = client["Properties"]

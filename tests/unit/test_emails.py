@@ -23,6 +23,7 @@ HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 # One example per kind: its context, and a phrase of its message (both parts must carry it).
 KINDS = {
     "sign_up_with_taken_email": ({}, "It already has an account, so nothing was created"),
+    "confirm_code": ({"code": "{####}"}, "Your confirmation code is"),  # Cognito's, rendered at synth
     "refund_review_reminder": ({"request_id": "req-1", "overdue": True, "refund_cents": 123450, "paid_cents": 130000,
                                 "currency": "USD", "deadline": "end of Mon Dec 07, 2026 (PST)"},
                                "$1,234.50 back to the customer"),
