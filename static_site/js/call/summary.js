@@ -65,7 +65,7 @@ export async function callSummary({ role, callId, call, rounds, tipCents, liveMs
   }
   const rows = [{ label: "Length", value: lengthText(liveMs) }];
   if (Number(call.minutes_used) > 0) {
-    rows.push({ label: "Session time agreed", value: `${call.minutes_used} min` });
+    rows.push({ label: "Session booked", value: `${call.minutes_used} min` });
   }
   rows.push({
     label: terms.length > 1 ? "Terms (with extensions)" : "Terms",
