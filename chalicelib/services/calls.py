@@ -37,6 +37,10 @@ class CallDesk:
     plans: PlanStore
     free_sessions: FreeSessionCounter | None = None  # counts free sessions for ops; None: not counted
     max_price_cents: int = rules.MAX_PRICE_CENTS  # settings.max_session_price_cents
+    # While an action's reply is on its way (the WebSocket handler sets a list), the participants'
+    # presence is recounted after the reply and the participants' news, not before: the answer
+    # reaches both browsers one round trip sooner. None: recounted at once.
+    after_reply: list[Callable[[], None]] | None = None
 
 
 def call_view(call: Call) -> dict:
@@ -160,9 +164,15 @@ def _save_and_tell(desk: CallDesk, *, before: Call, after: Call) -> None:
     if desk.free_sessions is not None and starts_free_session(before, after):
         _count_free_session(desk, after)
     if before.live != after.live:  # into or out of a live call: the helper turns red or back
-        desk.refresh_presence(after.helper_id)
-        desk.refresh_presence(after.caller_id)
-    _notify(desk, after, ring_all=before.state is CallState.RINGING)  # last: all is recorded
+        def recount() -> None:
+            desk.refresh_presence(after.helper_id)
+            desk.refresh_presence(after.caller_id)
+
+        if desk.after_reply is None:
+            recount()
+        else:
+            desk.after_reply.append(recount)
+    _notify(desk, after, ring_all=before.state is CallState.RINGING)  # the call is recorded
 
 
 def _count_free_session(desk: CallDesk, call: Call) -> None:

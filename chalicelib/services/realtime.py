@@ -1,7 +1,7 @@
 """The WebSocket side: who is connected (and so online), their messages, delivery to them."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from chalicelib.adapters.calls import CallStore
@@ -104,6 +104,7 @@ def handle_message(*, connection_id: str, body: str | None, connections: Connect
                    desk: Callable[[], CallDesk] | None = None, limiter: SignalLimiter | None = None) -> None:
     """Dispatches a message by its `action`; refusals are answered on the socket, never raised."""
     frame: dict = {}
+    after_reply: list[Callable[[], None]] = []  # bookkeeping that need not delay the answer
     try:
         frame = read_frame(body)
         message = validate_frame(frame)
@@ -118,7 +119,8 @@ def handle_message(*, connection_id: str, body: str | None, connections: Connect
                                connections=connections, sender=sender, limiter=limiter)
             return
         elif (action == "call" or action in calls.ACTIONS) and desk is not None:
-            reply = _call_action(connection_id, action, message, desk(), int(clock()))
+            call_desk = replace(desk(), after_reply=after_reply)
+            reply = _call_action(connection_id, action, message, call_desk, int(clock()))
         else:
             raise InvalidInput(f"Unknown action '{action}'.", field="action")
     except DomainError as error:
@@ -129,6 +131,8 @@ def handle_message(*, connection_id: str, body: str | None, connections: Connect
             if echoable(frame, name) is not None:
                 reply[name] = echoable(frame, name)
     deliver(connection_id=connection_id, message=reply, sender=sender, connections=connections)
+    for later in after_reply:
+        later()
 
 
 def _call_action(connection_id: str, action: str, message: dict, desk: CallDesk, now: int) -> dict:
