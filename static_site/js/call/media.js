@@ -74,3 +74,55 @@ export async function getScreen() {
     throw error;
   }
 }
+
+/** This side's tracks and what the person turned off: the state behind the mic, camera and
+ * screen controls, with no DOM. While the call waits for payment (`paused`) nothing is sent. */
+export class LocalMedia {
+  constructor() {
+    this.stream = null;
+    this.mic = null;
+    this.camera = null;
+    this.screen = null;
+    this.micOff = false;
+    this.cameraOff = false;
+    this.paused = false;
+    this.settled = false; // the camera and microphone were asked for and answered
+  }
+
+  take(stream) {
+    this.stream = stream;
+    this.mic = stream ? stream.getAudioTracks()[0] || null : null;
+    this.camera = stream ? stream.getVideoTracks()[0] || null : null;
+    this.settled = true;
+  }
+
+  /** Turns the tracks on and off to match the controls and the pause. */
+  applyTrackStates() {
+    if (this.mic) {
+      this.mic.enabled = !this.micOff && !this.paused;
+    }
+    if (this.camera) {
+      this.camera.enabled = !this.cameraOff && !this.paused;
+    }
+    if (this.screen) {
+      this.screen.enabled = !this.paused;
+    }
+  }
+
+  /** What the other side is told (`media` signal). */
+  state() {
+    return {
+      audio: Boolean(this.mic) && !this.micOff,
+      video: Boolean(this.screen) || (Boolean(this.camera) && !this.cameraOff),
+      screen: Boolean(this.screen),
+    };
+  }
+
+  stop() {
+    for (const track of [this.mic, this.camera, this.screen]) {
+      if (track) {
+        track.stop();
+      }
+    }
+  }
+}

@@ -1,4 +1,5 @@
-/** The call room page (`/call.html`): see js/call/room.js for what the room does.
+/** The call room page (`/call.html`): see js/call/room.js for what the room does
+ * (it wires js/call/session.js, the call's state, to js/call/room-view.js, its drawing).
  *
  * `?helper=<username>` calls that Helper; `?call=<id>&answer=1` answers a ringing call (from the
  * incoming-call pop-up); `?call=<id>` comes back to a live call. Signed-in people only: a
@@ -30,7 +31,8 @@ function route() {
 /** The room's modules, asked for all at once as soon as the entry runs (rather than one import
  * level at a time), while the socket connects. */
 const ROOM_MODULES = [
-  "/js/call/room.js", "/js/call/peer.js", "/js/call/verification.js", "/js/call/tools.js",
+  "/js/call/room.js", "/js/call/session.js", "/js/call/room-view.js", "/js/call/helper-facts.js",
+  "/js/call/stage.js", "/js/call/summary.js", "/js/call/peer.js", "/js/call/verification.js", "/js/call/tools.js",
   "/js/call/chat.js", "/js/call/files.js", "/js/call/whiteboard.js",
   "/vendor/perfect-freehand/index.mjs", "/js/dom.js", "/js/money.js", "/js/paths.js",
   "/js/call/clock.js", "/js/call/negotiation.js", "/js/call/call-memory.js",
