@@ -17,7 +17,7 @@ test: install chromium ## Install what is needed and run every test, browser tes
 test-fast: install ## Unit tests only
 	$(PY) -m pytest tests/unit -q
 
-bench: install ## Print the benchmark figures
+bench: install chromium ## Print the benchmark figures (Lighthouse and call setup drive Chromium)
 	$(PY) -m bench
 
 synth: install ## Synthesize the CDK app into infra/cdk.out (no CDK CLI needed)

@@ -13,17 +13,15 @@ does. The target is judged on dynalite; moto's figures are printed beside it.
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import statistics
 import subprocess
 import time
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Iterator
 
-ROOT = Path(__file__).resolve().parents[1]
-DYNALITE = ROOT / ".local" / "bench-tools" / "node_modules" / "dynalite" / "cli.js"
+from bench.npm_tools import npm_tool
+
 DYNALITE_VERSION = "4.0.0"
 
 SIZES = (100, 10_000)
@@ -57,13 +55,9 @@ def _free_port() -> int:
 @contextmanager
 def dynalite_dynamodb() -> Iterator[str]:
     """dynalite from the npm registry (installed once under .local/), in memory, on loopback."""
-    if not DYNALITE.exists():
-        if shutil.which("npm") is None:
-            raise RuntimeError("npm is needed to install dynalite for this benchmark")
-        subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--silent", "--prefix",
-                        str(DYNALITE.parents[2]), f"dynalite@{DYNALITE_VERSION}"], check=True)
+    dynalite = npm_tool("dynalite", DYNALITE_VERSION, "cli.js")
     port = _free_port()
-    process = subprocess.Popen(["node", str(DYNALITE), "--port", str(port), "--createTableMs", "0",
+    process = subprocess.Popen(["node", str(dynalite), "--port", str(port), "--createTableMs", "0",
                                 "--deleteTableMs", "0", "--updateTableMs", "0"],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:

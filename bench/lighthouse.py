@@ -1,0 +1,113 @@
+"""Lighthouse scores of every public page, served by a temporary local stack: performance,
+accessibility, best practices and SEO (0–100), one mobile run per page.
+
+Lighthouse (from the npm registry, installed once under `.local/bench-tools/`) drives Debian's
+Chromium headless, with its default mobile emulation and simulated throttling (a mid-range phone
+on slow 4G). The pages: home, all categories, a category, a search, a Helper's public page (one
+Helper made through the API, in the plumbing category, so the category and the search list a
+card), sign-up, the FAQ and the 404 page. The 404 page answers 404 and carries `noindex` on
+purpose, so it is judged without the three audits that fail for that alone: `http-status-code`,
+`is-crawlable`, and in `errors-in-console` the browser's "status of 404" line for the document
+(other console errors still count).
+
+Target: every score at least 95. Below it, the audits that cost points are printed; the JSON
+reports are kept in `.local/bench-reports/lighthouse/`. `python -m bench.lighthouse` runs it
+alone (`python -m bench.lighthouse 404 search`: some pages). About 20 s a page on two cores; a
+busy machine lowers the performance scores by a few points.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bench.npm_tools import npm_tool
+
+LIGHTHOUSE_VERSION = "12.8.2"  # the last major that runs on Node 20
+CHROMIUM = "/usr/bin/chromium"
+CATEGORIES = {"performance": "perf", "accessibility": "a11y", "best-practices": "best", "seo": "seo"}
+TARGET = 95
+REPORTS = Path(__file__).resolve().parents[1] / ".local" / "bench-reports" / "lighthouse"
+PAGES = {  # name: path on the site ({helper} is the Helper's username)
+    "home": "/index.html",
+    "all categories": "/categories.html",
+    "a category": "/category.html?slug=plumbing",
+    "search": "/search.html?q=plumb",
+    "a Helper's page": "/h/{helper}",
+    "sign-up": "/sign-up.html",
+    "FAQ": "/faq.html",
+    "404": "/no-such-page",
+}
+# For the 404 page: what fails there only because it is a 404 page (see the docstring).
+NOT_FOUND_CONFIG = {
+    "extends": "lighthouse:default",
+    "settings": {"skipAudits": ["http-status-code", "is-crawlable"]},
+    "audits": [{"path": "errors-in-console",
+                "options": {"ignoredPatterns": ["the server responded with a status of 404"]}}],
+}
+
+
+def audit(url: str, report: Path, *, not_found_page: bool = False) -> dict:
+    """One Lighthouse run of `url`; its JSON report (also written to `report`)."""
+    lighthouse = npm_tool("lighthouse", LIGHTHOUSE_VERSION, "cli/index.js")
+    command = ["node", str(lighthouse), url, "--quiet", "--form-factor=mobile",
+               f"--only-categories={','.join(CATEGORIES)}", "--chrome-flags=--headless=new --no-sandbox",
+               "--output=json", f"--output-path={report}"]
+    if not_found_page:
+        config = report.with_name("not-found-config.json")
+        config.write_text(json.dumps(NOT_FOUND_CONFIG))
+        command += ["--ignore-status-code", f"--config-path={config}"]
+    subprocess.run(command, check=True, env={**os.environ, "CHROME_PATH": CHROMIUM}, stdout=subprocess.DEVNULL)
+    return json.loads(report.read_text())
+
+
+def scores(result: dict) -> dict[str, int | None]:
+    """Each category's score, 0–100 (None when Lighthouse could not score it)."""
+    score = {name: result["categories"].get(name, {}).get("score") for name in CATEGORIES}
+    return {name: None if value is None else round(value * 100) for name, value in score.items()}
+
+
+def lost_points(result: dict, category: str) -> list[str]:
+    """The audits of `category` that cost points, heaviest first."""
+    lost = []
+    for ref in result["categories"][category]["auditRefs"]:
+        found = result["audits"][ref["id"]]
+        if ref["weight"] and found.get("score") is not None and found["score"] < 1:
+            value = f" ({found['displayValue']})" if found.get("displayValue") else ""
+            lost.append((ref["weight"] * (1 - found["score"]), f"{ref['id']}{value}"))
+    return [text for _, text in sorted(lost, reverse=True)]
+
+
+def measure(pages: dict[str, str] = PAGES) -> dict[str, dict]:
+    from tests.support.pages import become_helper
+    from tests.support.stack import temporary_stack
+
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    results = {}
+    with temporary_stack("ik-bench-lighthouse-") as endpoints:
+        helper = become_helper(endpoints["api"], "benchhelper", categories=("plumbing",))
+        for name, path in pages.items():
+            report = REPORTS / f"{name.replace(' ', '-').replace(chr(39), '')}.json"
+            url = endpoints["site"] + path.format(helper=helper.username)
+            results[name] = audit(url, report, not_found_page=name == "404")
+    return results
+
+
+def main(names: list[str] | None = None) -> int:
+    results = measure({name: PAGES[name] for name in names} if names else PAGES)
+    print(f"Lighthouse {LIGHTHOUSE_VERSION}, mobile, one run per page (target: every score >= {TARGET}):")
+    print(f"  {'page':<18}" + "".join(f"{short:>6}" for short in CATEGORIES.values()))
+    below = []
+    for name, result in results.items():
+        row = scores(result)
+        print(f"  {name:<18}" + "".join(f"{'-' if row[c] is None else row[c]:>6}" for c in CATEGORIES))
+        below += [(name, c) for c in CATEGORIES if row[c] is None or row[c] < TARGET]
+    for name, category in below:
+        print(f"  {name}, {category}: " + ", ".join(lost_points(results[name], category)[:5]))
+    return 1 if below else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))  # page names (as in PAGES) to run only those
