@@ -1,8 +1,7 @@
 """interKanect: wires the REST blueprints, the WebSocket hooks and the scheduled jobs."""
 from chalice import Chalice, Rate
 
-from chalicelib.api import (accounts, calls, directory, earnings, guard, helper_pages, openapi, ops, payments, realtime,
-                            site)
+from chalicelib.api import accounts, calls, directory, earnings, guard, helper_pages, openapi, ops, payments, site
 from chalicelib.api.http import in_the_error_shape, json_response
 
 app = Chalice(app_name="interkanect")
@@ -29,33 +28,41 @@ def health():
     return json_response({"ok": True})
 
 
+def _realtime():
+    """The sockets' and sweeps' module, imported on first use: a cold start of the REST API
+    does not load it (the call, payment and ops rules it brings are ~15 ms)."""
+    from chalicelib.api import realtime
+
+    return realtime
+
+
 @app.on_ws_connect()
 def ws_connect(event):
-    return realtime.on_connect(event)
+    return _realtime().on_connect(event)
 
 
 @app.on_ws_message()
 def ws_message(event):
-    realtime.on_message(event)
+    _realtime().on_message(event)
 
 
 @app.on_ws_disconnect()
 def ws_disconnect(event):
-    realtime.on_disconnect(event)
+    _realtime().on_disconnect(event)
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def sweep_stale_connections(event):
     """Connections silent for 3 minutes (a killed browser, a lost `$disconnect`) are forgotten,
     and their owners' status follows."""
-    realtime.sweep_connections()
+    _realtime().sweep_connections()
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def enforce_call_timeouts(event):
     """Missed calls, closed negotiation windows, expired sessions and abandoned calls happen on
     time even when nobody acts; every action also applies the clock first."""
-    realtime.sweep_calls()
+    _realtime().sweep_calls()
 
 
 @app.schedule(Rate(10, unit=Rate.MINUTES))

@@ -58,22 +58,19 @@ def end_connections(user_id: str, session_id: str | None) -> int:
 
 
 @lru_cache(maxsize=1)
-def _tables_bound() -> bool:
+def _tables_bound() -> Any:
+    """Binds every model to its table, once; the pynamodb Connection they all share (one botocore
+    client), which the stores that write transactions use too."""
     from chalicelib.adapters.tables import bind_tables
 
-    bind_tables(settings())
-    return True
+    return bind_tables(settings())
 
 
 @lru_cache(maxsize=1)
 def account_store():
-    from pynamodb.connection import Connection
-
     from chalicelib.adapters.accounts import DynamoAccountStore
 
-    _tables_bound()
-    s = settings()
-    return DynamoAccountStore(Connection(region=s.region, host=s.aws_endpoint_url))
+    return DynamoAccountStore(_tables_bound())
 
 
 @lru_cache(maxsize=1)
@@ -155,13 +152,9 @@ def presence_book():
 
 @lru_cache(maxsize=1)
 def call_store():
-    from pynamodb.connection import Connection
-
     from chalicelib.adapters.calls import DynamoCallStore
 
-    _tables_bound()
-    s = settings()
-    return DynamoCallStore(Connection(region=s.region, host=s.aws_endpoint_url))
+    return DynamoCallStore(_tables_bound())
 
 
 def call_desk():
@@ -272,13 +265,9 @@ def webhook_events():
 
 @lru_cache(maxsize=1)
 def ledger():
-    from pynamodb.connection import Connection
-
     from chalicelib.adapters.ledger import DynamoLedgerStore
 
-    _tables_bound()
-    s = settings()
-    return DynamoLedgerStore(Connection(region=s.region, host=s.aws_endpoint_url))
+    return DynamoLedgerStore(_tables_bound())
 
 
 @lru_cache(maxsize=1)
@@ -324,13 +313,9 @@ def payout_runs():
 
 @lru_cache(maxsize=1)
 def payout_items():
-    from pynamodb.connection import Connection
-
     from chalicelib.adapters.payouts import DynamoPayoutItemStore
 
-    _tables_bound()
-    s = settings()
-    return DynamoPayoutItemStore(Connection(region=s.region, host=s.aws_endpoint_url))
+    return DynamoPayoutItemStore(_tables_bound())
 
 
 @lru_cache(maxsize=1)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Iterable, Protocol
 
 from chalicelib.domain.categories import Category
 from chalicelib.domain.errors import InvalidInput
@@ -11,6 +11,7 @@ from chalicelib.domain.errors import InvalidInput
 class CategoryStore(Protocol):
     def all(self) -> list[Category]: ...
     def get(self, slug: str) -> Category | None: ...
+    def get_many(self, slugs: Iterable[str]) -> dict[str, Category]: ...
     def put(self, category: Category) -> None: ...
     def add_if_missing(self, category: Category) -> bool: ...
 
@@ -49,6 +50,15 @@ class DynamoCategoryStore:
             return _category(CategoryRecord.get(slug))
         except CategoryRecord.DoesNotExist:
             return None
+
+    def get_many(self, slugs: Iterable[str]) -> dict[str, Category]:
+        """The categories of `slugs` that exist, in one BatchGetItem (a Helper's page names its few)."""
+        from chalicelib.adapters.tables import CategoryRecord
+
+        keys = list(dict.fromkeys(slugs))
+        if not keys:
+            return {}
+        return {record.slug: _category(record) for record in CategoryRecord.batch_get(keys)}
 
     def _record(self, category: Category):
         from chalicelib.adapters.tables import CategoryRecord
@@ -108,6 +118,9 @@ class InMemoryCategoryStore:
 
     def get(self, slug: str) -> Category | None:
         return self.categories.get(slug)
+
+    def get_many(self, slugs: Iterable[str]) -> dict[str, Category]:
+        return {s: self.categories[s] for s in slugs if s in self.categories}
 
     def put(self, category: Category) -> None:
         self.categories[category.slug] = category

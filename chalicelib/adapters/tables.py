@@ -10,6 +10,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UnicodeSetAttribute,
 )
+from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -539,13 +540,21 @@ TTL_ATTRIBUTES = {"connections": "ttl", "calls": "ttl", "webhook_events": "ttl",
                   "revocations": "ttl"}
 
 
-def bind_tables(settings: Settings) -> None:
-    """Point every model at its table and endpoint; called once when dependencies are built."""
+def bind_tables(settings: Settings) -> Connection:
+    """Point every model at its table and endpoint, all through one pynamodb Connection (returned,
+    for transactions); called once when dependencies are built. Left alone, pynamodb gives each
+    model a connection with a botocore session of its own, and each loads the DynamoDB service
+    model and endpoint data again: tens of ms per table a cold start touches."""
+    shared = Connection(region=settings.region, host=settings.aws_endpoint_url)
     for logical, model in MODELS.items():
         model.Meta.table_name = settings.table_name(logical)
         model.Meta.region = settings.region
         model.Meta.host = settings.aws_endpoint_url
         model._connection = None
+        table = model._get_connection()  # pynamodb's own, with the table's keys and indexes
+        shared.add_meta_table(table.get_meta_table())
+        table.connection = shared
+    return shared
 
 
 def create_tables(settings: Settings) -> list[str]:

@@ -115,7 +115,7 @@ def public_page(username):
         return Response("", status_code=301, headers={"Location": f"/h/{found.username}",
                                                       "Cache-Control": PUBLIC_PAGE_CACHE})
     page, status = found
-    names = {c.slug: c.name for c in deps.categories().all()} if page.categories else {}
+    names = {slug: c.name for slug, c in deps.categories().get_many(page.categories).items()}
     view = {
         **page_json(page, status),
         "site_url": settings.site_url,

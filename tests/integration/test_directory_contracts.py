@@ -65,6 +65,15 @@ def test_categories_are_listed_in_position_order_and_seeding_never_overwrites(ca
     assert ordered == [first.slug, second.slug]
 
 
+def test_categories_are_read_by_slug_and_unknown_slugs_are_left_out(categories):
+    first, second = Category(unique("c"), "First", "b", None, 10_001), Category(unique("c"), "Second", "b", None, 10_002)
+    categories.put(first)
+    categories.put(second)
+    assert categories.get_many([second.slug, "no-such", first.slug, second.slug]) == {first.slug: first,
+                                                                                    second.slug: second}
+    assert categories.get_many([]) == {}
+
+
 def test_a_category_is_paged_in_rank_order_with_every_listing_exactly_once(listings):
     category = unique("cat")
     ranks = [f"{status}#{500 - n:03d}#{unique('u')}" for n, status in enumerate([2, 0, 1, 2, 0, 2, 2])]
