@@ -90,6 +90,28 @@ def context(browser: Browser, local_stack: dict, viewport: dict) -> BrowserConte
     context.close()
 
 
+@pytest.fixture(scope="module")
+def call_browser(playwright_driver, tmp_path_factory) -> Browser:
+    """Chromium with fake media for a module's calls; the camera is a 4:3 recording, the fake
+    screen 16:9, so the other side can tell which one it receives."""
+    from tests.support.call_browser import launch_call_browser, write_test_camera
+
+    camera = write_test_camera(tmp_path_factory.mktemp("camera") / "camera.y4m")
+    browser = launch_call_browser(playwright_driver, camera_file=camera)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def patient_expectations():
+    """A call takes two browsers, a signalling server, a peer connection (and PayPal's sandbox)
+    on one machine that may be busy: each step may take longer than a page load. A call module
+    uses it for every test: `pytestmark = [..., pytest.mark.usefixtures("patient_expectations")]`."""
+    expect.set_options(timeout=30_000)
+    yield
+    expect.set_options(timeout=TIMEOUT_MS)
+
+
 @pytest.fixture(autouse=True)
 def people_leave_with_their_test(request):
     """Closes every browser context a test opened in a shared browser (the module's call browser,

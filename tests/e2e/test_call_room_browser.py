@@ -15,34 +15,14 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.support.accounts import PASSWORD, sign_up_and_in
-from tests.support.call_browser import (answer_from_pop_up, expect_video_playing, launch_call_browser,
-                                        open_person, sign_in, write_test_camera)
+from tests.support.call_browser import answer_from_pop_up, expect_video_playing, open_person, sign_in
 from tests.support.pages import become_helper, wait_until_online
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("patient_expectations")]
 
 REMOTE = "[data-testid='remote-video']"
 LOCAL = "[data-testid='local-video']"
 CODE = re.compile(r"^\d{4} \d{4} \d{4}$")
-
-
-@pytest.fixture(scope="module")
-def call_browser(playwright_driver, tmp_path_factory) -> Browser:
-    """Chromium with fake media; the camera is a 4:3 recording, the fake screen 16:9, so the
-    other side can tell which one it receives."""
-    camera = write_test_camera(tmp_path_factory.mktemp("camera") / "camera.y4m")
-    browser = launch_call_browser(playwright_driver, camera_file=camera)
-    yield browser
-    browser.close()
-
-
-@pytest.fixture(autouse=True)
-def patient_expectations():
-    """A call takes two browsers, a signalling server and a peer connection on one machine that
-    may be busy: each step may take longer than a page load."""
-    expect.set_options(timeout=30_000)
-    yield
-    expect.set_options(timeout=15_000)
 
 
 def user_id_of(person) -> str:

@@ -16,32 +16,15 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.support.accounts import sign_up_and_in
-from tests.support.call_browser import expect_video_playing, launch_call_browser, write_test_camera
+from tests.support.call_browser import expect_video_playing
 from tests.support.pages import become_helper, open_storefront
 from tests.support.payments import answered_call, propose
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("patient_expectations")]
 
 DESKTOP = {"width": 1280, "height": 860}
 PHONE = {"width": 390, "height": 844}
 SHOTS = os.environ.get("ROOM_SHOTS")
-
-
-@pytest.fixture(scope="module")
-def call_browser(playwright_driver, tmp_path_factory) -> Browser:
-    camera = write_test_camera(tmp_path_factory.mktemp("camera") / "camera.y4m")
-    browser = launch_call_browser(playwright_driver, camera_file=camera)
-    yield browser
-    browser.close()
-
-
-@pytest.fixture(autouse=True)
-def patient_expectations():
-    """Two browsers, the signalling server, PayPal's sandbox and a peer connection on one busy
-    machine: each step may take longer than a page load."""
-    expect.set_options(timeout=30_000)
-    yield
-    expect.set_options(timeout=15_000)
 
 
 def shot(page: Page, name: str) -> None:

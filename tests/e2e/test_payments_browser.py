@@ -12,34 +12,16 @@ import requests
 from playwright.sync_api import Browser, Error, Page, expect
 
 from tests.support.accounts import PASSWORD, sign_up_and_in
-from tests.support.call_browser import (expect_video_playing, launch_call_browser, sign_in,
-                                        write_test_camera)
+from tests.support.call_browser import expect_video_playing, sign_in
 from tests.support.pages import become_helper, open_storefront
 from tests.support.payments import (answered_call, capture_of, cents, expect_local_media, ops_person,
                                     paid_call_that_ended, paypal_get, propose, upgraded_helper)
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("patient_expectations")]
 
 CHECKOUT = re.compile(r"/checkoutnow\?token=")
 PAYMENT_COUNTDOWN = re.compile(r"^(10|[0-9]):\d\d left to pay$")
 SESSION_COUNTDOWN = re.compile(r"^1[45]:\d\d$")
-
-
-@pytest.fixture(scope="module")
-def call_browser(playwright_driver, tmp_path_factory) -> Browser:
-    camera = write_test_camera(tmp_path_factory.mktemp("camera") / "camera.y4m")
-    browser = launch_call_browser(playwright_driver, camera_file=camera)
-    yield browser
-    browser.close()
-
-
-@pytest.fixture(autouse=True)
-def patient_expectations():
-    """Two browsers, the signalling server, PayPal's sandbox and a peer connection on one machine
-    that may be busy: each step may take longer than a page load."""
-    expect.set_options(timeout=30_000)
-    yield
-    expect.set_options(timeout=15_000)
 
 
 def accept_and_pay(customer: Page, label: str) -> Page:
