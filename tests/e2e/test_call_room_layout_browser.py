@@ -94,6 +94,9 @@ def test_a_paid_call_fits_the_window_and_ends_with_a_summary_on_both_sides(
         expect_on_screen(page, chat_control(page))
         expect_no_page_scroll(page)
     shot(rooms.helper, f"{label}-2-negotiating-helper")
+    # Price and minutes side by side stand level, whatever the length of their hints.
+    price, minutes = (negotiation.get_by_label(name, exact=True).bounding_box() for name in ("Price", "Minutes"))
+    assert abs(price["y"] - minutes["y"]) < 1 and abs(price["height"] - minutes["height"]) < 1
     propose(rooms.helper, dollars="25", minutes=15)
 
     # The customer's Accept and pay is on screen, over the video.
