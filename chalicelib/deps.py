@@ -336,11 +336,9 @@ def ops_flags():
 
 @lru_cache(maxsize=1)
 def payout_schedule():
-    from chalicelib.domain.payout_schedule import schedule_from_settings
+    from chalicelib.domain.payout_schedule import schedule_of
 
-    s = settings()
-    return schedule_from_settings(s.payout_schedule, minimum_cents=s.payout_minimum_cents,
-                                  holiday_shift=s.payout_holiday_shift)
+    return schedule_of(settings())
 
 
 def payout_desk():

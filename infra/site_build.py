@@ -44,14 +44,12 @@ def default_rule_phrases() -> dict[str, str]:
     Terms and Privacy pages show before the browser puts in the deployment's own."""
     import time
 
-    from chalicelib.domain.payout_schedule import schedule_from_settings
+    from chalicelib.domain.payout_schedule import schedule_of
     from chalicelib.services.site_rules import site_rules
     from chalicelib.settings import Settings
 
     settings = Settings()
-    schedule = schedule_from_settings(settings.payout_schedule, minimum_cents=settings.payout_minimum_cents,
-                                      holiday_shift=settings.payout_holiday_shift)
-    return site_rules(settings, schedule, int(time.time()))["phrases"]
+    return site_rules(settings, schedule_of(settings), int(time.time()))["phrases"]
 
 
 def environment() -> Environment:

@@ -102,7 +102,7 @@ def change_username():
 def public_page(username):
     """The Helper's public page as HTML, rendered for visitors and link previews."""
     from chalicelib.api.page_html import render_helper_page, render_not_found
-    from chalicelib.domain.rich_text import plain_text, render_markdown
+    from chalicelib.domain.rich_text import plain_text
 
     settings = deps.settings()
     html_headers = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": PUBLIC_PAGE_CACHE}
@@ -119,7 +119,6 @@ def public_page(username):
     view = {
         **page_json(page, status),
         "site_url": settings.site_url,
-        "offer_html": render_markdown(page.offer),
         "categories": [{"slug": slug, "name": names.get(slug, slug)} for slug in page.categories],
         "description": " — ".join(p for p in (page.headline.strip(), plain_text(page.offer, 200)) if p)[:200],
     }

@@ -84,13 +84,11 @@ def parse_body(raw_body: bytes | None, schema: str) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        problems = []
+        problems = errors.Problems()
         for found in error.errors():
             field = ".".join(str(part) for part in found.get("loc", ())) or None
-            problems.append(errors.InvalidInput(f"{field or 'body'}: {found.get('msg', 'is not valid')}",
-                                                field=field))
-        first = problems[0]
-        raise errors.InvalidInput(first.message, field=first.field, problems=tuple(problems)) from None
+            problems.add(errors.InvalidInput(f"{field or 'body'}: {found.get('msg', 'is not valid')}", field=field))
+    problems.raise_any()  # outside the except: the refusal does not chain pydantic's error
 
 
 def limit_param(request, default: int) -> int:

@@ -33,6 +33,9 @@ class Problems:
     def __init__(self) -> None:
         self._found: list[DomainError] = []
 
+    def add(self, problem: DomainError) -> None:
+        self._found.extend(problem.problems or (problem,))
+
     def check(self, check: Callable[[], T]) -> T | None:
         """The check's result, or None with its refusal kept (one that names a field)."""
         try:
@@ -40,7 +43,7 @@ class Problems:
         except DomainError as problem:
             if problem.field is None:
                 raise
-            self._found.extend(problem.problems or (problem,))
+            self.add(problem)
             return None
 
     def raise_any(self) -> None:

@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from enum import Enum
 from functools import lru_cache
 from types import MappingProxyType
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chalicelib.domain.errors import InvalidInput
@@ -99,6 +99,13 @@ def schedule_from_settings(preset: str, *, minimum_cents: int | None = None,
     if holiday_shift is not None:
         schedule = replace(schedule, holiday_shift=_enum(HolidayShift, holiday_shift, "holiday_shift"))
     return schedule
+
+
+def schedule_of(settings: Any) -> PayoutSchedule:
+    """The schedule a deployment's settings name (`payout_schedule`, `payout_minimum_cents`,
+    `payout_holiday_shift`)."""
+    return schedule_from_settings(settings.payout_schedule, minimum_cents=settings.payout_minimum_cents,
+                                  holiday_shift=settings.payout_holiday_shift)
 
 
 def _check_day(day: object, field: str) -> date:

@@ -56,11 +56,16 @@ def call_view(call: Call) -> dict:
     }
 
 
+def _participants(call: Call) -> set[str]:
+    """The connections that carry the call for its two participants."""
+    return {c for c in (call.caller_connection, call.helper_connection) if c}
+
+
 def _notify(desk: CallDesk, call: Call, *, ring_all: bool = False, extra: dict | None = None) -> None:
     """Tells the participants' connections; while ringing (and when it stops) every tab of the
     helper hears it, so the pop-up shows, then goes, everywhere."""
     message = {"type": "call", "call": call_view(call), **(extra or {})}
-    targets = {c for c in (call.caller_connection, call.helper_connection) if c}
+    targets = _participants(call)
     if ring_all:
         targets |= {c.connection_id for c in desk.connections.for_user(call.helper_id)}
     deliver_to_each(targets, message, sender=desk.sender, connections=desk.connections)
@@ -146,8 +151,7 @@ def _payment_outcome(call_id: str, desk: CallDesk, now: int, transition: Callabl
 
 def tell_participants(call: Call, message: dict, *, desk: CallDesk) -> None:
     """Something happened in a call outside its state (a tip): both participants hear it."""
-    targets = {c for c in (call.caller_connection, call.helper_connection) if c}
-    deliver_to_each(targets, message, sender=desk.sender, connections=desk.connections)
+    deliver_to_each(_participants(call), message, sender=desk.sender, connections=desk.connections)
 
 
 def _with_timeouts(call: Call, desk: CallDesk, now: int) -> Call:

@@ -25,8 +25,9 @@ mountHeader();
 mountFooter();
 startLiveStatus();
 wireCallNow();
-showScheduleInVisitorTime();
-showNextUsualHours();
+const windows = weeklyWindows();
+showScheduleInVisitorTime(windows);
+showNextUsualHours(windows);
 nameLanguages();
 
 /** Call now rings the Helper from the call room; a visitor signs in first and comes back to it.
@@ -82,30 +83,32 @@ function showWindow(row, occurrence, zone) {
   slot.textContent = formatWindow(occurrence, { timeZone: zone });
 }
 
-function showScheduleInVisitorTime() {
-  const rows = [...document.querySelectorAll("[data-day][data-start][data-end]")];
-  if (!rows.length) {
-    return;
-  }
-  const zone = visitorTimeZone();
-  const placed = [];
-  for (const row of rows) {
+/** The page's weekly hours, each row with its next occurrence (read once for the schedule and
+ * the usually-online line); a row whose window cannot be placed is left out. */
+function weeklyWindows() {
+  const now = Date.now();
+  return [...document.querySelectorAll("[data-day][data-start][data-end]")].map((row) => {
     const day = Number.parseInt(row.getAttribute("data-day"), 10);
     const start = row.getAttribute("data-start");
     const end = row.getAttribute("data-end");
     const helperZone = row.getAttribute("data-time-zone")
       || (row.closest("[data-time-zone]") || row).getAttribute("data-time-zone") || "UTC";
-    const occurrence = nextOccurrence({ day, start, end, timeZone: helperZone });
-    if (!occurrence) {
-      continue; // leave the server's text as it is
-    }
+    const occurrence = nextOccurrence({ day, start, end, timeZone: helperZone }, now);
+    return { row, day, start, end, helperZone, occurrence };
+  }).filter(({ occurrence }) => occurrence); // unplaced rows keep the server's text
+}
+
+function showScheduleInVisitorTime(windows) {
+  if (!windows.length) {
+    return;
+  }
+  const zone = visitorTimeZone();
+  const placed = [];
+  for (const { row, day, start, end, helperZone, occurrence } of windows) {
     showWindow(row, occurrence, zone);
     row.setAttribute("title", `${DAYS[day]} ${start}–${end}, ${timeZoneLabel(helperZone)} time`);
     const local = wallClock(zone, occurrence.start);
     placed.push({ row, order: local.weekday * 1440 + local.hour * 60 + local.minute });
-  }
-  if (!placed.length) {
-    return;
   }
   sortByVisitorWeek(placed);
   const note = document.querySelector("[data-schedule-note]");
@@ -121,25 +124,14 @@ function showScheduleInVisitorTime() {
 
 /** Beside Call now (which shows only while the Helper is online): when they are usually online next, in
  * the visitor's time, from the weekly hours. */
-function showNextUsualHours() {
+function showNextUsualHours(windows) {
   const line = document.querySelector("[data-usually-online]");
-  const rows = [...document.querySelectorAll("[data-day][data-start][data-end]")];
-  if (!line || !rows.length) {
-    return;
-  }
-  const now = Date.now();
-  const next = rows.map((row) => nextOccurrence({
-    day: Number.parseInt(row.getAttribute("data-day"), 10),
-    start: row.getAttribute("data-start"),
-    end: row.getAttribute("data-end"),
-    timeZone: row.getAttribute("data-time-zone")
-      || (row.closest("[data-time-zone]") || row).getAttribute("data-time-zone") || "UTC",
-  }, now)).filter(Boolean).sort((a, b) => a.start - b.start)[0];
-  if (!next) {
+  const next = windows.map(({ occurrence }) => occurrence).sort((a, b) => a.start - b.start)[0];
+  if (!line || !next) {
     return;
   }
   const zone = visitorTimeZone();
-  line.textContent = next.start <= now
+  line.textContent = next.start <= Date.now()
     ? `Usually online now, until ${formatter(zone, { hour: "numeric", minute: "2-digit" }).format(next.end)} your time.`
     : `Usually online next ${formatWindow(next, { timeZone: zone })}, your time.`;
 }
