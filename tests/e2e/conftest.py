@@ -133,23 +133,17 @@ def people_leave_with_their_test(request):
 @pytest.fixture
 def open_context(browser: Browser, local_stack: dict, viewport: dict):
     """Opens browser contexts for more people (each its own storage, so its own session), set
-    up like `context`; `open_context(timezone_id=...)` passes options through. A test may close
-    one itself (a person closing their browser); the rest are closed at the end."""
-    opened: list[BrowserContext] = []
+    up like `context`; `open_context(timezone_id=...)` passes options through (`base_url=` for
+    another stack's site). A test may close one itself (a person closing their browser); the rest
+    are closed with the test (`people_leave_with_their_test`)."""
 
     def open_(**options) -> BrowserContext:
-        more = browser.new_context(base_url=local_stack["site"], viewport=viewport, **options)
+        more = browser.new_context(**{"base_url": local_stack["site"], "viewport": viewport, **options})
         more.set_default_timeout(TIMEOUT_MS)
         more.add_init_script(_CSP_LISTENER)
-        opened.append(more)
         return more
 
-    yield open_
-    for more in opened:
-        try:
-            more.close()
-        except Error:
-            pass  # already closed by the test
+    return open_
 
 
 @pytest.fixture

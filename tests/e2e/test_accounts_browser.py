@@ -38,6 +38,15 @@ def sign_in_through_form(page: Page, person: dict, *, password: str | None = Non
     page.get_by_role("button", name="Sign in", exact=True).click()
 
 
+def fill_sign_up_form(page: Page, person: dict) -> None:
+    """Fills the sign-up form the page shows with `person` and sends it."""
+    page.get_by_label("Display name", exact=True).fill(person["display_name"])
+    page.get_by_label("Username", exact=True).fill(person["username"])
+    page.get_by_label("Email", exact=True).fill(person["email"])
+    page.get_by_label("Password", exact=True).fill(person["password"])
+    page.get_by_role("button", name="Create account").click()
+
+
 def sign_in_and_land_home(page: Page, person: dict) -> None:
     """Signs in and waits for the home page, so later page scripts run on a settled page."""
     sign_in_through_form(page, person)
@@ -121,11 +130,7 @@ def test_call_now_still_calls_after_the_visitor_signs_up_confirms_and_signs_in(p
     page.goto(f"/sign-in.html?next={quote(room, safe='')}")  # where Call now sends a visitor
     page.get_by_role("link", name="Create an account").click()
     expect(page).to_have_url(re.compile(r"/sign-up\.html\?next="))
-    page.get_by_label("Display name", exact=True).fill(person["display_name"])
-    page.get_by_label("Username", exact=True).fill(person["username"])
-    page.get_by_label("Email", exact=True).fill(person["email"])
-    page.get_by_label("Password", exact=True).fill(person["password"])
-    page.get_by_role("button", name="Create account").click()
+    fill_sign_up_form(page, person)
 
     expect(page).to_have_url(re.compile(r"/confirm\.html\?email=.*&next="))
     page.get_by_label("Confirmation code", exact=True).fill(CODE)
@@ -151,12 +156,8 @@ def test_sign_up_with_a_weak_password_shows_the_servers_message_beside_the_passw
     assert refused.status == 400
     server_message = refused.json()["error"]["message"]
 
-    page.get_by_label("Display name", exact=True).fill(person["display_name"])
-    page.get_by_label("Username", exact=True).fill(person["username"])
-    page.get_by_label("Email", exact=True).fill(person["email"])
+    fill_sign_up_form(page, person)
     password = page.get_by_label("Password", exact=True)
-    password.fill(person["password"])
-    page.get_by_role("button", name="Create account").click()
 
     error = page.locator("#password-error")
     expect(error).to_have_text(server_message)
@@ -176,11 +177,7 @@ def test_sign_up_with_a_weak_password_shows_the_servers_message_beside_the_passw
 def test_sign_up_marks_every_field_the_server_refused_at_once(page: Page, browser_log):
     person = new_person()
     page.goto("/sign-up.html")
-    page.get_by_label("Display name", exact=True).fill(person["display_name"])
-    page.get_by_label("Username", exact=True).fill("x")
-    page.get_by_label("Email", exact=True).fill("not-an-email")
-    page.get_by_label("Password", exact=True).fill("weakpass")
-    page.get_by_role("button", name="Create account").click()
+    fill_sign_up_form(page, person | {"username": "x", "email": "not-an-email", "password": "weakpass"})
 
     for name in ("email", "password", "username"):
         expect(page.locator(f"#{name}-error")).not_to_be_empty()
@@ -213,11 +210,7 @@ def test_signing_up_with_an_email_that_has_an_account_looks_like_any_sign_up(pag
     again = new_person() | {"email": owner["email"]}
 
     page.goto("/sign-up.html")
-    page.get_by_label("Display name", exact=True).fill(again["display_name"])
-    page.get_by_label("Username", exact=True).fill(again["username"])
-    page.get_by_label("Email", exact=True).fill(again["email"])
-    page.get_by_label("Password", exact=True).fill(again["password"])
-    page.get_by_role("button", name="Create account").click()
+    fill_sign_up_form(page, again)
 
     expect(page).to_have_url(re.compile(r"/confirm\.html\?email="))
     expect(page.locator("[data-intro-with-email]")).to_contain_text(owner["email"])

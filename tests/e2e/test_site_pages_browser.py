@@ -6,9 +6,8 @@ import re
 
 import pytest
 import requests
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import DESKTOP, TIMEOUT_MS
 from tests.support.accounts import PASSWORD, sign_up_and_in
 from tests.support.call_browser import sign_in
 from tests.support.stack import RunningStack
@@ -31,11 +30,9 @@ def other_stack(tmp_path_factory):
     stack.stop()
 
 
-def test_the_faq_states_the_rules_of_the_deployment_it_runs_on(browser: Browser, other_stack, browser_log):
+def test_the_faq_states_the_rules_of_the_deployment_it_runs_on(open_context, other_stack, browser_log):
     rules = requests.get(f"{other_stack['api']}/site/rules", timeout=30).json()
-    context = browser.new_context(base_url=other_stack["site"], viewport=DESKTOP)
-    context.set_default_timeout(TIMEOUT_MS)
-    page = browser_log.watch(context.new_page())
+    page = browser_log.watch(open_context(base_url=other_stack["site"]).new_page())
     page.goto("/faq.html")
     expect(page.locator("html")).to_have_attribute("data-rules", "live")
     expect(page.locator("[data-rule='free_fee']").first).to_have_text("15%")
@@ -49,7 +46,6 @@ def test_the_faq_states_the_rules_of_the_deployment_it_runs_on(browser: Browser,
         assert slot.text_content() == rules["phrases"][slot.get_attribute("data-rule")]
     assert browser_log.csp_violations() == []
     assert browser_log.unexpected() == []
-    context.close()
 
 
 @pytest.mark.parametrize("path, heading", [("/faq.html", "Frequently asked questions"),
