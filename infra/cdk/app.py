@@ -21,7 +21,8 @@ DEFAULT_STAGE = "dev"
 
 
 def build_app(outdir: str | None = None, context: dict | None = None) -> tuple[cdk.App, InterkanectStack]:
-    """The App with one environment-agnostic stack (account and region come at deploy time)."""
+    """The App with the environment-agnostic stack (account and region come at deploy time); the
+    stack adds its companion in us-east-1 for the site's Lambda@Edge function."""
     app = cdk.App(outdir=outdir, context=context or None)
     stage = app.node.try_get_context("stage") or DEFAULT_STAGE
     stack = InterkanectStack(app, stage)

@@ -2,7 +2,8 @@
 it runs on — DynamoDB tables declared from the pynamodb models (the categories table seeded on
 the first deploy), the Cognito user pool, the private site bucket and the private avatar uploads
 bucket behind CloudFront (with `/api/*` and the public pages `/h/*` routed to the REST API, and
-`/media/*` to the uploads, all on the site's own origin).
+`/media/*` to the uploads, all on the site's own origin). A page the site bucket lacks gets the
+site's 404 page from a Lambda@Edge function, which lives in a companion stack in us-east-1.
 
 The stack's construct id IS the Chalice stage: the `chalice.cdk.Chalice` construct names its
 stage after its scope (`scope.to_string()`), so `InterkanectStack(app, "dev")` packages the
@@ -27,12 +28,14 @@ from aws_cdk import (
     aws_cognito as cognito,
     aws_dynamodb as dynamodb,
     aws_iam as iam,
+    aws_lambda as lambda_,
     aws_logs as logs,
     aws_s3 as s3,
     aws_s3_deployment as s3deploy,
     aws_secretsmanager as secretsmanager,
     aws_sns as sns,
     aws_sns_subscriptions as subscriptions,
+    aws_ssm as ssm,
     custom_resources as cr,
 )
 from chalice.cdk import Chalice
@@ -43,12 +46,17 @@ from chalicelib.api.gateway_responses import GATEWAY_RESPONSES
 from chalicelib.domain.accounts import PASSWORD_MIN_LENGTH
 from chalicelib.domain.categories import SEED, Category
 from chalicelib.settings import TABLES, Settings
+from infra.edge import package_not_found
 from infra.site_build import build as build_site
 from infra.site_headers import PERMISSIONS_POLICY, content_security_policy
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # The built site (infra/site_build.py), written into the cloud assembly beside the assets.
 SITE_BUILD_DIR = "static-site"
+# The 404 function's package (infra/edge), beside it.
+NOT_FOUND_BUILD_DIR = "edge-not-found"
+# Lambda@Edge functions are created in this region, wherever the distribution's stack is.
+EDGE_REGION = "us-east-1"
 
 PAYPAL_SANDBOX_URL = "https://api-m.sandbox.paypal.com"
 PAYPAL_LIVE_URL = "https://api-m.paypal.com"
@@ -565,9 +573,15 @@ class InterkanectStack(cdk.Stack):
             enable_accept_encoding_gzip=True,
             enable_accept_encoding_brotli=True,
         )
-        # No custom error responses (403/404 -> /404.html): CloudFront applies them to every
+        # The site, built from the templates; its 404 page is also the edge function's.
+        site_dir = build_site(Path(cdk.Stage.of(self).outdir) / SITE_BUILD_DIR)
+        # A missing page gets the site's 404 page from a Lambda@Edge function on the default
+        # behaviour only, not from custom error responses: CloudFront applies those to every
         # origin, so they would also replace the API's JSON 403 and 404 answers and the 404 page
         # of /h/<unknown> with the static page.
+        not_found = cloudfront.EdgeLambda(
+            event_type=cloudfront.LambdaEdgeEventType.ORIGIN_RESPONSE,
+            function_version=self._not_found_function(site_dir))
         self.distribution = cloudfront.Distribution(
             self, "SiteDistribution",
             comment=f"interKanect {stage}: static site, /api, /h pages and /media",
@@ -577,7 +591,9 @@ class InterkanectStack(cdk.Stack):
                 origin=origins.S3BucketOrigin.with_origin_access_control(self.site_bucket),
                 viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
                 cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
+                # Applies to the 404 function's answers too.
                 response_headers_policy=security_headers,
+                edge_lambdas=[not_found],
                 compress=True,
             ),
             additional_behaviors={
@@ -624,9 +640,7 @@ class InterkanectStack(cdk.Stack):
         self._seed_categories()
         self._alert_ops_on_payout_errors(ops_email.value_as_string)
 
-        # ---- The site's files, built from the templates, plus the config.js that points it at
-        # this stack
-        site_dir = build_site(Path(cdk.Stage.of(self).outdir) / SITE_BUILD_DIR)
+        # ---- The site's files (built above), plus the config.js that points it at this stack
         site_config = {"api": f"/{API_STAGE}", "websocket": self.websocket_url, "local": False}
         sources = [
             s3deploy.Source.asset(str(site_dir), exclude=["config.js"]),
@@ -663,6 +677,68 @@ class InterkanectStack(cdk.Stack):
                         code="{####}")
         return cognito.UserVerificationConfig(email_style=cognito.VerificationEmailStyle.CODE,
                                               email_subject=email.subject, email_body=email.html)
+
+    def _not_found_function(self, site_dir: Path) -> lambda_.IVersion:
+        """The Lambda@Edge function (infra/edge/not_found.py) that answers a page the site bucket
+        lacks with the built `404.html`, packaged beside it; the version the distribution runs.
+
+        Lambda@Edge functions must be created in us-east-1, and this stack is environment-agnostic
+        (its region comes at deploy time), which `cloudfront.experimental.EdgeFunction` refuses:
+        it names the SSM parameter that hands the version over after the distribution's region.
+        So this does what EdgeFunction does, keyed by the stage instead: a companion stack pinned
+        to us-east-1 (`interkanect-<stage>-edge`, deployed first) holds the function and writes
+        its version's ARN to a parameter there, and this stack reads it back at deploy time. (The
+        companion's name is already one per stage and account, so the parameter's can be too.)
+        """
+        stage = cdk.Stage.of(self)
+        edge = cdk.Stack(
+            stage, f"{self.stage}-edge", stack_name=f"{self.stack_name}-edge",
+            env=cdk.Environment(region=EDGE_REGION),
+            description=f"interKanect ({self.stage}): the site's Lambda@Edge functions (us-east-1)")
+        self.add_stack_dependency(edge, "the distribution runs the edge functions' versions")
+        package = package_not_found(site_dir, Path(stage.outdir) / NOT_FOUND_BUILD_DIR)
+        role = iam.Role(
+            edge, "NotFoundRole",
+            assumed_by=iam.CompositePrincipal(iam.ServicePrincipal("lambda.amazonaws.com"),
+                                              iam.ServicePrincipal("edgelambda.amazonaws.com")),
+            description="interKanect: the site's 404 at the edge (logs only)",
+            managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name(
+                "service-role/AWSLambdaBasicExecutionRole")],
+        )
+        function = lambda_.Function(
+            edge, "NotFound",
+            runtime=lambda_.Runtime.PYTHON_3_12,
+            handler="not_found.handler",
+            code=lambda_.Code.from_asset(str(package)),
+            role=role,
+            memory_size=128,
+            timeout=cdk.Duration.seconds(5),
+            description="interKanect: a page the site bucket lacks -> 404 with the site's 404 page",
+            # A replaced version stays replicated at the edge for hours and cannot be deleted.
+            current_version_options=lambda_.VersionOptions(removal_policy=cdk.RemovalPolicy.RETAIN),
+        )
+        parameter_name = f"/interkanect/{self.stage}/edge/not-found-version-arn"
+        ssm.StringParameter(edge, "NotFoundVersionArn", parameter_name=parameter_name,
+                            string_value=function.current_version.edge_arn,
+                            description="Read by the site distribution's stack")
+        reader = cr.AwsCustomResource(
+            self, "NotFoundVersionArn",
+            resource_type="Custom::EdgeFunctionVersion",
+            on_update=cr.AwsSdkCall(
+                service="SSM", action="getParameter", parameters={"Name": parameter_name},
+                region=EDGE_REGION, physical_resource_id=cr.PhysicalResourceId.of(parameter_name)),
+            policy=cr.AwsCustomResourcePolicy.from_statements([iam.PolicyStatement(
+                actions=["ssm:GetParameter"],
+                resources=[f"arn:{self.partition}:ssm:{EDGE_REGION}:{self.account}:parameter"
+                           f"{parameter_name}"])]),
+            install_latest_aws_sdk=False,
+        )
+        # A custom resource reads again only when its properties change: a new package (a new
+        # version) must change them, or the distribution would keep the old version.
+        reader.node.find_child("Resource").node.default_child.add_property_override(
+            "Package", cdk.FileSystem.fingerprint(str(package)))
+        return lambda_.Version.from_version_arn(self, "NotFoundVersion",
+                                                reader.get_response_field("Parameter.Value"))
 
     def _alert_ops_on_payout_errors(self, ops_email: str) -> None:
         """Ops hears by email when the payout job logs an error: a run late for 7 PM Pacific,
