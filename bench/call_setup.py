@@ -5,10 +5,11 @@ browser, in the same run against one local stack.
 - call: a Helper with the site open and a caller in the call room (`/call.html?helper=…`); the
   pop-up rings; the clock starts when Answer is clicked (the click event, in the page) and
   stops at the first frame of the caller's video presented in the Helper's room
-  (`requestVideoFrameCallback`, installed before the room's scripts run). In between: the room
-  page loads, gets the camera, opens its WebSocket, answers, the caller's offer and the ICE
-  candidates are relayed by the server, DTLS and SRTP start, the first frame is decoded. The
-  steps in between are printed too (the room's `ik:*` User Timing marks).
+  (`requestVideoFrameCallback`, installed before the page's scripts run). In between: the page
+  the Helper is on becomes the room (its modules and markup were fetched while it rang), the
+  answer goes over the socket the ring came on, the camera starts, the caller's offer and the
+  ICE candidates are relayed by the server, DTLS and SRTP start, the first frame is decoded.
+  The steps in between are printed too (the room's `ik:*` User Timing marks).
 - bare: two pages with no server at all: page A gets camera and microphone, makes the same
   transceivers and offer, the SDP (with its candidates) is handed to page B through Playwright,
   B gets its camera and answers, and the answer goes back the same way; the clock runs from A's
@@ -27,9 +28,8 @@ import time
 RUNS = 7
 # Where the time goes in the Helper's room (User Timing marks `ik:*` the room sets), printed.
 STEPS = {
-    "page": "the room page starts loading",
-    "entry": "its first script runs",
-    "socket-open": "its WebSocket is open",
+    "entry": "the room starts (in place of the page answered on)",
+    "socket-open": "its WebSocket is open (the one the ring came on)",
     "answer-ack": "the server has answered the call",
     "signal-offer": "the caller's offer arrives",
     "connected": "the peer connection is up (ICE, DTLS)",
@@ -47,18 +47,18 @@ FIRST_FRAME_PROBE = """
       sessionStorage.setItem("bench.answeredAt", String(Date.now()));
     }
   }, true);
+  // The room's video appears when the room does: on its own page, or in place of the page the
+  // Helper answered on.
+  let watched = null;
   const watch = () => {
     const video = document.querySelector("[data-testid='remote-video']");
-    if (!video || !video.requestVideoFrameCallback) return;
+    if (!video || video === watched || !video.requestVideoFrameCallback) return;
+    watched = video;
     video.requestVideoFrameCallback((now, meta) => {
       window.__firstRemoteFrameAt = performance.timeOrigin + (meta.presentationTime || now);
     });
   };
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", watch);
-  } else {
-    watch();
-  }
+  new MutationObserver(watch).observe(document, {childList: true, subtree: true});
 })();
 """
 
@@ -185,7 +185,7 @@ class CallRig:
         clicked_at = float(helper_page.evaluate("() => sessionStorage.getItem('bench.answeredAt')"))
         helper_frame = helper_page.evaluate("() => window.__firstRemoteFrameAt")
         steps = helper_page.evaluate("""(names) => {
-          const steps = {page: performance.timeOrigin};
+          const steps = {};
           for (const name of names) {
             const [mark] = performance.getEntriesByName(`ik:${name}`);
             if (mark) steps[name] = performance.timeOrigin + mark.startTime;

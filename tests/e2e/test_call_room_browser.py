@@ -297,3 +297,76 @@ def test_a_visitor_signs_in_before_calling(page: Page, local_stack, browser_log)
     finally:
         helper_page.context.close()
     assert browser_log.unexpected() == []
+
+
+# Counts, in every page of the Helper's context, what would send media or network addresses
+# (the camera asked for, peer connections made) and the sockets opened.
+MEDIA_WATCH = """
+(() => {
+  window.__cameraAsks = 0;
+  window.__peerConnections = 0;
+  const ask = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  navigator.mediaDevices.getUserMedia = (constraints) => { window.__cameraAsks += 1; return ask(constraints); };
+  const Native = window.RTCPeerConnection;
+  window.RTCPeerConnection = function (...args) { window.__peerConnections += 1; return new Native(...args); };
+  window.RTCPeerConnection.prototype = Native.prototype;
+  const NativeSocket = window.WebSocket;
+  window.__sockets = 0;
+  window.WebSocket = function (...args) { window.__sockets += 1; return new NativeSocket(...args); };
+  window.WebSocket.prototype = NativeSocket.prototype;
+  Object.setPrototypeOf(window.WebSocket, NativeSocket);
+})();
+"""
+
+
+def test_answering_turns_the_page_into_the_room(call_browser: Browser, local_stack, browser_log):
+    """Answer on the home page: no new page and no new socket, nothing about the call before
+    Answer; the address is the room's, a reload rejoins the call, Back returns to the home page."""
+    api = local_stack["api"]
+    helper = become_helper(api, "hereh")
+    customer = sign_up_and_in(api, "herec")
+
+    helper_context = open_person(call_browser, local_stack["site"], timeout_ms=30_000)
+    helper_context.add_init_script(MEDIA_WATCH)
+    helper_page = browser_log.watch(helper_context.new_page(), "helper")
+    sign_in(helper_page, helper.email, PASSWORD, "/index.html")
+    wait_until_online(api, helper.tokens["user_id"])
+    helper_page.evaluate("() => { window.__samePage = true; }")
+
+    customer_page = browser_log.watch(open_person(call_browser, local_stack["site"], timeout_ms=30_000).new_page(),
+                                      "customer")
+    sign_in(customer_page, customer.email, PASSWORD, f"/call.html?helper={helper.username}")
+    pop_up = helper_page.get_by_role("alertdialog")
+    expect(pop_up).to_contain_text(customer.display_name)
+    # Ringing: the room is fetched, but no camera and no peer connection until Answer.
+    helper_page.wait_for_function("() => document.querySelector('link[rel=modulepreload][href=\"/js/call/room.js\"]')")
+    assert helper_page.evaluate("() => [window.__cameraAsks, window.__peerConnections]") == [0, 0]
+
+    pop_up.get_by_role("button", name="Answer").click()
+    expect(helper_page).to_have_url(re.compile(r"/call\.html\?call=[0-9a-f]+$"))
+    expect(helper_page.get_by_role("heading", level=1)).to_have_text(f"Call with {customer.display_name}")
+    expect(pop_up).to_have_count(0)
+    assert helper_page.evaluate("() => window.__samePage") is True  # the same document, no page load
+    assert helper_page.evaluate("() => window.__sockets") == 1  # and the socket the ring came on
+    expect(helper_page.locator("[data-site-footer]")).to_have_count(0)
+    expect(helper_page.locator("main")).to_have_count(1)
+    expect(helper_page).to_have_title(f"Call with {customer.display_name} — interKanect")
+    for page in (helper_page, customer_page):
+        expect(page.locator("[data-room]")).to_have_attribute("data-phase", re.compile("negotiating"))
+    expect_video_playing(helper_page)
+    assert helper_page.evaluate("() => window.__cameraAsks") == 1
+    call_address = helper_page.url
+
+    # A reload comes back to the same call, on the room page.
+    helper_page.reload()
+    expect(helper_page).to_have_url(call_address)
+    expect(helper_page.get_by_role("heading", level=1)).to_have_text(f"Call with {customer.display_name}")
+    expect(helper_page.get_by_test_id("connection-state")).to_contain_text("Connected")
+
+    # Back leaves the room for the page it was.
+    helper_page.go_back()
+    expect(helper_page).to_have_url(re.compile(r"/index\.html$"))
+    expect(helper_page.locator("[data-site-footer]")).to_have_count(1)
+
+    assert browser_log.csp_violations() == []
+    assert browser_log.unexpected() == []

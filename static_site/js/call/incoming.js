@@ -6,8 +6,9 @@
  * pop-up goes away on every tab as soon as the call stops ringing: answered here or in another
  * tab, declined, cancelled by the caller, or missed.
  *
- * Answer opens the call room, which answers from its own connection (the server ties the call
- * to the connection that answered). */
+ * Answer turns the page into the call room and answers over this page's connection (the server
+ * ties the call to the connection that answered): js/call/room-here.js. During another call,
+ * Answer opens the room in a new tab instead, which answers from its own connection. */
 
 import { element, visibleText } from "../dom.js";
 import { callUrl } from "../paths.js";
@@ -15,6 +16,7 @@ import { realtime } from "../realtime.js";
 import { rememberCall } from "./call-memory.js";
 import { countdown, formatDuration, spokenDuration } from "./clock.js";
 import { iceServers } from "./ice.js";
+import { canOpenRoomHere, openRoomHere, prepareRoom } from "./room-here.js";
 import { startRinging, unlockAudioOnGesture } from "./sounds.js";
 
 let mounted = null; // {userId, stop, shelf, announcer, ringing: Map(call_id -> entry)}
@@ -94,6 +96,7 @@ function show(call, caller) {
   const name = (typeof caller.display_name === "string" && visibleText(caller.display_name).trim()) || "Someone";
   const id = `incoming-${call.call_id}`;
   const inCall = document.body.dataset.inCall === "true";
+  const here = !inCall && canOpenRoomHere();
   const timeLeft = element("span", { class: "incoming-call-time" }, "");
   const answer = element("button", {
     type: "button", class: "button button-go", "data-testid": "answer-call",
@@ -155,7 +158,11 @@ function show(call, caller) {
     decline.disabled = true;
     answer.textContent = "Opening the call…";
     entry.stopRinging();
-    window.location.assign(url);
+    if (!here) {
+      window.location.assign(url);
+      return;
+    }
+    openRoomHere(call.call_id).catch(() => window.location.assign(url));
   });
 
   decline.addEventListener("click", async () => {
@@ -183,6 +190,9 @@ function show(call, caller) {
   });
 
   iceServers(); // fetched while it rings, so the room starts without waiting for them
+  if (here) {
+    prepareRoom(); // so is the room itself: its modules, styles and markup
+  }
   mounted.ringing.set(call.call_id, entry);
   mounted.shelf.append(dialog);
   mounted.announcer.textContent = `Incoming video call from ${name}.`;

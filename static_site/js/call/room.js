@@ -10,7 +10,7 @@
  * goes to the server (a window opened later is blocked). */
 
 import { api } from "../api.js";
-import { callUrl } from "../paths.js";
+import { PAGES, callUrl } from "../paths.js";
 import { realtime } from "../realtime.js";
 import { NegotiationPanel } from "./negotiation.js";
 import { CallPayment } from "./payment.js";
@@ -50,6 +50,14 @@ export class CallRoom {
     this.wireSession();
     this.session.start({ toolsReady: this.tools.load().then(() => this.panel.ready()) });
     window.addEventListener("pagehide", () => this.session.leave());
+    // Back from a room that took over a page's address (js/call/room-here.js; also after a
+    // reload of it, which the browser still counts as the same document): load the page the
+    // address now names. A fragment link within the room stays.
+    window.addEventListener("popstate", () => {
+      if (window.location.pathname !== PAGES.call) {
+        window.location.reload();
+      }
+    });
   }
 
   wireControls() {
