@@ -97,10 +97,12 @@ def run(probe: str, directory: Path, event: str, env: dict[str, str]) -> dict:
 
 
 def measure(samples: int = SAMPLES) -> dict:
+    from chalicelib.api.page_html import compile_templates
     from chalicelib.settings import Settings
     from tests.support.pages import become_helper
     from tests.support.stack import app_environment, temporary_stack
 
+    compile_templates()  # as they are packaged for Lambda (infra/cdk)
     with temporary_stack("ik-bench-cold-") as endpoints, tempfile.TemporaryDirectory() as scratch:
         helper = become_helper(endpoints["api"], "coldstart", categories=("plumbing",))
         event = page_event(helper.username)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Iterable, Protocol
 
 from chalicelib.domain.helper_pages import HelperPage, Link, Slot
+from chalicelib.domain.rich_text import ShownText
 
 
 class HelperPageStore(Protocol):
@@ -23,7 +24,19 @@ def _record_fields(page: HelperPage) -> dict:
         "search_terms": list(page.search_terms), "plan": page.plan,
         "rating_total": page.rating_total, "rating_count": page.rating_count,
         "payouts_ready": page.payouts_ready, "created_at": page.created_at, "updated_at": page.updated_at,
+        "rendered": None if page.rendered is None else {
+            "offer_html": page.rendered.offer_html, "qualifications_html": page.rendered.qualifications_html,
+            "offer_summary": page.rendered.offer_summary, "rendering": page.rendered.rendering,
+        },
     }
+
+
+def _rendered(stored: dict | None) -> ShownText | None:
+    try:
+        return ShownText(offer_html=stored["offer_html"], qualifications_html=stored["qualifications_html"],
+                         offer_summary=stored["offer_summary"], rendering=int(stored["rendering"]))
+    except (TypeError, KeyError, ValueError):
+        return None  # not rendered yet (or not understood): rendered again on read
 
 
 def _page(record) -> HelperPage:
@@ -37,7 +50,8 @@ def _page(record) -> HelperPage:
         avatar_key=record.avatar_key, categories=tuple(record.categories or ()),
         search_terms=tuple(record.search_terms or ()), plan=record.plan or "free",
         rating_total=int(record.rating_total or 0), rating_count=int(record.rating_count or 0),
-        payouts_ready=bool(record.payouts_ready), created_at=record.created_at, updated_at=record.updated_at,
+        payouts_ready=bool(record.payouts_ready), rendered=_rendered(record.rendered),
+        created_at=record.created_at, updated_at=record.updated_at,
     )
 
 

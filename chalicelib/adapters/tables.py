@@ -95,7 +95,7 @@ class ConnectionRecord(Model):
 
 
 class HelperPageRecord(Model):
-    """A Helper's page; markdown sources are kept, HTML is rendered on read."""
+    """A Helper's page: the Markdown sources, and the text as rendered at the last save."""
 
     class Meta:
         table_name = "helper_pages"
@@ -118,6 +118,7 @@ class HelperPageRecord(Model):
     rating_total = NumberAttribute(default=0)
     rating_count = NumberAttribute(default=0)
     payouts_ready = BooleanAttribute(default=False)
+    rendered = JSONAttribute(null=True)  # domain.rich_text.ShownText; absent on pages saved before it
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
 

@@ -9,8 +9,11 @@ from chalicelib import deps
 from chalicelib.adapters.tokens import bearer_token
 from chalicelib.api.guard import cognito_user, principal_of
 from chalicelib.api.http import handles_errors, json_response, parse_body
+from chalicelib.api.lazy import on_first_use
 from chalicelib.domain.accounts import Session
-from chalicelib.services import accounts, sessions
+
+accounts = on_first_use("chalicelib.services.accounts")
+sessions = on_first_use("chalicelib.services.sessions")
 
 blueprint = Blueprint(__name__)
 

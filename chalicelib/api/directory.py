@@ -6,8 +6,10 @@ from chalice import Blueprint
 from chalicelib import deps
 from chalicelib.api.guard import cognito_user, principal_of
 from chalicelib.api.http import handles_errors, json_response, limit_param, parse_body
+from chalicelib.api.lazy import on_first_use
 from chalicelib.domain.errors import Forbidden, InvalidInput
-from chalicelib.services import directory as service
+
+service = on_first_use("chalicelib.services.directory")
 
 blueprint = Blueprint(__name__)
 

@@ -7,8 +7,10 @@ from chalicelib import deps
 from chalicelib.adapters.tokens import bearer_token
 from chalicelib.domain.accounts import Principal
 from chalicelib.domain.errors import InvalidToken
+from chalicelib.api.lazy import on_first_use
 from chalicelib.observability import logger
-from chalicelib.services import sessions
+
+sessions = on_first_use("chalicelib.services.sessions")  # routes with no authorizer never load it
 
 blueprint = Blueprint(__name__)
 

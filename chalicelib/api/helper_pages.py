@@ -6,24 +6,22 @@ from chalice import Blueprint, Response
 from chalicelib import deps
 from chalicelib.api.guard import cognito_user, principal_of
 from chalicelib.api.http import handles_errors, json_response, parse_body
+from chalicelib.clock import utc_now_iso
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.helper_pages import SESSION_LENGTHS, HelperPage, card
 from chalicelib.domain.presence import Status
 from chalicelib.services import helper_pages as service
-from chalicelib.services.accounts import utc_now_iso
 
 blueprint = Blueprint(__name__)
 PUBLIC_PAGE_CACHE = "public, max-age=30"
 
 
 def page_json(page: HelperPage, status: Status) -> dict:
-    from chalicelib.domain.rich_text import render_markdown
-
-    shown = card(page, status.value)
+    text = page.shown_text()
     return {
-        **shown,
-        "offer": page.offer, "offer_html": render_markdown(page.offer),
-        "qualifications": page.qualifications, "qualifications_html": render_markdown(page.qualifications),
+        **card(page, status.value),
+        "offer": page.offer, "offer_html": text.offer_html,
+        "qualifications": page.qualifications, "qualifications_html": text.qualifications_html,
         "languages": list(page.languages), "time_zone": page.time_zone,
         "schedule": [{"day": s.day, "start": s.start, "end": s.end} for s in page.schedule],
         "links": [{"label": link.label, "url": link.url} for link in page.links],
@@ -102,7 +100,6 @@ def change_username():
 def public_page(username):
     """The Helper's public page as HTML, rendered for visitors and link previews."""
     from chalicelib.api.page_html import render_helper_page, render_not_found
-    from chalicelib.domain.rich_text import plain_text
 
     settings = deps.settings()
     html_headers = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": PUBLIC_PAGE_CACHE}
@@ -120,6 +117,6 @@ def public_page(username):
         **page_json(page, status),
         "site_url": settings.site_url,
         "categories": [{"slug": slug, "name": names.get(slug, slug)} for slug in page.categories],
-        "description": " — ".join(p for p in (page.headline.strip(), plain_text(page.offer, 200)) if p)[:200],
+        "description": " — ".join(p for p in (page.headline.strip(), page.shown_text().offer_summary) if p)[:200],
     }
     return Response(render_helper_page(view), status_code=200, headers=html_headers)

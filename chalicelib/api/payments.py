@@ -9,9 +9,11 @@ from chalice import Blueprint
 from chalicelib import deps
 from chalicelib.api.guard import cognito_user, is_ops, principal_of
 from chalicelib.api.http import handles_errors, json_response, parse_body
-from chalicelib.domain import ledger as books
+from chalicelib.api.lazy import on_first_use
 from chalicelib.domain.errors import InvalidInput, NotFound
 from chalicelib.observability import logger
+
+books = on_first_use("chalicelib.domain.ledger")
 
 blueprint = Blueprint(__name__)
 

@@ -8,6 +8,7 @@ from typing import Any, Mapping
 from urllib.parse import urlsplit
 
 from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.rich_text import RENDERING, ShownText, shown_text
 from chalicelib.domain.user_text import has_control_characters, visible_text
 
 SESSION_LENGTHS = (15, 30, 60)  # minutes a Helper prices
@@ -58,11 +59,23 @@ class HelperPage:
     rating_total: int = 0  # sum of stars, for the rating summary once reviews exist
     rating_count: int = 0
     payouts_ready: bool = False  # a storefront says where payouts go: paid prices may show
+    rendered: ShownText | None = None  # the offer and qualifications as shown, as of the last save
     created_at: str = ""
     updated_at: str = ""
 
     def with_changes(self, **changes: Any) -> "HelperPage":
         return replace(self, **changes)
+
+    def shown_text(self) -> ShownText:
+        """The text as shown: as rendered at the last save, or rendered now for a page saved
+        before that (or by an older renderer)."""
+        if self.rendered is not None and self.rendered.rendering == RENDERING:
+            return self.rendered
+        return shown_text(self.offer, self.qualifications)
+
+    def rendered_now(self) -> "HelperPage":
+        """This page with its text rendered from its current sources, ready to save."""
+        return replace(self, rendered=shown_text(self.offer, self.qualifications))
 
     @property
     def rating_average(self) -> float | None:

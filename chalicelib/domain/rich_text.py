@@ -3,12 +3,14 @@
 The subset is paragraphs, line breaks, **bold**, *italic*, lists, links, `code` and quotes.
 Raw HTML is never passed through (it is escaped as text), and the rendered HTML always goes
 through an allowlist sanitizer, so a gap in one layer is closed by the other.
-markdown-it-py and nh3 load on first use, not at cold import.
+markdown-it-py and nh3 load on first use, not at cold import. A page's text is rendered when the
+page is saved (`ShownText`), so showing it needs neither.
 """
 from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.domain.user_text import visible_text
@@ -25,6 +27,25 @@ _BLOCK_RULES = ["paragraph", "list", "blockquote"]
 _INLINE_RULES = ["newline", "escape", "backticks", "emphasis", "link", "autolink", "entity"]
 
 _WHITESPACE = re.compile(r"\s+")
+# Raised whenever the subset or the sanitizer changes: text rendered by an older one is rendered
+# again when it is read, and stored again at the next save.
+RENDERING = 1
+SUMMARY_MAX = 200
+
+
+@dataclass(frozen=True)
+class ShownText:
+    """A page's Markdown as it is shown, rendered when the page is saved."""
+
+    offer_html: str
+    qualifications_html: str
+    offer_summary: str  # the offer's words, for the meta description (text: escape it)
+    rendering: int = RENDERING
+
+
+def shown_text(offer: str, qualifications: str) -> ShownText:
+    return ShownText(offer_html=render_markdown(offer), qualifications_html=render_markdown(qualifications),
+                     offer_summary=plain_text(offer, SUMMARY_MAX))
 
 
 @functools.lru_cache(maxsize=1)

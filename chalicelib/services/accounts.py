@@ -3,22 +3,18 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import datetime, timezone
 from typing import Any, Callable
 
 from chalicelib.adapters.accounts import AccountStore
 from chalicelib.adapters.identity import IdentityProvider
 from chalicelib.adapters.mailer import Email, Mailer
+from chalicelib.clock import utc_now_iso
 from chalicelib.domain import accounts as rules
 from chalicelib.domain.accounts import Principal, Profile, Session
 from chalicelib.domain.errors import EmailTaken, NotFound, Problems, UsernameTaken
 from chalicelib.observability import logger
 from chalicelib.services.emails import compose
 from chalicelib.settings import Settings
-
-
-def utc_now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def sign_up(*, email: str, password: str, display_name: str, username: str,

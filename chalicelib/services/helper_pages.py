@@ -37,8 +37,9 @@ def search_terms_of(page: HelperPage, categories: CategoryStore) -> set[str]:
 def save_and_publish(before: HelperPage | None, after: HelperPage, pages: HelperPageStore,
                      directory: Directory) -> HelperPage:
     """Saves the page and refreshes what shows it elsewhere: its cards in its categories and
-    the words it is found by (the page remembers them, so old words can always be removed)."""
-    after = after.with_changes(search_terms=tuple(sorted(search_terms_of(after, directory.categories))))
+    the words it is found by (the page remembers them, so old words can always be removed). The
+    text is rendered here, once per save, not on every view."""
+    after = after.with_changes(search_terms=tuple(sorted(search_terms_of(after, directory.categories)))).rendered_now()
     pages.save(after)
     status = directory.presence.get_many([after.user_id])[after.user_id]
     write_listings(after, status, directory.listings)

@@ -43,6 +43,7 @@ from constructs import Construct
 
 from chalicelib.adapters.tables import MODELS, TTL_ATTRIBUTES, CategoryRecord
 from chalicelib.api.gateway_responses import GATEWAY_RESPONSES
+from chalicelib.api.page_html import compile_templates
 from chalicelib.domain.accounts import PASSWORD_MIN_LENGTH
 from chalicelib.domain.categories import SEED, Category
 from chalicelib.settings import TABLES, Settings
@@ -403,6 +404,7 @@ class InterkanectStack(cdk.Stack):
             "IK_TURN_SECRET_PARAMETER": cdk.Fn.condition_if(
                 turn_enabled.logical_id, turn_secret_parameter.value_as_string, "").to_string(),
         }
+        compile_templates()  # packaged with the app: its cold start reads them compiled
         with _packaging_workdir():
             self.chalice = Chalice(
                 self, "ChaliceApp", source_dir=str(REPO_ROOT),

@@ -48,9 +48,13 @@ def test_a_page_round_trips_every_field(pages):
         prices={15: 1500, 30: 0, 60: None}, schedule=(Slot(0, "09:00", "12:00"), Slot(4, "14:00", "24:00")),
         links=(Link("Site", "https://example.com"),), avatar_key="media/avatars/u/a.png",
         categories=("plumbing", "home"), search_terms=("ada", "plumber"), rating_total=47, rating_count=10,
-        created_at="2026-11-22T00:00:00+00:00", updated_at="2026-11-22T00:00:01+00:00")
+        created_at="2026-11-22T00:00:00+00:00", updated_at="2026-11-22T00:00:01+00:00").rendered_now()
     pages.save(page)
     assert pages.get(page.user_id) == page
+    assert page.rendered.offer_html == "<p>I <strong>fix</strong> leaks</p>"
+    unrendered = page.with_changes(user_id=unique("u"), rendered=None)  # saved before pages kept their HTML
+    pages.save(unrendered)
+    assert pages.get(unrendered.user_id) == unrendered
     assert pages.get_many([page.user_id, "nobody", page.user_id]) == {page.user_id: page}
     assert pages.get("nobody") is None and pages.get_many([]) == {}
 

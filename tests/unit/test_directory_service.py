@@ -21,7 +21,8 @@ from chalicelib.domain.errors import (
     UsernameReserved,
     UsernameTaken,
 )
-from chalicelib.domain.helper_pages import Link, Slot
+from chalicelib.domain import rich_text
+from chalicelib.domain.helper_pages import HelperPage, Link, Slot
 from chalicelib.domain.presence import Status
 from chalicelib.services import directory, helper_pages
 from chalicelib.services.helper_pages import Directory, Redirect
@@ -199,6 +200,26 @@ def test_saving_again_updates_the_page_and_keeps_avatar_categories_ratings_and_c
     assert page.categories == ("plumbing",)
     assert (page.rating_total, page.rating_count) == (47, 10)
     assert page.created_at == first.created_at and page.updated_at > first.updated_at
+
+
+def test_a_saved_page_keeps_its_text_rendered_so_showing_it_renders_nothing(site):
+    sign_up(site)
+    page, _ = save(site, offer="I **fix** leaks.\n\nCall <b>me</b>", qualifications="*Licensed*")
+    stored = site.pages.get("u1").rendered
+    assert stored == rich_text.ShownText(offer_html="<p>I <strong>fix</strong> leaks.</p>\n<p>Call &lt;b&gt;me&lt;/b&gt;</p>",
+                                         qualifications_html="<p><em>Licensed</em></p>",
+                                         offer_summary="I fix leaks. Call <b>me</b>")
+    assert page.shown_text() is page.rendered
+
+    edited, _ = save(site, offer="Now *electrics*")
+    assert edited.rendered.offer_html == "<p>Now <em>electrics</em></p>"  # never the old offer's
+
+
+def test_a_page_saved_before_rendering_or_by_an_older_renderer_is_rendered_when_shown():
+    page = HelperPage(user_id="u1", username="ada", display_name="Ada", headline="Plumber", offer="I **fix**")
+    assert page.shown_text().offer_html == "<p>I <strong>fix</strong></p>"
+    stale = page.with_changes(rendered=rich_text.ShownText("<p>old</p>", "", "old", rendering=rich_text.RENDERING - 1))
+    assert stale.shown_text().offer_html == "<p>I <strong>fix</strong></p>"
 
 
 def test_a_page_needs_an_existing_profile(site):

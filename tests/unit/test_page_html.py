@@ -310,3 +310,36 @@ def test_text_stored_before_the_invisible_character_rule_is_shown_without_it():
 def test_a_display_name_of_invisible_characters_only_falls_back_to_the_username():
     page = Page(render_helper_page(minimal_view(display_name="\u200b\u202e\u2069")))
     assert page.all("h1") and "bob" in page.words()
+
+
+@pytest.fixture
+def fresh_environment(monkeypatch, tmp_path):
+    """The page module with its compiled-templates folder in `tmp_path` and a new Environment."""
+    from chalicelib.api import page_html
+
+    monkeypatch.setattr(page_html, "COMPILED_DIR", tmp_path / "compiled")
+    page_html._environment.cache_clear()
+    yield page_html
+    page_html._environment.cache_clear()
+
+
+def test_templates_compiled_at_packaging_are_read_not_compiled_again(fresh_environment, monkeypatch):
+    import jinja2
+
+    expected = render_helper_page(full_view())
+    compiled = fresh_environment.compile_templates()
+    assert {path.suffix for path in compiled.iterdir()} == {".cache"} and len(list(compiled.iterdir())) >= 3
+    fresh_environment._environment.cache_clear()  # a cold start
+
+    def never(*args, **kwargs):
+        raise AssertionError("a template was compiled although its compiled form was packaged")
+
+    monkeypatch.setattr(jinja2.Environment, "compile", never)
+    assert fresh_environment.render_helper_page(full_view()) == expected
+    assert "No Helper here" in fresh_environment.render_not_found("nobody", SITE)
+
+
+def test_without_compiled_templates_or_a_writable_folder_pages_still_render(fresh_environment):
+    # A folder that does not exist stands for Lambda's read-only package: nothing can be kept.
+    assert fresh_environment.render_helper_page(full_view()) == render_helper_page(full_view())
+    assert not fresh_environment.COMPILED_DIR.exists()

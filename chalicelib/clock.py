@@ -1,0 +1,8 @@
+"""The wall clock as the services take it: an argument (`now=utc_now_iso`), so tests pass their own."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+
+def utc_now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
