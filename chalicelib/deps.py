@@ -107,6 +107,14 @@ def categories():
 
 
 @lru_cache(maxsize=1)
+def page_facts():
+    from chalicelib.adapters.page_facts import DynamoPageFacts
+
+    _tables_bound()
+    return DynamoPageFacts()
+
+
+@lru_cache(maxsize=1)
 def listings():
     from chalicelib.adapters.categories import DynamoListingStore
 

@@ -3,19 +3,22 @@ from __future__ import annotations
 
 from typing import Iterable, Protocol
 
+from chalicelib.domain.accounts import username_key
 from chalicelib.domain.helper_pages import HelperPage, Link, Slot
 from chalicelib.domain.rich_text import ShownText
 
 
 class HelperPageStore(Protocol):
     def get(self, user_id: str) -> HelperPage | None: ...
+    def find_by_username(self, username: str) -> HelperPage | None: ...
     def get_many(self, user_ids: Iterable[str]) -> dict[str, HelperPage]: ...
     def save(self, page: HelperPage) -> None: ...
 
 
 def _record_fields(page: HelperPage) -> dict:
     return {
-        "username": page.username, "display_name": page.display_name, "headline": page.headline,
+        "username": page.username, "username_key": username_key(page.username),
+        "display_name": page.display_name, "headline": page.headline,
         "offer": page.offer, "qualifications": page.qualifications, "languages": list(page.languages),
         "time_zone": page.time_zone, "prices": {str(k): v for k, v in page.prices.items()},
         "schedule": [{"day": s.day, "start": s.start, "end": s.end} for s in page.schedule],
@@ -64,6 +67,15 @@ class DynamoHelperPageStore:
         except HelperPageRecord.DoesNotExist:
             return None
 
+    def find_by_username(self, username: str) -> HelperPage | None:
+        """The page whose current username is `username` in any case, in one Query of an index
+        (eventually consistent: a page saved a moment ago, or before the index, may be missing;
+        two answers, a rename caught half-way, count as none)."""
+        from chalicelib.adapters.tables import HelperPageRecord
+
+        found = list(HelperPageRecord.by_username.query(username_key(username), limit=2))
+        return _page(found[0]) if len(found) == 1 else None
+
     def get_many(self, user_ids: Iterable[str]) -> dict[str, HelperPage]:
         from chalicelib.adapters.tables import HelperPageRecord
 
@@ -84,6 +96,10 @@ class InMemoryHelperPageStore:
 
     def get(self, user_id: str) -> HelperPage | None:
         return self.pages.get(user_id)
+
+    def find_by_username(self, username: str) -> HelperPage | None:
+        found = [p for p in self.pages.values() if username_key(p.username) == username_key(username)]
+        return found[0] if len(found) == 1 else None
 
     def get_many(self, user_ids: Iterable[str]) -> dict[str, HelperPage]:
         return {u: self.pages[u] for u in user_ids if u in self.pages}

@@ -94,6 +94,16 @@ class ConnectionRecord(Model):
     by_expiry = ConnectionsByExpiry()
 
 
+class PagesByUsername(GlobalSecondaryIndex):
+    """A Helper's page by the case-folded username in its address: `/h/<username>` in one Query."""
+
+    class Meta:
+        index_name = "by_username"
+        projection = AllProjection()
+
+    username_key = UnicodeAttribute(hash_key=True)
+
+
 class HelperPageRecord(Model):
     """A Helper's page: the Markdown sources, and the text as rendered at the last save."""
 
@@ -118,6 +128,8 @@ class HelperPageRecord(Model):
     rating_total = NumberAttribute(default=0)
     rating_count = NumberAttribute(default=0)
     payouts_ready = BooleanAttribute(default=False)
+    username_key = UnicodeAttribute(null=True)  # absent on pages saved before the index
+    by_username = PagesByUsername()
     rendered = JSONAttribute(null=True)  # domain.rich_text.ShownText; absent on pages saved before it
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()

@@ -105,16 +105,15 @@ def public_page(username):
     html_headers = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": PUBLIC_PAGE_CACHE}
     try:
         found = service.find_public_page(username=username, accounts=deps.account_store(),
-                                         pages=deps.helper_pages(), presence=deps.presence())
+                                         pages=deps.helper_pages(), facts=deps.page_facts())
     except NotFound:
         return Response(render_not_found(username, settings.site_url), status_code=404, headers=html_headers)
     if isinstance(found, service.Redirect):
         return Response("", status_code=301, headers={"Location": f"/h/{found.username}",
                                                       "Cache-Control": PUBLIC_PAGE_CACHE})
-    page, status = found
-    names = {slug: c.name for slug, c in deps.categories().get_many(page.categories).items()}
+    page, names = found.page, found.category_names
     view = {
-        **page_json(page, status),
+        **page_json(page, found.status),
         "site_url": settings.site_url,
         "categories": [{"slug": slug, "name": names.get(slug, slug)} for slug in page.categories],
         "description": " — ".join(p for p in (page.headline.strip(), page.shown_text().offer_summary) if p)[:200],

@@ -1,4 +1,4 @@
-"""The REST API's OpenAPI 3.1 document, served at `GET /openapi.json`: one declaration per route
+"""The REST API's OpenAPI 3.1 document, served at `GET /openapi.json` (chalicelib/api/site.py): one declaration per route
 (its body and query models from `schemas`, its answer from `responses`, its error statuses and
 who may call it), built from the same pydantic models the routes validate with. Declarations are
 plain data, so importing this module stays cheap; pydantic loads when the document is first
@@ -9,12 +9,6 @@ import functools
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Optional
-
-from chalice import Blueprint
-
-from chalicelib.api.http import json_response
-
-blueprint = Blueprint(__name__)
 
 JSON, HTML, CSV = "application/json", "text/html", "text/csv"
 BEARER = "bearer"
@@ -343,8 +337,3 @@ def build_document(declared: tuple[Operation, ...] = OPERATIONS) -> dict:
 def document() -> dict:
     """The document, built once per warm Lambda."""
     return build_document()
-
-
-@blueprint.route("/openapi.json", methods=["GET"])
-def openapi_document():
-    return json_response(document())

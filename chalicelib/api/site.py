@@ -1,4 +1,5 @@
-"""REST route for what the site's FAQ, Terms and Privacy pages state: this deployment's rules."""
+"""REST routes about the site itself: what its FAQ, Terms and Privacy pages state (this
+deployment's rules) and the API's OpenAPI document (its declarations load on first use)."""
 from __future__ import annotations
 
 import time
@@ -20,3 +21,10 @@ def site_rules():
     response = json_response(rules(deps.settings(), deps.payout_schedule(), int(time.time())))
     response.headers = {**response.headers, "Cache-Control": RULES_CACHE}
     return response
+
+
+@blueprint.route("/openapi.json", methods=["GET"])
+def openapi_document():
+    from chalicelib.api.openapi import document
+
+    return json_response(document())

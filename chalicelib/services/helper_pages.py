@@ -8,6 +8,7 @@ from typing import Any, Callable
 from chalicelib.adapters.accounts import AccountStore
 from chalicelib.adapters.categories import CategoryStore, Listing, ListingStore
 from chalicelib.adapters.helper_pages import HelperPageStore
+from chalicelib.adapters.page_facts import PageFacts
 from chalicelib.adapters.presence import PresenceStore
 from chalicelib.adapters.search_index import SearchIndex
 from chalicelib.adapters.uploads import UploadStorage
@@ -130,16 +131,28 @@ class Redirect:
     username: str
 
 
+@dataclass(frozen=True)
+class PublicPage:
+    page: HelperPage
+    status: Status
+    category_names: dict[str, str]  # slug -> name, for the categories that exist
+
+
 def find_public_page(*, username: str, accounts: AccountStore, pages: HelperPageStore,
-                     presence: PresenceStore) -> tuple[HelperPage, Status] | Redirect:
-    """The page at `/h/<username>`; a Redirect when the name is old or differently cased."""
-    user_id = accounts.owner_of_username(username)
-    page = pages.get(user_id) if user_id else None
+                     facts: PageFacts) -> PublicPage | Redirect:
+    """The page at `/h/<username>`; a Redirect when the name is old or differently cased.
+    Two round trips when the pages' index knows the name: the page, then its Helper's status
+    and category names together."""
+    page = pages.find_by_username(username)
+    if page is None:  # an old name, a page saved before the index or a moment ago, or no one
+        user_id = accounts.owner_of_username(username)
+        page = pages.get(user_id) if user_id else None
     if page is None:
         raise NotFound(f"No Helper is called '{username}'.")
     if page.username != username:
         return Redirect(page.username)
-    return page, presence.get_many([page.user_id])[page.user_id]
+    status, names = facts.status_and_names(page.user_id, page.categories)
+    return PublicPage(page, status, names)
 
 
 def request_avatar_upload(*, user_id: str, content_type: str, pages: HelperPageStore, storage: UploadStorage,

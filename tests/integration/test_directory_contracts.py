@@ -141,3 +141,52 @@ def test_the_presigned_post_policy_limits_size_type_key_and_redirect(app_env):
     assert {"Content-Type": "image/png"} in conditions and {"key": "media/avatars/u/a.png"} in conditions
     assert {"success_action_redirect": "https://site/become-a-helper.html"} in conditions
     assert policy["expiration"]
+
+
+def test_a_page_is_found_by_its_current_username_in_any_case(pages):
+    name = unique("Ada")
+    page = HelperPage(user_id=unique("u"), username=name, display_name="Ada", headline="Plumber", offer="Hi")
+    pages.save(page)
+    assert pages.find_by_username(name) == page
+    assert pages.find_by_username(name.upper()) == page  # the caller redirects to the real case
+    renamed = page.with_changes(username=unique("Countess"))
+    pages.save(renamed)
+    assert pages.find_by_username(renamed.username) == renamed
+    assert pages.find_by_username(name) is None  # an old name is the usernames table's to answer
+    assert pages.find_by_username(unique("nobody")) is None
+
+
+def test_a_page_saved_before_the_username_index_is_not_found_by_it(app_env):
+    from chalicelib.adapters.tables import HelperPageRecord
+
+    pages = app_env.helper_pages()
+    old = HelperPage(user_id=unique("u"), username=unique("old"), display_name="Old", headline="h", offer="o")
+    pages.save(old)
+    record = HelperPageRecord.get(old.user_id)
+    record.username_key = None  # as pages were written before the index
+    record.save()
+    assert pages.find_by_username(old.username) is None
+    assert pages.get(old.user_id) == old
+
+
+@pytest.fixture(params=["in-memory", "real"])
+def page_facts(request):
+    from chalicelib.adapters.page_facts import DynamoPageFacts, InMemoryPageFacts
+
+    if request.param == "in-memory":
+        presence_store, category_store = InMemoryPresenceStore(), InMemoryCategoryStore()
+        return InMemoryPageFacts(presence_store, category_store), presence_store, category_store
+    app_env = request.getfixturevalue("app_env")
+    app_env.helper_pages()  # binds the tables
+    return DynamoPageFacts(), app_env.presence(), app_env.categories()
+
+
+def test_a_helpers_status_and_category_names_are_read_together(page_facts):
+    facts, presence_store, category_store = page_facts
+    user_id, first, second = unique("u"), Category(unique("c"), "First", "b", None, 1), Category(unique("c"), "Second", "b", None, 2)
+    category_store.put(first)
+    category_store.put(second)
+    assert facts.status_and_names(user_id, []) == (Status.OFFLINE, {})
+    presence_store.set(user_id, Status.BUSY, 1_000)
+    status, names = facts.status_and_names(user_id, [second.slug, "no-such", first.slug, second.slug])
+    assert status is Status.BUSY and names == {first.slug: "First", second.slug: "Second"}

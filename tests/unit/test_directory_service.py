@@ -8,6 +8,7 @@ from chalicelib.adapters.accounts import InMemoryAccountStore
 from chalicelib.adapters.categories import InMemoryCategoryStore, InMemoryListingStore
 from chalicelib.domain.cursors import CursorSeal
 from chalicelib.adapters.helper_pages import InMemoryHelperPageStore
+from chalicelib.adapters.page_facts import InMemoryPageFacts
 from chalicelib.adapters.presence import InMemoryPresenceStore
 from chalicelib.adapters.search_index import InMemorySearchIndex
 from chalicelib.adapters.uploads import InMemoryUploadStorage
@@ -153,7 +154,7 @@ def rename(site, username, user_id="u1", every_days=30):
 
 def public_page(site, username):
     return helper_pages.find_public_page(username=username, accounts=site.accounts, pages=site.pages,
-                                         presence=site.presence)
+                                         facts=InMemoryPageFacts(site.presence, site.categories))
 
 
 def request_upload(site, content_type="image/png", user_id="u1"):
@@ -503,8 +504,9 @@ def test_changing_the_username_moves_the_page_its_cards_and_its_search_words(sit
     become_helper(site, display_name="Augusta King")
     join(site, "plumbing")
     assert rename(site, "countess") == "countess"
-    page, status = public_page(site, "countess")
-    assert page.username == "countess" and status is Status.OFFLINE
+    shown = public_page(site, "countess")
+    assert shown.page.username == "countess" and shown.status is Status.OFFLINE
+    assert shown.category_names == {"plumbing": "Plumbing"}
     [card] = cards_in(site, "plumbing")
     assert card["username"] == "countess" and card["page_url"] == "/h/countess"
     assert found(site, "ada") == [] and found(site, "countess") == ["countess"]
@@ -538,8 +540,7 @@ def test_a_user_can_take_back_their_own_old_username(site):
     rename(site, "ada-l")
     site.clock.days_pass(30)
     rename(site, "ada")
-    page, _ = public_page(site, "ada")
-    assert page.user_id == "u1"
+    assert public_page(site, "ada").page.user_id == "u1"
     assert public_page(site, "ada-l") == Redirect("ada")
 
 
@@ -610,7 +611,7 @@ def test_an_unknown_username_has_no_public_page(site):
 def test_the_public_page_shows_the_helpers_live_status(site):
     become_helper(site)
     site.presence.set("u1", Status.BUSY, 1000)
-    assert public_page(site, "ada")[1] is Status.BUSY
+    assert public_page(site, "ada").status is Status.BUSY
 
 
 # Avatars
@@ -793,3 +794,22 @@ def test_a_page_with_several_bad_fields_names_them_all_and_saves_nothing(site):
         save(site, headline="", time_zone="America/Argentina", links=[{"label": "x", "url": "http://[abc"}])
     assert [p.field for p in refused.value.problems] == ["headline", "time_zone", "links.0.url"]
     assert site.pages.get("u1") is None
+
+
+class IndexNotYetUpdated(InMemoryHelperPageStore):
+    """The pages' username index as it may be a moment after a save, or for pages saved before it."""
+
+    def find_by_username(self, username):
+        return None
+
+
+def test_a_page_the_username_index_does_not_know_yet_is_found_through_the_username():
+    site = Site(pages=IndexNotYetUpdated())
+    directory.seed_categories(categories=site.categories)
+    become_helper(site)
+    join(site, "plumbing")
+    shown = public_page(site, "ada")
+    assert shown.page.user_id == "u1" and shown.category_names == {"plumbing": "Plumbing"}
+    assert public_page(site, "ADA") == Redirect("ada")
+    with pytest.raises(NotFound):
+        public_page(site, "nobody")

@@ -1,0 +1,54 @@
+"""What a Helper's public page shows beside the page itself: the Helper's status and the names
+of their categories, read together (DynamoDB: one BatchGetItem across the two tables, where two
+reads would cost the page a second round trip), and an in-memory twin."""
+from __future__ import annotations
+
+from typing import Iterable, Protocol
+
+from chalicelib.adapters.categories import CategoryStore
+from chalicelib.adapters.presence import PresenceStore
+from chalicelib.domain.presence import Status
+
+MAX_ROUNDS = 5  # DynamoDB may leave keys unprocessed under load; they are asked for again
+
+
+class PageFacts(Protocol):
+    def status_and_names(self, user_id: str, slugs: Iterable[str]) -> tuple[Status, dict[str, str]]:
+        """The status of `user_id` (offline when none is recorded) and the names of the categories
+        of `slugs` that exist."""
+        ...
+
+
+class DynamoPageFacts:
+    def status_and_names(self, user_id: str, slugs: Iterable[str]) -> tuple[Status, dict[str, str]]:
+        from chalicelib.adapters.tables import CategoryRecord, PresenceRecord
+
+        keys = {PresenceRecord: [{"user_id": {"S": user_id}}],
+                CategoryRecord: [{"slug": {"S": slug}} for slug in dict.fromkeys(slugs)]}
+        model_of = {model.Meta.table_name: model for model in keys}
+        request = {model.Meta.table_name: {"Keys": wanted} for model, wanted in keys.items() if wanted}
+        found: dict[type, list] = {model: [] for model in keys}
+        client = PresenceRecord._get_connection().connection.client  # the tables' one client
+        for _ in range(MAX_ROUNDS):
+            answer = client.batch_get_item(RequestItems=request)
+            for table, items in answer.get("Responses", {}).items():
+                found[model_of[table]].extend(model_of[table].from_raw_data(item) for item in items)
+            request = answer.get("UnprocessedKeys") or {}
+            if not request:
+                break
+        else:
+            raise RuntimeError(f"DynamoDB left keys unprocessed {MAX_ROUNDS} times: {sorted(request)}")
+        statuses = [Status(record.status) for record in found[PresenceRecord]]
+        return (statuses[0] if statuses else Status.OFFLINE,
+                {record.slug: record.name for record in found[CategoryRecord]})
+
+
+class InMemoryPageFacts:
+    """Reads the twins of the presence and category stores."""
+
+    def __init__(self, presence: PresenceStore, categories: CategoryStore) -> None:
+        self.presence, self.categories = presence, categories
+
+    def status_and_names(self, user_id: str, slugs: Iterable[str]) -> tuple[Status, dict[str, str]]:
+        return (self.presence.get_many([user_id])[user_id],
+                {slug: category.name for slug, category in self.categories.get_many(slugs).items()})
