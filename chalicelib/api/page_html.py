@@ -1,16 +1,19 @@
 """Server-rendered HTML for a Helper's public page (`/h/<username>`) and its 404 page.
 
 Every value from the view is escaped by Jinja's autoescape; only `offer_html` and
-`qualifications_html`, already sanitized by `chalicelib.domain.rich_text`, are inserted as HTML.
-The pages carry no inline script or style, so they work under the site's strict CSP.
+`qualifications_html`, already sanitized by `chalicelib.domain.rich_text`, are inserted as HTML,
+and the schema.org JSON-LD, which `_structured_data` serializes with `<`, `>` and `&` escaped.
+The pages carry no inline script (JSON-LD is a data block browsers never run, so the CSP does
+not apply to it) or style, so they work under the site's strict CSP.
 Jinja loads on the first render, not at cold import, and reads the templates compiled at
 packaging (`compile_templates`).
 """
 from __future__ import annotations
 
 import functools
+import json
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import quote, urlsplit
@@ -26,6 +29,8 @@ DESCRIPTION_MAX = 200
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 SESSION_MINUTES = (15, 30, 60)
 STATUS_LABELS = {"online": "Online", "busy": "In a call", "offline": "Offline"}
+STARS = (5, 4, 3, 2, 1)  # the distribution's rows, top to bottom
+REVIEW_PLACEHOLDERS = 3  # grey review shapes the page script replaces, so the page does not jump
 LINK_SCHEMES = ("http", "https")
 
 # Browsers drop these before reading a URL's scheme ("java\tscript:" is "javascript:").
@@ -110,12 +115,14 @@ def _helper_context(view: Mapping[str, Any]) -> dict[str, Any]:
     time_zone = str(view.get("time_zone") or "UTC")
     avatar_src = _site_path(view.get("avatar_url"))
     status = view.get("status") if view.get("status") in STATUS_LABELS else "offline"
-    return {
+    page_url = f"{site_url}/h/{quote(username, safe='')}"
+    rating = _rating(view.get("rating"))
+    context = {
         "site_url": site_url,
         "page_script": PAGE_SCRIPT,
         "user_id": str(view["user_id"]),
         "username": username,
-        "page_url": f"{site_url}/h/{quote(username, safe='')}",
+        "page_url": page_url,
         "display_name": display_name,
         "initials": _initials(display_name),
         "headline": headline,
@@ -130,10 +137,13 @@ def _helper_context(view: Mapping[str, Any]) -> dict[str, Any]:
         "avatar_src": avatar_src,
         "og_image": site_url + (avatar_src or DEFAULT_OG_IMAGE),
         "categories": [_category(category) for category in view.get("categories") or ()],
-        "rating": _rating(view.get("rating")),
+        "rating": rating,
+        "review_placeholders": min(rating["count"], REVIEW_PLACEHOLDERS) if rating else 0,
         "status": status,
         "status_label": STATUS_LABELS[status],
     }
+    context["structured_data"] = _structured_data(context)
+    return context
 
 
 def _initials(name: str) -> str:
@@ -177,6 +187,8 @@ def _category(category: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _rating(rating: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The rating summary as shown: "4.8 · 126 reviews", the five stars lit to the nearest
+    half, and one bar per number of stars (5 to 1) when the view has the distribution."""
     if not rating:
         return None
     try:
@@ -186,8 +198,64 @@ def _rating(rating: Mapping[str, Any] | None) -> dict[str, Any] | None:
         return None
     if count <= 0 or not average.is_finite():
         return None
-    noun = "review" if count == 1 else "reviews"
-    return {"average": f"{average:.1f}", "count": count, "summary": f"from {count:,} {noun}"}
+    shown = f"{average:.1f}"
+    count_text = f"{count:,} {'review' if count == 1 else 'reviews'}"
+    return {"average": shown, "count": count, "count_text": count_text, "summary": f"{shown} · {count_text}",
+            "label": f"Rated {shown} out of 5", "stars": star_fills(Decimal(shown)),
+            "bars": _rating_bars(rating.get("distribution"), count)}
+
+
+def star_fills(value: Decimal) -> list[str]:
+    """"full", "half" or "empty" for each of five stars, lit to the nearest half star (as
+    js/reviews/stars.js draws them)."""
+    halves = int((min(max(value, Decimal(0)), Decimal(5)) * 2).to_integral_value(rounding=ROUND_HALF_UP))
+    return ["full" if halves >= star * 2 else "half" if halves == star * 2 - 1 else "empty"
+            for star in (1, 2, 3, 4, 5)]
+
+
+def _rating_bars(distribution: Any, count: int) -> list[dict[str, Any]]:
+    """One row per number of stars, 5 first, with its number of reviews and its share of
+    `count` in whole percent; none when the distribution is missing or unreadable."""
+    if not isinstance(distribution, Mapping):
+        return []
+    bars = []
+    for stars in STARS:
+        try:
+            reviews = int(distribution.get(str(stars), distribution.get(stars)) or 0)
+        except (TypeError, ValueError, InvalidOperation):
+            return []
+        reviews = min(max(reviews, 0), count)
+        bars.append({"stars": stars, "count": reviews, "count_text": f"{reviews:,}",
+                     "percent": round(100 * reviews / count),
+                     "label": f"{stars} star{'' if stars == 1 else 's'}: {reviews:,} "
+                              f"{'review' if reviews == 1 else 'reviews'}"})
+    return bars
+
+
+def _structured_data(context: Mapping[str, Any]) -> str:
+    """The page as schema.org JSON-LD: a profile page about a person who offers live help, with
+    the rating of that help (`AggregateRating`, the real count) only when there are reviews.
+    Serialized for a `<script type="application/ld+json">`: nothing in it can close the element."""
+    url = context["page_url"]
+    person: dict[str, Any] = {"@type": "Person", "@id": f"{url}#person", "name": context["display_name"],
+                              "alternateName": context["username"], "url": url}
+    if context["avatar_src"]:
+        person["image"] = context["og_image"]
+    if context["description"]:
+        person["description"] = context["description"]
+    service: dict[str, Any] = {"@type": "Service", "@id": f"{url}#help", "serviceType": "Live video help",
+                               "name": f"Live help from {context['display_name']}", "url": url,
+                               "provider": {"@id": f"{url}#person"}}
+    rating = context["rating"]
+    if rating:
+        service["aggregateRating"] = {"@type": "AggregateRating", "ratingValue": float(rating["average"]),
+                                      "reviewCount": rating["count"], "bestRating": 5, "worstRating": 1}
+    graph = {"@context": "https://schema.org", "@graph": [
+        {"@type": "ProfilePage", "@id": url, "url": url, "name": f"{context['display_name']} — {SITE_NAME}",
+         "mainEntity": {"@id": f"{url}#person"}},
+        person, service]}
+    text = json.dumps(graph, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
 
 
 def _web_url(value: Any) -> str | None:

@@ -413,6 +413,29 @@ export const api = {
 
   /** Ops only: `{runs: [...]}`, open payout runs and those of the last payout days, newest first. */
   payoutRuns: () => sendAuthorized("/ops/payouts"),
+
+  /* ---- Ratings and reviews (plain text: shown as text, never as HTML or links) -------- */
+
+  /** The caller's view of rating a call: `{review|null, can_review, reason, closes_at,
+   * editable_until, helper: {display_name, username}}`. */
+  reviewForCall: (callId) => sendAuthorized(`/calls/${segment(callId)}/review`),
+
+  /** Rates a call (once per session; sending again edits it while it may be edited):
+   * `{review}`. */
+  saveReview: (callId, { stars, text = "" }) => sendAuthorized(`/calls/${segment(callId)}/review`, {
+    method: "PUT", body: { stars, text },
+  }),
+
+  /** One page of a Helper's reviews, public: `{summary: {average, count, distribution},
+   * reviews, next_cursor}`; `sort` is "newest", "highest" or "lowest". */
+  helperReviews: (username, { sort = "newest", limit = 10, cursor = null } = {}) => send(
+    withQuery(`/helpers/${segment(username)}/reviews`, { sort, limit, cursor })),
+
+  /** The Helper's public reply to a review about them (one per review; sending again edits
+   * it while it may be edited): `{review}`. */
+  replyToReview: (reviewId, { text }) => sendAuthorized(`/reviews/${segment(reviewId)}/reply`, {
+    method: "PUT", body: { text },
+  }),
 };
 
 export function isSignedIn() {

@@ -1,39 +1,58 @@
 """The server-rendered Helper page: complete, escaped, shareable, and free of inline code."""
+import json
 import re
+from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
 
-from chalicelib.api.page_html import format_money, format_price, render_helper_page, render_not_found
+from chalicelib.api.page_html import format_money, format_price, render_helper_page, render_not_found, star_fills
 from chalicelib.domain.rich_text import render_markdown
 
 SITE = "https://interkanect.example"
 
 
+JSON_LD = "application/ld+json"
+
+
 class Page(HTMLParser):
-    """The elements of a rendered page, with their attributes and the text of a few of them."""
+    """The elements of a rendered page, with their attributes and the text of a few of them.
+    Scripts with a body are code the browser would run; JSON-LD is a data block it never runs,
+    kept apart (and out of the page's words)."""
 
     def __init__(self, html: str) -> None:
         super().__init__(convert_charrefs=True)
         self.elements: list[tuple[str, dict[str, str | None]]] = []
         self.text: list[str] = []
         self.scripts_with_body: list[str] = []
-        self._in_script = False
+        self.json_ld: list[str] = []
+        self._script: dict[str, str | None] | None = None
         self.feed(html)
         self.close()
 
     def handle_starttag(self, tag, attrs):
         self.elements.append((tag, dict(attrs)))
-        self._in_script = tag == "script"
+        self._script = dict(attrs) if tag == "script" else None
 
     def handle_endtag(self, tag):
         if tag == "script":
-            self._in_script = False
+            self._script = None
 
     def handle_data(self, data):
-        if self._in_script and data.strip():
+        if self._script is not None and self._script.get("type") == JSON_LD:
+            self.json_ld.append(data)
+            return
+        if self._script is not None and data.strip():
             self.scripts_with_body.append(data)
         self.text.append(data)
+
+    def scripts(self) -> list[dict[str, str | None]]:
+        """The scripts the browser runs (not data blocks)."""
+        return [a for a in self.all("script") if a.get("type") != JSON_LD]
+
+    def structured_data(self) -> dict:
+        [block] = self.json_ld
+        return json.loads(block)
 
     def all(self, tag: str, **attrs: str) -> list[dict[str, str | None]]:
         return [a for t, a in self.elements if t == tag
@@ -97,7 +116,7 @@ def test_a_full_page_is_a_complete_document_with_the_site_frame():
     assert page.all("link", rel="stylesheet", href="/css/helper-page.css")
     sheets = [a["href"] for a in page.all("link", rel="stylesheet")]
     assert sheets.index("/css/site.css") < sheets.index("/css/helper-page.css")
-    scripts = [a.get("src") for a in page.all("script")]
+    scripts = [a.get("src") for a in page.scripts()]
     assert scripts == ["/config.js", "/js/pages/helper-page.js"]
     assert page.all("script", type="module", src="/js/pages/helper-page.js")
     assert page.all("header", **{"class": "site-header"}) and page.with_attribute("data-site-header")
@@ -134,7 +153,7 @@ def test_the_full_page_shows_every_part_of_the_profile():
     words = page.words()
     assert page.all("img", src="/media/avatars/u-123.png")
     for text in ("Ada Lovelace", "Maths tutor & engine whisperer", "I help with maths.",
-                 "MSc in mathematics", "Times shown in Europe/London", "4.7 ★ from 12 reviews",
+                 "MSc in mathematics", "Times shown in Europe/London", "4.7 · 12 reviews",
                  "My blog", "Tutoring", "Maths"):
         assert text in words, text
     assert [a["data-language"] for a in page.all("li") if "data-language" in a] == ["en", "fr"]
@@ -180,7 +199,8 @@ def test_a_minimal_page_leaves_out_what_the_helper_has_not_filled_in():
     html = render_helper_page(minimal_view())
     page = Page(html)
     words = page.words()
-    assert "★" not in words and "review" not in words
+    assert "★" not in words and not page.with_attribute("data-rating-summary")
+    assert "No reviews yet" in words
     assert "Qualifications" not in words and "Languages" not in words and "Categories" not in words
     assert not page.with_attribute("data-day") and not page.with_attribute("data-usually-online")
     assert "Times shown in UTC" in words and "No weekly hours yet" in words
@@ -220,12 +240,125 @@ def test_a_price_is_not_offered_free_or_money():
 
 
 def test_one_review_is_singular():
-    assert "5.0 ★ from 1 review" in Page(render_helper_page(full_view(rating={"average": 5,
-                                                                              "count": 1}))).words()
+    page = Page(render_helper_page(full_view(rating={"average": 5, "count": 1,
+                                                     "distribution": {"5": 1, "4": 0, "3": 0, "2": 0, "1": 0}})))
+    words = page.words()
+    assert "5.0 · 1 review" in words and "1 reviews" not in words
+    assert "5 stars: 1 review" in words and "1 star: 0 reviews" in words
 
 
 def test_a_rating_with_no_reviews_is_not_shown():
     assert "★" not in Page(render_helper_page(full_view(rating={"average": 0, "count": 0}))).words()
+
+
+RATED = {"average": 4.8, "count": 126, "distribution": {"5": 104, "4": 15, "3": 4, "2": 1, "1": 2}}
+
+
+def attribute_of(page: Page, name: str) -> list[dict[str, str | None]]:
+    return [a for _, a in page.with_attribute(name)]
+
+
+def test_the_rating_summary_shows_the_average_the_count_and_the_stars():
+    page = Page(render_helper_page(full_view(rating=RATED)))
+    words = page.words()
+    assert "4.8 · 126 reviews" in words
+    [summary_stars] = [a for a in page.all("span", role="img") if a.get("class") == "stars stars-large"]
+    assert summary_stars["aria-label"] == "Rated 4.8 out of 5"
+    # The hero's line leads to the reviews.
+    [hero] = attribute_of(page, "data-rating")
+    assert hero["href"] == "#reviews" and page.all("section", id="reviews")
+
+
+def test_the_distribution_is_a_bar_per_number_of_stars_five_first_with_its_number_as_text():
+    page = Page(render_helper_page(full_view(rating=RATED)))
+    rows = attribute_of(page, "data-stars")
+    assert [r["data-stars"] for r in rows] == ["5", "4", "3", "2", "1"]
+    meters = page.all("meter")
+    assert [(m["min"], m["max"], m["value"]) for m in meters] == [
+        ("0", "126", "104"), ("0", "126", "15"), ("0", "126", "4"), ("0", "126", "1"), ("0", "126", "2")]
+    words = page.words()
+    for label in ("5 stars: 104 reviews", "4 stars: 15 reviews", "3 stars: 4 reviews", "2 stars: 1 review",
+                  "1 star: 2 reviews"):
+        assert label in words, label
+    assert not page.with_attribute("style")  # widths come from the meters' values, not inline styles
+
+
+def test_a_rating_without_its_distribution_shows_the_summary_without_bars():
+    page = Page(render_helper_page(full_view(rating={"average": 4.5, "count": 2})))
+    assert "4.5 · 2 reviews" in page.words()
+    assert not page.all("meter") and not page.all("ul", **{"class": "rating-bars"})
+
+
+@pytest.mark.parametrize("average, fills", [
+    ("5.0", ["full"] * 5), ("4.8", ["full"] * 5), ("4.7", ["full"] * 4 + ["half"]),
+    ("4.3", ["full"] * 4 + ["half"]), ("4.2", ["full"] * 4 + ["empty"]), ("1.0", ["full"] + ["empty"] * 4),
+    ("2.5", ["full", "full", "half", "empty", "empty"])])
+def test_stars_are_lit_to_the_nearest_half(average, fills):
+    assert star_fills(Decimal(average)) == fills
+    page = Page(render_helper_page(full_view(rating={"average": float(average), "count": 3})))
+    shown = [a["class"] for a in page.all("span") if (a.get("class") or "").startswith("star is-")]
+    assert shown == [f"star is-{fill}" for fill in fills]
+
+
+def test_the_reviews_section_has_a_sort_and_placeholders_the_script_replaces():
+    page = Page(render_helper_page(full_view(rating=RATED)))
+    [section] = attribute_of(page, "data-reviews")
+    assert section["data-review-count"] == "126"
+    [select] = page.all("select", id="review-sort")
+    assert [o["value"] for o in page.all("option")] == ["newest", "highest", "lowest"]
+    assert page.all("label", **{"for": "review-sort"})
+    [listing] = attribute_of(page, "data-review-list")
+    assert listing["aria-busy"] == "true"
+    placeholders = page.all("li", **{"class": "review review-placeholder"})
+    assert len(placeholders) == 3 and all(p["aria-hidden"] == "true" for p in placeholders)
+    assert not attribute_of(page, "data-reviews-empty")
+    one = Page(render_helper_page(full_view(rating={"average": 5, "count": 1})))
+    assert len(one.all("li", **{"class": "review review-placeholder"})) == 1
+
+
+def test_without_reviews_the_section_says_so_and_has_no_summary_sort_or_placeholders():
+    for view in (minimal_view(), full_view(rating=None), full_view(rating={"average": 0, "count": 0})):
+        page = Page(render_helper_page(view))
+        assert page.all("section", id="reviews") and attribute_of(page, "data-review-list")
+        assert attribute_of(page, "data-reviews-empty") and "No reviews yet" in page.words()
+        assert not page.all("select") and not page.all("meter") and not attribute_of(page, "data-rating")
+        assert not page.all("li", **{"class": "review review-placeholder"})
+
+
+def rating_in(data: dict) -> list[dict]:
+    return [node["aggregateRating"] for node in data["@graph"] if "aggregateRating" in node]
+
+
+def test_the_json_ld_describes_the_profile_and_carries_the_real_rating_only_with_reviews():
+    data = Page(render_helper_page(full_view(rating=RATED))).structured_data()
+    assert data["@context"] == "https://schema.org"
+    types = {node["@type"]: node for node in data["@graph"]}
+    assert types["ProfilePage"]["url"] == f"{SITE}/h/ada"
+    assert types["ProfilePage"]["mainEntity"] == {"@id": types["Person"]["@id"]}
+    assert types["Person"]["name"] == "Ada Lovelace" and types["Person"]["alternateName"] == "ada"
+    assert types["Person"]["image"] == f"{SITE}/media/avatars/u-123.png"
+    assert types["Service"]["provider"] == {"@id": types["Person"]["@id"]}
+    assert rating_in(data) == [{"@type": "AggregateRating", "ratingValue": 4.8, "reviewCount": 126,
+                                "bestRating": 5, "worstRating": 1}]
+    for view in (minimal_view(), full_view(rating=None), full_view(rating={"average": 0, "count": 0})):
+        html = render_helper_page(view)
+        assert rating_in(Page(html).structured_data()) == [] and "AggregateRating" not in html
+
+
+def test_the_json_ld_count_is_the_real_count_and_the_value_has_one_decimal():
+    data = Page(render_helper_page(full_view(rating={"average": 4.66, "count": 1234}))).structured_data()
+    assert rating_in(data)[0]["reviewCount"] == 1234 and rating_in(data)[0]["ratingValue"] == 4.7
+
+
+def test_the_json_ld_cannot_close_its_script_or_start_markup():
+    name = '</script><script>alert(1)</script><!-- & -->'
+    html = render_helper_page(full_view(display_name=name, description=name))
+    page = Page(html)
+    [block] = page.json_ld
+    assert "<" not in block and ">" not in block and "&" not in block
+    assert page.structured_data()["@graph"][1]["name"] == name  # the same text once parsed
+    assert page.scripts_with_body == []
+    assert [a.get("src") for a in page.scripts()] == ["/config.js", "/js/pages/helper-page.js"]
 
 
 EVIL = '<script>alert("x")</script>"\'><img src=x onerror=alert(1)>&amp;'
@@ -242,7 +375,7 @@ def test_every_user_field_is_escaped():
     page = Page(html)
     assert "<script>alert" not in html and "<img" not in html.replace('<img class="helper-avatar"', "")
     assert page.scripts_with_body == []
-    assert [a.get("src") for a in page.all("script")] == ["/config.js", "/js/pages/helper-page.js"]
+    assert [a.get("src") for a in page.scripts()] == ["/config.js", "/js/pages/helper-page.js"]
     assert not [(t, a) for t, a in page.elements if any(k.startswith("on") for k in a)]
     # The text survives, shown as text.
     assert EVIL in page.words()

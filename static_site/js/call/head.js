@@ -17,6 +17,7 @@ export const ROOM_MODULES = [
   "/js/call/clock.js", "/js/call/negotiation.js", "/js/call/call-memory.js",
   "/js/call/end-reasons.js", "/js/call/rating.js", "/js/call/sounds.js", "/js/header.js",
   "/js/call/incoming.js", "/js/call/payment.js", "/js/call/tips.js", "/js/checkout.js",
+  "/js/forms.js", "/js/when.js", "/js/reviews/stars.js",
 ];
 
 let preloaded = false;

@@ -9,7 +9,6 @@ import { PAGES, callUrl } from "../paths.js";
 import { countdown, formatDuration } from "./clock.js";
 import { canShareScreen } from "./media.js";
 import { termsText } from "./negotiation.js";
-import { ratingPrompt } from "./rating.js";
 import { LIVE } from "./session.js";
 import { startRingBack } from "./sounds.js";
 import { confirmEnd } from "./stage.js";
@@ -470,7 +469,7 @@ export class RoomView {
   /* ---- The end ------------------------------------------------------------------------ */
 
   /** The ended card (detail of the session's `ended` event). */
-  showEnded({ about, rating }) {
+  showEnded({ about }) {
     this.stopRinging();
     document.body.dataset.inCall = "false";
     this.el.remoteVideo.srcObject = null;
@@ -491,12 +490,16 @@ export class RoomView {
     this.el.endedTitle.textContent = about.title;
     this.el.endedText.textContent = about.text;
     this.el.endedActions.replaceChildren(...this.endActions(about.callAgain));
-    const prompt = rating ? ratingPrompt({ helperName: this.session.peerName() }) : null;
-    this.el.ratingSlot.replaceChildren(...(prompt ? [prompt] : []));
+    this.el.ratingSlot.replaceChildren();
     const time = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" }).format(new Date());
     this.el.subtitle.textContent = `Ended at ${time}`;
     this.el.endedTitle.setAttribute("tabindex", "-1");
     this.el.endedTitle.focus({ preventScroll: false });
+  }
+
+  /** The caller's rating prompt (js/call/rating.js), under the ended card. */
+  showRating(prompt) {
+    this.el.ratingSlot.replaceChildren(prompt);
   }
 
   endActions(callAgain) {

@@ -1,7 +1,8 @@
 /** The call room: wires one call's session (js/call/session.js: state, phases, signalling) to
  * its drawing (js/call/room-view.js), the controls and keys, the tools in the panel (chat,
  * files, whiteboard), the terms and payment (js/call/negotiation.js, js/call/payment.js), the
- * tips (js/call/tips.js) and, once it is over, the summary (js/call/summary.js).
+ * tips (js/call/tips.js) and, once it is over, the summary (js/call/summary.js) and the
+ * caller's rating prompt (js/call/rating.js).
  *
  * The caller arrives with `?helper=<username>`, the Helper with `?call=<id>&answer=1` from the
  * incoming-call pop-up, and `?call=<id>` alone comes back to a live call after a reload.
@@ -14,6 +15,7 @@ import { PAGES, callUrl } from "../paths.js";
 import { realtime } from "../realtime.js";
 import { NegotiationPanel } from "./negotiation.js";
 import { CallPayment } from "./payment.js";
+import { ratingPrompt } from "./rating.js";
 import { RoomView } from "./room-view.js";
 import { CallSession, LIVE, mark } from "./session.js";
 import { RoomPanel, listenForShortcuts, movableTile } from "./stage.js";
@@ -192,7 +194,15 @@ export class CallRoom {
       this.deal.tips.destroy();
       this.deal = null;
     }
-    this.view.showEnded({ about, rating });
+    this.view.showEnded({ about });
+    if (rating) {
+      const { peerInfo, helperUsername } = this.session;
+      this.view.showRating(ratingPrompt({
+        callId: this.session.callId,
+        helperName: this.session.peerName(),
+        helperUsername: (peerInfo && peerInfo.username) || helperUsername,
+      }));
+    }
     if (summary) {
       this.view.showSummary(await callSummary(this.session.summaryFacts(call)));
     }

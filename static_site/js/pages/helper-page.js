@@ -7,13 +7,15 @@
  * and a `[data-call-now-note]`), `[data-helper-page]` with `data-user-id`, schedule rows with `data-day`
  * (0 = Monday), `data-start`, `data-end` ("HH:MM") and `data-time-zone`, optionally a
  * `[data-local-time]` inside each row for the text (a table row `Day | From | To` is filled
- * cell by cell) and a `[data-schedule-note]` for the note; and `[data-language="<code>"]`. */
+ * cell by cell) and a `[data-schedule-note]` for the note; `[data-language="<code>"]`; and the
+ * reviews section `[data-reviews]` (js/reviews/review-list.js). */
 
 import { element } from "../dom.js";
 import { mountFooter } from "../footer.js";
 import { mountHeader } from "../header.js";
 import { startLiveStatus } from "../live-status.js";
 import { callUrl, signInUrl } from "../paths.js";
+import { ReviewList } from "../reviews/review-list.js";
 import { currentUserId, loadSession } from "../session.js";
 import {
   formatWindow, nextOccurrence, timeZoneLabel, visitorTimeZone, wallClock,
@@ -29,6 +31,7 @@ const windows = weeklyWindows();
 showScheduleInVisitorTime(windows);
 showNextUsualHours(windows);
 nameLanguages();
+showReviews();
 
 /** Call now rings the Helper from the call room; a visitor signs in first and comes back to it.
  * (Live status shows the button only while the Helper is online.) */
@@ -55,6 +58,21 @@ function wireCallNow() {
   button.addEventListener("click", () => {
     window.location.assign(loadSession() ? room : signInUrl(room));
   });
+}
+
+/** The first page of reviews; on their own page, the Helper can reply to each. */
+function showReviews() {
+  const page = document.querySelector("[data-helper-page]");
+  const section = document.querySelector("[data-reviews]");
+  if (!page || !section) {
+    return;
+  }
+  const name = document.getElementById("helper-name");
+  new ReviewList(section, {
+    username: page.getAttribute("data-username"),
+    helperName: name ? name.textContent.trim() : page.getAttribute("data-username"),
+    ownPage: Boolean(loadSession()) && currentUserId() === page.getAttribute("data-user-id"),
+  }).load();
 }
 
 function formatter(timeZone, options) {
