@@ -1,7 +1,7 @@
 """interKanect: wires the REST blueprints, the WebSocket hooks and the scheduled jobs."""
 from chalice import Chalice, Rate
 
-from chalicelib.api import accounts, calls, directory, earnings, guard, helper_pages, ops, payments, site
+from chalicelib.api import accounts, calls, directory, earnings, guard, helper_pages, ops, payments, reviews, site
 from chalicelib.api.http import in_the_error_shape, json_response
 
 app = Chalice(app_name="interkanect")
@@ -13,6 +13,7 @@ app.register_blueprint(directory.blueprint)
 app.register_blueprint(calls.blueprint)
 app.register_blueprint(payments.blueprint)
 app.register_blueprint(earnings.blueprint)
+app.register_blueprint(reviews.blueprint)
 app.register_blueprint(ops.blueprint)
 app.register_blueprint(site.blueprint)
 

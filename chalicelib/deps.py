@@ -115,6 +115,23 @@ def page_facts():
 
 
 @lru_cache(maxsize=1)
+def review_store():
+    from chalicelib.adapters.reviews import DynamoReviewStore
+
+    return DynamoReviewStore(_tables_bound())
+
+
+@lru_cache(maxsize=1)
+def review_desk():
+    from chalicelib.services.reviews import ReviewDesk
+
+    s = settings()
+    return ReviewDesk(reviews=review_store(), calls=call_store(), pages=helper_pages(), accounts=account_store(),
+                      directory=directory(), cursors=cursor_seal(), min_session_seconds=s.review_min_session_seconds,
+                      days=s.review_days, edit_hours=s.review_edit_hours)
+
+
+@lru_cache(maxsize=1)
 def listings():
     from chalicelib.adapters.categories import DynamoListingStore
 
@@ -308,7 +325,7 @@ def payment_desk():
     return PaymentDesk(payments=payment_store(), storefronts=storefronts(), plans=helper_plans(),
                        ledger=ledger(), gateway=paypal_gateway(), events=webhook_events(), calls=call_desk(),
                        fees=fee_schedule(), settings=settings(), mailer=mailer(), accounts=account_store(),
-                       refunds=refund_requests(), payouts=payout_desk())
+                       refunds=refund_requests(), payouts=payout_desk(), reviews=review_desk())
 
 
 @lru_cache(maxsize=1)

@@ -12,6 +12,7 @@ TABLES += ("payments", "storefronts", "helper_plans", "refund_requests", "webhoo
 TABLES += ("ledger_transactions", "ledger_lines", "ledger_balances")
 TABLES += ("payout_runs", "payout_items", "free_session_counts", "ops_flags")
 TABLES += ("revocations",)
+TABLES += ("reviews",)
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,11 @@ class Settings:
     tip_min_cents: int = 100
     tip_max_cents: int = 500_00
     refund_request_hours: int = 24
+    # Reviews (domain.reviews): the shortest session that can be rated, how long after the call
+    # it can be, and how long a review or a reply can be changed.
+    review_min_session_seconds: int = 120
+    review_days: int = 14
+    review_edit_hours: int = 48
     refund_review_business_days: int = 7
     refund_keeps_paypal_fee: bool = True  # an approved refund is the amount minus PayPal's fee
     email_sender: str = "no-reply@interkanect.local"
@@ -149,6 +155,9 @@ class Settings:
             tip_max_cents=int(get("IK_TIP_MAX_CENTS", "50000")),
             refund_request_hours=int(get("IK_REFUND_REQUEST_HOURS", "24")),
             refund_review_business_days=int(get("IK_REFUND_REVIEW_BUSINESS_DAYS", "7")),
+            review_min_session_seconds=int(get("IK_REVIEW_MIN_SESSION_SECONDS", "120")),
+            review_days=int(get("IK_REVIEW_DAYS", "14")),
+            review_edit_hours=int(get("IK_REVIEW_EDIT_HOURS", "48")),
             refund_keeps_paypal_fee=get("IK_REFUND_KEEPS_PAYPAL_FEE", "true").lower() != "false",
             email_sender=get("IK_EMAIL_SENDER", "no-reply@interkanect.local"),
             ops_email=get("IK_OPS_EMAIL", "ops@interkanect.local"),

@@ -25,7 +25,6 @@ def _record_fields(page: HelperPage) -> dict:
         "links": [{"label": link.label, "url": link.url} for link in page.links],
         "avatar_key": page.avatar_key, "categories": list(page.categories),
         "search_terms": list(page.search_terms), "plan": page.plan,
-        "rating_total": page.rating_total, "rating_count": page.rating_count,
         "payouts_ready": page.payouts_ready, "created_at": page.created_at, "updated_at": page.updated_at,
         "rendered": None if page.rendered is None else {
             "offer_html": page.rendered.offer_html, "qualifications_html": page.rendered.qualifications_html,
@@ -53,6 +52,7 @@ def _page(record) -> HelperPage:
         avatar_key=record.avatar_key, categories=tuple(record.categories or ()),
         search_terms=tuple(record.search_terms or ()), plan=record.plan or "free",
         rating_total=int(record.rating_total or 0), rating_count=int(record.rating_count or 0),
+        rating_counts=tuple(int(getattr(record, f"rating_{stars}") or 0) for stars in (1, 2, 3, 4, 5)),
         payouts_ready=bool(record.payouts_ready), rendered=_rendered(record.rendered),
         created_at=record.created_at, updated_at=record.updated_at,
     )
@@ -85,9 +85,14 @@ class DynamoHelperPageStore:
         return {record.user_id: _page(record) for record in HelperPageRecord.batch_get(keys)}
 
     def save(self, page: HelperPage) -> None:
+        """Writes the page's own fields (an UpdateItem): its rating counters belong to the
+        reviews, which add to them in their own transactions, so a page saved from a read taken
+        before a review landed never undoes it."""
         from chalicelib.adapters.tables import HelperPageRecord
 
-        HelperPageRecord(page.user_id, **_record_fields(page)).save()
+        actions = [getattr(HelperPageRecord, name).remove() if value is None else getattr(HelperPageRecord, name).set(value)
+                   for name, value in _record_fields(page).items()]
+        HelperPageRecord(page.user_id).update(actions=actions)
 
 
 class InMemoryHelperPageStore:
@@ -105,4 +110,6 @@ class InMemoryHelperPageStore:
         return {u: self.pages[u] for u in user_ids if u in self.pages}
 
     def save(self, page: HelperPage) -> None:
-        self.pages[page.user_id] = page
+        kept = self.pages.get(page.user_id)
+        self.pages[page.user_id] = page.without_ratings() if kept is None else page.with_changes(
+            rating_total=kept.rating_total, rating_count=kept.rating_count, rating_counts=kept.rating_counts)

@@ -125,8 +125,14 @@ class HelperPageRecord(Model):
     categories = ListAttribute(of=UnicodeAttribute, default=list)
     search_terms = ListAttribute(of=UnicodeAttribute, default=list)
     plan = UnicodeAttribute(default="free")
+    # Written only by reviews (ADD, in the review's own transaction), never by a page save.
     rating_total = NumberAttribute(default=0)
     rating_count = NumberAttribute(default=0)
+    rating_1 = NumberAttribute(null=True)  # how many counted reviews gave 1 star, ...
+    rating_2 = NumberAttribute(null=True)
+    rating_3 = NumberAttribute(null=True)
+    rating_4 = NumberAttribute(null=True)
+    rating_5 = NumberAttribute(null=True)
     payouts_ready = BooleanAttribute(default=False)
     username_key = UnicodeAttribute(null=True)  # absent on pages saved before the index
     by_username = PagesByUsername()
@@ -524,6 +530,36 @@ class RevocationRecord(Model):
     ttl = NumberAttribute()
 
 
+class ReviewRecord(Model):
+    """A caller's review of one session, keyed by its call (so a session has at most one), with
+    the Helper's reply. `shown_helper` is the Helper's id while the review is shown (a sparse
+    key: a hidden review leaves the Helper's indexes)."""
+
+    class Meta:
+        table_name = "reviews"
+
+    call_id = UnicodeAttribute(hash_key=True)
+    helper_id = UnicodeAttribute()
+    caller_id = UnicodeAttribute()
+    stars = NumberAttribute()
+    text = UnicodeAttribute(default="")
+    created_at = NumberAttribute()
+    edited_at = NumberAttribute(null=True)
+    session_minutes = NumberAttribute()
+    author_name = UnicodeAttribute(default="")
+    reply = JSONAttribute(null=True)  # {"text", "created_at", "edited_at"}
+    refunded = BooleanAttribute(default=False)
+    hidden = BooleanAttribute(default=False)
+    version = NumberAttribute()  # every change is conditional on the version it read
+    shown_helper = UnicodeAttribute(null=True)
+    newest = UnicodeAttribute()  # "<created_at, 12 digits>#<call_id>"
+    by_stars = UnicodeAttribute()  # "<stars>#<created_at, 12 digits>#<call_id>"
+    helper_newest = _index("helper_newest", ("shown_helper", UnicodeAttribute), ("newest", UnicodeAttribute))()
+    helper_by_stars = _index("helper_by_stars", ("shown_helper", UnicodeAttribute),
+                             ("by_stars", UnicodeAttribute))()
+    caller_newest = _index("caller_newest", ("caller_id", UnicodeAttribute), ("newest", UnicodeAttribute))()
+
+
 MODELS: dict[str, type[Model]] = {
     "users": UserRecord,
     "usernames": UsernameRecord,
@@ -548,6 +584,7 @@ MODELS: dict[str, type[Model]] = {
     "free_session_counts": FreeSessionCountRecord,
     "ops_flags": OpsFlagRecord,
     "revocations": RevocationRecord,
+    "reviews": ReviewRecord,
 }
 TTL_ATTRIBUTES = {"connections": "ttl", "calls": "ttl", "webhook_events": "ttl", "free_session_counts": "ttl",
                   "revocations": "ttl"}

@@ -8,7 +8,7 @@ from chalicelib.api.guard import cognito_user, principal_of
 from chalicelib.api.http import handles_errors, json_response, parse_body
 from chalicelib.clock import utc_now_iso
 from chalicelib.domain.errors import NotFound
-from chalicelib.domain.helper_pages import SESSION_LENGTHS, HelperPage, card
+from chalicelib.domain.helper_pages import SESSION_LENGTHS, HelperPage, card, rating_view
 from chalicelib.domain.presence import Status
 from chalicelib.services import helper_pages as service
 
@@ -22,6 +22,7 @@ def page_json(page: HelperPage, status: Status) -> dict:
         **card(page, status.value),
         "offer": page.offer, "offer_html": text.offer_html,
         "qualifications": page.qualifications, "qualifications_html": text.qualifications_html,
+        "rating": rating_view(page),
         "languages": list(page.languages), "time_zone": page.time_zone,
         "schedule": [{"day": s.day, "start": s.start, "end": s.end} for s in page.schedule],
         "links": [{"label": link.label, "url": link.url} for link in page.links],

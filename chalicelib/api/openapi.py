@@ -26,6 +26,7 @@ class Rule(str, Enum):
     PAYMENT_PARTIES = "payment_parties"  # the payer of the payment in the path, or the Helper it pays
     REFUND_PARTIES = "refund_parties"  # the payer and the Helper of the refund request in the path, and ops
     REFUND_HELPER = "refund_helper"  # the Helper the refund request in the path is about
+    REVIEWED_HELPER = "reviewed_helper"  # the Helper the review in the path is about
 
     @property
     def needs_token(self) -> bool:
@@ -42,6 +43,7 @@ RULE_TEXT = {
     Rule.PAYMENT_PARTIES: "The payer or the Helper the payment is for; others hear 404.",
     Rule.REFUND_PARTIES: "The payer, the Helper the request is about, and ops; others hear 404.",
     Rule.REFUND_HELPER: "The Helper the request is about; others hear 404.",
+    Rule.REVIEWED_HELPER: "The Helper the review is about; others hear 403 or 404.",
 }
 
 ERROR_TEXT = {
@@ -191,6 +193,19 @@ OPERATIONS: tuple[Operation, ...] = (
        example={"id": "WH-1", "event_type": "PAYMENT.CAPTURE.COMPLETED", "resource": {}},
        errors=(409, 503), description="Needs PayPal's signature headers; an unsigned or badly signed event "
                                       "is a 400, a replayed event id a 200 with no effect."),
+    # reviews
+    _O("GET", "/calls/{call_id}/review", "My review of the call's session, and whether I may rate it",
+       Rule.PAYER, "reviews", "ReviewForCall", errors=(403,)),
+    _O("PUT", "/calls/{call_id}/review", "Rate the call's session (once; changed for 48 hours)", Rule.PAYER,
+       "reviews", "ReviewSaved", 200, "ReviewBody", {"stars": 5, "text": "Fixed my sink in ten minutes."},
+       errors=(403, 409), other_answers={201: "ReviewSaved"},
+       description="Only the caller of a call whose session ran at least the minimum (2 minutes), within 14 "
+                   "days of its end. A second submit changes the review (201 when created, 200 when changed)."),
+    _O("GET", "/helpers/{username}/reviews", "A Helper's reviews and rating summary", Rule.PUBLIC, "reviews",
+       "HelperReviews", query="ReviewsQuery"),
+    _O("PUT", "/reviews/{review_id}/reply", "The Helper's one public reply (changed for 48 hours)",
+       Rule.REVIEWED_HELPER, "reviews", "ReviewSaved", 200, "ReplyBody", {"text": "Thank you, glad it held!"},
+       errors=(403, 409), other_answers={201: "ReviewSaved"}),
     # refunds
     _O("POST", "/refunds", "Ask for a refund within 24 hours of the session's end", Rule.SIGNED_IN, "refunds",
        "RefundRequest", 201, "RefundBody", {"payment_id": "<payment_id>", "reason": "The call dropped at once."},

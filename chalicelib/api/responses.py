@@ -173,8 +173,10 @@ class UsernameChanged(_Answer):
 # -- helper pages and the directory -------------------------------------------------------------
 
 class Rating(_Answer):
-    average: float
+    average: float = Field(description="Stars, to one decimal, of the reviews counted (not refunded, not hidden).")
     count: int
+    distribution: Optional[dict[str, int]] = Field(
+        default=None, description="On a whole page: how many counted reviews gave 5, 4, 3, 2 and 1 stars.")
 
 
 class Card(_Answer):
@@ -269,6 +271,63 @@ class IceServer(_Answer):
 class IceServers(_Answer):
     ice_servers: list[IceServer]
     ttl: int
+
+
+# -- reviews -----------------------------------------------------------------------------------------
+
+class ReviewAuthor(_Answer):
+    display_name: str = Field(description="The caller's name when they wrote the review.")
+
+
+class ReviewReply(_Answer):
+    text: str
+    created_at: int
+    edited_at: Optional[int]
+
+
+class Review(_Answer):
+    """A caller's rating of one session (its id is the call's) and the Helper's reply; text is
+    plain text."""
+
+    review_id: str
+    stars: int
+    text: str
+    created_at: int
+    edited_at: Optional[int]
+    session_minutes: int = Field(description="The session's length as booked.")
+    refunded: bool = Field(description="The session's money went back: shown, but not in the average.")
+    author: ReviewAuthor
+    reply: Optional[ReviewReply]
+
+
+class ReviewSaved(_Answer):
+    review: Review
+
+
+class ReviewedHelper(_Answer):
+    display_name: str
+    username: Optional[str]
+
+
+class ReviewForCall(_Answer):
+    review: Optional[Review]
+    can_review: bool = Field(description="Whether the caller may rate the session now (or change their review).")
+    reason: Optional[str] = Field(description="Why not, in words for people.")
+    closes_at: Optional[int] = Field(description="The last moment the session can be rated.")
+    editable_until: Optional[int] = Field(description="The last moment the review can be changed.")
+    helper: ReviewedHelper
+
+
+class RatingSummary(_Answer):
+    average: Optional[float] = Field(description="Stars to one decimal; null without reviews.")
+    count: int
+    distribution: dict[str, int] = Field(description="How many counted reviews gave 5, 4, 3, 2 and 1 stars.")
+
+
+class HelperReviews(_Answer):
+    summary: RatingSummary
+    reviews: list[Review]
+    next_cursor: Optional[str]
 
 
 # -- money ---------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Request bodies, validated by pydantic. Loaded on first use by `http.parse_body`."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -98,6 +98,17 @@ class TipBody(_Body):
     amount_cents: int = Field(strict=True)
 
 
+class ReviewBody(_Body):
+    stars: int = Field(strict=True, ge=1, le=5, description="1 to 5 stars.")
+    text: Optional[str] = Field(default=None, max_length=8000,
+                                description="Plain text, at most 2,000 characters once invisible ones are "
+                                            "removed; shown as text, never as links.")
+
+
+class ReplyBody(_Body):
+    text: str = Field(max_length=8000, description="Plain text, 1 to 2,000 characters.")
+
+
 class RefundBody(_Body):
     payment_id: str = Field(min_length=1, max_length=200)
     reason: str = Field(max_length=4000)
@@ -122,6 +133,13 @@ class CategoryPageQuery(BaseModel):
     limit: int = Field(default=20, ge=1, le=50, description="Helpers per page.")
     cursor: Optional[str] = Field(default=None, max_length=2048,
                                   description="`next_cursor` of the previous page, as it came.")
+
+
+class ReviewsQuery(BaseModel):
+    sort: Literal["newest", "highest", "lowest"] = Field(default="newest")
+    limit: int = Field(default=10, ge=1, le=50, description="Reviews per page.")
+    cursor: Optional[str] = Field(default=None, max_length=2048,
+                                  description="`next_cursor` of the previous page of the same sort, as it came.")
 
 
 class SearchQuery(BaseModel):

@@ -56,8 +56,10 @@ class HelperPage:
     categories: tuple[str, ...] = ()
     search_terms: tuple[str, ...] = ()  # the words it is indexed under, to remove them later
     plan: str = "free"  # see domain/plans.py
-    rating_total: int = 0  # sum of stars, for the rating summary once reviews exist
+    # The counted reviews (domain.reviews): written by reviews only, never by a page save.
+    rating_total: int = 0  # sum of stars
     rating_count: int = 0
+    rating_counts: tuple[int, int, int, int, int] = (0, 0, 0, 0, 0)  # how many 1, 2, 3, 4, 5 stars
     payouts_ready: bool = False  # a storefront says where payouts go: paid prices may show
     rendered: ShownText | None = None  # the offer and qualifications as shown, as of the last save
     created_at: str = ""
@@ -79,7 +81,11 @@ class HelperPage:
 
     @property
     def rating_average(self) -> float | None:
-        return round(self.rating_total / self.rating_count, 2) if self.rating_count else None
+        """To one decimal, as shown ("4.8 · 126 reviews")."""
+        return round(self.rating_total / self.rating_count, 1) if self.rating_count else None
+
+    def without_ratings(self) -> "HelperPage":
+        return replace(self, rating_total=0, rating_count=0, rating_counts=(0, 0, 0, 0, 0))
 
 
 def check_prices(prices: Mapping[Any, Any], max_cents: int = MAX_PRICE_CENTS) -> dict[int, int | None]:
@@ -230,6 +236,15 @@ def shown_prices(page: HelperPage) -> dict[str, int | None]:
         cents = page.prices.get(minutes)
         shown[str(minutes)] = cents if cents == 0 or (cents is not None and page.payouts_ready) else None
     return shown
+
+
+def rating_view(page: HelperPage) -> dict | None:
+    """The rating as the Helper's page shows it: average to one decimal, count, and how many
+    reviews gave each number of stars; None without reviews."""
+    if not page.rating_count:
+        return None
+    return {"average": page.rating_average, "count": page.rating_count,
+            "distribution": {str(stars): page.rating_counts[stars - 1] for stars in (5, 4, 3, 2, 1)}}
 
 
 def card(page: HelperPage, status: str) -> dict:

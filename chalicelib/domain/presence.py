@@ -12,6 +12,10 @@ class Status(str, Enum):
 
 _ORDER = {Status.ONLINE: 0, Status.BUSY: 1, Status.OFFLINE: 2}
 RATING_SCALE = 100  # averages kept to two decimals in the rank
+# The directory ranks by a Bayesian average: every Helper starts as if they had PRIOR_WEIGHT
+# reviews of PRIOR_MEAN stars, so one 5-star review does not outrank a hundred 4.9s.
+PRIOR_MEAN_HUNDREDTHS = 400
+PRIOR_WEIGHT = 5
 
 
 def status_for(open_connections: int, in_call: bool = False) -> Status:
@@ -21,8 +25,14 @@ def status_for(open_connections: int, in_call: bool = False) -> Status:
     return Status.BUSY if in_call else Status.ONLINE
 
 
+def ranking_rating(rating_total: int, rating_count: int) -> int:
+    """The rating the directory ranks by, in hundredths of a star, in integers:
+    (weight x prior mean + stars) / (weight + reviews); with no reviews, the prior."""
+    return (PRIOR_WEIGHT * PRIOR_MEAN_HUNDREDTHS + RATING_SCALE * rating_total) // (PRIOR_WEIGHT + rating_count)
+
+
 def listing_rank(status: Status, rating_total: int, rating_count: int, user_id: str) -> str:
-    """A sort key that lists online helpers first, then busy, then offline, each by rating,
-    highest first; ties broken by user id so the order is total and pages never overlap."""
-    average = rating_total * RATING_SCALE // rating_count if rating_count else 0
-    return f"{_ORDER[status]}#{5 * RATING_SCALE - average:03d}#{user_id}"
+    """A sort key that lists online helpers first, then busy, then offline, each by its ranking
+    rating (`ranking_rating`), highest first; ties broken by user id so the order is total and
+    pages never overlap."""
+    return f"{_ORDER[status]}#{5 * RATING_SCALE - ranking_rating(rating_total, rating_count):03d}#{user_id}"

@@ -32,8 +32,9 @@ from chalicelib.domain.payments import (
 )
 from chalicelib.domain.plans import current_plan, extended
 from chalicelib.observability import logger
-from chalicelib.services.emails import tell
 from chalicelib.services.calls import CallDesk
+from chalicelib.services.emails import tell
+from chalicelib.services.reviews import session_refunded
 from chalicelib.settings import Settings
 
 SETTLED = (PaymentState.CAPTURED, PaymentState.REFUNDED, PaymentState.REVERSED)
@@ -56,6 +57,7 @@ class PaymentDesk:
     accounts: AccountStore
     refunds: RefundRequestStore
     payouts: Any = None  # services.payouts.PayoutDesk, for PayPal's payout item webhooks
+    reviews: Any = None  # services.reviews.ReviewDesk: a refunded session's review is marked
 
 
 def payment_view(payment: Payment) -> dict:
@@ -358,6 +360,8 @@ def post_refund(*, payment: Payment, refund_id: str, refunded_cents: int, desk: 
             helper_account=helper_account(payment, desk) if payment.helper_id else None,
             already_refunded_cents=payment.refunded_cents,
             occurred_at=now, memo={"payment_id": payment.payment_id, "reason": reason[:200]}))
+    if desk.reviews is not None and payment.call_id and payment.kind in (PaymentKind.SESSION, PaymentKind.EXTENSION):
+        session_refunded(call_id=payment.call_id, desk=desk.reviews)
     current = desk.payments.get(payment.payment_id) or payment
     if posted:  # the refunds the ledger counts for this payment, this one included
         shown = payment.refunded_cents + refunded_cents

@@ -47,7 +47,7 @@ def test_a_page_round_trips_every_field(pages):
         qualifications="Licensed", languages=("en", "pt-BR"), time_zone="Europe/Paris",
         prices={15: 1500, 30: 0, 60: None}, schedule=(Slot(0, "09:00", "12:00"), Slot(4, "14:00", "24:00")),
         links=(Link("Site", "https://example.com"),), avatar_key="media/avatars/u/a.png",
-        categories=("plumbing", "home"), search_terms=("ada", "plumber"), rating_total=47, rating_count=10,
+        categories=("plumbing", "home"), search_terms=("ada", "plumber"),
         created_at="2026-11-22T00:00:00+00:00", updated_at="2026-11-22T00:00:01+00:00").rendered_now()
     pages.save(page)
     assert pages.get(page.user_id) == page
@@ -141,6 +141,13 @@ def test_the_presigned_post_policy_limits_size_type_key_and_redirect(app_env):
     assert {"Content-Type": "image/png"} in conditions and {"key": "media/avatars/u/a.png"} in conditions
     assert {"success_action_redirect": "https://site/become-a-helper.html"} in conditions
     assert policy["expiration"]
+
+
+def test_a_page_save_never_writes_the_rating_counters(pages):
+    page = HelperPage(user_id=unique("u"), username=unique("ada"), display_name="Ada", headline="h", offer="o",
+                      rating_total=47, rating_count=10, rating_counts=(0, 0, 1, 5, 4))
+    pages.save(page)
+    assert pages.get(page.user_id) == page.without_ratings()  # only reviews add to them
 
 
 def test_a_page_is_found_by_its_current_username_in_any_case(pages):

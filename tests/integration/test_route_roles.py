@@ -19,6 +19,7 @@ from chalicelib.api.openapi import Rule, operations
 from tests.support.accounts import CODE, SignedIn, new_identity, sign_in, sign_up_and_in
 from tests.support.pages import become_helper, open_storefront, page_fields
 from tests.support.payments import ops_person, paid_call_that_ended, upgraded_helper
+from tests.support.reviews import written_review
 
 pytestmark = pytest.mark.integration
 
@@ -28,10 +29,10 @@ ALLOWED = {
     Rule.PUBLIC: set(ROLES), Rule.PAYPAL: set(ROLES), Rule.SIGNED_IN: set(SIGNED_IN),
     Rule.HELPER: {"other_helper", "owner"}, Rule.OPS: {"ops"}, Rule.PAYER: {"customer"},
     Rule.PAYMENT_PARTIES: {"customer", "owner"}, Rule.REFUND_PARTIES: {"customer", "owner", "ops"},
-    Rule.REFUND_HELPER: {"owner"},
+    Rule.REFUND_HELPER: {"owner"}, Rule.REVIEWED_HELPER: {"owner"},
 }
 # Rules about the thing in the path: a party finds it (no 404), a stranger does not.
-ABOUT_A_THING = {Rule.PAYER, Rule.PAYMENT_PARTIES, Rule.REFUND_PARTIES, Rule.REFUND_HELPER}
+ABOUT_A_THING = {Rule.PAYER, Rule.PAYMENT_PARTIES, Rule.REFUND_PARTIES, Rule.REFUND_HELPER, Rule.REVIEWED_HELPER}
 # Calls that change who the caller is, decide the refund, or end sessions go after the others,
 # in this order (the statement must come while the request is open; signing out comes last).
 LAST = ("PUT /me/username", "PUT /me/page", "POST /ops/refunds/{request_id}/decision", "POST /auth/sign-out",
@@ -60,6 +61,7 @@ class Cast:
         assert asked.status_code == 201, asked.text
         self.refund = asked.json()
         self.category = requests.get(f"{api}/categories", timeout=30).json()["categories"][0]["slug"]
+        self.review = written_review(local_stack, self.payment["call_id"])
         self.user_ids = {role: requests.get(f"{api}/me", headers=self.person(role).auth, timeout=30).json()["user_id"]
                          for role in SIGNED_IN}
 
@@ -68,6 +70,7 @@ class Cast:
 
     def path_values(self, route: str) -> dict:
         return {"username": self.owner.username, "call_id": self.payment["call_id"],
+                "review_id": self.payment["call_id"],
                 "payment_id": self.payment["payment_id"], "request_id": self.refund["request_id"],
                 "flag_id": "no-such-flag",
                 "slug": f"role-test-{uuid.uuid4().hex[:8]}" if route.startswith("PUT /ops/") else self.category}

@@ -380,6 +380,6 @@ def test_a_card_lists_every_session_length_even_ones_the_page_never_priced():
         "15": None, "30": 2500, "60": None}
 
 
-def test_the_rating_average_is_rounded_to_two_decimals_and_none_without_reviews():
-    assert make_page(rating_total=14, rating_count=3).rating_average == 4.67
+def test_the_rating_average_is_rounded_to_one_decimal_and_none_without_reviews():
+    assert make_page(rating_total=14, rating_count=3).rating_average == 4.7
     assert make_page().rating_average is None

@@ -1,7 +1,7 @@
 """Who shows first in a directory, and the words a Helper is found by."""
 import pytest
 
-from chalicelib.domain.presence import Status, listing_rank, status_for
+from chalicelib.domain.presence import Status, listing_rank, ranking_rating, status_for
 from chalicelib.domain.search import (
     MAX_QUERY_WORDS,
     MAX_TERMS_PER_PAGE,
@@ -24,32 +24,44 @@ def test_within_a_status_the_higher_rating_comes_first():
     assert listing_rank(Status.ONLINE, 49, 10, "zz") < listing_rank(Status.ONLINE, 45, 10, "aa")
 
 
-def test_a_helper_without_reviews_comes_after_rated_ones_of_the_same_status():
-    assert listing_rank(Status.OFFLINE, 1, 1, "zz") < listing_rank(Status.OFFLINE, 0, 0, "aa")
+def test_one_five_star_review_does_not_outrank_a_hundred_four_point_nines():
+    assert listing_rank(Status.ONLINE, 490, 100, "zz") < listing_rank(Status.ONLINE, 5, 1, "aa")
+
+
+def test_a_helper_without_reviews_ranks_at_the_prior_between_well_and_poorly_rated_ones():
+    assert ranking_rating(0, 0) == 400
+    well, unrated, poorly = (listing_rank(Status.OFFLINE, 45, 10, "c"), listing_rank(Status.OFFLINE, 0, 0, "b"),
+                             listing_rank(Status.OFFLINE, 10, 5, "a"))
+    assert well < unrated < poorly
+
+
+def test_the_ranking_rating_is_integer_and_moves_toward_the_real_average_with_more_reviews():
+    assert ranking_rating(5, 1) == 416  # (5 x 400 + 500) // 6
+    assert ranking_rating(490, 100) == 485
+    assert ranking_rating(4900, 1000) == 489
 
 
 def test_equal_ratings_are_ordered_by_user_id_so_the_order_is_total():
-    assert listing_rank(Status.BUSY, 9, 2, "u1") < listing_rank(Status.BUSY, 45, 10, "u2")
-    assert listing_rank(Status.BUSY, 9, 2, "u1") != listing_rank(Status.BUSY, 9, 2, "u2")
+    assert listing_rank(Status.BUSY, 9, 2, "u1") < listing_rank(Status.BUSY, 9, 2, "u2")
 
 
 def test_ranks_sorted_as_plain_strings_give_the_directory_order():
-    helpers = [  # (status, rating_total, rating_count, user_id)
-        (Status.OFFLINE, 500, 100, "h01"),  # 5.00
-        (Status.ONLINE, 1, 20, "h02"),  # 0.05
-        (Status.ONLINE, 499, 100, "h03"),  # 4.99
-        (Status.BUSY, 0, 0, "h04"),  # unrated
-        (Status.ONLINE, 5, 1, "h05"),  # 5.00
-        (Status.ONLINE, 45, 10, "h06"),  # 4.50
-        (Status.BUSY, 40, 10, "h07"),  # 4.00
-        (Status.ONLINE, 0, 0, "h08"),  # unrated
-        (Status.OFFLINE, 3, 3, "h09"),  # 1.00
-        (Status.ONLINE, 9, 10, "h10"),  # 0.90
-        (Status.ONLINE, 45, 10, "h00"),  # 4.50, ties with h06
+    helpers = [  # (status, rating_total, rating_count, user_id): the ranking rating
+        (Status.OFFLINE, 500, 100, "h01"),  # 4.95
+        (Status.ONLINE, 1, 20, "h02"),  # 0.84
+        (Status.ONLINE, 499, 100, "h03"),  # 4.94
+        (Status.BUSY, 0, 0, "h04"),  # unrated: 4.00
+        (Status.ONLINE, 5, 1, "h05"),  # 4.16
+        (Status.ONLINE, 45, 10, "h06"),  # 4.33
+        (Status.BUSY, 40, 10, "h07"),  # 4.00, ties with h04
+        (Status.ONLINE, 0, 0, "h08"),  # unrated: 4.00
+        (Status.OFFLINE, 3, 3, "h09"),  # 2.87
+        (Status.ONLINE, 9, 10, "h10"),  # 1.93
+        (Status.ONLINE, 45, 10, "h00"),  # 4.33, ties with h06
     ]
     by_rank = sorted(helpers, key=lambda h: listing_rank(*h))
-    assert [h[3] for h in by_rank] == ["h05", "h03", "h00", "h06", "h10", "h02", "h08",
-                                       "h07", "h04", "h01", "h09"]
+    assert [h[3] for h in by_rank] == ["h03", "h00", "h06", "h05", "h08", "h10", "h02",
+                                       "h04", "h07", "h01", "h09"]
 
 
 # Status
