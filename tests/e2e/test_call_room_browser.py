@@ -3,7 +3,8 @@ customer calls from the Helper's page, the Helper's pop-up rings and they answer
 terms, video flows both ways peer to peer, a chat message, a 1 MB file and a whiteboard stroke
 cross over the data channels, screen sharing swaps the video track, both see the same
 verification code, the session runs out into an extension they agree on, and when the call ends
-the customer is asked for a rating that (honestly) cannot be saved yet."""
+the customer rates the session from the end-of-call prompt (tests/e2e/test_reviews_browser.py
+follows the review to the Helper's page)."""
 from __future__ import annotations
 
 import hashlib
@@ -224,20 +225,19 @@ def test_two_people_call_agree_talk_share_and_hang_up(call_browser: Browser, loc
         expect(page.locator("[data-phase-title]")).to_have_text("Session in progress")
     expect_video_playing(customer_page)  # the media never stopped
 
-    # The customer hangs up: both see why, and the customer is asked for a rating that says
-    # plainly it cannot be saved yet.
+    # The customer hangs up: both see why, and the customer (only) is asked to rate the session.
     customer_page.get_by_test_id("end-call").click()
     expect(customer_page.get_by_role("heading", name="Call ended", level=2)).to_be_visible()
     expect(customer_page.locator("[data-ended-text]")).to_have_text("You ended the call.")
     expect(helper_page.locator("[data-ended-text]")).to_have_text(f"{customer.display_name} ended the call.")
     rating = customer_page.get_by_test_id("rating-prompt")
     expect(rating).to_contain_text(f"How was your session with {helper.display_name}?")
-    expect(rating.get_by_role("radiogroup", name="Your rating").or_(rating.get_by_role("group", name="Your rating"))
-           ).to_be_visible()
+    expect(rating.get_by_role("radiogroup", name="Your rating")).to_be_visible()
     rating.get_by_text("★").nth(3).click()
     expect(rating).to_contain_text("4 of 5: Very good")
-    expect(rating.get_by_test_id("review-not-saved")).to_contain_text("cannot save ratings or reviews yet")
-    expect(rating.get_by_role("button")).to_have_count(0)  # nothing pretends to send it
+    rating.get_by_role("button", name="Post review").click()
+    expect(rating.get_by_test_id("review-saved")).to_contain_text(
+        f"Thanks — your review is on {helper.display_name}'s page.")
     expect(helper_page.get_by_test_id("rating-prompt")).to_have_count(0)
 
     assert browser_log.csp_violations() == []

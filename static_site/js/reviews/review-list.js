@@ -42,7 +42,10 @@ export class ReviewList {
     this.more = element("button", {
       type: "button", class: "button button-secondary reviews-more", "data-testid": "reviews-more", hidden: "",
     }, "Show more reviews");
-    this.list.after(this.status, this.more);
+    this.refundNote = element("p", { class: "field-hint reviews-note", hidden: "" },
+      "Reviews marked Refunded are of sessions whose payment was returned: they stay shown and do "
+      + "not count in the average.");
+    this.list.after(this.status, this.more, this.refundNote);
     this.sort = this.sortSelect ? this.sortSelect.value : "newest";
     this.cursor = null;
     this.loading = false;
@@ -92,6 +95,7 @@ export class ReviewList {
       }
       this.cursor = answer.next_cursor || null;
       this.showEmpty(this.list.children.length === 0);
+      this.refundNote.hidden = !this.list.querySelector(".is-refunded");
     } else {
       if (!append) {
         this.list.replaceChildren(); // the placeholders promise what did not come
