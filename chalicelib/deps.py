@@ -122,12 +122,21 @@ def review_store():
 
 
 @lru_cache(maxsize=1)
+def report_store():
+    from chalicelib.adapters.reviews import DynamoReportStore
+
+    _tables_bound()
+    return DynamoReportStore()
+
+
+@lru_cache(maxsize=1)
 def review_desk():
     from chalicelib.services.reviews import ReviewDesk
 
     s = settings()
     return ReviewDesk(reviews=review_store(), calls=call_store(), pages=helper_pages(), accounts=account_store(),
-                      directory=directory(), cursors=cursor_seal(), min_session_seconds=s.review_min_session_seconds,
+                      directory=directory(), cursors=cursor_seal(), reports=report_store(), mailer=mailer(),
+                      settings=s, min_session_seconds=s.review_min_session_seconds,
                       days=s.review_days, edit_hours=s.review_edit_hours)
 
 

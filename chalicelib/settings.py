@@ -12,7 +12,7 @@ TABLES += ("payments", "storefronts", "helper_plans", "refund_requests", "webhoo
 TABLES += ("ledger_transactions", "ledger_lines", "ledger_balances")
 TABLES += ("payout_runs", "payout_items", "free_session_counts", "ops_flags")
 TABLES += ("revocations",)
-TABLES += ("reviews",)
+TABLES += ("reviews", "review_reports")
 
 
 @dataclass(frozen=True)

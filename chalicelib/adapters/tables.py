@@ -550,6 +550,7 @@ class ReviewRecord(Model):
     reply = JSONAttribute(null=True)  # {"text", "created_at", "edited_at"}
     refunded = BooleanAttribute(default=False)
     hidden = BooleanAttribute(default=False)
+    moderation = JSONAttribute(null=True)  # {"decision", "note", "decided_by", "decided_at"}
     version = NumberAttribute()  # every change is conditional on the version it read
     shown_helper = UnicodeAttribute(null=True)
     newest = UnicodeAttribute()  # "<created_at, 12 digits>#<call_id>"
@@ -558,6 +559,30 @@ class ReviewRecord(Model):
     helper_by_stars = _index("helper_by_stars", ("shown_helper", UnicodeAttribute),
                              ("by_stars", UnicodeAttribute))()
     caller_newest = _index("caller_newest", ("caller_id", UnicodeAttribute), ("newest", UnicodeAttribute))()
+
+
+class ReviewReportRecord(Model):
+    """One person's report of one review (`<review_id>#<reporter_id>`: a second report by them is
+    the same one). `open` is set while undecided: the moderation queue is a Query of its index,
+    oldest first."""
+
+    class Meta:
+        table_name = "review_reports"
+
+    report_id = UnicodeAttribute(hash_key=True)
+    review_id = UnicodeAttribute()
+    reporter_id = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    text = UnicodeAttribute(default="")
+    created_at = NumberAttribute()
+    decision = UnicodeAttribute(null=True)
+    decided_by = UnicodeAttribute(null=True)
+    decided_at = NumberAttribute(null=True)
+    note = UnicodeAttribute(default="")
+    open = UnicodeAttribute(null=True)  # "open" until decided (a sparse key)
+    queued = UnicodeAttribute()  # "<created_at, 12 digits>#<report_id>"
+    open_oldest = _index("open_oldest", ("open", UnicodeAttribute), ("queued", UnicodeAttribute))()
+    of_review = _index("of_review", ("review_id", UnicodeAttribute))()
 
 
 MODELS: dict[str, type[Model]] = {
@@ -585,6 +610,7 @@ MODELS: dict[str, type[Model]] = {
     "ops_flags": OpsFlagRecord,
     "revocations": RevocationRecord,
     "reviews": ReviewRecord,
+    "review_reports": ReviewReportRecord,
 }
 TTL_ATTRIBUTES = {"connections": "ttl", "calls": "ttl", "webhook_events": "ttl", "free_session_counts": "ttl",
                   "revocations": "ttl"}

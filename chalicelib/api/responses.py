@@ -330,6 +330,42 @@ class HelperReviews(_Answer):
     next_cursor: Optional[str]
 
 
+class ReportReceived(_Answer):
+    review_id: str
+    reason: str
+    received: bool
+
+
+class ReportedHelper(_Answer):
+    user_id: str
+    username: str
+    display_name: str
+
+
+class ReviewReport(_Answer):
+    report_id: str
+    reason: str
+    reason_text: str
+    text: str
+    created_at: int
+    reporter_id: str
+    review: Optional[Review]
+    hidden: bool
+    helper: Optional[ReportedHelper]
+
+
+class ModerationQueue(_Answer):
+    reports: list[ReviewReport] = Field(description="Undecided reports, oldest first.")
+    next_cursor: Optional[str]
+
+
+class ModerationDecision(_Answer):
+    review_id: str
+    decision: str
+    reports_closed: int
+    hidden: bool
+
+
 # -- money ---------------------------------------------------------------------------------------
 
 class Storefront(_Answer):

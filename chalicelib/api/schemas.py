@@ -109,6 +109,17 @@ class ReplyBody(_Body):
     text: str = Field(max_length=8000, description="Plain text, 1 to 2,000 characters.")
 
 
+class ReportBody(_Body):
+    reason: Literal["spam", "offensive", "personal_information", "not_about_the_session", "fake", "other"]
+    text: Optional[str] = Field(default=None, max_length=4000, description="What is wrong, at most 1,000 characters.")
+
+
+class ModerationBody(_Body):
+    decision: Literal["hide", "keep"]
+    note: Optional[str] = Field(default=None, max_length=8000,
+                                description="Why; required to hide (the review's author is told).")
+
+
 class RefundBody(_Body):
     payment_id: str = Field(min_length=1, max_length=200)
     reason: str = Field(max_length=4000)
@@ -131,6 +142,12 @@ class DecisionBody(_Body):
 
 class CategoryPageQuery(BaseModel):
     limit: int = Field(default=20, ge=1, le=50, description="Helpers per page.")
+    cursor: Optional[str] = Field(default=None, max_length=2048,
+                                  description="`next_cursor` of the previous page, as it came.")
+
+
+class ReportsQuery(BaseModel):
+    limit: int = Field(default=20, ge=1, le=50, description="Reports per page.")
     cursor: Optional[str] = Field(default=None, max_length=2048,
                                   description="`next_cursor` of the previous page, as it came.")
 

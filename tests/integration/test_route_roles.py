@@ -35,7 +35,8 @@ ALLOWED = {
 ABOUT_A_THING = {Rule.PAYER, Rule.PAYMENT_PARTIES, Rule.REFUND_PARTIES, Rule.REFUND_HELPER, Rule.REVIEWED_HELPER}
 # Calls that change who the caller is, decide the refund, or end sessions go after the others,
 # in this order (the statement must come while the request is open; signing out comes last).
-LAST = ("PUT /me/username", "PUT /me/page", "POST /ops/refunds/{request_id}/decision", "POST /auth/sign-out",
+LAST = ("PUT /me/username", "PUT /me/page", "POST /ops/refunds/{request_id}/decision",
+        "POST /ops/reviews/{review_id}/decision", "POST /auth/sign-out",
         "POST /auth/sign-out-everywhere")
 ENDS_SESSIONS = {"POST /auth/sign-out", "POST /auth/sign-out-everywhere"}
 

@@ -42,6 +42,7 @@ KINDS = {
                          "$15.00 is on its way back to your PayPal account."),
     "payment_reversed": ({"description": "30 minutes with Ada", "amount_cents": 3000},
                          "The payer reversed 30 minutes with Ada ($30.00) through PayPal."),
+    "review_hidden": ({"note": HOSTILE, "helper_name": "Ada L"}, "our team hid it"),
     "payout_returned": ({"amount_cents": 4200, "receiver": "ada@paypal.example", "status": "RETURNED",
                          "error": "RECEIVER_UNREGISTERED"}, "PayPal could not pay $42.00 to ada@paypal.example"),
 }
