@@ -214,3 +214,34 @@ def test_a_caller_rates_a_session_the_helper_replies_and_everyone_sees_it(call_b
     # Only the two refusals above, as the browser logs any answer of 400 or 409.
     assert len(browser_log.errors) - len(browser_log.unexpected(r"status of (400|409)")) == 2
     assert browser_log.unexpected(r"status of (400|409)") == []
+
+
+def test_a_session_that_cannot_be_rated_says_why_instead_of_asking(call_browser: Browser, review_stack,
+                                                                     browser_log):
+    api, site = review_stack["api"], review_stack["site"]
+    helper = become_helper(api, "shorthelper", prices={"15": 0, "30": None, "60": None})
+    customer = sign_up_and_in(api, "shortcaller")
+    helper_page = browser_log.watch(open_person(call_browser, site, timeout_ms=30_000).new_page(), "helper")
+    sign_in(helper_page, helper.email, PASSWORD, "/become-a-helper.html")
+    wait_until_online(api, helper.tokens["user_id"])
+    customer_page = browser_log.watch(open_person(call_browser, site, timeout_ms=30_000).new_page(), "customer")
+    # The server's answer for a session shorter than its minimum (a stand-in gives it, as this
+    # stack's minimum is one second; the rule itself is tested on the API).
+    reason = "Only sessions of at least 2 minutes can be rated."
+    customer_page.route("**/calls/*/review", lambda route: route.fulfill(json={
+        "review": None, "can_review": False, "reason": reason, "closes_at": None, "editable_until": None,
+        "helper": {"display_name": helper.display_name, "username": helper.username}}))
+    sign_in(customer_page, customer.email, PASSWORD, f"/call.html?helper={helper.username}")
+    answer_from_pop_up(helper_page, customer.display_name)
+    helper_page.get_by_role("button", name="15 min · Free").click()
+    helper_page.get_by_role("button", name="Propose terms").click()
+    customer_page.get_by_test_id("accept-terms").click()
+    expect(customer_page.locator("[data-phase-title]")).to_have_text("Session in progress")
+    customer_page.get_by_test_id("end-call").click()
+
+    prompt = customer_page.get_by_test_id("rating-prompt")
+    expect(prompt.get_by_test_id("rating-closed")).to_have_text(reason)
+    expect(prompt.get_by_role("radiogroup")).to_have_count(0)
+    expect(prompt.get_by_role("button")).to_have_count(0)
+    assert browser_log.csp_violations() == []
+    assert browser_log.unexpected() == []

@@ -72,16 +72,16 @@ class RatingPrompt {
     this.helper = { display_name: helperName, username: helperUsername || "" };
     this.review = null;
     this.editableUntil = null; // null: as long as the server allows (a review written here)
-    this.touched = false;
     this.title = element("h2", { id: "rating-title" }, `How was your session with ${helperName}?`);
-    this.body = element("div", { class: "rating-body" });
+    this.body = element("div", { class: "rating-body is-loading", "aria-busy": "true" });
     this.root = element("section", {
       class: "room-card rating-prompt", "aria-labelledby": "rating-title", "data-testid": "rating-prompt",
     }, this.title, this.body);
-    this.showForm(); // at once: the server's answer rarely changes it
   }
 
-  /** Asks the server whether this session can be rated, and for an earlier review of it. */
+  /** Asks the server whether this session can be rated, and for an earlier review of it, then
+   * shows the form, the review, or why it cannot be rated (an answer takes a moment: nothing
+   * shows that would change once it comes). */
   async load() {
     let answer;
     try {
@@ -89,8 +89,13 @@ class RatingPrompt {
     } catch (error) {
       if (error && (error.status === 403 || error.status === 404)) {
         this.root.remove(); // not this person's session to rate
+        return;
       }
-      return; // anything else: the form stays, and sending it says what is wrong
+      this.showForm(); // anything else: sending the form says what is wrong
+      return;
+    } finally {
+      this.body.classList.remove("is-loading");
+      this.body.removeAttribute("aria-busy");
     }
     if (answer.helper && answer.helper.username) {
       this.helper = { display_name: answer.helper.display_name || answer.helper.username,
@@ -99,16 +104,15 @@ class RatingPrompt {
     if (answer.review) {
       this.review = answer.review;
       this.editableUntil = Number(answer.editable_until) || 0;
-      if (this.touched && this.canEdit()) {
-        this.button.textContent = "Update review";
-        this.button.dataset.idleLabel = "Update review";
-      } else if (this.canEdit()) {
+      if (this.canEdit()) {
         this.showForm();
       } else {
         this.showSaved({ justSaved: false });
       }
-    } else if (!answer.can_review) {
+    } else if (answer.can_review === false) {
       this.showClosed(reasonText(answer.reason));
+    } else {
+      this.showForm();
     }
   }
 
@@ -146,7 +150,6 @@ class RatingPrompt {
       element("div", { class: "form-alert", role: "alert", "data-form-alert": "" }),
       actions);
     form.addEventListener("input", (event) => {
-      this.touched = true;
       const name = event.target.name === "rating" ? "stars" : event.target.name;
       const slot = form.querySelector(`[data-error-for="${name}"]`);
       if (slot && slot.textContent) {
