@@ -9,18 +9,21 @@ from typing import Iterator
 
 @contextmanager
 def counting_dynamodb() -> Iterator[Counter]:
-    """Every DynamoDB request pynamodb makes, by operation, while the block runs."""
-    from pynamodb.connection.base import Connection
+    """Every DynamoDB request this process makes, by operation, while the block runs: counted
+    at botocore's client, so requests pynamodb makes and those made with its client directly
+    (adapters/page_facts.py) both count."""
+    from botocore.client import BaseClient
 
     counts: Counter = Counter()
-    original = Connection._make_api_call
+    original = BaseClient._make_api_call
 
-    def counted(connection, operation_name, operation_kwargs):
-        counts[operation_name] += 1
-        return original(connection, operation_name, operation_kwargs)
+    def counted(client, operation_name, operation_kwargs):
+        if client.meta.service_model.service_name == "dynamodb":
+            counts[operation_name] += 1
+        return original(client, operation_name, operation_kwargs)
 
-    Connection._make_api_call = counted
+    BaseClient._make_api_call = counted
     try:
         yield counts
     finally:
-        Connection._make_api_call = original
+        BaseClient._make_api_call = original

@@ -201,6 +201,8 @@ OPERATIONS: tuple[Operation, ...] = (
        errors=(403, 409), other_answers={201: "ReviewSaved"},
        description="Only the caller of a call whose session ran at least the minimum (2 minutes), within 14 "
                    "days of its end. A second submit changes the review (201 when created, 200 when changed)."),
+    _O("GET", "/me/reviews", "The reviews I wrote, and the newest of my sessions'", Rule.SIGNED_IN, "reviews",
+       "MyReviews"),
     _O("GET", "/helpers/{username}/reviews", "A Helper's reviews and rating summary", Rule.PUBLIC, "reviews",
        "HelperReviews", query="ReviewsQuery"),
     _O("PUT", "/reviews/{review_id}/reply", "The Helper's one public reply (changed for 48 hours)",

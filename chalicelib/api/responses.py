@@ -318,6 +318,17 @@ class ReviewForCall(_Answer):
     helper: ReviewedHelper
 
 
+class WrittenReview(Review):
+    hidden: bool = Field(description="Hidden by ops after a report; shown only to its author.")
+    hidden_note: Optional[str] = Field(description="Why it was hidden.")
+    helper: ReviewedHelper
+
+
+class MyReviews(_Answer):
+    written: list[WrittenReview] = Field(description="The reviews I wrote, newest first (at most 20).")
+    received: list[Review] = Field(description="The newest shown reviews of my sessions (at most 20).")
+
+
 class RatingSummary(_Answer):
     average: Optional[float] = Field(description="Stars to one decimal; null without reviews.")
     count: int

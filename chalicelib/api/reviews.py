@@ -33,6 +33,13 @@ def rate_session(call_id):
     return json_response({"review": review}, 201 if created else 200)
 
 
+@blueprint.route("/me/reviews", methods=["GET"], authorizer=cognito_user)
+@handles_errors
+def my_reviews():
+    return json_response(service.my_reviews(user_id=principal_of(blueprint.current_request).user_id,
+                                            desk=deps.review_desk()))
+
+
 @blueprint.route("/helpers/{username}/reviews", methods=["GET"])
 @handles_errors
 def helper_reviews(username):

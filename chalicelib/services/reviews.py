@@ -112,6 +112,7 @@ def rate_session(*, call_id: str, user_id: str, stars: object, text: object, now
                             author_name=profile.display_name if profile else "")
             if desk.reviews.create(review):
                 _rerank(call.helper_id, desk)
+                _tell_the_helper(review, desk)
                 return review_view(review), True
             continue  # another submit made it first: this one changes it
         rules.check_can_edit(existing.created_at, now=now, hours=desk.edit_hours)
@@ -264,6 +265,34 @@ def decide_review(*, review_id: str, ops_id: str, decision: object, note: object
     return {"review_id": review_id, "decision": decision, "reports_closed": closed, "hidden": decided.hidden}
 
 
+def _tell_the_helper(review: Review, desk: ReviewDesk) -> None:
+    """A new review, by email (best effort; the notification centre comes with issue 17)."""
+    page = desk.pages.get(review.helper_id)
+    if desk.mailer is None or page is None:
+        return
+    tell(desk, review.helper_id, "review_received", author_name=visible_text(review.author_name).strip() or "A customer",
+         stars=review.stars, session_minutes=review.session_minutes, text=visible_text(review.text),
+         page_url=f"{desk.settings.site_url.rstrip('/')}/h/{page.username}")
+
+
 def _helper_name(helper_id: str, desk: ReviewDesk) -> str:
     page = desk.pages.get(helper_id)
     return visible_text(page.display_name) if page else "a Helper"
+
+
+def my_reviews(*, user_id: str, desk: ReviewDesk, limit: int = 20) -> dict:
+    """The reviews I wrote, newest first (a hidden one says so, and why), and, for a Helper, the
+    newest reviews of my sessions, for replying."""
+    written, _ = desk.reviews.by_caller(user_id, limit=limit)
+    pages = desk.pages.get_many({review.helper_id for review in written})
+    own_page = desk.pages.get(user_id)
+    received = desk.reviews.for_helper(user_id, sort="newest", limit=limit)[0] if own_page else []
+    return {
+        "written": [{**review_view(review), "hidden": review.hidden,
+                     "hidden_note": review.moderation.note if review.hidden and review.moderation else None,
+                     "helper": {"display_name": visible_text(pages[review.helper_id].display_name),
+                                "username": pages[review.helper_id].username}
+                     if review.helper_id in pages else {"display_name": "a Helper", "username": None}}
+                    for review in written],
+        "received": [review_view(review) for review in received],
+    }

@@ -43,6 +43,8 @@ KINDS = {
     "payment_reversed": ({"description": "30 minutes with Ada", "amount_cents": 3000},
                          "The payer reversed 30 minutes with Ada ($30.00) through PayPal."),
     "review_hidden": ({"note": HOSTILE, "helper_name": "Ada L"}, "our team hid it"),
+    "review_received": ({"author_name": "Carol", "stars": 5, "session_minutes": 30, "text": HOSTILE,
+                         "page_url": "/h/ada"}, "Carol rated your 30-minute session 5 out of 5."),
     "payout_returned": ({"amount_cents": 4200, "receiver": "ada@paypal.example", "status": "RETURNED",
                          "error": "RECEIVER_UNREGISTERED"}, "PayPal could not pay $42.00 to ada@paypal.example"),
 }

@@ -327,3 +327,24 @@ def test_hiding_needs_a_note_and_a_decision_is_hide_or_keep(moderated):
         with pytest.raises(InvalidInput):
             reviews.decide_review(review_id="c1", ops_id="o", decision=decision, note=note, now=NOW, desk=moderated.desk)
     assert not moderated.store.get("c1").hidden
+
+
+def test_the_helper_is_emailed_a_new_review_not_a_changed_one(moderated):
+    moderated.accounts.profiles["helper"] = Profile("helper", "ada@example.com", "ada", "Ada", "2026-01-01")
+    moderated.add_call(ended_call("c2"))
+    moderated.rate(call_id="c2", stars=4, text="Clear and kind")
+    moderated.rate(call_id="c2", stars=5, text="Clear and kind", now=NOW + 60)
+    [email] = moderated.mailer.sent
+    assert email.to == "ada@example.com" and email.subject == "Carol C rated your session 4 out of 5"
+    assert "Clear and kind" in email.text and "/h/ada" in email.text
+
+
+def test_my_reviews_lists_what_i_wrote_hidden_ones_with_why_and_what_my_sessions_received(moderated):
+    report(moderated)
+    reviews.decide_review(review_id="c1", ops_id="ops-1", decision="hide", note="A phone number.", now=NOW + 60,
+                          desk=moderated.desk)
+    mine = reviews.my_reviews(user_id="caller", desk=moderated.desk)
+    assert [(r["review_id"], r["hidden"], r["hidden_note"], r["helper"]["username"]) for r in mine["written"]] == [
+        ("c1", True, "A phone number.", "ada")]
+    assert mine["received"] == []
+    assert reviews.my_reviews(user_id="helper", desk=moderated.desk) == {"written": [], "received": []}
