@@ -111,7 +111,9 @@ def check_can_review(call: Call, *, user_id: str, now: int, min_session_seconds:
     if call.state is not CallState.ENDED or call.ended_at is None:
         raise NotReviewable("You can rate the session once the call has ended.")
     if session_seconds(call) < min_session_seconds:
-        raise NotReviewable(f"Only sessions of at least {min_session_seconds // 60} minutes can be rated.")
+        shortest = (f"{min_session_seconds // 60} minutes" if min_session_seconds % 60 == 0
+                    else f"{min_session_seconds} seconds")
+        raise NotReviewable(f"Only sessions of at least {shortest} can be rated.")
     closes = review_window_closes_at(call, days)
     if closes is not None and now > closes:
         raise NotReviewable(f"Sessions can be rated for {days} days after the call.")
