@@ -436,6 +436,11 @@ export const api = {
   replyToReview: (reviewId, { text }) => sendAuthorized(`/reviews/${segment(reviewId)}/reply`, {
     method: "PUT", body: { text },
   }),
+
+  /** Reports a review to ops (once per person: 201 when new, 200 when already reported):
+   * `{review_id, reason, received}`. */
+  reportReview: (reviewId, { reason, text = "" }) => sendAuthorized(
+    `/reviews/${segment(reviewId)}/reports`, { method: "POST", body: { reason, text } }),
 };
 
 export function isSignedIn() {

@@ -55,18 +55,20 @@ function prices(card) {
       element("dd", {}, label))));
 }
 
-function rating(value) {
-  if (!value || !value.count) {
-    return element("p", { class: "listing-rating listing-card-muted" }, "No reviews yet");
+/** "★ 4.8 · 126 reviews", read as "Rated 4.8 out of 5 from 126 reviews"; "No reviews yet" only
+ * when the API has no rating (`null`). */
+export function rating(value) {
+  if (!value || !Number(value.count)) {
+    return element("p", { class: "listing-rating listing-card-muted", "data-testid": "card-rating" },
+      "No reviews yet");
   }
+  const count = Number(value.count);
   const average = Number(value.average).toFixed(1);
-  const reviews = value.count === 1 ? "1 review" : `${value.count} reviews`;
-  return element("p", { class: "listing-rating" },
-    element("span", { class: "listing-rating-star", "aria-hidden": "true" }, "★"),
-    element("span", { class: "visually-hidden" }, "Rated "),
-    element("strong", {}, average),
-    element("span", { class: "visually-hidden" }, " out of 5"),
-    ` (${reviews})`);
+  const reviews = count === 1 ? "1 review" : `${count.toLocaleString("en-US")} reviews`;
+  return element("p", { class: "listing-rating", "data-testid": "card-rating" },
+    element("span", { role: "img", "aria-label": `Rated ${average} out of 5 from ${reviews}` },
+      element("span", { class: "listing-rating-star", "aria-hidden": "true" }, "★"),
+      " ", element("strong", {}, average), ` · ${reviews}`));
 }
 
 /** The status badge every card and page uses (live-status.js keeps it current). */

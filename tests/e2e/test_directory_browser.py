@@ -70,6 +70,19 @@ def card_of(page: Page, person: dict):
     return page.get_by_test_id("helper-card").filter(has_text=person["display_name"])
 
 
+def with_rating(rating: dict, username: str):
+    """A route handler passing the API's answer on with `rating` on the card of `username` (a
+    new Helper has no reviews; the reviews tests make real ones)."""
+    def handle(route):
+        answer = route.fetch()
+        body = answer.json()
+        for card in body.get("helpers", []):
+            if card.get("username") == username:
+                card["rating"] = rating
+        route.fulfill(response=answer, json=body)
+    return handle
+
+
 def next_window(day: int, start: str, end: str, helper_zone: str,
                 now: datetime | None = None) -> tuple[datetime, datetime]:
     """The next time a weekly window (in the Helper's zone) happens, or the current one if it
@@ -154,15 +167,21 @@ def test_visitor_finds_a_new_helper_in_two_categories_and_by_search_and_sees_the
     expect(card).to_contain_text(helper["headline"])
     expect(card).to_contain_text("Free")
     expect(card).not_to_contain_text("$25.50")  # shown once payouts can reach the Helper
+    expect(card.get_by_test_id("card-rating")).to_have_text("No reviews yet")  # the API's rating is null
     banner = visitor.get_by_role("banner")
     expect(banner.get_by_role("link", name="Become a helper")).to_be_visible()
     expect(visitor.get_by_test_id("category-join")).to_have_attribute(
         "href", "/sign-in.html?next=%2Fcategory.html%3Fslug%3Dplumbing")
 
+    # With a rating, a card shows it, and says it in words to a screen reader.
+    visitor.route("**/categories/mathematics?*", with_rating({"average": 5, "count": 1}, helper["username"]))
     visitor.goto("/categories.html")
     visitor.get_by_role("link", name="Mathematics", exact=True).click()
     expect(visitor.get_by_role("heading", level=1)).to_have_text("Mathematics")
     expect(card_of(visitor, helper).locator("[data-status-for]")).to_have_text("Online")
+    expect(card_of(visitor, helper).get_by_test_id("card-rating")).to_have_text("★ 5.0 · 1 review")
+    expect(card_of(visitor, helper).get_by_role("img", name="Rated 5.0 out of 5 from 1 review")).to_be_visible()
+    visitor.route("**/search?*", with_rating({"average": 4.8, "count": 126}, helper["username"]))
 
     search = visitor.get_by_role("banner").get_by_role("searchbox", name="Search helpers")
     search.fill(f"plumb {helper['tag']}")
@@ -171,6 +190,8 @@ def test_visitor_finds_a_new_helper_in_two_categories_and_by_search_and_sees_the
     expect(visitor.get_by_role("searchbox", name="Search for a skill")).to_have_value(
         f"plumb {helper['tag']}")
     expect(visitor.get_by_test_id("helper-card")).to_have_count(1)
+    expect(card_of(visitor, helper).get_by_test_id("card-rating")).to_have_text("★ 4.8 · 126 reviews")
+    expect(card_of(visitor, helper).get_by_role("img", name="Rated 4.8 out of 5 from 126 reviews")).to_be_visible()
     card_of(visitor, helper).get_by_role("link", name=helper["display_name"]).click()
 
     # The Helper's page: live status, hours in the visitor's own time zone, language names.

@@ -149,7 +149,7 @@ def test_a_caller_rates_a_session_the_helper_replies_and_everyone_sees_it(call_b
     expect(review).to_contain_text("15-minute session")
     expect(review.get_by_test_id("review-text")).to_have_text(REVIEW_TEXT)
     expect(review.locator("b, a")).to_have_count(0)
-    expect(review.get_by_role("button")).to_have_count(0)  # a visitor cannot reply
+    expect(review.get_by_role("button")).to_have_count(0)  # a visitor cannot reply, nor report unsigned
 
     # The Helper replies from their own page.
     helper_page.goto(f"/h/{helper.username}")
@@ -173,6 +173,7 @@ def test_a_caller_rates_a_session_the_helper_replies_and_everyone_sees_it(call_b
     helper_page.unroute("**/reviews/*/reply")
     own.get_by_role("button", name="Cancel").click()
     expect(reply).to_contain_text(REPLY_TEXT)
+    expect(own.get_by_test_id("review-report")).to_have_count(0)  # the Helper does not report reviews of them
 
     # The visitor sees the reply, as text, and nothing to edit.
     visitor.reload()
@@ -186,6 +187,26 @@ def test_a_caller_rates_a_session_the_helper_replies_and_everyone_sees_it(call_b
     answer = requests.get(f"{api}/helpers/{helper.username}/reviews", timeout=30).json()
     assert answer["summary"]["count"] == 1 and answer["summary"]["average"] == 5.0
     assert [(r["stars"], r["text"], r["reply"]["text"]) for r in answer["reviews"]] == [(5, REVIEW_TEXT, REPLY_TEXT)]
+
+    # Someone else, signed in, reports the review: a reason is required; once sent, thanks in its place.
+    reporter = sign_up_and_in(api, "reporter")
+    reporter_page = browser_log.watch(open_person(call_browser, site, timeout_ms=30_000).new_page(), "reporter")
+    sign_in(reporter_page, reporter.email, PASSWORD, f"/h/{helper.username}")
+    reported = reporter_page.get_by_role("region", name="Reviews").get_by_test_id("review")
+    reported.get_by_role("button", name=f"Report the review by {customer.display_name}").click()
+    form = reported.get_by_role("form", name="Report this review")
+    form.get_by_role("button", name="Send report").click()  # no reason: refused here, nothing sent
+    expect(form.locator("[data-error-for='reason']")).to_have_text("Choose a reason.")
+    form.get_by_label("Why are you reporting it?").select_option(label="Not about the session")
+    form.get_by_label("Anything our team should know (optional)").fill("It is about a different tap.")
+    with reporter_page.expect_response(lambda response: response.url.endswith("/reports")
+                                       and response.request.method == "POST") as sent:
+        form.get_by_role("button", name="Send report").click()
+    assert sent.value.status == 201
+    assert sent.value.request.post_data_json == {"reason": "not_about_the_session",
+                                                  "text": "It is about a different tap."}
+    expect(reported.get_by_test_id("review-reported")).to_have_text("Thanks — our team will look at it.")
+    expect(reported.get_by_role("form")).to_have_count(0)
 
     # The summary, the distribution and the JSON-LD are in the page as served, before any script.
     served = browser_log.watch(call_browser.new_context(base_url=site, java_script_enabled=False).new_page(),
