@@ -441,6 +441,18 @@ export const api = {
    * `{review_id, reason, received}`. */
   reportReview: (reviewId, { reason, text = "" }) => sendAuthorized(
     `/reviews/${segment(reviewId)}/reports`, { method: "POST", body: { reason, text } }),
+
+  /** Ops only: one page of the open reports about reviews, the oldest first: `{reports:
+   * [{report_id, reason, reason_text, text, created_at, reporter_id, review, hidden, helper}],
+   * next_cursor}`; several reports may be about one review. */
+  reviewReports: ({ limit = 20, cursor = null } = {}) => sendAuthorized(
+    withQuery("/ops/reviews/reports", { limit, cursor })),
+
+  /** Ops only: hides a reported review (the note is required: its author is emailed it) or keeps
+   * it, closing every open report of it: `{review_id, decision, reports_closed, hidden}`; 409
+   * `already_decided` when no report of it is open any more. */
+  decideReview: (reviewId, { decision, note }) => sendAuthorized(
+    `/ops/reviews/${segment(reviewId)}/decision`, { method: "POST", body: { decision, note } }),
 };
 
 export function isSignedIn() {

@@ -17,8 +17,11 @@ const HELPER_LINK_SIGNED_OUT = { label: "Become a helper", href: `${PAGES.home}#
 const HELPER_LINK_SIGNED_IN = { label: "My page", href: PAGES.becomeHelper };
 const PAYMENTS_LINK = { label: "Payments", href: PAGES.payments, testId: "payments-link" };
 const EARNINGS_LINK = { label: "Earnings", href: PAGES.earnings, testId: "earnings-link" };
-const OPS_LINK = { label: "Refund reviews", href: PAGES.opsRefunds, testId: "ops-link" };
-const OPS_WATCH_LINK = { label: "Flags & payouts", href: PAGES.opsWatch, testId: "ops-watch-link" };
+const OPS_LINKS = [
+  { label: "Refund reviews", href: PAGES.opsRefunds, testId: "ops-link" },
+  { label: "Reported reviews", href: PAGES.opsReviews, testId: "ops-reviews-link" },
+  { label: "Flags & payouts", href: PAGES.opsWatch, testId: "ops-watch-link" },
+];
 
 function link(label, href, attributes = {}) {
   const anchor = element("a", { href, ...attributes }, label);
@@ -111,15 +114,15 @@ function renderPending(account) {
 const NARROW = "(max-width: 47.99rem)"; // where the navigation folds into the Menu button
 
 /** The signed-in menu under the person's name: Payments for everyone, Earnings for Helpers (and
- * whenever the profile could not be read), Refund reviews and Flags & payouts for ops (a role from
- * `GET /me`; the server checks it again on every request), and Sign out everywhere. */
+ * whenever the profile could not be read), the ops pages for ops (a role from `GET /me`; the
+ * server checks it again on every request), and Sign out everywhere. */
 function accountMenu(user, name, onSignOutEverywhere) {
   const items = [PAYMENTS_LINK];
   if (!user || user.is_helper) {
     items.push(EARNINGS_LINK);
   }
   if (user && Array.isArray(user.roles) && user.roles.includes("ops")) {
-    items.push(OPS_LINK, OPS_WATCH_LINK);
+    items.push(...OPS_LINKS);
   }
   const everywhere = element("button", {
     type: "button", class: "account-menu-action", "data-testid": "sign-out-everywhere",

@@ -14,6 +14,7 @@ export const PAGES = Object.freeze({
   earnings: "/earnings.html",
   payReturn: "/pay-return.html",
   opsRefunds: "/ops-refunds.html",
+  opsReviews: "/ops-reviews.html",
   opsWatch: "/ops-watch.html",
   faq: "/faq.html",
   terms: "/terms.html",
