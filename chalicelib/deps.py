@@ -385,12 +385,9 @@ def payout_desk():
 
 
 def reset() -> None:
-    """Forget every built dependency and the settings (tests that change the environment)."""
+    """Forget every built dependency and the settings (tests that change the environment):
+    every cached builder of this module, so a new one cannot be left out."""
     get_settings.cache_clear()
-    for built in (_boto_session, identity, token_verifier, _tables_bound, account_store,
-                  connection_store, websocket_sender, paypal_gateway, helper_pages, categories, listings,
-                  presence, search_index, uploads, call_store, signal_limiter, turn_secret, storefronts,
-                  helper_plans, payment_store, refund_requests, webhook_events, ledger, mailer,
-                  webhook_verifier, payout_runs, payout_items, free_sessions, ops_flags, payout_schedule, cursor_seal,
-                  revocations):
-        built.cache_clear()
+    for built in list(globals().values()):
+        if callable(getattr(built, "cache_clear", None)) and getattr(built, "__module__", None) == __name__:
+            built.cache_clear()

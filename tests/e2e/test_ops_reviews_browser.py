@@ -14,11 +14,10 @@ from playwright.sync_api import Locator, Page, expect
 
 from tests.support.accounts import PASSWORD, SignedIn, sign_up_and_in
 from tests.support.call_browser import sign_in
-from tests.support.calls import Peer, agree_terms
 from tests.support.mailbox import emails_to
 from tests.support.pages import become_helper
 from tests.support.payments import eventually, ops_person
-from tests.support.reviews import written_review
+from tests.support.reviews import free_session_that_ended, written_review
 
 pytestmark = pytest.mark.e2e
 
@@ -29,20 +28,6 @@ DECIDED_ELSEWHERE = r"Failed to load resource: the server responded with a statu
 @pytest.fixture(scope="module")
 def ops(local_stack) -> SignedIn:
     return ops_person(local_stack, "opsreviews")
-
-
-def free_session_that_ended(local_stack: dict, helper: SignedIn, caller: SignedIn) -> str:
-    """A free session that started, then the caller hung up: the call's id."""
-    helper_tab, caller_tab = Peer(local_stack, helper), Peer(local_stack, caller)
-    try:
-        call_id = agree_terms(helper_tab, caller_tab, helper, price_cents=0, minutes=15)
-        caller_tab.call_state("in_session")
-        caller_tab.send(action="end", call_id=call_id)
-        helper_tab.call_state("ended")
-    finally:
-        helper_tab.close()
-        caller_tab.close()
-    return call_id
 
 
 def report(api: str, person: SignedIn, review_id: str, reason: str, text: str = "") -> None:

@@ -10,7 +10,8 @@ import pytest
 import requests
 
 from tests.support.accounts import sign_up_and_in
-from tests.support.calls import Peer, agree_terms
+from tests.support.calls import Peer
+from tests.support.reviews import free_session_that_ended
 from tests.support.pages import become_helper
 from tests.support.stack import RunningStack
 
@@ -24,20 +25,6 @@ def stack(tmp_path_factory):
     endpoints = running.start()
     yield endpoints
     running.stop()
-
-
-def session_that_ended(stack, helper, caller) -> str:
-    """A free session that started, then the caller hung up: the call's id."""
-    helper_tab, caller_tab = Peer(stack, helper), Peer(stack, caller)
-    try:
-        call_id = agree_terms(helper_tab, caller_tab, helper, price_cents=0, minutes=15)
-        caller_tab.call_state("in_session")
-        caller_tab.send(action="end", call_id=call_id)
-        helper_tab.call_state("ended")
-    finally:
-        helper_tab.close()
-        caller_tab.close()
-    return call_id
 
 
 def call_without_session(stack, helper, caller) -> str:
@@ -75,7 +62,7 @@ def reviews_of(api, helper, **params):
 
 def test_the_caller_rates_the_session_once_and_may_change_it(stack, cast):
     api, helper, caller, _ = cast
-    call_id = session_that_ended(stack, helper, caller)
+    call_id = free_session_that_ended(stack, helper, caller)
     before = requests.get(f"{api}/calls/{call_id}/review", headers=caller.auth, timeout=30).json()
     assert before["review"] is None and before["can_review"] is True
     assert before["helper"] == {"display_name": helper.display_name, "username": helper.username}
@@ -95,7 +82,7 @@ def test_the_caller_rates_the_session_once_and_may_change_it(stack, cast):
 
 def test_every_refusal_is_a_clear_4xx_and_changes_nothing(stack, cast):
     api, helper, caller, stranger = cast
-    call_id = session_that_ended(stack, helper, caller)
+    call_id = free_session_that_ended(stack, helper, caller)
     no_session = call_without_session(stack, helper, caller)
     refusals = [
         (put_review(api, helper, call_id, stars=5), 403, "forbidden"),  # no reviewing yourself
@@ -123,7 +110,7 @@ def test_ten_submits_at_once_make_one_review_and_an_exact_count(stack):
     api = stack["api"]
     tag = uuid.uuid4().hex[:6]
     helper, caller = become_helper(api, f"rch{tag}"), sign_up_and_in(api, f"rcc{tag}")
-    call_id = session_that_ended(stack, helper, caller)
+    call_id = free_session_that_ended(stack, helper, caller)
     with concurrent.futures.ThreadPoolExecutor(10) as pool:
         answers = list(pool.map(lambda n: put_review(api, caller, call_id, stars=1 + n % 5, text=f"try {n}"),
                                 range(10)))
@@ -139,7 +126,7 @@ def test_ten_submits_at_once_make_one_review_and_an_exact_count(stack):
 
 def test_the_helper_replies_once_and_nobody_else_can(stack, cast):
     api, helper, caller, stranger = cast
-    call_id = session_that_ended(stack, helper, caller)
+    call_id = free_session_that_ended(stack, helper, caller)
     assert put_review(api, caller, call_id, stars=3, text="Fine.").status_code == 201
     for person in (caller, stranger):
         refused = requests.put(f"{api}/reviews/{call_id}/reply", json={"text": "Me!"}, headers=person.auth, timeout=30)
@@ -158,7 +145,7 @@ def test_a_report_reaches_ops_who_hide_the_review_and_it_leaves_the_page(stack, 
     from tests.support.payments import ops_person
 
     api, helper, caller, stranger = cast
-    call_id = session_that_ended(stack, helper, caller)
+    call_id = free_session_that_ended(stack, helper, caller)
     assert put_review(api, caller, call_id, stars=1, text="Call me on 555-0100").status_code == 201
     reported = requests.post(f"{api}/reviews/{call_id}/reports", json={"reason": "personal_information"},
                              headers=stranger.auth, timeout=30)

@@ -1,5 +1,5 @@
-"""Reviews written straight into a stack's store, for tests whose sessions cannot run for the
-minimum time (the route x role test's paid call ends at once)."""
+"""Sessions to review, and reviews written straight into a stack's store for tests whose
+sessions cannot run for the minimum time (the route x role test's paid call ends at once)."""
 from __future__ import annotations
 
 import time
@@ -7,7 +7,22 @@ import time
 import pytest
 
 from chalicelib.domain.reviews import Review
+from tests.support.calls import Peer, agree_terms
 from tests.support.stack import app_environment
+
+
+def free_session_that_ended(local_stack: dict, helper, caller) -> str:
+    """A free session that started, then the caller hung up: the call's id."""
+    helper_tab, caller_tab = Peer(local_stack, helper), Peer(local_stack, caller)
+    try:
+        call_id = agree_terms(helper_tab, caller_tab, helper, price_cents=0, minutes=15)
+        caller_tab.call_state("in_session")
+        caller_tab.send(action="end", call_id=call_id)
+        helper_tab.call_state("ended")
+    finally:
+        helper_tab.close()
+        caller_tab.close()
+    return call_id
 
 
 def written_review(local_stack: dict, call_id: str, *, stars: int = 4, text: str = "Helpful.") -> Review:
