@@ -68,8 +68,8 @@ def _new_environment() -> Any:
 
 
 def compile_templates() -> Path:
-    """Compiles the pages' templates into `COMPILED_DIR` (at packaging, and when a local stack
-    starts); returns the folder."""
+    """Compiles the pages' templates into `COMPILED_DIR` (before the CDK stack packages the app,
+    and before the cold-start bench); returns the folder."""
     COMPILED_DIR.mkdir(exist_ok=True)
     environment = _new_environment()  # its own: one that has them in memory writes nothing
     for template in sorted(TEMPLATES_DIR.glob("*.html")):  # the pages and their layout
