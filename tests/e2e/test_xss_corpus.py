@@ -186,9 +186,23 @@ INSPECT = """
   const FORBIDDEN = new Set(["iframe", "frame", "frameset", "object", "embed", "applet", "style",
     "svg", "math", "base", "form", "input", "textarea", "select", "video", "audio", "source",
     "marquee", "details", "template", "noscript", "param", "portal"]);
+  // The page's own JSON-LD data block (never run; its JSON escapes "<", ">" and "&") and its own
+  // review sort control: exactly one of each, in their places; anything else is unexpected.
+  const blocks = document.querySelectorAll('script[type="application/ld+json"]');
+  let structured = blocks.length === 1 && blocks[0].parentElement === document.head ? blocks[0] : null;
+  if (structured) {
+    try {
+      JSON.parse(structured.textContent);
+      if (/[<>&]/.test(structured.textContent)) structured = null;
+    } catch { structured = null; }
+  }
+  const sorts = document.querySelectorAll("select");
+  const sortControl = sorts.length === 1 && sorts[0].matches("section select#review-sort[data-review-sort]")
+    && [...sorts[0].options].every((option) => ["newest", "highest", "lowest"].includes(option.value)) ? sorts[0] : null;
   const unexpected = all.filter((element) => {
     const tag = element.localName;
-    if (tag === "script") { return !SCRIPTS.includes(element.getAttribute("src")); }
+    if (tag === "script") { return !SCRIPTS.includes(element.getAttribute("src")) && element !== structured; }
+    if (tag === "select") { return element !== sortControl; }
     if (tag === "img") { return !element.classList.contains("helper-avatar"); }
     if (tag === "link") { return !LINKS.includes(element.getAttribute("rel")); }
     if (tag === "meta") { return element.hasAttribute("http-equiv"); }
