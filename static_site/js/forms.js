@@ -147,3 +147,14 @@ export function wirePasswordToggle(button) {
     label.textContent = showing ? "Show" : "Hide";
   });
 }
+
+/** The form's script now handles its submit: its submit buttons, disabled in the page's HTML
+ * (`data-until-ready`) so that nothing is sent before (the browser would send the fields, a
+ * password too, to the page's own address), work from here on. Call it once the submit
+ * listener is attached. */
+export function formReady(form) {
+  for (const button of form.querySelectorAll("button[data-until-ready]")) {
+    button.removeAttribute("data-until-ready");
+    button.disabled = false;
+  }
+}

@@ -141,6 +141,27 @@ def test_nothing_inline_that_the_csp_would_block(page):
         assert not (attrs.get("href") or "").lower().startswith("javascript:")
 
 
+def test_a_form_its_script_sends_cannot_be_sent_before_the_script_runs(page, built):
+    """A click or Enter before the page's module has loaded must not let the browser send the
+    fields to the page's own address (a password in the URL): such a form posts, and its submit
+    button is disabled until the module calls forms.formReady. A form with its own `action` (the
+    search box) or a dialog's form works without the script."""
+    name, html = page
+    module = next(s["src"] for s in html.all("script") if s.get("type") == "module")
+    scripted = [i for i, (tag, attrs) in enumerate(html.elements)
+                if tag == "form" and not attrs.get("action") and attrs.get("method") != "dialog"]
+    for start in scripted:
+        assert html.elements[start][1].get("method") == "post", (name, html.elements[start])
+        ends = [i for i in scripted + [len(html.elements)] if i > start]
+        buttons = [attrs for tag, attrs in html.elements[start:ends[0]]
+                   if tag == "button" and attrs.get("type") == "submit"]
+        assert buttons and all("disabled" in b and "data-until-ready" in b for b in buttons), (name, buttons)
+    if scripted:
+        sources = [(built / module.lstrip("/")).read_text()] + [
+            path.read_text() for path in (built / "js" / "pages" / "my-page").glob("*.js")]
+        assert any("formReady(" in source for source in sources), f"{name}: its module never enables the form"
+
+
 def test_ids_are_unique_and_every_reference_to_one_resolves(page):
     name, html = page
     ids = Counter(attrs["id"] for _, attrs in html.elements if attrs.get("id"))

@@ -4,7 +4,7 @@
  * username; the set-up checklist and where earnings go. */
 
 import { api, isSignedIn } from "../api.js";
-import { clearErrors, setBusy } from "../forms.js";
+import { clearErrors, formReady, setBusy } from "../forms.js";
 import { mountFooter } from "../footer.js";
 import { mountHeader } from "../header.js";
 import { helperPagePath, safeHref } from "../helper-card.js";
@@ -101,6 +101,7 @@ form.addEventListener("submit", async (event) => {
     showPageError(error);
   }
 });
+formReady(form);
 
 async function load() {
   failureSlot.replaceChildren();

@@ -2,7 +2,13 @@
 
 import { api, siteConfig } from "../api.js";
 import {
-  clearErrors, clearFieldErrorsOnInput, requireFields, setBusy, showError, showFieldError,
+  clearErrors,
+  clearFieldErrorsOnInput,
+  formReady,
+  requireFields,
+  setBusy,
+  showError,
+  showFieldError,
   valueOf,
 } from "../forms.js";
 import { mountFooter } from "../footer.js";
@@ -55,6 +61,7 @@ form.addEventListener("submit", async (event) => {
     showError(form, error);
   }
 });
+formReady(form);
 
 resend.addEventListener("click", async () => {
   clearErrors(form);

@@ -6,7 +6,13 @@ import { api, isSignedIn } from "../api.js";
 import { PayPalWindow, isPayPalUrl, listenForPayments, payPalLink } from "../checkout.js";
 import { element } from "../dom.js";
 import {
-  clearErrors, clearFieldErrorsOnInput, requireFields, setBusy, showError, valueOf,
+  clearErrors,
+  clearFieldErrorsOnInput,
+  formReady,
+  requireFields,
+  setBusy,
+  showError,
+  valueOf,
 } from "../forms.js";
 import { mountFooter } from "../footer.js";
 import { mountHeader } from "../header.js";
@@ -91,6 +97,7 @@ storefrontForm.addEventListener("submit", async (event) => {
     setBusy(storefrontForm, false);
   }
 });
+formReady(storefrontForm);
 clearFieldErrorsOnInput(storefrontForm);
 
 /** The plans' words from this deployment's rules (`GET /site/rules`), with the defaults' words

@@ -2,7 +2,13 @@
 
 import { api } from "../api.js";
 import {
-  clearErrors, clearFieldErrorsOnInput, requireFields, setBusy, showError, valueOf,
+  clearErrors,
+  clearFieldErrorsOnInput,
+  formReady,
+  requireFields,
+  setBusy,
+  showError,
+  valueOf,
   wirePasswordToggle,
 } from "../forms.js";
 import { mountFooter } from "../footer.js";
@@ -55,3 +61,4 @@ form.addEventListener("submit", async (event) => {
       : null);
   }
 });
+formReady(form);

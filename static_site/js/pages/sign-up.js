@@ -2,7 +2,13 @@
 
 import { api } from "../api.js";
 import {
-  clearErrors, clearFieldErrorsOnInput, requireFields, setBusy, showError, valueOf,
+  clearErrors,
+  clearFieldErrorsOnInput,
+  formReady,
+  requireFields,
+  setBusy,
+  showError,
+  valueOf,
   wirePasswordToggle,
 } from "../forms.js";
 import { mountFooter } from "../footer.js";
@@ -64,3 +70,4 @@ form.addEventListener("submit", async (event) => {
     showError(form, error);
   }
 });
+formReady(form);

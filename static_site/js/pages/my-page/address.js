@@ -2,7 +2,7 @@
  * change; old addresses keep working. */
 
 import { api } from "../../api.js";
-import { clearErrors, requireFields, setBusy, showError, valueOf } from "../../forms.js";
+import { clearErrors, formReady, requireFields, setBusy, showError, valueOf } from "../../forms.js";
 import { helperPagePath, safeHref } from "../../helper-card.js";
 import { editor, siteAddress } from "./editor.js";
 
@@ -103,3 +103,4 @@ usernameForm.addEventListener("submit", async (event) => {
     setBusy(usernameForm, false);
   }
 });
+formReady(usernameForm);
