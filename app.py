@@ -85,6 +85,12 @@ def flag_free_session_hosts(event):
     ops.flag_free_session_hosts()
 
 
+@app.schedule(Rate(15, unit=Rate.MINUTES))
+def send_review_reminders(event):
+    """Callers who have not rated a session a day after it (a setting) are asked once, by email."""
+    reviews.send_review_reminders()
+
+
 @app.schedule(Rate(1, unit=Rate.HOURS))
 def release_unconfirmed_sign_ups(event):
     """Sign-ups left unconfirmed for 7 days (a setting) give back their username and their email:

@@ -130,6 +130,14 @@ def report_store():
 
 
 @lru_cache(maxsize=1)
+def review_reminders():
+    from chalicelib.adapters.reviews import DynamoReminderStore
+
+    _tables_bound()
+    return DynamoReminderStore()
+
+
+@lru_cache(maxsize=1)
 def review_desk():
     from chalicelib.services.reviews import ReviewDesk
 
@@ -203,7 +211,8 @@ def call_desk():
                     refresh_presence=lambda user_id: refresh_presence(user_id, book=book,
                                                                       now_ms=int(time.time() * 1000)),
                     storefronts=storefronts(), plans=helper_plans(), free_sessions=free_sessions(),
-                    max_price_cents=settings().max_session_price_cents)
+                    max_price_cents=settings().max_session_price_cents, review_reminders=review_reminders(),
+                    review_reminder_hours=settings().review_reminder_hours)
 
 
 @lru_cache(maxsize=1)

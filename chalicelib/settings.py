@@ -12,7 +12,7 @@ TABLES += ("payments", "storefronts", "helper_plans", "refund_requests", "webhoo
 TABLES += ("ledger_transactions", "ledger_lines", "ledger_balances")
 TABLES += ("payout_runs", "payout_items", "free_session_counts", "ops_flags")
 TABLES += ("revocations",)
-TABLES += ("reviews", "review_reports")
+TABLES += ("reviews", "review_reports", "review_reminders")
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,7 @@ class Settings:
     review_min_session_seconds: int = 120
     review_days: int = 14
     review_edit_hours: int = 48
+    review_reminder_hours: int = 24  # one email this long after a session its caller has not rated
     refund_review_business_days: int = 7
     refund_keeps_paypal_fee: bool = True  # an approved refund is the amount minus PayPal's fee
     email_sender: str = "no-reply@interkanect.local"
@@ -158,6 +159,7 @@ class Settings:
             review_min_session_seconds=int(get("IK_REVIEW_MIN_SESSION_SECONDS", "120")),
             review_days=int(get("IK_REVIEW_DAYS", "14")),
             review_edit_hours=int(get("IK_REVIEW_EDIT_HOURS", "48")),
+            review_reminder_hours=int(get("IK_REVIEW_REMINDER_HOURS", "24")),
             refund_keeps_paypal_fee=get("IK_REFUND_KEEPS_PAYPAL_FEE", "true").lower() != "false",
             email_sender=get("IK_EMAIL_SENDER", "no-reply@interkanect.local"),
             ops_email=get("IK_OPS_EMAIL", "ops@interkanect.local"),

@@ -2,7 +2,8 @@
 changed in one transaction), and an in-memory twin."""
 from __future__ import annotations
 
-from dataclasses import replace
+import zlib
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from chalicelib.adapters.helper_pages import InMemoryHelperPageStore
@@ -323,3 +324,84 @@ class InMemoryReportStore:
         self.reports[report.report_id] = replace(current, decision=decision, decided_by=decided_by,
                                                  decided_at=decided_at, note=note)
         return True
+
+
+REMINDER_SHARDS = 4
+
+
+@dataclass(frozen=True)
+class Reminder:
+    call_id: str
+    caller_id: str
+    due_at: int
+
+
+class ReminderStore(Protocol):
+    def schedule(self, reminder: Reminder) -> None:
+        """Keeps the reminder (the first one scheduled for a call stays)."""
+        ...
+
+    def due(self, now: int, limit: int) -> list[Reminder]:
+        """Reminders due by `now`, earliest first in each shard, at most `limit` per shard."""
+        ...
+
+    def take(self, reminder: Reminder) -> bool:
+        """Removes it; True for the one taker (two jobs at once: one sends)."""
+        ...
+
+
+def _reminder_shard(call_id: str) -> int:
+    return zlib.crc32(call_id.encode()) % REMINDER_SHARDS
+
+
+class DynamoReminderStore:
+    def schedule(self, reminder: Reminder) -> None:
+        from pynamodb.exceptions import PutError
+
+        from chalicelib.adapters.tables import ReviewReminderRecord
+
+        try:
+            ReviewReminderRecord(reminder.call_id, caller_id=reminder.caller_id, due_at=reminder.due_at,
+                                 shard=_reminder_shard(reminder.call_id)).save(
+                condition=ReviewReminderRecord.call_id.does_not_exist())
+        except PutError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+
+    def due(self, now: int, limit: int) -> list[Reminder]:
+        from chalicelib.adapters.tables import ReviewReminderRecord
+
+        return [Reminder(r.call_id, r.caller_id, int(r.due_at))
+                for shard in range(REMINDER_SHARDS)
+                for r in ReviewReminderRecord.by_due.query(shard, ReviewReminderRecord.due_at <= now, limit=limit)]
+
+    def take(self, reminder: Reminder) -> bool:
+        from pynamodb.exceptions import DeleteError
+
+        from chalicelib.adapters.tables import ReviewReminderRecord
+
+        try:
+            ReviewReminderRecord(reminder.call_id).delete(condition=ReviewReminderRecord.call_id.exists())
+        except DeleteError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+
+class InMemoryReminderStore:
+    def __init__(self) -> None:
+        self.reminders: dict[str, Reminder] = {}
+
+    def schedule(self, reminder: Reminder) -> None:
+        self.reminders.setdefault(reminder.call_id, reminder)
+
+    def due(self, now: int, limit: int) -> list[Reminder]:
+        found = sorted((r for r in self.reminders.values() if r.due_at <= now), key=lambda r: r.due_at)
+        by_shard: dict[int, list[Reminder]] = {}
+        for reminder in found:
+            by_shard.setdefault(_reminder_shard(reminder.call_id), []).append(reminder)
+        return [r for shard in sorted(by_shard) for r in by_shard[shard][:limit]]
+
+    def take(self, reminder: Reminder) -> bool:
+        return self.reminders.pop(reminder.call_id, None) is not None

@@ -585,6 +585,20 @@ class ReviewReportRecord(Model):
     of_review = _index("of_review", ("review_id", UnicodeAttribute))()
 
 
+class ReviewReminderRecord(Model):
+    """A session whose caller is asked once, by email, to rate it if they have not; due at a
+    time, found by the reminder job with a Query per shard of its index (never a Scan)."""
+
+    class Meta:
+        table_name = "review_reminders"
+
+    call_id = UnicodeAttribute(hash_key=True)
+    caller_id = UnicodeAttribute()
+    due_at = NumberAttribute()
+    shard = NumberAttribute()
+    by_due = _index("by_due", ("shard", NumberAttribute), ("due_at", NumberAttribute))()
+
+
 MODELS: dict[str, type[Model]] = {
     "users": UserRecord,
     "usernames": UsernameRecord,
@@ -611,6 +625,7 @@ MODELS: dict[str, type[Model]] = {
     "revocations": RevocationRecord,
     "reviews": ReviewRecord,
     "review_reports": ReviewReportRecord,
+    "review_reminders": ReviewReminderRecord,
 }
 TTL_ATTRIBUTES = {"connections": "ttl", "calls": "ttl", "webhook_events": "ttl", "free_session_counts": "ttl",
                   "revocations": "ttl"}

@@ -95,3 +95,8 @@ def decide_review(review_id):
     body = parse_body(request.raw_body, "ModerationBody")
     return json_response(service.decide_review(review_id=review_id, ops_id=ops_id, decision=body.decision,
                                                note=body.note, now=int(time.time()), desk=deps.review_desk()))
+
+
+def send_review_reminders() -> int:
+    """The scheduled job's body (app.py)."""
+    return service.send_reminders(now=int(time.time()), desk=deps.review_desk(), reminders=deps.review_reminders())

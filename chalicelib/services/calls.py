@@ -12,6 +12,7 @@ from chalicelib.adapters.connections import ConnectionStore
 from chalicelib.adapters.helper_pages import HelperPageStore
 from chalicelib.adapters.ops_watch import FreeSessionCounter
 from chalicelib.adapters.payments import PlanStore, StorefrontStore
+from chalicelib.adapters.reviews import Reminder, ReminderStore
 from chalicelib.adapters.websocket import WebsocketSender
 from chalicelib.domain import calls as rules
 from chalicelib.domain.calls import Call, CallState, Role
@@ -41,6 +42,10 @@ class CallDesk:
     # presence is recounted after the reply and the participants' news, not before: the answer
     # reaches both browsers one round trip sooner. None: recounted at once.
     after_reply: list[Callable[[], None]] | None = None
+    # A call whose session started is remembered when it ends, so its caller is asked once, by
+    # email, to rate it if they have not after this many hours (services.reviews). None: not asked.
+    review_reminders: ReminderStore | None = None
+    review_reminder_hours: int = 24
 
 
 def call_view(call: Call) -> dict:
@@ -167,6 +172,10 @@ def _save_and_tell(desk: CallDesk, *, before: Call, after: Call) -> None:
     desk.calls.save(after)
     if desk.free_sessions is not None and starts_free_session(before, after):
         _count_free_session(desk, after)
+    if desk.review_reminders is not None and after.state is CallState.ENDED and before.state is not CallState.ENDED \
+            and after.session_started_at is not None and after.ended_at is not None:
+        desk.review_reminders.schedule(Reminder(after.call_id, after.caller_id,
+                                                after.ended_at + desk.review_reminder_hours * 3600))
     if before.live != after.live:  # into or out of a live call: the helper turns red or back
         def recount() -> None:
             desk.refresh_presence(after.helper_id)

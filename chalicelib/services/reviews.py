@@ -9,7 +9,7 @@ from typing import Any
 from chalicelib.adapters.accounts import AccountStore
 from chalicelib.adapters.calls import CallStore
 from chalicelib.adapters.helper_pages import HelperPageStore
-from chalicelib.adapters.reviews import SORTS, ReportStore, ReviewStore
+from chalicelib.adapters.reviews import SORTS, ReminderStore, ReportStore, ReviewStore
 from chalicelib.domain import reviews as rules
 from chalicelib.domain.cursors import CursorSeal
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, Problems
@@ -296,3 +296,31 @@ def my_reviews(*, user_id: str, desk: ReviewDesk, limit: int = 20) -> dict:
                     for review in written],
         "received": [review_view(review) for review in received],
     }
+
+
+# The reminder
+
+REMINDER_BATCH = 100  # per shard and run; the job runs every 15 minutes
+
+
+def send_reminders(*, now: int, desk: ReviewDesk, reminders: ReminderStore) -> int:
+    """Emails each caller whose session ended the reminder time ago and is still unrated (and
+    still can be), once: a reminder is taken before its email goes, so two runs at once send it
+    once (and a failed email is not sent again). Returns how many were sent."""
+    sent = 0
+    for reminder in reminders.due(now, REMINDER_BATCH):
+        if not reminders.take(reminder):
+            continue  # another run has it
+        call = desk.calls.get(reminder.call_id)
+        if call is None or desk.reviews.get(call.call_id) is not None:
+            continue
+        try:
+            rules.check_can_review(call, user_id=call.caller_id, now=now,
+                                   min_session_seconds=desk.min_session_seconds, days=desk.days)
+        except (rules.NotReviewable, Forbidden):
+            continue
+        site = desk.settings.site_url.rstrip("/")
+        tell(desk, call.caller_id, "review_reminder", helper_name=_helper_name(call.helper_id, desk),
+             rate_url=f"{site}/rate.html?call={call.call_id}", days=desk.days)
+        sent += 1
+    return sent

@@ -109,3 +109,27 @@ def test_a_callers_reviews_are_listed_newest_first(stores):
     found, after = reviews.by_caller(caller, limit=2)
     rest, end = reviews.by_caller(caller, limit=2, after=after)
     assert [r.call_id for r in found + rest] == [r.call_id for r in reversed(made)] and end is None
+
+
+@pytest.fixture(params=["in-memory", "real"])
+def reminders(request):
+    from chalicelib.adapters.reviews import InMemoryReminderStore
+
+    if request.param == "in-memory":
+        return InMemoryReminderStore()
+    return request.getfixturevalue("app_env").review_reminders()
+
+
+def test_a_reminder_is_kept_once_found_when_due_and_taken_once(reminders):
+    from chalicelib.adapters.reviews import Reminder
+
+    base = 2_000_000_000 + int(uuid.uuid4().int % 1_000_000) * 1000  # this test's own stretch of time
+    due = [Reminder(unique("c"), "caller", base + n) for n in range(6)]
+    later = Reminder(unique("c"), "caller", base + 10_000)
+    for reminder in due + [later]:
+        reminders.schedule(reminder)
+    reminders.schedule(Reminder(due[0].call_id, "caller", base + 99_999))  # the first one stays
+    found = [r for r in reminders.due(base + 5, limit=100) if base <= r.due_at < base + 10_000]
+    assert sorted(found, key=lambda r: r.due_at) == due
+    assert reminders.take(due[0]) is True and reminders.take(due[0]) is False
+    assert due[0] not in reminders.due(base + 5, limit=100)

@@ -43,6 +43,8 @@ KINDS = {
     "payment_reversed": ({"description": "30 minutes with Ada", "amount_cents": 3000},
                          "The payer reversed 30 minutes with Ada ($30.00) through PayPal."),
     "review_hidden": ({"note": HOSTILE, "helper_name": "Ada L"}, "our team hid it"),
+    "review_reminder": ({"helper_name": "Ada L", "rate_url": "/rate.html?call=c1", "days": 14},
+                        "Ada L for 14 days after the call"),
     "review_received": ({"author_name": "Carol", "stars": 5, "session_minutes": 30, "text": HOSTILE,
                          "page_url": "/h/ada"}, "Carol rated your 30-minute session 5 out of 5."),
     "payout_returned": ({"amount_cents": 4200, "receiver": "ada@paypal.example", "status": "RETURNED",

@@ -348,3 +348,54 @@ def test_my_reviews_lists_what_i_wrote_hidden_ones_with_why_and_what_my_sessions
         ("c1", True, "A phone number.", "ada")]
     assert mine["received"] == []
     assert reviews.my_reviews(user_id="helper", desk=moderated.desk) == {"written": [], "received": []}
+
+
+# The reminder
+
+def test_a_call_whose_session_started_is_remembered_when_it_ends_and_no_other():
+    from dataclasses import replace as changed
+
+    from chalicelib.adapters.reviews import InMemoryReminderStore, Reminder
+    from chalicelib.services.calls import act, start_call
+    from tests.support.twins import CALLER, HELPER, call_desk_twin
+
+    reminders = InMemoryReminderStore()
+    desk = changed(call_desk_twin(now=NOW), review_reminders=reminders, review_reminder_hours=24)
+
+    def call(*, agree: bool) -> str:
+        started = start_call(caller_id=CALLER, caller_connection="c-caller", helper_username="ada", desk=desk,
+                             now=NOW)
+        step = dict(call_id=started.call_id, desk=desk, now=NOW)
+        act(action="answer", user_id=HELPER, connection_id="c-helper", message={}, **step)
+        if agree:
+            terms = {"price_cents": 0, "minutes": 15}
+            act(action="propose", user_id=HELPER, connection_id="c-helper", message=terms, **step)
+            act(action="accept", user_id=CALLER, connection_id="c-caller", message=terms, **step)
+        act(action="end", user_id=CALLER, connection_id="c-caller", message={}, call_id=started.call_id, desk=desk,
+            now=NOW + 60)
+        return started.call_id
+
+    with_session, without = call(agree=True), call(agree=False)
+    assert reminders.reminders == {with_session: Reminder(with_session, CALLER, NOW + 60 + 24 * HOUR)}
+    assert without not in reminders.reminders
+
+
+def test_the_reminder_goes_once_only_to_callers_who_have_not_rated_and_still_can(moderated):
+    from chalicelib.adapters.reviews import InMemoryReminderStore, Reminder
+
+    moderated.accounts.profiles["helper"] = Profile("helper", "ada@example.com", "ada", "Ada", "2026-01-01")
+    moderated.desk = reviews.ReviewDesk(**{**moderated.desk.__dict__,
+                                           "settings": moderated.desk.settings.__class__(site_url="https://ik.example")})
+    moderated.mailer.sent.clear()
+    for call_id, seconds in (("unrated", 600), ("short", 30), ("late", 600)):
+        moderated.add_call(ended_call(call_id, seconds=seconds, ended_at=NOW if call_id != "late" else NOW - 15 * DAY))
+    reminders = InMemoryReminderStore()
+    for call_id in ("unrated", "short", "late", "c1"):  # c1 is rated already
+        reminders.schedule(Reminder(call_id, "caller", NOW + DAY))
+    assert reviews.send_reminders(now=NOW + DAY - 1, desk=moderated.desk, reminders=reminders) == 0  # not yet due
+    assert reviews.send_reminders(now=NOW + DAY, desk=moderated.desk, reminders=reminders) == 1
+    [email] = moderated.mailer.sent
+    assert email.to == "c@example.com" and email.subject == "How was your session with Ada?"
+    assert "https://ik.example/rate.html?call=unrated" in email.text
+    assert reminders.reminders == {}  # each taken once
+    assert reviews.send_reminders(now=NOW + 2 * DAY, desk=moderated.desk, reminders=reminders) == 0

@@ -24,4 +24,5 @@ def test_every_scheduled_handler_of_the_app_is_found():
     jobs = {job.name: job.expression for job in jobs_of(chalice_app)}
     assert jobs == {"sweep_stale_connections": "rate(1 minute)", "enforce_call_timeouts": "rate(1 minute)",
                     "run_payouts": "rate(10 minutes)", "remind_refund_deadlines": "rate(1 hour)",
-                    "flag_free_session_hosts": "rate(1 hour)", "release_unconfirmed_sign_ups": "rate(1 hour)"}
+                    "flag_free_session_hosts": "rate(1 hour)", "release_unconfirmed_sign_ups": "rate(1 hour)",
+                    "send_review_reminders": "rate(15 minutes)"}
