@@ -426,6 +426,10 @@ export const api = {
     method: "PUT", body: { stars, text },
   }),
 
+  /** My reviews: `{written: [review + {hidden, hidden_note, helper: {display_name, username}}],
+   * received: [review]}`, newest first (`received` for a Helper, about their sessions). */
+  myReviews: () => sendAuthorized("/me/reviews"),
+
   /** One page of a Helper's reviews, public: `{summary: {average, count, distribution},
    * reviews, next_cursor}`; `sort` is "newest", "highest" or "lowest". */
   helperReviews: (username, { sort = "newest", limit = 10, cursor = null } = {}) => send(

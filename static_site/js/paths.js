@@ -13,6 +13,7 @@ export const PAGES = Object.freeze({
   payments: "/payments.html",
   earnings: "/earnings.html",
   payReturn: "/pay-return.html",
+  rate: "/rate.html",
   opsRefunds: "/ops-refunds.html",
   opsReviews: "/ops-reviews.html",
   opsWatch: "/ops-watch.html",

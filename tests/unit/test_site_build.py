@@ -13,7 +13,7 @@ from infra.site_build import SITE_DIR, build, html_attributes, main, page_names,
 
 PAGES = {
     "become-a-helper", "call", "categories", "category", "confirm", "earnings", "index",
-    "ops-refunds", "ops-reviews", "ops-watch", "pay-return", "payments", "search", "sign-in", "sign-up",
+    "ops-refunds", "ops-reviews", "ops-watch", "pay-return", "payments", "rate", "search", "sign-in", "sign-up",
     "faq", "terms", "privacy", "404",
 }
 # The call room fills the window: it has no footer.

@@ -67,8 +67,9 @@ function starPicker(chosen) {
 }
 
 class RatingPrompt {
-  constructor({ callId, helperName, helperUsername }) {
+  constructor({ callId, helperName, helperUsername, answer = null }) {
     this.callId = callId;
+    this.given = answer; // the server's answer, when the page asked already (js/pages/rate.js)
     this.helper = { display_name: helperName, username: helperUsername || "" };
     this.review = null;
     this.editableUntil = null; // null: as long as the server allows (a review written here)
@@ -85,7 +86,7 @@ class RatingPrompt {
   async load() {
     let answer;
     try {
-      answer = await api.reviewForCall(this.callId);
+      answer = this.given || await api.reviewForCall(this.callId);
     } catch (error) {
       if (error && (error.status === 403 || error.status === 404)) {
         this.root.remove(); // not this person's session to rate
@@ -223,8 +224,9 @@ class RatingPrompt {
 }
 
 /**
- * The prompt for one call: shown at once, then set by the server's answer.
- * @param {{callId: string, helperName: string, helperUsername?: string}} options
+ * The prompt for one call: shown at once, then set by the server's answer (`answer`, when the
+ * caller has it already: `GET /calls/{id}/review`'s, which is then not asked again).
+ * @param {{callId: string, helperName: string, helperUsername?: string, answer?: object}} options
  * @returns {HTMLElement}
  */
 export function ratingPrompt(options) {

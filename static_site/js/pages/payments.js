@@ -19,7 +19,8 @@ import { mountHeader } from "../header.js";
 import { loadFailure } from "../load-failure.js";
 import { formatCents } from "../money.js";
 import { PAYMENT_KINDS, PAYMENT_STATES, REFUND_STATES, stateBadge } from "../payment-labels.js";
-import { callUrl, leaveIfSignedOut, signInUrl } from "../paths.js";
+import { PAGES, callUrl, leaveIfSignedOut, pageUrl, signInUrl } from "../paths.js";
+import { starRow } from "../reviews/stars.js";
 import { formatDay, formatWhen, isoOf, nowSeconds } from "../when.js";
 
 if (!isSignedIn()) {
@@ -52,6 +53,9 @@ const askedEmpty = document.querySelector("[data-refunds-empty]");
 const aboutMe = document.querySelector("[data-about-me]");
 const needsAction = document.querySelector("[data-needs-action]");
 const aboutMeList = document.querySelector("[data-refunds-about-me]");
+const myReviews = document.querySelector("[data-my-reviews]");
+const reviewList = document.querySelector("[data-review-list]");
+const reviewsEmpty = document.querySelector("[data-reviews-empty]");
 
 let user = null;
 let upgrade = null; // the plan payment waiting at PayPal: {payment_id, paypal}
@@ -419,6 +423,55 @@ function leadWithWhatNeedsAction(open) {
   needsAction.after(aboutMe);
 }
 
+/* ---- My reviews ------------------------------------------------------------------------ */
+
+/** One review I wrote: the Helper, my stars and words (as text), when, whether our team hid it
+ * and why, and the way to change it (the rate page says whether it still can be changed). */
+function reviewItem(review) {
+  const helper = review.helper || {};
+  const name = helper.display_name || "a Helper";
+  const stars = Number(review.stars);
+  const head = element("div", { class: "money-item-head" },
+    element("p", { class: "money-item-title" }, "Your review of ",
+      helper.username ? element("a", { href: `/h/${encodeURIComponent(helper.username)}` }, name) : name),
+    starRow(stars, { label: `You gave ${stars} out of 5 stars` }));
+  const meta = element("p", { class: "money-meta" },
+    "Written ", element("time", { datetime: isoOf(review.created_at) }, formatDay(review.created_at)));
+  if (review.edited_at) {
+    meta.append(" · edited ", element("time", { datetime: isoOf(review.edited_at) }, formatDay(review.edited_at)));
+  }
+  if (review.refunded) {
+    meta.append(" · refunded session, not counted in the rating");
+  }
+  meta.append(" · ", element("a", { href: pageUrl(PAGES.rate, { call: review.review_id }), "data-change-review": "" },
+    "Change", element("span", { class: "visually-hidden" }, ` your review of ${name}`)));
+  const item = element("li", { class: "money-item", "data-testid": "my-review", "data-review-id": review.review_id },
+    head, meta);
+  if (review.text) {
+    item.append(element("p", { class: "money-quote review-text" }, review.text));
+  }
+  if (review.hidden) {
+    item.append(element("p", { class: "money-note", "data-review-hidden": "" },
+      element("span", { class: "money-label" }, "Hidden by our team: "),
+      review.hidden_note || "it no longer shows on the Helper's page."));
+  }
+  return item;
+}
+
+function showReviews(answer) {
+  if (!answer) {
+    reviewList.replaceChildren();
+    reviewsEmpty.textContent = "Your reviews could not be loaded. Reload the page to try again.";
+    reviewsEmpty.hidden = false;
+  } else {
+    const written = answer.written || [];
+    reviewList.replaceChildren(...written.map(reviewItem));
+    reviewsEmpty.textContent = "You haven't reviewed a session yet.";
+    reviewsEmpty.hidden = written.length > 0;
+  }
+  myReviews.hidden = false;
+}
+
 /* ---- Loading --------------------------------------------------------------------------- */
 
 async function load({ quiet = false } = {}) {
@@ -428,15 +481,18 @@ async function load({ quiet = false } = {}) {
   }
   try {
     const helper = Boolean(user && user.is_helper);
-    const [payments, refunds, helperFacts] = await Promise.all([
+    const [payments, refunds, reviews, helperFacts] = await Promise.all([
       api.myPayments(),
       api.myRefunds(),
+      // The reviews are not money: should they fail, the payments still show.
+      api.myReviews().catch((error) => (error && error.code === "signed_out" ? Promise.reject(error) : null)),
       helper ? Promise.all([api.myStorefront(), api.myPlan(), api.myBalance(),
         api.siteRules().catch(() => null)]) : Promise.resolve(null),
     ]);
     currentAsked = refunds.asked || [];
     showPayments(payments.payments || [], currentAsked);
     showRefunds(refunds);
+    showReviews(reviews);
     if (helperFacts) {
       const [storefront, plan, balance, rules] = helperFacts;
       planPhrases = { ...planPhrases, ...((rules && rules.phrases) || {}) };
