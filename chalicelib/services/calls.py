@@ -174,8 +174,7 @@ def _save_and_tell(desk: CallDesk, *, before: Call, after: Call) -> None:
         _count_free_session(desk, after)
     if desk.review_reminders is not None and after.state is CallState.ENDED and before.state is not CallState.ENDED \
             and after.session_started_at is not None and after.ended_at is not None:
-        desk.review_reminders.schedule(Reminder(after.call_id, after.caller_id,
-                                                after.ended_at + desk.review_reminder_hours * 3600))
+        _remember_to_ask_for_a_review(desk, after)
     if before.live != after.live:  # into or out of a live call: the helper turns red or back
         def recount() -> None:
             desk.refresh_presence(after.helper_id)
@@ -186,6 +185,17 @@ def _save_and_tell(desk: CallDesk, *, before: Call, after: Call) -> None:
         else:
             desk.after_reply.append(recount)
     _notify(desk, after, ring_all=before.state is CallState.RINGING)  # the call is recorded
+
+
+def _remember_to_ask_for_a_review(desk: CallDesk, call: Call) -> None:
+    """Best effort: the call has ended whatever happens to the reminder (its caller can still rate)."""
+    from chalicelib.observability import logger
+
+    try:
+        desk.review_reminders.schedule(Reminder(call.call_id, call.caller_id,
+                                                call.ended_at + desk.review_reminder_hours * 3600))
+    except Exception as error:  # noqa: BLE001 - the end is recorded; only the one reminder email is lost
+        logger().warning("review reminder not kept", extra={"call_id": call.call_id, "error": str(error)})
 
 
 def _count_free_session(desk: CallDesk, call: Call) -> None:

@@ -399,3 +399,25 @@ def test_the_reminder_goes_once_only_to_callers_who_have_not_rated_and_still_can
     assert "https://ik.example/rate.html?call=unrated" in email.text
     assert reminders.reminders == {}  # each taken once
     assert reviews.send_reminders(now=NOW + 2 * DAY, desk=moderated.desk, reminders=reminders) == 0
+
+
+def test_a_reminder_that_cannot_be_kept_never_fails_the_end_of_the_call():
+    from dataclasses import replace as changed
+
+    from chalicelib.domain.calls import CallState as State
+    from chalicelib.services.calls import act, start_call
+    from tests.support.twins import CALLER, HELPER, call_desk_twin
+
+    class Down:
+        def schedule(self, reminder):
+            raise RuntimeError("DynamoDB is down")
+
+    desk = changed(call_desk_twin(now=NOW), review_reminders=Down())
+    started = start_call(caller_id=CALLER, caller_connection="c-caller", helper_username="ada", desk=desk, now=NOW)
+    step = dict(call_id=started.call_id, desk=desk, now=NOW)
+    terms = {"price_cents": 0, "minutes": 15}
+    act(action="answer", user_id=HELPER, connection_id="c-helper", message={}, **step)
+    act(action="propose", user_id=HELPER, connection_id="c-helper", message=terms, **step)
+    act(action="accept", user_id=CALLER, connection_id="c-caller", message=terms, **step)
+    ended = act(action="end", user_id=CALLER, connection_id="c-caller", message={}, **{**step, "now": NOW + 60})
+    assert ended.state is State.ENDED and desk.calls.get(started.call_id).state is State.ENDED
