@@ -14,9 +14,13 @@ import pytest
 import requests
 from playwright.sync_api import Browser, expect
 
+from tests.e2e.test_ops_reviews_browser import card_of
+from tests.e2e.test_payments_browser import accept_and_pay, wait_until_closed
 from tests.support.accounts import PASSWORD, sign_up_and_in
 from tests.support.call_browser import answer_from_pop_up, open_person, sign_in
-from tests.support.pages import become_helper, wait_until_online
+from tests.support.mailbox import emails_to
+from tests.support.pages import become_helper, open_storefront, wait_until_online
+from tests.support.payments import answered_call, eventually, ops_person, propose
 from tests.support.stack import RunningStack, deps_pointed_at
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("patient_expectations")]
@@ -264,5 +268,106 @@ def test_a_session_that_cannot_be_rated_says_why_instead_of_asking(call_browser:
     expect(prompt.get_by_test_id("rating-closed")).to_have_text(reason)
     expect(prompt.get_by_role("radiogroup")).to_have_count(0)
     expect(prompt.get_by_role("button")).to_have_count(0)
+    assert browser_log.csp_violations() == []
+    assert browser_log.unexpected() == []
+
+
+def test_a_paid_session_is_rated_replied_to_reported_and_hidden_by_ops(call_browser: Browser, review_stack,
+                                                                        browser_log):
+    """The whole chain of issue 13: a paid call in the call room (PayPal's sandbox window), the
+    end-of-call summary, the caller rates it 5 with a review, the Helper replies from their page,
+    a third person reports it, ops hides it on /ops-reviews.html, and the Helper's page and
+    average no longer count it; its author is emailed why."""
+    api, site = review_stack["api"], review_stack["site"]
+    helper = become_helper(api, "chainhelper", prices={"15": 2500, "30": None, "60": None})
+    open_storefront(api, helper)
+    customer = sign_up_and_in(api, "chaincaller")
+
+    # A paid call: $25 for 15 minutes, approved in the PayPal window; the session starts by itself.
+    rooms = answered_call(call_browser, review_stack, helper, customer, browser_log)
+    propose(rooms.helper, dollars="25", minutes=15)
+    expect(rooms.customer.get_by_test_id("terms-offer")).to_contain_text("$25.00")
+    paypal = browser_log.watch(accept_and_pay(rooms.customer, "Accept and pay $25.00"), "paypal")
+    paypal.get_by_role("button", name="Approve and pay").click()
+    wait_until_closed(paypal)
+    for page in rooms.both:
+        expect(page.locator("[data-room]")).to_have_attribute("data-phase", "in_session")
+    # The session clock has run past this stack's one-second minimum.
+    expect(rooms.customer.get_by_test_id("phase-countdown")).to_have_text(re.compile(r"^14:(?!5[89])\d\d$"))
+
+    # The caller ends it (confirming, as paid time is left): the summary on both sides, and the
+    # caller alone is asked to rate it.
+    rooms.customer.get_by_test_id("end-call").click()
+    rooms.customer.get_by_role("dialog", name="End the call?").get_by_role("button", name="End call").click()
+    for page in rooms.both:
+        expect(page.locator("[data-room]")).to_have_attribute("data-phase", "ended")
+        expect(page.get_by_test_id("call-summary")).to_contain_text("15 minutes for $25.00")
+    expect(rooms.customer.get_by_test_id("call-summary")).to_contain_text(re.compile(r"You paid\s*\$25\.00"))
+    expect(rooms.helper.get_by_test_id("rating-prompt")).to_have_count(0)
+    prompt = rooms.customer.get_by_test_id("rating-prompt")
+    expect(prompt).to_contain_text(f"How was your session with {helper.display_name}?")
+
+    # Five stars and a review.
+    prompt.locator("label[for='rating-5']").click()
+    prompt.get_by_label("Your review").fill(REVIEW_TEXT)
+    prompt.get_by_role("button", name="Post review").click()
+    expect(prompt.get_by_test_id("review-saved")).to_contain_text(
+        f"Thanks — your review is on {helper.display_name}'s page.")
+    listed = requests.get(f"{api}/helpers/{helper.username}/reviews", timeout=30).json()
+    assert listed["summary"]["count"] == 1 and listed["summary"]["average"] == 5.0
+    [written] = listed["reviews"]
+    assert (written["stars"], written["text"]) == (5, REVIEW_TEXT)
+
+    # The Helper replies from their own page, which shows the rating.
+    rooms.helper.goto(f"/h/{helper.username}")
+    expect(rooms.helper.locator("[data-rating]")).to_have_text(re.compile(r"5\.0 · 1 review$"))
+    own = rooms.helper.get_by_role("region", name="Reviews").get_by_test_id("review")
+    own.get_by_role("button", name=f"Reply to {customer.display_name}").click()
+    own.get_by_label("Your public reply").fill(REPLY_TEXT)
+    rooms.helper.get_by_role("button", name="Post reply").click()
+    expect(own.get_by_test_id("review-reply")).to_contain_text(REPLY_TEXT)
+
+    # A third person, signed in, reports it.
+    reporter = sign_up_and_in(api, "chainreporter")
+    reporter_page = browser_log.watch(open_person(call_browser, site, timeout_ms=30_000).new_page(), "reporter")
+    sign_in(reporter_page, reporter.email, PASSWORD, f"/h/{helper.username}")
+    reported = reporter_page.get_by_role("region", name="Reviews").get_by_test_id("review")
+    expect(reported.get_by_test_id("review-reply")).to_contain_text(REPLY_TEXT)
+    reported.get_by_role("button", name=f"Report the review by {customer.display_name}").click()
+    form = reported.get_by_role("form", name="Report this review")
+    form.get_by_label("Why are you reporting it?").select_option(label="Not about the session")
+    form.get_by_role("button", name="Send report").click()
+    expect(reported.get_by_test_id("review-reported")).to_have_text("Thanks — our team will look at it.")
+
+    # Ops hides it from the reported reviews page, with a note.
+    ops = ops_person(review_stack, "chainops")
+    ops_page = browser_log.watch(open_person(call_browser, site, timeout_ms=30_000).new_page(), "ops")
+    sign_in(ops_page, ops.email, PASSWORD, "/ops-reviews.html")
+    card = card_of(ops_page, written["review_id"])
+    expect(card).to_contain_text(REVIEW_TEXT)
+    expect(card.get_by_test_id("ops-report")).to_contain_text("Not about the session")
+    note = "The review is not about the session."
+    card.get_by_label("Note (required to hide)").fill(note)
+    card.get_by_role("button", name="Hide review").click()
+    expect(card).to_have_count(0)
+    expect(ops_page.get_by_test_id("ops-review-outcome")).to_contain_text("Hidden")
+
+    # The Helper's page has no rating left, and the API lists none.
+    rooms.helper.reload()
+    expect(rooms.helper.get_by_role("region", name="Reviews")).to_contain_text("No reviews yet")
+    expect(rooms.helper.locator("[data-rating-summary]")).to_have_count(0)
+    expect(rooms.helper.locator("[data-rating]")).to_have_count(0)
+    expect(rooms.helper.get_by_test_id("review")).to_have_count(0)
+    assert aggregate_ratings(structured_data(rooms.helper)) == []
+    listed = requests.get(f"{api}/helpers/{helper.username}/reviews", timeout=30).json()
+    assert listed["reviews"] == [] and listed["summary"]["count"] == 0, listed
+
+    # Its author has the note by email.
+    email = eventually(lambda: next((m for m in emails_to(review_stack["aws"], customer.email)
+                                     if "was hidden" in m.get("subject", "")), None))
+    assert email, emails_to(review_stack["aws"], customer.email)
+    assert email["subject"] == f"Your review of {helper.display_name} was hidden"
+    assert note in email["body"]
+
     assert browser_log.csp_violations() == []
     assert browser_log.unexpected() == []
