@@ -10,14 +10,14 @@ import uuid
 
 import pytest
 import requests
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.support.accounts import PASSWORD, SignedIn, sign_up_and_in
 from tests.support.call_browser import sign_in
 from tests.support.mailbox import emails_to
 from tests.support.pages import become_helper
 from tests.support.payments import eventually, ops_person
-from tests.support.reviews import free_session_that_ended, written_review
+from tests.support.reviews import card_of, free_session_that_ended, written_review
 
 pytestmark = pytest.mark.e2e
 
@@ -42,17 +42,6 @@ def open_account_menu(page: Page) -> None:
     if trigger.get_attribute("aria-expanded") != "true":
         trigger.click()
     expect(page.get_by_test_id("payments-link")).to_be_visible()
-
-
-def card_of(page: Page, review_id: str) -> Locator:
-    """The review's card, paging through older reports (other tests' on a shared stack) first."""
-    expect(page.locator("[data-ops-status]")).not_to_have_text(re.compile("Loading"))
-    card = page.locator(f"[data-testid='ops-review'][data-review-id='{review_id}']")
-    more = page.get_by_role("button", name="Show more reports")
-    while card.count() == 0 and more.is_visible():
-        more.click()
-        expect(more).to_have_text("Show more reports")
-    return card
 
 
 def test_ops_hides_a_reported_review_with_a_note_and_its_author_is_told_why(page: Page, local_stack, ops,

@@ -9,43 +9,19 @@ import re
 
 import pytest
 import requests
-from playwright.sync_api import Browser, Error, Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.support.accounts import PASSWORD, sign_up_and_in
 from tests.support.call_browser import expect_video_playing, sign_in
 from tests.support.pages import become_helper, open_storefront
-from tests.support.payments import (answered_call, capture_of, cents, expect_local_media, ops_person,
-                                    paid_call_that_ended, paypal_get, propose, upgraded_helper)
+from tests.support.payments import (CHECKOUT, accept_and_pay, answered_call, capture_of, cents,
+                                     expect_local_media, ops_person, paid_call_that_ended, paypal_get,
+                                     propose, upgraded_helper, wait_until_closed)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("patient_expectations")]
 
-CHECKOUT = re.compile(r"/checkoutnow\?token=")
 PAYMENT_COUNTDOWN = re.compile(r"^(10|[0-9]):\d\d left to pay$")
 SESSION_COUNTDOWN = re.compile(r"^1[45]:\d\d$")
-
-
-def accept_and_pay(customer: Page, label: str) -> Page:
-    """The customer accepts paid terms: the PayPal window opens from the click, at the sandbox's
-    approval page."""
-    accept = customer.get_by_test_id("negotiation").get_by_role("button", name=label)
-    expect(accept).to_be_enabled()
-    with customer.expect_popup() as opened:
-        accept.click()
-    paypal = opened.value
-    paypal.set_default_timeout(30_000)
-    paypal.wait_for_url(CHECKOUT, timeout=30_000)
-    return paypal
-
-
-def wait_until_closed(window: Page, timeout_ms: int = 60_000) -> None:
-    """The PayPal window closes itself once the return page has finished the payment."""
-    if window.is_closed():
-        return
-    try:
-        window.wait_for_event("close", timeout=timeout_ms)
-    except Error:
-        if not window.is_closed():
-            raise
 
 
 RECORD_BANNERS = """() => {

@@ -14,13 +14,12 @@ import pytest
 import requests
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.test_ops_reviews_browser import card_of
-from tests.e2e.test_payments_browser import accept_and_pay, wait_until_closed
 from tests.support.accounts import PASSWORD, sign_up_and_in
 from tests.support.call_browser import answer_from_pop_up, open_person, sign_in
 from tests.support.mailbox import emails_to
 from tests.support.pages import become_helper, open_storefront, wait_until_online
-from tests.support.payments import answered_call, eventually, ops_person, propose
+from tests.support.payments import accept_and_pay, answered_call, eventually, ops_person, propose, wait_until_closed
+from tests.support.reviews import card_of
 from tests.support.stack import RunningStack, deps_pointed_at
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("patient_expectations")]

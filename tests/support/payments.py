@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import boto3
 import requests
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Error, Page, expect
 
 from tests.support.accounts import PASSWORD, SignedIn, sign_in, sign_up_and_in
 from tests.support.call_browser import answer_from_pop_up, open_person
@@ -203,3 +203,30 @@ LOCAL_TRACKS_ENABLED = """(enabled) => {
 def expect_local_media(page: Page, *, sending: bool) -> None:
     """Waits until every local track is enabled (`sending`) or every one is paused."""
     page.wait_for_function(LOCAL_TRACKS_ENABLED, arg=sending, timeout=30_000)
+
+
+CHECKOUT = re.compile(r"/checkoutnow\?token=")  # the sandbox's approval page
+
+
+def accept_and_pay(customer: Page, label: str) -> Page:
+    """The customer accepts paid terms: the PayPal window opens from the click, at the sandbox's
+    approval page."""
+    accept = customer.get_by_test_id("negotiation").get_by_role("button", name=label)
+    expect(accept).to_be_enabled()
+    with customer.expect_popup() as opened:
+        accept.click()
+    paypal = opened.value
+    paypal.set_default_timeout(30_000)
+    paypal.wait_for_url(CHECKOUT, timeout=30_000)
+    return paypal
+
+
+def wait_until_closed(window: Page, timeout_ms: int = 60_000) -> None:
+    """The PayPal window closes itself once the return page has finished the payment."""
+    if window.is_closed():
+        return
+    try:
+        window.wait_for_event("close", timeout=timeout_ms)
+    except Error:
+        if not window.is_closed():
+            raise

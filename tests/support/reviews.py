@@ -2,9 +2,11 @@
 sessions cannot run for the minimum time (the route x role test's paid call ends at once)."""
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
+from playwright.sync_api import Locator, Page, expect
 
 from chalicelib.domain.reviews import Review
 from tests.support.calls import Peer, agree_terms
@@ -43,3 +45,14 @@ def written_review(local_stack: dict, call_id: str, *, stars: int = 4, text: str
         finally:
             deps.reset()
     return review
+
+
+def card_of(page: Page, review_id: str) -> Locator:
+    """The review's card, paging through older reports (other tests' on a shared stack) first."""
+    expect(page.locator("[data-ops-status]")).not_to_have_text(re.compile("Loading"))
+    card = page.locator(f"[data-testid='ops-review'][data-review-id='{review_id}']")
+    more = page.get_by_role("button", name="Show more reports")
+    while card.count() == 0 and more.is_visible():
+        more.click()
+        expect(more).to_have_text("Show more reports")
+    return card
