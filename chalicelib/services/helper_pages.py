@@ -138,17 +138,25 @@ class PublicPage:
     category_names: dict[str, str]  # slug -> name, for the categories that exist
 
 
+def page_named(username: str, *, accounts: AccountStore, pages: HelperPageStore) -> HelperPage:
+    """The page of whoever is or was called `username` (in any case): one Query of the pages'
+    index, and only when it knows nothing (an old name, a page saved before the index or a
+    moment ago, no one) the usernames table and the page."""
+    page = pages.find_by_username(username)
+    if page is None:
+        user_id = accounts.owner_of_username(username)
+        page = pages.get(user_id) if user_id else None
+    if page is None:
+        raise NotFound(f"No Helper is called '{username}'.")
+    return page
+
+
 def find_public_page(*, username: str, accounts: AccountStore, pages: HelperPageStore,
                      facts: PageFacts) -> PublicPage | Redirect:
     """The page at `/h/<username>`; a Redirect when the name is old or differently cased.
     Two round trips when the pages' index knows the name: the page, then its Helper's status
     and category names together."""
-    page = pages.find_by_username(username)
-    if page is None:  # an old name, a page saved before the index or a moment ago, or no one
-        user_id = accounts.owner_of_username(username)
-        page = pages.get(user_id) if user_id else None
-    if page is None:
-        raise NotFound(f"No Helper is called '{username}'.")
+    page = page_named(username, accounts=accounts, pages=pages)
     if page.username != username:
         return Redirect(page.username)
     status, names = facts.status_and_names(page.user_id, page.categories)

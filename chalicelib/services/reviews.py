@@ -17,7 +17,7 @@ from chalicelib.domain.helper_pages import HelperPage, rating_view
 from chalicelib.domain.reviews import Moderation, Reply, Report, Review
 from chalicelib.domain.user_text import visible_text
 from chalicelib.services.emails import tell
-from chalicelib.services.helper_pages import Directory, write_listings
+from chalicelib.services.helper_pages import Directory, page_named, write_listings
 
 ATTEMPTS = 3  # a change that lost a race is read again and tried again this many times
 PAGE_LIMIT = 50
@@ -168,7 +168,7 @@ def helper_reviews(*, username: str, sort: object, limit: int, cursor: str | Non
         raise InvalidInput("Sort by newest, highest or lowest.", field="sort")
     if not 1 <= limit <= PAGE_LIMIT:
         raise InvalidInput(f"limit is 1 to {PAGE_LIMIT}.", field="limit")
-    page = _page_named(username, desk)
+    page = page_named(username, accounts=desk.accounts, pages=desk.pages)
     scope = f"reviews:{page.user_id}:{sort}"
     found, last_key = desk.reviews.for_helper(page.user_id, sort=str(sort), limit=limit,
                                               after=desk.cursors.open(cursor, scope=scope))
@@ -176,16 +176,6 @@ def helper_reviews(*, username: str, sort: object, limit: int, cursor: str | Non
                                              "distribution": {str(s): 0 for s in (5, 4, 3, 2, 1)}},
             "reviews": [review_view(review) for review in found],
             "next_cursor": desk.cursors.seal(last_key, scope=scope)}
-
-
-def _page_named(username: str, desk: ReviewDesk) -> HelperPage:
-    page = desk.pages.find_by_username(username)
-    if page is None:
-        user_id = desk.accounts.owner_of_username(username)
-        page = desk.pages.get(user_id) if user_id else None
-    if page is None:
-        raise NotFound(f"No Helper is called '{username}'.")
-    return page
 
 
 def _rerank(helper_id: str, desk: ReviewDesk) -> None:
