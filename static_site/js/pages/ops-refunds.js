@@ -8,10 +8,10 @@ import { element } from "../dom.js";
 import { clearErrors, setBusy, showError, showFieldError } from "../forms.js";
 import { mountFooter } from "../footer.js";
 import { mountHeader } from "../header.js";
-import { loadFailure } from "../load-failure.js";
+import { showQueueFailure } from "../load-failure.js";
 import { formatCents } from "../money.js";
 import { REFUND_STATES, stateBadge } from "../payment-labels.js";
-import { leaveIfSignedOut, signInUrl } from "../paths.js";
+import { signInUrl } from "../paths.js";
 import { formatWhen, isoOf, nowSeconds } from "../when.js";
 
 if (!isSignedIn()) {
@@ -151,14 +151,7 @@ async function load() {
       : "";
   } catch (error) {
     statusLine.textContent = "";
-    if (error && error.status === 403) {
-      forbidden.hidden = false;
-      return;
-    }
-    if (leaveIfSignedOut(error)) {
-      return;
-    }
-    failureSlot.replaceChildren(loadFailure(error, load));
+    showQueueFailure(error, { forbidden, slot: failureSlot, retry: load });
   }
 }
 

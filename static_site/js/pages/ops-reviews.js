@@ -11,7 +11,7 @@ import { clearErrors, showError, showFieldError } from "../forms.js";
 import { mountFooter } from "../footer.js";
 import { mountHeader } from "../header.js";
 import { helperPagePath } from "../helper-card.js";
-import { loadFailure } from "../load-failure.js";
+import { loadFailure, showQueueFailure } from "../load-failure.js";
 import { leaveIfSignedOut, signInUrl } from "../paths.js";
 import { starRow } from "../reviews/stars.js";
 import { formatWhen, isoOf } from "../when.js";
@@ -285,14 +285,7 @@ async function load() {
     await fetchPage(null);
   } catch (error) {
     statusLine.textContent = "";
-    if (error && error.status === 403) {
-      forbidden.hidden = false;
-      return;
-    }
-    if (leaveIfSignedOut(error)) {
-      return;
-    }
-    failureSlot.replaceChildren(loadFailure(error, load));
+    showQueueFailure(error, { forbidden, slot: failureSlot, retry: load });
   }
 }
 
