@@ -98,14 +98,19 @@ def review_window_closes_at(call: Call, days: int = REVIEW_DAYS) -> int | None:
     return None if call.ended_at is None else call.ended_at + days * 24 * 3600
 
 
-def check_can_review(call: Call, *, user_id: str, now: int, min_session_seconds: int = MIN_SESSION_SECONDS,
-                     days: int = REVIEW_DAYS) -> None:
-    """Refuses, with the reason, anyone but the caller of a finished session of at least the
-    minimum length, within the window."""
+def check_is_caller(call: Call, *, user_id: str) -> None:
+    """Only the caller rates a session: not its Helper, not anyone else."""
     if user_id == call.helper_id:
         raise Forbidden("Helpers cannot review their own sessions.")
     if user_id != call.caller_id:
         raise Forbidden("Only the person who called can rate this session.")
+
+
+def check_can_review(call: Call, *, user_id: str, now: int, min_session_seconds: int = MIN_SESSION_SECONDS,
+                     days: int = REVIEW_DAYS) -> None:
+    """Refuses, with the reason, anyone but the caller of a finished session of at least the
+    minimum length, within the window."""
+    check_is_caller(call, user_id=user_id)
     if call.session_started_at is None:
         raise NotReviewable("Only calls whose session started can be rated.")
     if call.state is not CallState.ENDED or call.ended_at is None:

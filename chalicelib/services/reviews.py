@@ -58,10 +58,7 @@ def _call_of_caller(call_id: str, user_id: str, desk: ReviewDesk):
     call = desk.calls.get(call_id)
     if call is None:
         raise NotFound("No such call.")
-    if user_id == call.helper_id:
-        raise Forbidden("Helpers cannot review their own sessions.")
-    if user_id != call.caller_id:
-        raise Forbidden("Only the person who called can rate this session.")
+    rules.check_is_caller(call, user_id=user_id)
     return call
 
 
@@ -236,7 +233,6 @@ def decide_review(*, review_id: str, ops_id: str, decision: object, note: object
     if not open_reports:
         raise rules.AlreadyDecided("No open report about this review: it was decided already, or never reported.")
     moderation = Moderation(decision=decision, note=note, decided_by=ops_id, decided_at=now)
-    review = None
     for _ in range(ATTEMPTS):
         review = desk.reviews.get(review_id)
         if review is None:
