@@ -10,7 +10,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from chalicelib.domain.reviews import Review
 from tests.support.calls import Peer, agree_terms
-from tests.support.stack import app_environment
+from tests.support.stack import deps_pointed_at
 
 
 def free_session_that_ended(local_stack: dict, helper, caller) -> str:
@@ -30,12 +30,9 @@ def free_session_that_ended(local_stack: dict, helper, caller) -> str:
 def written_review(local_stack: dict, call_id: str, *, stars: int = 4, text: str = "Helpful.") -> Review:
     """The caller's review of `call_id`, as if its session had run long enough, counted on the
     Helper's page as the service would (one transaction)."""
-    from chalicelib import deps
-
     with pytest.MonkeyPatch.context() as patch:
-        for name, value in app_environment(local_stack).items():
-            patch.setenv(name, value)
-        deps.reset()
+        pointed = deps_pointed_at(local_stack, patch)
+        deps = next(pointed)
         try:
             call = deps.call_store().get(call_id)
             review = Review(call_id=call_id, helper_id=call.helper_id, caller_id=call.caller_id, stars=stars,
@@ -43,7 +40,7 @@ def written_review(local_stack: dict, call_id: str, *, stars: int = 4, text: str
                             author_name="A customer")
             assert deps.review_store().create(review), f"{call_id} has a review already"
         finally:
-            deps.reset()
+            next(pointed, None)
     return review
 
 
