@@ -1,6 +1,8 @@
 /** Moments from the server (integer seconds since the epoch) in words for the reader, in their
  * own time zone. */
 
+import { element } from "./dom.js";
+
 const FULL = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 const DAY = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
 
@@ -24,6 +26,12 @@ export function formatDay(seconds) {
 export function isoOf(seconds) {
   const date = dateOf(seconds);
   return date ? date.toISOString() : "";
+}
+
+/** A `<time>` element for the moment: its ISO value, and `format`'s words (date and time by
+ * default; `formatDay` for the date alone). */
+export function timeOf(seconds, format = formatWhen) {
+  return element("time", { datetime: isoOf(seconds) }, format(seconds));
 }
 
 /** Now, in the server's unit. */

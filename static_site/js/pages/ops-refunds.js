@@ -12,7 +12,7 @@ import { showQueueFailure } from "../load-failure.js";
 import { formatCents } from "../money.js";
 import { REFUND_STATES, stateBadge } from "../payment-labels.js";
 import { signInUrl } from "../paths.js";
-import { formatWhen, isoOf, nowSeconds } from "../when.js";
+import { nowSeconds, timeOf } from "../when.js";
 
 if (!isSignedIn()) {
   window.location.replace(signInUrl());
@@ -32,10 +32,6 @@ let uid = 0;
 
 function fact(label, ...value) {
   return element("div", {}, element("dt", {}, label), element("dd", {}, ...value));
-}
-
-function moment(seconds) {
-  return element("time", { datetime: isoOf(seconds) }, formatWhen(seconds));
 }
 
 function decisionForm(request, item) {
@@ -114,9 +110,9 @@ function requestItem(request) {
         element("span", { class: "money-muted" }, ` of ${money(request.paid_cents)} paid`)),
       element("span", { class: "badges" }, ...badges)),
     element("dl", { class: "ops-facts" },
-      fact("Asked", moment(request.requested_at)),
-      fact(open ? "Decide by" : "Deadline was", moment(request.deadline)),
-      ...(request.decided_at ? [fact("Decided", moment(request.decided_at))] : []),
+      fact("Asked", timeOf(request.requested_at)),
+      fact(open ? "Decide by" : "Deadline was", timeOf(request.deadline)),
+      ...(request.decided_at ? [fact("Decided", timeOf(request.decided_at))] : []),
       fact("Payment", element("code", {}, request.payment_id)),
       fact("Customer", element("code", {}, request.payer_id || "—")),
       fact("Helper", element("code", {}, request.helper_id || "—"))),

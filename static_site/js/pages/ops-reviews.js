@@ -14,7 +14,7 @@ import { helperPagePath } from "../helper-card.js";
 import { loadFailure, showQueueFailure } from "../load-failure.js";
 import { leaveIfSignedOut, signInUrl } from "../paths.js";
 import { starRow } from "../reviews/stars.js";
-import { formatWhen, isoOf } from "../when.js";
+import { timeOf } from "../when.js";
 
 if (!isSignedIn()) {
   window.location.replace(signInUrl());
@@ -57,10 +57,6 @@ function fact(label, ...value) {
   return element("div", {}, element("dt", {}, label), element("dd", {}, ...value));
 }
 
-function moment(seconds) {
-  return element("time", { datetime: isoOf(seconds) }, formatWhen(seconds));
-}
-
 function quote(label, text, emptyText) {
   return element("p", { class: `money-quote${text ? "" : " money-muted"}` },
     element("span", { class: "money-label" }, label), text || emptyText);
@@ -70,7 +66,7 @@ function reportItem(report) {
   return element("li", { class: "ops-report", "data-testid": "ops-report", "data-report-id": report.report_id },
     element("p", { class: "ops-report-head" },
       element("strong", { "data-reason": report.reason }, report.reason_text || report.reason),
-      element("span", { class: "money-muted" }, " · reported ", moment(report.created_at))),
+      element("span", { class: "money-muted" }, " · reported ", timeOf(report.created_at))),
     quote("Details: ", report.text, "No details given."),
     element("p", { class: "money-note" }, "Reporter ",
       element("code", { class: "ops-id" }, report.reporter_id || "—")));
@@ -89,10 +85,10 @@ function reviewTitle(helper) {
 function reviewFacts(review) {
   const facts = [
     fact("Author", review.author && review.author.display_name ? review.author.display_name : "A customer"),
-    fact("Written", moment(review.created_at)),
+    fact("Written", timeOf(review.created_at)),
   ];
   if (review.edited_at) {
-    facts.push(fact("Edited", moment(review.edited_at)));
+    facts.push(fact("Edited", timeOf(review.edited_at)));
   }
   if (review.session_minutes) {
     facts.push(fact("Session", `${review.session_minutes}-minute session`));

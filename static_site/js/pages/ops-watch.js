@@ -13,7 +13,7 @@ import { loadFailure } from "../load-failure.js";
 import { formatCents } from "../money.js";
 import { FLAG_REASONS, PAYOUT_RUN_STATES, stateBadge } from "../payment-labels.js";
 import { leaveIfSignedOut, signInUrl } from "../paths.js";
-import { formatCalendarDay, formatWhen, isoOf, nowSeconds } from "../when.js";
+import { formatCalendarDay, formatWhen, isoOf, nowSeconds, timeOf } from "../when.js";
 
 if (!isSignedIn()) {
   window.location.replace(signInUrl());
@@ -47,10 +47,6 @@ let uid = 0;
 function cell(label, content, attributes = {}) {
   return element("td", { role: "cell", "data-label": label, ...attributes },
     element("div", { class: "cell-value" }, ...(Array.isArray(content) ? content : [content])));
-}
-
-function moment(seconds) {
-  return element("time", { datetime: isoOf(seconds) }, formatWhen(seconds));
 }
 
 let pacificFormat = null;
@@ -180,7 +176,7 @@ function flagRow(flag) {
     why.push(element("p", { class: "money-note ops-flag-detail" }, flag.detail));
   }
   row.append(
-    cell("Flagged", moment(flag.flagged_at)),
+    cell("Flagged", timeOf(flag.flagged_at)),
     cell("Helper", helperOf(flag)),
     cell("Why", why),
     cell("Close", flag.state === "closed" ? closedNotice(flag) : closeForm(flag, row)));
@@ -215,7 +211,7 @@ function paidBy(run) {
     parts.push(" ", element("span", { class: "badge badge-overdue", "data-late": "" }, "Late"));
   }
   if (Number.isFinite(run.finished_at)) {
-    parts.push(element("p", { class: "money-note" }, "Finished ", moment(run.finished_at)));
+    parts.push(element("p", { class: "money-note" }, "Finished ", timeOf(run.finished_at)));
   }
   return parts;
 }

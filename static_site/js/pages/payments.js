@@ -21,7 +21,7 @@ import { formatCents } from "../money.js";
 import { PAYMENT_KINDS, PAYMENT_STATES, REFUND_STATES, stateBadge } from "../payment-labels.js";
 import { PAGES, callUrl, leaveIfSignedOut, pageUrl, signInUrl } from "../paths.js";
 import { starRow } from "../reviews/stars.js";
-import { formatDay, formatWhen, isoOf, nowSeconds } from "../when.js";
+import { formatDay, formatWhen, isoOf, nowSeconds, timeOf } from "../when.js";
 
 if (!isSignedIn()) {
   window.location.replace(signInUrl());
@@ -436,9 +436,9 @@ function reviewItem(review) {
       helper.username ? element("a", { href: `/h/${encodeURIComponent(helper.username)}` }, name) : name),
     starRow(stars, { label: `You gave ${stars} out of 5 stars` }));
   const meta = element("p", { class: "money-meta" },
-    "Written ", element("time", { datetime: isoOf(review.created_at) }, formatDay(review.created_at)));
+    "Written ", timeOf(review.created_at, formatDay));
   if (review.edited_at) {
-    meta.append(" · edited ", element("time", { datetime: isoOf(review.edited_at) }, formatDay(review.edited_at)));
+    meta.append(" · edited ", timeOf(review.edited_at, formatDay));
   }
   if (review.refunded) {
     meta.append(" · refunded session, not counted in the rating");

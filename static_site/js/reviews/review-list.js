@@ -16,7 +16,7 @@ import { element } from "../dom.js";
 import { clearErrors, setBusy, showError, showFieldError } from "../forms.js";
 import { loadFailure } from "../load-failure.js";
 import { loadSession } from "../session.js";
-import { formatDay, isoOf } from "../when.js";
+import { formatDay, timeOf } from "../when.js";
 import { starRow } from "./stars.js";
 
 export const PAGE_SIZE = 5;
@@ -31,10 +31,6 @@ export const REPORT_REASONS = [
   ["fake", "Fake, or written for a reward"],
   ["other", "Something else"],
 ];
-
-function time(seconds) {
-  return element("time", { datetime: isoOf(seconds) }, formatDay(seconds));
-}
 
 export class ReviewList {
   /**
@@ -147,7 +143,7 @@ export class ReviewList {
   fill(li, review) {
     const stars = Number(review.stars);
     const author = (review.author && review.author.display_name) || "A customer";
-    const meta = element("p", { class: "review-meta" }, time(review.created_at));
+    const meta = element("p", { class: "review-meta" }, timeOf(review.created_at, formatDay));
     if (Number(review.session_minutes) > 0) {
       meta.append(element("span", {}, `${review.session_minutes}-minute session`));
     }
@@ -250,7 +246,7 @@ export class ReviewList {
     const { reply } = review;
     const box = element("div", { class: "review-reply", "data-testid": "review-reply" },
       element("p", { class: "review-reply-title" },
-        element("span", {}, `Reply from ${this.helperName}`), time(reply.created_at)),
+        element("span", {}, `Reply from ${this.helperName}`), timeOf(reply.created_at, formatDay)),
       element("p", { class: "review-text" }, reply.text));
     if (this.ownPage) {
       const edit = element("button", { type: "button", class: "button button-link review-action review-edit" },
