@@ -50,7 +50,7 @@ def seed(helpers: int, *, ledger, now: int) -> int:
     import uuid
     from concurrent.futures import ThreadPoolExecutor
 
-    from chalicelib.adapters.tables import StorefrontRecord
+    from chalicelib.adapters.tables.money import StorefrontRecord
     from chalicelib.domain import ledger as books
 
     ids = [str(uuid.UUID(int=n + 1)) for n in range(helpers)]  # as long as a Cognito sub

@@ -22,7 +22,8 @@ SIZES = (10, 10_000)
 
 def write_reviews(helper_id: str, count: int) -> None:
     from chalicelib.adapters.reviews import _record
-    from chalicelib.adapters.tables import HelperPageRecord, ReviewRecord
+    from chalicelib.adapters.tables.pages import HelperPageRecord
+    from chalicelib.adapters.tables.reviews import ReviewRecord
     from chalicelib.domain.reviews import Review
 
     with ReviewRecord.batch_write() as batch:

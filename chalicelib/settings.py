@@ -15,7 +15,7 @@ TABLES += ("revocations",)
 TABLES += ("reviews", "review_reports", "review_reminders")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False, eq=False)  # no repr: it would log the secrets; one per process
 class Settings:
     """Every knob the app reads; the same code runs locally, in tests and on AWS."""
 

@@ -30,7 +30,7 @@ class DynamoAccountStore:
         self._connection = connection  # a pynamodb Connection, for transactions
 
     def username_available(self, username: str) -> bool:
-        from chalicelib.adapters.tables import UsernameRecord
+        from chalicelib.adapters.tables.accounts import UsernameRecord
 
         try:
             UsernameRecord.get(username_key(username), consistent_read=True)
@@ -44,7 +44,7 @@ class DynamoAccountStore:
         from pynamodb.exceptions import TransactWriteError
         from pynamodb.transactions import TransactWrite
 
-        from chalicelib.adapters.tables import UsernameRecord, UserRecord
+        from chalicelib.adapters.tables.accounts import UsernameRecord, UserRecord
 
         claim = UsernameRecord(username_key(profile.username), username=profile.username,
                                user_id=profile.user_id, hold=HOLD if held_since is not None else None,
@@ -64,7 +64,7 @@ class DynamoAccountStore:
         """A claim on hold with no profile behind it (released like an unconfirmed sign-up's)."""
         from pynamodb.exceptions import PutError
 
-        from chalicelib.adapters.tables import UsernameRecord
+        from chalicelib.adapters.tables.accounts import UsernameRecord
 
         claim = UsernameRecord(username_key(username), username=username, user_id=user_id, hold=HOLD,
                                held_since=held_since)
@@ -76,7 +76,7 @@ class DynamoAccountStore:
             raise
 
     def get(self, user_id: str) -> Profile | None:
-        from chalicelib.adapters.tables import UserRecord
+        from chalicelib.adapters.tables.accounts import UserRecord
 
         try:
             record = UserRecord.get(user_id)
@@ -88,7 +88,7 @@ class DynamoAccountStore:
 
     def holds_made_by(self, cutoff: int, *, limit: int) -> list[UsernameHold]:
         """Claims on hold since `cutoff` or earlier, oldest first: one Query of the sparse index."""
-        from chalicelib.adapters.tables import UsernameRecord
+        from chalicelib.adapters.tables.accounts import UsernameRecord
 
         return [UsernameHold(r.username, r.user_id, int(r.held_since))
                 for r in UsernameRecord.on_hold.query(HOLD, UsernameRecord.held_since <= cutoff, limit=limit)]
@@ -97,7 +97,7 @@ class DynamoAccountStore:
         """The account is confirmed: its name is its own for good (leaves the index)."""
         from pynamodb.exceptions import UpdateError
 
-        from chalicelib.adapters.tables import UsernameRecord
+        from chalicelib.adapters.tables.accounts import UsernameRecord
 
         try:
             UsernameRecord(username_key(hold.username)).update(
@@ -113,7 +113,7 @@ class DynamoAccountStore:
         from pynamodb.exceptions import TransactWriteError
         from pynamodb.transactions import TransactWrite
 
-        from chalicelib.adapters.tables import UsernameRecord, UserRecord
+        from chalicelib.adapters.tables.accounts import UsernameRecord, UserRecord
 
         try:
             with TransactWrite(connection=self._connection) as transaction:
@@ -129,7 +129,7 @@ class DynamoAccountStore:
 
 
     def owner_of_username(self, username: str) -> str | None:
-        from chalicelib.adapters.tables import UsernameRecord
+        from chalicelib.adapters.tables.accounts import UsernameRecord
 
         try:
             return UsernameRecord.get(username_key(username)).user_id
@@ -143,7 +143,7 @@ class DynamoAccountStore:
         from pynamodb.exceptions import TransactWriteError
         from pynamodb.transactions import TransactWrite
 
-        from chalicelib.adapters.tables import UsernameRecord, UserRecord
+        from chalicelib.adapters.tables.accounts import UsernameRecord, UserRecord
 
         try:
             with TransactWrite(connection=self._connection) as transaction:

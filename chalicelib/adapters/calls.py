@@ -64,7 +64,7 @@ def _call(record) -> Call:
 
 
 def _record(call: Call):
-    from chalicelib.adapters.tables import CallRecord
+    from chalicelib.adapters.tables.calls import CallRecord
 
     return CallRecord(
         call.call_id, caller_id=call.caller_id, helper_id=call.helper_id, state=call.state.value,
@@ -91,7 +91,7 @@ class DynamoCallStore:
         from pynamodb.exceptions import TransactWriteError
         from pynamodb.transactions import TransactWrite
 
-        from chalicelib.adapters.tables import CallRecord, CallSlotRecord
+        from chalicelib.adapters.tables.calls import CallRecord, CallSlotRecord
 
         for slot in range(slots) if slots is not None else [None]:
             for _attempt in range(2):
@@ -113,13 +113,13 @@ class DynamoCallStore:
         """A slot held by a call that has ended (its release was interrupted) is freed."""
         from pynamodb.exceptions import DeleteError
 
-        from chalicelib.adapters.tables import CallSlotRecord
+        from chalicelib.adapters.tables.calls import CallSlotRecord
 
         try:
             holder = CallSlotRecord.get(helper_id, slot, consistent_read=True)
         except CallSlotRecord.DoesNotExist:
             return True
-        from chalicelib.adapters.tables import CallRecord
+        from chalicelib.adapters.tables.calls import CallRecord
 
         try:  # a strongly consistent read: a call created a moment ago must not look missing
             held = _call(CallRecord.get(holder.call_id, consistent_read=True))
@@ -135,7 +135,7 @@ class DynamoCallStore:
         return True
 
     def get(self, call_id: str) -> Call | None:
-        from chalicelib.adapters.tables import CallRecord
+        from chalicelib.adapters.tables.calls import CallRecord
 
         try:
             return _call(CallRecord.get(call_id))
@@ -147,7 +147,7 @@ class DynamoCallStore:
         then frees its helper's slot (a slot left behind by a crash is freed by `create`)."""
         from pynamodb.exceptions import PutError
 
-        from chalicelib.adapters.tables import CallRecord
+        from chalicelib.adapters.tables.calls import CallRecord
 
         try:
             _record(call).save(condition=CallRecord.version == call.version - 1)
@@ -161,7 +161,7 @@ class DynamoCallStore:
     def _release(self, call: Call) -> None:
         from pynamodb.exceptions import DeleteError
 
-        from chalicelib.adapters.tables import CallSlotRecord
+        from chalicelib.adapters.tables.calls import CallSlotRecord
 
         for slot in range(call.plan.concurrent_calls or 0):
             try:
@@ -171,7 +171,7 @@ class DynamoCallStore:
                     raise
 
     def due(self, now: int) -> Iterator[Call]:
-        from chalicelib.adapters.tables import CallRecord
+        from chalicelib.adapters.tables.calls import CallRecord
 
         for shard in range(SHARDS):
             for record in CallRecord.by_deadline.query(shard, CallRecord.deadline <= now):
@@ -179,7 +179,7 @@ class DynamoCallStore:
 
     def live_for(self, user_id: str) -> list[Call]:
         """The calls a person is in now, as caller or helper (at most a few)."""
-        from chalicelib.adapters.tables import CallRecord
+        from chalicelib.adapters.tables.calls import CallRecord
 
         live = [CallState.NEGOTIATING.value, CallState.AWAITING_PAYMENT.value, CallState.IN_SESSION.value]
         found = []

@@ -18,6 +18,8 @@ class CategoryStore(Protocol):
 
 @dataclass(frozen=True)
 class Listing:
+    """A Helper's card in one category, with the rank the directory sorts by."""
+
     category: str
     user_id: str
     rank: str
@@ -39,12 +41,12 @@ def _category(record) -> Category:
 
 class DynamoCategoryStore:
     def all(self) -> list[Category]:
-        from chalicelib.adapters.tables import CategoryRecord
+        from chalicelib.adapters.tables.pages import CategoryRecord
 
         return [_category(r) for r in CategoryRecord.in_tree.query("categories")]
 
     def get(self, slug: str) -> Category | None:
-        from chalicelib.adapters.tables import CategoryRecord
+        from chalicelib.adapters.tables.pages import CategoryRecord
 
         try:
             return _category(CategoryRecord.get(slug))
@@ -53,7 +55,7 @@ class DynamoCategoryStore:
 
     def get_many(self, slugs: Iterable[str]) -> dict[str, Category]:
         """The categories of `slugs` that exist, in one BatchGetItem (a Helper's page names its few)."""
-        from chalicelib.adapters.tables import CategoryRecord
+        from chalicelib.adapters.tables.pages import CategoryRecord
 
         keys = list(dict.fromkeys(slugs))
         if not keys:
@@ -61,7 +63,7 @@ class DynamoCategoryStore:
         return {record.slug: _category(record) for record in CategoryRecord.batch_get(keys)}
 
     def _record(self, category: Category):
-        from chalicelib.adapters.tables import CategoryRecord
+        from chalicelib.adapters.tables.pages import CategoryRecord
 
         return CategoryRecord(category.slug, name=category.name, banner=category.banner,
                               parent=category.parent, position=category.position)
@@ -72,7 +74,7 @@ class DynamoCategoryStore:
     def add_if_missing(self, category: Category) -> bool:
         from pynamodb.exceptions import PutError
 
-        from chalicelib.adapters.tables import CategoryRecord
+        from chalicelib.adapters.tables.pages import CategoryRecord
 
         try:
             self._record(category).save(condition=CategoryRecord.slug.does_not_exist())
@@ -85,19 +87,19 @@ class DynamoCategoryStore:
 
 class DynamoListingStore:
     def put(self, listing: Listing) -> None:
-        from chalicelib.adapters.tables import ListingRecord
+        from chalicelib.adapters.tables.pages import ListingRecord
 
         ListingRecord(listing.category, listing.user_id, rank=listing.rank, card=listing.card).save()
 
     def remove(self, category: str, user_id: str) -> None:
-        from chalicelib.adapters.tables import ListingRecord
+        from chalicelib.adapters.tables.pages import ListingRecord
 
         ListingRecord(category, user_id).delete()
 
     def page(self, category: str, limit: int, start: dict | None) -> tuple[list[Listing], dict | None]:
         from pynamodb.exceptions import QueryError
 
-        from chalicelib.adapters.tables import ListingRecord
+        from chalicelib.adapters.tables.pages import ListingRecord
 
         results = ListingRecord.by_rank.query(category, limit=limit, last_evaluated_key=start)
         try:

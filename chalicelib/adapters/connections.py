@@ -15,6 +15,8 @@ def shard_of(connection_id: str) -> int:
 
 @dataclass(frozen=True)
 class Connection:
+    """One open WebSocket connection and who holds it."""
+
     connection_id: str
     user_id: str
     connected_at: int
@@ -33,7 +35,7 @@ class ConnectionStore(Protocol):
 
 class DynamoConnectionStore:
     def add(self, connection: Connection) -> None:
-        from chalicelib.adapters.tables import ConnectionRecord
+        from chalicelib.adapters.tables.realtime import ConnectionRecord
 
         ConnectionRecord(
             connection.connection_id,
@@ -46,7 +48,7 @@ class DynamoConnectionStore:
         ).save()
 
     def get(self, connection_id: str) -> Connection | None:
-        from chalicelib.adapters.tables import ConnectionRecord
+        from chalicelib.adapters.tables.realtime import ConnectionRecord
 
         try:
             record = ConnectionRecord.get(connection_id)
@@ -55,17 +57,17 @@ class DynamoConnectionStore:
         return _connection(record)
 
     def remove(self, connection_id: str) -> None:
-        from chalicelib.adapters.tables import ConnectionRecord
+        from chalicelib.adapters.tables.realtime import ConnectionRecord
 
         ConnectionRecord(connection_id).delete()
 
     def for_user(self, user_id: str) -> list[Connection]:
-        from chalicelib.adapters.tables import ConnectionRecord
+        from chalicelib.adapters.tables.realtime import ConnectionRecord
 
         return [_connection(r) for r in ConnectionRecord.by_user.query(user_id)]
 
     def expired(self, now: int) -> Iterator[str]:
-        from chalicelib.adapters.tables import ConnectionRecord
+        from chalicelib.adapters.tables.realtime import ConnectionRecord
 
         for shard in range(SHARDS):
             for record in ConnectionRecord.by_expiry.query(shard, ConnectionRecord.expires_at <= now):
@@ -75,7 +77,7 @@ class DynamoConnectionStore:
         """Moves a live connection's expiry on; False if it is already gone (swept)."""
         from pynamodb.exceptions import UpdateError
 
-        from chalicelib.adapters.tables import ConnectionRecord
+        from chalicelib.adapters.tables.realtime import ConnectionRecord
 
         try:
             ConnectionRecord(connection_id).update(

@@ -60,7 +60,7 @@ def _page(record) -> HelperPage:
 
 class DynamoHelperPageStore:
     def get(self, user_id: str) -> HelperPage | None:
-        from chalicelib.adapters.tables import HelperPageRecord
+        from chalicelib.adapters.tables.pages import HelperPageRecord
 
         try:
             return _page(HelperPageRecord.get(user_id))
@@ -71,13 +71,13 @@ class DynamoHelperPageStore:
         """The page whose current username is `username` in any case, in one Query of an index
         (eventually consistent: a page saved a moment ago, or before the index, may be missing;
         two answers, a rename caught half-way, count as none)."""
-        from chalicelib.adapters.tables import HelperPageRecord
+        from chalicelib.adapters.tables.pages import HelperPageRecord
 
         found = list(HelperPageRecord.by_username.query(username_key(username), limit=2))
         return _page(found[0]) if len(found) == 1 else None
 
     def get_many(self, user_ids: Iterable[str]) -> dict[str, HelperPage]:
-        from chalicelib.adapters.tables import HelperPageRecord
+        from chalicelib.adapters.tables.pages import HelperPageRecord
 
         keys = list(dict.fromkeys(user_ids))
         if not keys:
@@ -88,7 +88,7 @@ class DynamoHelperPageStore:
         """Writes the page's own fields (an UpdateItem): its rating counters belong to the
         reviews, which add to them in their own transactions, so a page saved from a read taken
         before a review landed never undoes it."""
-        from chalicelib.adapters.tables import HelperPageRecord
+        from chalicelib.adapters.tables.pages import HelperPageRecord
 
         actions = [getattr(HelperPageRecord, name).remove() if value is None else getattr(HelperPageRecord, name).set(value)
                    for name, value in _record_fields(page).items()]

@@ -161,6 +161,8 @@ def _session(answer: dict, refresh_token: str | None = None) -> Session:
 
 @dataclass
 class _Account:
+    """An account of the in-memory identity twin, with its confirmation code."""
+
     user_id: str
     email: str
     password: str

@@ -115,7 +115,7 @@ class DynamoLedgerStore:
     def _write(self, txn: LedgerTransaction) -> None:
         from pynamodb.transactions import TransactWrite
 
-        from chalicelib.adapters.tables import LedgerBalanceRecord, LedgerLineRecord, LedgerTransactionRecord
+        from chalicelib.adapters.tables.money import LedgerBalanceRecord, LedgerLineRecord, LedgerTransactionRecord
 
         memo = dict(txn.memo)
         # A fresh token per attempt: botocore's own retries of this very request (a timeout after
@@ -142,7 +142,7 @@ class DynamoLedgerStore:
 
     def balances(self, accounts: Iterable[str]) -> dict[str, Balance]:
         """Each account's balance (zero if never posted to), by BatchGetItem, strongly consistent."""
-        from chalicelib.adapters.tables import LedgerBalanceRecord
+        from chalicelib.adapters.tables.money import LedgerBalanceRecord
 
         wanted = list(dict.fromkeys(accounts))
         found = {account: Balance() for account in wanted}
@@ -154,7 +154,7 @@ class DynamoLedgerStore:
 
     def lines(self, account: str, *, limit: int = 100, before: str | None = None) -> list[LedgerLine]:
         """An account's lines, newest first; pass the last line's `position` as `before` for more."""
-        from chalicelib.adapters.tables import LedgerLineRecord
+        from chalicelib.adapters.tables.money import LedgerLineRecord
 
         _check_page(limit)
         condition = LedgerLineRecord.position < before if before is not None else None
@@ -168,7 +168,7 @@ class DynamoLedgerStore:
     def payable_accounts(self, *, after: str | None = None, limit: int = 1000) -> list[str]:
         """Helpers' payable accounts in account order, a page at a time from a sparse index (one
         Query a page, never a Scan); an account once paid stays listed with a zero balance."""
-        from chalicelib.adapters.tables import LedgerBalanceRecord
+        from chalicelib.adapters.tables.money import LedgerBalanceRecord
 
         _check_page(limit)
         condition = LedgerBalanceRecord.account > after if after is not None else None
@@ -178,14 +178,14 @@ class DynamoLedgerStore:
     def transaction_ids_at(self, account: str, prefix: str) -> set[str]:
         """The transactions with a line on `account` whose position starts with `prefix` (a time
         and the start of an id: a payout run's postings), by strongly consistent Query pages."""
-        from chalicelib.adapters.tables import LedgerLineRecord
+        from chalicelib.adapters.tables.money import LedgerLineRecord
 
         records = LedgerLineRecord.query(account, LedgerLineRecord.position.startswith(prefix), consistent_read=True,
                                          page_size=MAX_LINES_PAGE, attributes_to_get=["transaction_id"])
         return {record.transaction_id for record in records}
 
     def transaction(self, transaction_id: str) -> LedgerTransaction | None:
-        from chalicelib.adapters.tables import LedgerTransactionRecord
+        from chalicelib.adapters.tables.money import LedgerTransactionRecord
 
         try:
             record = LedgerTransactionRecord.get(transaction_id, consistent_read=True)

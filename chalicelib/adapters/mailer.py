@@ -8,6 +8,8 @@ from typing import Any, Protocol
 
 @dataclass(frozen=True)
 class Email:
+    """One email to one person, as text and as HTML."""
+
     to: str
     subject: str
     text: str

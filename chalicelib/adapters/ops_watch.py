@@ -33,7 +33,7 @@ class DynamoFreeSessionCounter:
     def record(self, *, week: str, helper_id: str, call_id: str, expires_at: int) -> bool:
         from pynamodb.exceptions import UpdateError
 
-        from chalicelib.adapters.tables import FreeSessionCountRecord as Count
+        from chalicelib.adapters.tables.calls import FreeSessionCountRecord as Count
 
         try:
             Count(week, helper_id).update(
@@ -46,7 +46,7 @@ class DynamoFreeSessionCounter:
             raise
 
     def count(self, week: str, helper_id: str) -> int:
-        from chalicelib.adapters.tables import FreeSessionCountRecord as Count
+        from chalicelib.adapters.tables.calls import FreeSessionCountRecord as Count
 
         try:
             return int(Count.get(week, helper_id, consistent_read=True).count)
@@ -55,7 +55,7 @@ class DynamoFreeSessionCounter:
 
     def at_least(self, week: str, threshold: int) -> list[tuple[str, int]]:
         """Helpers with `threshold` or more free sessions in `week`: a Query of the week's partition."""
-        from chalicelib.adapters.tables import FreeSessionCountRecord as Count
+        from chalicelib.adapters.tables.calls import FreeSessionCountRecord as Count
 
         hits = Count.query(week, filter_condition=Count.count >= threshold,
                            attributes_to_get=["helper_id", "count"])
@@ -98,7 +98,7 @@ class DynamoOpsFlagStore:
         """Writes the flag unless one with its id exists (raised before, even concurrently)."""
         from pynamodb.exceptions import PutError
 
-        from chalicelib.adapters.tables import OpsFlagRecord as Flag
+        from chalicelib.adapters.tables.calls import OpsFlagRecord as Flag
 
         record = Flag(flag.flag_id, helper_id=flag.helper_id, reason=flag.reason, detail=flag.detail,
                       flagged_at=flag.flagged_at, state=flag.state.value, closed_at=flag.closed_at,
@@ -117,7 +117,7 @@ class DynamoOpsFlagStore:
         again; a flag ops already handled, or raised by another run, stays."""
         from pynamodb.exceptions import DeleteError
 
-        from chalicelib.adapters.tables import OpsFlagRecord as Flag
+        from chalicelib.adapters.tables.calls import OpsFlagRecord as Flag
 
         try:
             Flag(flag.flag_id).delete(condition=(Flag.state == FlagState.OPEN.value)
@@ -129,7 +129,7 @@ class DynamoOpsFlagStore:
             raise
 
     def get(self, flag_id: str) -> OpsFlag | None:
-        from chalicelib.adapters.tables import OpsFlagRecord as Flag
+        from chalicelib.adapters.tables.calls import OpsFlagRecord as Flag
 
         try:
             return _flag(Flag.get(flag_id, consistent_read=True))
@@ -137,7 +137,7 @@ class DynamoOpsFlagStore:
             return None
 
     def open_flags(self, limit: int = 100) -> list[OpsFlag]:
-        from chalicelib.adapters.tables import OpsFlagRecord as Flag
+        from chalicelib.adapters.tables.calls import OpsFlagRecord as Flag
 
         return [_flag(r) for r in Flag.by_queue.query(OPEN_QUEUE, scan_index_forward=False, limit=limit)]
 
@@ -145,7 +145,7 @@ class DynamoOpsFlagStore:
         """Closes an open flag (it leaves the queue); False if it is closed already or unknown."""
         from pynamodb.exceptions import UpdateError
 
-        from chalicelib.adapters.tables import OpsFlagRecord as Flag
+        from chalicelib.adapters.tables.calls import OpsFlagRecord as Flag
 
         try:
             Flag(flag_id).update(

@@ -3,11 +3,13 @@ of their categories, read together (DynamoDB: one BatchGetItem across the two ta
 reads would cost the page a second round trip), and an in-memory twin."""
 from __future__ import annotations
 
-from typing import Iterable, Protocol
+from typing import TYPE_CHECKING, Iterable, Protocol
 
-from chalicelib.adapters.categories import CategoryStore
-from chalicelib.adapters.presence import PresenceStore
 from chalicelib.domain.presence import Status
+
+if TYPE_CHECKING:  # the twin's stores; the DynamoDB adapter needs neither module
+    from chalicelib.adapters.categories import CategoryStore
+    from chalicelib.adapters.presence import PresenceStore
 
 MAX_ROUNDS = 5  # DynamoDB may leave keys unprocessed under load; they are asked for again
 
@@ -21,7 +23,7 @@ class PageFacts(Protocol):
 
 class DynamoPageFacts:
     def status_and_names(self, user_id: str, slugs: Iterable[str]) -> tuple[Status, dict[str, str]]:
-        from chalicelib.adapters.tables import CategoryRecord, PresenceRecord
+        from chalicelib.adapters.tables.pages import CategoryRecord, PresenceRecord
 
         keys = {PresenceRecord: [{"user_id": {"S": user_id}}],
                 CategoryRecord: [{"slug": {"S": slug}} for slug in dict.fromkeys(slugs)]}

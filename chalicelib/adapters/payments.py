@@ -60,7 +60,7 @@ def _payment(record) -> Payment:
 
 
 def _payment_record(payment: Payment):
-    from chalicelib.adapters.tables import PaymentRecord
+    from chalicelib.adapters.tables.money import PaymentRecord
 
     return PaymentRecord(
         payment.payment_id, kind=payment.kind.value, payer_id=payment.payer_id, helper_id=payment.helper_id,
@@ -79,7 +79,7 @@ class DynamoPaymentStore:
     def create(self, payment: Payment) -> Payment:
         from pynamodb.exceptions import PutError
 
-        from chalicelib.adapters.tables import PaymentRecord
+        from chalicelib.adapters.tables.money import PaymentRecord
 
         try:
             _payment_record(payment).save(condition=PaymentRecord.payment_id.does_not_exist())
@@ -92,7 +92,7 @@ class DynamoPaymentStore:
         return existing
 
     def get(self, payment_id: str) -> Payment | None:
-        from chalicelib.adapters.tables import PaymentRecord
+        from chalicelib.adapters.tables.money import PaymentRecord
 
         try:
             return _payment(PaymentRecord.get(payment_id, consistent_read=True))
@@ -100,7 +100,7 @@ class DynamoPaymentStore:
             return None
 
     def by_order(self, order_id: str) -> Payment | None:
-        from chalicelib.adapters.tables import PaymentRecord
+        from chalicelib.adapters.tables.money import PaymentRecord
 
         for record in PaymentRecord.by_order.query(order_id, limit=1):
             return self.get(record.payment_id)  # the index is eventually consistent; the item is not
@@ -110,7 +110,7 @@ class DynamoPaymentStore:
         """Writes the payment only if its stored state is still one of `expected`."""
         from pynamodb.exceptions import PutError
 
-        from chalicelib.adapters.tables import PaymentRecord
+        from chalicelib.adapters.tables.money import PaymentRecord
 
         states = [state.value for state in expected]
         try:
@@ -122,19 +122,19 @@ class DynamoPaymentStore:
             raise
 
     def for_payer(self, payer_id: str, limit: int = 50) -> list[Payment]:
-        from chalicelib.adapters.tables import PaymentRecord
+        from chalicelib.adapters.tables.money import PaymentRecord
 
         return [_payment(r) for r in PaymentRecord.by_payer.query(payer_id, scan_index_forward=False, limit=limit)]
 
     def for_helper(self, helper_id: str, limit: int = 50) -> list[Payment]:
-        from chalicelib.adapters.tables import PaymentRecord
+        from chalicelib.adapters.tables.money import PaymentRecord
 
         return [_payment(r) for r in PaymentRecord.by_helper.query(helper_id, scan_index_forward=False, limit=limit)]
 
     def due_for_release(self, now: int, limit: int = 100) -> list[Payment]:
         """Payments whose helper share may be ready to release (release_at <= now), oldest first:
         one Query on a sparse index holding only the payments still waiting."""
-        from chalicelib.adapters.tables import PaymentRecord
+        from chalicelib.adapters.tables.money import PaymentRecord
 
         return [_payment(r) for r in PaymentRecord.by_release.query(
             RELEASE_QUEUE, PaymentRecord.release_at <= now, limit=limit, page_size=limit)]
@@ -143,7 +143,7 @@ class DynamoPaymentStore:
         """Moves (or, with None, ends) the payment's wait for release, if it still waits as read."""
         from pynamodb.exceptions import UpdateError
 
-        from chalicelib.adapters.tables import PaymentRecord
+        from chalicelib.adapters.tables.money import PaymentRecord
 
         if release_at is None:
             actions = [PaymentRecord.release_at.remove(), PaymentRecord.release_queue.remove()]
@@ -213,7 +213,7 @@ def _storefront(r) -> Storefront:
 
 class DynamoStorefrontStore:
     def get(self, user_id: str) -> Storefront | None:
-        from chalicelib.adapters.tables import StorefrontRecord
+        from chalicelib.adapters.tables.money import StorefrontRecord
 
         try:
             return _storefront(StorefrontRecord.get(user_id))
@@ -222,7 +222,7 @@ class DynamoStorefrontStore:
 
     def get_many(self, user_ids: Iterable[str]) -> dict[str, Storefront]:
         """Storefronts by BatchGetItem (100 a request, strongly consistent)."""
-        from chalicelib.adapters.tables import StorefrontRecord
+        from chalicelib.adapters.tables.money import StorefrontRecord
 
         wanted = list(dict.fromkeys(user_ids))
         if not wanted:
@@ -230,7 +230,7 @@ class DynamoStorefrontStore:
         return {r.user_id: _storefront(r) for r in StorefrontRecord.batch_get(wanted, consistent_read=True)}
 
     def save(self, storefront: Storefront) -> None:
-        from chalicelib.adapters.tables import StorefrontRecord
+        from chalicelib.adapters.tables.money import StorefrontRecord
 
         StorefrontRecord(storefront.user_id, paypal_email=storefront.paypal_email, name=storefront.name,
                          created_at=storefront.created_at, updated_at=storefront.updated_at).save()
@@ -252,7 +252,7 @@ class InMemoryStorefrontStore:
 
 class DynamoPlanStore:
     def get(self, user_id: str) -> PlanSubscription | None:
-        from chalicelib.adapters.tables import HelperPlanRecord
+        from chalicelib.adapters.tables.money import HelperPlanRecord
 
         try:
             r = HelperPlanRecord.get(user_id, consistent_read=True)
@@ -264,7 +264,7 @@ class DynamoPlanStore:
         """Writes a new period unless this payment's period was written already."""
         from pynamodb.exceptions import PutError
 
-        from chalicelib.adapters.tables import HelperPlanRecord
+        from chalicelib.adapters.tables.money import HelperPlanRecord
 
         condition = (HelperPlanRecord.last_payment_id.does_not_exist()
                      | (HelperPlanRecord.last_payment_id != subscription.last_payment_id))
@@ -297,7 +297,7 @@ class InMemoryPlanStore:
 
 class DynamoWebhookEventLog:
     def seen(self, event_id: str) -> bool:
-        from chalicelib.adapters.tables import WebhookEventRecord
+        from chalicelib.adapters.tables.money import WebhookEventRecord
 
         try:
             WebhookEventRecord.get(event_id, consistent_read=True)
@@ -306,7 +306,7 @@ class DynamoWebhookEventLog:
             return False
 
     def record(self, event_id: str, event_type: str, now: int) -> None:
-        from chalicelib.adapters.tables import WebhookEventRecord
+        from chalicelib.adapters.tables.money import WebhookEventRecord
 
         WebhookEventRecord(event_id, event_type=event_type, received_at=now,
                            ttl=now + WEBHOOK_EVENT_DAYS * 86400).save()

@@ -42,7 +42,7 @@ def _run(r) -> PayoutRun:
 
 
 def _run_record(run: PayoutRun):
-    from chalicelib.adapters.tables import PayoutRunRecord
+    from chalicelib.adapters.tables.money import PayoutRunRecord
 
     return PayoutRunRecord(run.run_id, state=run.state.value, version=run.version, started_at=run.started_at,
                            updated_at=run.updated_at, pay_by=run.pay_by, item_count=run.item_count,
@@ -58,7 +58,7 @@ def _item(r) -> PayoutItem:
 
 
 def _item_record(item: PayoutItem):
-    from chalicelib.adapters.tables import PayoutItemRecord
+    from chalicelib.adapters.tables.money import PayoutItemRecord
 
     return PayoutItemRecord(item.run_id, item.helper_id, amount_cents=item.amount_cents, currency=item.currency,
                             receiver=item.receiver, state=item.state.value, created_at=item.created_at,
@@ -68,7 +68,7 @@ def _item_record(item: PayoutItem):
 
 class DynamoPayoutRunStore:
     def get(self, run_id: str) -> PayoutRun | None:
-        from chalicelib.adapters.tables import PayoutRunRecord
+        from chalicelib.adapters.tables.money import PayoutRunRecord
 
         try:
             return _run(PayoutRunRecord.get(run_id, consistent_read=True))
@@ -78,7 +78,7 @@ class DynamoPayoutRunStore:
     def create(self, run: PayoutRun) -> PayoutRun:
         from pynamodb.exceptions import PutError
 
-        from chalicelib.adapters.tables import PayoutRunRecord
+        from chalicelib.adapters.tables.money import PayoutRunRecord
 
         try:
             _run_record(run).save(condition=PayoutRunRecord.run_id.does_not_exist())
@@ -94,7 +94,7 @@ class DynamoPayoutRunStore:
         """Writes `run` as version `run.version + 1` if the stored one is still `run.version`."""
         from pynamodb.exceptions import PutError
 
-        from chalicelib.adapters.tables import PayoutRunRecord
+        from chalicelib.adapters.tables.money import PayoutRunRecord
 
         try:
             _run_record(run.with_changes(version=run.version + 1)).save(
@@ -106,7 +106,7 @@ class DynamoPayoutRunStore:
             raise
 
     def open_runs(self) -> list[PayoutRun]:
-        from chalicelib.adapters.tables import PayoutRunRecord
+        from chalicelib.adapters.tables.money import PayoutRunRecord
 
         open_ids = [r.run_id for r in PayoutRunRecord.by_queue.query(OPEN, attributes_to_get=["run_id"])]
         return [run for run in (self.get(run_id) for run_id in open_ids) if run is not None]
@@ -144,7 +144,7 @@ class DynamoPayoutItemStore:
         from pynamodb.exceptions import TransactWriteError
         from pynamodb.transactions import TransactWrite
 
-        from chalicelib.adapters.tables import PayoutItemRecord, PayoutRunRecord
+        from chalicelib.adapters.tables.money import PayoutItemRecord, PayoutRunRecord
 
         try:
             with TransactWrite(connection=self._connection) as write:
@@ -162,7 +162,7 @@ class DynamoPayoutItemStore:
             raise
 
     def get(self, run_id: str, helper_id: str) -> PayoutItem | None:
-        from chalicelib.adapters.tables import PayoutItemRecord
+        from chalicelib.adapters.tables.money import PayoutItemRecord
 
         try:
             return _item(PayoutItemRecord.get(run_id, helper_id, consistent_read=True))
@@ -170,19 +170,19 @@ class DynamoPayoutItemStore:
             return None
 
     def for_run(self, run_id: str) -> list[PayoutItem]:
-        from chalicelib.adapters.tables import PayoutItemRecord
+        from chalicelib.adapters.tables.money import PayoutItemRecord
 
         return [_item(r) for r in PayoutItemRecord.query(run_id, consistent_read=True, page_size=PAGE)]
 
     def for_helper(self, helper_id: str, limit: int = 50) -> list[PayoutItem]:
-        from chalicelib.adapters.tables import PayoutItemRecord
+        from chalicelib.adapters.tables.money import PayoutItemRecord
 
         return [_item(r) for r in PayoutItemRecord.by_helper.query(helper_id, scan_index_forward=False, limit=limit)]
 
     def transition(self, item: PayoutItem, *, expected: Iterable[ItemState]) -> bool:
         from pynamodb.exceptions import PutError
 
-        from chalicelib.adapters.tables import PayoutItemRecord
+        from chalicelib.adapters.tables.money import PayoutItemRecord
 
         try:
             _item_record(item).save(condition=PayoutItemRecord.state.is_in(*[s.value for s in expected]))

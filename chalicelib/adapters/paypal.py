@@ -1024,12 +1024,16 @@ def _refusal(kind: type, action: str, status: int, name: str, issue: str | None,
 
 @dataclass
 class _TwinOrder:
+    """An order in the in-memory PayPal twin, and its capture once captured."""
+
     order: PayPalOrder
     capture_id: str | None = None
 
 
 @dataclass
 class _TwinCapture:
+    """A capture in the in-memory PayPal twin."""
+
     capture: PayPalCapture
     currency: str
     refunded_cents: int = 0
@@ -1038,6 +1042,8 @@ class _TwinCapture:
 
 @dataclass
 class _TwinPayoutBatch:
+    """A payout batch in the in-memory PayPal twin."""
+
     batch: PayoutBatch  # the header: status and ids
     item_ids: list[str]
     denied: bool = False

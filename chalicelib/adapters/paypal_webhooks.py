@@ -73,6 +73,8 @@ class CertificateUnavailable(InvalidWebhook):
 
 @dataclass(frozen=True)
 class _Origin:
+    """Where a URL points: the parts a certificate URL is checked by."""
+
     scheme: str
     host: str
     port: int

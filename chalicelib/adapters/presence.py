@@ -13,7 +13,7 @@ class PresenceStore(Protocol):
 
 class DynamoPresenceStore:
     def get_many(self, user_ids: Iterable[str]) -> dict[str, Status]:
-        from chalicelib.adapters.tables import PresenceRecord
+        from chalicelib.adapters.tables.pages import PresenceRecord
 
         keys = list(dict.fromkeys(user_ids))
         found = {r.user_id: Status(r.status) for r in PresenceRecord.batch_get(keys)} if keys else {}
@@ -23,7 +23,7 @@ class DynamoPresenceStore:
         """Records a status unless a later recount is already recorded; True if it changed."""
         from pynamodb.exceptions import UpdateError
 
-        from chalicelib.adapters.tables import PresenceRecord
+        from chalicelib.adapters.tables.pages import PresenceRecord
 
         record = PresenceRecord(user_id)
         try:

@@ -38,7 +38,7 @@ def _request(r) -> RefundRequest:
 
 
 def _record(request: RefundRequest):
-    from chalicelib.adapters.tables import RefundRequestRecord
+    from chalicelib.adapters.tables.money import RefundRequestRecord
 
     return RefundRequestRecord(
         request.request_id, payment_id=request.payment_id, payer_id=request.payer_id,
@@ -55,7 +55,7 @@ class DynamoRefundRequestStore:
     def create(self, request: RefundRequest) -> None:
         from pynamodb.exceptions import PutError
 
-        from chalicelib.adapters.tables import RefundRequestRecord
+        from chalicelib.adapters.tables.money import RefundRequestRecord
 
         try:
             _record(request).save(condition=RefundRequestRecord.request_id.does_not_exist())
@@ -65,7 +65,7 @@ class DynamoRefundRequestStore:
             raise
 
     def get(self, request_id: str) -> RefundRequest | None:
-        from chalicelib.adapters.tables import RefundRequestRecord
+        from chalicelib.adapters.tables.money import RefundRequestRecord
 
         try:
             return _request(RefundRequestRecord.get(request_id, consistent_read=True))
@@ -77,7 +77,7 @@ class DynamoRefundRequestStore:
         `reminded_at` (the reminder job sets it on its own, between our read and this write)."""
         from pynamodb.exceptions import PutError
 
-        from chalicelib.adapters.tables import RefundRequestRecord as Record
+        from chalicelib.adapters.tables.money import RefundRequestRecord as Record
 
         states = [s.value for s in expected]
         for _ in range(3):
@@ -96,14 +96,14 @@ class DynamoRefundRequestStore:
         return False
 
     def queue(self, limit: int = 100) -> list[RefundRequest]:
-        from chalicelib.adapters.tables import RefundRequestRecord
+        from chalicelib.adapters.tables.money import RefundRequestRecord
 
         return [_request(r) for r in RefundRequestRecord.by_queue.query(QUEUED, limit=limit)]
 
     def awaiting_reminder(self, until: int, limit: int = 100) -> list[RefundRequest]:
         """Open requests due by `until` whose reminder has not gone out, earliest deadline first:
         a Query of the queue index by deadline."""
-        from chalicelib.adapters.tables import RefundRequestRecord as Record
+        from chalicelib.adapters.tables.money import RefundRequestRecord as Record
 
         return [_request(r) for r in Record.by_queue.query(
             QUEUED, Record.deadline <= until, filter_condition=Record.reminded_at.does_not_exist(), limit=limit)]
@@ -113,7 +113,7 @@ class DynamoRefundRequestStore:
         or the request is decided or unknown."""
         from pynamodb.exceptions import UpdateError
 
-        from chalicelib.adapters.tables import RefundRequestRecord as Record
+        from chalicelib.adapters.tables.money import RefundRequestRecord as Record
 
         try:
             Record(request_id).update(
@@ -128,7 +128,7 @@ class DynamoRefundRequestStore:
     def clear_reminded(self, request_id: str, at: int) -> bool:
         from pynamodb.exceptions import UpdateError
 
-        from chalicelib.adapters.tables import RefundRequestRecord as Record
+        from chalicelib.adapters.tables.money import RefundRequestRecord as Record
 
         try:
             Record(request_id).update(actions=[Record.reminded_at.remove()], condition=Record.reminded_at == at)
@@ -139,13 +139,13 @@ class DynamoRefundRequestStore:
             raise
 
     def for_payer(self, payer_id: str, limit: int = 50) -> list[RefundRequest]:
-        from chalicelib.adapters.tables import RefundRequestRecord
+        from chalicelib.adapters.tables.money import RefundRequestRecord
 
         return [_request(r) for r in RefundRequestRecord.by_payer.query(payer_id, scan_index_forward=False,
                                                                          limit=limit)]
 
     def for_helper(self, helper_id: str, limit: int = 50) -> list[RefundRequest]:
-        from chalicelib.adapters.tables import RefundRequestRecord
+        from chalicelib.adapters.tables.money import RefundRequestRecord
 
         return [_request(r) for r in RefundRequestRecord.by_helper.query(helper_id, scan_index_forward=False,
                                                                           limit=limit)]

@@ -81,7 +81,7 @@ def _review(record: Any) -> Review:
 
 
 def _record(review: Review) -> Any:
-    from chalicelib.adapters.tables import ReviewRecord
+    from chalicelib.adapters.tables.reviews import ReviewRecord
 
     return ReviewRecord(review.call_id, helper_id=review.helper_id, caller_id=review.caller_id,
                         stars=review.stars, text=review.text, created_at=review.created_at,
@@ -95,7 +95,7 @@ def _record(review: Review) -> Any:
 
 def _counter_actions(delta: tuple[int, ...]) -> list:
     """ADDs to the Helper's counters (each attribute once: DynamoDB refuses overlapping paths)."""
-    from chalicelib.adapters.tables import HelperPageRecord
+    from chalicelib.adapters.tables.pages import HelperPageRecord
 
     actions = [getattr(HelperPageRecord, f"rating_{stars}").add(change)
                for stars, change in zip((1, 2, 3, 4, 5), delta) if change]
@@ -112,7 +112,7 @@ class DynamoReviewStore:
         self._connection = connection  # the tables' shared pynamodb Connection, for transactions
 
     def get(self, call_id: str) -> Review | None:
-        from chalicelib.adapters.tables import ReviewRecord
+        from chalicelib.adapters.tables.reviews import ReviewRecord
 
         try:
             return _review(ReviewRecord.get(call_id, consistent_read=True))
@@ -120,12 +120,12 @@ class DynamoReviewStore:
             return None
 
     def create(self, review: Review) -> bool:
-        from chalicelib.adapters.tables import ReviewRecord
+        from chalicelib.adapters.tables.reviews import ReviewRecord
 
         return self._write(review, counts_change(None, review), condition=ReviewRecord.call_id.does_not_exist())
 
     def change(self, before: Review, after: Review) -> bool:
-        from chalicelib.adapters.tables import ReviewRecord
+        from chalicelib.adapters.tables.reviews import ReviewRecord
 
         return self._write(after, counts_change(before, after), condition=ReviewRecord.version == before.version)
 
@@ -133,7 +133,7 @@ class DynamoReviewStore:
         from pynamodb.exceptions import TransactWriteError
         from pynamodb.transactions import TransactWrite
 
-        from chalicelib.adapters.tables import HelperPageRecord
+        from chalicelib.adapters.tables.pages import HelperPageRecord
 
         try:
             with TransactWrite(connection=self._connection) as transaction:
@@ -151,14 +151,14 @@ class DynamoReviewStore:
 
     def for_helper(self, helper_id: str, *, sort: str, limit: int,
                    after: dict | None = None) -> tuple[list[Review], dict | None]:
-        from chalicelib.adapters.tables import ReviewRecord
+        from chalicelib.adapters.tables.reviews import ReviewRecord
 
         index = ReviewRecord.helper_newest if sort == "newest" else ReviewRecord.helper_by_stars
         return self._page(index.query(helper_id, scan_index_forward=(sort == "lowest"), limit=limit,
                                       last_evaluated_key=after))
 
     def by_caller(self, caller_id: str, *, limit: int, after: dict | None = None) -> tuple[list[Review], dict | None]:
-        from chalicelib.adapters.tables import ReviewRecord
+        from chalicelib.adapters.tables.reviews import ReviewRecord
 
         return self._page(ReviewRecord.caller_newest.query(caller_id, scan_index_forward=False, limit=limit,
                                                            last_evaluated_key=after))
@@ -255,7 +255,7 @@ class DynamoReportStore:
     def add(self, report: Report) -> bool:
         from pynamodb.exceptions import PutError
 
-        from chalicelib.adapters.tables import ReviewReportRecord
+        from chalicelib.adapters.tables.reviews import ReviewReportRecord
 
         record = ReviewReportRecord(report.report_id, review_id=report.review_id, reporter_id=report.reporter_id,
                                     reason=report.reason, text=report.text, created_at=report.created_at,
@@ -269,20 +269,20 @@ class DynamoReportStore:
         return True
 
     def open_reports(self, *, limit: int, after: dict | None = None) -> tuple[list[Report], dict | None]:
-        from chalicelib.adapters.tables import ReviewReportRecord
+        from chalicelib.adapters.tables.reviews import ReviewReportRecord
 
         results = ReviewReportRecord.open_oldest.query("open", limit=limit, last_evaluated_key=after)
         return [_report(record) for record in results], results.last_evaluated_key
 
     def of_review(self, review_id: str) -> list[Report]:
-        from chalicelib.adapters.tables import ReviewReportRecord
+        from chalicelib.adapters.tables.reviews import ReviewReportRecord
 
         return [_report(record) for record in ReviewReportRecord.of_review.query(review_id)]
 
     def decide(self, report: Report, *, decision: str, decided_by: str, decided_at: int, note: str) -> bool:
         from pynamodb.exceptions import UpdateError
 
-        from chalicelib.adapters.tables import ReviewReportRecord
+        from chalicelib.adapters.tables.reviews import ReviewReportRecord
 
         try:
             ReviewReportRecord(report.report_id).update(
@@ -331,6 +331,8 @@ REMINDER_SHARDS = 4
 
 @dataclass(frozen=True)
 class Reminder:
+    """A session whose caller is reminded to rate it, due at `due_at` (epoch seconds)."""
+
     call_id: str
     caller_id: str
     due_at: int
@@ -358,7 +360,7 @@ class DynamoReminderStore:
     def schedule(self, reminder: Reminder) -> None:
         from pynamodb.exceptions import PutError
 
-        from chalicelib.adapters.tables import ReviewReminderRecord
+        from chalicelib.adapters.tables.reviews import ReviewReminderRecord
 
         try:
             ReviewReminderRecord(reminder.call_id, caller_id=reminder.caller_id, due_at=reminder.due_at,
@@ -369,7 +371,7 @@ class DynamoReminderStore:
                 raise
 
     def due(self, now: int, limit: int) -> list[Reminder]:
-        from chalicelib.adapters.tables import ReviewReminderRecord
+        from chalicelib.adapters.tables.reviews import ReviewReminderRecord
 
         return [Reminder(r.call_id, r.caller_id, int(r.due_at))
                 for shard in range(REMINDER_SHARDS)
@@ -378,7 +380,7 @@ class DynamoReminderStore:
     def take(self, reminder: Reminder) -> bool:
         from pynamodb.exceptions import DeleteError
 
-        from chalicelib.adapters.tables import ReviewReminderRecord
+        from chalicelib.adapters.tables.reviews import ReviewReminderRecord
 
         try:
             ReviewReminderRecord(reminder.call_id).delete(condition=ReviewReminderRecord.call_id.exists())

@@ -29,7 +29,7 @@ class RevocationStore(Protocol):
 
 class DynamoRevocationStore:
     def revoke_session(self, *, user_id: str, session_id: str, at: int, keep_until: int) -> None:
-        from chalicelib.adapters.tables import RevocationRecord
+        from chalicelib.adapters.tables.accounts import RevocationRecord
 
         RevocationRecord(session_key(session_id), user_id=user_id, revoked_at=at, ttl=keep_until).save()
 
@@ -37,7 +37,7 @@ class DynamoRevocationStore:
         """Records `at` unless a later sign-out everywhere is already on record (never moves back)."""
         from pynamodb.exceptions import UpdateError
 
-        from chalicelib.adapters.tables import RevocationRecord as Revocation
+        from chalicelib.adapters.tables.accounts import RevocationRecord as Revocation
 
         try:
             Revocation(user_key(user_id)).update(
@@ -49,7 +49,7 @@ class DynamoRevocationStore:
                 raise
 
     def find(self, *, user_id: str, session_id: str) -> Revocations:
-        from chalicelib.adapters.tables import RevocationRecord
+        from chalicelib.adapters.tables.accounts import RevocationRecord
 
         keys = [user_key(user_id)] + ([session_key(session_id)] if session_id else [])
         found = {r.revocation_id: r for r in RevocationRecord.batch_get(keys, consistent_read=True)}

@@ -7,6 +7,8 @@ from typing import Any, Protocol
 
 @dataclass(frozen=True)
 class StoredObject:
+    """What storage knows of an uploaded file."""
+
     size: int
     content_type: str
     head: bytes  # the first bytes, to check the file really is the image it claims to be

@@ -5,6 +5,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from chalicelib.domain.errors import InvalidInput, UsernameChangeTooSoon, UsernameReserved, WeakPassword
 from chalicelib.domain.user_text import has_control_characters, one_line, visible_text
@@ -96,7 +97,11 @@ def imitated_word(text: str, *, anywhere: tuple[str, ...], as_word: tuple[str, .
     return None
 
 
-_RESERVED_FORMS = frozenset(_canonical(word) for word in RESERVED_USERNAMES)
+@lru_cache(maxsize=1)
+def _reserved_forms() -> frozenset[str]:
+    """The reserved names as compared, worked out on first use rather than at import (a cold
+    start that never checks a username does not pay for it)."""
+    return frozenset(_canonical(word) for word in RESERVED_USERNAMES)
 
 
 def username_key(username: str) -> str:
@@ -113,7 +118,7 @@ def check_username(username: str, *, brand: str) -> str:
             "with a letter or digit.",
             field="username",
         )
-    if {_canonical(username), _canonical(username.translate(_DIGITS_AS_L))} & _RESERVED_FORMS:
+    if {_canonical(username), _canonical(username.translate(_DIGITS_AS_L))} & _reserved_forms():
         raise UsernameReserved(f"'{username}' is reserved; please choose another.", field="username")
     if imitated_word(username, anywhere=(brand, *STAFF_WORDS), as_word=STAFF_TOKENS):
         raise UsernameReserved(f"'{username}' could pass for {brand} staff or another company; "

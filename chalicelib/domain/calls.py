@@ -51,6 +51,8 @@ LIVE = (CallState.NEGOTIATING, CallState.AWAITING_PAYMENT, CallState.IN_SESSION)
 
 @dataclass(frozen=True)
 class Terms:
+    """The price and length of a session, as proposed or agreed."""
+
     price_cents: int
     minutes: int
 
@@ -61,6 +63,8 @@ class Terms:
 
 @dataclass(frozen=True)
 class Call:
+    """One call, from ringing to its end; every change is a new version."""
+
     call_id: str
     caller_id: str
     helper_id: str

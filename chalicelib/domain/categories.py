@@ -13,6 +13,8 @@ MAX_CATEGORIES_PER_HELPER = 10
 
 @dataclass(frozen=True)
 class Category:
+    """A category of the directory, placed in the tree under `parent` at `position`."""
+
     slug: str
     name: str
     banner: str

@@ -35,12 +35,16 @@ class Slot:
 
 @dataclass(frozen=True)
 class Link:
+    """A link the Helper shows on their page."""
+
     label: str
     url: str
 
 
 @dataclass(frozen=True)
 class HelperPage:
+    """A Helper's page: what it says, its prices and hours, and its counted reviews."""
+
     user_id: str
     username: str
     display_name: str

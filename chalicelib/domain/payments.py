@@ -46,6 +46,8 @@ class PaymentClosed(Conflict):
 
 @dataclass(frozen=True)
 class Payment:
+    """One PayPal payment, from order to capture (and refund)."""
+
     payment_id: str
     kind: PaymentKind
     payer_id: str

@@ -60,6 +60,8 @@ def outcome_of(status: str) -> ItemState:
 
 @dataclass(frozen=True)
 class PayoutRun:
+    """One payout day's run."""
+
     run_id: str  # the payout day, ISO
     state: RunState
     version: int
@@ -77,6 +79,8 @@ class PayoutRun:
 
 @dataclass(frozen=True)
 class PayoutItem:
+    """What one Helper is paid in one run."""
+
     run_id: str
     helper_id: str
     amount_cents: int

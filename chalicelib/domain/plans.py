@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Plan:
+    """What a Helper's plan allows."""
+
     name: str
     max_session_minutes: int | None  # session time per call, extensions included; None: no limit
     concurrent_calls: int | None  # calls at once (ringing or live); None: no limit

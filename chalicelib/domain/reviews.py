@@ -30,6 +30,8 @@ class EditWindowClosed(Conflict):
 
 @dataclass(frozen=True)
 class Reply:
+    """The Helper's public reply to a review."""
+
     text: str
     created_at: int
     edited_at: int | None = None

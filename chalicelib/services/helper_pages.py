@@ -3,21 +3,23 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from chalicelib.adapters.accounts import AccountStore
-from chalicelib.adapters.categories import CategoryStore, Listing, ListingStore
-from chalicelib.adapters.helper_pages import HelperPageStore
-from chalicelib.adapters.page_facts import PageFacts
-from chalicelib.adapters.presence import PresenceStore
-from chalicelib.adapters.search_index import SearchIndex
-from chalicelib.adapters.uploads import UploadStorage
 from chalicelib.domain import accounts as account_rules
 from chalicelib.domain import helper_pages as rules
 from chalicelib.domain.errors import Forbidden, InvalidInput, NotFound, Problems
 from chalicelib.domain.helper_pages import HelperPage
 from chalicelib.domain.presence import Status, listing_rank
 from chalicelib.domain.search import index_terms
+
+if TYPE_CHECKING:  # the stores are arguments: a public page's cold start imports none it does not read
+    from chalicelib.adapters.accounts import AccountStore
+    from chalicelib.adapters.categories import CategoryStore, ListingStore
+    from chalicelib.adapters.helper_pages import HelperPageStore
+    from chalicelib.adapters.page_facts import PageFacts
+    from chalicelib.adapters.presence import PresenceStore
+    from chalicelib.adapters.search_index import SearchIndex
+    from chalicelib.adapters.uploads import UploadStorage
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,8 @@ def save_and_publish(before: HelperPage | None, after: HelperPage, pages: Helper
 
 
 def write_listings(page: HelperPage, status: Status, listings: ListingStore) -> None:
+    from chalicelib.adapters.categories import Listing
+
     rank = listing_rank(status, page.rating_total, page.rating_count, page.user_id)
     shown = rules.card(page, status.value)
     for slug in page.categories:
@@ -128,11 +132,15 @@ def change_username(*, user_id: str, username: str, pages: HelperPageStore, acco
 
 @dataclass(frozen=True)
 class Redirect:
+    """The page moved: the username asked for is an old name of `username`."""
+
     username: str
 
 
 @dataclass(frozen=True)
 class PublicPage:
+    """A Helper's page as the public sees it, with what it shows beside it."""
+
     page: HelperPage
     status: Status
     category_names: dict[str, str]  # slug -> name, for the categories that exist

@@ -41,7 +41,8 @@ from aws_cdk import (
 from chalice.cdk import Chalice
 from constructs import Construct
 
-from chalicelib.adapters.tables import MODELS, TTL_ATTRIBUTES, CategoryRecord
+from chalicelib.adapters.tables import TTL_ATTRIBUTES, all_models
+from chalicelib.adapters.tables.pages import CategoryRecord
 from chalicelib.api.gateway_responses import GATEWAY_RESPONSES
 from chalicelib.api.page_html import compile_templates
 from chalicelib.domain.accounts import PASSWORD_MIN_LENGTH
@@ -275,12 +276,10 @@ class InterkanectStack(cdk.Stack):
             reason="PayPalClientSecretParameterName and TurnSecretParameterName are SSM parameter "
                    "names, not secrets"))
 
-        # ---- DynamoDB: one table per pynamodb model (and one setting per table)
-        if set(MODELS) != set(TABLES):
-            raise ValueError(f"tables.MODELS {sorted(MODELS)} and settings.TABLES {sorted(TABLES)} "
-                             "must name the same tables")
+        # ---- DynamoDB: one table per pynamodb model (and one setting per table: all_models checks)
+        models = all_models()
         self.tables: dict[str, dynamodb.Table] = {}
-        for logical, model in MODELS.items():
+        for logical, model in models.items():
             schema = table_schema(model)
             table = dynamodb.Table(
                 self, table_construct_id(logical),
@@ -470,7 +469,7 @@ class InterkanectStack(cdk.Stack):
         table_arns = [table.table_arn for table in self.tables.values()]
         self.function_role.add_to_policy(iam.PolicyStatement(
             sid="Tables", actions=list(TABLE_ACTIONS),
-            resources=table_arns + [f"{arn}/index/*" for arn, model in zip(table_arns, MODELS.values())
+            resources=table_arns + [f"{arn}/index/*" for arn, model in zip(table_arns, models.values())
                                     if model._get_schema().get("global_secondary_indexes")]))
         # Avatars: the presigned POST is signed by this role (PutObject), the upload is checked
         # (GetObject) and a bad one deleted; ListBucket lets a missing key answer 404, not 403

@@ -188,7 +188,7 @@ def leave_slot_behind(store, call, how):
             store.slots[(call.helper_id, 0)] = call.call_id
         return ended
     from chalicelib.adapters.calls import _record
-    from chalicelib.adapters.tables import CallSlotRecord
+    from chalicelib.adapters.tables.calls import CallSlotRecord
 
     if how == "ended-written-directly":
         _record(ended).save()  # the record only: no slot release
@@ -212,7 +212,7 @@ def test_a_slot_left_behind_by_an_ended_call_is_freed_by_the_next_call(store, ho
 
 
 def test_a_slot_is_not_freed_when_its_just_created_holder_is_not_visible_yet(app_env, monkeypatch):
-    from chalicelib.adapters.tables import CallRecord
+    from chalicelib.adapters.tables.calls import CallRecord
 
     store = app_env.call_store()
     first = ring(store)

@@ -164,7 +164,7 @@ def test_a_page_is_found_by_its_current_username_in_any_case(pages):
 
 
 def test_a_page_saved_before_the_username_index_is_not_found_by_it(app_env):
-    from chalicelib.adapters.tables import HelperPageRecord
+    from chalicelib.adapters.tables.pages import HelperPageRecord
 
     pages = app_env.helper_pages()
     old = HelperPage(user_id=unique("u"), username=unique("old"), display_name="Old", headline="h", offer="o")
