@@ -93,7 +93,7 @@ class RequestCounter:
 
 
 def fill(category: str, helpers: int) -> None:
-    from chalicelib.adapters.tables.pages import ListingRecord
+    from chalicelib.adapters.tables.directory import ListingRecord
     from chalicelib.domain.presence import Status, listing_rank
 
     with ListingRecord.batch_write() as batch:

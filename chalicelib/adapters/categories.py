@@ -87,19 +87,19 @@ class DynamoCategoryStore:
 
 class DynamoListingStore:
     def put(self, listing: Listing) -> None:
-        from chalicelib.adapters.tables.pages import ListingRecord
+        from chalicelib.adapters.tables.directory import ListingRecord
 
         ListingRecord(listing.category, listing.user_id, rank=listing.rank, card=listing.card).save()
 
     def remove(self, category: str, user_id: str) -> None:
-        from chalicelib.adapters.tables.pages import ListingRecord
+        from chalicelib.adapters.tables.directory import ListingRecord
 
         ListingRecord(category, user_id).delete()
 
     def page(self, category: str, limit: int, start: dict | None) -> tuple[list[Listing], dict | None]:
         from pynamodb.exceptions import QueryError
 
-        from chalicelib.adapters.tables.pages import ListingRecord
+        from chalicelib.adapters.tables.directory import ListingRecord
 
         results = ListingRecord.by_rank.query(category, limit=limit, last_evaluated_key=start)
         try:

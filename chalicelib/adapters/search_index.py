@@ -15,7 +15,7 @@ class SearchIndex(Protocol):
 
 class DynamoSearchIndex:
     def replace(self, user_id: str, old_terms: Iterable[str], new_terms: Iterable[str]) -> None:
-        from chalicelib.adapters.tables.pages import SearchTermRecord
+        from chalicelib.adapters.tables.directory import SearchTermRecord
 
         old, new = set(old_terms), set(new_terms)
         with SearchTermRecord.batch_write() as batch:
@@ -26,7 +26,7 @@ class DynamoSearchIndex:
 
     def matching(self, prefix: str) -> set[str]:
         """Helpers with a term starting with `prefix`: one Query on the prefix's partition."""
-        from chalicelib.adapters.tables.pages import SearchTermRecord
+        from chalicelib.adapters.tables.directory import SearchTermRecord
 
         records = SearchTermRecord.query(partition_of(prefix), SearchTermRecord.term_user.startswith(prefix),
                                          limit=MAX_MATCHES_PER_TERM)

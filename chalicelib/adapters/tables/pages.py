@@ -1,5 +1,5 @@
-"""A Helper's page and the directory that shows it: categories, listings, search terms and
-the presence the page and the cards show. A Helper's public page reads only these."""
+"""A Helper's page, the categories it is listed in and the presence it shows: all a Helper's
+public page reads."""
 from __future__ import annotations
 
 from pynamodb.attributes import (
@@ -86,30 +86,6 @@ class CategoryRecord(Model):
     in_tree = CategoriesInTree()
 
 
-class ListingsByRank(GlobalSecondaryIndex):
-    """A category's helpers, online first then by rating: a page of them is one Query."""
-
-    class Meta:
-        index_name = "by_rank"
-        projection = AllProjection()
-
-    category = UnicodeAttribute(hash_key=True)
-    rank = UnicodeAttribute(range_key=True)
-
-
-class ListingRecord(Model):
-    """A Helper listed in a category, carrying the card the directory shows (denormalised)."""
-
-    class Meta:
-        table_name = "listings"
-
-    category = UnicodeAttribute(hash_key=True)
-    user_id = UnicodeAttribute(range_key=True)
-    rank = UnicodeAttribute()
-    card = JSONAttribute()
-    by_rank = ListingsByRank()
-
-
 class PresenceRecord(Model):
     """Whether a person is online, busy (in a call) or offline, and since when."""
 
@@ -122,15 +98,4 @@ class PresenceRecord(Model):
     changed_at = NumberAttribute()
 
 
-class SearchTermRecord(Model):
-    """One word a Helper is found by; partition = the word's first two letters."""
-
-    class Meta:
-        table_name = "search_terms"
-
-    partition = UnicodeAttribute(hash_key=True)
-    term_user = UnicodeAttribute(range_key=True)  # "<term>#<user_id>"
-    user_id = UnicodeAttribute()
-
-
-register(HelperPageRecord, CategoryRecord, ListingRecord, PresenceRecord, SearchTermRecord)
+register(HelperPageRecord, CategoryRecord, PresenceRecord)
