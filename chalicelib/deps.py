@@ -343,7 +343,15 @@ def payment_desk():
     return PaymentDesk(payments=payment_store(), storefronts=storefronts(), plans=helper_plans(),
                        ledger=ledger(), gateway=paypal_gateway(), events=webhook_events(), calls=call_desk(),
                        fees=fee_schedule(), settings=settings(), mailer=mailer(), accounts=account_store(),
-                       refunds=refund_requests(), payouts=payout_desk(), reviews=review_desk())
+                       refunds=refund_requests(), reviews=review_desk())
+
+
+def webhook_handlers() -> dict:
+    """Every capability's PayPal event handlers, as one table (services.webhooks)."""
+    from chalicelib.services import payments, payouts
+    from chalicelib.services.webhooks import joined
+
+    return joined(payments.webhook_handlers(payment_desk()), payouts.webhook_handlers(payout_desk()))
 
 
 @lru_cache(maxsize=1)

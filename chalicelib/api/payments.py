@@ -224,7 +224,7 @@ def paypal_webhook():
     cannot be verified, even for want of its certificate, is a 400: PayPal redelivers any event
     not answered 2xx, and a 503 would tell anyone posting made-up certificate URLs to go on."""
     from chalicelib.adapters.paypal_webhooks import InvalidWebhook
-    from chalicelib.services.payments import handle_webhook
+    from chalicelib.services.webhooks import handle_webhook
 
     request = blueprint.current_request
     try:
@@ -232,4 +232,5 @@ def paypal_webhook():
     except InvalidWebhook as refusal:
         logger().warning("webhook refused", extra={"reason": str(refusal)})
         raise InvalidInput(f"The webhook's signature does not verify: {refusal}") from None
-    return json_response(handle_webhook(event=event, desk=deps.payment_desk(), now=_now()))
+    return json_response(handle_webhook(event=event, handlers=deps.webhook_handlers(), events=deps.webhook_events(),
+                                        now=_now()))

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Callable, Iterator
 
 from chalicelib.adapters.accounts import AccountStore
@@ -15,7 +16,7 @@ from chalicelib.adapters.payments import PaymentStore, PlanStore, StorefrontStor
 from chalicelib.adapters.refunds import RefundRequestStore
 from chalicelib.domain import ledger as books
 from chalicelib.domain.calls import CallState, IllegalTransition, Role, apply_timeouts
-from chalicelib.domain.errors import Forbidden, InvalidInput, NotFound, ServiceUnavailable
+from chalicelib.domain.errors import Forbidden, NotFound, ServiceUnavailable
 from chalicelib.domain.fees import FeeSchedule, PaymentKind, split_payment
 from chalicelib.domain.payments import (
     Payment,
@@ -35,14 +36,38 @@ from chalicelib.observability import logger
 from chalicelib.services.calls import CallDesk
 from chalicelib.services.emails import tell
 from chalicelib.services.reviews import session_refunded
+from chalicelib.services.webhooks import Handler
 from chalicelib.settings import Settings
 
 SETTLED = (PaymentState.CAPTURED, PaymentState.REFUNDED, PaymentState.REVERSED)
+CALL_KINDS = (PaymentKind.SESSION, PaymentKind.EXTENSION)
+
+
+def _always(payment: Payment, now: int) -> bool:
+    return True
+
+
+def _nothing(payment: Payment, now: int) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Purpose:
+    """What one kind of payment pays for: whether it is still wanted when the payer comes back
+    from PayPal (else nothing is captured), what happens once it is captured (`first` is False
+    when the capture was settled before: a retry), and what happens when it fails (cancelled at
+    PayPal or declined)."""
+
+    deliver: Callable[[Payment, int, bool], None]
+    still_wanted: Callable[[Payment, int], bool] = _always
+    failed: Callable[[Payment, int], None] = _nothing
 
 
 @dataclass(frozen=True)
 class PaymentDesk:
-    """What paying touches."""
+    """What paying touches. What each kind of payment pays for is a `Purpose`: this module's own
+    (sessions, extensions, tips, the plan), and those other capabilities register in `purposes`
+    (the store's orders), so this module imports none of them."""
 
     payments: PaymentStore
     storefronts: StorefrontStore
@@ -56,8 +81,14 @@ class PaymentDesk:
     mailer: Mailer
     accounts: AccountStore
     refunds: RefundRequestStore
-    payouts: Any = None  # services.payouts.PayoutDesk, for PayPal's payout item webhooks
     reviews: Any = None  # services.reviews.ReviewDesk: a refunded session's review is marked
+    purposes: dict[PaymentKind, Purpose] = field(default_factory=dict)  # the other capabilities'
+
+    def purpose(self, payment: Payment) -> Purpose:
+        found = self.purposes.get(payment.kind) or _own_purposes(self).get(payment.kind)
+        if found is None:
+            raise RuntimeError(f"No purpose is registered for {payment.kind.value} payments")
+        return found
 
 
 def payment_view(payment: Payment) -> dict:
@@ -198,10 +229,8 @@ def _own(payment_id: str, user_id: str | None, desk: PaymentDesk) -> Payment:
     return payment
 
 
-def _still_wanted(payment: Payment, desk: PaymentDesk, now: int) -> bool:
+def _call_waits_for(payment: Payment, now: int, *, desk: PaymentDesk) -> bool:
     """A call payment is still wanted while its call waits for exactly this payment."""
-    if payment.kind not in (PaymentKind.SESSION, PaymentKind.EXTENSION):
-        return True
     call = desk.calls.calls.get(payment.call_id or "")
     if call is None:
         return False
@@ -221,9 +250,11 @@ def complete_payment(*, payment_id: str, user_id: str | None, desk: PaymentDesk,
         return payment
     if payment.state is not PaymentState.CREATED or not payment.order_id:
         raise PaymentClosed(payment.closed_reason or f"This payment was {payment.state.value}.")
-    if not _still_wanted(payment, desk, now):
-        _close(payment, PaymentState.VOIDED, "The call moved on before the payment; nothing was charged.", desk)
-        raise PaymentClosed("The call moved on before the payment; nothing was charged.")
+    if not desk.purpose(payment).still_wanted(payment, now):
+        reason = ("The call moved on before the payment; nothing was charged." if payment.kind in CALL_KINDS
+                  else "This payment is no longer wanted; nothing was charged.")
+        _close(payment, PaymentState.VOIDED, reason, desk)
+        raise PaymentClosed(reason)
     try:
         with paypal_errors():
             # A fresh request id per attempt: PayPal replays a refusal (not approved yet) to a retry
@@ -250,7 +281,7 @@ def cancel_payment(*, payment_id: str, user_id: str, desk: PaymentDesk, now: int
     if payment.state is not PaymentState.CREATED:
         return payment
     _close(payment, PaymentState.CANCELLED, "Cancelled at PayPal.", desk)
-    _call_payment_failed(payment, desk, now)
+    desk.purpose(payment).failed(payment, now)
     return desk.payments.get(payment_id) or payment
 
 
@@ -259,10 +290,10 @@ def _close(payment: Payment, state: PaymentState, reason: str, desk: PaymentDesk
                                     expected=[PaymentState.CREATED])
 
 
-def _call_payment_failed(payment: Payment, desk: PaymentDesk, now: int) -> None:
+def _call_payment_failed(payment: Payment, now: int, *, desk: PaymentDesk) -> None:
     from chalicelib.services.calls import payment_failed
 
-    if payment.kind in (PaymentKind.SESSION, PaymentKind.EXTENSION) and _still_wanted(payment, desk, now):
+    if _call_waits_for(payment, now, desk=desk):
         try:
             payment_failed(call_id=payment.call_id or "", desk=desk.calls, now=now)
         except IllegalTransition:
@@ -271,7 +302,7 @@ def _call_payment_failed(payment: Payment, desk: PaymentDesk, now: int) -> None:
 
 def _declined(payment: Payment, desk: PaymentDesk, now: int, *, raise_error: bool) -> Payment:
     _close(payment, PaymentState.DECLINED, "PayPal declined the payment.", desk)
-    _call_payment_failed(payment, desk, now)
+    desk.purpose(payment).failed(payment, now)
     if raise_error:
         raise PaymentDeclined("PayPal declined the payment. Try another way to pay, or agree other terms.")
     return desk.payments.get(payment.payment_id) or payment
@@ -306,24 +337,32 @@ def settle(*, payment: Payment, capture: Any, desk: PaymentDesk, now: int) -> Pa
 
 
 def _deliver(payment: Payment, desk: PaymentDesk, now: int, *, first: bool) -> None:
-    from chalicelib.services.calls import payment_confirmed, tell_participants
+    if payment.state is PaymentState.CAPTURED:
+        desk.purpose(payment).deliver(payment, now, first)
 
-    if payment.state is not PaymentState.CAPTURED:
-        return
-    if payment.kind is PaymentKind.PLAN:
-        desk.plans.save(extended(desk.plans.get(payment.payer_id), user_id=payment.payer_id,
-                                 days=desk.settings.upgrade_days, payment_id=payment.payment_id, now=now))
-        return
-    if payment.kind is PaymentKind.TIP:
-        call = desk.calls.calls.get(payment.call_id or "") if first else None
-        if call is not None:
-            tell_participants(call, {"type": "tip", "call_id": call.call_id, "payment_id": payment.payment_id,
-                                     "amount_cents": payment.amount_cents}, desk=desk.calls)
-        return
+
+def _extend_plan(payment: Payment, now: int, first: bool, *, desk: PaymentDesk) -> None:
+    desk.plans.save(extended(desk.plans.get(payment.payer_id), user_id=payment.payer_id,
+                             days=desk.settings.upgrade_days, payment_id=payment.payment_id, now=now))
+
+
+def _announce_tip(payment: Payment, now: int, first: bool, *, desk: PaymentDesk) -> None:
+    from chalicelib.services.calls import tell_participants
+
+    call = desk.calls.calls.get(payment.call_id or "") if first else None
+    if call is not None:
+        tell_participants(call, {"type": "tip", "call_id": call.call_id, "payment_id": payment.payment_id,
+                                 "amount_cents": payment.amount_cents}, desk=desk.calls)
+
+
+def _resume_call(payment: Payment, now: int, first: bool, *, desk: PaymentDesk) -> None:
+    """The session (or its extension) starts; a payment the call no longer waits for is
+    refunded whole, unless it already started the session."""
     from chalicelib.adapters.calls import CallChanged
+    from chalicelib.services.calls import payment_confirmed
 
     for _ in range(3):  # a racing call change (a reconnect) is retried
-        if not _still_wanted(payment, desk, now):
+        if not _call_waits_for(payment, now, desk=desk):
             break
         try:
             payment_confirmed(call_id=payment.call_id or "", desk=desk.calls, now=now)
@@ -337,6 +376,14 @@ def _deliver(payment: Payment, desk: PaymentDesk, now: int, *, first: bool) -> N
         return  # this payment started (or extended) the session already
     refund_in_full(payment=payment, reason="The call ended before your payment arrived, so it was refunded in full.",
                    desk=desk, now=now)
+
+
+def _own_purposes(desk: PaymentDesk) -> dict[PaymentKind, Purpose]:
+    call = Purpose(deliver=partial(_resume_call, desk=desk), still_wanted=partial(_call_waits_for, desk=desk),
+                   failed=partial(_call_payment_failed, desk=desk))
+    return {PaymentKind.SESSION: call, PaymentKind.EXTENSION: call,
+            PaymentKind.TIP: Purpose(deliver=partial(_announce_tip, desk=desk)),
+            PaymentKind.PLAN: Purpose(deliver=partial(_extend_plan, desk=desk))}
 
 
 def helper_account(payment: Payment, desk: PaymentDesk) -> str:
@@ -360,7 +407,7 @@ def post_refund(*, payment: Payment, refund_id: str, refunded_cents: int, desk: 
             helper_account=helper_account(payment, desk) if payment.helper_id else None,
             already_refunded_cents=payment.refunded_cents,
             occurred_at=now, memo={"payment_id": payment.payment_id, "reason": reason[:200]}))
-    if desk.reviews is not None and payment.call_id and payment.kind in (PaymentKind.SESSION, PaymentKind.EXTENSION):
+    if desk.reviews is not None and payment.call_id and payment.kind in CALL_KINDS:
         session_refunded(call_id=payment.call_id, desk=desk.reviews)
     current = desk.payments.get(payment.payment_id) or payment
     if posted:  # the refunds the ledger counts for this payment, this one included
@@ -411,7 +458,7 @@ def _payment_for(resource: dict, desk: PaymentDesk, *, order_id: str | None = No
     return desk.payments.by_order(order_id) if order_id else None
 
 
-def _on_order_approved(resource: dict, desk: PaymentDesk, now: int) -> str:
+def _on_order_approved(resource: dict, now: int, *, desk: PaymentDesk) -> str:
     payment = _payment_for(resource, desk, order_id=resource.get("id"))
     if payment is None:
         return "unknown payment"
@@ -422,7 +469,7 @@ def _on_order_approved(resource: dict, desk: PaymentDesk, now: int) -> str:
     return f"payment {settled.state.value}"
 
 
-def _on_capture_completed(resource: dict, desk: PaymentDesk, now: int) -> str:
+def _on_capture_completed(resource: dict, now: int, *, desk: PaymentDesk) -> str:
     from chalicelib.adapters.paypal import capture_from_paypal
 
     capture = capture_from_paypal(resource)
@@ -434,7 +481,7 @@ def _on_capture_completed(resource: dict, desk: PaymentDesk, now: int) -> str:
     return f"payment {settle(payment=payment, capture=capture, desk=desk, now=now).state.value}"
 
 
-def _on_capture_denied(resource: dict, desk: PaymentDesk, now: int) -> str:
+def _on_capture_denied(resource: dict, now: int, *, desk: PaymentDesk) -> str:
     related = ((resource.get("supplementary_data") or {}).get("related_ids") or {})
     payment = _payment_for(resource, desk, order_id=related.get("order_id"))
     if payment is None or payment.state is not PaymentState.CREATED:
@@ -453,7 +500,7 @@ def _payment_of_capture(capture_id: str | None, resource: dict, desk: PaymentDes
     return payment if payment is not None and payment.capture_id is not None else None
 
 
-def _on_capture_refunded(resource: dict, desk: PaymentDesk, now: int) -> str:
+def _on_capture_refunded(resource: dict, now: int, *, desk: PaymentDesk) -> str:
     from chalicelib.adapters.paypal import refund_from_paypal
 
     refund = refund_from_paypal(resource)
@@ -465,7 +512,7 @@ def _on_capture_refunded(resource: dict, desk: PaymentDesk, now: int) -> str:
     return f"payment {refunded.state.value}"
 
 
-def _on_capture_reversed(resource: dict, desk: PaymentDesk, now: int) -> str:
+def _on_capture_reversed(resource: dict, now: int, *, desk: PaymentDesk) -> str:
     from chalicelib.adapters.paypal import refund_from_paypal
 
     reversal = refund_from_paypal(resource)  # PayPal describes a reversal as a refund of the capture
@@ -487,36 +534,12 @@ def _on_capture_reversed(resource: dict, desk: PaymentDesk, now: int) -> str:
     return "reversed" if posted else "already reversed"
 
 
-def _on_payout_item(resource: dict, desk: PaymentDesk, now: int) -> str:
-    from chalicelib.services.payouts import on_payout_item_webhook
-
-    return on_payout_item_webhook(resource, desk.payouts, now) if desk.payouts is not None else "not handled"
-
-
-PAYOUT_ITEM_EVENTS = ("SUCCEEDED", "FAILED", "RETURNED", "UNCLAIMED", "BLOCKED", "CANCELED", "DENIED", "HELD",
-                      "REFUNDED")
-WEBHOOK_HANDLERS: dict[str, Callable[[dict, PaymentDesk, int], str]] = {
-    **{f"PAYMENT.PAYOUTS-ITEM.{outcome}": _on_payout_item for outcome in PAYOUT_ITEM_EVENTS},
-    "CHECKOUT.ORDER.APPROVED": _on_order_approved,
-    "PAYMENT.CAPTURE.COMPLETED": _on_capture_completed,
-    "PAYMENT.CAPTURE.DENIED": _on_capture_denied,
-    "PAYMENT.CAPTURE.REFUNDED": _on_capture_refunded,
-    "PAYMENT.CAPTURE.REVERSED": _on_capture_reversed,
-}
-
-
-def handle_webhook(*, event: Any, desk: PaymentDesk, now: int) -> dict:
-    """A verified PayPal event: handled once by its id (replays are answered, not redone)."""
-    if not isinstance(event, dict) or not isinstance(event.get("id"), str) or \
-            not isinstance(event.get("event_type"), str) or not isinstance(event.get("resource"), dict):
-        raise InvalidInput("A webhook event has an id, an event_type and a resource.")
-    event_id, event_type = event["id"], event["event_type"]
-    if desk.events.seen(event_id):
-        return {"event_id": event_id, "outcome": "replay ignored"}
-    handler = WEBHOOK_HANDLERS.get(event_type)
-    try:
-        outcome = handler(event["resource"], desk, now) if handler else "not handled"
-    except (KeyError, TypeError, ValueError) as error:
-        raise InvalidInput(f"The {event_type} resource is not what PayPal sends: {error}") from None
-    desk.events.record(event_id, event_type, now)
-    return {"event_id": event_id, "outcome": outcome}
+def webhook_handlers(desk: PaymentDesk) -> dict[str, Handler]:
+    """The PayPal events about orders and captures, for `services.webhooks`."""
+    return {event_type: partial(handler, desk=desk) for event_type, handler in {
+        "CHECKOUT.ORDER.APPROVED": _on_order_approved,
+        "PAYMENT.CAPTURE.COMPLETED": _on_capture_completed,
+        "PAYMENT.CAPTURE.DENIED": _on_capture_denied,
+        "PAYMENT.CAPTURE.REFUNDED": _on_capture_refunded,
+        "PAYMENT.CAPTURE.REVERSED": _on_capture_reversed,
+    }.items()}

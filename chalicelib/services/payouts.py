@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from typing import Any, Callable
 
 from chalicelib.adapters.ledger import LedgerStore
@@ -46,6 +47,7 @@ from chalicelib.domain.payouts import (
 )
 from chalicelib.domain.refunds import RefundState
 from chalicelib.services.emails import tell
+from chalicelib.services.webhooks import Handler
 from chalicelib.observability import logger
 from chalicelib.settings import Settings
 
@@ -343,12 +345,22 @@ def apply_item_outcome(result: Any, *, desk: PayoutDesk, now: int, item: PayoutI
     return outcome
 
 
-def on_payout_item_webhook(resource: dict, desk: PayoutDesk, now: int) -> str:
+PAYOUT_ITEM_EVENTS = ("SUCCEEDED", "FAILED", "RETURNED", "UNCLAIMED", "BLOCKED", "CANCELED", "DENIED", "HELD",
+                      "REFUNDED")
+
+
+def on_payout_item_webhook(resource: dict, now: int, *, desk: PayoutDesk) -> str:
     """PAYMENT.PAYOUTS-ITEM.* from PayPal: the item's outcome, applied once."""
     from chalicelib.adapters.paypal import payout_item_from_paypal
 
     outcome = apply_item_outcome(payout_item_from_paypal(resource), desk=desk, now=now)
     return "unknown payout item" if outcome is None else f"payout item {outcome.value}"
+
+
+def webhook_handlers(desk: PayoutDesk) -> dict[str, Handler]:
+    """PayPal's events about payout items, for `services.webhooks`."""
+    handle = partial(on_payout_item_webhook, desk=desk)
+    return {f"PAYMENT.PAYOUTS-ITEM.{outcome}": handle for outcome in PAYOUT_ITEM_EVENTS}
 
 
 # -- what ops sees ------------------------------------------------------------------------------

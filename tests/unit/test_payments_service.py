@@ -27,6 +27,7 @@ from chalicelib.domain.refunds import RefundState
 from chalicelib.services import payments, refunds
 from chalicelib.services.calls import act, start_call, sweep_calls
 from chalicelib.services.payments import PaymentDesk
+from chalicelib.services.webhooks import handle_webhook
 from chalicelib.settings import Settings
 from tests.support.twins import CALLER, HELPER, OPS, call_desk_twin
 
@@ -47,6 +48,11 @@ def desk_twin() -> PaymentDesk:
 @pytest.fixture
 def desk():
     return desk_twin()
+
+
+def webhook(event: dict, desk: PaymentDesk, *, now: int) -> dict:
+    """A verified PayPal event, handled by the payments' handlers as the webhook route does."""
+    return handle_webhook(event=event, handlers=payments.webhook_handlers(desk), events=desk.events, now=now)
 
 
 def with_storefront(desk):
@@ -200,15 +206,15 @@ def test_webhooks_settle_when_the_browser_never_comes_back_and_replays_change_no
     desk.gateway.approve(payment.order_id)
     approved = {"id": "WH-1", "event_type": "CHECKOUT.ORDER.APPROVED",
                 "resource": {"id": payment.order_id, "purchase_units": [{"custom_id": payment.payment_id}]}}
-    assert payments.handle_webhook(event=approved, desk=desk, now=NOW + 40)["outcome"] == "payment captured"
+    assert webhook(approved, desk, now=NOW + 40)["outcome"] == "payment captured"
     assert desk.calls.calls.get(call.call_id).state is CallState.IN_SESSION
-    assert payments.handle_webhook(event=approved, desk=desk, now=NOW + 41)["outcome"] == "replay ignored"
+    assert webhook(approved, desk, now=NOW + 41)["outcome"] == "replay ignored"
     capture = desk.gateway.get_capture(desk.payments.get(payment.payment_id).capture_id)
     completed = {"id": "WH-2", "event_type": "PAYMENT.CAPTURE.COMPLETED",
                  "resource": {"id": capture.capture_id, "status": "COMPLETED", "custom_id": payment.payment_id,
                               "amount": {"currency_code": "USD", "value": "25.00"},
                               "seller_receivable_breakdown": {"paypal_fee": {"currency_code": "USD", "value": "1.36"}}}}
-    assert payments.handle_webhook(event=completed, desk=desk, now=NOW + 42)["outcome"] == "already settled"
+    assert webhook(completed, desk, now=NOW + 42)["outcome"] == "already settled"
     assert balance(desk, books.helper_pending(HELPER)) == 2000
 
 
@@ -216,7 +222,7 @@ def test_webhooks_settle_when_the_browser_never_comes_back_and_replays_change_no
                                    {"id": "WH-9", "event_type": "PAYMENT.CAPTURE.COMPLETED", "resource": {}}])
 def test_a_malformed_webhook_event_is_refused_and_changes_nothing(desk, event):
     with pytest.raises(InvalidInput):
-        payments.handle_webhook(event=event, desk=desk, now=NOW)
+        webhook(event, desk, now=NOW)
     assert not desk.events.events
 
 
@@ -228,7 +234,7 @@ def test_a_chargeback_takes_the_helpers_share_back(desk):
                              "amount": {"currency_code": "USD", "value": "25.00"},
                              "links": [{"rel": "up", "method": "GET",
                                         "href": f"https://api.paypal.com/v2/payments/captures/{payment.capture_id}"}]}}
-    assert payments.handle_webhook(event=reversal, desk=desk, now=NOW + 99)["outcome"] == "reversed"
+    assert webhook(reversal, desk, now=NOW + 99)["outcome"] == "reversed"
     assert balance(desk, books.helper_pending(HELPER)) == 0
     assert desk.payments.get(payment.payment_id).state is PaymentState.REVERSED
 
@@ -375,9 +381,8 @@ def test_paypals_webhook_for_a_refund_we_recorded_already_is_acknowledged_and_ch
     paypal_before = desk.ledger.balance(books.PAYPAL)
     # When PayPal's webhook for that same refund arrives afterwards (and is delivered again)
     for event_id in ("WH-REFUND-1", "WH-REFUND-2"):
-        outcome = payments.handle_webhook(event=refunded_webhook(event_id, refund_id=done.refund_id, cents=done.refund_cents,
-                                                                capture_id=payment.capture_id),
-                                          desk=desk, now=NOW + 950)
+        outcome = webhook(refunded_webhook(event_id, refund_id=done.refund_id, cents=done.refund_cents,
+                                           capture_id=payment.capture_id), desk, now=NOW + 950)
         # Then it is answered (PayPal would redeliver a refusal for days) and nothing moves twice
         assert outcome["outcome"] == "payment refunded"
     assert desk.ledger.balance(books.PAYPAL) == paypal_before

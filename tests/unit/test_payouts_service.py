@@ -23,9 +23,10 @@ from chalicelib.domain.payout_schedule import (
 )
 from chalicelib.domain.payouts import ItemState, RunState
 from chalicelib.domain.refunds import RefundState
-from chalicelib.services import payments, refunds
+from chalicelib.services import payments, payouts, refunds
 from chalicelib.services.earnings import earnings_csv, earnings_view
 from chalicelib.services.payouts import PayoutDesk, release_earnings, run_payouts
+from chalicelib.services.webhooks import handle_webhook, joined
 from tests.unit.test_payments_service import (  # noqa: F401 - the desk fixture and its helpers
     CALLER,
     HELPER,
@@ -299,12 +300,16 @@ def test_paypal_item_webhooks_settle_items_once(desk):
                 "payout_item_fee": {"currency": "USD", "value": "0.25"},
                 "payout_item": {"recipient_type": "EMAIL", "receiver": item.receiver, "sender_item_id": item.sender_item_id,
                                 "amount": {"currency": "USD", "value": "30.00"}}}
-    pays = replace(desk, payouts=d)
+    handlers = joined(payments.webhook_handlers(desk), payouts.webhook_handlers(d))
+
+    def webhook(event: dict, now: int) -> dict:
+        return handle_webhook(event=event, handlers=handlers, events=desk.events, now=now)
+
     event = {"id": "WH-1", "event_type": "PAYMENT.PAYOUTS-ITEM.SUCCEEDED", "resource": resource}
-    assert payments.handle_webhook(event=event, desk=pays, now=friday + 5)["outcome"] == "payout item paid"
-    assert payments.handle_webhook(event=event, desk=pays, now=friday + 6)["outcome"] == "replay ignored"
+    assert webhook(event, friday + 5)["outcome"] == "payout item paid"
+    assert webhook(event, friday + 6)["outcome"] == "replay ignored"
     again = {**event, "id": "WH-2"}
-    assert payments.handle_webhook(event=again, desk=pays, now=friday + 7)["outcome"] == "payout item paid"
+    assert webhook(again, friday + 7)["outcome"] == "payout item paid"
     assert d.items.get(run_id, HELPER).state is ItemState.PAID
     assert credit(d, books.PAYOUTS_IN_TRANSIT) == 0
     assert d.ledger.balance(books.PAYPAL).debit_balance == -25  # seeded 3,000 in, paid 3,000 and PayPal's fee out
@@ -312,7 +317,7 @@ def test_paypal_item_webhooks_settle_items_once(desk):
     assert run_payouts(desk=d, now=friday + 600)["runs"] == {run_id: "done"}
     unknown = {"id": "WH-3", "event_type": "PAYMENT.PAYOUTS-ITEM.FAILED",
                "resource": {**resource, "payout_item": {**resource["payout_item"], "sender_item_id": "x.y"}}}
-    assert payments.handle_webhook(event=unknown, desk=pays, now=friday + 8)["outcome"] == "unknown payout item"
+    assert webhook(unknown, friday + 8)["outcome"] == "unknown payout item"
 
 
 def test_no_run_before_the_start_hour_and_a_missed_day_is_caught_up(desk):
