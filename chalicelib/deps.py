@@ -122,6 +122,35 @@ def review_store():
 
 
 @lru_cache(maxsize=1)
+def product_store():
+    from chalicelib.adapters.store_dynamo import DynamoProductStore
+
+    return DynamoProductStore(_tables_bound())
+
+
+@lru_cache(maxsize=1)
+def product_search():
+    from chalicelib.adapters.store_dynamo import DynamoProductSearch
+
+    _tables_bound()
+    return DynamoProductSearch()
+
+
+@lru_cache(maxsize=1)
+def order_store():
+    from chalicelib.adapters.store_dynamo import DynamoOrderStore
+
+    return DynamoOrderStore(_tables_bound())
+
+
+@lru_cache(maxsize=1)
+def sales_book():
+    from chalicelib.adapters.store_dynamo import DynamoSalesBook
+
+    return DynamoSalesBook(_tables_bound())
+
+
+@lru_cache(maxsize=1)
 def report_store():
     from chalicelib.adapters.reviews import DynamoReportStore
 
