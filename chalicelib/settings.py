@@ -79,6 +79,17 @@ class Settings:
     review_edit_hours: int = 48
     review_reminder_hours: int = 24  # one email this long after a session its caller has not rated
     refund_review_business_days: int = 7
+    # The store (domain.store): the private bucket of digital goods, how long a download link
+    # works, how often a file may be downloaded, how long stock waits for an unpaid checkout, the
+    # holds before a sale's earnings are released, and the buyers' refund windows.
+    files_bucket: str = ""
+    download_link_seconds: int = 300
+    download_limit: int = 5
+    reservation_seconds: int = 30 * 60
+    digital_hold_hours: int = 24
+    physical_hold_days: int = 7
+    digital_refund_hours: int = 24
+    physical_refund_days: int = 14
     refund_keeps_paypal_fee: bool = True  # an approved refund is the amount minus PayPal's fee
     email_sender: str = "no-reply@interkanect.local"
     ops_email: str = "ops@interkanect.local"
@@ -156,6 +167,14 @@ class Settings:
             tip_max_cents=int(get("IK_TIP_MAX_CENTS", "50000")),
             refund_request_hours=int(get("IK_REFUND_REQUEST_HOURS", "24")),
             refund_review_business_days=int(get("IK_REFUND_REVIEW_BUSINESS_DAYS", "7")),
+            files_bucket=get("IK_FILES_BUCKET"),
+            download_link_seconds=int(get("IK_DOWNLOAD_LINK_SECONDS", "300")),
+            download_limit=int(get("IK_DOWNLOAD_LIMIT", "5")),
+            reservation_seconds=int(get("IK_RESERVATION_SECONDS", "1800")),
+            digital_hold_hours=int(get("IK_DIGITAL_HOLD_HOURS", "24")),
+            physical_hold_days=int(get("IK_PHYSICAL_HOLD_DAYS", "7")),
+            digital_refund_hours=int(get("IK_DIGITAL_REFUND_HOURS", "24")),
+            physical_refund_days=int(get("IK_PHYSICAL_REFUND_DAYS", "14")),
             review_min_session_seconds=int(get("IK_REVIEW_MIN_SESSION_SECONDS", "120")),
             review_days=int(get("IK_REVIEW_DAYS", "14")),
             review_edit_hours=int(get("IK_REVIEW_EDIT_HOURS", "48")),

@@ -9,6 +9,7 @@ from typing import Iterable, Protocol
 from chalicelib.domain.fees import PaymentKind
 from chalicelib.domain.payments import Payment, PaymentState, Storefront
 from chalicelib.domain.plans import PlanSubscription
+from chalicelib.domain.store import ShippingRule
 
 WEBHOOK_EVENT_DAYS = 30
 RELEASE_QUEUE = "due"  # the by_release index's one key
@@ -207,8 +208,17 @@ class InMemoryPaymentStore:
 
 
 def _storefront(r) -> Storefront:
+    shipping = r.shipping or {}
+    rule = ShippingRule(flat_cents=int(shipping.get("flat_cents", 0)),
+                        free_from_cents=None if shipping.get("free_from_cents") is None
+                        else int(shipping["free_from_cents"]),
+                        countries=tuple(shipping.get("countries") or ("US",))) if shipping else ShippingRule()
     return Storefront(user_id=r.user_id, paypal_email=r.paypal_email, name=r.name,
-                      created_at=int(r.created_at), updated_at=int(r.updated_at))
+                      created_at=int(r.created_at), updated_at=int(r.updated_at), shipping=rule)
+
+
+def _shipping_json(rule: ShippingRule) -> dict:
+    return {"flat_cents": rule.flat_cents, "free_from_cents": rule.free_from_cents, "countries": list(rule.countries)}
 
 
 class DynamoStorefrontStore:
@@ -233,7 +243,8 @@ class DynamoStorefrontStore:
         from chalicelib.adapters.tables.money import StorefrontRecord
 
         StorefrontRecord(storefront.user_id, paypal_email=storefront.paypal_email, name=storefront.name,
-                         created_at=storefront.created_at, updated_at=storefront.updated_at).save()
+                         created_at=storefront.created_at, updated_at=storefront.updated_at,
+                         shipping=_shipping_json(storefront.shipping)).save()
 
 
 class InMemoryStorefrontStore:

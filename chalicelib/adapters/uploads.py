@@ -1,4 +1,6 @@
-"""Avatar uploads: presigned S3 POSTs the browser sends straight to S3, and what arrived."""
+"""Uploads: presigned S3 POSTs the browser sends straight to S3 (avatars and product pictures
+in the uploads bucket, a store's files in the private files bucket), what arrived, and short-lived
+download links that always leave as attachments."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,6 +20,16 @@ class UploadStorage(Protocol):
     def presigned_post(self, *, key: str, content_type: str, max_bytes: int, redirect: str) -> dict: ...
     def describe(self, key: str) -> StoredObject | None: ...
     def delete(self, key: str) -> None: ...
+    def download_url(self, key: str, *, filename: str, content_type: str, seconds: int) -> str: ...
+
+
+def attachment(filename: str) -> str:
+    """A Content-Disposition that saves the file under its name (RFC 6266: an ASCII fallback and
+    the UTF-8 name), never shows it in the browser."""
+    from urllib.parse import quote
+
+    fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in filename)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 class S3UploadStorage:
@@ -51,6 +63,13 @@ class S3UploadStorage:
     def delete(self, key: str) -> None:
         self._client.delete_object(Bucket=self._bucket, Key=key)
 
+    def download_url(self, key: str, *, filename: str, content_type: str, seconds: int) -> str:
+        """A presigned GET of the object that S3 answers as an attachment of the checked type."""
+        return self._client.generate_presigned_url(
+            "get_object", ExpiresIn=seconds,
+            Params={"Bucket": self._bucket, "Key": key, "ResponseContentType": content_type,
+                    "ResponseContentDisposition": attachment(filename)})
+
 
 class InMemoryUploadStorage:
     def __init__(self) -> None:
@@ -68,3 +87,9 @@ class InMemoryUploadStorage:
 
     def delete(self, key: str) -> None:
         self.objects.pop(key, None)
+
+    def download_url(self, key: str, *, filename: str, content_type: str, seconds: int) -> str:
+        from urllib.parse import urlencode
+
+        return f"memory://uploads/{key}?" + urlencode({"disposition": attachment(filename), "type": content_type,
+                                                       "expires": seconds})

@@ -3,13 +3,14 @@ or settings, never from the browser), and the life of one payment from order to 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from chalicelib.domain.calls import Call
 from chalicelib.domain.errors import Conflict, InvalidInput, PaymentFailed
 from chalicelib.domain.fees import PaymentKind, Split
 from chalicelib.domain.refunds import RefundState
+from chalicelib.domain.store import ShippingRule
 from chalicelib.domain.user_text import has_control_characters, one_line, visible_text
 
 
@@ -97,13 +98,15 @@ _EMAIL = re.compile(r"^[^@\s<>\"']{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z
 
 @dataclass(frozen=True)
 class Storefront:
-    """A Helper's store: for now the PayPal email their payouts go to (goods come later)."""
+    """A Helper's store: the PayPal email their payouts go to, its name, and how it ships
+    physical goods (domain.store)."""
 
     user_id: str
     paypal_email: str
     name: str
     created_at: int
     updated_at: int
+    shipping: ShippingRule = field(default_factory=ShippingRule)
 
 
 def check_paypal_email(value: object) -> str:

@@ -599,3 +599,46 @@ def check_download(order: Order, *, buyer_id: str, slug: str, file_id: str, limi
     if order.downloads.get(key, 0) >= limit:
         raise DownloadLimitReached(f"This file was downloaded {limit} times, the most a purchase allows.")
     return key
+
+
+def shares(total_cents: int, weights: Mapping[str, int]) -> dict[str, int]:
+    """`total_cents` divided in proportion to `weights`, to the cent: each share rounded down,
+    the cents left over given to the largest remainders (ties by name), so the shares always add
+    up to the total. With no weight at all, everything goes to the first name."""
+    names = sorted(weights)
+    if not names:
+        return {}
+    whole = sum(weights.values())
+    if whole <= 0:
+        return {name: (total_cents if index == 0 else 0) for index, name in enumerate(names)}
+    exact = {name: total_cents * weights[name] for name in names}
+    given = {name: exact[name] // whole for name in names}
+    left = total_cents - sum(given.values())
+    for name in sorted(names, key=lambda n: (-(exact[n] % whole), n))[:left]:
+        given[name] += 1
+    return given
+
+
+# The first bytes of the file types a digital product may deliver (text has none to check).
+_MAGIC = {"application/pdf": (b"%PDF",), "application/zip": (b"PK\x03\x04",), "application/epub+zip": (b"PK\x03\x04",),
+          "audio/mpeg": (b"ID3", b"\xff\xfb", b"\xff\xf3", b"\xff\xf2"), "audio/wav": (b"RIFF",),
+          "image/jpeg": (b"\xff\xd8\xff",), "image/png": (b"\x89PNG\r\n\x1a\n",)}
+
+
+def file_matches(content_type: str, head: bytes) -> bool:
+    """Whether an uploaded file's first bytes are the type it claims (not a renamed page or
+    script); MP4 carries `ftyp` at byte 4, and text must not look like HTML."""
+    if content_type == "video/mp4":
+        return head[4:8] == b"ftyp"
+    if content_type in ("text/plain", "text/csv"):
+        start = head.lstrip().lower()
+        return not start.startswith((b"<", b"\xef\xbb\xbf<"))
+    return any(head.startswith(magic) for magic in _MAGIC.get(content_type, ()))
+
+
+def check_file_name(name: object) -> str:
+    """A downloadable file's name as the buyer will see it: no path, no control characters."""
+    text = _text(name, field="name", label="A file name", max_length=120)
+    if "/" in text or "\\" in text or text in (".", ".."):
+        raise InvalidInput("A file name has no folders in it.", field="name")
+    return text

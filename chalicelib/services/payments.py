@@ -7,7 +7,7 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Sequence
 
 from chalicelib.adapters.accounts import AccountStore
 from chalicelib.adapters.ledger import LedgerStore
@@ -32,6 +32,7 @@ from chalicelib.domain.payments import (
     split_of,
 )
 from chalicelib.domain.plans import current_plan, extended
+from chalicelib.domain.store import ShippingRule
 from chalicelib.observability import logger
 from chalicelib.services.calls import CallDesk
 from chalicelib.services.emails import tell
@@ -125,7 +126,8 @@ def save_storefront(*, user_id: str, paypal_email: object, name: object, desk: P
     existing = desk.storefronts.get(user_id)
     storefront = Storefront(user_id=user_id, paypal_email=check_paypal_email(paypal_email),
                             name=check_store_name(name, page.display_name),
-                            created_at=existing.created_at if existing else now, updated_at=now)
+                            created_at=existing.created_at if existing else now, updated_at=now,
+                            shipping=existing.shipping if existing else ShippingRule())
     desk.storefronts.save(storefront)
     return storefront
 
@@ -140,19 +142,22 @@ def plan_view(*, user_id: str, desk: PaymentDesk, now: int) -> dict:
 
 # -- opening a payment -----------------------------------------------------------------------
 
-def _open(payment: Payment, desk: PaymentDesk) -> Payment:
-    """Records the payment, then its PayPal order (the same order however often it is asked)."""
+def open_payment(payment: Payment, *, desk: PaymentDesk, items: Sequence[Any] = (), shipping_cents: int = 0,
+                 ships: bool = False) -> Payment:
+    """Records the payment, then its PayPal order (the same order however often it is asked):
+    with its line items (adapters.paypal.OrderItem) and shipping when it pays for goods."""
     stored = desk.payments.create(payment)
     if stored.order_id or stored.state is not PaymentState.CREATED:
         return stored
     site = desk.settings.site_url
+    goods = {"items": items, "shipping_cents": shipping_cents, "ships": ships} if items else {}
     with paypal_errors():
         order = desk.gateway.create_order(
             request_id=f"order-{stored.payment_id}", amount_cents=stored.amount_cents, currency=stored.currency,
             description=stored.description, reference_id=stored.payment_id, custom_id=stored.payment_id,
             return_url=f"{site}/pay-return.html?payment={stored.payment_id}",
             cancel_url=f"{site}/pay-return.html?payment={stored.payment_id}&cancelled=1",
-            brand_name=desk.settings.brand_name)
+            brand_name=desk.settings.brand_name, **goods)
     desk.payments.transition(stored.with_changes(order_id=order.order_id, approve_url=order.approve_url),
                              expected=[PaymentState.CREATED])
     return desk.payments.get(stored.payment_id) or stored
@@ -184,7 +189,7 @@ def pay_for_call(*, call_id: str, payer_id: str, desk: PaymentDesk, now: int) ->
         state=PaymentState.CREATED, created_at=now,
         description=f"{what}: {call.agreed.minutes} minutes with {name} on {desk.settings.brand_name}",
         helper_plan=call.plan.name, call_id=call.call_id)
-    return _open(payment, desk)
+    return open_payment(payment, desk=desk)
 
 
 def tip(*, call_id: str, payer_id: str, amount_cents: object, desk: PaymentDesk, now: int,
@@ -204,7 +209,7 @@ def tip(*, call_id: str, payer_id: str, amount_cents: object, desk: PaymentDesk,
         amount_cents=amount, currency=desk.settings.currency, state=PaymentState.CREATED, created_at=now,
         description=f"A tip for {page.display_name if page else 'your Helper'} on {desk.settings.brand_name}",
         helper_plan=call.plan.name, call_id=call.call_id)
-    return _open(payment, desk)
+    return open_payment(payment, desk=desk)
 
 
 def buy_upgrade(*, user_id: str, desk: PaymentDesk, now: int,
@@ -217,7 +222,7 @@ def buy_upgrade(*, user_id: str, desk: PaymentDesk, now: int,
         payment_id=f"plan-{new_id()}", kind=PaymentKind.PLAN, payer_id=user_id, helper_id=None,
         amount_cents=s.upgrade_price_cents, currency=s.currency, state=PaymentState.CREATED, created_at=now,
         description=f"{s.brand_name} upgraded plan, {s.upgrade_days} days")
-    return _open(payment, desk)
+    return open_payment(payment, desk=desk)
 
 
 # -- the payer comes back: capture, cancel ---------------------------------------------------

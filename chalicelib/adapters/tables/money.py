@@ -42,7 +42,7 @@ class PaymentRecord(Model):
 
 
 class StorefrontRecord(Model):
-    """A Helper's storefront: the PayPal email payouts go to."""
+    """A Helper's storefront: the PayPal email payouts go to, and how the store ships."""
 
     class Meta:
         table_name = "storefronts"
@@ -52,6 +52,7 @@ class StorefrontRecord(Model):
     name = UnicodeAttribute()
     created_at = NumberAttribute()
     updated_at = NumberAttribute()
+    shipping = JSONAttribute(null=True)  # domain.store.ShippingRule; absent: the default rule
 
 
 class HelperPlanRecord(Model):
