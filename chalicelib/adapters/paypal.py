@@ -2,13 +2,16 @@
 OAuth, pointed at whatever base URL the settings name (PayPal sandbox, live, or the local
 sandbox), for Orders v2 (create, show, capture) and Payments v2 (show capture, refund); and
 Payouts v1 (create a batch, show a batch or an item, cancel an unclaimed item), which the SDK
-lacks, as plain HTTPS with the same OAuth token. The SDK is imported on first use, never at
+lacks, as plain HTTPS with the same OAuth token. Store checkouts send line items, a shipping
+charge and (for physical goods) ask PayPal for the buyer's address; shipped orders get their
+tracking number through Orders v2's tracking call. The SDK is imported on first use, never at
 import: cold starts stay lean.
 
 Money is integer cents here and PayPal's decimal strings on the wire, converted exactly.
 Every failure leaves as one of the `PayPalProblem` classes below, never as an SDK exception."""
 from __future__ import annotations
 
+import copy
 import http.client
 import json
 import re
@@ -34,6 +37,13 @@ PREFER = "return=representation"
 MAX_REQUEST_ID_LENGTH = 108  # PayPal's limit for PayPal-Request-Id
 MAX_TEXT = 127  # description, custom_id, brand_name
 MAX_NOTE = 255  # note_to_payer
+ITEM_CATEGORIES = ("DIGITAL_GOODS", "PHYSICAL_GOODS")  # PayPal's item categories a store sells
+MAX_ITEM_QUANTITY = 10000
+MAX_SKU = 127
+MAX_TRACKING_NUMBER = 64  # PayPal's shipment_tracker: tracking_number, carrier_name_other
+MAX_CARRIER_NAME = 64
+OTHER_CARRIER = "OTHER"  # a carrier PayPal does not list: its name goes in carrier_name_other
+TRACKABLE_CAPTURES = frozenset({"COMPLETED", "PARTIALLY_REFUNDED", "PENDING"})  # PayPal's tracking guide
 
 # PayPal's issue names (details[].issue) and what they mean for us.
 NOT_APPROVED_ISSUES = frozenset({"ORDER_NOT_APPROVED", "PAYER_ACTION_REQUIRED"})
@@ -157,8 +167,46 @@ class PayPalCapture:
 
 
 @dataclass(frozen=True)
+class OrderItem:
+    """One line of an order as PayPal shows it to the buyer."""
+
+    name: str  # 1 to 127 characters
+    sku: str  # 0 to 127 characters ("" for none)
+    quantity: int  # 1 to 10000
+    unit_amount_cents: int  # 0 or more
+    category: str  # DIGITAL_GOODS or PHYSICAL_GOODS
+
+
+@dataclass(frozen=True)
+class ShippingAddress:
+    """Where the buyer wants physical goods sent, as PayPal has it."""
+
+    full_name: str
+    address_line_1: str
+    address_line_2: str
+    admin_area_2: str  # city
+    admin_area_1: str  # state / province
+    postal_code: str
+    country_code: str  # ISO 3166-1 alpha-2
+
+
+@dataclass(frozen=True)
+class ShipmentTracking:
+    """A tracking number the in-memory twin was given for a captured order (`add_tracking`)."""
+
+    tracker_id: str  # PayPal's: the capture id and the tracking number, joined by "-"
+    order_id: str
+    capture_id: str
+    tracking_number: str
+    carrier: str
+    carrier_name_other: str | None = None
+
+
+@dataclass(frozen=True)
 class PayPalOrder:
-    """A Checkout order: CREATED, PAYER_ACTION_REQUIRED, APPROVED, COMPLETED or VOIDED."""
+    """A Checkout order: CREATED, PAYER_ACTION_REQUIRED, APPROVED, COMPLETED or VOIDED. A store
+    order carries its `items` and `shipping_cents`; one that ships, the buyer's `shipping`
+    address once approved and the ids of its trackers once tracked."""
 
     order_id: str
     status: str
@@ -168,6 +216,10 @@ class PayPalOrder:
     custom_id: str | None = None
     payer_id: str | None = None
     capture: PayPalCapture | None = None
+    items: tuple[OrderItem, ...] = ()
+    shipping_cents: int = 0
+    shipping: ShippingAddress | None = None
+    tracker_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -229,7 +281,8 @@ class PaymentGateway(Protocol):
 
     def create_order(self, *, request_id: str, amount_cents: int, currency: str, description: str,
                      reference_id: str, custom_id: str, return_url: str, cancel_url: str,
-                     brand_name: str) -> PayPalOrder: ...
+                     brand_name: str, items: Sequence[OrderItem] = (), shipping_cents: int = 0,
+                     ships: bool = False) -> PayPalOrder: ...
 
     def get_order(self, order_id: str) -> PayPalOrder: ...
 
@@ -239,6 +292,9 @@ class PaymentGateway(Protocol):
 
     def refund_capture(self, *, capture_id: str, amount_cents: int, currency: str, request_id: str,
                        note: str, custom_id: str | None = None) -> PayPalRefund: ...
+
+    def add_tracking(self, *, order_id: str, capture_id: str, tracking_number: str, carrier: str,
+                     request_id: str, carrier_name_other: str | None = None) -> None: ...
 
 
 class PayoutGateway(Protocol):
@@ -287,6 +343,79 @@ def _check_text(name: str, value: str, limit: int = MAX_TEXT) -> str:
     if not (isinstance(value, str) and 0 < len(value) <= limit):
         raise ValueError(f"{name} has 1 to {limit} characters")
     return value
+
+
+def _check_count(name: str, value: object, low: int, high: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
+        span = f"from {low} to {high}" if high is not None else f"of {low} or more"
+        raise ValueError(f"{name} is a whole number {span}, not {value!r}")
+    return value
+
+
+def _order_lines(items: Sequence[OrderItem], *, amount_cents: int, shipping_cents: int) -> int | None:
+    """Checks a store order's lines before anything is sent: PayPal's limits on each item, and
+    the amount equal to the items (quantity x unit amount) plus shipping, as PayPal insists.
+    The items' total; None for an order without items (and then no shipping either)."""
+    if isinstance(items, (str, bytes)) or not isinstance(items, Sequence):
+        raise ValueError("items is a sequence of OrderItem")
+    _check_count("shipping_cents", shipping_cents, 0)
+    if not items:
+        if shipping_cents:
+            raise ValueError("shipping is charged on items: an order with shipping_cents needs its items")
+        return None
+    item_total = 0
+    for index, item in enumerate(items):
+        where = f"items[{index}]"
+        if not isinstance(item, OrderItem):
+            raise ValueError(f"{where} is an OrderItem, not {type(item).__name__}")
+        if not (isinstance(item.name, str) and item.name.strip()):
+            raise ValueError(f"{where}.name is needed")
+        _check_text(f"{where}.name", item.name)
+        if not (isinstance(item.sku, str) and len(item.sku) <= MAX_SKU):
+            raise ValueError(f"{where}.sku has 0 to {MAX_SKU} characters")
+        _check_count(f"{where}.quantity", item.quantity, 1, MAX_ITEM_QUANTITY)
+        _check_count(f"{where}.unit_amount_cents", item.unit_amount_cents, 0)
+        if item.category not in ITEM_CATEGORIES:
+            raise ValueError(f"{where}.category is one of {', '.join(ITEM_CATEGORIES)}, not {item.category!r}")
+        item_total += item.quantity * item.unit_amount_cents
+    if amount_cents != item_total + shipping_cents:
+        raise ValueError(f"amount_cents {amount_cents} is not the items' {item_total} plus shipping "
+                         f"{shipping_cents} ({item_total + shipping_cents})")
+    return item_total
+
+
+def _check_capture_id(capture_id: str) -> str:
+    """A capture id as the tracking call takes it (PayPal's pattern: letters and digits, 1 to 50)."""
+    if not (isinstance(capture_id, str) and re.fullmatch(r"[A-Za-z0-9]{1,50}", capture_id)):
+        raise ValueError(f"capture_id is not a PayPal capture id: {capture_id!r}")
+    return capture_id
+
+
+def _check_tracking(tracking_number: str, carrier: str, carrier_name_other: str | None) -> None:
+    """A tracking number (one line, 1 to 64 characters) and one of PayPal's carriers (the SDK's
+    ShipmentCarrier names them all); OTHER with the carrier's name, any other without one."""
+    from paypalserversdk.models.shipment_carrier import ShipmentCarrier
+
+    _check_key("tracking_number", tracking_number, MAX_TRACKING_NUMBER)
+    if not tracking_number.strip():
+        raise ValueError("tracking_number is needed")
+    if not (isinstance(carrier, str) and re.fullmatch(r"[0-9A-Z_]+", carrier)
+            and vars(ShipmentCarrier).get(carrier) == carrier):
+        raise ValueError(f"carrier is one of PayPal's carriers (USPS, UPS, FEDEX, DHL, ... or "
+                         f"{OTHER_CARRIER}), not {carrier!r}")
+    if carrier == OTHER_CARRIER:
+        if carrier_name_other is None:
+            raise ValueError(f"carrier {OTHER_CARRIER} needs carrier_name_other, the carrier's name")
+        _check_key("carrier_name_other", carrier_name_other, MAX_CARRIER_NAME)
+        if not carrier_name_other.strip():
+            raise ValueError("carrier_name_other is needed")
+    elif carrier_name_other is not None:
+        raise ValueError(f"carrier_name_other is only for carrier {OTHER_CARRIER}, not {carrier}")
+
+
+def tracker_id(capture_id: str, tracking_number: str) -> str:
+    """PayPal's id for the tracker of a tracking number on a capture."""
+    return f"{capture_id}-{tracking_number}"
 
 
 def _check_refund_custom_id(custom_id: str) -> str:
@@ -428,12 +557,41 @@ def capture_from_paypal(body: dict, *, order_id: str | None = None) -> PayPalCap
     )
 
 
+def _item_from_paypal(item: dict) -> OrderItem:
+    quantity = item["quantity"]
+    if not (isinstance(quantity, str) and re.fullmatch(r"[1-9][0-9]{0,9}", quantity)):
+        raise ValueError(f"item quantity {quantity!r}")
+    unit_amount = _money(item.get("unit_amount"))
+    if unit_amount is None:
+        raise ValueError("an item without unit_amount")
+    return OrderItem(name=item["name"], sku=item.get("sku") or "", quantity=int(quantity),
+                     unit_amount_cents=unit_amount, category=item.get("category") or "")
+
+
+def _shipping_from_paypal(shipping: dict) -> ShippingAddress | None:
+    """`purchase_units[].shipping` (name and address) as ours; None when it names no address."""
+    address = shipping.get("address") or {}
+    if not address:
+        return None
+    return ShippingAddress(
+        full_name=(shipping.get("name") or {}).get("full_name") or "",
+        address_line_1=address.get("address_line_1") or "",
+        address_line_2=address.get("address_line_2") or "",
+        admin_area_2=address.get("admin_area_2") or "",
+        admin_area_1=address.get("admin_area_1") or "",
+        postal_code=address.get("postal_code") or "",
+        country_code=address.get("country_code") or "",
+    )
+
+
 def order_from_paypal(body: dict) -> PayPalOrder:
-    """An order as Orders v2 answers it with `Prefer: return=representation`."""
+    """An order as Orders v2 answers it with `Prefer: return=representation`: the first
+    purchase unit's amount, items, shipping (address and trackers) and latest capture."""
     unit = (body.get("purchase_units") or [{}])[0]
     amount = unit.get("amount") or {}
     captures = (unit.get("payments") or {}).get("captures") or []
     wallet = (body.get("payment_source") or {}).get("paypal") or {}
+    shipping = unit.get("shipping") or {}
     return PayPalOrder(
         order_id=body["id"],
         status=body["status"],
@@ -443,6 +601,10 @@ def order_from_paypal(body: dict) -> PayPalOrder:
         custom_id=unit.get("custom_id"),
         payer_id=(body.get("payer") or {}).get("payer_id") or wallet.get("account_id"),
         capture=capture_from_paypal(captures[-1], order_id=body["id"]) if captures else None,
+        items=tuple(_item_from_paypal(item) for item in unit.get("items") or ()),
+        shipping_cents=_money((amount.get("breakdown") or {}).get("shipping")) or 0,
+        shipping=_shipping_from_paypal(shipping),
+        tracker_ids=tuple(tracker["id"] for tracker in shipping.get("trackers") or ()),
     )
 
 
@@ -765,11 +927,17 @@ class PayPalGateway:
     # -- Orders v2 ------------------------------------------------------------------------
     def create_order(self, *, request_id: str, amount_cents: int, currency: str, description: str,
                      reference_id: str, custom_id: str, return_url: str, cancel_url: str,
-                     brand_name: str) -> PayPalOrder:
-        """A CAPTURE order for one purchase unit, paid from a PayPal wallet (`Pay Now`, no
-        shipping); the payer approves it at `approve_url`."""
+                     brand_name: str, items: Sequence[OrderItem] = (), shipping_cents: int = 0,
+                     ships: bool = False) -> PayPalOrder:
+        """A CAPTURE order for one purchase unit, paid from a PayPal wallet (`Pay Now`); the payer
+        approves it at `approve_url`. With `items`, the unit lists them and breaks the amount
+        down (item_total, shipping), which must add up; `ships` has the payer pick the address
+        PayPal has on file (GET_FROM_FILE), else nothing ships (NO_SHIPPING)."""
+        from paypalserversdk.models.amount_breakdown import AmountBreakdown
         from paypalserversdk.models.amount_with_breakdown import AmountWithBreakdown
         from paypalserversdk.models.checkout_payment_intent import CheckoutPaymentIntent
+        from paypalserversdk.models.item_request import ItemRequest
+        from paypalserversdk.models.money import Money
         from paypalserversdk.models.order_request import OrderRequest
         from paypalserversdk.models.payment_source import PaymentSource
         from paypalserversdk.models.paypal_experience_user_action import PaypalExperienceUserAction
@@ -782,19 +950,35 @@ class PayPalGateway:
         )
         from paypalserversdk.models.purchase_unit_request import PurchaseUnitRequest
 
+        _check_currency(currency)
+        item_total = _order_lines(items, amount_cents=_check_cents(amount_cents), shipping_cents=shipping_cents)
+        if not isinstance(ships, bool):
+            raise ValueError(f"ships is True or False, not {ships!r}")
+        money = lambda cents: Money(currency_code=currency, value=to_paypal_value(cents))  # noqa: E731
+        lines: dict[str, Any] = {}
+        breakdown: dict[str, Any] = {}
+        if item_total is not None:
+            breakdown["breakdown"] = AmountBreakdown(item_total=money(item_total), shipping=money(shipping_cents))
+            lines["items"] = [ItemRequest(name=item.name, unit_amount=money(item.unit_amount_cents),
+                                          quantity=str(item.quantity), category=item.category,
+                                          **({"sku": item.sku} if item.sku else {}))
+                              for item in items]
+        preference = (PaypalWalletContextShippingPreference.GET_FROM_FILE if ships
+                      else PaypalWalletContextShippingPreference.NO_SHIPPING)
         body = OrderRequest(
             intent=CheckoutPaymentIntent.CAPTURE,
             purchase_units=[PurchaseUnitRequest(
-                amount=AmountWithBreakdown(currency_code=_check_currency(currency),
-                                           value=to_paypal_value(_check_cents(amount_cents))),
+                amount=AmountWithBreakdown(currency_code=currency, value=to_paypal_value(amount_cents),
+                                           **breakdown),
                 reference_id=_check_text("reference_id", reference_id, 256),
                 description=_clipped("description", description),
                 custom_id=_check_text("custom_id", custom_id),
+                **lines,
             )],
             payment_source=PaymentSource(paypal=PaypalWallet(
                 experience_context=PaypalWalletExperienceContext(
                     brand_name=_clipped("brand_name", brand_name),
-                    shipping_preference=PaypalWalletContextShippingPreference.NO_SHIPPING,
+                    shipping_preference=preference,
                     user_action=PaypalExperienceUserAction.PAY_NOW,
                     return_url=_check_url("return_url", return_url),
                     cancel_url=_check_url("cancel_url", cancel_url),
@@ -828,6 +1012,37 @@ class PayPalGateway:
         if not answer.get("purchase_units"):  # a minimal answer: ask for the whole order
             return _settled(self.get_order(order_id), action)
         return _settled(self._read(action, order_from_paypal, answer), action)
+
+    def add_tracking(self, *, order_id: str, capture_id: str, tracking_number: str, carrier: str,
+                     request_id: str, carrier_name_other: str | None = None) -> None:
+        """Gives PayPal the tracking number of a captured order's shipment; PayPal tells the
+        payer (notify_payer). Only a capture of the order that is COMPLETED, PARTIALLY_REFUNDED or
+        PENDING takes one (else PayPal's 422: CAPTURE_ID_NOT_FOUND, CAPTURE_STATUS_NOT_VALID). A
+        retry with the same request id, or the same tracking number again, adds no second tracker."""
+        from paypalserversdk.models.order_tracker_request import OrderTrackerRequest
+
+        _check_id("order_id", order_id)
+        _check_capture_id(capture_id)
+        _check_tracking(tracking_number, carrier, carrier_name_other)
+        _check_request_id(request_id)
+        body = OrderTrackerRequest(capture_id=capture_id, tracking_number=tracking_number, carrier=carrier,
+                                   notify_payer=True,
+                                   **({"carrier_name_other": carrier_name_other} if carrier_name_other else {}))
+        options = {"id": order_id, "body": body}
+        self._call(f"add tracking to order {order_id}",
+                   lambda: self._orders_sending(request_id).create_order_tracking(options))
+
+    def _orders_sending(self, request_id: str) -> Any:
+        """The SDK's orders controller, its calls carrying `PayPal-Request-Id`: its tracking call
+        takes no such parameter, though PayPal honours the header on every POST."""
+        from paypalserversdk.controllers.orders_controller import OrdersController
+        from requests.structures import CaseInsensitiveDict
+
+        shared = self.sdk.global_configuration
+        configuration = copy.copy(shared)  # shallow: the same HTTP client, auth and token
+        configuration.additional_headers(CaseInsensitiveDict(
+            {**shared.get_additional_headers(), "PayPal-Request-Id": request_id}))
+        return OrdersController(configuration)
 
     # -- Payments v2 ----------------------------------------------------------------------
     def get_capture(self, capture_id: str) -> PayPalCapture:
@@ -1022,12 +1237,19 @@ def _refusal(kind: type, action: str, status: int, name: str, issue: str | None,
                 status=status, name=name, issue=issue, debug_id="memory", **extra)
 
 
+# The address the twin's payer ships to unless a test names another: the local sandbox's buyer's.
+TWIN_BUYER_ADDRESS = ShippingAddress(full_name="Sandbox Buyer", address_line_1="1 Main St", address_line_2="",
+                                     admin_area_2="San Jose", admin_area_1="CA", postal_code="95131",
+                                     country_code="US")
+
+
 @dataclass
 class _TwinOrder:
-    """An order in the in-memory PayPal twin, and its capture once captured."""
+    """An order in the in-memory PayPal twin, its capture once captured, and whether it ships."""
 
     order: PayPalOrder
     capture_id: str | None = None
+    ships: bool = False
 
 
 @dataclass
@@ -1054,11 +1276,14 @@ class InMemoryPayPalGateway:
     orders the payer must approve before capture, fees of 3.49% + 49¢ (rounded half up),
     answers replayed by PayPal-Request-Id (refusals too, as the local sandbox does), refunds up
     to what was captured; payout batches PENDING until `process_payouts`, a sender_batch_id
-    taken once, no payout fee (as the local sandbox). Thread-safe. Hooks for tests: `approve`,
+    taken once, no payout fee (as the local sandbox). Store orders keep their items and
+    shipping charge; one that ships takes the payer's address on approval and tracking numbers
+    once captured. Thread-safe. Hooks for tests: `approve`,
     `decline_next_capture`, `decline_next_refund`, `unavailable_next`, `reverse`,
     `payout_receiver_outcome`, `process_payouts`, `decline_next_payout_batch`; `payout_calls`
     lists the payouts calls made ("create <sender_batch_id>", "get <id>", "get-item <id>",
-    "cancel <id>") and `payout_batches` shows every batch with all its items."""
+    "cancel <id>"), `payout_batches` shows every batch with all its items and `trackings`
+    every tracking number added."""
 
     def __init__(self, *, client_id: str = "client", client_secret: str = "secret",
                  clock: Callable[[], float] = time.time, lifetime_seconds: int = 32400,
@@ -1087,6 +1312,7 @@ class InMemoryPayPalGateway:
         self._receiver_outcomes: dict[str, str] = {}  # lower-case email -> FAILED | RETURNED | UNCLAIMED
         self._payout_denials = 0
         self.payout_calls: list[str] = []
+        self._trackings: dict[str, ShipmentTracking] = {}  # by tracker id, in the order added
 
     # -- OAuth ----------------------------------------------------------------------------
     def use_credentials(self, client_id: str, client_secret: str) -> None:
@@ -1108,12 +1334,19 @@ class InMemoryPayPalGateway:
             return self._token
 
     # -- test hooks -----------------------------------------------------------------------
-    def approve(self, order_id: str, *, payer_id: str = "TWINPAYER0001") -> PayPalOrder:
-        """The payer approves the order at PayPal (what the approval page does)."""
+    def approve(self, order_id: str, *, payer_id: str = "TWINPAYER0001",
+                shipping_address: ShippingAddress | None = None) -> PayPalOrder:
+        """The payer approves the order at PayPal (what the approval page does); an order that
+        ships goes to `shipping_address`, by default the payer's (TWIN_BUYER_ADDRESS)."""
+        if shipping_address is not None and not isinstance(shipping_address, ShippingAddress):
+            raise ValueError("shipping_address is a ShippingAddress")
         with self._lock:
             held = self._order(order_id, "approve")
+            if shipping_address is not None and not held.ships:
+                raise ValueError(f"order {order_id} ships nothing (NO_SHIPPING): the payer gives no address")
             if held.order.status in ("CREATED", "PAYER_ACTION_REQUIRED"):
-                held.order = replace(held.order, status="APPROVED", payer_id=payer_id)
+                shipping = (shipping_address or TWIN_BUYER_ADDRESS) if held.ships else None
+                held.order = replace(held.order, status="APPROVED", payer_id=payer_id, shipping=shipping)
             elif held.order.status != "APPROVED":
                 raise _refusal(PayPalRejected, f"approve order {order_id}", 422, "UNPROCESSABLE_ENTITY",
                                "ORDER_CANNOT_BE_APPROVED")
@@ -1152,9 +1385,12 @@ class InMemoryPayPalGateway:
     # -- Orders v2 ------------------------------------------------------------------------
     def create_order(self, *, request_id: str, amount_cents: int, currency: str, description: str,
                      reference_id: str, custom_id: str, return_url: str, cancel_url: str,
-                     brand_name: str) -> PayPalOrder:
-        _check_cents(amount_cents)
+                     brand_name: str, items: Sequence[OrderItem] = (), shipping_cents: int = 0,
+                     ships: bool = False) -> PayPalOrder:
         _check_currency(currency)
+        _order_lines(items, amount_cents=_check_cents(amount_cents), shipping_cents=shipping_cents)
+        if not isinstance(ships, bool):
+            raise ValueError(f"ships is True or False, not {ships!r}")
         _check_request_id(request_id)
         _check_text("reference_id", reference_id, 256)
         _clipped("description", description)
@@ -1165,14 +1401,17 @@ class InMemoryPayPalGateway:
         with self._lock:
             self._reachable("create an order")
             return self._once(("create", "", request_id), lambda: self._create(
-                amount_cents=amount_cents, currency=currency, custom_id=custom_id))
+                amount_cents=amount_cents, currency=currency, custom_id=custom_id, items=tuple(items),
+                shipping_cents=shipping_cents, ships=ships))
 
-    def _create(self, *, amount_cents: int, currency: str, custom_id: str) -> PayPalOrder:
+    def _create(self, *, amount_cents: int, currency: str, custom_id: str, items: tuple[OrderItem, ...],
+                shipping_cents: int, ships: bool) -> PayPalOrder:
         order_id = _paypal_id()
         order = PayPalOrder(order_id=order_id, status="PAYER_ACTION_REQUIRED",
                             approve_url=f"{self._approve_base_url}?token={order_id}",
-                            amount_cents=amount_cents, currency=currency, custom_id=custom_id)
-        self._orders[order_id] = _TwinOrder(order)
+                            amount_cents=amount_cents, currency=currency, custom_id=custom_id,
+                            items=items, shipping_cents=shipping_cents)
+        self._orders[order_id] = _TwinOrder(order, ships=ships)
         return order
 
     def get_order(self, order_id: str) -> PayPalOrder:
@@ -1214,6 +1453,37 @@ class InMemoryPayPalGateway:
         held.capture_id = capture.capture_id
         held.order = replace(order, status="COMPLETED", approve_url=None)
         return _settled(self._current(held), action)
+
+    def add_tracking(self, *, order_id: str, capture_id: str, tracking_number: str, carrier: str,
+                     request_id: str, carrier_name_other: str | None = None) -> None:
+        _check_id("order_id", order_id)
+        _check_capture_id(capture_id)
+        _check_tracking(tracking_number, carrier, carrier_name_other)
+        _check_request_id(request_id)
+        with self._lock:
+            self._reachable(f"add tracking to order {order_id}")
+            self._once(("track", order_id, request_id), lambda: self._track(ShipmentTracking(
+                tracker_id=tracker_id(capture_id, tracking_number), order_id=order_id, capture_id=capture_id,
+                tracking_number=tracking_number, carrier=carrier, carrier_name_other=carrier_name_other)))
+
+    def _track(self, tracking: ShipmentTracking) -> PayPalOrder:
+        """As the sandbox: a capture of this order PayPal can track, once per tracking number."""
+        action = f"add tracking to order {tracking.order_id}"
+        held = self._order(tracking.order_id, "add tracking to")
+        if held.capture_id != tracking.capture_id:
+            raise _refusal(PayPalRejected, action, 422, "UNPROCESSABLE_ENTITY", "CAPTURE_ID_NOT_FOUND")
+        if self._captures[held.capture_id].capture.status not in TRACKABLE_CAPTURES:
+            raise _refusal(PayPalRejected, action, 422, "UNPROCESSABLE_ENTITY", "CAPTURE_STATUS_NOT_VALID")
+        if tracking.tracker_id not in self._trackings:
+            self._trackings[tracking.tracker_id] = tracking
+            held.order = replace(held.order, tracker_ids=(*held.order.tracker_ids, tracking.tracker_id))
+        return self._current(held)
+
+    @property
+    def trackings(self) -> tuple[ShipmentTracking, ...]:
+        """Every tracking number added, first to last."""
+        with self._lock:
+            return tuple(self._trackings.values())
 
     # -- Payments v2 ----------------------------------------------------------------------
     def get_capture(self, capture_id: str) -> PayPalCapture:

@@ -1,11 +1,16 @@
 """The payer's side of the local PayPal sandbox: the approval page an order's `approve` (or
 `payer-action`) link opens, `GET /checkoutnow?token=ORDER_ID`.
 
-It shows the merchant's brand, the amount and description, and the sandbox buyer who pays, with
-one plain HTML form (no script) that posts back to `/checkoutnow` with one of two buttons:
-"Approve and pay" (`action=approve`) approves the order and sends the browser back to the order's
-`return_url` with `?token=ORDER_ID&PayerID=...` (303); "Cancel and return" (`action=cancel`)
-leaves the order as it is and sends the browser to `cancel_url` with `?token=ORDER_ID`. The page
+It shows the merchant's brand, the amount and description, the items and the amount's breakdown
+when the order lists them, and the sandbox buyer who pays, with one plain HTML form (no script)
+that posts back to `/checkoutnow` with one of two buttons: "Approve and pay" (`action=approve`)
+approves the order and sends the browser back to the order's `return_url` with
+`?token=ORDER_ID&PayerID=...` (303); "Cancel and return" (`action=cancel`) leaves the order as it
+is and sends the browser to `cancel_url` with `?token=ORDER_ID`. An order that ships to the
+payer's pick (GET_FROM_FILE) has a "Ship to" part in the form, filled in with the buyer's address
+(or the merchant's), which the payer may change: "Approve and pay" alone ships there. A form
+posted without those fields ships to the default; one with an address PayPal would refuse shows
+the page again saying why. The page
 carries a strict Content-Security-Policy whose `form-action` admits the sandbox and the return and
 cancel origins (browsers apply it to the redirect after a form post). The form holds a token tied
 to the order, so another site cannot approve an order by posting the form itself.
@@ -20,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from infra.local.paypal_core import SandboxRequest, SandboxResponse
-from infra.local.paypal_money import display
+from infra.local.paypal_money import display, parse_value
+from infra.local.paypal_orders import ADDRESS_PARTS, AMOUNT_PARTS, MAX_FULL_NAME, AddressProblem, shipping_address
 
 if TYPE_CHECKING:
     from infra.local.paypal_sandbox import PayPalSandbox
@@ -54,7 +60,41 @@ button { width: 100%; font: inherit; font-weight: 600; font-size: 1rem; padding:
 button:focus-visible { outline: 3px solid #99c5ff; outline-offset: 2px; }
 .note { color: #697386; font-size: .8rem; text-align: center; margin: 1rem 0 0; }
 a { color: #0070e0; }
+.items { margin: 0 0 1.5rem; }
+.items ul { list-style: none; margin: 0; padding: 0; }
+.items li, .breakdown div { display: flex; gap: .75rem; align-items: baseline; padding: .35rem 0; }
+.items li { border-bottom: 1px solid #e3e8ee; }
+.item-name { flex: 1; overflow-wrap: anywhere; }
+.item-quantity, .breakdown dt { color: #697386; font-size: .9rem; }
+.breakdown { margin: .5rem 0 0; }
+.breakdown dt { flex: 1; }
+.breakdown dd { margin: 0; }
+fieldset { border: 1px solid #e3e8ee; border-radius: 8px; padding: .9rem 1rem; margin: 0; display: grid;
+           gap: .6rem; }
+legend { font-weight: 600; padding: 0 .3rem; }
+label { display: grid; gap: .2rem; color: #4f566b; font-size: .85rem; }
+input { font: inherit; font-size: 1rem; color: #1a1f36; padding: .5rem .6rem; border: 1px solid #c1c9d2;
+        border-radius: 6px; }
+input:focus-visible { outline: 3px solid #99c5ff; outline-offset: 1px; }
+.problem { color: #b3093c; margin: 0; }
+.ship-to { border: 1px solid #e3e8ee; border-radius: 8px; padding: .9rem 1rem; margin-bottom: 1.5rem; }
+.ship-to p { margin: 0; }
+.ship-to .label { color: #697386; font-size: .85rem; }
 """
+# The "Ship to" fields: (form field, address part, label, autocomplete token, required by the page).
+SHIP_FIELDS = (
+    ("ship_full_name", "full_name", "Full name", "shipping name", True),
+    ("ship_address_line_1", "address_line_1", "Street address", "shipping address-line1", True),
+    ("ship_address_line_2", "address_line_2", "Apartment, suite (optional)", "shipping address-line2", False),
+    ("ship_admin_area_2", "admin_area_2", "City", "shipping address-level2", False),
+    ("ship_admin_area_1", "admin_area_1", "State or province", "shipping address-level1", False),
+    ("ship_postal_code", "postal_code", "Postal code", "shipping postal-code", False),
+    ("ship_country_code", "country_code", "Country code", "shipping country", True),
+)
+_LIMITS = {"full_name": MAX_FULL_NAME, **dict(ADDRESS_PARTS)}
+BREAKDOWN_LABELS = {"item_total": "Items", "shipping": "Shipping", "handling": "Handling", "tax_total": "Tax",
+                    "insurance": "Insurance", "shipping_discount": "Shipping discount", "discount": "Discount"}
+assert tuple(BREAKDOWN_LABELS) == AMOUNT_PARTS
 STYLE_HASH = "sha256-" + base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
 
 
@@ -99,16 +139,27 @@ class CheckoutPage:
         order_id, problem = self._posted(request)
         if problem:
             return problem
-        action = request.form().get("action")
+        form = request.form()
+        action = form.get("action")
         if action == "approve":
-            return self._approve(order_id)
+            return self._approve(order_id, form)
         if action == "cancel":
             return self._cancel(order_id)
         return self._message(400, "Choose how to go on", "Approve the payment or cancel it.")
 
-    def _approve(self, order_id: str) -> SandboxResponse:
+    def _approve(self, order_id: str, form: dict[str, str]) -> SandboxResponse:
+        shipping = None
+        if any(name in form for name, *_ in SHIP_FIELDS):
+            order, _ = self._open_order(order_id)
+            if order is not None and self.sandbox.checkout.picks_address(order):
+                entered = {part: form.get(name, "") for name, part, *_ in SHIP_FIELDS}
+                try:
+                    shipping = shipping_address(entered.pop("full_name"), entered)
+                except AddressProblem as problem:
+                    entered["full_name"] = form.get("ship_full_name", "")
+                    return self._page(400, self._approval_html(order, entered=entered, problem=problem), order)
         try:
-            order, _ = self.sandbox.checkout.approve(order_id)
+            order, _ = self.sandbox.checkout.approve(order_id, shipping)
         except LookupError as gone:
             return self._gone(str(gone))
         except ValueError:
@@ -170,7 +221,65 @@ class CheckoutPage:
     def _brand(self, order: dict) -> str:
         return order["experience"].get("brand_name") or self.sandbox.merchant.name
 
-    def _approval_html(self, order: dict) -> str:
+    def _items_html(self, order: dict) -> str:
+        """The items of the order and the breakdown of its amount, when it lists them."""
+        units = order["purchase_units"]
+        if not any(unit.get("items") for unit in units):
+            return ""
+        lines = []
+        for unit in units:
+            for item in unit.get("items", ()):
+                price = parse_value(item["unit_amount"]["value"], unit["currency"], field="unit_amount")
+                amount = display(price * int(item["quantity"]), unit["currency"])
+                lines.append(f'<li><span class="item-name">{escape(item["name"])}</span>'
+                             f'<span class="item-quantity">&times; {escape(item["quantity"])}</span>'
+                             f'<span class="item-amount">{escape(amount)}</span></li>')
+        parts = []
+        if len(units) == 1:
+            breakdown = units[0]["amount"].get("breakdown") or {}
+            for name, label in BREAKDOWN_LABELS.items():
+                if name in breakdown:
+                    shown = display(parse_value(breakdown[name]["value"], units[0]["currency"], field=name),
+                                    units[0]["currency"])
+                    minus = "&minus;" if "discount" in name else ""
+                    parts.append(f"<div><dt>{label}</dt><dd>{minus}{escape(shown)}</dd></div>")
+        summary = f'<dl class="breakdown">{"".join(parts)}</dl>' if parts else ""
+        return f'<section class="items" aria-label="Items"><ul>{"".join(lines)}</ul>{summary}</section>'
+
+    def _ship_fields_html(self, order: dict, entered: dict[str, str] | None,
+                          problem: AddressProblem | None) -> str:
+        """For an order that ships to the payer's pick (GET_FROM_FILE): the address fields,
+        filled in with what was entered, else the default address; nothing for other orders."""
+        if not self.sandbox.checkout.picks_address(order):
+            return ""
+        if entered is None:
+            default = self.sandbox.checkout.default_shipping(order)
+            entered = {"full_name": default["name"]["full_name"], **default["address"]}
+        fields = []
+        for name, part, label, autocomplete, required in SHIP_FIELDS:
+            invalid = ' aria-invalid="true"' if problem is not None and problem.part == part else ""
+            fields.append(f'<label>{label}<input type="text" name="{name}" value="{escape(entered.get(part, ""))}" '
+                          f'autocomplete="{autocomplete}" maxlength="{_LIMITS[part]}"'
+                          f'{" required" if required else ""}{invalid}></label>')
+        alert = f'<p class="problem" role="alert">{escape(problem.words)}</p>' if problem else ""
+        return f'<fieldset><legend>Ship to</legend>{alert}{"".join(fields)}</fieldset>'
+
+    def _ship_to_html(self, order: dict) -> str:
+        """For an order that ships where the merchant said (SET_PROVIDED_ADDRESS): that address."""
+        shipping = order["purchase_units"][0].get("shipping")
+        if self.sandbox.checkout.shipping_preference(order) == "SET_PROVIDED_ADDRESS" and shipping:
+            address = shipping["address"]
+            lines = [shipping.get("name", {}).get("full_name"), address.get("address_line_1"),
+                     address.get("address_line_2"),
+                     " ".join(filter(None, (address.get("admin_area_2"), address.get("admin_area_1"),
+                                            address.get("postal_code")))),
+                     address.get("country_code")]
+            text = "".join(f"<p>{escape(line)}</p>" for line in lines if line)
+            return f'<section class="ship-to" aria-label="Ship to"><p class="label">Ship to</p>{text}</section>'
+        return ""
+
+    def _approval_html(self, order: dict, *, entered: dict[str, str] | None = None,
+                       problem: AddressProblem | None = None) -> str:
         unit = order["purchase_units"][0]
         total = sum(u["total"] for u in order["purchase_units"])
         description = unit.get("description") or (f"{len(order['purchase_units'])} purchases"
@@ -186,15 +295,18 @@ class CheckoutPage:
 <h1>Pay {escape(self._brand(order))}</h1>
 <p class="amount">{escape(display(total, unit["currency"]))}</p>
 <p class="description">{escape(description)}</p>
+{self._items_html(order)}
 <section class="buyer" aria-label="Paying as">
   <p class="label">Paying as</p>
   <p><strong>{escape(buyer.full_name)}</strong></p>
   <p class="email">{escape(buyer.email)}</p>
   <p class="funding">PayPal balance</p>
 </section>
+{self._ship_to_html(order)}
 <form method="post" action="/checkoutnow">{hidden}
+  {self._ship_fields_html(order, entered, problem)}
   <button type="submit" name="action" value="approve" class="approve">Approve and pay</button>
-  <button type="submit" name="action" value="cancel" class="cancel">Cancel and return</button>
+  <button type="submit" name="action" value="cancel" class="cancel" formnovalidate>Cancel and return</button>
 </form>
 <p class="note">Order {token}</p>
 """

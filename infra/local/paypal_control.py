@@ -4,7 +4,9 @@ PayPal does on its own (chargebacks, failing payouts). JSON in, JSON out; all PO
 PayPal-Request-Id like the REST routes.
 
     GET  /sandbox                                  these routes
-    POST /sandbox/orders/{id}/approve              the payer approves without the page
+    POST /sandbox/orders/{id}/approve              the payer approves without the page (body optional:
+                                                   {"shipping": {"name": {"full_name"}, "address": {...}}},
+                                                   where a GET_FROM_FILE order ships; else the default)
     POST /sandbox/captures/{id}/reverse            a chargeback: PAYMENT.CAPTURE.REVERSED
                                                    (body optional: {"amount": "5.00"})
     POST /sandbox/webhooks                         {"url", "event_types": ["*"]} -> {"id"} (register_webhook)
@@ -34,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from infra.local.paypal_core import PayPalError, SandboxRequest, SandboxResponse
 from infra.local.paypal_money import AmountProblem, parse_value
+from infra.local.paypal_orders import AddressProblem, shipping_address
 from infra.local.paypal_payouts import EMAIL, OUTCOMES
 
 if TYPE_CHECKING:
@@ -86,14 +89,35 @@ class Control:
                                                 if r.template.startswith("/sandbox")]})
 
     def approve(self, request: SandboxRequest) -> SandboxResponse:
+        shipping = self._shipping(request.params["id"], request.json_object(optional=True).get("shipping"))
         try:
-            order, _ = self.sandbox.checkout.approve(request.params["id"])
+            order, _ = self.sandbox.checkout.approve(request.params["id"], shipping)
         except LookupError as gone:
             raise not_found(f"Order {request.params['id']} is {gone}.") from None
         except ValueError as done:
             raise conflict(f"Order {request.params['id']} is {done}; it cannot be approved.") from None
         with self.sandbox.state.lock:
             return SandboxResponse(200, self.sandbox.checkout.order_json(order))
+
+    def _shipping(self, order_id: str, node: Any) -> dict | None:
+        """The address the payer picks (in the buyer's name unless another is given), checked as
+        PayPal checks one; only where the order lets them pick."""
+        if node is None:
+            return None
+        if not (isinstance(node, dict) and isinstance(node.get("address"), dict)
+                and isinstance(node.get("name", {}), dict)):
+            raise bad_request('shipping is {"name": {"full_name": ...}, "address": {"address_line_1": ..., ...}}.')
+        try:
+            full_name = node.get("name", {}).get("full_name") or self.sandbox.buyer.full_name
+            shipping = shipping_address(full_name, node["address"])
+        except AddressProblem as problem:
+            raise bad_request(f"shipping {problem.part}: {problem.words}") from None
+        with self.sandbox.state.lock:
+            order = self.sandbox.state.orders.get(order_id)
+            if order is not None and not self.sandbox.checkout.picks_address(order):
+                raise bad_request(f"Order {order_id} does not ship to an address the payer picks "
+                                  f"(shipping_preference {self.sandbox.checkout.shipping_preference(order)}).")
+        return shipping
 
     def reverse(self, request: SandboxRequest) -> SandboxResponse:
         body = request.json_object(optional=True)

@@ -13,6 +13,7 @@ CREATE = "POST /v2/checkout/orders"
 SHOW_ORDER = "GET /v2/checkout/orders/{id}"
 PATCH_ORDER = "PATCH /v2/checkout/orders/{id}"
 CAPTURE = "POST /v2/checkout/orders/{id}/capture"
+TRACK = "POST /v2/checkout/orders/{id}/track"
 SHOW_CAPTURE = "GET /v2/payments/captures/{capture_id}"
 REFUND = "POST /v2/payments/captures/{capture_id}/refund"
 SHOW_REFUND = "GET /v2/payments/refunds/{refund_id}"
@@ -79,6 +80,21 @@ ISSUES: dict[str, dict[int, dict[str, str]]] = {
                                 "this seller.",
             "PAYEE_ACCOUNT_RESTRICTED": "The merchant account is restricted.",
             "PAYEE_ACCOUNT_LOCKED_OR_CLOSED": "The merchant account is locked or closed.",
+            "TAX_TOTAL_MISMATCH": "Should equal sum of (tax * quantity) across all items for a given "
+                                  "purchase_unit.",
+            "TAX_TOTAL_REQUIRED": "If item details are specified (items.tax_total and items.quantity) "
+                                  "corresponding amount.breakdown.tax_total is required.",
+            "MULTIPLE_ITEM_CATEGORIES": "For a given 'purchase_unit' the 'items.category' could be either "
+                                        "\"PHYSICAL_GOODS\" and/or \"DIGITAL_GOODS\" or just \"DONATION\".  "
+                                        "'items.category' as \"DONATION\" cannot be combined with items with "
+                                        "either \"PHYSICAL_GOODS\" or \"DIGITAL_GOODS\".",
+            "DONATION_ITEMS_NOT_SUPPORTED": "If 'purchase_unit' has \"DONATION\" as the 'items.category' then the "
+                                            "Order can at most have one purchase_unit. Multiple purchase_units are "
+                                            "not supported if either of them have at least one items with category "
+                                            "as \"DONATION\".",
+            "CITY_REQUIRED": "The specified country requires a city (address.admin_area_2).",
+            "POSTAL_CODE_REQUIRED": "The specified country requires a postal code.",
+            "SHIPPING_ADDRESS_INVALID": "Provided shipping address is invalid.",
             **_PAYER_ACCOUNT,
         },
     },
@@ -142,6 +158,24 @@ ISSUES: dict[str, dict[int, dict[str, str]]] = {
             **_PAYER_ACCOUNT,
         },
     },
+    TRACK: {
+        400: {
+            "MISSING_REQUIRED_PARAMETER": "A required field / parameter is missing.",
+            "INVALID_STRING_LENGTH": "The value of a field is either too short or too long.",
+            "INVALID_PARAMETER_VALUE": "A parameter value is not valid.",
+            "INVALID_PARAMETER_SYNTAX": "The value of a field does not conform to the expected format.",
+        },
+        403: _NOT_PERMITTED,
+        404: _NOT_FOUND,
+        422: {
+            "CAPTURE_STATUS_NOT_VALID": "Invalid capture status. Tracker information can only be added to "
+                                        "captures in `COMPLETED` state.",
+            "ITEM_SKU_MISMATCH": "Item sku must match one of the items sku that was provided during order "
+                                 "creation.",
+            "CAPTURE_ID_NOT_FOUND": "Specified capture ID does not exist. Check the capture ID and try again.",
+            "MSP_NOT_SUPPORTED": "Multiple purchase units are not supported for this operation.",
+        },
+    },
     SHOW_CAPTURE: {403: _NOT_PERMITTED, 404: _NOT_FOUND},
     SHOW_REFUND: {403: _NOT_PERMITTED, 404: _NOT_FOUND},
     REFUND: {  # PayPal's spec leaves most refund descriptions free: these are ours
@@ -194,7 +228,7 @@ ERROR_NAMES = {
                                   "or failed business validation."),
 }
 DOCS = {CREATE: ORDERS_DOCS, SHOW_ORDER: ORDERS_DOCS, PATCH_ORDER: ORDERS_DOCS, CAPTURE: ORDERS_DOCS,
-        SHOW_CAPTURE: PAYMENTS_DOCS, REFUND: PAYMENTS_DOCS, SHOW_REFUND: PAYMENTS_DOCS}
+        TRACK: ORDERS_DOCS, SHOW_CAPTURE: PAYMENTS_DOCS, REFUND: PAYMENTS_DOCS, SHOW_REFUND: PAYMENTS_DOCS}
 # Issues after which PayPal sends the payer back to pick another way to pay (a `redirect` link).
 REDIRECT_ISSUES = ("INSTRUMENT_DECLINED", "PAYER_ACTION_REQUIRED", "REDIRECT_PAYER_FOR_ALTERNATE_FUNDING")
 

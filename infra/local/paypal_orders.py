@@ -1,16 +1,25 @@
-"""Orders v2 and Payments v2 of the local PayPal sandbox: create, show and capture orders; show
-captures; refund them; show refunds. Bodies, statuses and error issues are PayPal's (checked
-against PayPal's OpenAPI specs by the tests). Money is integer minor units inside.
+"""Orders v2 and Payments v2 of the local PayPal sandbox: create, show and capture orders; add
+tracking to captured ones; show captures; refund them; show refunds. Bodies, statuses and error
+issues are PayPal's (checked against PayPal's OpenAPI specs by the tests). Money is integer
+minor units inside.
 
 An order lives CREATED (or PAYER_ACTION_REQUIRED when `payment_source.paypal` was given) until
 the payer approves it on the sandbox's approval page (APPROVED), then COMPLETED once captured.
 Orders not approved (or approved but not captured) within `order_ttl_seconds` expire: PayPal
 then answers 404 for them.
+
+Items and `amount.breakdown` must add up as at PayPal (ITEM_TOTAL_MISMATCH, TAX_TOTAL_MISMATCH,
+AMOUNT_MISMATCH). Where the order ships (`shipping_preference` GET_FROM_FILE, PayPal's default),
+the payer confirms or changes an address on the approval page (the sandbox buyer's, or the one
+the merchant sent); SET_PROVIDED_ADDRESS ships to the merchant's address as sent; NO_SHIPPING
+ships nothing. The order then shows `purchase_units[].shipping` (name and address), and the
+trackers added by `POST /v2/checkout/orders/{id}/track` under `shipping.trackers`.
 """
 from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -35,6 +44,7 @@ from infra.local.paypal_issues import (  # noqa: F401 - the operation names are 
     SHOW_CAPTURE,
     SHOW_ORDER,
     SHOW_REFUND,
+    TRACK,
     issue_error,
     issue_for,
 )
@@ -55,6 +65,85 @@ MAX_PURCHASE_UNITS = 10
 REFUND_CUSTOM_ID = re.compile(r"^[A-Za-z0-9\-_.,]*$")  # the refund schema's pattern
 AMOUNT_PARTS = ("item_total", "shipping", "handling", "tax_total", "insurance", "shipping_discount",
                 "discount")
+ITEM_CATEGORIES = ("DIGITAL_GOODS", "PHYSICAL_GOODS", "DONATION")
+QUANTITY = re.compile(r"^[1-9][0-9]{0,9}$")
+CAPTURE_ID = re.compile(r"^[A-Za-z0-9]{1,50}$")  # the tracking request's capture_id pattern
+SHIPPING_PREFERENCES = ("GET_FROM_FILE", "NO_SHIPPING", "SET_PROVIDED_ADDRESS")
+DEFAULT_SHIPPING_PREFERENCE = "GET_FROM_FILE"  # PayPal's, when the order names none
+OTHER_CARRIER = "OTHER"  # PayPal's carrier for one not in its list: named in carrier_name_other
+TRACKER_STATUS = "SHIPPED"
+# The captures PayPal takes tracking for (its tracking guide; the issue's own words say COMPLETED only).
+TRACKABLE_CAPTURES = ("COMPLETED", "PARTIALLY_REFUNDED", "PENDING")
+# The address parts a shipping address keeps (PayPal's address_portable), with their maximum lengths.
+ADDRESS_PARTS = (("address_line_1", 300), ("address_line_2", 300), ("admin_area_2", 120),
+                 ("admin_area_1", 300), ("postal_code", 60), ("country_code", 2))
+MAX_FULL_NAME = 300
+COUNTRY_CODE = re.compile(r"^([A-Z]{2}|C2)$")
+# Countries whose addresses PayPal refuses without a city, a postal code or a state (the sandbox's
+# short list: the countries its people ship to most).
+CITY_REQUIRED = frozenset({"US", "CA", "GB", "AU", "DE", "FR", "IT", "ES", "NL", "JP"})
+POSTAL_CODE_REQUIRED = frozenset({"US", "CA", "GB", "AU", "DE", "FR", "IT", "ES", "NL", "JP"})
+STATE_REQUIRED = frozenset({"US", "CA", "AU"})
+US_ZIP = re.compile(r"^[0-9]{5}(-[0-9]{4})?$")
+
+
+@lru_cache(maxsize=1)
+def carriers() -> frozenset[str]:
+    """PayPal's shipment carriers, from its spec (`shipment_carrier`), and OTHER: the spec's list
+    lacks it, though its `carrier_name_other` field and PayPal's docs and SDK name it."""
+    from infra.local.paypal_specs import paypal_specs
+
+    schemas = paypal_specs()["checkout_orders_v2"].document["components"]["schemas"]
+    return frozenset(schemas["shipment_carrier"]["enum"]) | {OTHER_CARRIER}
+
+
+class AddressProblem(Exception):
+    """A shipping address PayPal would refuse: its issue, the part at fault (e.g. `admin_area_2`)
+    and the words a person reads on the approval page."""
+
+    def __init__(self, issue: str, part: str, words: str) -> None:
+        super().__init__(words)
+        self.issue, self.part, self.words = issue, part, words
+
+
+def shipping_address(full_name: Any, address: dict) -> dict:
+    """A shipping address checked as PayPal checks one, as an order shows it:
+    `{"name": {"full_name"}, "address": {...}}` (empty parts left out; surrounding spaces trimmed).
+    Raises AddressProblem."""
+    if not isinstance(full_name, str) or not full_name.strip():
+        raise AddressProblem("SHIPPING_ADDRESS_INVALID", "full_name", "Enter the name to ship to.")
+    full_name = " ".join(full_name.split())
+    if len(full_name) > MAX_FULL_NAME:
+        raise AddressProblem("SHIPPING_ADDRESS_INVALID", "full_name",
+                             f"A name has at most {MAX_FULL_NAME} characters.")
+    kept: dict[str, str] = {}
+    for part, limit in ADDRESS_PARTS:
+        value = address.get(part)
+        if value is None:
+            continue
+        if not isinstance(value, str) or any(ord(c) < 32 or ord(c) == 127 for c in value):
+            raise AddressProblem("SHIPPING_ADDRESS_INVALID", part, "An address is plain text on one line.")
+        value = value.strip()
+        if len(value) > limit and part != "country_code":  # a country's own check says more
+            raise AddressProblem("SHIPPING_ADDRESS_INVALID", part, f"This part has at most {limit} characters.")
+        if value:
+            kept[part] = value
+    country = kept.get("country_code", "").upper()
+    if not COUNTRY_CODE.match(country):
+        raise AddressProblem("SHIPPING_ADDRESS_INVALID", "country_code",
+                             "Enter the country as its two-letter code, such as US.")
+    kept["country_code"] = country
+    if "address_line_1" not in kept:
+        raise AddressProblem("SHIPPING_ADDRESS_INVALID", "address_line_1", "Enter the street address.")
+    if country in CITY_REQUIRED and "admin_area_2" not in kept:
+        raise AddressProblem("CITY_REQUIRED", "admin_area_2", "Enter the city.")
+    if country in STATE_REQUIRED and "admin_area_1" not in kept:
+        raise AddressProblem("SHIPPING_ADDRESS_INVALID", "admin_area_1", "Enter the state or province.")
+    if country in POSTAL_CODE_REQUIRED and "postal_code" not in kept:
+        raise AddressProblem("POSTAL_CODE_REQUIRED", "postal_code", "Enter the postal code.")
+    if country == "US" and not US_ZIP.match(kept["postal_code"]):
+        raise AddressProblem("SHIPPING_ADDRESS_INVALID", "postal_code", "A US ZIP code is 5 digits (or 5+4).")
+    return {"name": {"full_name": full_name}, "address": kept}
 
 # -- reading request bodies ---------------------------------------------------------------------
 
@@ -154,7 +243,7 @@ def _experience(reader: _Reader, node: dict | None, field: str, *, legacy: bool)
         "cancel_url": reader.url(node, "cancel_url", f"{field}/cancel_url"),
         "user_action": reader.choice(node, "user_action", f"{field}/user_action", ("CONTINUE", "PAY_NOW")),
         "shipping_preference": reader.choice(node, "shipping_preference", f"{field}/shipping_preference",
-                                             ("GET_FROM_FILE", "NO_SHIPPING", "SET_PROVIDED_ADDRESS")),
+                                             SHIPPING_PREFERENCES),
         "landing_page": reader.choice(node, "landing_page", f"{field}/landing_page", landing),
         "locale": reader.text(node, "locale", f"{field}/locale", low=2, high=10),
     }
@@ -190,6 +279,7 @@ def read_order_request(body: dict) -> dict:
             reader, reader.object(wallet, "experience_context", "/payment_source/paypal/experience_context"),
             "/payment_source/paypal/experience_context", legacy=False))
 
+    preference = experience.get("shipping_preference", DEFAULT_SHIPPING_PREFERENCE)
     kept = []
     seen_references: set[str] = set()
     currency = None
@@ -212,18 +302,27 @@ def read_order_request(body: dict) -> dict:
         if total <= 0:
             raise reader.fail("CANNOT_BE_ZERO_OR_NEGATIVE", _unit_field(reference, "/amount/value"),
                               unit["amount"]["value"])
-        _check_breakdown(reader, unit, reference, total, code)
-        amount = {**unit["amount"], "value": format_value(total, code)}  # ".5" reads back "0.50"
+        breakdown, items = _read_lines(reader, unit, reference, total, code)
+        amount = {"currency_code": code, "value": format_value(total, code)}  # ".5" reads back "0.50"
+        if breakdown:
+            amount["breakdown"] = breakdown
+        shipping = _read_shipping(reader, unit, reference, preference)
         kept.append({"reference_id": reference, "amount": amount, "currency": code,
                      "total": total, **{k: v for k, v in texts.items() if v is not None},
-                     **({"items": unit["items"]} if isinstance(unit.get("items"), list) else {})})
+                     **({"items": items} if items is not None else {}),
+                     **({"shipping": shipping} if shipping else {})})
+    if len(kept) > 1 and any(item.get("category") == "DONATION" for unit in kept for item in unit.get("items", ())):
+        raise reader.fail("DONATION_ITEMS_NOT_SUPPORTED", "/purchase_units")
     if intent == "AUTHORIZE":
         raise reader.fail("AUTH_CAPTURE_NOT_ENABLED", "/intent", intent)
     return {"intent": intent, "units": kept, "experience": experience, "wallet": wallet is not None}
 
 
-def _check_breakdown(reader: _Reader, unit: dict, reference: str, total: int, currency: str) -> None:
-    """`amount.breakdown` adds up, and `items` add up to `item_total`, as PayPal insists."""
+def _read_lines(reader: _Reader, unit: dict, reference: str, total: int,
+                currency: str) -> tuple[dict | None, list[dict] | None]:
+    """`amount.breakdown` and `items`, checked as PayPal checks them (the parts add up to the
+    amount; the items to item_total, their taxes to tax_total; DONATION alone) and written as
+    PayPal writes them back (two decimals, only the fields PayPal keeps): (breakdown, items)."""
     field = _unit_field(reference, "/amount/breakdown")
     breakdown = reader.object(unit["amount"], "breakdown", field)
     items = unit.get("items")
@@ -241,30 +340,93 @@ def _check_breakdown(reader: _Reader, unit: dict, reference: str, total: int, cu
             parts.get("discount", 0)
         if expected != total:
             raise reader.fail("AMOUNT_MISMATCH", _unit_field(reference, "/amount/value"), unit["amount"]["value"])
-    if items:
+    kept_breakdown = {name: money(parts[name], currency) for name in AMOUNT_PARTS if name in parts} or None
+    if items is None:
+        return kept_breakdown, None
+    kept_items, item_sum, tax_sum, taxed = [], 0, 0, False
+    for index, item in enumerate(items):
+        kept, price, tax = _read_item(reader, item, _unit_field(reference, f"/items/{index}"), currency)
+        kept_items.append(kept)
+        item_sum += price * int(kept["quantity"])
+        if tax is not None:
+            taxed = True
+            tax_sum += tax * int(kept["quantity"])
+    categories = {item["category"] for item in kept_items if "category" in item}
+    if "DONATION" in categories and len(categories) > 1:
+        raise reader.fail("MULTIPLE_ITEM_CATEGORIES", _unit_field(reference, "/items"))
+    if kept_items:
         if "item_total" not in parts:
             raise reader.fail("ITEM_TOTAL_REQUIRED", f"{field}/item_total")
-        item_sum = 0
-        for index, item in enumerate(items):
-            path = _unit_field(reference, f"/items/{index}")
-            if not isinstance(item, dict):
-                raise reader.fail("INVALID_PARAMETER_SYNTAX", path)
-            reader.text(item, "name", f"{path}/name", high=127, required=True)
-            quantity = reader.text(item, "quantity", f"{path}/quantity", high=10, required=True)
-            if not quantity.isdigit():
-                raise reader.fail("INVALID_PARAMETER_SYNTAX", f"{path}/quantity", quantity)
-            price, _ = reader.money(item, "unit_amount", f"{path}/unit_amount", required=True, currency=currency)
-            item_sum += price * int(quantity)
         if item_sum != parts["item_total"]:
             raise reader.fail("ITEM_TOTAL_MISMATCH", f"{field}/item_total/value",
                               breakdown["item_total"]["value"])
+        if taxed and "tax_total" not in parts:
+            raise reader.fail("TAX_TOTAL_REQUIRED", f"{field}/tax_total")
+        if taxed and tax_sum != parts["tax_total"]:
+            raise reader.fail("TAX_TOTAL_MISMATCH", f"{field}/tax_total/value", breakdown["tax_total"]["value"])
+    return kept_breakdown, kept_items
+
+
+def _read_item(reader: _Reader, item: Any, path: str, currency: str) -> tuple[dict, int, int | None]:
+    """One of a purchase unit's `items` as PayPal keeps it, its unit amount and its tax (minor units)."""
+    if not isinstance(item, dict):
+        raise reader.fail("INVALID_PARAMETER_SYNTAX", path)
+    kept: dict[str, Any] = {"name": reader.text(item, "name", f"{path}/name", high=127, required=True)}
+    price, _ = reader.money(item, "unit_amount", f"{path}/unit_amount", required=True, currency=currency)
+    if price < 0:
+        raise reader.fail("CANNOT_BE_NEGATIVE", f"{path}/unit_amount/value", item["unit_amount"]["value"])
+    kept["unit_amount"] = money(price, currency)
+    tax = reader.money(item, "tax", f"{path}/tax", currency=currency)
+    if tax is not None:
+        if tax[0] < 0:
+            raise reader.fail("CANNOT_BE_NEGATIVE", f"{path}/tax/value", item["tax"]["value"])
+        kept["tax"] = money(tax[0], currency)
+    quantity = reader.text(item, "quantity", f"{path}/quantity", high=10, required=True)
+    if not QUANTITY.match(quantity):
+        raise reader.fail("INVALID_PARAMETER_SYNTAX", f"{path}/quantity", quantity)
+    kept["quantity"] = quantity
+    for key in ("description", "sku"):
+        value = reader.text(item, key, f"{path}/{key}", low=0, high=127)
+        if value:
+            kept[key] = value
+    for key in ("url", "image_url"):
+        value = reader.url(item, key, f"{path}/{key}")
+        if value is not None:
+            kept[key] = value
+    category = reader.choice(item, "category", f"{path}/category", ITEM_CATEGORIES)
+    if category is not None:
+        kept["category"] = category
+    return kept, price, None if tax is None else tax[0]
+
+
+def _read_shipping(reader: _Reader, unit: dict, reference: str, preference: str) -> dict | None:
+    """The merchant's `shipping` (name and address) of a purchase unit, checked as PayPal checks
+    an address; SET_PROVIDED_ADDRESS needs one. None when the unit names none."""
+    field = _unit_field(reference, "/shipping")
+    shipping = reader.object(unit, "shipping", field)
+    address = reader.object(shipping, "address", f"{field}/address") if shipping else None
+    if address is None:
+        if preference == "SET_PROVIDED_ADDRESS":
+            raise reader.fail("MISSING_REQUIRED_PARAMETER", f"{field}/address")
+        return None
+    name = reader.object(shipping, "name", f"{field}/name") or {}
+    full_name = reader.text(name, "full_name", f"{field}/name/full_name", high=MAX_FULL_NAME)
+    parts = {part: reader.text(address, part, f"{field}/address/{part}", low=0, high=limit)
+             for part, limit in ADDRESS_PARTS}
+    try:
+        checked = shipping_address(full_name or "-", parts)  # the name is optional here
+    except AddressProblem as problem:
+        part = "name/full_name" if problem.part == "full_name" else f"address/{problem.part}"
+        raise reader.fail(problem.issue, f"{field}/{part}", address.get(problem.part)) from None
+    return checked if full_name is not None else {"address": checked["address"]}
 
 
 # -- the Orders and Payments APIs ----------------------------------------------------------------
 
 class Checkout:
-    """Orders v2 and Payments v2 on the sandbox's state; also approves orders for the approval
-    page and the control routes, and reverses captures (chargebacks) for the control routes."""
+    """Orders v2 and Payments v2 on the sandbox's state; also approves orders (to the address the
+    payer picks) for the approval page and the control routes, and reverses captures
+    (chargebacks) for the control routes."""
 
     def __init__(self, sandbox: "PayPalSandbox") -> None:
         self.sandbox = sandbox
@@ -276,6 +438,8 @@ class Checkout:
         router.add("PATCH", "/v2/checkout/orders/{id}", self.patch_order, mocks=self.mocks(PATCH_ORDER))
         router.add("POST", "/v2/checkout/orders/{id}/capture", self.capture_order, idempotent=True,
                    replay_status=200, fault="capture", mocks=self.mocks(CAPTURE))
+        router.add("POST", "/v2/checkout/orders/{id}/track", self.track_order, idempotent=True,
+                   replay_status=200, mocks=self.mocks(TRACK))
         router.add("GET", "/v2/payments/captures/{capture_id}", self.show_capture, mocks=self.mocks(SHOW_CAPTURE))
         router.add("POST", "/v2/payments/captures/{capture_id}/refund", self.refund_capture, idempotent=True,
                    fault="refund", mocks=self.mocks(REFUND))
@@ -370,6 +534,40 @@ class Checkout:
             payments["refunds"] = [self.refund_json(r) for r in refunds]
         return payments
 
+    @staticmethod
+    def shipping_preference(order: dict) -> str:
+        return order["experience"].get("shipping_preference", DEFAULT_SHIPPING_PREFERENCE)
+
+    def default_shipping(self, order: dict) -> dict:
+        """Where the payer's goods go unless they say otherwise: the merchant's address for the
+        order, else the sandbox buyer's own."""
+        provided = order["purchase_units"][0].get("shipping")
+        if provided and "name" in provided:
+            return json.loads(json.dumps(provided))
+        buyer = self.sandbox.buyer
+        return {"name": {"full_name": buyer.full_name},
+                "address": dict(provided["address"]) if provided else dict(buyer.address)}
+
+    def _shipping_json(self, order: dict, unit: dict) -> dict | None:
+        """`shipping` of a purchase unit: the address (none for NO_SHIPPING) and the trackers."""
+        shown: dict[str, Any] = {}
+        if self.shipping_preference(order) != "NO_SHIPPING":
+            if unit.get("shipping"):
+                shown.update(json.loads(json.dumps(unit["shipping"])))
+            elif order.get("payer"):  # approved before the sandbox kept the payer's pick
+                shown.update(self.default_shipping(order))
+        if unit.get("trackers"):
+            shown["trackers"] = [self.tracker_json(order, tracker) for tracker in unit["trackers"]]
+        return shown or None
+
+    def tracker_json(self, order: dict, tracker: dict) -> dict:
+        shown: dict[str, Any] = {"id": tracker["id"], "status": tracker["status"]}
+        if tracker.get("items"):
+            shown["items"] = tracker["items"]
+        shown["create_time"] = rfc3339(tracker["created_at"])
+        shown["update_time"] = rfc3339(tracker["updated_at"])
+        return shown
+
     def _unit_json(self, order: dict, index: int, unit: dict, *, full: bool) -> dict:
         shown: dict[str, Any] = {"reference_id": unit["reference_id"]}
         if full:
@@ -378,10 +576,9 @@ class Checkout:
             for key in ("description", "custom_id", "invoice_id", "soft_descriptor", "items"):
                 if key in unit:
                     shown[key] = unit[key]
-        buyer = order.get("payer")
-        if buyer and order["experience"].get("shipping_preference", "GET_FROM_FILE") != "NO_SHIPPING":
-            shown["shipping"] = {"name": {"full_name": f"{buyer['given_name']} {buyer['surname']}"},
-                                 "address": dict(self.sandbox.buyer.address)}
+        shipping = self._shipping_json(order, unit)
+        if shipping:
+            shown["shipping"] = shipping
         payments = self._payments(index, order)
         if payments:
             shown["payments"] = payments
@@ -554,11 +751,16 @@ class Checkout:
         else:
             unit[name] = reader.text(operation, "value", path, high=limits[name], required=True)
 
-    def approve(self, order_id: str) -> tuple[dict, bool]:
+    def picks_address(self, order: dict) -> bool:
+        """Whether the payer picks where the order ships (GET_FROM_FILE)."""
+        return self.shipping_preference(order) == "GET_FROM_FILE"
+
+    def approve(self, order_id: str, shipping: dict | None = None) -> tuple[dict, bool]:
         """The payer approves: CREATED / PAYER_ACTION_REQUIRED -> APPROVED, with the sandbox buyer as
-        payer; CHECKOUT.ORDER.APPROVED goes to the webhooks. Returns the order and whether this call
-        approved it (False: approved before). Raises LookupError (unknown or expired) or
-        ValueError (completed)."""
+        payer; an order that ships goes to `shipping` (a `shipping_address`, GET_FROM_FILE orders
+        only: the payer's pick; by default `default_shipping`). CHECKOUT.ORDER.APPROVED goes to the
+        webhooks. Returns the order and whether this call approved it (False: approved before).
+        Raises LookupError (unknown or expired) or ValueError (completed)."""
         with self._state.lock:
             order = self._state.orders.get(order_id)
             if order is None:
@@ -570,6 +772,10 @@ class Checkout:
             if order["status"] not in OPEN:
                 raise ValueError(order["status"])
             now = self._now()
+            if self.picks_address(order):
+                chosen = shipping or self.default_shipping(order)
+                for unit in order["purchase_units"]:
+                    unit["shipping"] = json.loads(json.dumps(chosen))
             order.update(status="APPROVED", payer=self.sandbox.buyer.payer(), approved_at=now, updated_at=now)
             resource = self.order_json(order)
         self.sandbox.webhooks.emit("CHECKOUT.ORDER.APPROVED", resource, resource_type="checkout-order",
@@ -614,6 +820,88 @@ class Checkout:
                 self.sandbox.webhooks.emit("PAYMENT.CAPTURE.COMPLETED", resource, resource_type="capture",
                                            summary=f"Payment completed for {amount}")
         return SandboxResponse(201, answer, resource={"kind": "order", "id": order["id"], "view": view})
+
+    def track_order(self, request: SandboxRequest) -> SandboxResponse:
+        """`POST /v2/checkout/orders/{id}/track`: a tracking number for a capture of the order
+        (one purchase unit) that is COMPLETED, PARTIALLY_REFUNDED or PENDING, shown under
+        `purchase_units[0].shipping.trackers` with PayPal's id `CAPTURE_ID-TRACKING_NUMBER`; the
+        same number again adds nothing (200). Answers the order. PayPal's spec requires
+        `transaction_id` and `status` here too (inherited from the v1 Tracking API's schema);
+        PayPal's own example and SDK send neither, and neither does the sandbox ask for them."""
+        reader = _Reader(TRACK)
+        try:
+            body = request.json_object()
+        except PayPalError as error:
+            if error.status != 400:
+                raise
+            raise reader.fail("INVALID_PARAMETER_SYNTAX", "/") from None  # the spec's issue for this route
+        capture_id = reader.text(body, "capture_id", "/capture_id", high=50, required=True)
+        if not CAPTURE_ID.match(capture_id):
+            raise reader.fail("INVALID_PARAMETER_SYNTAX", "/capture_id", capture_id)
+        number = reader.text(body, "tracking_number", "/tracking_number", high=64, required=True)
+        if any(ord(c) < 32 or ord(c) == 127 for c in number) or not number.strip():
+            raise reader.fail("INVALID_PARAMETER_SYNTAX", "/tracking_number", number)
+        carrier = reader.text(body, "carrier", "/carrier", high=64, required=True)
+        if carrier not in carriers():
+            raise reader.fail("INVALID_PARAMETER_VALUE", "/carrier", carrier)
+        other = reader.text(body, "carrier_name_other", "/carrier_name_other", high=64)
+        if carrier == OTHER_CARRIER and other is None:
+            raise reader.fail("MISSING_REQUIRED_PARAMETER", "/carrier_name_other")
+        if carrier != OTHER_CARRIER and other is not None:
+            raise reader.fail("INVALID_PARAMETER_VALUE", "/carrier_name_other", other)
+        if not isinstance(body.get("notify_payer", False), bool):
+            raise reader.fail("INVALID_PARAMETER_SYNTAX", "/notify_payer", body["notify_payer"])
+        items = self._tracker_items(reader, body)
+        with self._state.lock:
+            order = self.live_order(request.params["id"], TRACK)
+            if len(order["purchase_units"]) > 1:
+                raise reader.fail("MSP_NOT_SUPPORTED", "/capture_id", capture_id)
+            if capture_id not in order["capture_ids"]:
+                raise reader.fail("CAPTURE_ID_NOT_FOUND", "/capture_id", capture_id)
+            if self._state.captures[capture_id]["status"] not in TRACKABLE_CAPTURES:
+                raise reader.fail("CAPTURE_STATUS_NOT_VALID", "/capture_id", capture_id)
+            unit = order["purchase_units"][0]
+            skus = {item["sku"] for item in unit.get("items", ()) if item.get("sku")}
+            for index, item in enumerate(items):
+                if "sku" in item and item["sku"] not in skus:
+                    raise reader.fail("ITEM_SKU_MISMATCH", f"/items/{index}/sku", item["sku"])
+            trackers = unit.setdefault("trackers", [])
+            tracker_id = f"{capture_id}-{number}"
+            added = not any(t["id"] == tracker_id for t in trackers)
+            if added:
+                now = self._now()
+                trackers.append({"id": tracker_id, "capture_id": capture_id, "tracking_number": number,
+                                 "carrier": carrier, **({"carrier_name_other": other} if other else {}),
+                                 "notify_payer": body.get("notify_payer", False), "status": TRACKER_STATUS,
+                                 **({"items": items} if items else {}), "created_at": now, "updated_at": now})
+                order["updated_at"] = now
+            answer = self.order_json(order)
+        return SandboxResponse(201 if added else 200, answer,
+                               resource={"kind": "order", "id": order["id"], "view": "full"})
+
+    @staticmethod
+    def _tracker_items(reader: _Reader, body: dict) -> list[dict]:
+        """The tracking request's `items`: what of the order this shipment holds."""
+        items = body.get("items")
+        if items is None:
+            return []
+        if not isinstance(items, list):
+            raise reader.fail("INVALID_PARAMETER_SYNTAX", "/items")
+        kept = []
+        for index, item in enumerate(items):
+            path = f"/items/{index}"
+            if not isinstance(item, dict):
+                raise reader.fail("INVALID_PARAMETER_SYNTAX", path)
+            shown = {key: value for key, value in (
+                ("name", reader.text(item, "name", f"{path}/name", high=127)),
+                ("quantity", reader.text(item, "quantity", f"{path}/quantity", high=10)),
+                ("sku", reader.text(item, "sku", f"{path}/sku", high=127)),
+                ("url", reader.url(item, "url", f"{path}/url")),
+                ("image_url", reader.url(item, "image_url", f"{path}/image_url"))) if value is not None}
+            if "quantity" in shown and not QUANTITY.match(shown["quantity"]):
+                raise reader.fail("INVALID_PARAMETER_SYNTAX", f"{path}/quantity", shown["quantity"])
+            kept.append(shown)
+        return kept
 
     # -- Payments v2 -----------------------------------------------------------------------
     def show_capture(self, request: SandboxRequest) -> SandboxResponse:

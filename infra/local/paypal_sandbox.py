@@ -10,6 +10,7 @@ PayPal's routes (bearer token from `POST /v1/oauth2/token` on every `/v1` and `/
     GET  /v2/checkout/orders/{id}
     PATCH /v2/checkout/orders/{id}                      amount, description, custom_id, invoice_id
     POST /v2/checkout/orders/{id}/capture               APPROVED -> COMPLETED, exactly once
+    POST /v2/checkout/orders/{id}/track                 a tracking number for a COMPLETED capture
     GET  /v2/payments/captures/{capture_id}
     POST /v2/payments/captures/{capture_id}/refund      full or partial, up to what is left
     GET  /v2/payments/refunds/{refund_id}
@@ -28,7 +29,7 @@ The payer's page (no token): `GET /checkoutnow?token={order_id}`, whose form pos
 
 Test controls (no token, local use only; details in paypal_control.py):
 
-    POST /sandbox/orders/{id}/approve                   approve without the page
+    POST /sandbox/orders/{id}/approve                   approve without the page (optional shipping address)
     POST /sandbox/captures/{id}/reverse                 chargeback -> PAYMENT.CAPTURE.REVERSED
     POST /sandbox/webhooks                              {"url", "event_types"} -> {"id"}
     GET  /sandbox/webhooks/events, GET /sandbox/webhooks/deliveries      the event and delivery logs
@@ -316,9 +317,10 @@ class PayPalSandbox:
         """The webhook id for `url` (created if needed): the app's IK_PAYPAL_WEBHOOK_ID."""
         return self.webhooks.register_webhook(url, event_types)
 
-    def approve_order(self, order_id: str) -> dict:
-        """The payer approves `order_id`, as the approval page does; the order as PayPal shows it."""
-        order, _ = self.checkout.approve(order_id)
+    def approve_order(self, order_id: str, shipping: dict | None = None) -> dict:
+        """The payer approves `order_id`, as the approval page does (shipping, for an order whose
+        payer picks the address: a `paypal_orders.shipping_address`); the order as PayPal shows it."""
+        order, _ = self.checkout.approve(order_id, shipping)
         with self.state.lock:
             return self.checkout.order_json(order)
 

@@ -1,7 +1,8 @@
-"""The payment gateway contract: one class of tests, run against the in-memory twin and against
-the real `PayPalGateway` (the official SDK over HTTP) talking to the local PayPal sandbox.
-Every request the SDK sends is checked against PayPal's request schema, every answer the
-sandbox gives against the response schema (checkout_orders_v2, payments_payment_v2)."""
+"""The payment gateway contract: classes of tests run against the in-memory twin and against
+the real `PayPalGateway` (the official SDK over HTTP) talking to the local PayPal sandbox —
+session payments, and store checkouts (items, shipping, tracking). Every request the SDK sends
+is checked against PayPal's request schema, every answer the sandbox gives against the response
+schema (checkout_orders_v2, payments_payment_v2)."""
 from __future__ import annotations
 
 import html
@@ -17,6 +18,7 @@ import requests
 
 from chalicelib.adapters.paypal import (
     InMemoryPayPalGateway,
+    OrderItem,
     OrderNotApproved,
     PaymentDeclined,
     PaymentGateway,
@@ -24,6 +26,8 @@ from chalicelib.adapters.paypal import (
     PayPalNotFound,
     PayPalRejected,
     PayPalUnavailable,
+    ShipmentTracking,
+    ShippingAddress,
     paypal_fee_cents,
 )
 from chalicelib.settings import Settings
@@ -75,7 +79,8 @@ class Recorder:
                     break
 
     def spec_violations(self) -> list[str]:
-        """Every request of ours and answer of the sandbox that PayPal's spec would not take."""
+        """Every request of ours and answer of the sandbox that PayPal's spec would not take,
+        but for where the spec contradicts PayPal itself (SPEC_DEFECTS)."""
         found = []
         specs = paypal_specs()
         for x in self.exchanges:
@@ -92,7 +97,18 @@ class Recorder:
             if x.status is not None and x.status != 401:
                 for problem in spec.response_errors(x.path, x.method, x.status, x.answer):
                     found.append(f"sandbox answer {x.status} to {x.method} {x.path}: {problem}")
-        return found
+        return [problem for problem in found if not any(defect.match(problem) for defect in SPEC_DEFECTS)]
+
+
+# Where PayPal's spec contradicts PayPal: the tracking request inherits `transaction_id` and
+# `status` as required from the v1 Tracking API's shipment_tracker, yet PayPal's own example for
+# orders/{id}/track sends neither (nor has the SDK's OrderTrackerRequest either); and the carrier
+# list lacks OTHER, which the spec's own carrier_name_other, PayPal's docs and the SDK name.
+SPEC_DEFECTS = (
+    re.compile(r"request POST /v2/checkout/orders/[A-Z0-9]+/track: /: '(transaction_id|status)' is a required "
+               r"property$"),
+    re.compile(r"request POST /v2/checkout/orders/[A-Z0-9]+/track: /carrier: 'OTHER' is not one of "),
+)
 
 
 def _body_required(spec, path: str, method: str) -> bool:
@@ -115,6 +131,7 @@ class PayPalSide:
     name: str
     gateway: PaymentGateway
     approve: Callable[[str], None]
+    approve_shipping_to: Callable[[str, ShippingAddress], None] = lambda order_id, address: None
     decline_next: Callable[[str], None] = lambda route: None  # "capture" | "refund"
     unavailable_next: Callable[[str], None] = lambda route: None
     reverse: Callable[[str], None] = lambda capture_id: None
@@ -140,12 +157,21 @@ def approve_in_sandbox(box: PayPalSandbox) -> Callable[[str], None]:
     return lambda order_id: control(box, f"/orders/{order_id}/approve")
 
 
+def approve_shipping_to_in_sandbox(box: PayPalSandbox) -> Callable[[str, ShippingAddress], None]:
+    def approve(order_id: str, address: ShippingAddress) -> None:
+        parts = {k: v for k, v in vars(address).items() if k != "full_name" and v}
+        control(box, f"/orders/{order_id}/approve",
+                {"shipping": {"name": {"full_name": address.full_name}, "address": parts}})
+    return approve
+
+
 @pytest.fixture(params=["memory", "sandbox"])
 def paypal(request):
     if request.param == "memory":
         twin = InMemoryPayPalGateway()
         yield PayPalSide(
             "memory", twin, approve=lambda order_id: twin.approve(order_id),
+            approve_shipping_to=lambda order_id, address: twin.approve(order_id, shipping_address=address),
             decline_next=lambda route: (twin.decline_next_capture() if route == "capture"
                                         else twin.decline_next_refund()),
             unavailable_next=lambda route: twin.unavailable_next(),
@@ -156,7 +182,7 @@ def paypal(request):
     settings = Settings(paypal_base_url=box.url, paypal_client_id=CLIENT_ID, paypal_client_secret=SECRET)
     gateway = PayPalGateway(settings, http_call_back=recorder, timeout=10)
     yield PayPalSide(
-        "sandbox", gateway, approve=approve_in_sandbox(box),
+        "sandbox", gateway, approve=approve_in_sandbox(box), approve_shipping_to=approve_shipping_to_in_sandbox(box),
         decline_next=lambda route: control(box, "/failures", {"route": route, "mode": "declined"}),
         unavailable_next=lambda route: control(box, "/failures", {"route": route, "mode": "unavailable"}),
         reverse=lambda capture_id: control(box, f"/captures/{capture_id}/reverse"),
@@ -357,6 +383,233 @@ class TestPaymentGatewayContract:
         token = paypal.gateway.access_token()
         assert token.token_type == "Bearer" and token.value.startswith("A21AA")
         assert paypal.gateway.access_token() == token
+
+
+# -- store checkouts ----------------------------------------------------------------------
+
+GUIDE = OrderItem(name="Ada's pairing guide (PDF)", sku="GUIDE-PDF", quantity=1, unit_amount_cents=1299,
+                  category="DIGITAL_GOODS")
+MUG = OrderItem(name="interKanect mug", sku="MUG-BLUE", quantity=2, unit_amount_cents=1050,
+                category="PHYSICAL_GOODS")
+SHIPPING_CENTS = 599
+CART_CENTS = 1299 + 2 * 1050 + SHIPPING_CENTS  # 3998
+SANDBOX_BUYER = ShippingAddress(full_name="Sandbox Buyer", address_line_1="1 Main St", address_line_2="",
+                                admin_area_2="San Jose", admin_area_1="CA", postal_code="95131", country_code="US")
+ELSEWHERE = ShippingAddress(full_name="Grace Hopper", address_line_1="500 Oak Ave", address_line_2="Apt 4",
+                            admin_area_2="Arlington", admin_area_1="VA", postal_code="22201", country_code="US")
+
+
+def new_store_order(side: PayPalSide, *, items=(GUIDE, MUG), shipping_cents: int = SHIPPING_CENTS,
+                    amount_cents: int | None = None, ships: bool = True, request_id: str | None = None):
+    if amount_cents is None:
+        amount_cents = sum(i.quantity * i.unit_amount_cents for i in items) + shipping_cents
+    return side.gateway.create_order(
+        request_id=request_id or f"cart-{next(_orders)}", amount_cents=amount_cents, currency="USD",
+        description="Ada's store", reference_id="cart-1", custom_id="cart-1",
+        return_url="http://127.0.0.1:8080/store/return", cancel_url="http://127.0.0.1:8080/store/cancel",
+        brand_name="interKanect", items=items, shipping_cents=shipping_cents, ships=ships)
+
+
+def captured_store_order(side: PayPalSide, **options):
+    order = new_store_order(side, **options)
+    side.approve(order.order_id)
+    return side.gateway.capture_order(order_id=order.order_id, request_id=f"capture-{order.order_id}")
+
+
+def sent(side: PayPalSide, method: str, path: str) -> list[Exchange]:
+    """What the real gateway sent to `method path` (nothing for the twin)."""
+    exchanges = side.recorder.exchanges if side.recorder else []
+    return [x for x in exchanges if (x.method, x.path) == (method, path)]
+
+
+def track(side: PayPalSide, order, *, number: str = "9400111899223817760000", request_id: str | None = None,
+          **options) -> None:
+    side.gateway.add_tracking(order_id=order.order_id, capture_id=order.capture.capture_id,
+                              tracking_number=number, carrier=options.pop("carrier", "USPS"),
+                              request_id=request_id or f"track-{order.order_id}-{number}", **options)
+
+
+class TestStoreCheckoutContract:
+    """What the store's checkout may rely on, whichever gateway it is given."""
+
+    def test_a_cart_of_digital_and_physical_goods_is_paid_and_ships_to_the_address_the_payer_confirms(
+            self, paypal) -> None:
+        order = new_store_order(paypal)
+        assert order.status == "PAYER_ACTION_REQUIRED" and order.approve_url
+        assert (order.amount_cents, order.shipping_cents, order.items) == (CART_CENTS, SHIPPING_CENTS, (GUIDE, MUG))
+        assert order.shipping is None and order.tracker_ids == ()
+
+        paypal.approve(order.order_id)
+        approved = paypal.gateway.get_order(order.order_id)
+        assert approved.status == "APPROVED" and approved.shipping == SANDBOX_BUYER
+
+        done = paypal.gateway.capture_order(order_id=order.order_id, request_id=f"capture-{order.order_id}")
+        assert done.status == "COMPLETED" and done.items == (GUIDE, MUG) and done.shipping == SANDBOX_BUYER
+        assert (done.amount_cents, done.shipping_cents) == (3998, 599)
+        assert done.capture.amount_cents == 3998
+        assert (done.capture.paypal_fee_cents, done.capture.net_cents) == (189, 3998 - 189)  # 139.53 -> 140, + 49
+        assert paypal.gateway.get_order(order.order_id) == done
+        for request in sent(paypal, "POST", "/v2/checkout/orders"):
+            unit = request.body["purchase_units"][0]
+            assert unit["amount"] == {"currency_code": "USD", "value": "39.98", "breakdown": {
+                "item_total": {"currency_code": "USD", "value": "33.99"},
+                "shipping": {"currency_code": "USD", "value": "5.99"}}}
+            assert unit["items"][1] == {"name": "interKanect mug", "unit_amount": {"currency_code": "USD",
+                                        "value": "10.50"}, "quantity": "2", "sku": "MUG-BLUE",
+                                        "category": "PHYSICAL_GOODS"}
+            assert request.body["payment_source"]["paypal"]["experience_context"]["shipping_preference"] == \
+                "GET_FROM_FILE"
+
+    def test_the_payer_may_ship_somewhere_else(self, paypal) -> None:
+        order = new_store_order(paypal)
+        paypal.approve_shipping_to(order.order_id, ELSEWHERE)
+        assert paypal.gateway.get_order(order.order_id).shipping == ELSEWHERE
+        done = paypal.gateway.capture_order(order_id=order.order_id, request_id=f"capture-{order.order_id}")
+        assert done.shipping == ELSEWHERE
+
+    def test_an_all_digital_cart_ships_nothing(self, paypal) -> None:
+        order = captured_store_order(paypal, items=(GUIDE,), shipping_cents=0, ships=False)
+        assert order.shipping is None and order.items == (GUIDE,) and order.shipping_cents == 0
+        assert order.capture.amount_cents == 1299
+        for request in sent(paypal, "POST", "/v2/checkout/orders"):
+            assert request.body["payment_source"]["paypal"]["experience_context"]["shipping_preference"] == \
+                "NO_SHIPPING"
+            assert "shipping" not in request.answer["purchase_units"][0]
+
+    def test_a_free_item_and_free_shipping_are_fine(self, paypal) -> None:
+        sticker = OrderItem(name="Sticker", sku="", quantity=3, unit_amount_cents=0, category="PHYSICAL_GOODS")
+        order = captured_store_order(paypal, items=(MUG, sticker), shipping_cents=0)
+        assert order.items == (MUG, sticker) and order.capture.amount_cents == 2100
+
+    @pytest.mark.parametrize("amount_cents", [CART_CENTS - 1, CART_CENTS + 1, CART_CENTS - SHIPPING_CENTS])
+    def test_totals_that_do_not_add_up_are_refused_before_anything_is_sent(self, paypal, amount_cents) -> None:
+        with pytest.raises(ValueError, match="is not the items"):
+            new_store_order(paypal, amount_cents=amount_cents)
+        assert sent(paypal, "POST", "/v2/checkout/orders") == []
+
+    @pytest.mark.parametrize("changes, words", [
+        ({"items": (), "shipping_cents": 500, "amount_cents": 500}, "needs its items"),
+        ({"items": (GUIDE, "MUG")}, r"items\[1\] is an OrderItem"),
+        ({"items": "GUIDE"}, "sequence of OrderItem"),
+        ({"shipping_cents": -1}, "shipping_cents"),
+        ({"shipping_cents": 5.99}, "shipping_cents"),
+        ({"items": (GUIDE,), "amount_cents": 1299, "ships": "yes"}, "ships is True or False"),
+        ({"items": (OrderItem("", "", 1, 100, "DIGITAL_GOODS"),)}, r"name is needed"),
+        ({"items": (OrderItem(" ", "", 1, 100, "DIGITAL_GOODS"),)}, r"name is needed"),
+        ({"items": (OrderItem("x" * 128, "", 1, 100, "DIGITAL_GOODS"),)}, r"name has 1 to 127"),
+        ({"items": (OrderItem("Guide", "s" * 128, 1, 100, "DIGITAL_GOODS"),)}, r"sku has 0 to 127"),
+        ({"items": (OrderItem("Guide", "", 0, 100, "DIGITAL_GOODS"),)}, r"quantity is a whole number from 1"),
+        ({"items": (OrderItem("Guide", "", 10001, 100, "DIGITAL_GOODS"),)}, r"quantity"),
+        ({"items": (OrderItem("Guide", "", True, 100, "DIGITAL_GOODS"),)}, r"quantity"),
+        ({"items": (OrderItem("Guide", "", 1, -100, "DIGITAL_GOODS"),)}, r"unit_amount_cents"),
+        ({"items": (OrderItem("Guide", "", 1, 1.5, "DIGITAL_GOODS"),)}, r"unit_amount_cents"),
+        ({"items": (OrderItem("Gift", "", 1, 100, "DONATION"),)}, r"category is one of"),
+    ])
+    def test_bad_lines_are_refused_before_anything_is_sent(self, paypal, changes, words) -> None:
+        options = {"amount_cents": 100, "shipping_cents": 0, **changes}
+        with pytest.raises(ValueError, match=words):
+            new_store_order(paypal, **options)
+        assert sent(paypal, "POST", "/v2/checkout/orders") == []
+
+    def test_a_shipped_order_takes_its_tracking_number_once(self, paypal) -> None:
+        order = captured_store_order(paypal)
+        capture_id = order.capture.capture_id
+        assert track(paypal, order, request_id="track-1") is None
+        assert paypal.gateway.get_order(order.order_id).tracker_ids == (f"{capture_id}-9400111899223817760000",)
+        track(paypal, order, request_id="track-1")  # a retry
+        track(paypal, order, request_id="track-again")  # the same number under another request id
+        assert paypal.gateway.get_order(order.order_id).tracker_ids == (f"{capture_id}-9400111899223817760000",)
+        track(paypal, order, number="1Z999AA10123456784", carrier="UPS", request_id="track-2")
+        assert paypal.gateway.get_order(order.order_id).tracker_ids == (
+            f"{capture_id}-9400111899223817760000", f"{capture_id}-1Z999AA10123456784")
+        for request in sent(paypal, "POST", f"/v2/checkout/orders/{order.order_id}/track"):
+            assert request.headers["PayPal-Request-Id"].startswith("track-")
+            assert request.body["capture_id"] == capture_id and request.body["notify_payer"] is True
+            assert "carrier_name_other" not in request.body
+
+    def test_tracking_needs_a_completed_capture_of_the_order(self, paypal) -> None:
+        waiting = new_store_order(paypal)
+        paypal.approve(waiting.order_id)
+        other = captured_store_order(paypal)
+        with pytest.raises(PayPalRejected) as info:  # not captured: it has no capture to track
+            paypal.gateway.add_tracking(order_id=waiting.order_id, capture_id=other.capture.capture_id,
+                                        tracking_number="9400111899223817760000", carrier="USPS",
+                                        request_id=f"track-{waiting.order_id}")
+        assert (info.value.status, info.value.issue) == (422, "CAPTURE_ID_NOT_FOUND")
+        done = captured_store_order(paypal)
+        with pytest.raises(PayPalRejected) as info:  # another order's capture
+            paypal.gateway.add_tracking(order_id=done.order_id, capture_id=other.capture.capture_id,
+                                        tracking_number="9400111899223817760000", carrier="USPS",
+                                        request_id=f"track-{done.order_id}")
+        assert info.value.issue == "CAPTURE_ID_NOT_FOUND"
+        with pytest.raises(PayPalNotFound):
+            paypal.gateway.add_tracking(order_id="5O190127TN364715T", capture_id=other.capture.capture_id,
+                                        tracking_number="9400111899223817760000", carrier="USPS",
+                                        request_id="track-nothing")
+        paypal.gateway.refund_capture(capture_id=done.capture.capture_id, amount_cents=CART_CENTS, currency="USD",
+                                      request_id=f"refund-{done.order_id}", note="Out of stock")
+        with pytest.raises(PayPalRejected) as info:
+            track(paypal, done)
+        assert info.value.issue == "CAPTURE_STATUS_NOT_VALID"
+        assert paypal.gateway.get_order(done.order_id).tracker_ids == ()
+
+    def test_a_carrier_paypal_does_not_list_is_named_in_carrier_name_other(self, paypal) -> None:
+        order = captured_store_order(paypal)
+        track(paypal, order, carrier="OTHER", carrier_name_other="Ada's bike courier", number="BIKE-7")
+        assert paypal.gateway.get_order(order.order_id).tracker_ids == (f"{order.capture.capture_id}-BIKE-7",)
+        for request in sent(paypal, "POST", f"/v2/checkout/orders/{order.order_id}/track"):
+            assert (request.body["carrier"], request.body["carrier_name_other"]) == ("OTHER", "Ada's bike courier")
+
+    def test_a_partly_refunded_capture_still_takes_tracking(self, paypal) -> None:
+        order = captured_store_order(paypal)
+        paypal.gateway.refund_capture(capture_id=order.capture.capture_id, amount_cents=1299, currency="USD",
+                                      request_id=f"refund-{order.order_id}", note="The guide, returned")
+        track(paypal, order)
+        assert len(paypal.gateway.get_order(order.order_id).tracker_ids) == 1
+
+    @pytest.mark.parametrize("changes, words", [
+        ({"carrier": "POSTMAN_PAT"}, "carrier is one of"),
+        ({"carrier": "usps"}, "carrier is one of"),
+        ({"carrier": "OTHER"}, "needs carrier_name_other"),
+        ({"carrier": "OTHER", "carrier_name_other": " "}, "carrier_name_other is needed"),
+        ({"carrier_name_other": "Bike courier"}, "only for carrier OTHER"),
+        ({"number": ""}, "tracking_number"),
+        ({"number": " "}, "tracking_number is needed"),
+        ({"number": "1" * 65}, "tracking_number"),
+        ({"number": "94001\n1189"}, "tracking_number"),
+        ({"request_id": "x" * 109}, "PayPal-Request-Id"),
+    ])
+    def test_bad_tracking_is_refused_before_anything_is_sent(self, paypal, changes, words) -> None:
+        order = captured_store_order(paypal)
+        with pytest.raises(ValueError, match=words):
+            track(paypal, order, **changes)
+        with pytest.raises(ValueError, match="capture_id"):
+            paypal.gateway.add_tracking(order_id=order.order_id, capture_id="not-a-capture",
+                                        tracking_number="9400111899223817760000", carrier="USPS",
+                                        request_id="track-x")
+        assert sent(paypal, "POST", f"/v2/checkout/orders/{order.order_id}/track") == []
+
+
+def test_the_twin_records_each_tracking_number_it_is_given() -> None:
+    twin = InMemoryPayPalGateway()
+    side = PayPalSide("memory", twin, approve=lambda order_id: twin.approve(order_id))
+    order = captured_store_order(side)
+    track(side, order, carrier="OTHER", carrier_name_other="Ada's bike courier", number="BIKE-7")
+    track(side, order, carrier="OTHER", carrier_name_other="Ada's bike courier", number="BIKE-7",
+          request_id="another")
+    assert twin.trackings == (ShipmentTracking(
+        tracker_id=f"{order.capture.capture_id}-BIKE-7", order_id=order.order_id,
+        capture_id=order.capture.capture_id, tracking_number="BIKE-7", carrier="OTHER",
+        carrier_name_other="Ada's bike courier"),)
+
+
+def test_the_twin_takes_no_address_for_an_order_that_ships_nothing() -> None:
+    twin = InMemoryPayPalGateway()
+    order = new_store_order(PayPalSide("memory", twin, approve=twin.approve), items=(GUIDE,), shipping_cents=0,
+                            ships=False)
+    with pytest.raises(ValueError, match="ships nothing"):
+        twin.approve(order.order_id, shipping_address=ELSEWHERE)
+    assert twin.approve(order.order_id).shipping is None
 
 
 # -- the sandbox only ---------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """The local PayPal sandbox's Orders v2 and Payments v2, driven by PayPal's own SDK where it covers
-the route and by plain HTTP otherwise: create, approve (on the page, by plain HTTP), capture once
-(also when raced), refund, replays by PayPal-Request-Id, PayPal's negative testing, armed
-failures, state across restarts. Every answer is checked against PayPal's OpenAPI spec."""
+the route and by plain HTTP otherwise: create (store orders with items, breakdown and shipping
+too), approve (on the page, by plain HTTP), capture once (also when raced), track, refund,
+replays by PayPal-Request-Id, PayPal's negative testing, armed failures, state across restarts.
+Every answer is checked against PayPal's OpenAPI spec."""
 from __future__ import annotations
 
 import json
@@ -26,6 +27,7 @@ from infra.local.paypal_orders import (
     SHOW_CAPTURE,
     SHOW_ORDER,
     SHOW_REFUND,
+    TRACK,
 )
 from infra.local.paypal_sandbox import PayPalSandbox
 from infra.local.paypal_specs import paypal_specs
@@ -36,7 +38,7 @@ pytestmark = pytest.mark.integration
 ORDERS, PAYMENTS = "checkout_orders_v2", "payments_payment_v2"
 RETURN_URL = "http://127.0.0.1:8080/pay-return.html?payment=p-1"
 CANCEL_URL = "http://127.0.0.1:8080/pay-return.html?payment=p-1&cancelled=1"
-SPEC_OF = {CREATE: ORDERS, SHOW_ORDER: ORDERS, PATCH_ORDER: ORDERS, CAPTURE: ORDERS,
+SPEC_OF = {CREATE: ORDERS, SHOW_ORDER: ORDERS, PATCH_ORDER: ORDERS, CAPTURE: ORDERS, TRACK: ORDERS,
            SHOW_CAPTURE: PAYMENTS, REFUND: PAYMENTS, SHOW_REFUND: PAYMENTS}
 
 
@@ -87,6 +89,30 @@ def order_body(value: str = "25.00", *, wallet: bool = True, **unit) -> dict:
     return body
 
 
+def usd(value: str) -> dict:
+    return {"currency_code": "USD", "value": value}
+
+
+GUIDE = {"name": "Ada's pairing guide (PDF)", "unit_amount": usd("12.99"), "quantity": "1", "sku": "GUIDE-PDF",
+         "category": "DIGITAL_GOODS"}
+MUG = {"name": "interKanect mug", "unit_amount": usd("10.50"), "quantity": "2", "sku": "MUG-BLUE",
+       "category": "PHYSICAL_GOODS"}
+ELSEWHERE = {"name": {"full_name": "Grace Hopper"}, "address": {
+    "address_line_1": "500 Oak Ave", "address_line_2": "Apt 4", "admin_area_2": "Arlington", "admin_area_1": "VA",
+    "postal_code": "22201", "country_code": "US"}}
+
+
+def store_body(value: str = "39.98", *, preference: str = "GET_FROM_FILE", items: list | None = None,
+               breakdown: dict | None = None, **unit) -> dict:
+    """A store cart: a guide (12.99) and two mugs (2 x 10.50), 5.99 shipping, 39.98 in all."""
+    body = order_body(value, **unit)
+    body["purchase_units"][0]["amount"]["breakdown"] = breakdown or {"item_total": usd("33.99"),
+                                                                     "shipping": usd("5.99")}
+    body["purchase_units"][0]["items"] = [GUIDE, MUG] if items is None else items
+    body["payment_source"]["paypal"]["experience_context"]["shipping_preference"] = preference
+    return body
+
+
 def create(sdk, body: dict | None = None, *, request_id: str | None = None, prefer: str | None = None) -> dict:
     options = {"body": body or order_body()}
     if request_id:
@@ -101,11 +127,13 @@ def link(body: dict, rel: str) -> str | None:
 
 
 class _Form(HTMLParser):
-    """The approval page's form: action, hidden inputs, and the submit buttons' names, values, labels."""
+    """The approval page's form: action, hidden inputs, text fields (name: value, and which are
+    required), and the submit buttons' names, values, labels."""
 
     def __init__(self) -> None:
         super().__init__()
         self.action, self.hidden, self.buttons, self.scripts = None, {}, [], 0
+        self.fields, self.required = {}, set()
         self._button: dict | None = None
 
     def handle_starttag(self, tag, attrs):
@@ -114,6 +142,10 @@ class _Form(HTMLParser):
             self.action = attrs.get("action")
         elif tag == "input" and attrs.get("type") == "hidden":
             self.hidden[attrs["name"]] = attrs.get("value", "")
+        elif tag == "input" and attrs.get("type") == "text":
+            self.fields[attrs["name"]] = attrs.get("value", "")
+            if "required" in attrs:
+                self.required.add(attrs["name"])
         elif tag == "button":
             self._button = {"name": attrs.get("name"), "value": attrs.get("value"), "label": ""}
         elif tag == "script":
@@ -137,11 +169,12 @@ def read_page(box: PayPalSandbox, order_id: str) -> tuple[requests.Response, _Fo
     return page, form
 
 
-def press(box: PayPalSandbox, form: _Form, label: str) -> requests.Response:
-    """Submits the page's form with the button labelled `label`, as a browser would (no redirect follow)."""
+def press(box: PayPalSandbox, form: _Form, label: str, **typed: str) -> requests.Response:
+    """Submits the page's form with the button labelled `label`, as a browser would (its fields
+    as filled in, with what was `typed` over them; no redirect follow)."""
     button = next(b for b in form.buttons if b["label"] == label)
-    return requests.post(f"{box.url}{form.action}", data={**form.hidden, button["name"]: button["value"]},
-                         allow_redirects=False, timeout=5)
+    data = {**form.hidden, **form.fields, **typed, button["name"]: button["value"]}
+    return requests.post(f"{box.url}{form.action}", data=data, allow_redirects=False, timeout=5)
 
 
 def approve(box: PayPalSandbox, order_id: str) -> None:
@@ -244,6 +277,49 @@ BAD_ORDERS = [  # (what is wrong, the body, status, name, issue, field)
         "items": [{"name": "Call", "quantity": "3", "unit_amount": {"currency_code": "USD", "value": "3.00"}}]}]},
      422, "UNPROCESSABLE_ENTITY", "ITEM_TOTAL_MISMATCH",
      "/purchase_units/@reference_id=='default'/amount/breakdown/item_total/value"),
+    ("a cart whose parts are not its amount", store_body("39.97"),
+     422, "UNPROCESSABLE_ENTITY", "AMOUNT_MISMATCH", "/purchase_units/@reference_id=='p-1'/amount/value"),
+    ("a cart whose items are not its item total", store_body("39.97", breakdown={
+        "item_total": usd("33.98"), "shipping": usd("5.99")}),
+     422, "UNPROCESSABLE_ENTITY", "ITEM_TOTAL_MISMATCH",
+     "/purchase_units/@reference_id=='p-1'/amount/breakdown/item_total/value"),
+    ("items without an item total", order_body("12.99") | {"purchase_units": [{
+        "amount": usd("12.99"), "items": [GUIDE]}]},
+     422, "UNPROCESSABLE_ENTITY", "ITEM_TOTAL_REQUIRED", "/purchase_units/@reference_id=='default'/amount/breakdown/item_total"),
+    ("taxed items without a tax total", store_body("13.99", items=[GUIDE | {"tax": usd("1.00")}], breakdown={
+        "item_total": usd("12.99"), "shipping": usd("1.00")}),
+     422, "UNPROCESSABLE_ENTITY", "TAX_TOTAL_REQUIRED", "/purchase_units/@reference_id=='p-1'/amount/breakdown/tax_total"),
+    ("taxes that are not the tax total", store_body("15.99", items=[GUIDE | {"tax": usd("1.00")}], breakdown={
+        "item_total": usd("12.99"), "tax_total": usd("2.00"), "shipping": usd("1.00")}),
+     422, "UNPROCESSABLE_ENTITY", "TAX_TOTAL_MISMATCH",
+     "/purchase_units/@reference_id=='p-1'/amount/breakdown/tax_total/value"),
+    ("no quantity", store_body(items=[GUIDE, MUG | {"quantity": "0"}]),
+     400, "INVALID_REQUEST", "INVALID_PARAMETER_SYNTAX", "/purchase_units/@reference_id=='p-1'/items/1/quantity"),
+    ("an unknown item category", store_body(items=[GUIDE, MUG | {"category": "SERVICES"}]),
+     400, "INVALID_REQUEST", "INVALID_PARAMETER_VALUE", "/purchase_units/@reference_id=='p-1'/items/1/category"),
+    ("an item price below zero", store_body("0.99", items=[GUIDE, MUG | {"unit_amount": usd("-6.00")}], breakdown={
+        "item_total": usd("0.99")}),
+     422, "UNPROCESSABLE_ENTITY", "CANNOT_BE_NEGATIVE", "/purchase_units/@reference_id=='p-1'/items/1/unit_amount/value"),
+    ("a donation in a cart of goods", store_body(items=[GUIDE, MUG | {"category": "DONATION"}]),
+     422, "UNPROCESSABLE_ENTITY", "MULTIPLE_ITEM_CATEGORIES", "/purchase_units/@reference_id=='p-1'/items"),
+    ("a donation among two purchase units", {"intent": "CAPTURE", "purchase_units": [
+        {"reference_id": "a", "amount": {**usd("12.99"), "breakdown": {"item_total": usd("12.99")}},
+         "items": [GUIDE | {"category": "DONATION"}]},
+        {"reference_id": "b", "amount": usd("1.00")}]},
+     422, "UNPROCESSABLE_ENTITY", "DONATION_ITEMS_NOT_SUPPORTED", "/purchase_units"),
+    ("the merchant's address asked for, none given", store_body(preference="SET_PROVIDED_ADDRESS"),
+     400, "INVALID_REQUEST", "MISSING_REQUIRED_PARAMETER", "/purchase_units/@reference_id=='p-1'/shipping/address"),
+    ("a US address without a city", store_body(preference="SET_PROVIDED_ADDRESS", shipping={
+        "address": {"address_line_1": "1 Main St", "admin_area_1": "CA", "postal_code": "95131", "country_code": "US"}}),
+     422, "UNPROCESSABLE_ENTITY", "CITY_REQUIRED", "/purchase_units/@reference_id=='p-1'/shipping/address/admin_area_2"),
+    ("a US address without a ZIP code", store_body(preference="SET_PROVIDED_ADDRESS", shipping={
+        "address": {"address_line_1": "1 Main St", "admin_area_2": "San Jose", "admin_area_1": "CA",
+                    "country_code": "US"}}),
+     422, "UNPROCESSABLE_ENTITY", "POSTAL_CODE_REQUIRED", "/purchase_units/@reference_id=='p-1'/shipping/address/postal_code"),
+    ("an address without a street", store_body(preference="SET_PROVIDED_ADDRESS", shipping={
+        "address": {"admin_area_2": "Paris", "postal_code": "75001", "country_code": "FR"}}),
+     422, "UNPROCESSABLE_ENTITY", "SHIPPING_ADDRESS_INVALID",
+     "/purchase_units/@reference_id=='p-1'/shipping/address/address_line_1"),
     ("a description too long", order_body(description="x" * 128),
      400, "INVALID_REQUEST", "INVALID_STRING_LENGTH", "/purchase_units/@reference_id=='p-1'/description"),
     ("a return URL that is not a URL", order_body() | {"payment_source": {"paypal": {
@@ -309,6 +385,228 @@ def test_an_order_is_updated_by_json_patch_until_it_is_captured(sandbox, sdk) ->
                                 headers=bearer(sandbox), timeout=5)
         assert checked(ORDERS, "/v2/checkout/orders/{id}", "patch", answer)["details"][0]["issue"] == issue
     assert sandbox.state.orders[fresh["id"]]["purchase_units"][0]["description"] == "30 minutes with Ada"
+
+
+# -- store orders -------------------------------------------------------------------------
+
+def test_a_store_order_keeps_its_items_and_breakdown_as_paypal_writes_them(sandbox, sdk) -> None:
+    body = store_body("39.980", items=[GUIDE, MUG | {"unit_amount": usd("10.5"), "description": "Blue, 12 oz",
+                                                      "url": "http://127.0.0.1:8080/store/mug"}],
+                      breakdown={"item_total": usd("33.99"), "shipping": usd("5.99")})
+    body["purchase_units"][0]["amount"]["value"] = "39.98"
+    order = create(sdk, body, prefer="return=representation")
+    unit = order["purchase_units"][0]
+    assert unit["amount"] == {"currency_code": "USD", "value": "39.98", "breakdown": {
+        "item_total": usd("33.99"), "shipping": usd("5.99")}}
+    assert unit["items"] == [GUIDE, {**MUG, "description": "Blue, 12 oz", "url": "http://127.0.0.1:8080/store/mug"}]
+    assert "shipping" not in unit  # the payer has not picked an address yet
+    shown = checked(ORDERS, "/v2/checkout/orders/{id}", "get", sdk.orders.get_order({"id": order["id"]}))
+    assert shown["purchase_units"][0]["items"] == unit["items"]
+
+
+def test_the_page_lists_the_items_and_ships_to_the_buyer_unless_told_otherwise(sandbox, sdk) -> None:
+    order = create(sdk, store_body())
+    page, form = read_page(sandbox, order["id"])
+    assert page.status_code == 200 and form.scripts == 0
+    for shown in ("$39.98 USD", "Ada&#x27;s pairing guide (PDF)", "&times; 1", "$12.99 USD", "interKanect mug",
+                  "&times; 2", "$21.00 USD", "Items", "$33.99 USD", "Shipping", "$5.99 USD", "Ship to"):
+        assert shown in page.text
+    assert form.fields == {"ship_full_name": "Sandbox Buyer", "ship_address_line_1": "1 Main St",
+                           "ship_address_line_2": "", "ship_admin_area_2": "San Jose", "ship_admin_area_1": "CA",
+                           "ship_postal_code": "95131", "ship_country_code": "US"}
+    assert form.required == {"ship_full_name", "ship_address_line_1", "ship_country_code"}
+    assert [b["label"] for b in form.buttons] == ["Approve and pay", "Cancel and return"]
+
+    assert press(sandbox, form, "Approve and pay").status_code == 303  # one click: the address as it stands
+    approved = checked(ORDERS, "/v2/checkout/orders/{id}", "get", sdk.orders.get_order({"id": order["id"]}))
+    assert approved["purchase_units"][0]["shipping"] == {"name": {"full_name": "Sandbox Buyer"}, "address": {
+        "address_line_1": "1 Main St", "admin_area_2": "San Jose", "admin_area_1": "CA", "postal_code": "95131",
+        "country_code": "US"}}
+    done = capture(sdk, order["id"])
+    assert done["purchase_units"][0]["shipping"] == approved["purchase_units"][0]["shipping"]
+    assert done["purchase_units"][0]["payments"]["captures"][0]["amount"] == usd("39.98")
+
+
+def test_the_payer_may_change_the_address_and_a_form_without_it_ships_to_the_default(sandbox, sdk) -> None:
+    order = create(sdk, store_body())
+    _, form = read_page(sandbox, order["id"])
+    answer = press(sandbox, form, "Approve and pay", ship_full_name="  Grace  Hopper ", ship_address_line_1="500 Oak Ave",
+                   ship_address_line_2="Apt 4", ship_admin_area_2="Arlington", ship_admin_area_1="VA",
+                   ship_postal_code="22201", ship_country_code="us")
+    assert answer.status_code == 303
+    shown = checked(ORDERS, "/v2/checkout/orders/{id}", "get", sdk.orders.get_order({"id": order["id"]}))
+    assert shown["purchase_units"][0]["shipping"] == ELSEWHERE
+
+    plain = create(sdk, store_body())
+    _, form = read_page(sandbox, plain["id"])
+    form.fields = {}  # a client that sends only the buttons
+    assert press(sandbox, form, "Approve and pay").status_code == 303
+    assert sandbox.state.orders[plain["id"]]["purchase_units"][0]["shipping"]["address"] == sandbox.buyer.address
+
+
+@pytest.mark.parametrize("typed, words", [
+    ({"ship_address_line_1": " "}, "Enter the street address."),
+    ({"ship_admin_area_2": ""}, "Enter the city."),
+    ({"ship_postal_code": "9513"}, "A US ZIP code is 5 digits (or 5+4)."),
+    ({"ship_country_code": "USA"}, "Enter the country as its two-letter code, such as US."),
+    ({"ship_full_name": ""}, "Enter the name to ship to."),
+])
+def test_an_address_paypal_would_refuse_shows_the_page_again_saying_why(sandbox, sdk, typed, words) -> None:
+    order = create(sdk, store_body())
+    _, form = read_page(sandbox, order["id"])
+    answer = press(sandbox, form, "Approve and pay", **typed)
+    assert answer.status_code == 400 and words in answer.text and 'role="alert"' in answer.text
+    again = _Form()
+    again.feed(answer.text)
+    assert again.fields == {**form.fields, **typed} and again.hidden == form.hidden
+    assert 'aria-invalid="true"' in answer.text
+    assert sandbox.state.orders[order["id"]]["status"] == "PAYER_ACTION_REQUIRED"
+    corrected = {name: form.fields[name] for name in typed}  # the payer puts it right
+    assert press(sandbox, again, "Approve and pay", **corrected).status_code == 303
+
+
+def test_an_all_digital_order_ships_nothing(sandbox, sdk) -> None:
+    order = create(sdk, store_body("12.99", preference="NO_SHIPPING", items=[GUIDE],
+                                   breakdown={"item_total": usd("12.99")}))
+    page, form = read_page(sandbox, order["id"])
+    assert "Ada&#x27;s pairing guide (PDF)" in page.text and "Ship to" not in page.text and form.fields == {}
+    press(sandbox, form, "Approve and pay", ship_address_line_1="1 Forged St")  # fields it never showed: ignored
+    done = capture(sdk, order["id"])
+    assert "shipping" not in done["purchase_units"][0]
+    assert "shipping" not in sandbox.state.orders[order["id"]]["purchase_units"][0]
+
+
+def test_a_merchant_given_address_is_shown_and_kept(sandbox, sdk) -> None:
+    order = create(sdk, store_body(preference="SET_PROVIDED_ADDRESS", shipping=ELSEWHERE), prefer="return=representation")
+    assert order["purchase_units"][0]["shipping"] == ELSEWHERE
+    page, form = read_page(sandbox, order["id"])
+    assert "Ship to" in page.text and "500 Oak Ave" in page.text and form.fields == {}
+    assert press(sandbox, form, "Approve and pay").status_code == 303
+    assert capture(sdk, order["id"])["purchase_units"][0]["shipping"] == ELSEWHERE
+
+    prefilled = create(sdk, store_body(shipping=ELSEWHERE))  # GET_FROM_FILE: the merchant's, as a default
+    _, form = read_page(sandbox, prefilled["id"])
+    assert form.fields["ship_full_name"] == "Grace Hopper" and form.fields["ship_address_line_1"] == "500 Oak Ave"
+
+
+def test_the_control_route_approves_to_an_address_the_payer_picks(sandbox, sdk) -> None:
+    order = create(sdk, store_body())
+    approve_url = f"{sandbox.url}/sandbox/orders/{order['id']}/approve"
+    bad = requests.post(approve_url, json={"shipping": {"address": {"country_code": "US"}}}, timeout=5)
+    assert bad.status_code == 400 and "address_line_1" in bad.json()["message"]
+    assert requests.post(approve_url, json={"shipping": "home"}, timeout=5).status_code == 400
+    assert requests.post(approve_url, json={"shipping": ELSEWHERE}, timeout=5).json()["purchase_units"][0][
+        "shipping"] == ELSEWHERE
+    digital = create(sdk)  # NO_SHIPPING
+    refused = requests.post(f"{sandbox.url}/sandbox/orders/{digital['id']}/approve", json={"shipping": ELSEWHERE},
+                            timeout=5)
+    assert refused.status_code == 400 and "NO_SHIPPING" in refused.json()["message"]
+
+
+# -- tracking -----------------------------------------------------------------------------
+
+TRACK_PATH = "/v2/checkout/orders/{id}/track"
+
+
+def track(box: PayPalSandbox, order_id: str, body: dict, request_id: str | None = None) -> requests.Response:
+    headers = {**bearer(box), **({"PayPal-Request-Id": request_id} if request_id else {})}
+    return requests.post(f"{box.url}/v2/checkout/orders/{order_id}/track", json=body, headers=headers, timeout=5)
+
+
+def shipped(box: PayPalSandbox, sdk) -> tuple[str, str]:
+    """A captured store order: (order id, capture id)."""
+    order = create(sdk, store_body())
+    approve(box, order["id"])
+    return order["id"], capture(sdk, order["id"])["purchase_units"][0]["payments"]["captures"][0]["id"]
+
+
+def test_a_tracking_number_is_listed_under_the_orders_shipping_once(sandbox, sdk) -> None:
+    order_id, capture_id = shipped(sandbox, sdk)
+    tracking = {"capture_id": capture_id, "tracking_number": "9400111899223817760000", "carrier": "USPS",
+                "notify_payer": True, "items": [{"name": "interKanect mug", "sku": "MUG-BLUE", "quantity": "2"}]}
+    first = track(sandbox, order_id, tracking, "track-1")
+    body = checked(ORDERS, TRACK_PATH, "post", first)
+    assert first.status_code == 201 and body["id"] == order_id and body["status"] == "COMPLETED"
+    shipping = body["purchase_units"][0]["shipping"]
+    assert shipping["address"]["address_line_1"] == "1 Main St"
+    [tracker] = shipping["trackers"]
+    assert tracker["id"] == f"{capture_id}-9400111899223817760000" and tracker["status"] == "SHIPPED"
+    assert tracker["items"] == tracking["items"] and tracker["create_time"].endswith("Z")
+
+    replay = track(sandbox, order_id, tracking, "track-1")
+    assert replay.status_code == 200 and checked(ORDERS, TRACK_PATH, "post", replay) == body
+    again = track(sandbox, order_id, tracking, "track-2")  # the same number, another request id
+    assert again.status_code == 200 and len(checked(ORDERS, TRACK_PATH, "post", again)["purchase_units"][0][
+        "shipping"]["trackers"]) == 1
+    sdk_answer = sdk.orders.create_order_tracking({"id": order_id, "body": {
+        "capture_id": capture_id, "tracking_number": "BIKE-7", "carrier": "OTHER", "carrier_name_other": "Bike courier"}})
+    assert sdk_answer.status_code == 201  # PayPal's SDK calls it too (with no request id)
+    trackers = checked(ORDERS, TRACK_PATH, "post", sdk_answer)["purchase_units"][0]["shipping"]["trackers"]
+    assert [t["id"] for t in trackers] == [f"{capture_id}-9400111899223817760000", f"{capture_id}-BIKE-7"]
+    shown = checked(ORDERS, "/v2/checkout/orders/{id}", "get", sdk.orders.get_order({"id": order_id}))
+    assert shown["purchase_units"][0]["shipping"]["trackers"] == trackers
+    kept = sandbox.state.orders[order_id]["purchase_units"][0]["trackers"]
+    assert [(t["carrier"], t.get("carrier_name_other"), t["notify_payer"]) for t in kept] == [
+        ("USPS", None, True), ("OTHER", "Bike courier", False)]
+
+
+def test_tracking_requests_are_checked_as_paypal_checks_them(sandbox, sdk) -> None:
+    order_id, capture_id = shipped(sandbox, sdk)
+    good = {"capture_id": capture_id, "tracking_number": "9400111899223817760000", "carrier": "USPS"}
+    for body, status, issue, field in (
+            ({"tracking_number": "1", "carrier": "USPS"}, 400, "MISSING_REQUIRED_PARAMETER", "/capture_id"),
+            (good | {"capture_id": "ABC-123"}, 400, "INVALID_PARAMETER_SYNTAX", "/capture_id"),
+            (good | {"capture_id": "A" * 51}, 400, "INVALID_STRING_LENGTH", "/capture_id"),
+            (good | {"tracking_number": "1" * 65}, 400, "INVALID_STRING_LENGTH", "/tracking_number"),
+            ({k: v for k, v in good.items() if k != "tracking_number"}, 400, "MISSING_REQUIRED_PARAMETER",
+             "/tracking_number"),
+            (good | {"carrier": "POSTMAN_PAT"}, 400, "INVALID_PARAMETER_VALUE", "/carrier"),
+            (good | {"carrier": "OTHER"}, 400, "MISSING_REQUIRED_PARAMETER", "/carrier_name_other"),
+            (good | {"carrier_name_other": "Bike courier"}, 400, "INVALID_PARAMETER_VALUE", "/carrier_name_other"),
+            (good | {"notify_payer": "yes"}, 400, "INVALID_PARAMETER_SYNTAX", "/notify_payer"),
+            (good | {"items": [{"name": "Mug", "quantity": "0"}]}, 400, "INVALID_PARAMETER_SYNTAX", "/items/0/quantity"),
+            (good | {"items": [{"name": "Hat", "sku": "HAT-1"}]}, 422, "ITEM_SKU_MISMATCH", "/items/0/sku"),
+            (good | {"capture_id": "3C679366HH908993F"}, 422, "CAPTURE_ID_NOT_FOUND", "/capture_id")):
+        answer = track(sandbox, order_id, body)
+        error = checked(ORDERS, TRACK_PATH, "post", answer)
+        assert (answer.status_code, error["details"][0]["issue"], error["details"][0].get("field")) == (
+            status, issue, field), body
+    malformed = requests.post(f"{sandbox.url}/v2/checkout/orders/{order_id}/track", data="{nope", timeout=5,
+                              headers={**bearer(sandbox), "Content-Type": "application/json"})
+    assert checked(ORDERS, TRACK_PATH, "post", malformed)["details"][0]["issue"] == "INVALID_PARAMETER_SYNTAX"
+    unknown = track(sandbox, "5O190127TN364715T", good)
+    assert (unknown.status_code, checked(ORDERS, TRACK_PATH, "post", unknown)["details"][0]["issue"]) == (
+        404, "INVALID_RESOURCE_ID")
+    assert "trackers" not in sandbox.state.orders[order_id]["purchase_units"][0]  # nothing refused was kept
+
+
+def test_only_a_trackable_capture_of_the_order_takes_tracking(sandbox, sdk) -> None:
+    waiting = create(sdk, store_body())
+    approve(sandbox, waiting["id"])
+    order_id, capture_id = shipped(sandbox, sdk)
+    tracking = {"capture_id": capture_id, "tracking_number": "9400111899223817760000", "carrier": "USPS"}
+    not_captured = track(sandbox, waiting["id"], tracking)  # an order not COMPLETED has no capture to track
+    assert (not_captured.status_code, checked(ORDERS, TRACK_PATH, "post", not_captured)["details"][0]["issue"]) == (
+        422, "CAPTURE_ID_NOT_FOUND")
+    refund(sdk, capture_id, {"amount": usd("12.99")})  # PARTIALLY_REFUNDED: still trackable
+    assert track(sandbox, order_id, tracking).status_code == 201
+    refund(sdk, capture_id)  # REFUNDED: no more
+    refused = track(sandbox, order_id, tracking | {"tracking_number": "1Z999AA10123456784", "carrier": "UPS"})
+    assert (refused.status_code, checked(ORDERS, TRACK_PATH, "post", refused)["details"][0]["issue"]) == (
+        422, "CAPTURE_STATUS_NOT_VALID")
+    sandbox.fail_next("capture", "declined")
+    declined_order = create(sdk, store_body())
+    approve(sandbox, declined_order["id"])
+    declined = capture(sdk, declined_order["id"])["purchase_units"][0]["payments"]["captures"][0]
+    answer = track(sandbox, declined_order["id"], tracking | {"capture_id": declined["id"]})
+    assert checked(ORDERS, TRACK_PATH, "post", answer)["details"][0]["issue"] == "CAPTURE_STATUS_NOT_VALID"
+
+    two_units = create(sdk, {"intent": "CAPTURE", "purchase_units": [
+        {"reference_id": "a", "amount": usd("1.00")}, {"reference_id": "b", "amount": usd("2.00")}]})
+    approve(sandbox, two_units["id"])
+    captures = capture(sdk, two_units["id"])["purchase_units"][0]["payments"]["captures"]
+    answer = track(sandbox, two_units["id"], tracking | {"capture_id": captures[0]["id"]})
+    assert checked(ORDERS, TRACK_PATH, "post", answer)["details"][0]["issue"] == "MSP_NOT_SUPPORTED"
 
 
 # -- the approval page --------------------------------------------------------------------
@@ -635,7 +933,8 @@ def test_a_mock_response_header_fails_the_call_as_paypal_documents(sandbox, sdk)
     assert checked(ORDERS, "/v2/checkout/orders", "post", unknown)["details"][0]["field"] == "PayPal-Mock-Response"
 
 
-@pytest.mark.parametrize("operation", [CREATE, SHOW_ORDER, PATCH_ORDER, CAPTURE, SHOW_CAPTURE, REFUND, SHOW_REFUND])
+@pytest.mark.parametrize("operation", [CREATE, SHOW_ORDER, PATCH_ORDER, CAPTURE, TRACK, SHOW_CAPTURE, REFUND,
+                                       SHOW_REFUND])
 def test_every_mocked_issue_answers_as_paypals_spec_says(sandbox, operation) -> None:
     method, template = operation.split(" ", 1)
     path = template.replace("{id}", "ANYORDER").replace("{capture_id}", "ANYCAPTURE").replace(
@@ -710,6 +1009,9 @@ def test_orders_captures_refunds_and_replays_survive_a_restart(tmp_path) -> None
     cap = captured(first, client, "12.00")
     done = refund(client, cap["id"], {"amount": {"currency_code": "USD", "value": "2.00"}}, "refund-keep")
     waiting = create(client, request_id="order-keep")
+    order_id, capture_id = shipped(first, client)
+    tracked = track(first, order_id, {"capture_id": capture_id, "tracking_number": "9400", "carrier": "USPS"},
+                    "track-keep").json()
     first.stop()
 
     second = PayPalSandbox(client_id=CLIENT_ID, client_secret=SECRET, state_path=state).start()
@@ -721,9 +1023,13 @@ def test_orders_captures_refunds_and_replays_survive_a_restart(tmp_path) -> None
         assert refund(client, cap["id"], {"amount": {"currency_code": "USD", "value": "2.00"}},
                       "refund-keep")["id"] == done["id"]
         assert create(client, request_id="order-keep")["id"] == waiting["id"]
+        again = track(second, order_id, {"capture_id": capture_id, "tracking_number": "9400", "carrier": "USPS"},
+                      "track-keep")
+        assert again.status_code == 200
+        assert again.json()["purchase_units"][0]["shipping"] == tracked["purchase_units"][0]["shipping"]
         page, form = read_page(second, waiting["id"])  # the payer can still approve after a restart
         assert page.status_code == 200 and press(second, form, "Approve and pay").status_code == 303
-        assert len(second.state.refunds) == 1 and len(second.state.orders) == 2
+        assert len(second.state.refunds) == 1 and len(second.state.orders) == 3
     finally:
         second.stop()
     assert first.failures == second.failures == []
