@@ -346,7 +346,8 @@ def _check_text(name: str, value: str, limit: int = MAX_TEXT) -> str:
 
 
 def _check_count(name: str, value: object, low: int, high: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
+    if isinstance(value, bool) or not isinstance(value, int) or value < low or \
+            (high is not None and value > high):
         span = f"from {low} to {high}" if high is not None else f"of {low} or more"
         raise ValueError(f"{name} is a whole number {span}, not {value!r}")
     return value

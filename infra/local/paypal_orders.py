@@ -79,8 +79,8 @@ ADDRESS_PARTS = (("address_line_1", 300), ("address_line_2", 300), ("admin_area_
                  ("admin_area_1", 300), ("postal_code", 60), ("country_code", 2))
 MAX_FULL_NAME = 300
 COUNTRY_CODE = re.compile(r"^([A-Z]{2}|C2)$")
-# Countries whose addresses PayPal refuses without a city, a postal code or a state (the sandbox's
-# short list: the countries its people ship to most).
+# Countries whose addresses PayPal refuses without a city, a postal code or a state (a short list;
+# PayPal's own is longer).
 CITY_REQUIRED = frozenset({"US", "CA", "GB", "AU", "DE", "FR", "IT", "ES", "NL", "JP"})
 POSTAL_CODE_REQUIRED = frozenset({"US", "CA", "GB", "AU", "DE", "FR", "IT", "ES", "NL", "JP"})
 STATE_REQUIRED = frozenset({"US", "CA", "AU"})
@@ -144,6 +144,7 @@ def shipping_address(full_name: Any, address: dict) -> dict:
     if country == "US" and not US_ZIP.match(kept["postal_code"]):
         raise AddressProblem("SHIPPING_ADDRESS_INVALID", "postal_code", "A US ZIP code is 5 digits (or 5+4).")
     return {"name": {"full_name": full_name}, "address": kept}
+
 
 # -- reading request bodies ---------------------------------------------------------------------
 
@@ -311,7 +312,8 @@ def read_order_request(body: dict) -> dict:
                      "total": total, **{k: v for k, v in texts.items() if v is not None},
                      **({"items": items} if items is not None else {}),
                      **({"shipping": shipping} if shipping else {})})
-    if len(kept) > 1 and any(item.get("category") == "DONATION" for unit in kept for item in unit.get("items", ())):
+    donations = any(item.get("category") == "DONATION" for unit in kept for item in unit.get("items", ()))
+    if donations and len(kept) > 1:
         raise reader.fail("DONATION_ITEMS_NOT_SUPPORTED", "/purchase_units")
     if intent == "AUTHORIZE":
         raise reader.fail("AUTH_CAPTURE_NOT_ENABLED", "/intent", intent)
@@ -364,7 +366,7 @@ def _read_lines(reader: _Reader, unit: dict, reference: str, total: int,
             raise reader.fail("TAX_TOTAL_REQUIRED", f"{field}/tax_total")
         if taxed and tax_sum != parts["tax_total"]:
             raise reader.fail("TAX_TOTAL_MISMATCH", f"{field}/tax_total/value", breakdown["tax_total"]["value"])
-    return kept_breakdown, kept_items
+    return kept_breakdown, kept_items or None
 
 
 def _read_item(reader: _Reader, item: Any, path: str, currency: str) -> tuple[dict, int, int | None]:
@@ -557,10 +559,12 @@ class Checkout:
             elif order.get("payer"):  # approved before the sandbox kept the payer's pick
                 shown.update(self.default_shipping(order))
         if unit.get("trackers"):
-            shown["trackers"] = [self.tracker_json(order, tracker) for tracker in unit["trackers"]]
+            shown["trackers"] = [self.tracker_json(tracker) for tracker in unit["trackers"]]
         return shown or None
 
-    def tracker_json(self, order: dict, tracker: dict) -> dict:
+    @staticmethod
+    def tracker_json(tracker: dict) -> dict:
+        """A tracker as PayPal lists it under `shipping.trackers` (its carrier and number stay inside)."""
         shown: dict[str, Any] = {"id": tracker["id"], "status": tracker["status"]}
         if tracker.get("items"):
             shown["items"] = tracker["items"]
