@@ -1,7 +1,19 @@
 """interKanect: wires the REST blueprints, the WebSocket hooks and the scheduled jobs."""
 from chalice import Chalice, Rate
 
-from chalicelib.api import accounts, calls, directory, earnings, guard, helper_pages, ops, payments, reviews, site
+from chalicelib.api import (
+    accounts,
+    calls,
+    directory,
+    earnings,
+    guard,
+    helper_pages,
+    ops,
+    payments,
+    reviews,
+    site,
+    store,
+)
 from chalicelib.api.http import in_the_error_shape, json_response
 
 app = Chalice(app_name="interkanect")
@@ -15,6 +27,7 @@ app.register_blueprint(payments.blueprint)
 app.register_blueprint(earnings.blueprint)
 app.register_blueprint(reviews.blueprint)
 app.register_blueprint(ops.blueprint)
+app.register_blueprint(store.blueprint)
 app.register_blueprint(site.blueprint)
 
 
@@ -89,6 +102,13 @@ def flag_free_session_hosts(event):
 def send_review_reminders(event):
     """Callers who have not rated a session a day after it (a setting) are asked once, by email."""
     reviews.send_review_reminders()
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES))
+def expire_store_reservations(event):
+    """Stock held for a checkout nobody paid (30 minutes, a setting) goes back on sale; the
+    unpaid payment is voided first, so approving it at PayPal afterwards charges nothing."""
+    store.expire_reservations()
 
 
 @app.schedule(Rate(1, unit=Rate.HOURS))

@@ -367,12 +367,31 @@ def webhook_verifier():
 
 
 def payment_desk():
+    """Paying, with what the store's orders pay for registered on it."""
+    from chalicelib.domain.fees import PaymentKind
+    from chalicelib.services import store
     from chalicelib.services.payments import PaymentDesk
 
-    return PaymentDesk(payments=payment_store(), storefronts=storefronts(), plans=helper_plans(),
+    desk = PaymentDesk(payments=payment_store(), storefronts=storefronts(), plans=helper_plans(),
                        ledger=ledger(), gateway=paypal_gateway(), events=webhook_events(), calls=call_desk(),
                        fees=fee_schedule(), settings=settings(), mailer=mailer(), accounts=account_store(),
                        refunds=refund_requests(), reviews=review_desk())
+    desk.purposes[PaymentKind.MERCHANDISE] = store.order_purpose(store_desk(desk))
+    return desk
+
+
+def store_desk(payments: Any = None):
+    from chalicelib.services.store import StoreDesk
+
+    return StoreDesk(products=product_store(), search=product_search(), orders=order_store(), sales=sales_book(),
+                     payments=payments or payment_desk(), images=uploads(), files=store_files())
+
+
+@lru_cache(maxsize=1)
+def store_files():
+    from chalicelib.adapters.uploads import S3UploadStorage
+
+    return S3UploadStorage(aws_client("s3"), settings().files_bucket)
 
 
 def webhook_handlers() -> dict:
@@ -424,10 +443,13 @@ def payout_schedule():
 def payout_desk():
     from chalicelib.services.payouts import PayoutDesk
 
+    from chalicelib.domain.fees import PaymentKind
+    from chalicelib.services.store import earnings_hold
+
     return PayoutDesk(payments=payment_store(), refunds=refund_requests(), calls=call_store(), ledger=ledger(),
                       storefronts=storefronts(), gateway=paypal_gateway(), runs=payout_runs(),
                       items=payout_items(), schedule=payout_schedule(), settings=settings(), mailer=mailer(),
-                      accounts=account_store())
+                      accounts=account_store(), holds={PaymentKind.MERCHANDISE: earnings_hold(store_desk())})
 
 
 def reset() -> None:

@@ -46,8 +46,10 @@ def error_body(code: str, message: str, field: str | None = None,
 
 def error_response(error: errors.DomainError) -> Response:
     status = next((s for cls, s in STATUS.items() if isinstance(error, cls)), 400)
-    return Response(error_body(error.code, error.message, error.field, error.problems), status_code=status,
-                    headers=JSON_HEADERS)
+    body = error_body(error.code, error.message, error.field, error.problems)
+    if error.details:
+        body["error"]["details"] = error.details
+    return Response(body, status_code=status, headers=JSON_HEADERS)
 
 
 def json_response(body: Any, status_code: int = 200) -> Response:

@@ -27,6 +27,9 @@ class Rule(str, Enum):
     REFUND_PARTIES = "refund_parties"  # the payer and the Helper of the refund request in the path, and ops
     REFUND_HELPER = "refund_helper"  # the Helper the refund request in the path is about
     REVIEWED_HELPER = "reviewed_helper"  # the Helper the review in the path is about
+    ORDER_PARTIES = "order_parties"  # the buyer and the seller of the order in the path
+    ORDER_BUYER = "order_buyer"  # the buyer of the order in the path
+    ORDER_SELLER = "order_seller"  # the seller of the order in the path
 
     @property
     def needs_token(self) -> bool:
@@ -44,6 +47,9 @@ RULE_TEXT = {
     Rule.REFUND_PARTIES: "The payer, the Helper the request is about, and ops; others hear 404.",
     Rule.REFUND_HELPER: "The Helper the request is about; others hear 404.",
     Rule.REVIEWED_HELPER: "The Helper the review is about; others hear 403 or 404.",
+    Rule.ORDER_PARTIES: "The buyer and the seller of the order; others hear 404.",
+    Rule.ORDER_BUYER: "The buyer of the order; the seller hears 403, others 404.",
+    Rule.ORDER_SELLER: "The seller of the order; the buyer hears 403, others 404.",
 }
 
 ERROR_TEXT = {
@@ -112,6 +118,11 @@ PAGE_EXAMPLE = {
     "prices": {"15": 1500, "30": 0, "60": None},
     "schedule": [{"day": 0, "start": "09:00", "end": "12:00"}],
     "links": [{"label": "My site", "url": "https://example.com"}],
+}
+
+PRODUCT_EXAMPLE = {
+    "title": "The leak-fixing guide", "description": "Every **leak** I have fixed, in 40 pages.",
+    "kind": "digital", "status": "draft", "variants": [{"name": "", "sku": "GUIDE-1", "price_cents": 900}],
 }
 
 OPERATIONS: tuple[Operation, ...] = (
@@ -241,6 +252,63 @@ OPERATIONS: tuple[Operation, ...] = (
        body="CloseFlagBody", example={"note": "Talked to the Helper; a charity week."}, errors=(409,)),
     _O("GET", "/ops/payouts", "Open payout runs and those of the last six payout days", Rule.OPS, "ops",
        "PayoutRuns"),
+    # the store: the seller's side
+    _O("GET", "/me/products", "My products, newest first, drafts included", Rule.HELPER, "store", "Products",
+       query="ListQuery", errors=(404,)),
+    _O("POST", "/me/products", "Add a product (a draft unless said otherwise)", Rule.HELPER, "store",
+       "ProductSaved", 201, "ProductBody", PRODUCT_EXAMPLE, errors=(404, 409)),
+    _O("GET", "/me/products/{slug}", "One of my products", Rule.HELPER, "store", "ProductSaved"),
+    _O("PUT", "/me/products/{slug}", "Edit one of my products (its address stays)", Rule.HELPER, "store",
+       "ProductSaved", body="ProductBody", example=PRODUCT_EXAMPLE, errors=(409,)),
+    _O("POST", "/me/products/{slug}/image-upload", "A presigned S3 POST for one more picture", Rule.HELPER,
+       "store", "AvatarUpload", body="AvatarUploadBody", example={"content_type": "image/png"}, errors=(409, 503)),
+    _O("POST", "/me/products/{slug}/images", "Show an uploaded picture (checked: owner, size, type)",
+       Rule.HELPER, "store", "ProductSaved", body="AvatarBody",
+       example={"key": "media/products/<user_id>/<slug>/<id>.png"}, errors=(403, 409, 503)),
+    _O("PUT", "/me/products/{slug}/images", "Reorder or remove pictures", Rule.HELPER, "store", "ProductSaved",
+       body="ImagesBody", example={"keys": []}, errors=(409,)),
+    _O("POST", "/me/products/{slug}/file-upload", "A presigned S3 POST into the private bucket for a file "
+       "buyers get", Rule.HELPER, "store", "FileUpload", body="FileUploadBody",
+       example={"content_type": "application/pdf", "size": 1024}, errors=(409, 503)),
+    _O("POST", "/me/products/{slug}/files", "Deliver an uploaded file with the product (checked: size, type)",
+       Rule.HELPER, "store", "ProductSaved", body="FileBody", example={"file_id": "<file_id>", "name": "Guide.pdf"},
+       errors=(409, 503)),
+    _O("DELETE", "/me/products/{slug}/files/{file_id}", "Stop delivering a file (buyers keep it)", Rule.HELPER,
+       "store", "ProductSaved", errors=(400, 409)),
+    _O("GET", "/me/store/shipping", "How my store ships (null before the storefront)", Rule.SIGNED_IN, "store",
+       "Shipping"),
+    _O("PUT", "/me/store/shipping", "Set how my store ships: a flat rate, free from a threshold, the countries",
+       Rule.HELPER, "store", "Shipping", body="ShippingBody",
+       example={"flat_cents": 500, "free_from_cents": 5000, "countries": ["US", "CA"]}),
+    _O("GET", "/me/store/orders", "Orders of my store, newest first, in one state or all", Rule.SIGNED_IN,
+       "store", "Orders", query="StoreOrdersQuery"),
+    _O("POST", "/orders/{order_id}/shipment", "Ship a paid order with its carrier and tracking number (sent to "
+       "PayPal)", Rule.ORDER_SELLER, "store", "OrderAnswer", body="ShipmentBody",
+       example={"carrier": "USPS", "tracking_number": "9400 1000 0000 0000 0000 00"}, errors=(403, 409, 503)),
+    # the store: everyone's side
+    _O("GET", "/stores/{username}/products", "A store's products on sale, newest first", Rule.PUBLIC, "store",
+       "StoreProducts", query="ListQuery"),
+    _O("GET", "/marketplace/products", "Every product on sale, newest first: all, in a category, or matching "
+       "words", Rule.PUBLIC, "store", "Products", query="MarketplaceQuery"),
+    _O("GET", "/h/{username}/store", "A Helper's store, server-rendered", Rule.PUBLIC, "store", media=HTML),
+    _O("GET", "/h/{username}/store/{slug}", "A product page, server-rendered", Rule.PUBLIC, "store", media=HTML),
+    _O("GET", "/marketplace", "The Marketplace, server-rendered", Rule.PUBLIC, "store", media=HTML),
+    _O("POST", "/checkout", "Buy a store's cart: the stock is held while the buyer approves at PayPal",
+       Rule.SIGNED_IN, "store", "CheckoutAnswer", 201, "CheckoutBody",
+       {"seller": "ada", "lines": [{"slug": "leak-guide", "variant_id": "<variant_id>", "quantity": 1,
+                                    "seen_price_cents": 900}]},
+       errors=(403, 404, 409, 503),
+       description="Prices are the store's: a price the buyer did not see, a product no longer on sale or an "
+                   "unknown variant is a 409 `cart_changed` with the cart as it is now; too few left is a 409 "
+                   "`sold_out`."),
+    _O("GET", "/me/orders", "My purchases (the library), newest first, with the files to download",
+       Rule.SIGNED_IN, "store", "Orders", query="ListQuery"),
+    _O("GET", "/orders/{order_id}", "One order", Rule.ORDER_PARTIES, "store", "OrderAnswer"),
+    _O("POST", "/orders/{order_id}/delivered", "The parcel arrived", Rule.ORDER_PARTIES, "store",
+       "OrderAnswer", errors=(409,)),
+    _O("POST", "/orders/{order_id}/files/{slug}/{file_id}/download", "A link to a purchased file (minutes); "
+       "counts against the purchase's downloads", Rule.ORDER_BUYER, "store", "DownloadLink",
+       errors=(403, 409)),
 )
 
 

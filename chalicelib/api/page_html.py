@@ -77,6 +77,17 @@ def compile_templates() -> Path:
     return COMPILED_DIR
 
 
+def render(template: str, **context: Any) -> str:
+    """Any of the server-rendered pages' templates (the store's too), with the same environment."""
+    return _environment().get_template(template).render(**context)
+
+
+def json_ld(data: Any) -> str:
+    """schema.org data for a `<script type="application/ld+json">`: nothing in it can close the element."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+
+
 def render_helper_page(view: Mapping[str, Any]) -> str:
     """The complete HTML page for one Helper, from the page view the service builds."""
     return _environment().get_template("helper_page.html").render(**_helper_context(view))
@@ -254,8 +265,7 @@ def _structured_data(context: Mapping[str, Any]) -> str:
         {"@type": "ProfilePage", "@id": url, "url": url, "name": f"{context['display_name']} — {SITE_NAME}",
          "mainEntity": {"@id": f"{url}#person"}},
         person, service]}
-    text = json.dumps(graph, ensure_ascii=False, separators=(",", ":"))
-    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+    return json_ld(graph)
 
 
 def _web_url(value: Any) -> str | None:

@@ -40,6 +40,9 @@ class ErrorDetail(_Answer):
     errors: list[FieldProblem] = optional_key(
         description="Every invalid field of the input, when it was checked as a whole (a form): the first "
                     "is the one `field` and `message` describe.")
+    details: dict = optional_key(
+        description="What the client needs to recover, for some codes: `cart_changed` carries `lines`, the "
+                    "cart as the store has it now (price, stock, whether each line is still on sale).")
 
 
 class ErrorBody(_Answer):
@@ -562,3 +565,157 @@ class PayoutRun(_Answer):
 
 class PayoutRuns(_Answer):
     runs: list[PayoutRun]
+
+
+# -- the store -----------------------------------------------------------------------------------
+
+ProductKind = Literal["digital", "physical"]
+ProductStatus = Literal["draft", "active", "archived"]
+OrderState = Literal["reserved", "paid", "shipped", "delivered", "cancelled"]
+
+
+class Variant(_Answer):
+    variant_id: str
+    name: str
+    sku: str
+    price_cents: int
+    stock: Optional[int] = Field(description="Units left; null is unlimited.")
+
+
+class ProductFile(_Answer):
+    file_id: str
+    name: str
+    size: int
+    content_type: str = optional_key(description="The seller's view only.")
+
+
+class Product(_Answer):
+    seller_id: str
+    slug: str
+    title: str
+    description: str = Field(description="The seller's Markdown.")
+    description_html: str = Field(description="The description as shown: sanitized HTML.")
+    summary: str
+    kind: ProductKind
+    status: ProductStatus
+    category: Optional[str]
+    images: list[str] = Field(description="Picture URLs, first shown first.")
+    image_keys: list[str] = optional_key(description="The seller's view only: the pictures' upload keys.")
+    price_from_cents: int
+    sold_out: bool
+    variants: list[Variant]
+    files: list[ProductFile] = Field(description="What a digital product delivers (names and sizes).")
+    created_at: int
+    updated_at: int
+
+
+class ProductSaved(_Answer):
+    product: Product
+
+
+class Products(_Answer):
+    products: list[Product]
+    next_cursor: Optional[str]
+
+
+class FileUpload(_Answer):
+    """A presigned S3 POST into the private bucket: send every entry of `fields`, then the `file`."""
+
+    url: str
+    fields: dict[str, str]
+    file_id: str
+    max_bytes: int
+
+
+class ShippingRule(_Answer):
+    flat_cents: int
+    free_from_cents: Optional[int]
+    countries: list[str]
+
+
+class Shipping(_Answer):
+    shipping: Optional[ShippingRule] = Field(description="Null before the storefront is set up.")
+
+
+class StoreSeller(_Answer):
+    username: str
+    display_name: str
+    page_url: str
+    store_url: str
+
+
+class StoreProducts(_Answer):
+    seller: StoreSeller
+    accepts_payments: bool
+    shipping: Optional[ShippingRule]
+    products: list[Product]
+    next_cursor: Optional[str]
+
+
+class OrderLine(_Answer):
+    slug: str
+    variant_id: str
+    title: str
+    variant_name: str
+    sku: str
+    kind: ProductKind
+    quantity: int
+    unit_cents: int
+    line_cents: int
+
+
+class ShipmentView(_Answer):
+    carrier: str
+    carrier_name: str
+    tracking_number: str
+
+
+class LibraryFile(_Answer):
+    slug: str
+    file_id: str
+    name: str
+    size: int
+    downloads_left: int
+
+
+class Order(_Answer):
+    order_id: str
+    seller_id: str
+    state: OrderState
+    lines: list[OrderLine]
+    items_cents: int
+    shipping_cents: int
+    total_cents: int
+    currency: str
+    payment_id: str
+    created_at: int
+    paid_at: Optional[int]
+    shipped_at: Optional[int]
+    delivered_at: Optional[int]
+    refunded_cents: int
+    ships: bool
+    shipment: Optional[ShipmentView]
+    downloads: dict[str, int] = Field(description="Downloads made of each file (`<slug>/<file_id>`).")
+    buyer_id: str = optional_key(description="The seller's view only.")
+    ship_to: Optional[dict[str, str]] = optional_key(description="The seller's view only: PayPal's address.")
+    files: list[LibraryFile] = optional_key(description="In the buyer's library: the files to download.")
+
+
+class OrderAnswer(_Answer):
+    order: Order
+
+
+class Orders(_Answer):
+    orders: list[Order]
+    next_cursor: Optional[str]
+
+
+class CheckoutAnswer(_Answer):
+    order: Order
+    payment: Optional[Payment] = Field(description="To approve at PayPal; null for a free digital order, "
+                                                   "which is paid at once.")
+
+
+class DownloadLink(_Answer):
+    url: str = Field(description="Works for `expires_in` seconds; the file arrives as an attachment.")
+    expires_in: int

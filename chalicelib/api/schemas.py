@@ -138,6 +138,74 @@ class DecisionBody(_Body):
     note: str = Field(max_length=4000)
 
 
+# -- the store --------------------------------------------------------------------------------
+
+class VariantBody(_Body):
+    variant_id: Optional[str] = Field(default=None, max_length=32,
+                                      description="Keep a variant's id when editing it; a new variant has none.")
+    name: str = Field(default="", max_length=200, description="Required when a product has several variants.")
+    sku: str = Field(default="", max_length=200)
+    price_cents: int = Field(strict=True, description="Whole cents, 0 (free) up to the price ceiling (a setting).")
+    stock: Optional[int] = Field(default=None, strict=True,
+                                 description="Units left; null is unlimited (digital goods always are).")
+
+
+class ProductBody(_Body):
+    model_config = ConfigDict(extra="forbid", str_max_length=20_000, strict=True)
+
+    title: str = Field(max_length=400)
+    description: str = Field(default="", description="The safe Markdown subset, at most 10,000 characters.")
+    kind: Literal["digital", "physical"]
+    status: Literal["draft", "active", "archived"] = "draft"
+    category: Optional[str] = Field(default=None, max_length=60, description="One of the seller's help categories.")
+    slug: Optional[str] = Field(default=None, max_length=60,
+                                description="The product's address in the store (made from the title when left "
+                                            "out); fixed once created.")
+    variants: list[VariantBody] = Field(min_length=1, max_length=20)
+
+
+class ImagesBody(_Body):
+    keys: list[str] = Field(max_length=8, description="The product's pictures in the order shown; one left out "
+                                                      "is deleted.")
+
+
+class FileUploadBody(_Body):
+    content_type: str = Field(max_length=64)
+    size: int = Field(strict=True, description="Bytes, at most 500 MB.")
+
+
+class FileBody(_Body):
+    file_id: str = Field(max_length=64)
+    name: str = Field(max_length=400, description="The name the buyer's download is saved under.")
+
+
+class ShippingBody(_Body):
+    flat_cents: int = Field(strict=True, description="Shipping per order, whole cents.")
+    free_from_cents: Optional[int] = Field(default=None, strict=True,
+                                           description="Orders of at least this much ship free; null never.")
+    countries: list[str] = Field(min_length=1, max_length=250, description="ISO codes of the countries shipped to.")
+
+
+class ShipmentBody(_Body):
+    carrier: Literal["USPS", "UPS", "FEDEX", "DHL", "OTHER"]
+    tracking_number: str = Field(max_length=200)
+    carrier_name: Optional[str] = Field(default=None, max_length=200, description="For carrier OTHER.")
+
+
+class CartLineBody(_Body):
+    slug: str = Field(max_length=60)
+    variant_id: str = Field(max_length=32)
+    quantity: int = Field(strict=True, description="1 to 99.")
+    seen_price_cents: Optional[int] = Field(default=None, strict=True,
+                                            description="The unit price the buyer saw; a different price now is "
+                                                        "a 409 `cart_changed`.")
+
+
+class CheckoutBody(_Body):
+    seller: str = Field(max_length=64, description="The username of the store's Helper.")
+    lines: list[CartLineBody] = Field(min_length=1, max_length=20)
+
+
 # -- query strings: the OpenAPI document's parameters (the routes read them as plain strings) --
 
 class CategoryPageQuery(BaseModel):
@@ -172,3 +240,19 @@ class EarningsQuery(BaseModel):
     limit: int = Field(default=50, ge=1, le=200, description="History lines per page.")
     before: Optional[str] = Field(default=None, max_length=1024,
                                   description="`next_before` of the previous page.")
+
+
+class ListQuery(BaseModel):
+    limit: int = Field(default=24, ge=1, le=100)
+    cursor: Optional[str] = Field(default=None, max_length=2048,
+                                  description="`next_cursor` of the previous page, as it came.")
+
+
+class StoreOrdersQuery(ListQuery):
+    state: Optional[Literal["reserved", "paid", "shipped", "delivered", "cancelled"]] = None
+
+
+class MarketplaceQuery(ListQuery):
+    category: Optional[str] = Field(default=None, max_length=60)
+    q: Optional[str] = Field(default=None, max_length=200, description="Words; each matches a word or its start.")
+

@@ -14,6 +14,7 @@ class DomainError(Exception):
 
     code = "bad_request"
     problems: tuple["DomainError", ...] = ()  # also for subclasses that set their own fields
+    details: dict | None = None  # what the client needs to recover (a cart's lines as they are now)
 
     def __init__(self, message: str, *, field: str | None = None,
                  problems: tuple["DomainError", ...] = ()) -> None:

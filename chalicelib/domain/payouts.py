@@ -143,21 +143,20 @@ class ReleaseDecision:
     next_check: int | None  # when to look again; None: the payment is done waiting
 
 
-def release_decision(*, captured: bool, helper_cents_left: int, session_ended_at: int | None, call_over: bool,
-                     refund_open: bool, now: int, window_hours: int) -> ReleaseDecision:
-    """A helper's share becomes payable once the refund window has closed (`window_hours` after
-    the session's end) and no refund request is open; what refunds took back is not released.
+def release_decision(*, captured: bool, helper_cents_left: int, window_closes_at: int | None, refund_open: bool,
+                     now: int) -> ReleaseDecision:
+    """A helper's share becomes payable once the buyer's refund window has closed
+    (`window_closes_at`) and no refund request is open; what refunds took back is not released.
 
     `captured` is False once the payment was reversed (a chargeback took the pending share) or
-    otherwise ended; `call_over` is True when the call ended, or for a sale without a session
-    (then `session_ended_at` is when it was paid)."""
+    otherwise ended; `window_closes_at` is None while it cannot be known yet (a call not over, a
+    parcel not shipped): the job looks again later."""
     if not captured or helper_cents_left <= 0:
         return ReleaseDecision(0, None)
-    if not call_over or session_ended_at is None:
+    if window_closes_at is None:
         return ReleaseDecision(0, now + RELEASE_RECHECK_SECONDS)
-    closes = session_ended_at + window_hours * 3600
-    if now < closes:
-        return ReleaseDecision(0, closes)
+    if now < window_closes_at:
+        return ReleaseDecision(0, window_closes_at)
     if refund_open:
         return ReleaseDecision(0, now + RELEASE_RECHECK_SECONDS)
     return ReleaseDecision(helper_cents_left, None)

@@ -82,7 +82,7 @@ class CartChanged(Conflict):
 
     def __init__(self, message: str, *, current: list[dict], field: str | None = None) -> None:
         super().__init__(message, field=field)
-        self.current = current
+        self.details = {"lines": current}
 
 
 class OrderClosed(Conflict):
@@ -491,10 +491,10 @@ def stock_taken(lines: Iterable[OrderLine]) -> dict[str, dict[str, int]]:
     return taken
 
 
-def paid(order: Order, *, now: int) -> Order:
+def paid(order: Order, *, now: int, ship_to: Mapping[str, str] | None = None) -> Order:
     if order.state is not OrderState.RESERVED:
         raise OrderClosed(f"This order is {order.state.value}.")
-    return order.with_changes(state=OrderState.PAID, paid_at=now)
+    return order.with_changes(state=OrderState.PAID, paid_at=now, ship_to=ship_to)
 
 
 def cancelled(order: Order, *, reason: str) -> Order:

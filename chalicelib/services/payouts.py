@@ -21,6 +21,7 @@ from chalicelib.adapters.refunds import RefundRequestStore
 from chalicelib.domain import ledger as books
 from chalicelib.domain.calls import CallState
 from chalicelib.domain.errors import Forbidden, ServiceUnavailable
+from chalicelib.domain.fees import PaymentKind
 from chalicelib.domain.ledger import line_position
 from chalicelib.domain.payments import Payment, PaymentState, split_of
 from chalicelib.domain.payout_schedule import (
@@ -73,6 +74,9 @@ class PayoutDesk:
     accounts: Any
     batch_size: int = MAX_BATCH_ITEMS
     checkpoint: Callable[[str], None] = field(default=lambda step: None)
+    # When the buyer's refund window closes for a kind of payment other capabilities sell (the
+    # store's), by payment; sessions' windows are this module's own.
+    holds: dict[PaymentKind, Callable[[Payment], int | None]] = field(default_factory=dict)
 
 
 # -- releasing earnings ------------------------------------------------------------------------
@@ -84,6 +88,16 @@ def _helper_cents_left(payment: Payment) -> int:
                                                                               payment.amount_cents))
 
 
+def _session_window_closes(payment: Payment, *, desk: PayoutDesk) -> int | None:
+    """A session's refund window closes `refund_request_hours` after the call ended (unknown
+    while it goes on); a payment without a call (a call long forgotten) counts from its capture."""
+    hours = desk.settings.refund_request_hours * 3600
+    call = desk.calls.get(payment.call_id) if payment.call_id else None
+    if payment.call_id and call is not None:
+        return call.ended_at + hours if call.state is CallState.ENDED and call.ended_at is not None else None
+    return payment.captured_at + hours if payment.captured_at is not None else None
+
+
 def release_one(payment: Payment, desk: PayoutDesk, now: int) -> int:
     """Releases one payment's helper share if it is time; returns the cents released."""
     payment = desk.payments.get(payment.payment_id) or payment  # the index may lag a refund just posted
@@ -92,17 +106,12 @@ def release_one(payment: Payment, desk: PayoutDesk, now: int) -> int:
     if payment.helper_id is None or payment.capture_id is None:
         desk.payments.set_release_at(payment, None)
         return 0
-    call = desk.calls.get(payment.call_id) if payment.call_id else None
-    if payment.call_id and call is not None:
-        call_over, ended_at = call.state is CallState.ENDED, call.ended_at
-    else:  # a sale without a session (or a call long forgotten): the window runs from the capture
-        call_over, ended_at = True, payment.captured_at
+    hold = desk.holds.get(payment.kind) or partial(_session_window_closes, desk=desk)
     request = desk.refunds.get(payment.payment_id)
     decision = release_decision(
         captured=payment.state in (PaymentState.CAPTURED, PaymentState.REFUNDED),
-        helper_cents_left=_helper_cents_left(payment), session_ended_at=ended_at, call_over=call_over,
-        refund_open=request is not None and request.state in BLOCKING_REFUND_STATES, now=now,
-        window_hours=desk.settings.refund_request_hours)
+        helper_cents_left=_helper_cents_left(payment), window_closes_at=hold(payment),
+        refund_open=request is not None and request.state in BLOCKING_REFUND_STATES, now=now)
     if decision.release_cents:
         desk.ledger.post(books.release_transaction(
             release_id=payment.capture_id, helper_id=payment.helper_id, cents=decision.release_cents,

@@ -21,6 +21,8 @@ SETTINGS = Settings(brand_name="interKanect", support_email="help@example.test",
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 # One example per kind: its context, and a phrase of its message (both parts must carry it).
+ORDER = {"lines": [{"title": HOSTILE, "variant_name": "Blue", "quantity": 2, "line_cents": 2000}],
+         "shipping_cents": 500, "total_cents": 2500, "ships": True, "shipment": None}
 KINDS = {
     "sign_up_with_taken_email": ({}, "It already has an account, so nothing was created"),
     "confirm_code": ({"code": "{####}"}, "Your confirmation code is"),  # Cognito's, rendered at synth
@@ -49,6 +51,12 @@ KINDS = {
                          "page_url": "/h/ada"}, "Carol rated your 30-minute session 5 out of 5."),
     "payout_returned": ({"amount_cents": 4200, "receiver": "ada@paypal.example", "status": "RETURNED",
                          "error": "RECEIVER_UNREGISTERED"}, "PayPal could not pay $42.00 to ada@paypal.example"),
+    "order_receipt": ({"order": ORDER, "library_url": "/library.html"}, "Total paid: $25.00"),
+    "order_received": ({"order": ORDER, "orders_url": "/my-orders.html"},
+                       "add the carrier and tracking number"),
+    "order_shipped": ({"order": {**ORDER, "shipment": {"carrier": "OTHER", "carrier_name": HOSTILE,
+                                                       "tracking_number": "9400 1000"}},
+                       "orders_url": "/library.html"}, "Tracking number: 9400 1000"),
 }
 
 

@@ -78,12 +78,12 @@ def test_protected_operations_declare_the_bearer_scheme_and_401_with_the_error_s
                 assert "403" in operation["responses"], (method, path)
 
 
-def test_the_error_shape_is_code_message_an_optional_field_and_the_list_of_every_bad_field(document):
+def test_the_error_shape_is_code_message_an_optional_field_the_list_of_every_bad_field_and_details(document):
     detail = document["components"]["schemas"]["ErrorDetail"]
     assert detail["required"] == ["code", "message"]
-    assert set(detail["properties"]) == {"code", "message", "field", "errors"}
-    assert "default" not in detail["properties"]["field"]
-    assert "default" not in detail["properties"]["errors"]
+    assert set(detail["properties"]) == {"code", "message", "field", "errors", "details"}
+    for optional in ("field", "errors", "details"):
+        assert "default" not in detail["properties"][optional]
 
 
 def test_html_and_csv_routes_answer_text(document):

@@ -1,0 +1,339 @@
+"""The store end to end on the in-memory twins: a Helper lists goods, a customer checks out
+through PayPal (the twin), the stock is held and given back, the paid order reaches the buyer's
+library and the seller's queue, files download within their limit, and physical orders ship with
+a tracking number."""
+from __future__ import annotations
+
+import threading
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from chalicelib.adapters.store import InMemoryOrderStore, InMemoryProductSearch, InMemoryProductStore, InMemorySalesBook
+from chalicelib.adapters.uploads import InMemoryUploadStorage
+from chalicelib.domain import ledger as books
+from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from chalicelib.domain.fees import PaymentKind
+from chalicelib.domain.payments import PaymentClosed, PaymentState, Storefront
+from chalicelib.domain.store import (
+    CartChanged,
+    DownloadLimitReached,
+    OrderState,
+    ProductStatus,
+    SoldOut,
+)
+from chalicelib.services import payments
+from chalicelib.services import store as shop
+from chalicelib.services.store import StoreDesk, order_purpose
+from tests.support.twins import CALLER, HELPER
+from tests.unit.test_payments_service import NOW, desk_twin
+
+PDF = b"%PDF-1.7\n" + b"guide " * 200
+
+
+def store_desk(*, storefront: bool = True) -> StoreDesk:
+    paying = desk_twin()
+    if storefront:
+        paying.storefronts.save(Storefront(user_id=HELPER, paypal_email="ada@paypal.example", name="Ada's store",
+                                           created_at=NOW, updated_at=NOW))
+    products = InMemoryProductStore()
+    orders = InMemoryOrderStore(products)
+    desk = StoreDesk(products=products, search=InMemoryProductSearch(), orders=orders, sales=InMemorySalesBook(orders),
+                     payments=paying, images=InMemoryUploadStorage(), files=InMemoryUploadStorage())
+    paying.purposes[PaymentKind.MERCHANDISE] = order_purpose(desk)
+    return desk
+
+
+@pytest.fixture
+def desk() -> StoreDesk:
+    return store_desk()
+
+
+def digital_guide(desk: StoreDesk, *, price_cents: int = 900, title: str = "The leak-fixing guide"):
+    """A digital product on sale, with its PDF uploaded and checked."""
+    product = shop.create_product(seller_id=HELPER, fields={
+        "title": title, "description": "Every **leak** I fixed.", "kind": "digital",
+        "variants": [{"sku": "GUIDE", "price_cents": price_cents}]}, desk=desk, now=NOW)
+    upload = shop.request_file_upload(seller_id=HELPER, slug=product.slug, content_type="application/pdf",
+                                      size=len(PDF), desk=desk)
+    desk.files.objects[upload["fields"]["key"]] = (PDF, "application/pdf")
+    shop.add_file(seller_id=HELPER, slug=product.slug, file_id=upload["file_id"], name="Leak guide.pdf", desk=desk,
+                  now=NOW + 1)
+    return shop.update_product(seller_id=HELPER, slug=product.slug, fields={
+        "title": title, "description": "Every **leak** I fixed.", "status": "active",
+        "variants": [{"variant_id": product.variants[0].variant_id, "sku": "GUIDE", "price_cents": price_cents}]},
+        desk=desk, now=NOW + 2)
+
+
+def mug(desk: StoreDesk, *, stock: int = 3, price_cents: int = 1500):
+    return shop.create_product(seller_id=HELPER, fields={
+        "title": "Plumber's mug", "kind": "physical", "status": "active",
+        "variants": [{"name": "Blue", "sku": "MUG-B", "price_cents": price_cents, "stock": stock},
+                     {"name": "Red", "sku": "MUG-R", "price_cents": price_cents, "stock": None}]},
+        desk=desk, now=NOW)
+
+
+def line(product, quantity: int = 1, variant: int = 0, **extra) -> dict:
+    return {"slug": product.slug, "variant_id": product.variants[variant].variant_id, "quantity": quantity, **extra}
+
+
+def bought(desk: StoreDesk, lines: list[dict], *, now: int = NOW + 100):
+    """Checked out, approved at PayPal, captured: the order as it is then."""
+    order, payment = shop.checkout(buyer_id=CALLER, seller="ada", lines=lines, desk=desk, now=now)
+    desk.payments.gateway.approve(payment.order_id)
+    payments.complete_payment(payment_id=payment.payment_id, user_id=CALLER, desk=desk.payments, now=now + 30)
+    return desk.orders.get(order.order_id)
+
+
+# -- the catalogue -------------------------------------------------------------------------------
+
+def test_a_digital_product_goes_on_sale_only_with_its_file_and_a_storefront():
+    desk = store_desk(storefront=False)
+    fields = {"title": "Guide", "kind": "digital", "status": "active", "variants": [{"price_cents": 900}]}
+    with pytest.raises(InvalidInput, match="file"):
+        shop.create_product(seller_id=HELPER, fields=fields, desk=desk, now=NOW)
+    draft = shop.create_product(seller_id=HELPER, fields={**fields, "status": "draft"}, desk=desk, now=NOW)
+    assert draft.status is ProductStatus.DRAFT and draft.slug == "guide"
+    with pytest.raises(NotFound):
+        shop.product_page(username="ada", slug="guide", desk=desk, now=NOW)  # drafts are the seller's alone
+
+
+def test_a_product_on_sale_is_on_the_store_the_marketplace_and_found_by_its_words(desk):
+    guide = digital_guide(desk)
+    assert guide.description_html == "<p>Every <strong>leak</strong> I fixed.</p>"
+    assert [p.slug for p in shop.store_page(username="ada", desk=desk).products] == [guide.slug]
+    assert [p.slug for p in shop.marketplace(desk=desk)[0]] == [guide.slug]
+    assert [p.slug for p in shop.marketplace(desk=desk, query="leak fix")[0]] == [guide.slug]
+    assert shop.marketplace(desk=desk, query="drain")[0] == []
+
+
+def test_a_second_product_with_the_same_title_gets_its_own_address(desk):
+    first = mug(desk)
+    second = mug(desk)
+    assert (first.slug, second.slug) == ("plumber-s-mug", "plumber-s-mug-2")
+    with pytest.raises(Conflict):
+        shop.create_product(seller_id=HELPER, fields={"title": "x", "slug": first.slug, "kind": "physical",
+                                                      "variants": [{"price_cents": 1}]}, desk=desk, now=NOW)
+
+
+@pytest.mark.parametrize("variants, field", [
+    ([{"price_cents": -1}], "variants.0.price_cents"),
+    ([{"price_cents": 9.5}], "variants.0.price_cents"),
+    ([{"price_cents": "900"}], "variants.0.price_cents"),
+    ([{"price_cents": True}], "variants.0.price_cents"),
+    ([{"name": "A", "price_cents": 1}, {"name": "a", "price_cents": 2}], "variants.1.name"),
+    ([], "variants"),
+])
+def test_bad_variants_are_refused_with_the_field_at_fault(desk, variants, field):
+    with pytest.raises(InvalidInput) as refusal:
+        shop.create_product(seller_id=HELPER, fields={"title": "Mug", "kind": "physical", "variants": variants},
+                            desk=desk, now=NOW)
+    assert refusal.value.field == field
+
+
+def test_an_uploaded_file_that_is_not_what_it_claims_is_deleted_and_refused(desk):
+    product = shop.create_product(seller_id=HELPER, fields={"title": "Guide", "kind": "digital",
+                                                            "variants": [{"price_cents": 900}]}, desk=desk, now=NOW)
+    upload = shop.request_file_upload(seller_id=HELPER, slug=product.slug, content_type="application/pdf", size=100,
+                                      desk=desk)
+    key = upload["fields"]["key"]
+    desk.files.objects[key] = (b"<html><script>alert(1)</script>", "application/pdf")
+    with pytest.raises(InvalidInput):
+        shop.add_file(seller_id=HELPER, slug=product.slug, file_id=upload["file_id"], name="x.pdf", desk=desk, now=NOW)
+    assert key not in desk.files.objects
+    with pytest.raises(InvalidInput):
+        shop.request_file_upload(seller_id=HELPER, slug=product.slug, content_type="text/html", size=10, desk=desk)
+    with pytest.raises(InvalidInput):
+        shop.request_file_upload(seller_id=HELPER, slug=product.slug, content_type="application/pdf",
+                                 size=501 * 1024 * 1024, desk=desk)
+
+
+# -- checkout ----------------------------------------------------------------------------------
+
+def test_a_digital_purchase_reaches_the_library_and_counts_the_sale(desk):
+    guide = digital_guide(desk)
+    order, payment = shop.checkout(buyer_id=CALLER, seller="ada", lines=[line(guide, seen_price_cents=900)],
+                                   desk=desk, now=NOW + 100)
+    assert order.state is OrderState.RESERVED and payment.amount_cents == 900
+    assert payment.kind is PaymentKind.MERCHANDISE and payment.helper_id == HELPER
+    [item] = desk.payments.gateway.get_order(payment.order_id).items
+    assert (item.sku, item.quantity, item.unit_amount_cents, item.category) == ("GUIDE", 1, 900, "DIGITAL_GOODS")
+
+    desk.payments.gateway.approve(payment.order_id)
+    payments.complete_payment(payment_id=payment.payment_id, user_id=CALLER, desk=desk.payments, now=NOW + 130)
+
+    paid = desk.orders.get(order.order_id)
+    assert paid.state is OrderState.PAID and paid.paid_at == NOW + 130
+    [entry], _ = shop.library(buyer_id=CALLER, desk=desk)
+    assert [f["name"] for f in entry["files"]] == ["Leak guide.pdf"] and entry["files"][0]["downloads_left"] == 5
+    [day] = desk.sales.days(HELPER, first="2000-01-01", last="2100-01-01")
+    captured = desk.payments.payments.get(payment.payment_id)
+    assert (day.orders, day.units, day.gross_cents) == (1, 1, 900)
+    assert day.fee_cents == 900 - captured.helper_cents  # the platform's 20% on the free plan
+    assert desk.payments.ledger.balance(books.helper_pending(HELPER)).credit_balance == captured.helper_cents
+    subjects = [email.subject for email in desk.payments.mailer.sent]
+    assert "Your order is paid: $9.00" in subjects and "New order: $9.00" in subjects
+
+
+def test_the_server_prices_the_cart_and_a_changed_price_is_a_conflict_with_the_cart_as_it_is(desk):
+    guide = digital_guide(desk, price_cents=900)
+    with pytest.raises(CartChanged) as changed:
+        shop.checkout(buyer_id=CALLER, seller="ada", lines=[line(guide, seen_price_cents=500)], desk=desk, now=NOW)
+    assert changed.value.details["lines"][0]["price_cents"] == 900
+    shop.update_product(seller_id=HELPER, slug=guide.slug, fields={
+        "title": guide.title, "status": "archived",
+        "variants": [{"variant_id": guide.variants[0].variant_id, "price_cents": 900}]}, desk=desk, now=NOW + 50)
+    with pytest.raises(CartChanged) as gone:
+        shop.checkout(buyer_id=CALLER, seller="ada", lines=[line(guide)], desk=desk, now=NOW + 60)
+    assert gone.value.details["lines"][0]["available"] is False
+
+
+@pytest.mark.parametrize("quantity", [0, 100, 10_000, -1, 1.5, True])
+def test_a_quantity_outside_1_to_99_is_refused(desk, quantity):
+    product = mug(desk)
+    with pytest.raises(InvalidInput):
+        shop.checkout(buyer_id=CALLER, seller="ada", lines=[line(product, quantity=quantity)], desk=desk, now=NOW)
+
+
+def test_an_unknown_variant_or_product_is_a_conflict_and_nothing_is_held(desk):
+    product = mug(desk)
+    for bad in ({**line(product), "variant_id": "nosuchvariant"}, {**line(product), "slug": "no-such-thing"}):
+        with pytest.raises(CartChanged):
+            shop.checkout(buyer_id=CALLER, seller="ada", lines=[bad], desk=desk, now=NOW)
+    assert desk.products.get(HELPER, product.slug).variants[0].stock == 3
+    assert desk.orders.orders == {}
+
+
+def test_nobody_buys_from_their_own_store_or_a_store_without_a_storefront(desk):
+    product = mug(desk)
+    with pytest.raises(Forbidden):
+        shop.checkout(buyer_id=HELPER, seller="ada", lines=[line(product)], desk=desk, now=NOW)
+    desk.payments.storefronts._storefronts.clear()
+    with pytest.raises(Conflict, match="cannot take payments"):
+        shop.checkout(buyer_id=CALLER, seller="ada", lines=[line(product)], desk=desk, now=NOW)
+
+
+def test_ten_buyers_racing_for_the_last_unit_make_exactly_one_order(desk):
+    product = mug(desk, stock=1)
+    outcomes: list[str] = []
+    start = threading.Barrier(10)
+
+    def buy() -> None:
+        start.wait()
+        try:
+            shop.checkout(buyer_id=CALLER, seller="ada", lines=[line(product)], desk=desk, now=NOW)
+            outcomes.append("ordered")
+        except SoldOut:
+            outcomes.append("sold out")
+
+    threads = [threading.Thread(target=buy) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["ordered"] + ["sold out"] * 9
+    assert desk.products.get(HELPER, product.slug).variants[0].stock == 0
+
+
+def test_an_unpaid_reservation_runs_out_gives_its_stock_back_and_a_late_approval_charges_nothing(desk):
+    product = mug(desk, stock=2)
+    order, payment = shop.checkout(buyer_id=CALLER, seller="ada", lines=[line(product, quantity=2)], desk=desk,
+                                   now=NOW)
+    assert desk.products.get(HELPER, product.slug).variants[0].stock == 0
+    assert shop.expire_reservations(desk=desk, now=NOW + 29 * 60) == 0
+    assert shop.expire_reservations(desk=desk, now=NOW + 30 * 60) == 1
+    assert desk.orders.get(order.order_id).state is OrderState.CANCELLED
+    assert desk.products.get(HELPER, product.slug).variants[0].stock == 2
+    desk.payments.gateway.approve(payment.order_id)
+    with pytest.raises(PaymentClosed):
+        payments.complete_payment(payment_id=payment.payment_id, user_id=CALLER, desk=desk.payments, now=NOW + 1900)
+    assert desk.payments.payments.get(payment.payment_id).capture_id is None
+    assert shop.expire_reservations(desk=desk, now=NOW + 4000) == 0  # once
+
+
+def test_cancelling_at_paypal_gives_the_stock_back(desk):
+    product = mug(desk, stock=2)
+    order, payment = shop.checkout(buyer_id=CALLER, seller="ada", lines=[line(product)], desk=desk, now=NOW)
+    payments.cancel_payment(payment_id=payment.payment_id, user_id=CALLER, desk=desk.payments, now=NOW + 10)
+    assert desk.orders.get(order.order_id).state is OrderState.CANCELLED
+    assert desk.products.get(HELPER, product.slug).variants[0].stock == 2
+
+
+def test_money_that_arrives_after_the_reservation_was_given_back_is_refunded_whole(desk):
+    product = mug(desk, stock=1)
+    order, payment = shop.checkout(buyer_id=CALLER, seller="ada", lines=[line(product)], desk=desk, now=NOW)
+    desk.payments.gateway.approve(payment.order_id)
+    captured_elsewhere = desk.payments.gateway.capture_order(order_id=payment.order_id, request_id="webhook-first")
+    desk.orders.cancel(order, order.with_changes(state=OrderState.CANCELLED, closed_reason="test"))
+    payments.settle(payment=desk.payments.payments.get(payment.payment_id), capture=captured_elsewhere.capture,
+                    desk=desk.payments, now=NOW + 60)
+    assert desk.payments.payments.get(payment.payment_id).state is PaymentState.REFUNDED
+
+
+# -- after the sale --------------------------------------------------------------------------------
+
+def test_a_file_downloads_five_times_then_no_more_and_never_after_a_refund(desk):
+    guide = digital_guide(desk)
+    order = bought(desk, [line(guide)])
+    file_id = guide.files[0].file_id
+    for _ in range(5):
+        url = shop.download(order_id=order.order_id, buyer_id=CALLER, slug=guide.slug, file_id=file_id, desk=desk)
+        [disposition] = parse_qs(urlsplit(url).query)["disposition"]
+        assert disposition.startswith("attachment;") and "Leak%20guide.pdf" in disposition
+    with pytest.raises(DownloadLimitReached):
+        shop.download(order_id=order.order_id, buyer_id=CALLER, slug=guide.slug, file_id=file_id, desk=desk)
+    with pytest.raises(NotFound):
+        shop.download(order_id=order.order_id, buyer_id=HELPER + "x", slug=guide.slug, file_id=file_id, desk=desk)
+
+    second = bought(desk, [line(guide)], now=NOW + 500)
+    desk.orders.transition(second, second.with_changes(refunded_cents=900))
+    with pytest.raises(Forbidden, match="refunded"):
+        shop.download(order_id=second.order_id, buyer_id=CALLER, slug=guide.slug, file_id=file_id, desk=desk)
+
+
+def test_a_physical_order_ships_with_tracking_sent_to_paypal_and_the_buyer_is_told(desk):
+    product = mug(desk)
+    order = bought(desk, [line(product, quantity=2)])
+    assert order.shipping_cents == 0 and order.ship_to["country_code"]  # PayPal's address, read back
+    assert desk.orders.for_seller(HELPER, limit=10, state=OrderState.PAID)[0] == [order]
+    with pytest.raises(Forbidden):
+        shop.ship(order_id=order.order_id, seller_id=CALLER, carrier="USPS", tracking_number="1Z 999", desk=desk,
+                  now=NOW + 300)
+    shipped = shop.ship(order_id=order.order_id, seller_id=HELPER, carrier="USPS", tracking_number="9400 1000",
+                        desk=desk, now=NOW + 300)
+    assert shipped.state is OrderState.SHIPPED and shipped.shipment.tracking_number == "9400 1000"
+    payment = desk.payments.payments.get(order.payment_id)
+    [tracking] = desk.payments.gateway.trackings
+    assert (tracking.order_id, tracking.capture_id, tracking.tracking_number) == (
+        payment.order_id, payment.capture_id, "9400 1000")
+    again = shop.ship(order_id=order.order_id, seller_id=HELPER, carrier="USPS", tracking_number="9400 1000",
+                      desk=desk, now=NOW + 400)
+    assert again == shipped
+    assert "Your order is on its way" in [email.subject for email in desk.payments.mailer.sent]
+    done = shop.mark_delivered(order_id=order.order_id, user_id=CALLER, desk=desk, now=NOW + 900)
+    assert done.state is OrderState.DELIVERED
+
+
+def test_a_stores_shipping_rule_is_charged_and_free_from_its_threshold(desk):
+    product = mug(desk, stock=10)
+    shop.save_shipping(seller_id=HELPER, fields={"flat_cents": 500, "free_from_cents": 4000, "countries": ["US"]},
+                       desk=desk, now=NOW)
+    order, payment = shop.checkout(buyer_id=CALLER, seller="ada", lines=[line(product)], desk=desk, now=NOW)
+    assert (order.items_cents, order.shipping_cents, payment.amount_cents) == (1500, 500, 2000)
+    big, _ = shop.checkout(buyer_id=CALLER, seller="ada", lines=[line(product, quantity=3)], desk=desk, now=NOW)
+    assert big.shipping_cents == 0
+    with pytest.raises(InvalidInput):
+        shop.save_shipping(seller_id=HELPER, fields={"flat_cents": -5, "countries": ["US"]}, desk=desk, now=NOW)
+
+
+def test_store_earnings_wait_for_their_hold_digital_a_day_physical_a_week_after_shipping(desk):
+    hold = shop.earnings_hold(desk)
+    guide = digital_guide(desk)
+    order = bought(desk, [line(guide)])
+    assert hold(desk.payments.payments.get(order.payment_id)) == order.paid_at + 24 * 3600
+    parcel = bought(desk, [line(mug(desk))], now=NOW + 1000)
+    payment = desk.payments.payments.get(parcel.payment_id)
+    assert hold(payment) is None  # not shipped: not known yet
+    shop.ship(order_id=parcel.order_id, seller_id=HELPER, carrier="UPS", tracking_number="1Z999", desk=desk,
+              now=NOW + 2000)
+    assert hold(payment) == NOW + 2000 + 7 * 86400
