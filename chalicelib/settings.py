@@ -13,6 +13,7 @@ TABLES += ("ledger_transactions", "ledger_lines", "ledger_balances")
 TABLES += ("payout_runs", "payout_items", "free_session_counts", "ops_flags")
 TABLES += ("revocations",)
 TABLES += ("reviews", "review_reports", "review_reminders")
+TABLES += ("products", "product_terms", "orders", "sales")
 
 
 @dataclass(frozen=True, repr=False, eq=False)  # no repr: it would log the secrets; one per process
