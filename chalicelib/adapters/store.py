@@ -48,7 +48,8 @@ class ProductSearch(Protocol):
     def replace(self, product_id: str, old_terms: Iterable[str], new_terms: Iterable[str]) -> None: ...
 
     def matching(self, prefix: str) -> set[str]:
-        """The ids (`<seller_id>/<slug>`) of active products with a word starting with `prefix`."""
+        """The ids (`<seller_id>/<slug>`) of products with a word starting with `prefix` (the
+        service keeps only products on sale indexed)."""
         ...
 
 
@@ -62,7 +63,8 @@ class OrderStore(Protocol):
     def get(self, order_id: str) -> Order | None: ...
 
     def transition(self, before: Order, after: Order) -> bool:
-        """Replaces `before` by `after` if it is still at `before.version`; False otherwise."""
+        """Replaces `before` by `after` if it is still at `before.version`; False otherwise.
+        The download counts are left as they are (only `count_download` moves them)."""
         ...
 
     def cancel(self, before: Order, after: Order) -> bool:
@@ -141,7 +143,7 @@ def _page(items: list, limit: int, after: dict | None, key) -> tuple[list, dict 
 
 
 def _newest(product: Product) -> tuple:
-    return (-product.created_at, product.product_id)
+    return (product.created_at, product.product_id)  # sorted with reverse=True: as DynamoDB's index
 
 
 class InMemoryProductStore:
@@ -179,13 +181,13 @@ class InMemoryProductStore:
     def for_seller(self, seller_id: str, *, active_only: bool, limit: int,
                    after: dict | None = None) -> tuple[list[Product], dict | None]:
         mine = sorted((p for p in self.products.values() if p.seller_id == seller_id
-                       and (not active_only or p.status is ProductStatus.ACTIVE)), key=_newest)
+                       and (not active_only or p.status is ProductStatus.ACTIVE)), key=_newest, reverse=True)
         return _page(mine, limit, after, lambda p: p.product_id)
 
     def marketplace(self, *, category: str | None, limit: int,
                     after: dict | None = None) -> tuple[list[Product], dict | None]:
         shown = sorted((p for p in self.products.values() if p.status is ProductStatus.ACTIVE
-                        and (category is None or p.category == category)), key=_newest)
+                        and (category is None or p.category == category)), key=_newest, reverse=True)
         return _page(shown, limit, after, lambda p: p.product_id)
 
     def take(self, order: Order, seen: Mapping[str, int]) -> None:
@@ -231,7 +233,7 @@ class InMemoryProductSearch:
 
 
 def _order_newest(order: Order) -> tuple:
-    return (-order.created_at, order.order_id)
+    return (order.created_at, order.order_id)  # sorted with reverse=True: as DynamoDB's index
 
 
 class InMemoryOrderStore:
@@ -258,10 +260,11 @@ class InMemoryOrderStore:
             return self._swap(before, after)
 
     def _swap(self, before: Order, after: Order) -> bool:
+        """Transitions never change the download counts (only `count_download` does)."""
         current = self.orders.get(before.order_id)
         if current is None or current.version != before.version:
             return False
-        self.orders[before.order_id] = after
+        self.orders[before.order_id] = replace(after, downloads=current.downloads)
         return True
 
     def cancel(self, before: Order, after: Order) -> bool:
@@ -276,13 +279,14 @@ class InMemoryOrderStore:
         return sorted(due, key=lambda o: o.reserved_until)[:limit]
 
     def for_buyer(self, buyer_id: str, *, limit: int, after: dict | None = None) -> tuple[list[Order], dict | None]:
-        mine = sorted((o for o in self.orders.values() if o.buyer_id == buyer_id and o.paid), key=_order_newest)
+        mine = sorted((o for o in self.orders.values() if o.buyer_id == buyer_id and o.paid), key=_order_newest,
+                      reverse=True)
         return _page(mine, limit, after, lambda o: o.order_id)
 
     def for_seller(self, seller_id: str, *, limit: int, after: dict | None = None,
                    state: OrderState | None = None) -> tuple[list[Order], dict | None]:
         mine = sorted((o for o in self.orders.values() if o.seller_id == seller_id and o.paid
-                       and (state is None or o.state is state)), key=_order_newest)
+                       and (state is None or o.state is state)), key=_order_newest, reverse=True)
         return _page(mine, limit, after, lambda o: o.order_id)
 
     def count_download(self, order: Order, key: str, *, limit: int) -> bool:

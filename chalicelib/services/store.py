@@ -413,7 +413,7 @@ def _order_id_of(payment: Payment) -> str:
 def _paypal_items(quote: rules.Quote) -> list:
     from chalicelib.adapters.paypal import OrderItem
 
-    return [OrderItem(name=f"{line.title} ({line.variant_name})" if line.variant_name else line.title,
+    return [OrderItem(name=(f"{line.title} ({line.variant_name})" if line.variant_name else line.title)[:127],
                       sku=line.sku, quantity=line.quantity, unit_amount_cents=line.unit_cents,
                       category="PHYSICAL_GOODS" if line.kind is ProductKind.PHYSICAL else "DIGITAL_GOODS")
             for line in quote.lines]

@@ -2,7 +2,7 @@
 stack (to create tables) and the CDK app (to declare them).
 
 The models live in one module per part of the product (`accounts`, `pages`, `directory`,
-`realtime`, `calls`, `money`, `reviews`), so a cold start defines only the tables its first
+`realtime`, `calls`, `money`, `reviews`, `store`), so a cold start defines only the tables its first
 request reads: a Helper's public page imports `pages` alone (5 classes), not the 35 of the app.
 Each module registers its models here as it is imported; once `bind_tables` has run, a module
 imported later is bound as it registers, so a store can import its records when first used and
