@@ -285,6 +285,9 @@ OPERATIONS: tuple[Operation, ...] = (
     _O("POST", "/orders/{order_id}/shipment", "Ship a paid order with its carrier and tracking number (sent to "
        "PayPal)", Rule.ORDER_SELLER, "store", "OrderAnswer", body="ShipmentBody",
        example={"carrier": "USPS", "tracking_number": "9400 1000 0000 0000 0000 00"}, errors=(403, 409, 503)),
+    _O("POST", "/orders/{order_id}/refunds", "Refund an order, in full or in part, through PayPal",
+       Rule.ORDER_SELLER, "store", "OrderAnswer", body="OrderRefundBody",
+       example={"amount_cents": 500, "reason": "One mug arrived chipped."}, errors=(403, 409, 503)),
     # the store: everyone's side
     _O("GET", "/stores/{username}/products", "A store's products on sale, newest first", Rule.PUBLIC, "store",
        "StoreProducts", query="ListQuery"),

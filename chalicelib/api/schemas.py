@@ -192,6 +192,11 @@ class ShipmentBody(_Body):
     carrier_name: Optional[str] = Field(default=None, max_length=200, description="For carrier OTHER.")
 
 
+class OrderRefundBody(_Body):
+    amount_cents: int = Field(strict=True, description="Whole cents, up to what is left of the order.")
+    reason: str = Field(max_length=2000, description="Told to the buyer; 3 to 500 characters.")
+
+
 class CartLineBody(_Body):
     slug: str = Field(max_length=60)
     variant_id: str = Field(max_length=32)

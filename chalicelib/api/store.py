@@ -172,6 +172,15 @@ def ship_order(order_id):
     return json_response({"order": service.order_view(order, as_seller=True)})
 
 
+@blueprint.route("/orders/{order_id}/refunds", methods=["POST"], authorizer=cognito_user)
+@handles_errors
+def refund_order(order_id):
+    body = parse_body(blueprint.current_request.raw_body, "OrderRefundBody")
+    order = service.refund_order(order_id=order_id, seller_id=_user_id(), amount_cents=body.amount_cents,
+                                 reason=body.reason, desk=deps.store_desk(), now=_now())
+    return json_response({"order": service.order_view(order, as_seller=True)})
+
+
 # -- the public store and the Marketplace -------------------------------------------------------
 
 @blueprint.route("/stores/{username}/products", methods=["GET"])

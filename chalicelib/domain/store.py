@@ -13,8 +13,9 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any, Iterable, Mapping
 
-from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, Problems
+from chalicelib.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, Problems
 from chalicelib.domain.money import is_cents
+from chalicelib.domain.refunds import RefundWindowClosed
 from chalicelib.domain.user_text import has_control_characters, visible_text
 
 TITLE_MAX = 120
@@ -562,22 +563,22 @@ def refund_request_closes_at(order: Order, *, digital_hours: int = DIGITAL_REFUN
     return order.delivered_at + physical_days * 86400
 
 
-def may_request_refund(order: Order, *, now: int, digital_hours: int = DIGITAL_REFUND_HOURS,
-                       physical_days: int = PHYSICAL_REFUND_DAYS) -> tuple[bool, str]:
-    """Whether the buyer may ask for a refund now, and why not: a digital order within the
+def refund_refusal(order: Order, *, now: int, digital_hours: int = DIGITAL_REFUND_HOURS,
+                   physical_days: int = PHYSICAL_REFUND_DAYS) -> DomainError | None:
+    """Why the buyer may not ask for a refund now (None: they may): a digital order within the
     window and downloaded at most once per file; a physical one until `physical_days` after
-    delivery."""
+    delivery (and any time before)."""
     if not order.paid:
-        return False, "Only a paid order can be refunded."
+        return OrderClosed("Only a paid order can be refunded.")
     if order.refunded_cents >= order.total_cents:
-        return False, "This order was refunded already."
+        return OrderClosed("This order was refunded already.")
     closes = refund_request_closes_at(order, digital_hours=digital_hours, physical_days=physical_days)
     if closes is not None and now >= closes:
         window = f"{digital_hours} hours of buying" if not order.ships else f"{physical_days} days of delivery"
-        return False, f"Refunds can be asked for within {window}."
+        return RefundWindowClosed(f"Refunds can be asked for within {window}.")
     if not order.ships and any(count > 1 for count in order.downloads.values()):
-        return False, "A file downloaded more than once cannot be refunded."
-    return True, ""
+        return Conflict("A file downloaded more than once cannot be refunded.")
+    return None
 
 
 def download_key(slug: str, file_id: str) -> str:

@@ -16,7 +16,7 @@ from chalicelib.adapters.payments import PaymentStore, PlanStore, StorefrontStor
 from chalicelib.adapters.refunds import RefundRequestStore
 from chalicelib.domain import ledger as books
 from chalicelib.domain.calls import CallState, IllegalTransition, Role, apply_timeouts
-from chalicelib.domain.errors import Forbidden, NotFound, ServiceUnavailable
+from chalicelib.domain.errors import DomainError, Forbidden, InvalidInput, NotFound, ServiceUnavailable
 from chalicelib.domain.fees import FeeSchedule, PaymentKind, split_payment
 from chalicelib.domain.payments import (
     Payment,
@@ -32,6 +32,7 @@ from chalicelib.domain.payments import (
     split_of,
 )
 from chalicelib.domain.plans import current_plan, extended
+from chalicelib.domain.refunds import RefundWindowClosed, refund_window_closes_at
 from chalicelib.domain.store import ShippingRule
 from chalicelib.observability import logger
 from chalicelib.services.calls import CallDesk
@@ -52,16 +53,33 @@ def _nothing(payment: Payment, now: int) -> None:
     return None
 
 
+def _not_refundable(payment: Payment, now: int) -> DomainError:
+    return InvalidInput("This payment cannot be refunded.", field="payment_id")
+
+
+def _no_window(payment: Payment) -> int | None:
+    return None
+
+
+def _refunded_nothing(payment: Payment, cents: int, now: int) -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class Purpose:
     """What one kind of payment pays for: whether it is still wanted when the payer comes back
     from PayPal (else nothing is captured), what happens once it is captured (`first` is False
     when the capture was settled before: a retry), and what happens when it fails (cancelled at
-    PayPal or declined)."""
+    PayPal or declined). And its refunds: the refusal the payer hears asking for one now (None:
+    they may), until when they may (None: not known, or never), and what a refund posted in the
+    ledger changes (once per refund)."""
 
     deliver: Callable[[Payment, int, bool], None]
     still_wanted: Callable[[Payment, int], bool] = _always
     failed: Callable[[Payment, int], None] = _nothing
+    refusal: Callable[[Payment, int], DomainError | None] = _not_refundable
+    refundable_until: Callable[[Payment], int | None] = _no_window
+    refunded: Callable[[Payment, int, int], None] = _refunded_nothing
 
 
 @dataclass(frozen=True)
@@ -383,11 +401,42 @@ def _resume_call(payment: Payment, now: int, first: bool, *, desk: PaymentDesk) 
                    desk=desk, now=now)
 
 
+def session_ended_at(call_id: str | None, desk: PaymentDesk) -> int | None:
+    call = desk.calls.calls.get(call_id or "")
+    return call.ended_at if call is not None and call.state is CallState.ENDED else None
+
+
+def _session_refundable_until(payment: Payment, *, desk: PaymentDesk) -> int | None:
+    """A session, an extension or a tip can be asked back until `refund_request_hours` after
+    the session's end."""
+    ended = session_ended_at(payment.call_id, desk)
+    return None if ended is None else refund_window_closes_at(ended, hours=desk.settings.refund_request_hours)
+
+
+def _session_refusal(payment: Payment, now: int, *, desk: PaymentDesk) -> DomainError | None:
+    closes = _session_refundable_until(payment, desk=desk)
+    if closes is None:
+        return InvalidInput("You can ask for a refund once the session has ended.", field="payment_id")
+    if now >= closes:
+        return RefundWindowClosed(f"Refunds can be requested within {desk.settings.refund_request_hours} hours "
+                                  "of the session's end.")
+    return None
+
+
+def _session_refunded(payment: Payment, cents: int, now: int, *, desk: PaymentDesk) -> None:
+    """A refunded session's review is marked as such (services.reviews)."""
+    if desk.reviews is not None and payment.call_id and payment.kind in CALL_KINDS:
+        session_refunded(call_id=payment.call_id, desk=desk.reviews)
+
+
 def _own_purposes(desk: PaymentDesk) -> dict[PaymentKind, Purpose]:
+    refunds = {"refusal": partial(_session_refusal, desk=desk),
+               "refundable_until": partial(_session_refundable_until, desk=desk),
+               "refunded": partial(_session_refunded, desk=desk)}
     call = Purpose(deliver=partial(_resume_call, desk=desk), still_wanted=partial(_call_waits_for, desk=desk),
-                   failed=partial(_call_payment_failed, desk=desk))
+                   failed=partial(_call_payment_failed, desk=desk), **refunds)
     return {PaymentKind.SESSION: call, PaymentKind.EXTENSION: call,
-            PaymentKind.TIP: Purpose(deliver=partial(_announce_tip, desk=desk)),
+            PaymentKind.TIP: Purpose(deliver=partial(_announce_tip, desk=desk), **refunds),
             PaymentKind.PLAN: Purpose(deliver=partial(_extend_plan, desk=desk))}
 
 
@@ -412,8 +461,8 @@ def post_refund(*, payment: Payment, refund_id: str, refunded_cents: int, desk: 
             helper_account=helper_account(payment, desk) if payment.helper_id else None,
             already_refunded_cents=payment.refunded_cents,
             occurred_at=now, memo={"payment_id": payment.payment_id, "reason": reason[:200]}))
-    if desk.reviews is not None and payment.call_id and payment.kind in CALL_KINDS:
-        session_refunded(call_id=payment.call_id, desk=desk.reviews)
+    if posted:
+        desk.purpose(payment).refunded(payment, refunded_cents, now)
     current = desk.payments.get(payment.payment_id) or payment
     if posted:  # the refunds the ledger counts for this payment, this one included
         shown = payment.refunded_cents + refunded_cents

@@ -3,25 +3,18 @@ ops decides once within 7 business days; approval gives back the amount minus Pa
 through PayPal and reverses the ledger. Both parties are told by email."""
 from __future__ import annotations
 
-from chalicelib.domain.calls import CallState
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from chalicelib.domain.fees import PaymentKind
 from chalicelib.domain.ops_watch import pacific_time
 from chalicelib.domain.payments import PaymentClosed, PaymentState, RefundRequest, check_text, split_of
 from chalicelib.domain.refunds import (
     RefundDecision,
     RefundState,
     refund_amount,
-    refund_window_closes_at,
-    require_refund_window,
     review_deadline,
 )
 from chalicelib.observability import logger
 from chalicelib.services.emails import compose, tell
 from chalicelib.services.payments import PaymentDesk, paypal_errors, post_refund
-
-REFUNDABLE = (PaymentKind.SESSION, PaymentKind.EXTENSION, PaymentKind.TIP)
-
 
 class RefundAlreadyDecided(Conflict):
     """A refund request is decided once."""
@@ -45,36 +38,31 @@ def refund_view(request: RefundRequest) -> dict:
     }
 
 
-def session_ended_at(payment_call_id: str | None, desk: PaymentDesk) -> int | None:
-    call = desk.calls.calls.get(payment_call_id or "")
-    return call.ended_at if call is not None and call.state is CallState.ENDED else None
-
-
 def refundable_until(payment, desk: PaymentDesk) -> int | None:
     """Until when the payer may ask for this payment back (None: not refundable, or not yet)."""
-    if payment.kind not in REFUNDABLE or payment.state is not PaymentState.CAPTURED:
+    if payment.state is not PaymentState.CAPTURED:
         return None
-    ended = session_ended_at(payment.call_id, desk)
-    return None if ended is None else refund_window_closes_at(ended, hours=desk.settings.refund_request_hours)
+    return desk.purpose(payment).refundable_until(payment)
 
 
 def request_refund(*, payment_id: str, user_id: str, reason: object, desk: PaymentDesk, now: int) -> RefundRequest:
+    """The payer asks for their money back, within what the payment's purpose allows (a
+    session's 24 hours, a store's windows); ops decides. Asking again is the same request."""
     payment = desk.payments.get(payment_id)
     if payment is None or payment.payer_id != user_id:
         raise NotFound("No such payment.")
-    if payment.kind not in REFUNDABLE:
-        raise InvalidInput("Only sessions, extensions and tips can be refunded.", field="payment_id")
-    if payment.state is not PaymentState.CAPTURED:
+    if payment.state not in (PaymentState.CAPTURED, PaymentState.REFUNDED) or payment.capture_id is None or \
+            payment.refunded_cents >= payment.amount_cents:
         raise PaymentClosed(f"This payment is {payment.state.value}; there is nothing to refund.")
     text = check_text(reason, field="reason", label="A reason", minimum=10)
-    ended = session_ended_at(payment.call_id, desk)
-    if ended is None:
-        raise InvalidInput("You can ask for a refund once the session has ended.", field="payment_id")
-    require_refund_window(session_ended_at=ended, now=now, hours=desk.settings.refund_request_hours)
+    refusal = desk.purpose(payment).refusal(payment, now)
+    if refusal is not None:
+        raise refusal
+    full = refund_amount(split_of(payment), keep_paypal_fee=desk.settings.refund_keeps_paypal_fee)
     request = RefundRequest(
         request_id=payment.payment_id, payment_id=payment.payment_id, payer_id=user_id,
         helper_id=payment.helper_id, paid_cents=payment.amount_cents,
-        refund_cents=refund_amount(split_of(payment), keep_paypal_fee=desk.settings.refund_keeps_paypal_fee),
+        refund_cents=min(full, payment.amount_cents - payment.refunded_cents),
         currency=payment.currency, reason=text, state=RefundState.OPEN, requested_at=now,
         deadline=review_deadline(now, business_days=desk.settings.refund_review_business_days))
     desk.refunds.create(request)

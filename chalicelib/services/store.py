@@ -15,16 +15,18 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from chalicelib.adapters.store import StaleProduct
 from chalicelib.domain import store as rules
-from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from chalicelib.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from chalicelib.domain.fees import PaymentKind
 from chalicelib.domain.helper_pages import avatar_matches
-from chalicelib.domain.payments import Payment, PaymentState
+from chalicelib.domain.money import is_cents
+from chalicelib.domain.payments import Payment, PaymentState, check_text
 from chalicelib.domain.plans import current_plan
 from chalicelib.domain.search import index_terms, query_terms
 from chalicelib.domain.store import Order, OrderState, Product, ProductKind, ProductStatus
+from chalicelib.observability import logger
 from chalicelib.services.emails import tell
 from chalicelib.services.helper_pages import page_named
-from chalicelib.services.payments import PaymentDesk, Purpose, open_payment, paypal_errors, refund_in_full
+from chalicelib.services.payments import PaymentDesk, Purpose, open_payment, paypal_errors, post_refund, refund_in_full
 
 if TYPE_CHECKING:
     from chalicelib.adapters.store import OrderStore, ProductSearch, ProductStore, SalesBook
@@ -479,7 +481,67 @@ def _free_order(order: Order, desk: StoreDesk, now: int) -> tuple[Order, None]:
 def order_purpose(desk: StoreDesk) -> Purpose:
     """What a store payment pays for, registered on the payment desk (deps)."""
     return Purpose(deliver=partial(_deliver_order, desk=desk), still_wanted=partial(_order_waits, desk=desk),
-                   failed=partial(_order_failed, desk=desk))
+                   failed=partial(_order_failed, desk=desk), refusal=partial(_refund_refusal, desk=desk),
+                   refundable_until=partial(_refundable_until, desk=desk), refunded=partial(_order_refunded, desk=desk))
+
+
+def _windows(desk: StoreDesk) -> dict[str, int]:
+    return {"digital_hours": desk.settings.digital_refund_hours, "physical_days": desk.settings.physical_refund_days}
+
+
+def _refund_refusal(payment: Payment, now: int, *, desk: StoreDesk) -> DomainError | None:
+    """A buyer may ask within the store's windows: a digital order within a day of buying and
+    downloaded at most once per file, a physical one until two weeks after delivery."""
+    order = desk.orders.get(_order_id_of(payment))
+    if order is None:
+        return NotFound("No such order.")
+    return rules.refund_refusal(order, now=now, **_windows(desk))
+
+
+def _refundable_until(payment: Payment, *, desk: StoreDesk) -> int | None:
+    order = desk.orders.get(_order_id_of(payment))
+    return rules.refund_request_closes_at(order, **_windows(desk)) if order is not None else None
+
+
+def _order_refunded(payment: Payment, cents: int, now: int, *, desk: StoreDesk) -> None:
+    """A refund posted in the ledger: counted on the order (files of a refunded purchase no
+    longer download) and in the seller's sales of the day, at once."""
+    for _ in range(5):  # a download or a shipment changing the order meanwhile: read it again
+        order = desk.orders.get(_order_id_of(payment))
+        if order is None:
+            return
+        after = order.with_changes(refunded_cents=min(order.total_cents, order.refunded_cents + cents))
+        if desk.sales.record_refund(order, after, day=utc_day(now), cents=cents):
+            return
+    logger().error("refund not counted on its order", extra={"payment_id": payment.payment_id})
+
+
+def refund_order(*, order_id: str, seller_id: str, amount_cents: object, reason: object, desk: StoreDesk,
+                 now: int) -> Order:
+    """The seller gives money back, all or part of what is left of the order, through PayPal;
+    the buyer is told. Asking again for the same step is the same refund (PayPal-Request-Id)."""
+    order = _order_for(order_id, seller_id, desk)
+    rules.check_seller(order, seller_id)
+    if not order.paid:
+        raise rules.OrderClosed("Only a paid order can be refunded.")
+    left = order.total_cents - order.refunded_cents
+    if not is_cents(amount_cents) or not 1 <= amount_cents <= left:  # type: ignore[operator]
+        raise InvalidInput(f"Refund whole cents from 1 to {left}.", field="amount_cents")
+    note = check_text(reason, field="reason", label="A reason", minimum=3, maximum=500)
+    payment = desk.payments.payments.get(order.payment_id)
+    if payment is None or payment.capture_id is None:
+        raise rules.OrderClosed("This order's payment was not captured.")
+    with paypal_errors():
+        refund = desk.payments.gateway.refund_capture(
+            capture_id=payment.capture_id, amount_cents=amount_cents, currency=order.currency,
+            request_id=f"store-refund-{order.order_id}-{order.refunded_cents}", note=note[:255])
+    if refund.status in ("FAILED", "CANCELLED"):
+        raise Conflict("PayPal refused the refund (the payment may be disputed); nothing was given back.")
+    if refund.status == "COMPLETED":
+        post_refund(payment=payment, refund_id=refund.refund_id, refunded_cents=refund.amount_cents,
+                    desk=desk.payments, now=now, reason=note)
+        tell(desk, order.buyer_id, "payment_refunded", reason=note, amount_cents=refund.amount_cents)
+    return desk.orders.get(order.order_id) or order
 
 
 def _order_waits(payment: Payment, now: int, *, desk: StoreDesk) -> bool:

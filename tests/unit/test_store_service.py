@@ -337,3 +337,82 @@ def test_store_earnings_wait_for_their_hold_digital_a_day_physical_a_week_after_
     shop.ship(order_id=parcel.order_id, seller_id=HELPER, carrier="UPS", tracking_number="1Z999", desk=desk,
               now=NOW + 2000)
     assert hold(payment) == NOW + 2000 + 7 * 86400
+
+
+# -- refunds ---------------------------------------------------------------------------------------
+
+def test_the_seller_refunds_part_then_the_rest_and_the_ledger_and_the_sales_follow(desk):
+    product = mug(desk)
+    order = bought(desk, [line(product, quantity=2)])
+    with pytest.raises(InvalidInput):
+        shop.refund_order(order_id=order.order_id, seller_id=HELPER, amount_cents=3001, reason="Too much",
+                          desk=desk, now=NOW + 200)
+    with pytest.raises(Forbidden):
+        shop.refund_order(order_id=order.order_id, seller_id=CALLER, amount_cents=100, reason="Not mine",
+                          desk=desk, now=NOW + 200)
+    part = shop.refund_order(order_id=order.order_id, seller_id=HELPER, amount_cents=1500, reason="One chipped",
+                             desk=desk, now=NOW + 200)
+    assert part.refunded_cents == 1500
+    rest = shop.refund_order(order_id=order.order_id, seller_id=HELPER, amount_cents=1500, reason="The other too",
+                             desk=desk, now=NOW + 300)
+    assert rest.refunded_cents == 3000
+    payment = desk.payments.payments.get(order.payment_id)
+    assert payment.state is PaymentState.REFUNDED and payment.refunded_cents == 3000
+    [day] = desk.sales.days(HELPER, first="2000-01-01", last="2100-01-01")
+    assert day.refunded_cents == 3000
+    assert desk.payments.ledger.balance(books.helper_pending(HELPER)).credit_balance == 0
+    with pytest.raises(InvalidInput):  # nothing left
+        shop.refund_order(order_id=order.order_id, seller_id=HELPER, amount_cents=1, reason="Again",
+                          desk=desk, now=NOW + 400)
+
+
+def test_a_buyer_asks_within_a_day_ops_approves_and_the_files_stop_downloading(desk):
+    from chalicelib.services import refunds
+
+    guide = digital_guide(desk)
+    order = bought(desk, [line(guide)])
+    shop.download(order_id=order.order_id, buyer_id=CALLER, slug=guide.slug, file_id=guide.files[0].file_id,
+                  desk=desk)
+    payment = desk.payments.payments.get(order.payment_id)
+    assert refunds.refundable_until(payment, desk.payments) == order.paid_at + 24 * 3600
+    request = refunds.request_refund(payment_id=payment.payment_id, user_id=CALLER, reason="Not what it says.",
+                                     desk=desk.payments, now=NOW + 3600)
+    refunds.decide(request_id=request.request_id, ops_id="ops", decision="approve", note="Fair enough.",
+                   desk=desk.payments, now=NOW + 7200)
+    assert desk.orders.get(order.order_id).refunded_cents == request.refund_cents > 0
+    with pytest.raises(Forbidden, match="refunded"):
+        shop.download(order_id=order.order_id, buyer_id=CALLER, slug=guide.slug, file_id=guide.files[0].file_id,
+                      desk=desk)
+
+
+def test_a_digital_purchase_downloaded_twice_or_a_day_old_cannot_be_asked_back(desk):
+    from chalicelib.domain.refunds import RefundWindowClosed
+    from chalicelib.services import refunds
+
+    guide = digital_guide(desk)
+    order = bought(desk, [line(guide)])
+    with pytest.raises(RefundWindowClosed):
+        refunds.request_refund(payment_id=order.payment_id, user_id=CALLER, reason="Changed my mind.",
+                               desk=desk.payments, now=order.paid_at + 24 * 3600)
+    for _ in range(2):
+        shop.download(order_id=order.order_id, buyer_id=CALLER, slug=guide.slug, file_id=guide.files[0].file_id,
+                      desk=desk)
+    with pytest.raises(Conflict, match="more than once"):
+        refunds.request_refund(payment_id=order.payment_id, user_id=CALLER, reason="Changed my mind.",
+                               desk=desk.payments, now=order.paid_at + 60)
+
+
+def test_a_physical_order_can_be_asked_back_until_two_weeks_after_delivery(desk):
+    from chalicelib.domain.refunds import RefundWindowClosed
+    from chalicelib.services import refunds
+
+    order = bought(desk, [line(mug(desk))])
+    shop.ship(order_id=order.order_id, seller_id=HELPER, carrier="DHL", tracking_number="JD0001", desk=desk,
+              now=NOW + 1000)
+    shop.mark_delivered(order_id=order.order_id, user_id=CALLER, desk=desk, now=NOW + 5000)
+    with pytest.raises(RefundWindowClosed):
+        refunds.request_refund(payment_id=order.payment_id, user_id=CALLER, reason="It broke in a week.",
+                               desk=desk.payments, now=NOW + 5000 + 14 * 86400)
+    request = refunds.request_refund(payment_id=order.payment_id, user_id=CALLER, reason="It broke in a week.",
+                                     desk=desk.payments, now=NOW + 5000 + 13 * 86400)
+    assert request.refund_cents == 1500 - desk.payments.payments.get(order.payment_id).paypal_fee_cents
