@@ -103,7 +103,8 @@ class SalesDay:
     units: int = 0
     gross_cents: int = 0
     fee_cents: int = 0  # the platform's fee and PayPal's fee the seller bore
-    refunded_cents: int = 0
+    refunded_cents: int = 0  # given back to buyers
+    returned_cents: int = 0  # of which the seller's share (what the ledger takes back from them)
     views: int = 0
 
 
@@ -114,9 +115,10 @@ class SalesBook(Protocol):
         (by slug; they add up to the order's). False when it was marked before."""
         ...
 
-    def record_refund(self, order: Order, after: Order, *, day: str, cents: int) -> bool:
-        """Counts a refund of `cents` in the seller's day and sets the order's refunded cents
-        (`after`), at once; False when the order changed meanwhile."""
+    def record_refund(self, order: Order, after: Order, *, day: str, cents: int, returned_cents: int) -> bool:
+        """Counts a refund of `cents` (of which `returned_cents` were the seller's share) in the
+        seller's day and sets the order's refunded cents (`after`), at once; False when the order
+        changed meanwhile."""
         ...
 
     def record_view(self, seller_id: str, slug: str, *, day: str) -> None: ...
@@ -320,11 +322,11 @@ class InMemorySalesBook:
                           fee_cents=fees.get(slug, 0))
             return True
 
-    def record_refund(self, order: Order, after: Order, *, day: str, cents: int) -> bool:
+    def record_refund(self, order: Order, after: Order, *, day: str, cents: int, returned_cents: int) -> bool:
         with self.orders.lock:
             if not self.orders._swap(order, after):
                 return False
-            self._add(order.seller_id, day, None, refunded_cents=cents)
+            self._add(order.seller_id, day, None, refunded_cents=cents, returned_cents=returned_cents)
             return True
 
     def record_view(self, seller_id: str, slug: str, *, day: str) -> None:

@@ -486,7 +486,8 @@ def _sales_day(record: Any) -> SalesDay:
     return SalesDay(seller_id=record.seller_id, day=day, slug=slug[0] if slug else None,
                     orders=int(record.orders or 0), units=int(record.units or 0),
                     gross_cents=int(record.gross_cents or 0), fee_cents=int(record.fee_cents or 0),
-                    refunded_cents=int(record.refunded_cents or 0), views=int(record.views or 0))
+                    refunded_cents=int(record.refunded_cents or 0), returned_cents=int(record.returned_cents or 0),
+                    views=int(record.views or 0))
 
 
 class DynamoSalesBook:
@@ -503,9 +504,10 @@ class DynamoSalesBook:
                   for slug, by_variant in stock_taken(order.lines).items()]
         return _over_version(self._connection.client, items)
 
-    def record_refund(self, order: Order, after: Order, *, day: str, cents: int) -> bool:
-        return _over_version(self._connection.client, [_order_update(order, after).item(),
-                                                       _counting(order.seller_id, f"d#{day}", refunded_cents=cents)])
+    def record_refund(self, order: Order, after: Order, *, day: str, cents: int, returned_cents: int) -> bool:
+        return _over_version(self._connection.client, [
+            _order_update(order, after).item(),
+            _counting(order.seller_id, f"d#{day}", refunded_cents=cents, returned_cents=returned_cents)])
 
     def record_view(self, seller_id: str, slug: str, *, day: str) -> None:
         for entry in (f"p#{day}#{slug}", f"d#{day}"):

@@ -19,7 +19,8 @@ from chalicelib.domain.errors import Conflict, DomainError, Forbidden, InvalidIn
 from chalicelib.domain.fees import PaymentKind
 from chalicelib.domain.helper_pages import avatar_matches
 from chalicelib.domain.money import is_cents
-from chalicelib.domain.payments import Payment, PaymentState, check_text
+from chalicelib.domain import ledger as books
+from chalicelib.domain.payments import Payment, PaymentState, check_text, split_of
 from chalicelib.domain.plans import current_plan
 from chalicelib.domain.search import index_terms, query_terms
 from chalicelib.domain.store import Order, OrderState, Product, ProductKind, ProductStatus
@@ -506,12 +507,15 @@ def _refundable_until(payment: Payment, *, desk: StoreDesk) -> int | None:
 def _order_refunded(payment: Payment, cents: int, now: int, *, desk: StoreDesk) -> None:
     """A refund posted in the ledger: counted on the order (files of a refunded purchase no
     longer download) and in the seller's sales of the day, at once."""
+    split = split_of(payment)  # `payment` as it was before this refund: its refunds so far
+    returned = books.returned_share(split, payment.refunded_cents + cents) - \
+        books.returned_share(split, payment.refunded_cents)
     for _ in range(5):  # a download or a shipment changing the order meanwhile: read it again
         order = desk.orders.get(_order_id_of(payment))
         if order is None:
             return
         after = order.with_changes(refunded_cents=min(order.total_cents, order.refunded_cents + cents))
-        if desk.sales.record_refund(order, after, day=utc_day(now), cents=cents):
+        if desk.sales.record_refund(order, after, day=utc_day(now), cents=cents, returned_cents=returned):
             return
     logger().error("refund not counted on its order", extra={"payment_id": payment.payment_id})
 

@@ -443,12 +443,12 @@ def test_a_refund_is_counted_in_the_sellers_day_with_the_orders_refunded_cents(s
     bought = paid(order, now=T0 + 60)
     store.sales.record_sale(order, day="2027-01-15", fees={lamp.slug: 200}, paid=bought)
     refunded = bought.with_changes(refunded_cents=600)
-    assert store.sales.record_refund(bought, refunded, day="2027-01-17", cents=600) is True
+    assert store.sales.record_refund(bought, refunded, day="2027-01-17", cents=600, returned_cents=480) is True
     assert store.sales.record_refund(bought, refunded.with_changes(refunded_cents=1500), day="2027-01-17",
-                                     cents=900) is False  # read before the first refund
+                                     cents=900, returned_cents=720) is False  # read before the first refund
     assert store.orders.get(order.order_id) == refunded
     assert store.sales.days(seller, first="2027-01-16", last="2027-01-31") == [
-        SalesDay(seller, "2027-01-17", refunded_cents=600)]
+        SalesDay(seller, "2027-01-17", refunded_cents=600, returned_cents=480)]
 
 
 def test_views_are_counted_in_the_products_and_the_sellers_day(store):

@@ -110,7 +110,8 @@ class SalesRecord(Model):
     units = NumberAttribute(default=0)
     gross_cents = NumberAttribute(default=0)
     fee_cents = NumberAttribute(default=0)
-    refunded_cents = NumberAttribute(default=0)
+    refunded_cents = NumberAttribute(default=0)  # given back to buyers
+    returned_cents = NumberAttribute(default=0)  # of which the seller's share (the ledger's)
     views = NumberAttribute(default=0)
 
 
