@@ -288,6 +288,12 @@ OPERATIONS: tuple[Operation, ...] = (
     _O("POST", "/orders/{order_id}/refunds", "Refund an order, in full or in part, through PayPal",
        Rule.ORDER_SELLER, "store", "OrderAnswer", body="OrderRefundBody",
        example={"amount_cents": 500, "reason": "One mug arrived chipped."}, errors=(403, 409, 503)),
+    _O("GET", "/me/store/sales", "My Sales report: totals, a series by day, week or month, and by product",
+       Rule.SIGNED_IN, "store", "SalesReport", query="SalesQuery"),
+    _O("GET", "/me/store/sales/report.csv", "The Sales report as CSV", Rule.SIGNED_IN, "store", media=CSV,
+       query="SalesQuery"),
+    _O("GET", "/me/store/sales/orders.csv", "The period's orders as CSV, one row per line", Rule.SIGNED_IN,
+       "store", media=CSV, query="PeriodQuery"),
     # the store: everyone's side
     _O("GET", "/stores/{username}/products", "A store's products on sale, newest first", Rule.PUBLIC, "store",
        "StoreProducts", query="ListQuery"),
@@ -345,7 +351,7 @@ def _query_parameters(model: Any) -> list[dict]:
             if prop.get("default") is None:
                 prop.pop("default", None)
         parameter = {"name": name, "in": "query", "required": name in required, "schema": prop}
-        described = model.model_fields[name].description
+        described = next(f for key, f in model.model_fields.items() if (f.alias or key) == name).description
         if described:
             parameter["description"] = described
         found.append(parameter)

@@ -719,3 +719,34 @@ class CheckoutAnswer(_Answer):
 class DownloadLink(_Answer):
     url: str = Field(description="Works for `expires_in` seconds; the file arrives as an attachment.")
     expires_in: int
+
+
+class SalesFigures(_Answer):
+    orders: int
+    units: int
+    gross_cents: int = Field(description="What buyers paid (shipping included in the totals and the series).")
+    fee_cents: int = Field(description="The platform's fee and PayPal's fee the seller bore.")
+    refunded_cents: int = Field(description="What went back to buyers.")
+    net_cents: int = Field(description="What the sales earned the seller: the ledger's figure, to the cent.")
+    views: int = Field(description="Product page views.")
+    conversion_basis_points: Optional[int] = Field(description="Orders per view, in basis points; null without views.")
+
+
+class SalesBucket(SalesFigures):
+    start: str = Field(description="The bucket's first day.")
+
+
+class SalesProduct(SalesFigures):
+    slug: str
+    title: str
+
+
+class SalesReport(_Answer):
+    from_: str = Field(alias="from")
+    to: str
+    by: Literal["day", "week", "month"]
+    currency: str
+    totals: SalesFigures
+    series: list[SalesBucket] = Field(description="Every bucket of the period, empty ones included.")
+    products: list[SalesProduct] = Field(description="The 50 best-selling products of the period, by revenue.")
+

@@ -261,3 +261,15 @@ class MarketplaceQuery(ListQuery):
     category: Optional[str] = Field(default=None, max_length=60)
     q: Optional[str] = Field(default=None, max_length=200, description="Words; each matches a word or its start.")
 
+
+class SalesQuery(BaseModel):
+    from_: Optional[str] = Field(default=None, alias="from", max_length=10,
+                                 description="YYYY-MM-DD, the first day (UTC); 30 days before `to` by default.")
+    to: Optional[str] = Field(default=None, max_length=10, description="YYYY-MM-DD, the last day; today by default.")
+    by: Literal["day", "week", "month"] = "day"
+
+
+class PeriodQuery(BaseModel):
+    from_: Optional[str] = Field(default=None, alias="from", max_length=10, description="YYYY-MM-DD (UTC).")
+    to: Optional[str] = Field(default=None, max_length=10, description="YYYY-MM-DD (UTC).")
+

@@ -332,3 +332,50 @@ def marketplace_page():
                                     categories=categories, category=category, query=query,
                                     next_cursor=deps.cursor_seal().seal(after, scope=scope),
                                     site_url=deps.settings().site_url))
+
+
+# -- the seller's Sales page ---------------------------------------------------------------------
+
+def _today():
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc).date()
+
+
+def _report():
+    from chalicelib.services.sales import sales_report
+
+    params = _params()
+    return sales_report(seller_id=_user_id(), first=params.get("from"), last=params.get("to"), by=params.get("by"),
+                        desk=deps.store_desk(), today=_today())
+
+
+@blueprint.route("/me/store/sales", methods=["GET"], authorizer=cognito_user)
+@handles_errors
+def my_sales():
+    return json_response(_report())
+
+
+def _csv(text: str, name: str) -> Response:
+    return Response(text, status_code=200, headers={
+        "Content-Type": "text/csv; charset=utf-8", "Cache-Control": "no-store",
+        "Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@blueprint.route("/me/store/sales/report.csv", methods=["GET"], authorizer=cognito_user)
+@handles_errors
+def my_sales_csv():
+    from chalicelib.services.sales import report_csv
+
+    found = _report()
+    return _csv(report_csv(found), f"interkanect-sales-{found['from']}-{found['to']}.csv")
+
+
+@blueprint.route("/me/store/sales/orders.csv", methods=["GET"], authorizer=cognito_user)
+@handles_errors
+def my_orders_csv():
+    from chalicelib.services.sales import orders_csv
+
+    params = _params()
+    return _csv(orders_csv(seller_id=_user_id(), first=params.get("from"), last=params.get("to"),
+                           desk=deps.store_desk(), today=_today()), "interkanect-orders.csv")

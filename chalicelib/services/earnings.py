@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import datetime, timezone
 from typing import Any, Iterable, Iterator
 
@@ -105,9 +106,12 @@ def held_by_refunds(refunds: Iterable[RefundRequest]) -> dict | None:
             "decide_by": min(r.deadline for r in open_requests)}
 
 
-def _cell(value: Any) -> Any:
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+def safe_cell(value: Any) -> Any:
+    """A CSV cell that a spreadsheet will not run as a formula (a plain number, "-1.50", is kept)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") and not _NUMBER.fullmatch(value):
         return "'" + value
     return "" if value is None else value
 
@@ -133,7 +137,7 @@ def earnings_csv(*, helper_id: str, ledger: LedgerStore, currency: str) -> str:
     writer.writerow(CSV_COLUMNS)
     for line in all_lines(ledger, helper_id):
         view = line_view(line)
-        writer.writerow([_cell(value) for value in (
+        writer.writerow([safe_cell(value) for value in (
             datetime.fromtimestamp(line.occurred_at, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
             line.transaction_id, line.kind, view["account"], line.direction.value,
             to_paypal_value(line.amount_cents), line.amount_cents, currency,

@@ -416,3 +416,52 @@ def test_a_physical_order_can_be_asked_back_until_two_weeks_after_delivery(desk)
     request = refunds.request_refund(payment_id=order.payment_id, user_id=CALLER, reason="It broke in a week.",
                                      desk=desk.payments, now=NOW + 5000 + 13 * 86400)
     assert request.refund_cents == 1500 - desk.payments.payments.get(order.payment_id).paypal_fee_cents
+
+
+# -- the Sales page --------------------------------------------------------------------------------
+
+def test_the_sales_report_reconciles_with_the_ledger_to_the_cent(desk):
+    from datetime import date
+
+    from chalicelib.services.sales import orders_csv, report_csv, sales_report
+
+    guide, product = digital_guide(desk, price_cents=999), mug(desk, stock=50, price_cents=1234)
+    shop.save_shipping(seller_id=HELPER, fields={"flat_cents": 499, "countries": ["US"]}, desk=desk, now=NOW)
+    shop.product_page(username="ada", slug=guide.slug, desk=desk, now=NOW)  # a view
+    first = bought(desk, [line(guide), line(product, quantity=3)])
+    second = bought(desk, [line(product)], now=NOW + 3 * 86400)
+    shop.refund_order(order_id=second.order_id, seller_id=HELPER, amount_cents=777, reason="Late parcel",
+                      desk=desk, now=NOW + 4 * 86400)
+
+    today = date.fromtimestamp(NOW + 5 * 86400)
+    start = date.fromtimestamp(NOW - 86400).isoformat()
+    found = sales_report(seller_id=HELPER, first=start, last=today.isoformat(), by="month", desk=desk, today=today)
+    totals = found["totals"]
+    assert (totals["orders"], totals["units"]) == (2, 5)
+    assert totals["gross_cents"] == first.total_cents + second.total_cents == 999 + 3 * 1234 + 499 + 1234 + 499
+    assert totals["refunded_cents"] == 777
+    earned = desk.payments.ledger.balance(books.helper_pending(HELPER)).credit_balance + \
+        desk.payments.ledger.balance(books.helper_payable(HELPER)).credit_balance
+    assert totals["net_cents"] == earned  # the seller's ledger, to the cent
+    assert sum(bucket["gross_cents"] for bucket in found["series"]) == totals["gross_cents"]
+    by_slug = {p["slug"]: p for p in found["products"]}
+    assert by_slug[product.slug]["units"] == 4 and by_slug[guide.slug]["views"] == 1
+    assert by_slug[guide.slug]["conversion_basis_points"] == 10_000  # one view, one order
+    assert sum(p["fee_cents"] for p in found["products"]) == totals["fee_cents"]
+
+    text = report_csv(found)
+    assert text.splitlines()[0].startswith("section,start,product,orders")
+    assert f"total,{start},,2,5,{totals['gross_cents'] // 100}.{totals['gross_cents'] % 100:02d}" in text
+    rows = orders_csv(seller_id=HELPER, first=start, last=today.isoformat(), desk=desk, today=today)
+    assert len(rows.splitlines()) == 1 + 3  # a row per order line
+
+
+@pytest.mark.parametrize("first, last, by", [("2026-13-01", None, "day"), ("2026-02-01", "2026-01-01", "day"),
+                                             ("2020-01-01", "2026-01-01", "day"), (None, None, "year")])
+def test_a_bad_period_is_refused(desk, first, last, by):
+    from datetime import date
+
+    from chalicelib.services.sales import sales_report
+
+    with pytest.raises(InvalidInput):
+        sales_report(seller_id=HELPER, first=first, last=last, by=by, desk=desk, today=date(2026, 12, 6))

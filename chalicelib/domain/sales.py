@@ -1,0 +1,125 @@
+"""A seller's sales report, as pure arithmetic over the day counters the store keeps (one per
+seller per UTC day, one per product per day): totals for a period, a series by day, ISO week or
+month, each product's figures and its conversion (orders per view).
+
+Amounts are integer cents. `gross` is what buyers paid (shipping included in the seller's days),
+`fees` the platform's fee and PayPal's fee the seller bore, `refunded` what went back to buyers,
+`returned` the seller's share of it; `net = gross - fees - returned` is what the sales earned the
+seller, to the cent what the ledger credits them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Iterable
+
+from chalicelib.domain.errors import InvalidInput
+
+GROUPINGS = ("day", "week", "month")
+MAX_DAYS = 366 * 2
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Counters over some days (a day, a bucket of the series, a product, the period)."""
+
+    orders: int = 0
+    units: int = 0
+    gross_cents: int = 0
+    fee_cents: int = 0
+    refunded_cents: int = 0
+    returned_cents: int = 0
+    views: int = 0
+
+    @property
+    def net_cents(self) -> int:
+        return self.gross_cents - self.fee_cents - self.returned_cents
+
+    @property
+    def conversion_basis_points(self) -> int | None:
+        """Orders per view, in basis points (a view a product page showed); None without views."""
+        if not self.views:
+            return None
+        return (self.orders * 10_000 * 2 + self.views) // (self.views * 2)  # half up
+
+    def __add__(self, other: "Figures") -> "Figures":
+        return Figures(**{name: getattr(self, name) + getattr(other, name) for name in _COUNTERS})
+
+    def view(self) -> dict:
+        return {"orders": self.orders, "units": self.units, "gross_cents": self.gross_cents,
+                "fee_cents": self.fee_cents, "refunded_cents": self.refunded_cents, "net_cents": self.net_cents,
+                "views": self.views, "conversion_basis_points": self.conversion_basis_points}
+
+
+_COUNTERS = ("orders", "units", "gross_cents", "fee_cents", "refunded_cents", "returned_cents", "views")
+
+
+def figures_of(row: object) -> Figures:
+    """The counters of a stored day (adapters.store.SalesDay or anything with those names)."""
+    return Figures(**{name: int(getattr(row, name, 0) or 0) for name in _COUNTERS})
+
+
+def check_period(first: object, last: object, grouping: object, *, today: date) -> tuple[date, date, str]:
+    """The period asked for: ISO dates, first <= last, at most two years, not after today
+    (defaults: the last 30 days by day)."""
+    try:
+        end = date.fromisoformat(last) if isinstance(last, str) and last else today
+        start = date.fromisoformat(first) if isinstance(first, str) and first else end - timedelta(days=29)
+    except ValueError:
+        raise InvalidInput("Dates are YYYY-MM-DD.", field="from") from None
+    if start > end:
+        raise InvalidInput("The period starts before it ends.", field="from")
+    if (end - start).days >= MAX_DAYS:
+        raise InvalidInput("A report covers at most two years.", field="from")
+    chosen = grouping or "day"
+    if chosen not in GROUPINGS:
+        raise InvalidInput("Group by day, week or month.", field="by")
+    return start, end, str(chosen)
+
+
+def bucket_of(day: date, grouping: str) -> date:
+    """The first day of the bucket `day` falls in: itself, its ISO week's Monday, its month's 1st."""
+    if grouping == "week":
+        return day - timedelta(days=day.weekday())
+    if grouping == "month":
+        return day.replace(day=1)
+    return day
+
+
+def buckets(start: date, end: date, grouping: str) -> list[date]:
+    """Every bucket of the period in order, empty ones included (a chart shows the gaps)."""
+    found, day = [], bucket_of(start, grouping)
+    while day <= end:
+        found.append(day)
+        if grouping == "day":
+            day += timedelta(days=1)
+        elif grouping == "week":
+            day += timedelta(days=7)
+        else:
+            day = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return found
+
+
+def series(days: Iterable[object], start: date, end: date, grouping: str) -> list[tuple[date, Figures]]:
+    totals = {bucket: Figures() for bucket in buckets(start, end, grouping)}
+    for row in days:
+        bucket = bucket_of(date.fromisoformat(getattr(row, "day")), grouping)
+        if bucket in totals:
+            totals[bucket] = totals[bucket] + figures_of(row)
+    return list(totals.items())
+
+
+def by_product(product_days: Iterable[object]) -> dict[str, Figures]:
+    """Each product's figures over the days given, best sellers (gross) first."""
+    totals: dict[str, Figures] = {}
+    for row in product_days:
+        slug = getattr(row, "slug")
+        totals[slug] = totals.get(slug, Figures()) + figures_of(row)
+    return dict(sorted(totals.items(), key=lambda item: (-item[1].gross_cents, -item[1].units, item[0])))
+
+
+def total(days: Iterable[object]) -> Figures:
+    found = Figures()
+    for row in days:
+        found = found + figures_of(row)
+    return found
