@@ -1,9 +1,11 @@
 """The interKanect stack: the Chalice app (REST + WebSocket APIs, scheduled jobs) and everything
 it runs on — DynamoDB tables declared from the pynamodb models (the categories table seeded on
-the first deploy), the Cognito user pool, the private site bucket and the private avatar uploads
-bucket behind CloudFront (with `/api/*` and the public pages `/h/*` routed to the REST API, and
-`/media/*` to the uploads, all on the site's own origin). A page the site bucket lacks gets the
-site's 404 page from a Lambda@Edge function, which lives in a companion stack in us-east-1.
+the first deploy), the Cognito user pool, the private site bucket and the private uploads bucket
+(avatars, product pictures) behind CloudFront (with `/api/*` and the public pages `/h/*` and
+`/marketplace` routed to the REST API, and `/media/*` to the uploads, all on the site's own
+origin), and the private files bucket of digital goods, reached only through presigned URLs. A
+page the site bucket lacks gets the site's 404 page from a Lambda@Edge function, which lives in a
+companion stack in us-east-1.
 
 The stack's construct id IS the Chalice stage: the `chalice.cdk.Chalice` construct names its
 stage after its scope (`scope.to_string()`), so `InterkanectStack(app, "dev")` packages the
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import aws_cdk as cdk
+import jsii
 from aws_cdk import (
     aws_cloudfront as cloudfront,
     aws_cloudfront_origins as origins,
@@ -68,9 +71,21 @@ PAYPAL_LIVE_URL = "https://api-m.paypal.com"
 API_STAGE = "api"
 # The public Helper pages: `/h/<username>` on the site is the REST API's `/h/{username}` route.
 PAGES_PREFIX = "h"
-# Where avatars live in the uploads bucket; CloudFront serves the bucket under the same path.
+# Where avatars and product pictures live in the uploads bucket; CloudFront serves the bucket
+# under the same path.
 MEDIA_PREFIX = "media"
 AVATARS_PREFIX = f"{MEDIA_PREFIX}/avatars/"
+PRODUCT_PICTURES_PREFIX = f"{MEDIA_PREFIX}/products/"
+# Where digital goods' files live in the private files bucket (served only by presigned GETs).
+STORE_FILES_PREFIX = "files/"
+# The Marketplace page: `/marketplace` on the site is the REST API's `/marketplace` route.
+MARKETPLACE_PATH = "marketplace"
+# The query strings the store and Marketplace pages read (paging and search); nothing else
+# reaches the API or splits the cache.
+STORE_PAGE_QUERY_STRINGS = ("cursor", "q", "category")
+# After the role's own aspect that splits an oversized policy (MUTATING, or DEFAULT without the
+# `@aws-cdk/core:aspectPrioritiesMutating` flag), before read-only ones.
+AFTER_ROLE_SPLIT = 900
 # DynamoDB's BatchWriteItem takes at most 25 items per call.
 BATCH_WRITE_LIMIT = 25
 
@@ -113,6 +128,29 @@ COGNITO_ADMIN_ACTIONS = (
     "cognito-idp:ListUsers",
     "cognito-idp:ListUsersInGroup",
 )
+
+
+@jsii.implements(cdk.IAspect)
+class _StartAfterRolePolicies:
+    """Makes functions depend on every policy of their role, found once the tree is complete:
+    when the role's statements outgrow its inline policy (CDK's estimate, 10,000 characters with
+    150 per unresolved ARN), CDK moves the rest into overflow managed policies while
+    synthesizing, in an aspect of its own."""
+
+    def __init__(self, role: iam.Role, functions: list[cdk.CfnResource]) -> None:
+        self._role = role
+        self._functions = functions
+
+    def visit(self, node: Any) -> None:
+        if node is not self._role:
+            return
+        policies = [child.node.default_child for child in self._role.node.children
+                    if isinstance(child.node.default_child, cdk.CfnResource)
+                    and child.node.default_child.cfn_resource_type in ("AWS::IAM::Policy",
+                                                                      "AWS::IAM::ManagedPolicy")]
+        for function in self._functions:
+            for policy in policies:
+                function.add_resource_dependency(policy)
 
 
 def table_construct_id(logical: str) -> str:
@@ -358,6 +396,21 @@ class InterkanectStack(cdk.Stack):
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
 
+        # ---- Digital goods' files (private, never behind CloudFront): the seller's browser POSTs
+        # a presigned form, the buyer downloads through a short-lived presigned GET.
+        self.files_bucket = s3.Bucket(
+            self, "FilesBucket",
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            lifecycle_rules=[s3.LifecycleRule(
+                id="AbortIncompleteMultipartUploads",
+                abort_incomplete_multipart_upload_after=cdk.Duration.days(1),
+            )],
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+
         # ---- The functions' role (owned here, so Chalice's broad autogen policy is not used)
         self.function_role = iam.Role(
             self, "FunctionRole",
@@ -391,6 +444,7 @@ class InterkanectStack(cdk.Stack):
             "IK_CURSOR_SECRET_ARN": self.cursor_secret.secret_arn,
             "IK_SITE_BUCKET": self.site_bucket.bucket_name,
             "IK_UPLOADS_BUCKET": self.uploads_bucket.bucket_name,
+            "IK_FILES_BUCKET": self.files_bucket.bucket_name,
             "IK_PAYPAL_BASE_URL": paypal_base_url.value_as_string,
             "IK_PAYPAL_CLIENT_ID": paypal_client_id.value_as_string,
             "IK_PAYPAL_CLIENT_SECRET_PARAMETER": paypal_secret_parameter.value_as_string,
@@ -471,18 +525,22 @@ class InterkanectStack(cdk.Stack):
             sid="Tables", actions=list(TABLE_ACTIONS),
             resources=table_arns + [f"{arn}/index/*" for arn, model in zip(table_arns, models.values())
                                     if model._get_schema().get("global_secondary_indexes")]))
-        # Avatars: the presigned POST is signed by this role (PutObject), the upload is checked
-        # (GetObject) and a bad one deleted; ListBucket lets a missing key answer 404, not 403
-        # (S3 evaluates that implicit check with the object key as `s3:prefix`).
-        self.function_role.add_to_policy(iam.PolicyStatement(
-            sid="AvatarObjects", actions=["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
-            resources=[self.uploads_bucket.arn_for_objects(f"{AVATARS_PREFIX}*")],
-        ))
-        self.function_role.add_to_policy(iam.PolicyStatement(
-            sid="AvatarListing", actions=["s3:ListBucket"],
-            resources=[self.uploads_bucket.bucket_arn],
-            conditions={"StringLike": {"s3:prefix": [f"{AVATARS_PREFIX}*"]}},
-        ))
+        # Avatars, product pictures and store files: the presigned POST is signed by this role
+        # (PutObject), the upload is checked (GetObject) and a bad or removed one deleted; a
+        # download link is a GetObject presigned by it; ListBucket lets a missing key answer 404,
+        # not 403 (S3 evaluates that implicit check with the object key as `s3:prefix`).
+        for sid, bucket, prefixes in (
+                ("Media", self.uploads_bucket, (AVATARS_PREFIX, PRODUCT_PICTURES_PREFIX)),
+                ("StoreFile", self.files_bucket, (STORE_FILES_PREFIX,))):
+            self.function_role.add_to_policy(iam.PolicyStatement(
+                sid=f"{sid}Objects", actions=["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
+                resources=[bucket.arn_for_objects(f"{prefix}*") for prefix in prefixes],
+            ))
+            self.function_role.add_to_policy(iam.PolicyStatement(
+                sid=f"{sid}Listing", actions=["s3:ListBucket"],
+                resources=[bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [f"{prefix}*" for prefix in prefixes]}},
+            ))
         self.function_role.add_to_policy(iam.PolicyStatement(
             sid="CognitoAdmin", actions=list(COGNITO_ADMIN_ACTIONS),
             resources=[self.user_pool.user_pool_arn],
@@ -511,10 +569,9 @@ class InterkanectStack(cdk.Stack):
             ],
         ))
 
-        # Like `lambda.Function`: the functions start only once their policy is attached.
-        role_policy = self.function_role.node.find_child("DefaultPolicy").node.default_child
-        for function in self.functions:
-            function.add_resource_dependency(role_policy)
+        # Like `lambda.Function`: the functions start only once their policies are attached.
+        cdk.Aspects.of(self).add(_StartAfterRolePolicies(self.function_role, self.functions),
+                                 priority=AFTER_ROLE_SPLIT)
 
         # ---- CloudFront: the site from S3 (OAC) and `/api/*` from the REST API
         security_headers = cloudfront.ResponseHeadersPolicy(
@@ -524,11 +581,14 @@ class InterkanectStack(cdk.Stack):
                 content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
                     content_security_policy=content_security_policy(
                         f"wss://*.execute-api.{self.region}.amazonaws.com",
-                        # The avatar form posts to the bucket: boto3 presigns for the global
-                        # virtual-hosted name; S3 may 307 a young bucket to the regional one.
+                        # The upload forms (avatar, product pictures, store files) post to the
+                        # buckets: boto3 presigns for the global virtual-hosted name; S3 may 307
+                        # a young bucket to the regional one.
                         upload_origin=[
-                            f"https://{self.uploads_bucket.bucket_regional_domain_name}",
-                            f"https://{self.uploads_bucket.bucket_domain_name}",
+                            origin
+                            for bucket in (self.uploads_bucket, self.files_bucket)
+                            for origin in (f"https://{bucket.bucket_regional_domain_name}",
+                                           f"https://{bucket.bucket_domain_name}")
                         ]),
                     override=True),
                 strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
@@ -574,6 +634,37 @@ class InterkanectStack(cdk.Stack):
             enable_accept_encoding_gzip=True,
             enable_accept_encoding_brotli=True,
         )
+        # The store and Marketplace pages page and search with query strings: the same brief
+        # caching, keyed on (and forwarding) those names only, so other strings neither reach
+        # the API nor split the cache.
+        store_pages_cache = cloudfront.CachePolicy(
+            self, "StorePagesCache",
+            comment="interKanect store and Marketplace pages: 30 s, keyed on "
+                    + ", ".join(STORE_PAGE_QUERY_STRINGS) + " only; no headers or cookies",
+            min_ttl=cdk.Duration.seconds(0),
+            default_ttl=cdk.Duration.seconds(30),
+            max_ttl=cdk.Duration.seconds(60),
+            query_string_behavior=cloudfront.CacheQueryStringBehavior.allow_list(*STORE_PAGE_QUERY_STRINGS),
+            header_behavior=cloudfront.CacheHeaderBehavior.none(),
+            cookie_behavior=cloudfront.CacheCookieBehavior.none(),
+            enable_accept_encoding_gzip=True,
+            enable_accept_encoding_brotli=True,
+        )
+
+        def public_pages(cache_policy: cloudfront.ICachePolicy) -> cloudfront.BehaviorOptions:
+            """Server-rendered public HTML from the REST API. No origin request policy: only the
+            cache key reaches the API, so Host is the API's own and no Authorization or cookie
+            is forwarded."""
+            return cloudfront.BehaviorOptions(
+                origin=pages_origin,
+                viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+                cached_methods=cloudfront.CachedMethods.CACHE_GET_HEAD,
+                cache_policy=cache_policy,
+                response_headers_policy=security_headers,
+                compress=True,
+            )
+
         # The site, built from the templates; its 404 page is also the edge function's.
         site_dir = build_site(Path(cdk.Stage.of(self).outdir) / SITE_BUILD_DIR)
         # A missing page gets the site's 404 page from a Lambda@Edge function on the default
@@ -585,7 +676,7 @@ class InterkanectStack(cdk.Stack):
             function_version=self._not_found_function(site_dir))
         self.distribution = cloudfront.Distribution(
             self, "SiteDistribution",
-            comment=f"interKanect {stage}: static site, /api, /h pages and /media",
+            comment=f"interKanect {stage}: static site, /api, /h pages, /marketplace and /media",
             default_root_object="index.html",
             http_version=cloudfront.HttpVersion.HTTP2_AND_3,
             default_behavior=cloudfront.BehaviorOptions(
@@ -609,17 +700,12 @@ class InterkanectStack(cdk.Stack):
                         cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER),
                     response_headers_policy=security_headers,
                 ),
-                f"/{PAGES_PREFIX}/*": cloudfront.BehaviorOptions(
-                    origin=pages_origin,
-                    viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-                    allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD,
-                    cached_methods=cloudfront.CachedMethods.CACHE_GET_HEAD,
-                    cache_policy=pages_cache,
-                    # No origin request policy: only the cache key reaches the API, so Host is
-                    # the API's own and no Authorization or cookie is forwarded.
-                    response_headers_policy=security_headers,
-                    compress=True,
-                ),
+                # CloudFront tries the behaviours in this order and takes the first match, so
+                # the stores (`/h/ada/store`, `/h/ada/store/lamp`) come before `/h/*`.
+                f"/{PAGES_PREFIX}/*/store": public_pages(store_pages_cache),
+                f"/{PAGES_PREFIX}/*/store/*": public_pages(store_pages_cache),
+                f"/{PAGES_PREFIX}/*": public_pages(pages_cache),
+                f"/{MARKETPLACE_PATH}": public_pages(store_pages_cache),
                 f"/{MEDIA_PREFIX}/*": cloudfront.BehaviorOptions(
                     origin=origins.S3BucketOrigin.with_origin_access_control(self.uploads_bucket),
                     viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,

@@ -1,11 +1,15 @@
 """AWS on one machine: moto in server mode, its state kept across runs, and the resources
-the app needs created idempotently (tables, bucket, user pool, app client, ops group)."""
+the app needs created idempotently (tables, buckets, user pool, app client, ops group). Browser
+form uploads to a bucket are held to their signed POST policy, as S3 holds them."""
 from __future__ import annotations
 
 import copyreg
+import io
 import logging
+import os
 import pickle
 import threading
+from datetime import datetime, timezone
 
 import cloudpickle
 from pathlib import Path
@@ -27,6 +31,7 @@ APP_CLIENT_NAME = "interkanect-web"
 OPS_GROUP = "ops"
 SITE_BUCKET = "interkanect-site"
 UPLOADS_BUCKET = "interkanect-uploads"
+FILES_BUCKET = "interkanect-files"
 SENDER_EMAIL = "no-reply@interkanect.local"
 PAYPAL_SECRET_PARAMETER = "/interkanect/paypal/client-secret"
 CURSOR_SECRET_NAME = "interkanect/cursor-secret"
@@ -221,12 +226,58 @@ def _keep_both_parts_of_sent_emails() -> None:
     EmailResponse.send_email = send_email
 
 
+def _refusal_of_form_upload(environ: dict) -> tuple[str, list[tuple[str, str]], bytes] | None:
+    """S3's answer to a browser form upload (POST Object) its signed policy forbids, which moto
+    would store anyway; None for any other request. The body read here is put back for moto."""
+    if environ.get("REQUEST_METHOD") != "POST" or environ.get("QUERY_STRING") \
+            or not environ.get("CONTENT_TYPE", "").lower().startswith("multipart/form-data"):
+        return None
+    from http import HTTPStatus
+
+    from werkzeug.formparser import parse_form_data
+
+    from infra.local.s3_post_policy import FormUpload, check, form_post_bucket
+
+    bucket = form_post_bucket(environ.get("PATH_INFO", ""), environ.get("HTTP_HOST", ""))
+    length = environ.get("CONTENT_LENGTH", "")
+    if bucket is None or not length.isdigit():  # moto answers a body without a length (411)
+        return None
+    body = environ["wsgi.input"].read(int(length))
+    environ["wsgi.input"] = io.BytesIO(body)
+    _, form, files = parse_form_data({**environ, "wsgi.input": io.BytesIO(body)})
+    fields = {name: value for name, value in form.items() if name.lower() != "file"}
+    if "file" in files:
+        stream = files["file"].stream
+        stream.seek(0, io.SEEK_END)
+        file_name, file_size = files["file"].filename or "", stream.tell()
+    elif "file" in form:  # S3 takes the file's content as a plain field too
+        file_name, file_size = "", len(form["file"].encode())
+    else:
+        file_name, file_size = None, None
+    for uploaded in files.values():
+        uploaded.close()
+    refusal = check(FormUpload(bucket=bucket, fields=fields, file_name=file_name, file_size=file_size),
+                    now=datetime.now(timezone.utc))
+    if refusal is None:
+        return None
+    log.info("Form upload to s3://%s/%s refused: %s %s", bucket, fields.get("key", ""), refusal.code,
+             refusal.message)
+    request_id = os.urandom(8).hex().upper()
+    answer = refusal.xml(request_id)
+    return (f"{refusal.status} {HTTPStatus(refusal.status).phrase}",
+            [("Content-Type", "application/xml"), ("Content-Length", str(len(answer))),
+             ("x-amz-request-id", request_id)], answer)
+
+
 class LocalAws:
     """moto in server mode on loopback, restoring and saving its backends as one file.
 
     Requests are applied one at a time: DynamoDB makes each request atomic (a conditional put,
     a transaction), while moto, given overlapping requests, lets a cancelled transaction restore
-    a snapshot over another request's write. Connections are still served concurrently."""
+    a snapshot over another request's write. Connections are still served concurrently.
+
+    A browser's form upload to a bucket is refused as S3 refuses it when it breaks its signed
+    policy (type, size, key, expiry, any other condition): moto would store it regardless."""
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, state_file: Path | None = None) -> None:
         from moto.moto_server.werkzeug_app import (
@@ -250,6 +301,11 @@ class LocalAws:
 
         def atomic(environ: dict, start_response: Any) -> list[bytes]:
             what = environ.get("HTTP_X_AMZ_TARGET") or f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}"
+            refused = _refusal_of_form_upload(environ)
+            if refused is not None:
+                status, headers, answer = refused
+                start_response(status, headers)
+                return [answer]
             with timed(log, f"AWS request {what} (queued behind others included)"):
                 with one_at_a_time:
                     return list(moto(environ, start_response))
@@ -355,7 +411,7 @@ def provision(endpoint: str, *, region: str = "us-east-1", paypal_client_secret:
 
     s3 = client("s3", endpoint, region)
     existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
-    for bucket in (SITE_BUCKET, UPLOADS_BUCKET):
+    for bucket in (SITE_BUCKET, UPLOADS_BUCKET, FILES_BUCKET):
         if bucket not in existing:
             s3.create_bucket(Bucket=bucket)
 
@@ -374,6 +430,7 @@ def provision(endpoint: str, *, region: str = "us-east-1", paypal_client_secret:
         "IK_COGNITO_JWKS_URL": f"{endpoint}/{pool_id}/.well-known/jwks.json",
         "IK_SITE_BUCKET": SITE_BUCKET,
         "IK_UPLOADS_BUCKET": UPLOADS_BUCKET,
+        "IK_FILES_BUCKET": FILES_BUCKET,
         "IK_PAYPAL_CLIENT_SECRET_PARAMETER": PAYPAL_SECRET_PARAMETER,
     }
     settings = Settings.from_env(environment)

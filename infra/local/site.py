@@ -1,19 +1,22 @@
 """Serves the built site (`infra/site_build.py`) as CloudFront would: security headers, a runtime
-`config.js`, and `/api/*` forwarded to the REST API (same origin, as the CloudFront `/api/*`
-behaviour does). A missing file is a 404 with the site's `404.html`, once it has one. Given a
-mailbox, it also serves the local stack's own `/_local/mailbox` pages (never on AWS)."""
+`config.js`, `/api/*` forwarded to the REST API (same origin, as the CloudFront `/api/*`
+behaviour does) and the public pages (`/h/*`, the stores, `/marketplace`) forwarded with only the
+query strings their CloudFront cache policy lets through. A missing file is a 404 with the site's
+`404.html`, once it has one. Given a mailbox, it also serves the local stack's own
+`/_local/mailbox` pages (never on AWS)."""
 from __future__ import annotations
 
 import json
 import logging
 import mimetypes
+import re
 import threading
 import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from infra.site_headers import PERMISSIONS_POLICY, content_security_policy
 
@@ -28,6 +31,35 @@ class _KeepRedirects(urllib.request.HTTPRedirectHandler):
 
     def redirect_request(self, *args: Any, **kwargs: Any) -> None:
         return None
+
+
+# The public pages CloudFront sends to the REST API (infra/cdk/stack.py), first match first, with
+# the query strings each one's cache policy forwards: the Helper page none, the stores and the
+# Marketplace their paging and search. Others are dropped here as there, so a page that reads
+# another one fails locally too.
+STORE_PAGE_QUERY_STRINGS = ("cursor", "q", "category")
+PUBLIC_PAGES = (
+    ("/h/*/store", STORE_PAGE_QUERY_STRINGS),
+    ("/h/*/store/*", STORE_PAGE_QUERY_STRINGS),
+    ("/h/*", ()),
+    ("/marketplace", STORE_PAGE_QUERY_STRINGS),
+)
+
+
+def path_matches(pattern: str, path: str) -> bool:
+    """CloudFront's path patterns: `*` is any characters (`/` too), `?` one; case-sensitive."""
+    return re.fullmatch("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern),
+                        path) is not None
+
+
+def public_page_query(path: str, query: str) -> str | None:
+    """What of `query` CloudFront forwards for a public page at `path`, or None when `path` is not
+    one (it goes elsewhere)."""
+    for pattern, names in PUBLIC_PAGES:
+        if path_matches(pattern, path):
+            return urlencode([(name, value) for name, value in parse_qsl(query, keep_blank_values=True)
+                              if name in names])
+    return None
 
 
 _NO_REDIRECTS = urllib.request.build_opener(_KeepRedirects)
@@ -186,12 +218,14 @@ class _SiteHandler(BaseHTTPRequestHandler):
             self.wfile.write(page.body)
 
     def _route(self) -> None:
-        """The paths CloudFront sends elsewhere: `/api/*` and `/h/*` to the API, `/media/*` to
-        the uploads bucket; the rest is the static site."""
+        """The paths CloudFront sends elsewhere: `/api/*` and the public pages to the API,
+        `/media/*` to the uploads bucket; the rest is the static site."""
         if self.path == "/api" or self.path.startswith("/api/"):
             return self._proxy(self.api_url + self.path[len("/api"):])
-        if self.path.startswith("/h/"):
-            return self._proxy(self.api_url + self.path)
+        parts = urlsplit(self.path)
+        query = public_page_query(parts.path, parts.query)
+        if query is not None:
+            return self._proxy(self.api_url + parts.path + (f"?{query}" if query else ""))
         if self.path.startswith("/media/") and self.command in ("GET", "HEAD"):
             return self._media()
         if self.mailbox is not None and self.path.startswith("/_local/mailbox") and self.command in ("GET", "HEAD"):

@@ -2,7 +2,8 @@
 no dependency cycle, and declares what the code expects: tables from the pynamodb models (the
 categories seeded), the Cognito pool, the private site and avatar buckets behind CloudFront with a
 strict CSP and the site built from its templates (its 404 page answered at the edge for the site
-only), the public pages, both APIs, the schedule and the functions' settings."""
+only), the private files bucket of digital goods, the public pages (Helper pages, stores and the
+Marketplace, each with its cache key), both APIs, the schedule and the functions' settings."""
 from __future__ import annotations
 
 import json
@@ -15,11 +16,14 @@ from pathlib import Path
 
 import pytest
 
+import app as chalice_app
 from chalicelib.adapters.tables import TTL_ATTRIBUTES, all_models
 from chalicelib.api.gateway_responses import GATEWAY_RESPONSES
 from chalicelib.domain.accounts import PASSWORD_MIN_LENGTH
 from chalicelib.domain.categories import SEED
 from chalicelib.settings import TABLES, Settings
+from infra.local.scheduler import jobs_of
+from infra.local.site import PUBLIC_PAGES, path_matches
 from infra.site_build import page_names
 
 pytestmark = pytest.mark.infra
@@ -51,23 +55,25 @@ CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
 
 
-def expected_csp(uploads_bucket: str) -> str:
-    """The site's CSP; the avatar form posts to the uploads bucket (boto3 presigns for its global
-    name; S3 may redirect a young bucket to its regional one)."""
+def expected_csp(uploads_bucket: str, files_bucket: str) -> str:
+    """The site's CSP; the upload forms post to the uploads bucket (avatars, product pictures) and
+    the files bucket (boto3 presigns for a bucket's global name; S3 may redirect a young bucket to
+    its regional one)."""
     return (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
         "font-src 'self'; media-src 'self' blob:; "
         f"connect-src 'self' wss://*.execute-api.{REGION}.amazonaws.com; "
         "object-src 'none'; base-uri 'self'; "
         f"form-action 'self' https://{{{uploads_bucket}.RegionalDomainName}} "
-        f"https://{{{uploads_bucket}.DomainName}}; "
+        f"https://{{{uploads_bucket}.DomainName}} "
+        f"https://{{{files_bucket}.RegionalDomainName}} https://{{{files_bucket}.DomainName}}; "
         "frame-ancestors 'none'"
     )
 
 
 ENV_VARS = {
     *(f"IK_TABLE_{table.upper()}" for table in TABLES),
-    "IK_USER_POOL_ID", "IK_USER_POOL_CLIENT_ID", "IK_SITE_BUCKET", "IK_UPLOADS_BUCKET",
+    "IK_USER_POOL_ID", "IK_USER_POOL_CLIENT_ID", "IK_SITE_BUCKET", "IK_UPLOADS_BUCKET", "IK_FILES_BUCKET",
     "IK_SITE_URL", "IK_WEBSOCKET_MANAGEMENT_URL",
     "IK_PAYPAL_BASE_URL", "IK_PAYPAL_CLIENT_ID", "IK_PAYPAL_CLIENT_SECRET_PARAMETER",
     "IK_STUN_URLS", "IK_TURN_URLS", "IK_TURN_SECRET_PARAMETER",
@@ -137,6 +143,13 @@ def ref_of(template: dict, name: str) -> str:
 def distribution_config(template: dict) -> dict:
     _, distribution = one(template, "AWS::CloudFront::Distribution")
     return distribution["Properties"]["DistributionConfig"]
+
+
+def serving_behavior(template: dict, path: str) -> dict:
+    """The behaviour CloudFront picks for a path: the first listed pattern it matches, else the default."""
+    config = distribution_config(template)
+    return next((b for b in config["CacheBehaviors"] if path_matches(b["PathPattern"], path)),
+                config["DefaultCacheBehavior"])
 
 
 def behavior(template: dict, pattern: str) -> tuple[dict, dict]:
@@ -370,22 +383,29 @@ def test_ops_group(template):
 # ---- Site: S3 + CloudFront
 
 
-@pytest.mark.parametrize("setting_name", ["IK_SITE_BUCKET", "IK_UPLOADS_BUCKET"])
-def test_buckets_are_private_encrypted_ssl_only_and_read_by_cloudfront_only(template, setting_name):
-    assert len(resources(template, "AWS::S3::Bucket")) == 2
-    name = ref_of(template, setting_name)
+def bucket_statements(template: dict, name: str) -> list[dict]:
+    """A bucket's policy statements, after checking it is private, encrypted and SSL-only."""
     props = template["Resources"][name]["Properties"]
     assert props["PublicAccessBlockConfiguration"] == {
         "BlockPublicAcls": True, "BlockPublicPolicy": True,
         "IgnorePublicAcls": True, "RestrictPublicBuckets": True,
     }
-    assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"] == [
+        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
     assert props["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
     (policy,) = [p for p in resources(template, "AWS::S3::BucketPolicy").values()
                  if p["Properties"]["Bucket"] == {"Ref": name}]
     statements = policy["Properties"]["PolicyDocument"]["Statement"]
     assert any(s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
                for s in statements)
+    return statements
+
+
+@pytest.mark.parametrize("setting_name", ["IK_SITE_BUCKET", "IK_UPLOADS_BUCKET"])
+def test_buckets_are_private_encrypted_ssl_only_and_read_by_cloudfront_only(template, setting_name):
+    assert len(resources(template, "AWS::S3::Bucket")) == 3
+    name = ref_of(template, setting_name)
+    statements = bucket_statements(template, name)
     # only CloudFront (this distribution) reads it
     allows = [s for s in statements if s["Effect"] == "Allow"]
     assert allows and all(s["Principal"] == {"Service": "cloudfront.amazonaws.com"} for s in allows)
@@ -401,6 +421,21 @@ def test_uploads_bucket_aborts_incomplete_multipart_uploads_and_has_no_cors(temp
                for r in rules)
     assert "CorsConfiguration" not in props  # the avatar is a classic form POST, not fetch()
     assert template["Resources"][ref_of(template, "IK_UPLOADS_BUCKET")]["DeletionPolicy"] == "Retain"
+
+
+def test_files_bucket_is_private_and_reached_only_through_the_functions_presigned_urls(template):
+    name = ref_of(template, "IK_FILES_BUCKET")
+    assert name not in {ref_of(template, "IK_SITE_BUCKET"), ref_of(template, "IK_UPLOADS_BUCKET")}
+    statements = bucket_statements(template, name)
+    assert not [s for s in statements if s["Effect"] == "Allow"]  # no CloudFront, no one: IAM only
+    bucket = template["Resources"][name]
+    rules = bucket["Properties"]["LifecycleConfiguration"]["Rules"]
+    assert any(r["Status"] == "Enabled" and r["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] == 1
+               for r in rules)
+    assert "CorsConfiguration" not in bucket["Properties"]  # the seller's upload is a form POST
+    assert bucket["DeletionPolicy"] == bucket["UpdateReplacePolicy"] == "Retain"
+    config = distribution_config(template)
+    assert not [o for o in config["Origins"] if name in json.dumps(o)]
 
 
 def test_distribution_serves_the_site_through_oac_with_strict_headers(template):
@@ -420,7 +455,7 @@ def test_distribution_serves_the_site_through_oac_with_strict_headers(template):
     assert default["ResponseHeadersPolicyId"] == {"Ref": policy_name}
     security = policy["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
     assert render(security["ContentSecurityPolicy"]["ContentSecurityPolicy"]) == \
-        expected_csp(ref_of(template, "IK_UPLOADS_BUCKET"))
+        expected_csp(ref_of(template, "IK_UPLOADS_BUCKET"), ref_of(template, "IK_FILES_BUCKET"))
     assert security["ContentSecurityPolicy"]["Override"] is True
     assert security["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
     assert security["ContentTypeOptions"]["Override"] is True
@@ -454,6 +489,61 @@ def test_public_pages_behavior_reaches_the_api_route_briefly_cached(template):
     policy_name, _ = one(template, "AWS::CloudFront::ResponseHeadersPolicy")
     assert pages["ResponseHeadersPolicyId"] == {"Ref": policy_name}
     assert pages["ViewerProtocolPolicy"] == "redirect-to-https"
+
+
+@pytest.mark.parametrize("pattern", ["/h/*/store", "/h/*/store/*", "/marketplace"])
+def test_store_and_marketplace_pages_reach_the_api_cached_by_their_paging_and_search_only(template, pattern):
+    pages, origin = behavior(template, pattern)
+    helper_pages, helper_origin = behavior(template, "/h/*")
+    assert origin == helper_origin  # the REST API under /api: /marketplace -> route /marketplace
+    assert set(pages["AllowedMethods"]) == {"GET", "HEAD"}
+    assert "OriginRequestPolicyId" not in pages  # only the cache key: no Host, no Authorization
+    assert pages["ResponseHeadersPolicyId"] == helper_pages["ResponseHeadersPolicyId"]
+    assert pages["ViewerProtocolPolicy"] == "redirect-to-https" and pages["Compress"] is True
+    assert pages["CachePolicyId"] != helper_pages["CachePolicyId"]
+    cache = template["Resources"][pages["CachePolicyId"]["Ref"]]["Properties"]["CachePolicyConfig"]
+    assert cache["MinTTL"] == 0 and 0 < cache["DefaultTTL"] <= cache["MaxTTL"] <= 60
+    key = cache["ParametersInCacheKeyAndForwardedToOrigin"]
+    assert key["QueryStringsConfig"] == {"QueryStringBehavior": "whitelist",
+                                         "QueryStrings": ["cursor", "q", "category"]}
+    assert key["HeadersConfig"]["HeaderBehavior"] == "none"
+    assert key["CookiesConfig"]["CookieBehavior"] == "none"
+
+
+@pytest.mark.parametrize(("path", "pattern", "query_strings"), [
+    ("/h/ada", "/h/*", "none"),
+    ("/h/store", "/h/*", "none"),  # a Helper named "store"
+    ("/h/ada/store", "/h/*/store", "whitelist"),
+    ("/h/ada/store/brass-lamp", "/h/*/store/*", "whitelist"),
+    ("/marketplace", "/marketplace", "whitelist"),
+    ("/marketplace.html", None, None),
+    ("/api/marketplace/products", "/api/*", None),
+    ("/media/products/u1/brass-lamp/p1.png", "/media/*", None),
+])
+def test_each_path_is_served_by_the_first_behaviour_it_matches(template, path, pattern, query_strings):
+    """CloudFront takes the first listed pattern a path matches: the stores' behaviours must come
+    before `/h/*`, or their paging and search would be cut off."""
+    found = serving_behavior(template, path)
+    assert found.get("PathPattern") == pattern
+    if query_strings:
+        cache = template["Resources"][found["CachePolicyId"]["Ref"]]["Properties"]["CachePolicyConfig"]
+        key = cache["ParametersInCacheKeyAndForwardedToOrigin"]
+        assert key["QueryStringsConfig"]["QueryStringBehavior"] == query_strings
+
+
+def test_the_local_site_forwards_the_public_pages_as_cloudfront_does(template):
+    """infra/local/site.py sends the same paths to the API, in the same order, with the same query
+    strings: a page that needs another one fails locally as it would on AWS."""
+    _, pages_origin = behavior(template, "/h/*")
+    forwarded = []
+    for found in distribution_config(template)["CacheBehaviors"]:
+        if found["TargetOriginId"] != pages_origin["Id"]:
+            continue
+        cache = template["Resources"][found["CachePolicyId"]["Ref"]]["Properties"]["CachePolicyConfig"]
+        strings = cache["ParametersInCacheKeyAndForwardedToOrigin"]["QueryStringsConfig"]
+        assert strings["QueryStringBehavior"] in ("none", "whitelist")
+        forwarded.append((found["PathPattern"], tuple(strings.get("QueryStrings", ()))))
+    assert forwarded == list(PUBLIC_PAGES)
 
 
 def test_media_behavior_serves_the_uploads_bucket_through_oac_cached(template):
@@ -516,10 +606,10 @@ def test_a_missing_site_page_gets_the_404_page_from_an_edge_function_on_the_site
     assert not association.get("IncludeBody")
     reader_name, _ = one(template, "Custom::EdgeFunctionVersion")
     assert association["LambdaFunctionARN"] == {"Fn::GetAtt": [reader_name, "Parameter.Value"]}
-    for pattern in ("/api/*", "/h/*", "/media/*"):
+    for pattern in ("/api/*", "/h/*/store", "/h/*/store/*", "/h/*", "/marketplace", "/media/*"):
         found, _ = behavior(template, pattern)
         assert not found.get("LambdaFunctionAssociations"), pattern
-    assert len(config["CacheBehaviors"]) == 3
+    assert len(config["CacheBehaviors"]) == 6
     # the security headers reach the generated 404 as well
     policy_name, _ = one(template, "AWS::CloudFront::ResponseHeadersPolicy")
     assert config["DefaultCacheBehavior"]["ResponseHeadersPolicyId"] == {"Ref": policy_name}
@@ -616,13 +706,16 @@ def test_websocket_api_routes_and_stage(template):
     assert stage["Properties"]["StageName"] == "api"
 
 
-def test_scheduled_jobs(template):
+def test_every_scheduled_job_of_the_app_runs_on_its_schedule(template):
+    """The construct turns each `@app.schedule` into a function with its rule: none missing (such
+    as `expire_store_reservations`), none extra, each on the app's own expression."""
     functions = resources(template, "AWS::Serverless::Function")
     schedules = {name: e["Properties"]["Schedule"]
                  for name, f in functions.items()
                  for e in (f["Properties"].get("Events") or {}).values() if e["Type"] == "Schedule"}
-    assert "SweepStaleConnections" in schedules  # the app's `@app.schedule`s, via the construct
-    assert all(re.fullmatch(r"(rate|cron)\(.+\)", s) for s in schedules.values()), schedules
+    expected = {job.name.title().replace("_", ""): job.expression for job in jobs_of(chalice_app)}
+    assert "ExpireStoreReservations" in expected
+    assert schedules == expected
 
 
 def test_every_function_has_the_settings_and_the_stack_role(template):
@@ -649,6 +742,8 @@ def test_every_function_has_the_settings_and_the_stack_role(template):
         assert env["IK_SITE_BUCKET"]["Ref"] in buckets
         assert env["IK_UPLOADS_BUCKET"]["Ref"] in buckets
         assert env["IK_UPLOADS_BUCKET"] != env["IK_SITE_BUCKET"]
+        assert env["IK_FILES_BUCKET"]["Ref"] in buckets
+        assert env["IK_FILES_BUCKET"] not in (env["IK_SITE_BUCKET"], env["IK_UPLOADS_BUCKET"])
         assert render(env["IK_SITE_URL"]) == f"https://{{{distribution_name}.DomainName}}"
         assert env["IK_PAYPAL_BASE_URL"] == {"Ref": "PayPalBaseUrl"}
         assert env["IK_PAYPAL_CLIENT_ID"] == {"Ref": "PayPalClientId"}
@@ -664,11 +759,26 @@ def test_every_function_has_the_settings_and_the_stack_role(template):
     assert params["PayPalClientSecretParameterName"]["Default"].startswith("/")
 
 
+def function_role_policies(template: dict) -> dict[str, dict]:
+    """The policies of the functions' role: its inline policy and, when the statements outgrow it,
+    the managed policies CDK moves the rest into."""
+    role_name = next(n for n in resources(template, "AWS::IAM::Role") if n.startswith("FunctionRole"))
+    return {n: p for kind in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
+            for n, p in resources(template, kind).items()
+            if {"Ref": role_name} in p["Properties"].get("Roles", [])}
+
+
+def test_the_functions_start_only_once_every_policy_of_their_role_is_attached(template):
+    policies = function_role_policies(template)
+    assert any(n.startswith("FunctionRoleDefaultPolicy") for n in policies)
+    for name, function in resources(template, "AWS::Serverless::Function").items():
+        depends = function.get("DependsOn", [])
+        assert set(policies) <= set([depends] if isinstance(depends, str) else depends), name
+
+
 def test_function_role_permissions(template):
-    policies = [p for n, p in resources(template, "AWS::IAM::Policy").items()
-                if n.startswith("FunctionRole")]
-    assert len(policies) == 1
-    statements = policies[0]["Properties"]["PolicyDocument"]["Statement"]
+    statements = [s for p in function_role_policies(template).values()
+                  for s in p["Properties"]["PolicyDocument"]["Statement"]]
 
     def granted(action: str) -> list[str]:
         out = []
@@ -688,12 +798,15 @@ def test_function_role_permissions(template):
         if table["Properties"].get("GlobalSecondaryIndexes"):
             assert f"{{{name}.Arn}}/index/*" in granted("dynamodb:Query"), name
     assert not granted("dynamodb:Scan")
-    uploads = ref_of(template, "IK_UPLOADS_BUCKET")
+    uploads, files = ref_of(template, "IK_UPLOADS_BUCKET"), ref_of(template, "IK_FILES_BUCKET")
     for action in ("s3:PutObject", "s3:GetObject", "s3:DeleteObject"):
-        assert granted(action) == [f"{{{uploads}.Arn}}/media/avatars/*"], action
-    (listing,) = [s for s in statements if s["Action"] == "s3:ListBucket"]
-    assert render(listing["Resource"]) == f"{{{uploads}.Arn}}"
-    assert listing["Condition"] == {"StringLike": {"s3:prefix": ["media/avatars/*"]}}
+        assert granted(action) == [f"{{{uploads}.Arn}}/media/avatars/*", f"{{{uploads}.Arn}}/media/products/*",
+                                   f"{{{files}.Arn}}/files/*"], action
+    listings = {render(s["Resource"]): s["Condition"] for s in statements if s["Action"] == "s3:ListBucket"}
+    assert listings == {
+        f"{{{uploads}.Arn}}": {"StringLike": {"s3:prefix": ["media/avatars/*", "media/products/*"]}},
+        f"{{{files}.Arn}}": {"StringLike": {"s3:prefix": ["files/*"]}},
+    }
     site_bucket = ref_of(template, "IK_SITE_BUCKET")
     assert not any(site_bucket in json.dumps(s) for s in statements)
     pool_name, _ = one(template, "AWS::Cognito::UserPool")

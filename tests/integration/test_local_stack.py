@@ -1,10 +1,12 @@
 """`make dev`'s stack: endpoints for tools, the site as CloudFront serves it, Ctrl-C, state kept."""
 import socket
+import uuid
 from urllib.parse import urlsplit
 
 import pytest
 import requests
 
+from infra.local.site import public_page_query
 from tests.support.accounts import PASSWORD, sign_up_and_in
 from tests.support.stack import RunningStack
 
@@ -73,3 +75,28 @@ def test_a_method_a_route_does_not_have_is_404_not_found_as_api_gateway_answers(
     answer = requests.request(method, local_stack["api"] + "/health", timeout=10)
     assert answer.status_code == 404
     assert answer.json() == {"error": {"code": "not_found", "message": "No such route."}}
+
+
+def test_the_marketplace_and_the_stores_are_served_by_the_api_as_cloudfront_routes_them(local_stack):
+    site = local_stack["site"]
+    market = requests.get(f"{site}/marketplace?q=brass&utm_source=mail", timeout=30)
+    assert market.status_code == 200 and market.headers["Content-Type"].startswith("text/html")
+    assert "/marketplace?q=brass" in market.text  # the search reached the API
+    assert "Content-Security-Policy" in market.headers
+    missing = requests.get(f"{site}/h/nobody-{uuid.uuid4().hex[:8]}/store?cursor=x", timeout=30)
+    assert missing.status_code == 404 and "nobody-" in missing.text  # the API's own 404 page
+    assert requests.get(f"{site}/marketplace/products", timeout=30).status_code == 404  # the site's, not the API's
+
+
+@pytest.mark.parametrize(("path", "query", "forwarded"), [
+    ("/h/ada", "utm_source=mail&cursor=x", ""),
+    ("/h/ada/store", "cursor=abc&utm_source=mail", "cursor=abc"),
+    ("/h/ada/store/brass-lamp", "q=x&variant=2", "q=x"),
+    ("/marketplace", "category=design&q=brass+lamp&page=2", "category=design&q=brass+lamp"),
+    ("/marketplace", "", ""),
+    ("/marketplace/products", "q=x", None),
+    ("/api/h/ada", "", None),
+    ("/index.html", "", None),
+])
+def test_the_site_forwards_only_the_query_strings_cloudfronts_cache_policies_forward(path, query, forwarded):
+    assert public_page_query(path, query) == forwarded
