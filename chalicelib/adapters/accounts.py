@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Protocol
+from typing import Iterable, Protocol
 
 from chalicelib.domain.accounts import Profile, UsernameHold, username_key
 from chalicelib.domain.errors import UsernameTaken
@@ -16,11 +16,18 @@ class AccountStore(Protocol):
     def create(self, profile: Profile, *, held_since: int | None = None) -> None: ...
     def hold_username(self, username: str, *, user_id: str, held_since: int) -> None: ...
     def get(self, user_id: str) -> Profile | None: ...
+    def get_many(self, user_ids: Iterable[str]) -> dict[str, Profile]: ...
     def owner_of_username(self, username: str) -> str | None: ...
     def change_username(self, user_id: str, old: str, new: str, *, changed_at: str | None = None) -> None: ...
     def holds_made_by(self, cutoff: int, *, limit: int) -> list[UsernameHold]: ...
     def lift_hold(self, hold: UsernameHold) -> None: ...
     def release_hold(self, hold: UsernameHold) -> bool: ...
+
+
+def _profile(record) -> Profile:
+    return Profile(user_id=record.user_id, email=record.email, username=record.username,
+                   display_name=record.display_name, created_at=record.created_at,
+                   username_changed_at=record.username_changed_at)
 
 
 class DynamoAccountStore:
@@ -79,12 +86,16 @@ class DynamoAccountStore:
         from chalicelib.adapters.tables.accounts import UserRecord
 
         try:
-            record = UserRecord.get(user_id)
+            return _profile(UserRecord.get(user_id))
         except UserRecord.DoesNotExist:
             return None
-        return Profile(user_id=record.user_id, email=record.email, username=record.username,
-                       display_name=record.display_name, created_at=record.created_at,
-                       username_changed_at=record.username_changed_at)
+
+    def get_many(self, user_ids: Iterable[str]) -> dict[str, Profile]:
+        """Profiles by BatchGetItem (one request for up to 100); unknown ids are left out."""
+        from chalicelib.adapters.tables.accounts import UserRecord
+
+        wanted = list(dict.fromkeys(user_ids))
+        return {record.user_id: _profile(record) for record in UserRecord.batch_get(wanted)} if wanted else {}
 
     def holds_made_by(self, cutoff: int, *, limit: int) -> list[UsernameHold]:
         """Claims on hold since `cutoff` or earlier, oldest first: one Query of the sparse index."""
@@ -203,6 +214,9 @@ class InMemoryAccountStore:
 
     def get(self, user_id: str) -> Profile | None:
         return self.profiles.get(user_id)
+
+    def get_many(self, user_ids: Iterable[str]) -> dict[str, Profile]:
+        return {user_id: self.profiles[user_id] for user_id in user_ids if user_id in self.profiles}
 
     def owner_of_username(self, username: str) -> str | None:
         return self.usernames.get(username_key(username))

@@ -93,11 +93,12 @@ class OrderStore(Protocol):
 
 @dataclass(frozen=True)
 class SalesDay:
-    """A seller's sales on one day (the seller's own time zone is not known: UTC days), or one
-    product's (`slug` set). Cents are gross amounts paid, fees the platform's and PayPal's."""
+    """A seller's sales on one day (the seller's own time zone is not known: UTC days) or one
+    month (`day` is then "2026-12"), or one product's (`slug` set). Cents are gross amounts paid,
+    fees the platform's and PayPal's. Views are counted on the products' rows only."""
 
     seller_id: str
-    day: str  # "2026-12-06"
+    day: str  # "2026-12-06", or "2026-12" for a month
     slug: str | None = None
     orders: int = 0
     units: int = 0
@@ -121,14 +122,24 @@ class SalesBook(Protocol):
         changed meanwhile."""
         ...
 
-    def record_view(self, seller_id: str, slug: str, *, day: str) -> None: ...
+    def record_view(self, seller_id: str, slug: str, *, day: str) -> None:
+        """One more view of a product page, on the product's day and month."""
+        ...
 
     def days(self, seller_id: str, *, first: str, last: str) -> list[SalesDay]:
-        """The seller's days from `first` to `last` (inclusive) with any sale, refund or view."""
+        """The seller's days from `first` to `last` (inclusive) with any sale or refund."""
+        ...
+
+    def months(self, seller_id: str, *, first: str, last: str) -> list[SalesDay]:
+        """The seller's months ("2026-01") from `first` to `last` (inclusive), kept with the days."""
         ...
 
     def product_days(self, seller_id: str, *, first: str, last: str) -> list[SalesDay]:
-        """Every product's days in the period, with any sale, refund or view."""
+        """Every product's days in the period, with any sale or view."""
+        ...
+
+    def product_months(self, seller_id: str, *, first: str, last: str) -> list[SalesDay]:
+        """Every product's months in the period."""
         ...
 
 
@@ -314,30 +325,41 @@ class InMemorySalesBook:
         with self.orders.lock:
             if not self.orders._swap(order, paid):
                 return False
-            self._add(order.seller_id, day, None, orders=1, units=sum(line.quantity for line in order.lines),
-                      gross_cents=order.total_cents, fee_cents=sum(fees.values()))
-            for slug, by_variant in stock_taken(order.lines).items():
-                self._add(order.seller_id, day, slug, orders=1, units=sum(by_variant.values()),
-                          gross_cents=sum(line.line_cents for line in order.lines if line.slug == slug),
-                          fee_cents=fees.get(slug, 0))
+            for when in (day, day[:7]):
+                self._add(order.seller_id, when, None, orders=1, units=sum(line.quantity for line in order.lines),
+                          gross_cents=order.total_cents, fee_cents=sum(fees.values()))
+                for slug, by_variant in stock_taken(order.lines).items():
+                    self._add(order.seller_id, when, slug, orders=1, units=sum(by_variant.values()),
+                              gross_cents=sum(line.line_cents for line in order.lines if line.slug == slug),
+                              fee_cents=fees.get(slug, 0))
             return True
 
     def record_refund(self, order: Order, after: Order, *, day: str, cents: int, returned_cents: int) -> bool:
         with self.orders.lock:
             if not self.orders._swap(order, after):
                 return False
-            self._add(order.seller_id, day, None, refunded_cents=cents, returned_cents=returned_cents)
+            for when in (day, day[:7]):
+                self._add(order.seller_id, when, None, refunded_cents=cents, returned_cents=returned_cents)
             return True
 
     def record_view(self, seller_id: str, slug: str, *, day: str) -> None:
         with self.orders.lock:
-            self._add(seller_id, day, slug, views=1)
-            self._add(seller_id, day, None, views=1)
+            for when in (day, day[:7]):
+                self._add(seller_id, when, slug, views=1)
+
+    def _rows(self, seller_id: str, first: str, last: str, *, products: bool, length: int) -> list[SalesDay]:
+        return sorted((r for (s, d, slug), r in self.rows.items() if s == seller_id and len(d) == length
+                       and (slug is not None) == products and first <= d <= last),
+                      key=lambda r: (r.day, r.slug or ""))
 
     def days(self, seller_id: str, *, first: str, last: str) -> list[SalesDay]:
-        return sorted((r for (s, d, slug), r in self.rows.items() if s == seller_id and slug is None
-                       and first <= d <= last), key=lambda r: r.day)
+        return self._rows(seller_id, first, last, products=False, length=10)
+
+    def months(self, seller_id: str, *, first: str, last: str) -> list[SalesDay]:
+        return self._rows(seller_id, first, last, products=False, length=7)
 
     def product_days(self, seller_id: str, *, first: str, last: str) -> list[SalesDay]:
-        return sorted((r for (s, d, slug), r in self.rows.items() if s == seller_id and slug is not None
-                       and first <= d <= last), key=lambda r: (r.day, r.slug or ""))
+        return self._rows(seller_id, first, last, products=True, length=10)
+
+    def product_months(self, seller_id: str, *, first: str, last: str) -> list[SalesDay]:
+        return self._rows(seller_id, first, last, products=True, length=7)

@@ -495,22 +495,24 @@ class DynamoSalesBook:
         self._connection = connection  # the tables' shared pynamodb Connection, for transactions
 
     def record_sale(self, order: Order, *, day: str, fees: Mapping[str, int], paid: Order) -> bool:
-        items = [_order_update(order, paid).item(),
-                 _counting(order.seller_id, f"d#{day}", orders=1, units=sum(line.quantity for line in order.lines),
-                           gross_cents=order.total_cents, fee_cents=sum(fees.values()))]
-        items += [_counting(order.seller_id, f"p#{day}#{slug}", orders=1, units=sum(by_variant.values()),
-                            gross_cents=sum(line.line_cents for line in order.lines if line.slug == slug),
-                            fee_cents=fees.get(slug, 0))
-                  for slug, by_variant in stock_taken(order.lines).items()]
+        items = [_order_update(order, paid).item()]
+        seller = {"orders": 1, "units": sum(line.quantity for line in order.lines), "gross_cents": order.total_cents,
+                  "fee_cents": sum(fees.values())}
+        items += [_counting(order.seller_id, entry, **seller) for entry in (f"d#{day}", f"M#{day[:7]}")]
+        for slug, by_variant in stock_taken(order.lines).items():
+            product = {"orders": 1, "units": sum(by_variant.values()), "fee_cents": fees.get(slug, 0),
+                       "gross_cents": sum(line.line_cents for line in order.lines if line.slug == slug)}
+            items += [_counting(order.seller_id, entry, **product)
+                      for entry in (f"p#{day}#{slug}", f"P#{day[:7]}#{slug}")]
         return _over_version(self._connection.client, items)
 
     def record_refund(self, order: Order, after: Order, *, day: str, cents: int, returned_cents: int) -> bool:
-        return _over_version(self._connection.client, [
-            _order_update(order, after).item(),
-            _counting(order.seller_id, f"d#{day}", refunded_cents=cents, returned_cents=returned_cents)])
+        return _over_version(self._connection.client, [_order_update(order, after).item()] + [
+            _counting(order.seller_id, entry, refunded_cents=cents, returned_cents=returned_cents)
+            for entry in (f"d#{day}", f"M#{day[:7]}")])
 
     def record_view(self, seller_id: str, slug: str, *, day: str) -> None:
-        for entry in (f"p#{day}#{slug}", f"d#{day}"):
+        for entry in (f"p#{day}#{slug}", f"P#{day[:7]}#{slug}"):
             update = _Update(SalesRecord, {"seller_id": {"S": seller_id}, "entry": {"S": entry}})
             update.adds.append(f"{update.name('views')} {update.number(1)}")
             self._connection.client.update_item(**update.params())
@@ -518,6 +520,16 @@ class DynamoSalesBook:
     def days(self, seller_id: str, *, first: str, last: str) -> list[SalesDay]:
         return [_sales_day(record) for record in
                 SalesRecord.query(seller_id, SalesRecord.entry.between(f"d#{first}", f"d#{last}"),
+                                  consistent_read=True)]
+
+    def months(self, seller_id: str, *, first: str, last: str) -> list[SalesDay]:
+        return [_sales_day(record) for record in
+                SalesRecord.query(seller_id, SalesRecord.entry.between(f"M#{first}", f"M#{last}"),
+                                  consistent_read=True)]
+
+    def product_months(self, seller_id: str, *, first: str, last: str) -> list[SalesDay]:
+        return [_sales_day(record) for record in
+                SalesRecord.query(seller_id, SalesRecord.entry.between(f"P#{first}", f"P#{last}#~"),
                                   consistent_read=True)]
 
     def product_days(self, seller_id: str, *, first: str, last: str) -> list[SalesDay]:

@@ -721,18 +721,21 @@ class DownloadLink(_Answer):
     expires_in: int
 
 
-class SalesFigures(_Answer):
+class SalesMoney(_Answer):
     orders: int
     units: int
     gross_cents: int = Field(description="What buyers paid (shipping included in the totals and the series).")
     fee_cents: int = Field(description="The platform's fee and PayPal's fee the seller bore.")
     refunded_cents: int = Field(description="What went back to buyers.")
     net_cents: int = Field(description="What the sales earned the seller: the ledger's figure, to the cent.")
+
+
+class SalesFigures(SalesMoney):
     views: int = Field(description="Product page views.")
     conversion_basis_points: Optional[int] = Field(description="Orders per view, in basis points; null without views.")
 
 
-class SalesBucket(SalesFigures):
+class SalesBucket(SalesMoney):
     start: str = Field(description="The bucket's first day.")
 
 

@@ -61,8 +61,19 @@ def compose(kind: str, *, to: str, settings: Any, name: str | None = None, **con
 def tell(desk: Desk, user_id: str | None, kind: str, **context: Any) -> None:
     """Emails a person by their user id; nothing when they are unknown, a warning when SES fails."""
     profile = desk.accounts.get(user_id) if user_id else None
-    if profile is None:
-        return
+    if profile is not None:
+        _send(desk, profile, kind, context)
+
+
+def tell_each(desk: Desk, *messages: tuple[str | None, str, dict[str, Any]]) -> None:
+    """Several emails, each `(user_id, kind, context)`, their people read at once (one request)."""
+    profiles = desk.accounts.get_many([user_id for user_id, _, _ in messages if user_id])
+    for user_id, kind, context in messages:
+        if user_id in profiles:
+            _send(desk, profiles[user_id], kind, context)
+
+
+def _send(desk: Desk, profile: Any, kind: str, context: dict[str, Any]) -> None:
     try:
         desk.mailer.send(compose(kind, to=profile.email, settings=desk.settings, name=profile.display_name,
                                  **context))

@@ -354,7 +354,7 @@ def settle(*, payment: Payment, capture: Any, desk: PaymentDesk, now: int) -> Pa
         release_at=now if payment.helper_id else None)  # the payout job releases the helper's share
     first = desk.payments.transition(captured, expected=[PaymentState.CREATED, PaymentState.CANCELLED,
                                                          PaymentState.DECLINED, PaymentState.VOIDED])
-    current = desk.payments.get(payment.payment_id) or captured
+    current = captured if first else desk.payments.get(payment.payment_id) or captured  # settled before: as it is
     _deliver(current, desk, now, first=first)
     return desk.payments.get(payment.payment_id) or current
 

@@ -25,7 +25,7 @@ from chalicelib.domain.plans import current_plan
 from chalicelib.domain.search import index_terms, query_terms
 from chalicelib.domain.store import Order, OrderState, Product, ProductKind, ProductStatus
 from chalicelib.observability import logger
-from chalicelib.services.emails import tell
+from chalicelib.services.emails import tell, tell_each
 from chalicelib.services.helper_pages import page_named
 from chalicelib.services.payments import PaymentDesk, Purpose, open_payment, paypal_errors, post_refund, refund_in_full
 
@@ -592,10 +592,10 @@ def _record_sale(order: Order, paid: Order, fee_cents: int, desk: StoreDesk, now
                for slug in rules.stock_taken(order.lines)}
     if not desk.sales.record_sale(order, day=utc_day(now), fees=rules.shares(fee_cents, weights), paid=paid):
         return
-    tell(desk, order.buyer_id, "order_receipt", order=order_view(paid, as_seller=False),
-         library_url="/library.html")
-    tell(desk, order.seller_id, "order_received", order=order_view(paid, as_seller=True),
-         orders_url="/my-orders.html")
+    tell_each(desk, (order.buyer_id, "order_receipt", {"order": order_view(paid, as_seller=False),
+                                                       "library_url": "/library.html"}),
+              (order.seller_id, "order_received", {"order": order_view(paid, as_seller=True),
+                                                   "orders_url": "/my-orders.html"}))
 
 
 def expire_reservations(*, desk: StoreDesk, now: int, limit: int = 100) -> int:

@@ -73,6 +73,15 @@ def test_a_username_is_claimed_once_ignoring_case(account_store):
     assert account_store.get("nobody") is None
 
 
+def test_several_profiles_are_read_at_once_and_unknown_ids_left_out(account_store):
+    ada, bob = profile(unique("Many")), profile(unique("Many"))
+    account_store.create(ada)
+    account_store.create(bob)
+    assert account_store.get_many([ada.user_id, "nobody", bob.user_id, ada.user_id]) == {
+        ada.user_id: ada, bob.user_id: bob}
+    assert account_store.get_many([]) == {}
+
+
 def test_a_sign_up_holds_its_username_until_the_hold_is_lifted_or_released(account_store):
     """Holds are found by when they began (the release job's Query); the small times keep this
     test's holds apart from real sign-ups on the shared stack."""

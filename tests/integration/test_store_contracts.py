@@ -433,6 +433,11 @@ def test_a_sale_is_counted_once_in_the_sellers_and_each_products_day_as_the_orde
         SalesDay(seller, DAY, slug=lamp.slug, orders=1, units=3, gross_cents=lamp_cents, fee_cents=700),
         SalesDay(seller, DAY, slug=shade.slug, orders=1, units=3, gross_cents=shade_cents, fee_cents=350)],
         key=lambda d: d.slug)
+    month = DAY[:7]  # and in the month's counters, the same
+    assert store.sales.months(seller, first=month, last=month) == [
+        SalesDay(seller, month, orders=1, units=6, gross_cents=lamp_cents + shade_cents + 500, fee_cents=1050)]
+    assert sorted((d.slug, d.gross_cents) for d in store.sales.product_months(seller, first=month, last=month)) == \
+        sorted([(lamp.slug, lamp_cents), (shade.slug, shade_cents)])
 
 
 def test_a_refund_is_counted_in_the_sellers_day_with_the_orders_refunded_cents(store):
@@ -451,16 +456,17 @@ def test_a_refund_is_counted_in_the_sellers_day_with_the_orders_refunded_cents(s
         SalesDay(seller, "2027-01-17", refunded_cents=600, returned_cents=480)]
 
 
-def test_views_are_counted_in_the_products_and_the_sellers_day(store):
+def test_views_are_counted_in_the_products_day_and_month_only(store):
     seller = unique("s")
     for day, slug in (("2027-01-15", "lamp"), ("2027-01-15", "lamp"), ("2027-01-15", "shade"),
                       ("2027-01-16", "lamp")):
         store.sales.record_view(seller, slug, day=day)
-    assert store.sales.days(seller, first="2027-01-01", last="2027-01-31") == [
-        SalesDay(seller, "2027-01-15", views=3), SalesDay(seller, "2027-01-16", views=1)]
+    assert store.sales.days(seller, first="2027-01-01", last="2027-01-31") == []
     assert store.sales.product_days(seller, first="2027-01-15", last="2027-01-16") == [
         SalesDay(seller, "2027-01-15", slug="lamp", views=2), SalesDay(seller, "2027-01-15", slug="shade", views=1),
         SalesDay(seller, "2027-01-16", slug="lamp", views=1)]
+    assert store.sales.product_months(seller, first="2027-01", last="2027-01") == [
+        SalesDay(seller, "2027-01", slug="lamp", views=3), SalesDay(seller, "2027-01", slug="shade", views=1)]
 
 
 def test_a_period_holds_its_own_days_only_from_first_to_last_inclusive(store):
@@ -468,8 +474,10 @@ def test_a_period_holds_its_own_days_only_from_first_to_last_inclusive(store):
     for day in ("2027-01-31", "2027-02-01", "2027-02-14", "2027-02-28", "2027-03-01"):
         store.sales.record_view(seller, "lamp", day=day)
         store.sales.record_view(seller, "zz-top-shade", day=day)
-    assert [d.day for d in store.sales.days(seller, first="2027-02-01", last="2027-02-28")] == \
-        ["2027-02-01", "2027-02-14", "2027-02-28"]
+    assert [d.day for d in store.sales.product_days(seller, first="2027-02-01", last="2027-02-28")
+            if d.slug == "lamp"] == ["2027-02-01", "2027-02-14", "2027-02-28"]
+    assert [(d.day, d.slug) for d in store.sales.product_months(seller, first="2027-02", last="2027-03")] == \
+        [("2027-02", "lamp"), ("2027-02", "zz-top-shade"), ("2027-03", "lamp"), ("2027-03", "zz-top-shade")]
     assert [(d.day, d.slug) for d in store.sales.product_days(seller, first="2027-02-14", last="2027-02-28")] == \
         [("2027-02-14", "lamp"), ("2027-02-14", "zz-top-shade"), ("2027-02-28", "lamp"),
          ("2027-02-28", "zz-top-shade")]
