@@ -16,15 +16,17 @@ export function siteConfig() {
 
 /** A refused or failed API call. `field` names the input the message is about, if any;
  * `problems` lists every bad field of a form's input (`{field, message}`, the first being
- * `field`'s), when the server checked it as a whole. */
+ * `field`'s), when the server checked it as a whole; `details` is what the server gives to
+ * recover with (a store's cart as it is now, for `cart_changed`), or null. */
 export class ApiError extends Error {
-  constructor({ status, code, message, field = null, problems = [] }) {
+  constructor({ status, code, message, field = null, problems = [], details = null }) {
     super(message);
     this.name = "ApiError";
     this.status = status;
     this.code = code;
     this.field = field;
     this.problems = problems;
+    this.details = details;
   }
 
   /** The token was missing, expired or refused by the gateway's authorizer. */
@@ -56,6 +58,7 @@ async function errorFrom(response) {
         ? detail.errors.filter((p) => p && typeof p.message === "string")
           .map((p) => ({ message: p.message, field: typeof p.field === "string" ? p.field : null }))
         : [],
+      details: detail.details && typeof detail.details === "object" ? detail.details : null,
     });
   }
   if (status >= 500) {
@@ -457,6 +460,27 @@ export const api = {
    * `already_decided` when no report of it is open any more. */
   decideReview: (reviewId, { decision, note }) => sendAuthorized(
     `/ops/reviews/${segment(reviewId)}/decision`, { method: "POST", body: { decision, note } }),
+
+  /* ---- Store: buying (prices are always the store's; see docs/api.md "Store") ---------- */
+
+  /** One store's cart becomes an order: `{order, payment}` (approve `payment.approve_url` at
+   * PayPal; `payment` is null for a free digital order, paid at once). A price that changed is a
+   * 409 `cart_changed` whose `details.lines` is the cart as the store has it now. */
+  checkout: ({ seller, lines }) => sendAuthorized("/checkout", { method: "POST", body: { seller, lines } }),
+
+  /** One page of the library: `{orders: [order + {files}], next_cursor}`, newest first. */
+  myOrders: ({ limit = 20, cursor = null } = {}) => sendAuthorized(withQuery("/me/orders", { limit, cursor })),
+
+  /** `{order}`, for its buyer or its seller. */
+  order: (orderId) => sendAuthorized(`/orders/${segment(orderId)}`),
+
+  /** The buyer says the parcel arrived: `{order}` delivered. */
+  orderDelivered: (orderId) => sendAuthorized(`/orders/${segment(orderId)}/delivered`, { method: "POST" }),
+
+  /** A link to a purchased file that works for minutes (`{url, expires_in}`); each counts
+   * against the purchase's downloads. */
+  downloadLink: (orderId, slug, fileId) => sendAuthorized(
+    `/orders/${segment(orderId)}/files/${segment(slug)}/${segment(fileId)}/download`, { method: "POST" }),
 };
 
 export function isSignedIn() {

@@ -9,12 +9,14 @@ import { mountIncomingCalls, unmountIncomingCalls } from "./call/incoming.js";
 import { startRealtime, stopRealtime } from "./realtime.js";
 import { currentUserId, loadSession, onSessionChange } from "./session.js";
 
+// "How it works" lives on the home page and in the footer: the bar keeps room for the Marketplace.
 const NAV_LINKS = [
-  { label: "How it works", href: `${PAGES.home}#how-it-works` },
   { label: "Categories", href: PAGES.categories },
+  { label: "Marketplace", href: PAGES.marketplace },
 ];
 const HELPER_LINK_SIGNED_OUT = { label: "Become a helper", href: `${PAGES.home}#become-a-helper` };
 const HELPER_LINK_SIGNED_IN = { label: "My page", href: PAGES.becomeHelper };
+const LIBRARY_LINK = { label: "Library", href: PAGES.library, testId: "library-link" };
 const PAYMENTS_LINK = { label: "Payments", href: PAGES.payments, testId: "payments-link" };
 const EARNINGS_LINK = { label: "Earnings", href: PAGES.earnings, testId: "earnings-link" };
 const OPS_LINKS = [
@@ -111,13 +113,14 @@ function renderPending(account) {
     element("span", { class: "visually-hidden" }, "Loading your account"));
 }
 
-const NARROW = "(max-width: 47.99rem)"; // where the navigation folds into the Menu button
+const NARROW = "(max-width: 63.99rem)"; // where the navigation folds into the Menu button (site.css)
 
-/** The signed-in menu under the person's name: Payments for everyone, Earnings for Helpers (and
- * whenever the profile could not be read), the ops pages for ops (a role from `GET /me`; the
- * server checks it again on every request), and Sign out everywhere. */
+/** The signed-in menu under the person's name: Library (what they bought) and Payments for
+ * everyone, Earnings for Helpers (and whenever the profile could not be read), the ops pages for
+ * ops (a role from `GET /me`; the server checks it again on every request), and Sign out
+ * everywhere. */
 function accountMenu(user, name, onSignOutEverywhere) {
-  const items = [PAYMENTS_LINK];
+  const items = [LIBRARY_LINK, PAYMENTS_LINK];
   if (!user || user.is_helper) {
     items.push(EARNINGS_LINK);
   }

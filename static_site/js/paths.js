@@ -20,6 +20,8 @@ export const PAGES = Object.freeze({
   faq: "/faq.html",
   terms: "/terms.html",
   privacy: "/privacy.html",
+  library: "/library.html",
+  marketplace: "/marketplace",
 });
 
 /** The call room: `{helper}` to call a Helper, `{call, answer: 1}` to answer a ringing call,

@@ -12,7 +12,7 @@ import pytest
 from infra.site_build import SITE_DIR, build, html_attributes, main, page_names, render_page
 
 PAGES = {
-    "become-a-helper", "call", "categories", "category", "confirm", "earnings", "index",
+    "become-a-helper", "call", "categories", "category", "confirm", "earnings", "index", "library",
     "ops-refunds", "ops-reviews", "ops-watch", "pay-return", "payments", "rate", "search", "sign-in", "sign-up",
     "faq", "terms", "privacy", "404",
 }

@@ -1,14 +1,17 @@
 /** Back from PayPal (`/pay-return.html?payment=ID&token=…&PayerID=…`, or `…&cancelled=1&token=…`):
  * captures the approved payment (or cancels it), shows how it went, and tells the page that
  * opened PayPal. Opened as a pop-up it then closes itself; otherwise it links back to where the
- * payment was for (the call room, or Payments). */
+ * payment was for (the call room, the library for a store order, or Payments). A store order
+ * paid (kind `merchandise`, its order id the payment id without `order-`) leaves the cart of its
+ * store (js/store/cart.js) and says what happens next: download, or the seller ships it. */
 
 import { api, isSignedIn } from "../api.js";
 import { announcePayment } from "../checkout.js";
 import { element } from "../dom.js";
 import { mountFooter } from "../footer.js";
 import { formatCents } from "../money.js";
-import { PAGES, callUrl, queryParam, signInUrl } from "../paths.js";
+import { PAGES, callUrl, pageUrl, queryParam, signInUrl } from "../paths.js";
+import { cartsOfSeller } from "../store/cart.js";
 
 const PAYMENT_ID = /^[A-Za-z0-9_.:-]{1,200}$/;
 const CLOSE_AFTER_MS = 1_800;
@@ -67,10 +70,15 @@ function show(outcome, heading, message, { payment = null, links = [], retry = n
   title.focus();
 }
 
-/** Where to go back to: the call the payment was for, or Payments. */
+/** Where to go back to: the call the payment was for, the library for a store order, or Payments. */
 function backLinks(payment) {
   if (popUp) {
     return [];
+  }
+  if (payment && payment.kind === MERCHANDISE) {
+    const store = storeHrefOf(payment);
+    return [element("a", { class: "button button-primary", href: PAGES.library }, "Open your library"),
+      ...(store ? [element("a", { class: "button button-secondary", href: store }, "Back to the store")] : [])];
   }
   if (payment && payment.call_id && payment.kind !== "plan") {
     return [element("a", { class: "button button-primary", href: callUrl({ call: payment.call_id }) },
@@ -86,6 +94,67 @@ function closeSoon() {
   closing.hidden = false;
   closing.textContent = "This window closes by itself in a moment.";
   window.setTimeout(() => window.close(), CLOSE_AFTER_MS);
+}
+
+/* ---- Store orders -------------------------------------------------------------------- */
+
+const MERCHANDISE = "merchandise";
+const ORDER_PREFIX = "order-";
+
+function orderIdOf(payment) {
+  const id = String(payment.payment_id || "");
+  return id.startsWith(ORDER_PREFIX) ? id.slice(ORDER_PREFIX.length) : id;
+}
+
+/** The store this seller's cart was kept for (a same-site path), if this browser has one. */
+function storeHrefOf(payment) {
+  const cart = payment && payment.helper_id ? cartsOfSeller(payment.helper_id)[0] : null;
+  const href = cart && cart.storeHref;
+  return typeof href === "string" && href.startsWith("/") && !href.startsWith("//") ? href : null;
+}
+
+async function orderOrNull(payment) {
+  try {
+    const answer = await api.order(orderIdOf(payment));
+    return answer && answer.order ? answer.order : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A store order is paid: the cart of its store forgets what was ordered, and the buyer reads
+ * what comes next, with the way to the library (and back to the store). */
+async function storeOrderPaid(payment) {
+  const order = await orderOrNull(payment);
+  const store = storeHrefOf(payment);
+  for (const cart of cartsOfSeller(payment.helper_id)) {
+    if (order) {
+      cart.forgetOrdered(order.lines);
+    } else {
+      cart.clear();
+    }
+  }
+  const lines = order && Array.isArray(order.lines) ? order.lines : [];
+  const digital = !order || lines.some((line) => line.kind === "digital");
+  const ships = Boolean(order && order.ships);
+  const sum = formatCents(payment.amount_cents, { cents: true });
+  let heading = "Paid — your order is in your library";
+  let message = `You paid ${sum}. Your files are ready to download in your library.`;
+  if (ships && digital) {
+    message = `You paid ${sum}. Your downloads are ready in your library; the seller will ship the rest to the `
+      + "address you gave PayPal, and you get an email with the tracking number.";
+  } else if (ships) {
+    heading = "Paid — the seller will ship it";
+    message = `You paid ${sum}. The seller will ship it to the address you gave PayPal; you get an email with `
+      + "the tracking number, and you can follow it in your library.";
+  }
+  const links = popUp ? [] : [
+    element("a", { class: "button button-primary", href: pageUrl(PAGES.library, { order: order && order.order_id }),
+      "data-testid": "open-library" }, "Open your library"),
+    ...(store ? [element("a", { class: "button button-secondary", href: store }, "Back to the store")] : []),
+  ];
+  show("captured", heading, message, { payment, links });
+  announcePayment({ payment_id: paymentId, outcome: "captured", payment, message });
 }
 
 async function paymentOrNull() {
@@ -118,10 +187,17 @@ async function cancel() {
   } catch (error) {
     return failed(error, cancel);
   }
-  const message = payment.call_id && payment.kind !== "tip" && payment.kind !== "plan"
+  let message = payment.call_id && payment.kind !== "tip" && payment.kind !== "plan"
     ? "Nothing was charged. The terms are back on the table in your call: accept them to try again, or agree on others."
     : "Nothing was charged.";
-  show("cancelled", "Payment cancelled", message, { payment, links: backLinks(payment) });
+  if (payment.kind === MERCHANDISE) {
+    message = "Nothing was charged, and your cart is kept: check out again from the store whenever you like.";
+  }
+  const store = payment.kind === MERCHANDISE && !popUp ? storeHrefOf(payment) : null;
+  const links = store
+    ? [element("a", { class: "button button-primary", href: store }, "Back to the store")]
+    : backLinks(payment);
+  show("cancelled", "Payment cancelled", message, { payment, links });
   announcePayment({ payment_id: paymentId, outcome: "cancelled", payment, message });
   closeSoon();
 }
@@ -134,7 +210,10 @@ async function complete() {
   } catch (error) {
     return failed(error, complete);
   }
-  if (payment.state === "captured") {
+  if (payment.state === "captured" && payment.kind === MERCHANDISE) {
+    await storeOrderPaid(payment);
+    closeSoon();
+  } else if (payment.state === "captured") {
     const [heading, message] = capturedText(payment);
     show("captured", heading, message, { payment, links: backLinks(payment) });
     announcePayment({ payment_id: paymentId, outcome: "captured", payment, message });
