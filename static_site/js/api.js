@@ -417,6 +417,68 @@ export const api = {
   /** Ops only: `{runs: [...]}`, open payout runs and those of the last payout days, newest first. */
   payoutRuns: () => sendAuthorized("/ops/payouts"),
 
+  /* ---- My Store: the seller's catalogue, shipping and order queue (docs/api.md, Store) -- */
+
+  /** One page of my products, newest first, drafts included: `{products, next_cursor}`; 404
+   * `not_found` when I have no Helper page (a store belongs to one). */
+  myProducts: ({ limit = 100, cursor = null } = {}) => sendAuthorized(
+    withQuery("/me/products", { limit, cursor })),
+
+  /** `{product}` with its `image_keys` and files. */
+  myProduct: (slug) => sendAuthorized(`/me/products/${segment(slug)}`),
+
+  /** `{product}` (201): `{title, description, kind, status, category, variants}`. */
+  createProduct: (fields) => sendAuthorized("/me/products", { method: "POST", body: fields }),
+
+  /** `{product}`: every field but the address (variants keep their `variant_id`). */
+  saveProduct: (slug, fields) => sendAuthorized(`/me/products/${segment(slug)}`, {
+    method: "PUT", body: fields,
+  }),
+
+  /** A presigned S3 POST for one more picture: `{url, fields, key, max_bytes}`. */
+  productImageUpload: (slug, { content_type }) => sendAuthorized(
+    `/me/products/${segment(slug)}/image-upload`, { method: "POST", body: { content_type } }),
+
+  /** Shows an uploaded picture once the server has checked it: `{product}`. */
+  addProductImage: (slug, { key }) => sendAuthorized(`/me/products/${segment(slug)}/images`, {
+    method: "POST", body: { key },
+  }),
+
+  /** The pictures in this order; one left out is deleted: `{product}`. */
+  setProductImages: (slug, { keys }) => sendAuthorized(`/me/products/${segment(slug)}/images`, {
+    method: "PUT", body: { keys },
+  }),
+
+  /** A presigned POST into the private bucket: `{url, fields, file_id, max_bytes}`. */
+  productFileUpload: (slug, { content_type, size }) => sendAuthorized(
+    `/me/products/${segment(slug)}/file-upload`, { method: "POST", body: { content_type, size } }),
+
+  /** Delivers an uploaded file with the product, once checked: `{product}`. */
+  addProductFile: (slug, { file_id, name }) => sendAuthorized(`/me/products/${segment(slug)}/files`, {
+    method: "POST", body: { file_id, name },
+  }),
+
+  /** `{product}` without the file (buyers who have it keep it). */
+  removeProductFile: (slug, fileId) => sendAuthorized(
+    `/me/products/${segment(slug)}/files/${segment(fileId)}`, { method: "DELETE" }),
+
+  /** `{shipping: {flat_cents, free_from_cents, countries} | null}` (null: no storefront). */
+  myShipping: () => sendAuthorized("/me/store/shipping"),
+
+  saveShipping: ({ flat_cents, free_from_cents = null, countries }) => sendAuthorized(
+    "/me/store/shipping", { method: "PUT", body: { flat_cents, free_from_cents, countries } }),
+
+  /** One page of my store's paid orders, newest first (`state`: paid, shipped or delivered):
+   * `{orders: [order + {buyer_id, ship_to}], next_cursor}`. */
+  storeOrders: ({ state = null, limit = 20, cursor = null } = {}) => sendAuthorized(
+    withQuery("/me/store/orders", { state, limit, cursor })),
+
+  /** Marks a paid physical order shipped; the tracking number goes to PayPal: `{order}`. */
+  shipOrder: (orderId, { carrier, tracking_number, carrier_name = null }) => sendAuthorized(
+    `/orders/${segment(orderId)}/shipment`, {
+      method: "POST", body: { carrier, tracking_number, ...(carrier_name ? { carrier_name } : {}) },
+    }),
+
   /* ---- Ratings and reviews (plain text: shown as text, never as HTML or links) -------- */
 
   /** The caller's view of rating a call: `{review|null, can_review, reason, closes_at,

@@ -12,6 +12,8 @@ export const PAGES = Object.freeze({
   call: "/call.html",
   payments: "/payments.html",
   earnings: "/earnings.html",
+  myStore: "/my-store.html",
+  myOrders: "/my-orders.html",
   payReturn: "/pay-return.html",
   rate: "/rate.html",
   opsRefunds: "/ops-refunds.html",
