@@ -8,7 +8,8 @@
  * (0 = Monday), `data-start`, `data-end` ("HH:MM") and `data-time-zone`, optionally a
  * `[data-local-time]` inside each row for the text (a table row `Day | From | To` is filled
  * cell by cell) and a `[data-schedule-note]` for the note; `[data-language="<code>"]`; and the
- * reviews section `[data-reviews]` (js/reviews/review-list.js). */
+ * reviews section `[data-reviews]` (js/reviews/review-list.js); and `[data-owner-toolbar]`, the
+ * owner's links to edit the page, the store and its orders, shown on their own page only. */
 
 import { element } from "../dom.js";
 import { mountFooter } from "../footer.js";
@@ -25,6 +26,7 @@ const DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"
 
 mountHeader();
 mountFooter();
+showOwnerToolbar();
 startLiveStatus();
 wireCallNow();
 const windows = weeklyWindows();
@@ -32,6 +34,16 @@ showScheduleInVisitorTime(windows);
 showNextUsualHours(windows);
 nameLanguages();
 showReviews();
+
+/** The signed-in owner of the page sees their toolbar above the banner (rendered hidden, so
+ * that visitors' layout never moves); the server still checks every change they make. */
+function showOwnerToolbar() {
+  const page = document.querySelector("[data-helper-page]");
+  const toolbar = document.querySelector("[data-owner-toolbar]");
+  if (toolbar && page && loadSession() && currentUserId() === page.getAttribute("data-user-id")) {
+    toolbar.hidden = false;
+  }
+}
 
 /** Call now rings the Helper from the call room; a visitor signs in first and comes back to it.
  * (Live status shows the button only while the Helper is online.) */
