@@ -2,8 +2,8 @@
 import sys
 
 from bench import (call_setup, cold_start, directory_page, lighthouse, payout_run, reviews_page, settle_capture,
-                   signalling)
+                   signalling, store)
 
 results = [cold_start.main(), directory_page.main(), reviews_page.main(), signalling.main(), call_setup.main(),
-           settle_capture.main(), payout_run.main(), lighthouse.main()]
+           settle_capture.main(), store.main(), payout_run.main(), lighthouse.main()]
 sys.exit(max(results))

@@ -302,11 +302,10 @@ class DynamoProductStore:
             is_new = variant.variant_id not in read
             if not is_new and read[variant.variant_id] == variant.stock:
                 continue  # not the seller's change: sales keep taking it meanwhile
-            path = update.name("stock", variant.variant_id)
             if variant.stock is not None:
-                update.sets.append(f"{path} = {update.number(variant.stock)}")
-            elif not is_new:
-                update.removes.append(path)  # unlimited from now on
+                update.sets.append(f"{update.name('stock', variant.variant_id)} = {update.number(variant.stock)}")
+            elif not is_new:  # unlimited from now on (a name is made only when used: DynamoDB refuses others)
+                update.removes.append(update.name("stock", variant.variant_id))
         kept = {v.variant_id for v in after.variants}
         update.removes += [update.name("stock", variant_id) for variant_id, stock in read.items()
                            if variant_id not in kept and stock is not None]

@@ -279,7 +279,7 @@ OPERATIONS: tuple[Operation, ...] = (
        "Shipping"),
     _O("PUT", "/me/store/shipping", "Set how my store ships: a flat rate, free from a threshold, the countries",
        Rule.HELPER, "store", "Shipping", body="ShippingBody",
-       example={"flat_cents": 500, "free_from_cents": 5000, "countries": ["US", "CA"]}),
+       example={"flat_cents": 500, "free_from_cents": 5000, "countries": ["US", "CA"]}, errors=(404,)),
     _O("GET", "/me/store/orders", "Orders of my store, newest first, in one state or all", Rule.SIGNED_IN,
        "store", "Orders", query="StoreOrdersQuery"),
     _O("POST", "/orders/{order_id}/shipment", "Ship a paid order with its carrier and tracking number (sent to "

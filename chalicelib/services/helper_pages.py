@@ -150,6 +150,8 @@ def page_named(username: str, *, accounts: AccountStore, pages: HelperPageStore)
     """The page of whoever is or was called `username` (in any case): one Query of the pages'
     index, and only when it knows nothing (an old name, a page saved before the index or a
     moment ago, no one) the usernames table and the page."""
+    if not isinstance(username, str) or not 1 <= len(username) <= 64:  # no one is called that
+        raise NotFound(f"No Helper is called '{str(username)[:64]}'.")
     page = pages.find_by_username(username)
     if page is None:
         user_id = accounts.owner_of_username(username)

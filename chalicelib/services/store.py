@@ -144,7 +144,9 @@ def _seller(user_id: str, desk: StoreDesk) -> Any:
 
 
 def _own(seller_id: str, slug: str, desk: StoreDesk) -> Product:
-    product = desk.products.get(seller_id, rules.check_slug(slug)) if isinstance(slug, str) else None
+    """One of the seller's products; an address no product could have is not found either."""
+    found = isinstance(slug, str) and rules.SLUG_PATTERN.fullmatch(slug) and len(slug) <= rules.SLUG_MAX
+    product = desk.products.get(seller_id, slug) if found else None
     if product is None:
         raise NotFound("You have no product at that address.")
     return product

@@ -156,6 +156,15 @@ def test_an_edit_keeps_the_units_sold_meanwhile_and_sets_only_the_stock_it_chang
     assert stock_of(store, lamp) == {"v0": None, "v2": None, "v3": 4}
 
 
+def test_an_edit_that_swaps_every_variant_for_a_new_unlimited_one_is_written(store):
+    guide = product(unique("s"), stock=(None,), kind=ProductKind.DIGITAL)
+    store.products.create(guide)
+    fresh = Variant(variant_id="v9", name="", sku="", price_cents=0, stock=None)
+    edited = guide.with_changes(variants=(fresh,), updated_at=guide.updated_at + 1)
+    assert store.products.update(guide, edited) is True
+    assert store.products.get(guide.seller_id, guide.slug).variants == (fresh,)
+
+
 def test_a_sellers_products_are_listed_newest_first_in_pages_and_only_active_ones_on_the_store_page(store):
     seller = unique("s")
     statuses = [ProductStatus.ACTIVE, ProductStatus.DRAFT, ProductStatus.ACTIVE, ProductStatus.ARCHIVED,
