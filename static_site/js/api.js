@@ -364,6 +364,18 @@ export const api = {
   /** Every line of the earnings history as a CSV file: `{blob, filename}`. */
   earningsCsv: () => sendAuthorized("/me/earnings/csv", { accept: "text/csv", read: readFile }),
 
+  /** My store's sales from `from` to `to` (UTC days, "YYYY-MM-DD"), by "day", "week" or "month":
+   * `{from, to, by, currency, totals, series: [{start, …}], products: [{slug, title, …}]}`. */
+  mySales: ({ from, to, by }) => sendAuthorized(withQuery("/me/store/sales", { from, to, by })),
+
+  /** The same report as a CSV file (series, products, totals): `{blob, filename}`. */
+  salesReportCsv: ({ from, to, by }) => sendAuthorized(withQuery("/me/store/sales/report.csv", { from, to, by }),
+    { accept: "text/csv", read: readFile }),
+
+  /** The period's paid orders as a CSV file, one row per order line: `{blob, filename}`. */
+  salesOrdersCsv: ({ from, to }) => sendAuthorized(withQuery("/me/store/sales/orders.csv", { from, to }),
+    { accept: "text/csv", read: readFile }),
+
   /** The payment for a call's agreed paid terms, while it awaits payment (the same one if asked again). */
   payForCall: (callId) => sendAuthorized(`/calls/${segment(callId)}/payment`, { method: "POST" }),
 
