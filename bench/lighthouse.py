@@ -10,6 +10,11 @@ purpose, so it is judged without the three audits that fail for that alone: `htt
 `is-crawlable`, and in `errors-in-console` the browser's "status of 404" line for the document
 (other console errors still count).
 
+The Helper's own My Store and Orders pages are audited signed in as that Helper (a product on
+sale, a customer's paid order to ship): the browser profile Lighthouse runs in holds the session
+and `--disable-storage-reset` keeps it; each page gets a fresh profile, so that no audit warms
+another's cache. Private, they carry `noindex` on purpose and skip `is-crawlable`.
+
 Target: every score at least 95. Below it, the audits that cost points are printed; the JSON
 reports are kept in `.local/bench-reports/lighthouse/`. `python -m bench.lighthouse` runs it
 alone (`python -m bench.lighthouse 404 search`: some pages). About 20 s a page on two cores; a
@@ -39,7 +44,13 @@ PAGES = {  # name: path on the site ({helper} is the Helper's username)
     "sign-up": "/sign-up.html",
     "FAQ": "/faq.html",
     "404": "/no-such-page",
+    "My Store": "/my-store.html",
+    "Orders": "/my-orders.html",
 }
+# Pages audited signed in as the Helper: their own store and its orders. Being private, they say
+# `noindex` on purpose, so `is-crawlable` is not theirs to pass.
+SIGNED_IN_PAGES = frozenset({"My Store", "Orders"})
+SIGNED_IN_CONFIG = {"extends": "lighthouse:default", "settings": {"skipAudits": ["is-crawlable"]}}
 # For the 404 page: what fails there only because it is a 404 page (see the docstring).
 NOT_FOUND_CONFIG = {
     "extends": "lighthouse:default",
@@ -49,12 +60,18 @@ NOT_FOUND_CONFIG = {
 }
 
 
-def audit(url: str, report: Path, *, not_found_page: bool = False) -> dict:
-    """One Lighthouse run of `url`; its JSON report (also written to `report`)."""
+def audit(url: str, report: Path, *, not_found_page: bool = False, profile: Path | None = None) -> dict:
+    """One Lighthouse run of `url` (in the browser `profile`, whose storage it keeps, when given);
+    its JSON report (also written to `report`)."""
     lighthouse = npm_tool("lighthouse", LIGHTHOUSE_VERSION, "cli/index.js")
+    chrome_flags = "--headless=new --no-sandbox" + (f" --user-data-dir={profile}" if profile else "")
     command = ["node", str(lighthouse), url, "--quiet", "--form-factor=mobile",
-               f"--only-categories={','.join(CATEGORIES)}", "--chrome-flags=--headless=new --no-sandbox",
+               f"--only-categories={','.join(CATEGORIES)}", f"--chrome-flags={chrome_flags}",
                "--output=json", f"--output-path={report}"]
+    if profile:
+        config = report.with_name("signed-in-config.json")
+        config.write_text(json.dumps(SIGNED_IN_CONFIG))
+        command += ["--disable-storage-reset", f"--config-path={config}"]  # keep the profile's session
     if not_found_page:
         config = report.with_name("not-found-config.json")
         config.write_text(json.dumps(NOT_FOUND_CONFIG))
@@ -80,6 +97,42 @@ def lost_points(result: dict, category: str) -> list[str]:
     return [text for _, text in sorted(lost, reverse=True)]
 
 
+def signed_in_profile(site: str, tokens: dict, folder: Path) -> Path:
+    """A fresh Chromium profile whose storage holds a session of `tokens` on `site`, as signing
+    in leaves it (js/session.js); set on a page that loads nothing else, so no cache is warmed."""
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    shutil.rmtree(folder, ignore_errors=True)
+    session = {"access_token": tokens["access_token"], "id_token": tokens.get("id_token"),
+               "refresh_token": tokens.get("refresh_token"), "expires_in": tokens.get("expires_in") or 3600}
+    with sync_playwright() as driver:
+        context = driver.chromium.launch_persistent_context(str(folder), executable_path=CHROMIUM, headless=True,
+                                                            args=["--no-sandbox"])
+        page = context.new_page()
+        page.goto(f"{site}/config.js")
+        page.evaluate("""(s) => localStorage.setItem("interkanect.session", JSON.stringify({
+            access_token: s.access_token, id_token: s.id_token, refresh_token: s.refresh_token,
+            expires_at: Date.now() + s.expires_in * 1000 }))""", session)
+        context.close()
+    return folder
+
+
+def stocked_store(endpoints: dict, helper) -> None:
+    """The Helper's store as its own pages are measured: a storefront, a product on sale in two
+    variants, and a customer's paid order waiting to be shipped."""
+    from tests.support.accounts import sign_up_and_in
+    from tests.support.pages import open_storefront
+    from tests.support.store_seller import buy, product_on_sale
+
+    open_storefront(endpoints["api"], helper)
+    washers = product_on_sale(endpoints["api"], helper, title="Brass tap washers", variants=[
+        {"name": "Small", "sku": "BW-S", "price_cents": 999, "stock": 40},
+        {"name": "Large", "sku": "BW-L", "price_cents": 1450, "stock": 25}])
+    buy(endpoints, sign_up_and_in(endpoints["api"], "benchbuyer"), helper, washers, variant=1)
+
+
 def measure(pages: dict[str, str] = PAGES) -> dict[str, dict]:
     from tests.support.pages import become_helper
     from tests.support.stack import temporary_stack
@@ -88,10 +141,14 @@ def measure(pages: dict[str, str] = PAGES) -> dict[str, dict]:
     results = {}
     with temporary_stack("ik-bench-lighthouse-") as endpoints:
         helper = become_helper(endpoints["api"], "benchhelper", categories=("plumbing",))
+        if SIGNED_IN_PAGES & set(pages):
+            stocked_store(endpoints, helper)
         for name, path in pages.items():
             report = REPORTS / f"{name.replace(' ', '-').replace(chr(39), '')}.json"
+            profile = signed_in_profile(endpoints["site"], helper.tokens, report.with_suffix(".profile")) \
+                if name in SIGNED_IN_PAGES else None
             url = endpoints["site"] + path.format(helper=helper.username)
-            results[name] = audit(url, report, not_found_page=name == "404")
+            results[name] = audit(url, report, not_found_page=name == "404", profile=profile)
     return results
 
 
