@@ -491,6 +491,12 @@ export const api = {
       method: "POST", body: { carrier, tracking_number, ...(carrier_name ? { carrier_name } : {}) },
     }),
 
+  /** Gives back `amount_cents` (1 to what is left) of a paid order through PayPal; the buyer
+   * is emailed: `{order}` with its new `refunded_cents`. */
+  refundOrder: (orderId, { amount_cents, reason }) => sendAuthorized(`/orders/${segment(orderId)}/refunds`, {
+    method: "POST", body: { amount_cents, reason },
+  }),
+
   /* ---- Ratings and reviews (plain text: shown as text, never as HTML or links) -------- */
 
   /** The caller's view of rating a call: `{review|null, can_review, reason, closes_at,

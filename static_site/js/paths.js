@@ -14,6 +14,7 @@ export const PAGES = Object.freeze({
   earnings: "/earnings.html",
   myStore: "/my-store.html",
   myOrders: "/my-orders.html",
+  sales: "/sales.html",
   payReturn: "/pay-return.html",
   rate: "/rate.html",
   opsRefunds: "/ops-refunds.html",

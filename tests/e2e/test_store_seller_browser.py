@@ -314,12 +314,13 @@ def test_the_owner_toolbar_shows_on_the_helpers_own_page_only_and_the_store_link
     expect(page.locator("[data-call-now-note]")).to_have_text(re.compile("Video call|Sign in"))
     expect(page.locator("[data-owner-toolbar]")).to_be_hidden()
 
-    # The owner: My page, My Store and Orders, above the banner.
+    # The owner: My page, My Store, Orders and Sales, above the banner.
     owner = browser_log.watch(open_context().new_page(), "owner")
     sign_in(owner, helper.email, PASSWORD, f"/h/{helper.username}")
     toolbar = owner.get_by_role("navigation", name="Manage your page")
     expect(toolbar).to_be_visible()
-    for name, href in (("My page", "/become-a-helper.html"), ("My Store", "/my-store.html"), ("Orders", "/my-orders.html")):
+    for name, href in (("My page", "/become-a-helper.html"), ("My Store", "/my-store.html"),
+                       ("Orders", "/my-orders.html"), ("Sales", "/sales.html")):
         expect(toolbar.get_by_role("link", name=name, exact=True)).to_have_attribute("href", href)
     assert owner.locator("[data-owner-toolbar]").bounding_box()["y"] < owner.locator(".helper-hero").bounding_box()["y"]
     shoot(owner, tmp_path, "helper-page-owner")

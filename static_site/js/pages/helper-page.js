@@ -9,7 +9,7 @@
  * `[data-local-time]` inside each row for the text (a table row `Day | From | To` is filled
  * cell by cell) and a `[data-schedule-note]` for the note; `[data-language="<code>"]`; and the
  * reviews section `[data-reviews]` (js/reviews/review-list.js); and `[data-owner-toolbar]`, the
- * owner's links to edit the page, the store and its orders, shown on their own page only. */
+ * owner's links to edit the page, the store, its orders and sales, shown on their own page only. */
 
 import { element } from "../dom.js";
 import { mountFooter } from "../footer.js";

@@ -1,7 +1,8 @@
 /** My Store's orders (`/my-orders.html`, `?state=paid|shipped|delivered`): the paid orders of
  * the seller's store, newest first, a page at a time; a paid physical order is marked shipped
  * with its carrier and tracking number (`POST /orders/{id}/shipment`: PayPal and the buyer are
- * told). Cards are drawn by my-store/order-card.js; this module loads and sends. */
+ * told), and any of them refunded, in part or whole, once confirmed (`POST /orders/{id}/refunds`).
+ * Cards are drawn by my-store/order-card.js; this module loads and sends. */
 
 import { api, isSignedIn } from "../api.js";
 import { clearErrors, requireFields, setBusy, showError, valueOf } from "../forms.js";
@@ -9,7 +10,9 @@ import { mountFooter } from "../footer.js";
 import { mountHeader } from "../header.js";
 import { loadFailure } from "../load-failure.js";
 import { leaveIfSignedOut, signInUrl } from "../paths.js";
-import { ORDER_STATES, orderCard, orderNumber } from "./my-store/order-card.js";
+import { formatCents } from "../money.js";
+import { refundableCents } from "./my-store/catalogue.js";
+import { ORDER_STATES, orderCard, orderNumber, setRefundStep } from "./my-store/order-card.js";
 
 if (!isSignedIn()) {
   window.location.replace(signInUrl());
@@ -49,8 +52,12 @@ const EMPTY = {
   delivered: ["Nothing delivered yet", "Orders show here once the buyer has them."],
 };
 
+function cardOf(order, { open = false } = {}) {
+  return orderCard(order, { onShip: ship, onRefund: refund, open });
+}
+
 function draw(orders, { append = false } = {}) {
-  const cards = orders.map((order) => orderCard(order, { onShip: ship }));
+  const cards = orders.map((order) => cardOf(order));
   if (append) {
     list.append(...cards);
   } else {
@@ -80,7 +87,7 @@ async function ship(form, order) {
       tracking_number: valueOf(form, "tracking_number"),
       carrier_name: carrier === "OTHER" ? valueOf(form, "carrier_name") : null,
     });
-    const card = orderCard(shipped, { onShip: ship });
+    const card = cardOf(shipped);
     form.closest("[data-order-id]").replaceWith(card);
     notice.textContent = `Order ${orderNumber(shipped)} is marked shipped. The buyer gets the tracking number by email.`;
     notice.hidden = false;
@@ -90,6 +97,54 @@ async function ship(form, order) {
     if (!leaveIfSignedOut(error)) {
       showError(form, error);
     }
+  }
+}
+
+/** Sends a confirmed refund; the card is drawn again from the order the API answers with. A
+ * refusal about the amount, or a 409, may mean the order was refunded meanwhile (a request the
+ * buyer made, another tab): the card is redrawn from the order as it is now, its form open. */
+async function refund(form, order, { amount_cents, reason }) {
+  notice.hidden = true;
+  setRefundStep(form, "sending");
+  try {
+    const { order: refunded } = await api.refundOrder(order.order_id, { amount_cents, reason });
+    const card = cardOf(refunded);
+    form.closest("[data-order-id]").replaceWith(card);
+    const amount = formatCents(amount_cents, { cents: true });
+    const number = orderNumber(refunded);
+    notice.textContent = refunded.refunded_cents > (order.refunded_cents || 0)
+      ? `${amount} of order ${number} went back to the buyer through PayPal. They get an email.`
+      : `PayPal is still processing the refund of ${amount} for order ${number}: the order shows it once done.`;
+    notice.hidden = false;
+    card.querySelector("h2").focus();
+  } catch (error) {
+    if (leaveIfSignedOut(error)) {
+      return;
+    }
+    setRefundStep(form, "edit");
+    const now = error.field === "amount_cents" || error.status === 409 ? await orderNow(order) : null;
+    if (!now || now.refunded_cents === order.refunded_cents) {
+      showError(form, error);
+      return;
+    }
+    const card = cardOf(now, { open: true });
+    form.closest("[data-order-id]").replaceWith(card);
+    const redrawn = card.querySelector("[data-refund-form]");
+    if (!redrawn) {
+      card.querySelector("h2").focus(); // nothing is left to refund: the card says so
+      return;
+    }
+    const left = formatCents(refundableCents(now), { cents: true });
+    showError(redrawn, { field: "amount_cents", message: `The order was refunded meanwhile: ${left} is left.` });
+  }
+}
+
+/** The order as the API has it now, or null if it cannot tell. */
+async function orderNow(order) {
+  try {
+    return (await api.order(order.order_id)).order;
+  } catch {
+    return null;
   }
 }
 

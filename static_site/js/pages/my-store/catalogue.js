@@ -1,6 +1,7 @@
 /** My Store's state and the rules it follows, without any DOM: who is selling, their products,
  * the product being edited, the words for a product's status and stock, reading amounts and
- * stock as the API takes them (integer cents, whole units or null for unlimited), which type a
+ * stock as the API takes them (integer cents, whole units or null for unlimited), a refund of an
+ * order (exact cents up to what is left, and its reason), which type a
  * chosen file is uploaded as, and the way back from storage (S3 sends the browser back to
  * `/my-store.html?product=<slug>&key=<key>&bucket=…&etag=…` after an upload). */
 
@@ -77,6 +78,35 @@ export function stockSummary(product) {
   }
   const across = variants.length > 1 ? ` across ${variants.length} variants` : "";
   return `${total.toLocaleString()} in stock${across}`;
+}
+
+export const REFUND_REASON = Object.freeze({ min: 3, max: 500 });
+
+/** What is left to give back of a paid order, in cents. */
+export function refundableCents(order) {
+  return Math.max(0, (order.total_cents || 0) - (order.refunded_cents || 0));
+}
+
+/** A refund as the API takes it, `{refund: {amount_cents, reason}}`, or `{problems: [{field,
+ * message}]}`: dollars read as exact cents, from one cent to `left`; a reason the buyer reads. */
+export function readRefund({ amount, reason }, left) {
+  const problems = [];
+  const cents = dollarsToCents(amount);
+  if (cents === null) {
+    problems.push({ field: "amount_cents", message: "Enter an amount in dollars, like 5 or 4.50." });
+  } else if (cents < 1) {
+    problems.push({ field: "amount_cents", message: "Refund at least $0.01." });
+  } else if (cents > left) {
+    problems.push({ field: "amount_cents",
+      message: `Only ${formatCents(left, { cents: true })} is left to refund.` });
+  }
+  const text = String(reason).trim();
+  if (text.length < REFUND_REASON.min) {
+    problems.push({ field: "reason", message: "Say why in a few words: the buyer reads it." });
+  } else if ([...text].length > REFUND_REASON.max) {
+    problems.push({ field: "reason", message: `Keep the reason under ${REFUND_REASON.max} characters.` });
+  }
+  return problems.length ? { problems } : { refund: { amount_cents: cents, reason: text } };
 }
 
 /** "1.5 MB", "820 KB", "12 bytes". */

@@ -1,10 +1,13 @@
 /** My Store's orders drawn: one card per order — its lines and total, where it ships (the
- * address PayPal gave), how it left (carrier and tracking number) and, for a paid physical
- * order, the form that marks it shipped. The wiring (my-orders.js) sends that form. */
+ * address PayPal gave), how it left (carrier and tracking number), what was refunded, for a
+ * paid physical order the form that marks it shipped, and while money is left the Refund
+ * disclosure (amount and reason, then a confirm step). The wiring (my-orders.js) sends both. */
 
 import { element } from "../../dom.js";
-import { formatCents } from "../../money.js";
+import { clearErrors, showFieldError } from "../../forms.js";
+import { centsToInput, formatCents } from "../../money.js";
 import { formatWhen, isoOf } from "../../when.js";
+import { REFUND_REASON, readRefund, refundableCents } from "./catalogue.js";
 
 export const ORDER_STATES = Object.freeze({
   paid: "Paid",
@@ -150,20 +153,157 @@ function shipForm(order, onShip) {
   return form;
 }
 
-/** One order's card. */
-export function orderCard(order, { onShip }) {
+/** What was given back: "Refunded $5.00 of $20.49", or "Fully refunded"; nothing before. */
+function refundedNote(order) {
+  if (!order.refunded_cents) {
+    return "";
+  }
+  const text = refundableCents(order) === 0
+    ? `Fully refunded: ${money(order.refunded_cents)} went back to the buyer.`
+    : `Refunded ${money(order.refunded_cents)} of ${money(order.total_cents)}.`;
+  return element("p", { class: "order-refunded", "data-refunded": "" }, text);
+}
+
+/** Moves a refund form between its steps: `edit` (amount and reason), `confirm` ("Refund $x
+ * to the buyer through PayPal?", the fields kept as they are) and `sending` (nothing clickable
+ * until the API answers). `cents` names the amount to confirm. */
+export function setRefundStep(form, step, cents = null) {
+  const confirm = form.querySelector("[data-refund-confirm]");
+  const send = confirm.querySelector("[data-refund-send]");
+  const back = confirm.querySelector("[data-refund-back]");
+  const review = form.querySelector("[data-refund-review]");
+  form.dataset.step = step;
+  for (const name of ["amount_cents", "reason"]) {
+    form.elements.namedItem(name).readOnly = step !== "edit";
+  }
+  review.hidden = step !== "edit";
+  review.disabled = step !== "edit";
+  confirm.hidden = step === "edit";
+  if (cents !== null) {
+    const amount = money(cents);
+    const question = confirm.querySelector("[data-refund-question]");
+    question.textContent = `Refund ${amount} to the buyer through PayPal?`;
+    send.dataset.idleLabel = `Refund ${amount}`;
+  }
+  send.disabled = step === "sending";
+  back.disabled = step === "sending";
+  send.textContent = step === "sending" ? "Refunding…" : send.dataset.idleLabel || "Refund";
+  form.setAttribute("aria-busy", String(step === "sending"));
+}
+
+/** The Refund disclosure of an order with money left to give back; `onRefund(form, order,
+ * {amount_cents, reason})` sends the confirmed refund. */
+function refundDisclosure(order, onRefund) {
+  const key = String(order.order_id).replace(/[^A-Za-z0-9_-]/g, "");
+  const left = refundableCents(order);
+  const amount = element("input", { type: "text", inputmode: "decimal", autocomplete: "off",
+    maxlength: "12", required: "" });
+  amount.value = centsToInput(left);
+  const amountId = `refund-amount-${key}`;
+  amount.id = amountId;
+  amount.name = "amount_cents"; // the API's name, so its refusal lands beside this field
+  amount.setAttribute("aria-describedby", `${amountId}-hint ${amountId}-error`);
+  const reason = element("textarea", { rows: "3", maxlength: String(REFUND_REASON.max), required: "" });
+  const question = element("p", { class: "refund-question", "data-refund-question": "", tabindex: "-1" });
+  const confirm = element("div", { class: "refund-confirm", role: "group", "aria-label": "Confirm the refund",
+    "data-refund-confirm": "", hidden: "" },
+  question,
+  element("p", { class: "field-hint" }, "The money leaves your earnings; this cannot be undone."),
+  element("div", { class: "refund-actions" },
+    element("button", { type: "submit", class: "button button-danger", "data-refund-send": "" }, "Refund"),
+    element("button", { type: "button", class: "button button-secondary", "data-refund-back": "" },
+      "Change")));
+  const form = element("form", { class: "form refund-form", novalidate: "",
+    "aria-label": `Refund order ${orderNumber(order)}`, "data-refund-form": "", "data-step": "edit" },
+  element("div", { class: "form-alert", role: "alert", "data-form-alert": "" }),
+  element("div", { class: "refund-fields" },
+    element("div", { class: "field refund-amount" },
+      element("label", { for: amountId }, "Amount to refund"),
+      element("div", { class: "money-input" },
+        element("span", { class: "money-sign", "aria-hidden": "true" }, "$"), amount),
+      element("p", { class: "field-hint", id: `${amountId}-hint` },
+        order.refunded_cents ? `Up to ${money(left)}, what is left of ${money(order.total_cents)}.`
+          : `Up to ${money(left)}, the whole order.`),
+      element("p", { class: "field-error", id: `${amountId}-error`, "data-error-for": "amount_cents" })),
+    field(`refund-reason-${key}`, "reason", "Reason", reason,
+      "The buyer reads it in the refund's email and at PayPal.")),
+  element("button", { type: "submit", class: "button button-secondary", "data-refund-review": "" },
+    "Review refund"),
+  confirm);
+
+  form.addEventListener("input", (event) => {
+    const target = event.target;
+    if (target instanceof HTMLElement && target.getAttribute("aria-invalid")) {
+      target.removeAttribute("aria-invalid");
+      const slot = form.querySelector(`[data-error-for="${CSS.escape(target.getAttribute("name") || "")}"]`);
+      if (slot) {
+        slot.textContent = "";
+      }
+    }
+  });
+  let confirmed = null; // the refund the question asks about, sent as it was read
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (form.dataset.step === "confirm") {
+      onRefund(form, order, confirmed);
+      return;
+    }
+    if (form.dataset.step !== "edit") {
+      return;
+    }
+    clearErrors(form);
+    const read = readRefund({ amount: amount.value, reason: reason.value }, left);
+    if (read.problems) {
+      read.problems.forEach(({ field: name, message }, index) =>
+        showFieldError(form, name, message, { focus: index === 0 }));
+      return;
+    }
+    confirmed = read.refund;
+    setRefundStep(form, "confirm", confirmed.amount_cents);
+    question.focus();
+  });
+  confirm.querySelector("[data-refund-back]").addEventListener("click", () => {
+    setRefundStep(form, "edit");
+    amount.focus();
+  });
+
+  const disclosure = element("details", { class: "order-refund-form", "data-refund": "" },
+    element("summary", {}, "Refund"), form);
+  disclosure.addEventListener("toggle", () => {
+    if (!disclosure.open && form.dataset.step === "confirm") {
+      setRefundStep(form, "edit");
+    }
+  });
+  return disclosure;
+}
+
+/** One order's card; `open` opens its Refund disclosure. */
+export function orderCard(order, { onShip, onRefund, open = false }) {
   const number = orderNumber(order);
+  const left = refundableCents(order);
   const card = element("li", { class: "order", "data-testid": "store-order", "data-order-id": order.order_id,
     "data-state": order.state },
   element("div", { class: "order-head" },
     element("h2", { tabindex: "-1" }, `Order ${number}`),
     element("span", { class: "order-when" }, ...when("Paid", order.paid_at || order.created_at)),
+    order.refunded_cents ? element("span", { class: "badge order-refund-badge" },
+      left ? "Partly refunded" : "Refunded") : "",
     element("span", { class: `badge order-state state-${order.state}`, "data-order-state": order.state },
       ORDER_STATES[order.state] || order.state)),
   element("div", { class: "order-body" }, linesTable(order), shipTo(order)),
   shipment(order));
-  if (order.state === "paid" && order.ships) {
-    card.append(shipForm(order, onShip));
+  if (order.state === "paid" && order.ships && left > 0) {
+    card.append(shipForm(order, onShip)); // a fully refunded order is not shipped
+  }
+  const refundable = left > 0 && Object.hasOwn(ORDER_STATES, order.state); // paid, shipped or delivered
+  if (order.refunded_cents || refundable) {
+    const section = element("div", { class: "order-refund" }, refundedNote(order));
+    if (refundable) {
+      const disclosure = refundDisclosure(order, onRefund);
+      disclosure.open = open;
+      section.append(disclosure);
+    }
+    card.append(section);
   }
   return card;
 }
