@@ -6,7 +6,8 @@ declaration fails here (and in the unit test of the document).
 
 The cast: the owner, on the upgraded plan with a storefront, was paid by the customer for a call
 that ended, and the customer asked for that money back; the other Helper has a page of their own;
-ops is in the ops group."""
+ops is in the ops group. The owner's store sells a guide (with its file) and a mug, which the
+customer bought in one order."""
 from __future__ import annotations
 
 import uuid
@@ -18,8 +19,9 @@ from app import app
 from chalicelib.api.openapi import Rule, operations
 from tests.support.accounts import CODE, SignedIn, new_identity, sign_in, sign_up_and_in
 from tests.support.pages import become_helper, open_storefront, page_fields
-from tests.support.payments import ops_person, paid_call_that_ended, upgraded_helper
+from tests.support.payments import approve_in_sandbox, ops_person, paid_call_that_ended, upgraded_helper
 from tests.support.reviews import written_review
+from tests.support.store import digital_product, physical_product
 
 pytestmark = pytest.mark.integration
 
@@ -30,13 +32,15 @@ ALLOWED = {
     Rule.HELPER: {"other_helper", "owner"}, Rule.OPS: {"ops"}, Rule.PAYER: {"customer"},
     Rule.PAYMENT_PARTIES: {"customer", "owner"}, Rule.REFUND_PARTIES: {"customer", "owner", "ops"},
     Rule.REFUND_HELPER: {"owner"}, Rule.REVIEWED_HELPER: {"owner"},
+    Rule.ORDER_PARTIES: {"customer", "owner"}, Rule.ORDER_BUYER: {"customer"}, Rule.ORDER_SELLER: {"owner"},
 }
 # Rules about the thing in the path: a party finds it (no 404), a stranger does not.
-ABOUT_A_THING = {Rule.PAYER, Rule.PAYMENT_PARTIES, Rule.REFUND_PARTIES, Rule.REFUND_HELPER, Rule.REVIEWED_HELPER}
+ABOUT_A_THING = {Rule.PAYER, Rule.PAYMENT_PARTIES, Rule.REFUND_PARTIES, Rule.REFUND_HELPER, Rule.REVIEWED_HELPER,
+                 Rule.ORDER_PARTIES, Rule.ORDER_BUYER, Rule.ORDER_SELLER}
 # Calls that change who the caller is, decide the refund, or end sessions go after the others,
 # in this order (the statement must come while the request is open; signing out comes last).
 LAST = ("PUT /me/username", "PUT /me/page", "POST /ops/refunds/{request_id}/decision",
-        "POST /ops/reviews/{review_id}/decision", "POST /auth/sign-out",
+        "POST /ops/reviews/{review_id}/decision", "POST /orders/{order_id}/refunds", "POST /auth/sign-out",
         "POST /auth/sign-out-everywhere")
 ENDS_SESSIONS = {"POST /auth/sign-out", "POST /auth/sign-out-everywhere"}
 
@@ -63,6 +67,22 @@ class Cast:
         self.refund = asked.json()
         self.category = requests.get(f"{api}/categories", timeout=30).json()["categories"][0]["slug"]
         self.review = written_review(local_stack, self.payment["call_id"])
+        # The store: the owner sells a guide (with its file) and a mug; the customer bought both.
+        put = requests.put(f"{api}/me/store/shipping", headers=self.owner.auth, timeout=30,
+                           json={"flat_cents": 300, "countries": ["US"]})
+        assert put.status_code == 200, put.text
+        self.guide, self.guide_file = digital_product(api, self.owner, pictures=0)
+        self.mug = physical_product(api, self.owner, pictures=0)
+        lines = [{"slug": product["slug"], "variant_id": product["variants"][0]["variant_id"], "quantity": 1}
+                 for product in (self.guide, self.mug)]
+        bought = requests.post(f"{api}/checkout", headers=self.customer.auth, timeout=30,
+                               json={"seller": self.owner.username, "lines": lines})
+        assert bought.status_code == 201, bought.text
+        approve_in_sandbox(local_stack, bought.json()["payment"])
+        paid = requests.post(f"{api}/payments/{bought.json()['payment']['payment_id']}/complete",
+                             headers=self.customer.auth, timeout=30)
+        assert paid.status_code == 200, paid.text
+        self.order_id = bought.json()["order"]["order_id"]
         self.user_ids = {role: requests.get(f"{api}/me", headers=self.person(role).auth, timeout=30).json()["user_id"]
                          for role in SIGNED_IN}
 
@@ -70,11 +90,17 @@ class Cast:
         return None if role == "anonymous" else getattr(self, role)
 
     def path_values(self, route: str) -> dict:
+        if route.startswith("PUT /ops/"):
+            slug = f"role-test-{uuid.uuid4().hex[:8]}"
+        elif "/categories/" in route:
+            slug = self.category
+        else:  # a product's
+            slug = self.guide["slug"]
         return {"username": self.owner.username, "call_id": self.payment["call_id"],
                 "review_id": self.payment["call_id"],
                 "payment_id": self.payment["payment_id"], "request_id": self.refund["request_id"],
-                "flag_id": "no-such-flag",
-                "slug": f"role-test-{uuid.uuid4().hex[:8]}" if route.startswith("PUT /ops/") else self.category}
+                "flag_id": "no-such-flag", "slug": slug, "order_id": self.order_id,
+                "file_id": self.guide_file.file_id}
 
     def body(self, route: str, role: str, example: dict | None) -> dict | None:
         """A plausible body: the document's example, made real where it names people or things."""
@@ -90,6 +116,17 @@ class Cast:
             "PUT /me/page": lambda: page_fields(),
             "PUT /me/page/avatar": lambda: {"key": f"media/avatars/{self.user_ids.get(role, 'x')}/none.png"},
             "POST /refunds": lambda: {"payment_id": self.payment["payment_id"], "reason": "The video froze again."},
+            "PUT /me/products/{slug}": lambda: {
+                "title": self.guide["title"], "kind": "digital", "status": "active", "description": "Still a guide.",
+                "variants": [{"variant_id": v["variant_id"], "price_cents": v["price_cents"]}
+                             for v in self.guide["variants"]]},
+            "POST /me/products/{slug}/images": lambda: {
+                "key": f"media/products/{self.user_ids.get(role, 'x')}/{self.guide['slug']}/none.png"},
+            # the owner cannot buy from their own store: they try the other Helper's (no storefront: 409)
+            "POST /checkout": lambda: {
+                "seller": self.other_helper.username if role == "owner" else self.owner.username,
+                "lines": [{"slug": self.mug["slug"], "variant_id": self.mug["variants"][0]["variant_id"],
+                           "quantity": 1}]},
         }
         return real[route]() if route in real else example
 
