@@ -5,13 +5,15 @@ Lighthouse (from the npm registry, installed once under `.local/bench-tools/`) d
 Chromium headless, with its default mobile emulation and simulated throttling (a mid-range phone
 on slow 4G). The pages: home, all categories, a category, a search, a Helper's public page (one
 Helper made through the API, in the plumbing category, so the category and the search list a
-card), sign-up, the FAQ and the 404 page. The 404 page answers 404 and carries `noindex` on
-purpose, so it is judged without the three audits that fail for that alone: `http-status-code`,
-`is-crawlable`, and in `errors-in-console` the browser's "status of 404" line for the document
-(other console errors still count).
+card), that Helper's store and one of its products (a storefront with a physical product and its
+pictures, made through the API as well), the Marketplace, sign-up, the FAQ and the 404 page. The
+404 page answers 404 and carries `noindex` on purpose, so it is judged without the three audits
+that fail for that alone: `http-status-code`, `is-crawlable`, and in `errors-in-console` the
+browser's "status of 404" line for the document (other console errors still count).
 
-The Helper's own My Store and Orders pages are audited signed in as that Helper (a product on
-sale, a customer's paid order to ship): the browser profile Lighthouse runs in holds the session
+The Helper's own My Store and Orders pages, and their Library, are audited signed in as that
+Helper (a product on sale, a customer's paid order to ship, a guide and a mug they bought from
+another store): the browser profile Lighthouse runs in holds the session
 and `--disable-storage-reset` keeps it; each page gets a fresh profile, so that no audit warms
 another's cache. Private, they carry `noindex` on purpose and skip `is-crawlable`.
 
@@ -35,21 +37,26 @@ CHROMIUM = "/usr/bin/chromium"
 CATEGORIES = {"performance": "perf", "accessibility": "a11y", "best-practices": "best", "seo": "seo"}
 TARGET = 95
 REPORTS = Path(__file__).resolve().parents[1] / ".local" / "bench-reports" / "lighthouse"
-PAGES = {  # name: path on the site ({helper} is the Helper's username)
+PAGES = {  # name: path on the site ({helper} is the Helper's username, {product} a product's slug)
     "home": "/index.html",
     "all categories": "/categories.html",
     "a category": "/category.html?slug=plumbing",
     "search": "/search.html?q=plumb",
     "a Helper's page": "/h/{helper}",
+    "a store": "/h/{helper}/store",
+    "a product": "/h/{helper}/store/{product}",
+    "Marketplace": "/marketplace",
     "sign-up": "/sign-up.html",
     "FAQ": "/faq.html",
     "404": "/no-such-page",
     "My Store": "/my-store.html",
     "Orders": "/my-orders.html",
+    "Library": "/library.html",
 }
-# Pages audited signed in as the Helper: their own store and its orders. Being private, they say
-# `noindex` on purpose, so `is-crawlable` is not theirs to pass.
-SIGNED_IN_PAGES = frozenset({"My Store", "Orders"})
+# Pages audited signed in as the Helper: their own store and its orders, and their library (what
+# they bought in another store). Being private, they say `noindex` on purpose, so `is-crawlable`
+# is not theirs to pass.
+SIGNED_IN_PAGES = frozenset({"My Store", "Orders", "Library"})
 SIGNED_IN_CONFIG = {"extends": "lighthouse:default", "settings": {"skipAudits": ["is-crawlable"]}}
 # For the 404 page: what fails there only because it is a 404 page (see the docstring).
 NOT_FOUND_CONFIG = {
@@ -133,21 +140,48 @@ def stocked_store(endpoints: dict, helper) -> None:
     buy(endpoints, sign_up_and_in(endpoints["api"], "benchbuyer"), helper, washers, variant=1)
 
 
+def bought_elsewhere(endpoints: dict, helper) -> None:
+    """What the Helper's library holds: a digital guide and a physical product from another store,
+    paid at the sandbox as a buyer would."""
+    import requests
+
+    from tests.support.payments import approve_in_sandbox, complete
+    from tests.support.store import digital_product, open_store, physical_product
+
+    api = endpoints["api"]
+    other = open_store(api, "benchotherstore")
+    guide, _ = digital_product(api, other)
+    mug = physical_product(api, other, pictures=1)
+    answer = requests.post(f"{api}/checkout", headers=helper.auth, timeout=30, json={
+        "seller": other.username, "lines": [
+            {"slug": guide["slug"], "variant_id": guide["variants"][0]["variant_id"], "quantity": 1},
+            {"slug": mug["slug"], "variant_id": mug["variants"][0]["variant_id"], "quantity": 2}]})
+    assert answer.status_code == 201, answer.text
+    payment = answer.json()["payment"]
+    approve_in_sandbox(endpoints, payment)
+    complete(api, helper, payment)
+
+
 def measure(pages: dict[str, str] = PAGES) -> dict[str, dict]:
-    from tests.support.pages import become_helper
+    from tests.support.pages import become_helper, open_storefront
     from tests.support.stack import temporary_stack
+    from tests.support.store import physical_product
 
     REPORTS.mkdir(parents=True, exist_ok=True)
     results = {}
     with temporary_stack("ik-bench-lighthouse-") as endpoints:
         helper = become_helper(endpoints["api"], "benchhelper", categories=("plumbing",))
+        open_storefront(endpoints["api"], helper)
+        product = physical_product(endpoints["api"], helper)
         if SIGNED_IN_PAGES & set(pages):
             stocked_store(endpoints, helper)
+        if "Library" in pages:
+            bought_elsewhere(endpoints, helper)
         for name, path in pages.items():
             report = REPORTS / f"{name.replace(' ', '-').replace(chr(39), '')}.json"
             profile = signed_in_profile(endpoints["site"], helper.tokens, report.with_suffix(".profile")) \
                 if name in SIGNED_IN_PAGES else None
-            url = endpoints["site"] + path.format(helper=helper.username)
+            url = endpoints["site"] + path.format(helper=helper.username, product=product["slug"])
             results[name] = audit(url, report, not_found_page=name == "404", profile=profile)
     return results
 

@@ -3,8 +3,8 @@ sandbox with its approval page: a visitor picks a variant and a quantity, fills 
 physical and a digital product, signs in on the way to checking out and comes back to the cart,
 approves at PayPal, lands on "Paid", downloads the file from the library (the same bytes the
 seller uploaded) and says the parcel arrived once it is shipped; a price that changed after the
-cart was filled is shown and confirmed before paying; a free download goes straight to the
-library. Screenshots at 1280 and 390 px are kept in the test's tmp dir."""
+cart was filled is shown and confirmed before paying; units taken meanwhile by someone else are
+said; a free download goes straight to the library. Screenshots at 1280 and 390 px are kept in the test's tmp dir."""
 from __future__ import annotations
 
 import hashlib
@@ -257,3 +257,47 @@ def test_a_free_download_goes_straight_to_the_library(page: Page, local_stack, b
 
     assert browser_log.csp_violations() == []
     assert browser_log.unexpected() == []
+
+
+def test_the_last_units_taken_meanwhile_are_said_in_the_cart(page: Page, local_stack, browser_log):
+    api = local_stack["api"]
+    seller = open_store(api, "scarceseller")
+    mug = physical_product(api, seller, pictures=0)
+    midnight = next(v for v in mug["variants"] if v["name"] == "Midnight")
+    customer = sign_up_and_in(api, "scarcebuyer")
+    sign_in(page, customer.email, PASSWORD, product_path(seller, mug))
+    ready(page)
+
+    # All three Midnight mugs in the cart: the stepper stops at what is left.
+    page.get_by_text("Midnight", exact=True).click()
+    buy = page.locator("[data-buy]")
+    more = buy.get_by_role("button", name="One more")
+    more.click()
+    more.click()
+    expect(buy.get_by_label("Quantity")).to_have_value("3")
+    expect(buy.get_by_role("button", name="One more")).to_be_disabled()
+    buy.get_by_role("button", name="Add to cart").click()
+    expect(cart_line(page, "Enamel camp mug").get_by_test_id("cart-quantity")).to_have_text("3")
+
+    # Someone else checks out two of them first (their reservation holds the stock).
+    rival = sign_up_and_in(api, "scarcerival")
+    taken = requests.post(f"{api}/checkout", headers=rival.auth, timeout=30, json={
+        "seller": seller.username, "lines": [{"slug": mug["slug"], "variant_id": midnight["variant_id"], "quantity": 2}]})
+    assert taken.status_code == 201, taken.text
+
+    # Checking out says how many are left; nothing was ordered; fewer makes it go through.
+    cart(page).get_by_role("button", name="Check out with PayPal").click()
+    problem = cart(page).locator("[data-cart-problem]")
+    expect(problem).to_contain_text("Only 1 of Enamel camp mug (Midnight) left")
+    assert requests.get(f"{api}/me/orders", headers=customer.auth, timeout=30).json()["orders"] == []
+    line = cart_line(page, "Enamel camp mug")
+    line.get_by_role("button", name=re.compile("^One less")).click()
+    line.get_by_role("button", name=re.compile("^One less")).click()
+    expect(line.get_by_test_id("cart-quantity")).to_have_text("1")
+    expect(problem).to_be_hidden()
+    cart(page).get_by_role("button", name="Check out with PayPal").click()
+    page.wait_for_url(CHECKOUT, timeout=30_000)
+    expect(page.locator("body")).to_contain_text("$25.00")  # $20 + $5 shipping
+
+    assert browser_log.csp_violations() == []
+    assert browser_log.unexpected(r"status of 409") == []

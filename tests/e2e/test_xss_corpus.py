@@ -1,6 +1,6 @@
-"""A corpus of classic XSS payloads, put into every user-written field of a Helper page, never
-runs in a real browser: the page is served WITHOUT the site's CSP, so what is proven here is the
-escaping and sanitizing, not the CSP.
+"""A corpus of classic XSS payloads, put into every user-written field of a Helper page (and of
+the store's pages, below), never runs in a real browser: the page is served WITHOUT the site's
+CSP, so what is proven here is the escaping and sanitizing, not the CSP.
 
 Playwright runs on a worker thread the module owns: started for this module, stopped at its
 teardown, and never sharing the main thread's event loop with the session-wide driver in
@@ -322,10 +322,11 @@ def view_with(payload: str) -> dict:
     }
 
 
-def probe(browser: Browser, url: str) -> dict:
-    """Opens the page, points at and clicks everything, fires every event, and reports what
-    ran and what the DOM holds. Requests leave nowhere: anything but the page and its
-    stylesheets gets an empty 204, which also keeps link clicks on the page."""
+def probe(browser: Browser, url: str, inspect: str = INSPECT, pointable: str = POINTABLE) -> dict:
+    """Opens the page, points at and clicks everything (`pointable`), fires every event, and
+    reports what ran and what the DOM holds (`inspect`, which knows the page's own elements).
+    Requests leave nowhere: anything but the page and its stylesheets gets an empty 204, which
+    also keeps link clicks on the page."""
     reported: list[str] = []
     dialogs: list[str] = []
     popups: list[str] = []
@@ -352,10 +353,10 @@ def probe(browser: Browser, url: str) -> dict:
         assert response is not None and response.ok, url
         csp = response.headers.get("content-security-policy")
         assert page.evaluate("document.documentElement.scrollHeight") <= VIEWPORT["height"]
-        point_and_click(page)
+        point_and_click(page, pointable)
         page.evaluate(FIRE_EVERYTHING)
         page.wait_for_timeout(250)  # let error events, timers and exposed calls come in
-        found = page.evaluate(INSPECT)
+        found = page.evaluate(inspect)
         found.update(reported=list(reported), dialogs=dialogs, popups=popups, csp=csp,
                      url=page.url)
         return found
@@ -363,10 +364,10 @@ def probe(browser: Browser, url: str) -> dict:
         context.close()
 
 
-def point_and_click(page: Page) -> None:
+def point_and_click(page: Page, pointable: str = POINTABLE) -> None:
     """Real mouse moves onto (hover) and clicks on the middle of everything a visitor can point
     at; the viewport is tall enough to hold the whole page, so nothing needs scrolling."""
-    for x, y in page.evaluate(MIDDLES, POINTABLE):
+    for x, y in page.evaluate(MIDDLES, pointable):
         page.mouse.click(x, y)  # moves the pointer there first: mouseover, then the click
 
 
@@ -632,3 +633,93 @@ def test_no_payload_runs_or_becomes_markup_on_the_sellers_store_pages(browser_th
             assert found["values"] == [re.sub(r"[\r\n]", "", text) for text in chunk], "variant names as written"
         written = [visible_text(text) for text in chunk]
         assert all(text in written for text in found["shown"]), "every field shows as text, as written"
+
+
+# ---- The store's server-rendered pages: a store, a product, the Marketplace -------------------
+#
+# Rendered by chalicelib/api/store_html.py with the payload in every field a seller or a buyer
+# writes: the seller's name (and, as for the Helper page, their username and picture key), a
+# product's title, description, summary, variants' names and SKUs, its files' names, the shipping
+# countries, and the Marketplace's search words. The page's own buy form and search form are
+# expected; nothing else of the FORBIDDEN kinds.
+
+STORE_PAGE_OWN_CONTROLS = ", ".join((
+    "main > .product-layout > .product-buy > form.buy-form[data-buy]",
+    "form.buy-form[data-buy] > .variant-choice > .variant-options > .variant-option > input[type=radio][name=variant]",
+    "form.buy-form[data-buy] > input[type=hidden][name=variant]",
+    "form.buy-form[data-buy] > .quantity-field > .stepper > input[type=number][name=quantity]",
+    "main > .marketplace-banner > .container > form.marketplace-search",
+    "form.marketplace-search > input[name=q]",
+))
+STORE_PAGE_IMAGES = "img.store-avatar, img.product-image, .product-thumb img, img.product-card-image"
+STORE_INSPECT = INSPECT.replace(
+    'const SCRIPTS = ["/config.js", "/js/pages/helper-page.js"];',
+    'const SCRIPTS = ["/config.js", "/js/pages/store.js"];',
+).replace(
+    '    if (tag === "img") { return !element.classList.contains("helper-avatar"); }',
+    f'    if (tag === "img") {{ return !element.matches("{STORE_PAGE_IMAGES}"); }}\n'
+    f'    if (element.matches("{STORE_PAGE_OWN_CONTROLS}")) {{ return false; }}',
+)
+assert "/js/pages/store.js" in STORE_INSPECT and "form.buy-form" in STORE_INSPECT
+STORE_POINTABLE = POINTABLE + ", label, .product-card-title, .product-files li, .store-name, .product-price"
+STORE_PAGES = ("store", "product", "marketplace")
+
+
+def store_page_with(payload: str, kind: str) -> tuple[str, str]:
+    """One of the store's pages with the payload in every field people write, and the text its
+    `h1` must show."""
+    from types import SimpleNamespace
+
+    from chalicelib.api.store_html import render_marketplace, render_product, render_store
+    from chalicelib.domain.rich_text import plain_text
+    from chalicelib.domain.store import Product, ProductFile, ProductKind, ProductStatus, ShippingRule, Variant
+
+    seller = SimpleNamespace(user_id=payload, username=payload, display_name=payload, avatar_key=payload)
+    shipping = ShippingRule(flat_cents=500, free_from_cents=5000, countries=(payload, "US"))
+
+    def product(slug: str, product_kind: ProductKind, images: tuple[str, ...]) -> Product:
+        return Product(
+            seller_id=payload, slug=slug, title=payload, description=payload, kind=product_kind,
+            status=ProductStatus.ACTIVE, created_at=1767225600, updated_at=1767225600, category="tutoring",
+            variants=(Variant(variant_id="va", name=payload, sku=payload, price_cents=1250, stock=3),
+                      Variant(variant_id="vb", name=f"{payload} 2", sku=payload, price_cents=999, stock=None),
+                      Variant(variant_id="vc", name=payload, sku=payload, price_cents=500, stock=0)),
+            images=images, description_html=render_markdown(f"*About* {payload}\n\n- {payload}\n\n> {payload}"),
+            summary=plain_text(payload),
+            files=(ProductFile(file_id="f1", name=payload, content_type="application/pdf", size=2048,
+                               key="files/x"),) if product_kind is ProductKind.DIGITAL else ())
+
+    digital = product("guide", ProductKind.DIGITAL, (payload, f"media/{payload}"))
+    physical = product("mug", ProductKind.PHYSICAL, ())
+    site_url = "https://interkanect.example"
+    shown = visible_text(payload).strip()
+    if kind == "store":
+        return render_store(page=seller, products=[digital, physical], next_cursor=payload, shipping=shipping,
+                            site_url=site_url), shown
+    if kind == "product":
+        return render_product(page=seller, product=digital, shipping=shipping, site_url=site_url,
+                              currency="USD"), shown
+    categories = [{"slug": "tutoring", "name": "Tutoring"}, {"slug": "home", "name": "Home & DIY"}]
+    return render_marketplace(products=[(digital, seller), (physical, seller)], categories=categories,
+                              category=None, query=payload, next_cursor=payload, site_url=site_url), "Marketplace"
+
+
+@pytest.mark.parametrize("kind", STORE_PAGES)
+@pytest.mark.parametrize("index", range(len(PAYLOADS)),
+                         ids=[f"{i:02d}-{p[:40]!r}" for i, p in enumerate(PAYLOADS)])
+def test_no_payload_on_a_store_page_runs_or_leaves_a_handler_or_script_url(browser_thread, site, index, kind):
+    payload = PAYLOADS[index]
+    html, heading = store_page_with(payload, kind)
+    url = publish(site, f"store-{kind}-{index:02d}", html)
+
+    found = browser_thread.run(probe, browser_thread.browser, url, STORE_INSPECT, STORE_POINTABLE)
+
+    assert found["csp"] is None, "the page must be served without a CSP to prove sanitizing"
+    assert found["xss"] == [] and found["reported"] == [], found
+    assert found["dialogs"] == [] and found["popups"] == [], found
+    assert found["on_attributes"] == [], found["on_attributes"]
+    assert found["bad_urls"] == [], found["bad_urls"]
+    assert found["unexpected_elements"] == [], found["unexpected_elements"]
+    assert found["styled"] == [] and found["frames"] == 0, found
+    assert found["url"].split("#")[0] == url, "the page navigated away"
+    assert found["name"].strip() == heading, "the payload is shown as text, as written"

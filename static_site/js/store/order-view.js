@@ -159,14 +159,16 @@ export function orderCard(order, { isNew = false } = {}) {
     stateBadge(order),
     element("p", { class: "order-total", "data-testid": "order-total" }, money(order.total_cents))));
   card.append(element("ul", { class: "order-lines" }, ...lines.map(lineItem)));
-  const sums = [`Items ${money(order.items_cents)}`];
-  if (order.ships) {
-    sums.push(`Shipping ${money(order.shipping_cents)}`);
+  if (order.ships || order.refunded_cents > 0) { // else the total above says it all
+    const sums = [`Items ${money(order.items_cents)}`];
+    if (order.ships) {
+      sums.push(`Shipping ${money(order.shipping_cents)}`);
+    }
+    if (order.refunded_cents > 0) {
+      sums.push(`Refunded ${money(order.refunded_cents)}`);
+    }
+    card.append(element("p", { class: "order-sums" }, ...sums.map((text) => element("span", {}, text))));
   }
-  if (order.refunded_cents > 0) {
-    sums.push(`Refunded ${money(order.refunded_cents)}`);
-  }
-  card.append(element("p", { class: "order-sums" }, ...sums.map((text) => element("span", {}, text))));
 
   const digital = lines.some((line) => line.kind === "digital");
   if (digital) {
