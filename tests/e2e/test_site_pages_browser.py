@@ -1,5 +1,6 @@
 """The pages every site has: the FAQ (its figures are this deployment's settings, read through
-`GET /site/rules`), Terms, Privacy, a branded 404, and a footer that knows who is signed in."""
+`GET /site/rules`), Terms, Privacy, a branded 404, a footer that knows who is signed in, and a
+header that leads to the Marketplace (and the Library) and fits the window at every width."""
 from __future__ import annotations
 
 import re
@@ -8,7 +9,7 @@ import pytest
 import requests
 from playwright.sync_api import Page, expect
 
-from tests.support.accounts import PASSWORD, sign_up_and_in
+from tests.support.accounts import PASSWORD, new_identity, sign_up_and_confirm, sign_up_and_in
 from tests.support.call_browser import sign_in
 from tests.support.stack import RunningStack
 
@@ -90,3 +91,32 @@ def test_the_footer_offers_sign_in_to_visitors_and_their_own_pages_to_people_sig
     expect(footer.get_by_role("link", name="Payments")).to_be_visible()
     expect(footer.get_by_role("link", name="My page")).to_be_visible()
     expect(footer.get_by_role("link", name="Sign in")).to_have_count(0)
+
+
+HEADER_OVERFLOW = """() => {
+  const bar = document.querySelector(".header-bar");
+  return [document.documentElement.scrollWidth - window.innerWidth, bar.scrollWidth - bar.clientWidth];
+}"""
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["visitor", "signed-in"])
+def test_the_header_leads_to_the_marketplace_and_fits_the_window_at_every_width(page: Page, local_stack, signed_in):
+    if signed_in:  # with a long name: the menu under it clips it
+        person = new_identity("headerwidth")
+        person["display_name"] = "Maximilian Alexander Bartholomew-Fitzgerald"
+        sign_up_and_confirm(local_stack["api"], person)
+        sign_in(page, person["email"], PASSWORD, "/categories.html")
+        expect(page.locator("[data-account-trigger]")).to_be_visible()
+    else:
+        page.goto("/categories.html")
+        expect(page.get_by_role("banner").get_by_role("link", name="Sign up")).to_be_visible()
+    expect(page.get_by_role("banner").get_by_role("link", name="Marketplace")).to_have_attribute(
+        "href", "/marketplace")
+    # From a phone to a wide laptop: the bar never runs past the window (the navigation folds into
+    # the Menu button below 64rem).
+    for width in (390, 768, 900, 1024, 1100, 1200, 1280, 1360, 1440, 1600):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert page.evaluate(HEADER_OVERFLOW) == [0, 0], width
+    if signed_in:
+        page.get_by_role("button", name=re.compile(r"^Signed in as ")).click()
+        expect(page.get_by_test_id("library-link")).to_have_attribute("href", "/library.html")
