@@ -678,6 +678,18 @@ class LibraryFile(_Answer):
     downloads_left: int
 
 
+class LibrarySeller(_Answer):
+    username: str
+    display_name: str
+    store_url: str
+
+
+class LibraryRefund(_Answer):
+    may_ask: bool
+    why_not: Optional[str]
+    until: Optional[int] = Field(description="When the window closes; null while not known (not delivered yet).")
+
+
 class Order(_Answer):
     order_id: str
     seller_id: str
@@ -699,6 +711,9 @@ class Order(_Answer):
     buyer_id: str = optional_key(description="The seller's view only.")
     ship_to: Optional[dict[str, str]] = optional_key(description="The seller's view only: PayPal's address.")
     files: list[LibraryFile] = optional_key(description="In the buyer's library: the files to download.")
+    seller: Optional[LibrarySeller] = optional_key(description="In the buyer's library: who sold it.")
+    refund: LibraryRefund = optional_key(description="In the buyer's library: whether a refund may be asked for "
+                                                     "(`POST /refunds` with the order's payment_id).")
 
 
 class OrderAnswer(_Answer):

@@ -225,7 +225,8 @@ def checkout():
 def my_orders():
     buyer_id = _user_id()
     scope = f"library:{buyer_id}"
-    orders, after = service.library(buyer_id=buyer_id, desk=deps.store_desk(), after=_after(scope), limit=_limit())
+    orders, after = service.library(buyer_id=buyer_id, desk=deps.store_desk(), now=_now(), after=_after(scope),
+                                    limit=_limit())
     return json_response(_page(orders, after, scope=scope, key="orders"))
 
 
@@ -309,8 +310,9 @@ def product_page(username, slug):
         return _not_found(username)
     if page.username != username:
         return _moved(f"/h/{page.username}/store/{product.slug}")
-    return _html(render_product(page=page, product=product, shipping=shipping, site_url=deps.settings().site_url,
-                                currency=deps.settings().currency))
+    settings = deps.settings()
+    return _html(render_product(page=page, product=product, shipping=shipping, site_url=settings.site_url,
+                                currency=settings.currency, download_limit=settings.download_limit))
 
 
 @blueprint.route("/marketplace", methods=["GET"])

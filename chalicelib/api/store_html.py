@@ -77,7 +77,7 @@ def render_store(*, page: Any, products: Iterable[Product], next_cursor: str | N
 
 
 def render_product(*, page: Any, product: Product, shipping: ShippingRule | None, site_url: str,
-                   currency: str) -> str:
+                   currency: str, download_limit: int = 5) -> str:
     site_url = site_url.rstrip("/")
     seller = _seller(page, site_url)
     url = f"{_store_url(site_url, page.username)}/{product.slug}"
@@ -109,7 +109,7 @@ def render_product(*, page: Any, product: Product, shipping: ShippingRule | None
                   variants=variants, description=summary, structured_data=json_ld(data),
                   og_image=site_url + (images[0] if images else seller["avatar"] or DEFAULT_OG_IMAGE),
                   shipping=shipping_text(shipping) if product.kind is ProductKind.PHYSICAL else None,
-                  accepts_payments=shipping is not None)
+                  accepts_payments=shipping is not None, download_limit=download_limit)
 
 
 def render_marketplace(*, products: Iterable[tuple[Product, Any]], categories: list[dict], category: str | None,

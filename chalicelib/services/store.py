@@ -632,13 +632,21 @@ def get_order(*, order_id: str, user_id: str, desk: StoreDesk) -> dict:
     return order_view(order, as_seller=order.seller_id == user_id)
 
 
-def library(*, buyer_id: str, desk: StoreDesk, after: dict | None = None,
+def library(*, buyer_id: str, desk: StoreDesk, now: int, after: dict | None = None,
             limit: int = PAGE_SIZE) -> tuple[list[dict], dict | None]:
-    """The buyer's paid orders, newest first, each digital line with its files to download."""
+    """The buyer's paid orders, newest first: who sold each (and where their store is), each
+    digital line's files to download, and whether (until when) a refund may be asked for."""
     orders, more = desk.orders.for_buyer(buyer_id, limit=limit, after=after)
+    sellers = desk.pages.get_many({order.seller_id for order in orders}) if orders else {}
     views = []
     for order in orders:
         view = order_view(order, as_seller=False)
+        page = sellers.get(order.seller_id)
+        view["seller"] = None if page is None else {
+            "username": page.username, "display_name": page.display_name, "store_url": f"/h/{page.username}/store"}
+        refusal = rules.refund_refusal(order, now=now, **_windows(desk))
+        view["refund"] = {"may_ask": refusal is None, "why_not": None if refusal is None else refusal.message,
+                          "until": rules.refund_request_closes_at(order, **_windows(desk))}
         digital = [line.slug for line in order.lines if line.kind is ProductKind.DIGITAL]
         products = desk.products.get_many(order.seller_id, digital) if digital and not order.refunded_cents else {}
         limit_left = desk.settings.download_limit

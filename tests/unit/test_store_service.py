@@ -164,7 +164,8 @@ def test_a_digital_purchase_reaches_the_library_and_counts_the_sale(desk):
 
     paid = desk.orders.get(order.order_id)
     assert paid.state is OrderState.PAID and paid.paid_at == NOW + 130
-    [entry], _ = shop.library(buyer_id=CALLER, desk=desk)
+    [entry], _ = shop.library(buyer_id=CALLER, desk=desk, now=NOW + 200)
+    assert entry["seller"]["store_url"] == "/h/ada/store" and entry["refund"]["may_ask"] is True
     assert [f["name"] for f in entry["files"]] == ["Leak guide.pdf"] and entry["files"][0]["downloads_left"] == 5
     [day] = desk.sales.days(HELPER, first="2000-01-01", last="2100-01-01")
     captured = desk.payments.payments.get(payment.payment_id)
