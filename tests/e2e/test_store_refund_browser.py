@@ -15,7 +15,8 @@ from playwright.sync_api import Locator, Page, expect
 from tests.support.accounts import PASSWORD, sign_up_and_in
 from tests.support.call_browser import sign_in
 from tests.support.pages import become_helper, open_storefront
-from tests.support.store_seller import buy, product_on_sale
+from tests.support.store import buy
+from tests.support.store_seller import product_on_sale
 
 pytestmark = pytest.mark.e2e
 

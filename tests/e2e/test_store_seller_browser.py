@@ -17,7 +17,8 @@ from playwright.sync_api import Page, expect
 from tests.support.accounts import PASSWORD, sign_up_and_in
 from tests.support.call_browser import sign_in
 from tests.support.pages import become_helper, open_storefront
-from tests.support.store_seller import SHIP_TO, buy, pdf_bytes, png_bytes, product_on_sale, write_file
+from tests.support.store import SHIP_TO, buy, sample_pdf
+from tests.support.store_seller import png_bytes, product_on_sale, write_file
 
 pytestmark = pytest.mark.e2e
 
@@ -59,7 +60,7 @@ def test_a_helper_lists_a_digital_and_a_physical_product_with_pictures_files_and
     helper = become_helper(api, "seller", categories=("plumbing",))
     open_storefront(api, helper)
     picture = write_file(tmp_path, "washers.png", png_bytes())
-    guide = write_file(tmp_path, "leak-guide.pdf", pdf_bytes())
+    guide = write_file(tmp_path, "leak-guide.pdf", sample_pdf())
 
     # The first visit: an invitation to add the first product, and the store's shipping.
     sign_in(page, helper.email, PASSWORD, "/my-store.html")

@@ -11,9 +11,8 @@ import pytest
 import requests
 
 from tests.support.accounts import sign_up_and_in
-from tests.support.payments import approve_in_sandbox
 from tests.support.stack import deps_pointed_at, stack_without_payout_job
-from tests.support.store import digital_product, open_store, physical_product
+from tests.support.store import buy, digital_product, open_store, physical_product
 
 pytestmark = pytest.mark.integration
 
@@ -28,18 +27,6 @@ def deps_of(own_stack, monkeypatch):
     yield from deps_pointed_at(own_stack, monkeypatch)
 
 
-def buy(api: str, local_stack: dict, buyer, seller, product: dict, quantity: int = 1) -> dict:
-    lines = [{"slug": product["slug"], "variant_id": product["variants"][0]["variant_id"], "quantity": quantity}]
-    bought = requests.post(f"{api}/checkout", headers=buyer.auth, timeout=30,
-                           json={"seller": seller.username, "lines": lines})
-    assert bought.status_code == 201, bought.text
-    approve_in_sandbox(local_stack, bought.json()["payment"])
-    paid = requests.post(f"{api}/payments/{bought.json()['payment']['payment_id']}/complete", headers=buyer.auth,
-                         timeout=30)
-    assert paid.status_code == 200 and paid.json()["state"] == "captured", paid.text
-    return bought.json()["order"]
-
-
 def test_store_earnings_wait_for_their_holds_then_the_payout_carries_the_net_the_sales_report_shows(own_stack,
                                                                                                      deps_of):
     from chalicelib.domain.payout_schedule import next_run_start
@@ -50,8 +37,8 @@ def test_store_earnings_wait_for_their_holds_then_the_payout_carries_the_net_the
     buyer = sign_up_and_in(api, "storebuyer")
     guide, _ = digital_product(api, seller, price_cents=1200, pictures=0)
     mug = physical_product(api, seller, pictures=0)
-    digital = buy(api, own_stack, buyer, seller, guide)
-    physical = buy(api, own_stack, buyer, seller, mug, quantity=2)
+    digital = buy(own_stack, buyer, seller, guide)
+    physical = buy(own_stack, buyer, seller, mug, quantity=2)
     paid_at = int(time.time())
 
     earnings = requests.get(f"{api}/me/earnings", headers=seller.auth, timeout=30).json()

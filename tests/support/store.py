@@ -12,6 +12,7 @@ import requests
 
 from tests.support.accounts import SignedIn
 from tests.support.pages import become_helper, open_storefront
+from tests.support.payments import approve_in_sandbox, complete, order_id_of
 
 
 @dataclass
@@ -197,3 +198,33 @@ def sample_png(*, hue: float = 0.6, width: int = 480, height: int = 360) -> byte
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(bytes(rows), 6)) + \
         chunk(b"IEND", b"")
+
+
+SHIP_TO = {"name": {"full_name": "Rosa Delgado"},
+           "address": {"address_line_1": "1600 Grand Ave", "address_line_2": "Apt 4",
+                       "admin_area_2": "Saint Paul", "admin_area_1": "MN", "postal_code": "55105",
+                       "country_code": "US"}}
+
+
+def buy(local_stack: dict, customer: SignedIn, seller: SignedIn, product: dict, variant: int = 0,
+        quantity: int = 1, ship_to: dict | None = None) -> dict:
+    """The customer checks out one variant of `product` from the seller's store, approves at the
+    PayPal sandbox (shipping to `ship_to`) and the payment is captured: the paid order."""
+    api = local_stack["api"]
+    chosen = product["variants"][variant]
+    answer = requests.post(f"{api}/checkout", headers=customer.auth, timeout=60, json={
+        "seller": seller.username,
+        "lines": [{"slug": product["slug"], "variant_id": chosen["variant_id"], "quantity": quantity,
+                   "seen_price_cents": chosen["price_cents"]}]})
+    assert answer.status_code == 201, answer.text
+    order, payment = answer.json()["order"], answer.json()["payment"]
+    if product["kind"] == "physical":
+        approved = requests.post(f"{local_stack['paypal']}/sandbox/orders/{order_id_of(payment)}/approve",
+                                 json={"shipping": ship_to or SHIP_TO}, timeout=30)
+        assert approved.status_code in (200, 201), approved.text
+    else:
+        approve_in_sandbox(local_stack, payment)
+    complete(api, customer, payment)
+    paid = requests.get(f"{api}/orders/{order['order_id']}", headers=customer.auth, timeout=30)
+    assert paid.status_code == 200 and paid.json()["order"]["state"] == "paid", paid.text
+    return paid.json()["order"]
