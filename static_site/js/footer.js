@@ -8,6 +8,7 @@ const EXPLORE = [
   { label: "How it works", href: `${PAGES.home}#how-it-works` },
   { label: "Categories", href: PAGES.categories },
   { label: "Search helpers", href: PAGES.search },
+  { label: "Marketplace", href: PAGES.marketplace },
 ];
 
 /** What a visitor is offered, and what someone signed in is (their own pages, never "Sign in"). */
@@ -18,6 +19,7 @@ const VISITOR = [
 ];
 const SIGNED_IN = [
   { label: "My page", href: PAGES.becomeHelper },
+  { label: "Library", href: PAGES.library },
   { label: "Payments", href: PAGES.payments },
   { label: "Earnings", href: PAGES.earnings },
 ];

@@ -1,11 +1,18 @@
-/** Draws one order of the buyer's library (`GET /me/orders`): its lines and total, its state, the
- * files to download with the downloads left, and for what ships its progress, carrier and
- * tracking number with "It arrived". Text goes in as text. The page (pages/library.js) wires the
- * buttons: `[data-download]` (with `data-slug`, `data-file-id`) and `[data-delivered]`. */
+/** Draws one order of the buyer's library (`GET /me/orders`): who sold it (a link to their
+ * store), its lines (each a link to its product) and total, its state, the files to download with
+ * the downloads left, for what ships its progress, carrier and tracking number with "It arrived",
+ * and the refund: the request already made (`GET /refunds`), or while the order allows it an
+ * "Ask for a refund" disclosure with its form. Text goes in as text. The page (pages/library.js)
+ * wires the buttons: `[data-download]` (with `data-slug`, `data-file-id`), `[data-delivered]`,
+ * `[data-ask-refund]`, `[data-refund-cancel]`, and the `[data-refund-form]`'s submit. */
 
 import { element } from "../dom.js";
 import { formatCents } from "../money.js";
-import { formatDay, timeOf } from "../when.js";
+import { REFUND_STATES } from "../payment-labels.js";
+import { formatDay, nowSeconds, timeOf } from "../when.js";
+
+/** A refund request's reason, in characters (as the server checks it). */
+export const REASON_LIMITS = Object.freeze({ min: 10, max: 2000 });
 
 const money = (cents) => (cents === 0 ? "Free" : formatCents(cents, { cents: true }));
 
@@ -64,11 +71,21 @@ function stateBadge(order) {
     "data-testid": "order-state" }, label);
 }
 
-function lineItem(line) {
+/** `/h/<username>/store/<slug>`, or null without a known seller. */
+function productUrl(seller, slug) {
+  if (!seller || !seller.username || !slug) {
+    return null;
+  }
+  return `/h/${encodeURIComponent(seller.username)}/store/${encodeURIComponent(slug)}`;
+}
+
+function lineItem(line, seller) {
   const facts = [line.variant_name, line.kind === "digital" ? "Digital" : "Shipped",
     line.quantity > 1 ? `${line.quantity} × ${money(line.unit_cents)}` : null].filter(Boolean);
+  const href = productUrl(seller, line.slug);
   return element("li", { class: "order-line" },
-    element("span", { class: "order-line-title" }, line.title),
+    href ? element("a", { class: "order-line-title", href, "data-testid": "order-line-link" }, line.title)
+      : element("span", { class: "order-line-title" }, line.title),
     element("span", { class: "order-line-facts" }, facts.join(" · ")),
     element("span", { class: "order-line-price" }, money(line.line_cents)));
 }
@@ -140,8 +157,82 @@ function shipmentSection(order) {
   return box;
 }
 
-/** The `<li>` of one order (`order` as `GET /me/orders` gives it, with its `files`). */
-export function orderCard(order, { isNew = false } = {}) {
+function sellerLine(seller) {
+  if (!seller || !seller.username) {
+    return null;
+  }
+  const store = typeof seller.store_url === "string" && seller.store_url.startsWith("/")
+    ? seller.store_url : `/h/${encodeURIComponent(seller.username)}/store`;
+  return element("p", { class: "order-seller", "data-testid": "order-seller" }, "Sold by ",
+    element("a", { href: store }, seller.display_name || seller.username));
+}
+
+/** What the buyer reads once they asked: when the team decides, or how it was decided. */
+function askedLine(request) {
+  const line = element("p", { class: "order-refund-asked", "data-testid": "refund-asked",
+    "data-refund-state": request.state, tabindex: "-1" });
+  if (request.state === "open") {
+    line.append("Refund asked for: our team decides by ", timeOf(request.deadline, formatDay), ".");
+  } else {
+    line.append(`Refund asked for: ${(REFUND_STATES[request.state] || request.state).toLowerCase()}.`);
+  }
+  return line;
+}
+
+function refundForm(order, formId) {
+  const fieldId = `${formId}-reason`;
+  const reason = element("textarea", {
+    id: fieldId, name: "reason", rows: "4", required: "", minlength: String(REASON_LIMITS.min),
+    maxlength: String(REASON_LIMITS.max), "aria-describedby": `${fieldId}-hint ${fieldId}-error`,
+  });
+  const form = element("form", { class: "form form-compact refund-form order-refund-form", id: formId,
+    novalidate: "", "data-refund-form": "", "aria-label": "Ask for a refund" },
+    element("div", { class: "form-alert", role: "alert", "data-form-alert": "" }),
+    element("div", { class: "field" },
+      element("label", { for: fieldId }, "Why do you want a refund?"),
+      reason,
+      element("p", { class: "field-hint", id: `${fieldId}-hint` },
+        `${REASON_LIMITS.min} to ${REASON_LIMITS.max} characters. What went wrong with this order? `
+        + "The seller can add their side; our team decides and emails you."),
+      element("p", { class: "field-error", id: `${fieldId}-error`, "data-error-for": "reason" })),
+    element("div", { class: "button-row" },
+      element("button", { type: "submit", class: "button button-primary", "data-busy-label": "Sending…" },
+        "Send refund request"),
+      element("button", { type: "button", class: "button button-ghost", "data-refund-cancel": "" }, "Never mind")));
+  form.hidden = true;
+  form.setAttribute("data-payment-id", order.payment_id);
+  return form;
+}
+
+/** The order's refund part: the request made (`request`, from `GET /refunds`), the disclosure
+ * to ask while `order.refund.may_ask`, or nothing. `message` is said first when set (why asking
+ * just failed for good). */
+export function refundSection(order, request = null, { message = "" } = {}) {
+  const section = element("section", { class: "order-section order-refund", "aria-label": "Refund",
+    "data-refund": "" });
+  const refund = order.refund || {};
+  if (message) {
+    section.append(element("p", { class: "order-refund-note", "data-testid": "refund-note", tabindex: "-1" },
+      message));
+  }
+  if (request) {
+    section.append(askedLine(request));
+  } else if (refund.may_ask && order.payment_id) {
+    const formId = `refund-${String(order.order_id).replace(/[^A-Za-z0-9_-]/g, "")}`;
+    const until = Number.isFinite(refund.until) && refund.until > nowSeconds()
+      ? ["You can ask until ", timeOf(refund.until), "."] : [];
+    section.append(element("div", { class: "order-refund-ask" },
+      element("button", { type: "button", class: "button button-secondary button-small", "data-ask-refund": "",
+        "aria-expanded": "false", "aria-controls": formId }, "Ask for a refund"),
+      until.length ? element("p", { class: "order-refund-until" }, ...until) : ""),
+    refundForm(order, formId));
+  }
+  return section.childElementCount ? section : null;
+}
+
+/** The `<li>` of one order (`order` as `GET /me/orders` gives it, with its `files`, `seller`
+ * and `refund`); `request` is the buyer's refund request for its payment, if they made one. */
+export function orderCard(order, { isNew = false, request = null } = {}) {
   const lines = Array.isArray(order.lines) ? order.lines : [];
   const files = Array.isArray(order.files) ? order.files : [];
   const when = order.paid_at || order.created_at;
@@ -154,11 +245,13 @@ export function orderCard(order, { isNew = false } = {}) {
   const first = lines[0] ? lines[0].title : "Order";
   const more = lines.length > 1 ? ` and ${lines.length - 1} more` : "";
   card.append(element("div", { class: "order-head" },
-    element("h2", { id: headingId }, `${first}${more}`,
-      element("span", { class: "order-when" }, order.paid_at ? "Bought " : "Ordered ", timeOf(when, formatDay))),
+    element("div", { class: "order-title" },
+      element("h2", { id: headingId }, `${first}${more}`,
+        element("span", { class: "order-when" }, order.paid_at ? "Bought " : "Ordered ", timeOf(when, formatDay))),
+      sellerLine(order.seller) || ""),
     stateBadge(order),
     element("p", { class: "order-total", "data-testid": "order-total" }, money(order.total_cents))));
-  card.append(element("ul", { class: "order-lines" }, ...lines.map(lineItem)));
+  card.append(element("ul", { class: "order-lines" }, ...lines.map((line) => lineItem(line, order.seller))));
   if (order.ships || order.refunded_cents > 0) { // else the total above says it all
     const sums = [`Items ${money(order.items_cents)}`];
     if (order.ships) {
@@ -189,6 +282,10 @@ export function orderCard(order, { isNew = false } = {}) {
   if (order.ships) {
     card.append(element("section", { class: "order-section", "aria-label": "Shipping" },
       element("h3", {}, "Shipping"), shipmentSection(order)));
+  }
+  const refund = refundSection(order, request);
+  if (refund) {
+    card.append(refund);
   }
   card.append(element("p", { class: "order-id" }, "Order ", element("code", {}, order.order_id)));
   return card;
