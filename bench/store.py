@@ -101,12 +101,12 @@ def fill_sales(seller_id: str, orders: int) -> None:
 
     days: dict[str, Counter] = {}
     for n in range(orders):
-        day = (date(2026, 1, 1) + timedelta(days=n % 365)).isoformat()
+        day = (date(2026, 1, 1) + timedelta(days=n * 365 // orders)).isoformat()  # spread over the year
         slug = f"product-{n % 20:05d}"
-        for entry in (f"d#{day}", f"M#{day[:7]}", f"p#{day}#{slug}", f"P#{day[:7]}#{slug}"):
+        for entry in (f"d#{day}", f"M#{day[:7]}", f"p#{day}#{slug}", f"P#{day[:7]}#{slug}", f"Y#{day[:4]}#{slug}"):
             counter = days.setdefault(entry, Counter())
             counter.update(orders=1, units=1 + n % 3, gross_cents=1500, fee_cents=300)
-            if entry[0] in "pP":
+            if entry[0] in "pPY":
                 counter.update(views=4)
     with SalesRecord.batch_write() as batch:
         for entry, counter in days.items():

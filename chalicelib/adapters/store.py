@@ -94,7 +94,7 @@ class OrderStore(Protocol):
 @dataclass(frozen=True)
 class SalesDay:
     """A seller's sales on one day (the seller's own time zone is not known: UTC days) or one
-    month (`day` is then "2026-12"), or one product's (`slug` set). Cents are gross amounts paid,
+    month (`day` is then "2026-12"), or one product's (`slug` set), also by year ("2026"). Cents are gross amounts paid,
     fees the platform's and PayPal's. Views are counted on the products' rows only."""
 
     seller_id: str
@@ -140,6 +140,10 @@ class SalesBook(Protocol):
 
     def product_months(self, seller_id: str, *, first: str, last: str) -> list[SalesDay]:
         """Every product's months in the period."""
+        ...
+
+    def product_years(self, seller_id: str, *, first: str, last: str) -> list[SalesDay]:
+        """Every product's (calendar) years in the period ("2026")."""
         ...
 
 
@@ -325,9 +329,10 @@ class InMemorySalesBook:
         with self.orders.lock:
             if not self.orders._swap(order, paid):
                 return False
-            for when in (day, day[:7]):
-                self._add(order.seller_id, when, None, orders=1, units=sum(line.quantity for line in order.lines),
-                          gross_cents=order.total_cents, fee_cents=sum(fees.values()))
+            for when in (day, day[:7], day[:4]):
+                if len(when) > 4:  # the seller's days and months (a product's years too)
+                    self._add(order.seller_id, when, None, orders=1, gross_cents=order.total_cents,
+                              units=sum(line.quantity for line in order.lines), fee_cents=sum(fees.values()))
                 for slug, by_variant in stock_taken(order.lines).items():
                     self._add(order.seller_id, when, slug, orders=1, units=sum(by_variant.values()),
                               gross_cents=sum(line.line_cents for line in order.lines if line.slug == slug),
@@ -344,7 +349,7 @@ class InMemorySalesBook:
 
     def record_view(self, seller_id: str, slug: str, *, day: str) -> None:
         with self.orders.lock:
-            for when in (day, day[:7]):
+            for when in (day, day[:7], day[:4]):
                 self._add(seller_id, when, slug, views=1)
 
     def _rows(self, seller_id: str, first: str, last: str, *, products: bool, length: int) -> list[SalesDay]:
@@ -363,3 +368,6 @@ class InMemorySalesBook:
 
     def product_months(self, seller_id: str, *, first: str, last: str) -> list[SalesDay]:
         return self._rows(seller_id, first, last, products=True, length=7)
+
+    def product_years(self, seller_id: str, *, first: str, last: str) -> list[SalesDay]:
+        return self._rows(seller_id, first, last, products=True, length=4)

@@ -502,7 +502,7 @@ class DynamoSalesBook:
             product = {"orders": 1, "units": sum(by_variant.values()), "fee_cents": fees.get(slug, 0),
                        "gross_cents": sum(line.line_cents for line in order.lines if line.slug == slug)}
             items += [_counting(order.seller_id, entry, **product)
-                      for entry in (f"p#{day}#{slug}", f"P#{day[:7]}#{slug}")]
+                      for entry in (f"p#{day}#{slug}", f"P#{day[:7]}#{slug}", f"Y#{day[:4]}#{slug}")]
         return _over_version(self._connection.client, items)
 
     def record_refund(self, order: Order, after: Order, *, day: str, cents: int, returned_cents: int) -> bool:
@@ -511,7 +511,7 @@ class DynamoSalesBook:
             for entry in (f"d#{day}", f"M#{day[:7]}")])
 
     def record_view(self, seller_id: str, slug: str, *, day: str) -> None:
-        for entry in (f"p#{day}#{slug}", f"P#{day[:7]}#{slug}"):
+        for entry in (f"p#{day}#{slug}", f"P#{day[:7]}#{slug}", f"Y#{day[:4]}#{slug}"):
             update = _Update(SalesRecord, {"seller_id": {"S": seller_id}, "entry": {"S": entry}})
             update.adds.append(f"{update.name('views')} {update.number(1)}")
             self._connection.client.update_item(**update.params())
@@ -529,6 +529,11 @@ class DynamoSalesBook:
     def product_months(self, seller_id: str, *, first: str, last: str) -> list[SalesDay]:
         return [_sales_day(record) for record in
                 SalesRecord.query(seller_id, SalesRecord.entry.between(f"P#{first}", f"P#{last}#~"),
+                                  consistent_read=True)]
+
+    def product_years(self, seller_id: str, *, first: str, last: str) -> list[SalesDay]:
+        return [_sales_day(record) for record in
+                SalesRecord.query(seller_id, SalesRecord.entry.between(f"Y#{first}", f"Y#{last}#~"),
                                   consistent_read=True)]
 
     def product_days(self, seller_id: str, *, first: str, last: str) -> list[SalesDay]:

@@ -7,9 +7,10 @@ Amounts are integer cents. `gross` is what buyers paid (shipping included in the
 `returned` the seller's share of it; `net = gross - fees - returned` is what the sales earned the
 seller, to the cent what the ledger credits them.
 
-The store also keeps the counters per month, so a period is read as its whole months plus the
-days at its edges: a year costs the same few Queries and about the same rows whatever the orders.
-Views are counted on products only: a period's views are its products'.
+The store also keeps the counters per month (and each product's per calendar year), so a period
+is read as its whole years and months plus the days at its edges: a year costs the same few
+Queries and about the same rows whatever the orders. Views are counted on products only: a
+period's views are its products'.
 """
 from __future__ import annotations
 
@@ -169,4 +170,20 @@ class _Dated:
 
     def __getattr__(self, name: str) -> object:
         return getattr(self._row, name)
+
+
+def whole_years(months: list[str]) -> tuple[list[str], list[list[str]]]:
+    """Of a period's whole months (in order, contiguous), the calendar years they fill ("2026")
+    and the runs of months left over (at most two: before and after those years)."""
+    years = sorted({month[:4] for month in months if sum(m[:4] == month[:4] for m in months) == 12})
+    runs: list[list[str]] = []
+    for month in months:
+        if month[:4] in years:
+            if runs and runs[-1]:
+                runs.append([])
+            continue
+        if not runs:
+            runs.append([])
+        runs[-1].append(month)
+    return years, [run for run in runs if run]
 

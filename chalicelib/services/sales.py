@@ -21,12 +21,16 @@ MAX_CSV_ORDERS = 50_000
 
 
 def sales_report(*, seller_id: str, first: object, last: object, by: object, desk: StoreDesk, today: date) -> dict:
-    """The report of a period: its whole months from the month counters, its edges from the day
-    counters (a series by day or week reads the days of the whole period: one point a day)."""
+    """The report of a period: the seller's whole months from the month counters and its edges
+    from the day counters (a series by day or week reads the days of the whole period: one point
+    a day); the products' whole calendar years from their year counters, then months, then days."""
     start, end, grouping = report.check_period(first, last, by, today=today)
     months, edges = report.split_period(start, end)
+    years, month_runs = report.whole_years(months)
     sales, seller = desk.sales, seller_id
-    product_rows = sales.product_months(seller, first=months[0], last=months[-1]) if months else []
+    product_rows = sales.product_years(seller, first=years[0], last=years[-1]) if years else []
+    for run in month_runs:
+        product_rows += sales.product_months(seller, first=run[0], last=run[-1])
     for begins, ends in edges:
         product_rows += sales.product_days(seller, first=begins.isoformat(), last=ends.isoformat())
     if grouping == "month":

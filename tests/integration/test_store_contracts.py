@@ -442,6 +442,8 @@ def test_a_sale_is_counted_once_in_the_sellers_and_each_products_day_as_the_orde
         SalesDay(seller, DAY, slug=lamp.slug, orders=1, units=3, gross_cents=lamp_cents, fee_cents=700),
         SalesDay(seller, DAY, slug=shade.slug, orders=1, units=3, gross_cents=shade_cents, fee_cents=350)],
         key=lambda d: d.slug)
+    assert sorted((d.slug, d.units) for d in store.sales.product_years(seller, first=DAY[:4], last=DAY[:4])) == \
+        sorted([(lamp.slug, 3), (shade.slug, 3)])  # and each product's year
     month = DAY[:7]  # and in the month's counters, the same
     assert store.sales.months(seller, first=month, last=month) == [
         SalesDay(seller, month, orders=1, units=6, gross_cents=lamp_cents + shade_cents + 500, fee_cents=1050)]

@@ -51,3 +51,10 @@ def test_a_bad_period_is_refused_with_its_field(first, last, by):
 def test_the_default_period_is_the_last_thirty_days_by_day():
     assert sales.check_period(None, None, None, today=date(2026, 12, 6)) == (date(2026, 11, 7), date(2026, 12, 6),
                                                                             "day")
+
+
+def test_whole_calendar_years_are_read_as_years_and_the_other_months_in_runs():
+    months = [f"2025-{m:02d}" for m in range(11, 13)] + [f"2026-{m:02d}" for m in range(1, 13)] + ["2027-01"]
+    assert sales.whole_years(months) == (["2026"], [["2025-11", "2025-12"], ["2027-01"]])
+    assert sales.whole_years(["2026-03", "2026-04"]) == ([], [["2026-03", "2026-04"]])
+    assert sales.whole_years([]) == ([], [])

@@ -466,3 +466,21 @@ def test_a_bad_period_is_refused(desk, first, last, by):
 
     with pytest.raises(InvalidInput):
         sales_report(seller_id=HELPER, first=first, last=last, by=by, desk=desk, today=date(2026, 12, 6))
+
+
+def test_a_calendar_years_report_reads_the_products_years_and_agrees_with_their_days(desk):
+    from datetime import date
+
+    from chalicelib.services.sales import sales_report
+
+    product = mug(desk, stock=20)
+    bought(desk, [line(product, quantity=2)])
+    bought(desk, [line(product)], now=NOW + 40 * 86400)
+    whole = sales_report(seller_id=HELPER, first="2026-01-01", last="2026-12-31", by="month", desk=desk,
+                         today=date(2026, 12, 31))
+    [row] = whole["products"]
+    assert (row["orders"], row["units"], row["gross_cents"]) == (2, 3, 3 * 1500)
+    assert whole["totals"]["gross_cents"] == sum(bucket["gross_cents"] for bucket in whole["series"]) == 3 * 1500
+    part = sales_report(seller_id=HELPER, first="2026-09-01", last="2026-11-30", by="day", desk=desk,
+                        today=date(2026, 12, 31))
+    assert part["products"] == whole["products"] and part["totals"] == whole["totals"]
