@@ -484,3 +484,30 @@ def test_a_calendar_years_report_reads_the_products_years_and_agrees_with_their_
     part = sales_report(seller_id=HELPER, first="2026-09-01", last="2026-11-30", by="day", desk=desk,
                         today=date(2026, 12, 31))
     assert part["products"] == whole["products"] and part["totals"] == whole["totals"]
+
+
+def test_an_order_paid_while_paypal_could_not_give_the_address_is_paid_and_a_crash_before_marking_it_is_repaired(desk):
+    product = mug(desk)
+    order, payment = shop.checkout(buyer_id=CALLER, seller="ada", lines=[line(product)], desk=desk, now=NOW)
+    desk.payments.gateway.approve(payment.order_id)
+    original = desk.payments.gateway.capture_order  # the capture goes through; reading the address back does not
+
+    def capture_then_down(**kwargs):
+        answer = original(**kwargs)
+        desk.payments.gateway.unavailable_next(1)
+        return answer
+
+    desk.payments.gateway.capture_order = capture_then_down
+    payments.complete_payment(payment_id=payment.payment_id, user_id=CALLER, desk=desk.payments, now=NOW + 30)
+    paid = desk.orders.get(order.order_id)
+    assert paid.state is OrderState.PAID and paid.ship_to is None
+
+    # A crash between the capture and the order: the reservation job delivers it, never cancels it.
+    other, second = shop.checkout(buyer_id=CALLER, seller="ada", lines=[line(product)], desk=desk, now=NOW)
+    desk.payments.gateway.approve(second.order_id)
+    desk.payments.purposes[PaymentKind.MERCHANDISE] = payments.Purpose(deliver=lambda *args: None)
+    payments.complete_payment(payment_id=second.payment_id, user_id=CALLER, desk=desk.payments, now=NOW + 40)
+    desk.payments.purposes[PaymentKind.MERCHANDISE] = order_purpose(desk)
+    assert desk.orders.get(other.order_id).state is OrderState.RESERVED
+    assert shop.expire_reservations(desk=desk, now=NOW + 3600) == 0
+    assert desk.orders.get(other.order_id).state is OrderState.PAID
