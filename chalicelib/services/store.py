@@ -705,13 +705,19 @@ def ship(*, order_id: str, seller_id: str, carrier: object, tracking_number: obj
 
 
 def mark_delivered(*, order_id: str, user_id: str, desk: StoreDesk, now: int) -> Order:
-    """The buyer (or the seller) says the parcel arrived: the refund window starts."""
+    """The buyer (or the seller) says the parcel arrived: the refund window starts, and the
+    other one is told."""
     order = _order_for(order_id, user_id, desk)
     if order.state is OrderState.DELIVERED:
         return order
     after = rules.delivered(order, now=now)
     if not desk.orders.transition(order, after):
         raise Conflict("This order changed meanwhile; reload it.")
+    by_buyer = user_id == order.buyer_id
+    tell(desk, order.seller_id if by_buyer else order.buyer_id, "order_delivered",
+         order=order_view(after, as_seller=by_buyer), by_buyer=by_buyer,
+         refund_days=desk.settings.physical_refund_days,
+         orders_url="/my-orders.html" if by_buyer else "/library.html")
     return after
 
 

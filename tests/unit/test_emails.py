@@ -54,6 +54,8 @@ KINDS = {
     "order_receipt": ({"order": ORDER, "library_url": "/library.html"}, "Total paid: $25.00"),
     "order_received": ({"order": ORDER, "orders_url": "/my-orders.html"},
                        "add the carrier and tracking number"),
+    "order_delivered": ({"order": ORDER, "by_buyer": False, "refund_days": 14, "orders_url": "/library.html"},
+                        "ask for a refund within 14 days"),
     "order_shipped": ({"order": {**ORDER, "shipment": {"carrier": "OTHER", "carrier_name": HOSTILE,
                                                        "tracking_number": "9400 1000"}},
                        "orders_url": "/library.html"}, "Tracking number: 9400 1000"),
