@@ -313,7 +313,7 @@ def test_a_physical_order_ships_with_tracking_sent_to_paypal_and_the_buyer_is_to
     assert "Your order is on its way" in [email.subject for email in desk.payments.mailer.sent]
     done = shop.mark_delivered(order_id=order.order_id, user_id=CALLER, desk=desk, now=NOW + 900)
     assert done.state is OrderState.DELIVERED
-    assert desk.payments.mailer.sent[-1].subject == "Your parcel arrived"  # to the seller
+    assert desk.payments.mailer.sent[-1].subject == "An order you shipped arrived"  # to the seller
 
 
 def test_a_stores_shipping_rule_is_charged_and_free_from_its_threshold(desk):
