@@ -489,6 +489,11 @@ def _sales_day(record: Any) -> SalesDay:
                     views=int(record.views or 0))
 
 
+def _rows_between(seller_id: str, low: str, high: str) -> list[SalesDay]:
+    return [_sales_day(record) for record in
+            SalesRecord.query(seller_id, SalesRecord.entry.between(low, high), consistent_read=True)]
+
+
 class DynamoSalesBook:
     def __init__(self, connection: Any) -> None:
         self._connection = connection  # the tables' shared pynamodb Connection, for transactions
@@ -516,28 +521,20 @@ class DynamoSalesBook:
             update.adds.append(f"{update.name('views')} {update.number(1)}")
             self._connection.client.update_item(**update.params())
 
+    # The seller's rows are "d#<day>" and "M#<month>"; a product's "p#<day>#<slug>", "P#<month>#<slug>"
+    # and "Y#<year>#<slug>": a period of one kind is one Query between its first and last key ("~"
+    # sorts after every character of a slug, so the last period's products are all inside).
     def days(self, seller_id: str, *, first: str, last: str) -> list[SalesDay]:
-        return [_sales_day(record) for record in
-                SalesRecord.query(seller_id, SalesRecord.entry.between(f"d#{first}", f"d#{last}"),
-                                  consistent_read=True)]
+        return _rows_between(seller_id, f"d#{first}", f"d#{last}")
 
     def months(self, seller_id: str, *, first: str, last: str) -> list[SalesDay]:
-        return [_sales_day(record) for record in
-                SalesRecord.query(seller_id, SalesRecord.entry.between(f"M#{first}", f"M#{last}"),
-                                  consistent_read=True)]
-
-    def product_months(self, seller_id: str, *, first: str, last: str) -> list[SalesDay]:
-        return [_sales_day(record) for record in
-                SalesRecord.query(seller_id, SalesRecord.entry.between(f"P#{first}", f"P#{last}#~"),
-                                  consistent_read=True)]
-
-    def product_years(self, seller_id: str, *, first: str, last: str) -> list[SalesDay]:
-        return [_sales_day(record) for record in
-                SalesRecord.query(seller_id, SalesRecord.entry.between(f"Y#{first}", f"Y#{last}#~"),
-                                  consistent_read=True)]
+        return _rows_between(seller_id, f"M#{first}", f"M#{last}")
 
     def product_days(self, seller_id: str, *, first: str, last: str) -> list[SalesDay]:
-        # "~" sorts after every character of a slug, so the last day's products are all inside
-        return [_sales_day(record) for record in
-                SalesRecord.query(seller_id, SalesRecord.entry.between(f"p#{first}", f"p#{last}#~"),
-                                  consistent_read=True)]
+        return _rows_between(seller_id, f"p#{first}", f"p#{last}#~")
+
+    def product_months(self, seller_id: str, *, first: str, last: str) -> list[SalesDay]:
+        return _rows_between(seller_id, f"P#{first}", f"P#{last}#~")
+
+    def product_years(self, seller_id: str, *, first: str, last: str) -> list[SalesDay]:
+        return _rows_between(seller_id, f"Y#{first}", f"Y#{last}#~")
