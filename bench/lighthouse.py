@@ -131,7 +131,8 @@ def stocked_store(endpoints: dict, helper) -> None:
     variants, and a customer's paid order waiting to be shipped."""
     from tests.support.accounts import sign_up_and_in
     from tests.support.pages import open_storefront
-    from tests.support.store_seller import buy, product_on_sale
+    from tests.support.store import buy
+    from tests.support.store_seller import product_on_sale
 
     open_storefront(endpoints["api"], helper)
     washers = product_on_sale(endpoints["api"], helper, title="Brass tap washers", variants=[
