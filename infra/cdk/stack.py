@@ -383,33 +383,11 @@ class InterkanectStack(cdk.Stack):
 
         # ---- Avatar uploads (private): the browser POSTs a presigned form straight to S3 (no
         # CORS needed for a form navigation); CloudFront serves `media/*` through OAC.
-        self.uploads_bucket = s3.Bucket(
-            self, "UploadsBucket",
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            enforce_ssl=True,
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            lifecycle_rules=[s3.LifecycleRule(
-                id="AbortIncompleteMultipartUploads",
-                abort_incomplete_multipart_upload_after=cdk.Duration.days(1),
-            )],
-            removal_policy=cdk.RemovalPolicy.RETAIN,
-        )
+        self.uploads_bucket = self._upload_bucket("UploadsBucket")
 
         # ---- Digital goods' files (private, never behind CloudFront): the seller's browser POSTs
         # a presigned form, the buyer downloads through a short-lived presigned GET.
-        self.files_bucket = s3.Bucket(
-            self, "FilesBucket",
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            enforce_ssl=True,
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            lifecycle_rules=[s3.LifecycleRule(
-                id="AbortIncompleteMultipartUploads",
-                abort_incomplete_multipart_upload_after=cdk.Duration.days(1),
-            )],
-            removal_policy=cdk.RemovalPolicy.RETAIN,
-        )
+        self.files_bucket = self._upload_bucket("FilesBucket")
 
         # ---- The functions' role (owned here, so Chalice's broad autogen policy is not used)
         self.function_role = iam.Role(
@@ -751,6 +729,22 @@ class InterkanectStack(cdk.Stack):
                       description="The WebSocket API")
         cdk.CfnOutput(self, "UserPoolId", value=self.user_pool.user_pool_id)
         cdk.CfnOutput(self, "UserPoolClientId", value=self.user_pool_client.user_pool_client_id)
+
+    def _upload_bucket(self, construct_id: str) -> s3.Bucket:
+        """A private bucket browsers upload to with presigned forms: no public access, TLS only,
+        encrypted, half-finished multipart uploads dropped after a day, kept on stack deletion."""
+        return s3.Bucket(
+            self, construct_id,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            lifecycle_rules=[s3.LifecycleRule(
+                id="AbortIncompleteMultipartUploads",
+                abort_incomplete_multipart_upload_after=cdk.Duration.days(1),
+            )],
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
 
     @staticmethod
     def _verification_email(support_email: str) -> cognito.UserVerificationConfig:
