@@ -13,6 +13,8 @@ import os
 import statistics
 import sys
 import time
+from contextlib import contextmanager
+from typing import Iterator
 
 RUNS = 15
 TARGET_DYNAMODB_REQUESTS = 16  # a small constant: no Scan, nothing that grows with the data
@@ -37,6 +39,21 @@ def stop_webhooks(endpoints: dict) -> None:
     assert answer.status_code == 204, answer.text
 
 
+@contextmanager
+def paying_stack(prefix: str) -> Iterator[dict]:
+    """A temporary stack whose PayPal webhooks are off (they would settle payments behind the
+    benchmark's back), with this process's `deps` pointed at it, as a warm Lambda's."""
+    from chalicelib import deps
+    from tests.support.stack import app_environment, temporary_stack
+
+    with temporary_stack(prefix) as endpoints:
+        stop_webhooks(endpoints)
+        os.environ.update(app_environment(endpoints))
+        os.environ["IK_PAYPAL_CLIENT_SECRET"] = endpoints["paypal_client_secret"]
+        deps.reset()
+        yield endpoints
+
+
 def main() -> int:
     import requests
 
@@ -47,14 +64,8 @@ def main() -> int:
     from tests.support.pages import become_helper, open_storefront
     from tests.support.payments import approve_in_sandbox
     from bench.dynamodb_requests import counting_dynamodb
-    from tests.support.stack import app_environment, temporary_stack
-
     print("Settling one capture (order → ledger), on a live paid call of the local stack")
-    with temporary_stack("ik-bench-settle-") as endpoints:
-        stop_webhooks(endpoints)
-        os.environ.update(app_environment(endpoints))
-        os.environ["IK_PAYPAL_CLIENT_SECRET"] = endpoints["paypal_client_secret"]
-        deps.reset()
+    with paying_stack("ik-bench-settle-") as endpoints:
         api = endpoints["api"]
         helper = become_helper(api, "benchpayee")
         open_storefront(api, helper)

@@ -32,27 +32,22 @@ def settle() -> dict:
     import requests
 
     from bench.dynamodb_requests import counting_dynamodb
-    from bench.settle_capture import paypal_requests, stop_webhooks
+    from bench.settle_capture import paying_stack, paypal_requests
     from chalicelib import deps
     from chalicelib.services.payments import complete_payment
     from tests.support.accounts import sign_up_and_in
     from tests.support.pages import become_helper, open_storefront
     from tests.support.payments import approve_in_sandbox
-    from tests.support.stack import app_environment, temporary_stack
+    from tests.support.store import create_product
 
-    with temporary_stack("ik-bench-store-") as endpoints:
-        stop_webhooks(endpoints)
-        os.environ.update(app_environment(endpoints))
-        os.environ["IK_PAYPAL_CLIENT_SECRET"] = endpoints["paypal_client_secret"]
-        deps.reset()
+    with paying_stack("ik-bench-store-") as endpoints:
         api = endpoints["api"]
         seller = become_helper(api, "benchseller")
         open_storefront(api, seller)
         buyer = sign_up_and_in(api, "benchbuyer")
         buyer_id = requests.get(f"{api}/me", headers=buyer.auth, timeout=30).json()["user_id"]
-        mug = requests.post(f"{api}/me/products", headers=seller.auth, timeout=30, json={
-            "title": "Bench mug", "kind": "physical", "status": "active",
-            "variants": [{"name": "Blue", "sku": "MUG", "price_cents": 1500, "stock": 10_000}]}).json()["product"]
+        mug = create_product(api, seller, title="Bench mug", kind="physical", status="active",
+                             variants=[{"name": "Blue", "sku": "MUG", "price_cents": 1500, "stock": 10_000}])
         desk = deps.payment_desk()
         timings, runs, paypal_calls = [], [], []
         for run in range(RUNS + 1):  # the first run warms the process
