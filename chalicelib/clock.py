@@ -1,8 +1,12 @@
 """The wall clock as the services take it: an argument (`now=utc_now_iso`), so tests pass their own."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 
 def utc_now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def utc_today() -> date:
+    return datetime.now(timezone.utc).date()

@@ -11,6 +11,7 @@ from chalicelib import deps
 from chalicelib.api.guard import cognito_user, principal_of
 from chalicelib.api.http import handles_errors, json_response, limit_param, parse_body
 from chalicelib.api.lazy import on_first_use
+from chalicelib.clock import utc_today
 
 service = on_first_use("chalicelib.services.store")
 paying = on_first_use("chalicelib.services.payments")
@@ -338,18 +339,12 @@ def marketplace_page():
 
 # -- the seller's Sales page ---------------------------------------------------------------------
 
-def _today():
-    from datetime import datetime, timezone
-
-    return datetime.now(timezone.utc).date()
-
-
 def _report():
     from chalicelib.services.sales import sales_report
 
     params = _params()
     return sales_report(seller_id=_user_id(), first=params.get("from"), last=params.get("to"), by=params.get("by"),
-                        desk=deps.store_desk(), today=_today())
+                        desk=deps.store_desk(), today=utc_today())
 
 
 @blueprint.route("/me/store/sales", methods=["GET"], authorizer=cognito_user)
@@ -380,4 +375,4 @@ def my_orders_csv():
 
     params = _params()
     return _csv(orders_csv(seller_id=_user_id(), first=params.get("from"), last=params.get("to"),
-                           desk=deps.store_desk(), today=_today()), "interkanect-orders.csv")
+                           desk=deps.store_desk(), today=utc_today()), "interkanect-orders.csv")
