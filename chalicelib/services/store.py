@@ -34,6 +34,9 @@ if TYPE_CHECKING:
     from chalicelib.adapters.uploads import UploadStorage
 
 PAGE_SIZE = 24
+# The store page's first screenful: three rows of four at 1280 px (what a visitor sees before
+# "More products"); each product shown costs ~0.15 ms to read and draw.
+STORE_PAGE_SIZE = 12
 SLUG_TRIES = 20
 NEW_ID = Callable[[], str]
 
@@ -365,7 +368,8 @@ class StorePage:
     shipping: rules.ShippingRule | None  # None: the store cannot take payments yet
 
 
-def store_page(*, username: str, desk: StoreDesk, after: dict | None = None, limit: int = PAGE_SIZE) -> StorePage:
+def store_page(*, username: str, desk: StoreDesk, after: dict | None = None,
+               limit: int = STORE_PAGE_SIZE) -> StorePage:
     page = page_named(username, accounts=desk.accounts, pages=desk.pages)
     products, more = desk.products.for_seller(page.user_id, active_only=True, limit=limit, after=after)
     storefront = desk.storefronts.get(page.user_id)
