@@ -18,8 +18,9 @@ def _boto_session() -> Any:
     return boto3.session.Session(region_name=settings().region)
 
 
-def aws_client(service: str, endpoint_url: str | None = None) -> Any:
-    return _boto_session().client(service, endpoint_url=endpoint_url or settings().aws_endpoint_url)
+def aws_client(service: str, endpoint_url: str | None = None, config: Any = None) -> Any:
+    return _boto_session().client(service, endpoint_url=endpoint_url or settings().aws_endpoint_url,
+                                  config=config)
 
 
 @lru_cache(maxsize=1)
@@ -389,9 +390,17 @@ def store_desk(payments: Any = None):
 
 @lru_cache(maxsize=1)
 def store_files():
+    """The files bucket, its links served from the downloads distribution. On AWS they are signed
+    (SigV4) for the bucket's regional virtual-hosted name, the distribution's origin: the Host it
+    sends S3. Locally moto's endpoint is the host (path style) and the loopback server sends that."""
+    from botocore.config import Config
+
     from chalicelib.adapters.uploads import S3UploadStorage
 
-    return S3UploadStorage(aws_client("s3"), settings().files_bucket)
+    s = settings()
+    on_aws = {"addressing_style": "virtual", "us_east_1_regional_endpoint": "regional"}
+    client = aws_client("s3", config=Config(signature_version="s3v4", s3={} if s.aws_endpoint_url else on_aws))
+    return S3UploadStorage(client, s.files_bucket, download_origin=s.files_download_url)
 
 
 def webhook_handlers() -> dict:

@@ -84,6 +84,9 @@ class Settings:
     # works, how often a file may be downloaded, how long stock waits for an unpaid checkout, the
     # holds before a sale's earnings are released, and the buyers' refund windows.
     files_bucket: str = ""
+    # Where buyers fetch those files: the downloads distribution (CloudFront on AWS, a loopback
+    # server locally), which adds `nosniff` that S3 cannot; empty, the presigned S3 URL as is.
+    files_download_url: str = ""
     download_link_seconds: int = 300
     download_limit: int = 5
     reservation_seconds: int = 30 * 60
@@ -169,6 +172,7 @@ class Settings:
             refund_request_hours=int(get("IK_REFUND_REQUEST_HOURS", "24")),
             refund_review_business_days=int(get("IK_REFUND_REVIEW_BUSINESS_DAYS", "7")),
             files_bucket=get("IK_FILES_BUCKET"),
+            files_download_url=get("IK_FILES_DOWNLOAD_URL").rstrip("/"),
             download_link_seconds=int(get("IK_DOWNLOAD_LINK_SECONDS", "300")),
             download_limit=int(get("IK_DOWNLOAD_LIMIT", "5")),
             reservation_seconds=int(get("IK_RESERVATION_SECONDS", "1800")),

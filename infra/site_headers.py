@@ -30,3 +30,15 @@ def content_security_policy(websocket_origin: str, *,
         " ".join(("form-action 'self'", *upload_origins)),
         "frame-ancestors 'none'",
     ))
+
+
+# The downloads distribution's (digital goods, never on the site's origin): the file keeps the
+# type it was checked as, never runs as a page (no sources, sandboxed), is never framed and sends
+# no referrer. CloudFront adds HSTS too (infra/cdk); over the local stack's http it means nothing.
+DOWNLOAD_CONTENT_SECURITY_POLICY = "default-src 'none'; sandbox"
+DOWNLOAD_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": DOWNLOAD_CONTENT_SECURITY_POLICY,
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}

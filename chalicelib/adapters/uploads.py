@@ -23,6 +23,18 @@ class UploadStorage(Protocol):
     def download_url(self, key: str, *, filename: str, content_type: str, seconds: int) -> str: ...
 
 
+def served_from(url: str, origin: str) -> str:
+    """`url` with its scheme and host swapped for `origin`'s, the path and query kept: a
+    presigned S3 GET fetched through the downloads distribution, which sends it on to S3 with the
+    bucket's own Host (the one it was signed for), so the signature still holds."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    if not origin:
+        return url
+    parts, served = urlsplit(url), urlsplit(origin)
+    return urlunsplit((served.scheme, served.netloc, parts.path, parts.query, ""))
+
+
 def attachment(filename: str) -> str:
     """A Content-Disposition that saves the file under its name (RFC 6266: an ASCII fallback and
     the UTF-8 name), never shows it in the browser."""
@@ -33,9 +45,10 @@ def attachment(filename: str) -> str:
 
 
 class S3UploadStorage:
-    def __init__(self, client: Any, bucket: str) -> None:
+    def __init__(self, client: Any, bucket: str, download_origin: str = "") -> None:
         self._client = client
         self._bucket = bucket
+        self._download_origin = download_origin  # "": links go to S3 itself
 
     def presigned_post(self, *, key: str, content_type: str, max_bytes: int, redirect: str) -> dict:
         """A POST policy S3 enforces: this key, this type, at most `max_bytes`, 10 minutes."""
@@ -64,16 +77,18 @@ class S3UploadStorage:
         self._client.delete_object(Bucket=self._bucket, Key=key)
 
     def download_url(self, key: str, *, filename: str, content_type: str, seconds: int) -> str:
-        """A presigned GET of the object that S3 answers as an attachment of the checked type."""
-        return self._client.generate_presigned_url(
+        """A presigned GET of the object that S3 answers as an attachment of the checked type,
+        through the download origin when there is one (it adds `nosniff`, which S3 cannot)."""
+        return served_from(self._client.generate_presigned_url(
             "get_object", ExpiresIn=seconds,
             Params={"Bucket": self._bucket, "Key": key, "ResponseContentType": content_type,
-                    "ResponseContentDisposition": attachment(filename)})
+                    "ResponseContentDisposition": attachment(filename)}), self._download_origin)
 
 
 class InMemoryUploadStorage:
-    def __init__(self) -> None:
+    def __init__(self, download_origin: str = "") -> None:
         self.objects: dict[str, tuple[bytes, str]] = {}
+        self._download_origin = download_origin
 
     def presigned_post(self, *, key: str, content_type: str, max_bytes: int, redirect: str) -> dict:
         return {"url": "memory://uploads", "fields": {"key": key, "Content-Type": content_type,
@@ -91,5 +106,5 @@ class InMemoryUploadStorage:
     def download_url(self, key: str, *, filename: str, content_type: str, seconds: int) -> str:
         from urllib.parse import urlencode
 
-        return f"memory://uploads/{key}?" + urlencode({"disposition": attachment(filename), "type": content_type,
-                                                       "expires": seconds})
+        return served_from(f"memory://uploads/{key}?" + urlencode(
+            {"disposition": attachment(filename), "type": content_type, "expires": seconds}), self._download_origin)

@@ -250,7 +250,8 @@ def order_delivered(order_id):
 @handles_errors
 def download_file(order_id, slug, file_id):
     """A link to the purchased file that works for minutes; each one counts against the
-    purchase's limit. The browser goes to it: S3 answers with the file as an attachment."""
+    purchase's limit. The browser goes to it: the downloads origin (never the site's) passes on S3's
+    answer, the file as an attachment, adding `nosniff`."""
     url = service.download(order_id=order_id, buyer_id=_user_id(), slug=slug, file_id=file_id,
                            desk=deps.store_desk())
     return json_response({"url": url, "expires_in": deps.settings().download_link_seconds})

@@ -3,9 +3,10 @@ it runs on — DynamoDB tables declared from the pynamodb models (the categories
 the first deploy), the Cognito user pool, the private site bucket and the private uploads bucket
 (avatars, product pictures) behind CloudFront (with `/api/*` and the public pages `/h/*` and
 `/marketplace` routed to the REST API, and `/media/*` to the uploads, all on the site's own
-origin), and the private files bucket of digital goods, reached only through presigned URLs. A
-page the site bucket lacks gets the site's 404 page from a Lambda@Edge function, which lives in a
-companion stack in us-east-1.
+origin), and the private files bucket of digital goods, reached only through presigned URLs on a
+downloads distribution of its own (never the site's origin) that adds `nosniff`. A page the site
+bucket lacks gets the site's 404 page from a Lambda@Edge function, which lives in a companion
+stack in us-east-1.
 
 The stack's construct id IS the Chalice stage: the `chalice.cdk.Chalice` construct names its
 stage after its scope (`scope.to_string()`), so `InterkanectStack(app, "dev")` packages the
@@ -53,7 +54,7 @@ from chalicelib.domain.categories import SEED, Category
 from chalicelib.settings import TABLES, Settings
 from infra.edge import package_not_found
 from infra.site_build import build as build_site
-from infra.site_headers import PERMISSIONS_POLICY, content_security_policy
+from infra.site_headers import DOWNLOAD_CONTENT_SECURITY_POLICY, PERMISSIONS_POLICY, content_security_policy
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # The built site (infra/site_build.py), written into the cloud assembly beside the assets.
@@ -76,7 +77,8 @@ PAGES_PREFIX = "h"
 MEDIA_PREFIX = "media"
 AVATARS_PREFIX = f"{MEDIA_PREFIX}/avatars/"
 PRODUCT_PICTURES_PREFIX = f"{MEDIA_PREFIX}/products/"
-# Where digital goods' files live in the private files bucket (served only by presigned GETs).
+# Where digital goods' files live in the private files bucket (served only by presigned GETs,
+# through the downloads distribution).
 STORE_FILES_PREFIX = "files/"
 # The Marketplace page: `/marketplace` on the site is the REST API's `/marketplace` route.
 MARKETPLACE_PATH = "marketplace"
@@ -385,8 +387,9 @@ class InterkanectStack(cdk.Stack):
         # CORS needed for a form navigation); CloudFront serves `media/*` through OAC.
         self.uploads_bucket = self._upload_bucket("UploadsBucket")
 
-        # ---- Digital goods' files (private, never behind CloudFront): the seller's browser POSTs
-        # a presigned form, the buyer downloads through a short-lived presigned GET.
+        # ---- Digital goods' files (private, never on the site's origin): the seller's browser
+        # POSTs a presigned form, the buyer downloads through a short-lived presigned GET that the
+        # downloads distribution passes on (see below).
         self.files_bucket = self._upload_bucket("FilesBucket")
 
         # ---- The functions' role (owned here, so Chalice's broad autogen policy is not used)
@@ -702,6 +705,10 @@ class InterkanectStack(cdk.Stack):
         for function in self.functions:
             function.add_property_override("Environment.Variables.IK_SITE_URL", self.site_url)
 
+        self.downloads_url = f"https://{self._downloads_distribution().distribution_domain_name}"
+        for function in self.functions:
+            function.add_property_override("Environment.Variables.IK_FILES_DOWNLOAD_URL", self.downloads_url)
+
         self._seed_categories()
         self._alert_ops_on_payout_errors(ops_email.value_as_string)
 
@@ -727,6 +734,8 @@ class InterkanectStack(cdk.Stack):
                       description="The REST API, direct")
         cdk.CfnOutput(self, "WebSocketUrl", value=self.websocket_url,
                       description="The WebSocket API")
+        cdk.CfnOutput(self, "DownloadsUrl", value=self.downloads_url,
+                      description="Where buyers' links to digital goods point (presigned, never the site)")
         cdk.CfnOutput(self, "UserPoolId", value=self.user_pool.user_pool_id)
         cdk.CfnOutput(self, "UserPoolClientId", value=self.user_pool_client.user_pool_client_id)
 
@@ -744,6 +753,57 @@ class InterkanectStack(cdk.Stack):
                 abort_incomplete_multipart_upload_after=cdk.Duration.days(1),
             )],
             removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+
+    def _downloads_distribution(self) -> cloudfront.Distribution:
+        """Digital goods' downloads, on a distribution of their own so a file never runs on the
+        site's origin. S3 cannot add `nosniff` to a presigned GET; this adds it, with a CSP that
+        sandboxes the file and no referrer. No origin access control: the link's SigV4 query
+        string is what S3 checks, and CloudFront sends S3 the origin's Host, the bucket's
+        regional name, which `deps.store_files()` signs for; only the link's host is swapped for
+        this one (`served_from`). Nothing is cached and no viewer header or cookie is passed on."""
+        headers = cloudfront.ResponseHeadersPolicy(
+            self, "DownloadHeaders",
+            comment="interKanect downloads: nosniff, sandboxing CSP, no referrer, HSTS, no framing",
+            security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
+                content_type_options=cloudfront.ResponseHeadersContentTypeOptions(override=True),
+                content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
+                    content_security_policy=DOWNLOAD_CONTENT_SECURITY_POLICY, override=True),
+                referrer_policy=cloudfront.ResponseHeadersReferrerPolicy(
+                    referrer_policy=cloudfront.HeadersReferrerPolicy.NO_REFERRER, override=True),
+                strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
+                    access_control_max_age=cdk.Duration.days(730), include_subdomains=True, override=True),
+                frame_options=cloudfront.ResponseHeadersFrameOptions(
+                    frame_option=cloudfront.HeadersFrameOption.DENY, override=True),
+            ),
+        )
+        # No managed policy passes the query string alone: AllViewer* pass the browser's headers
+        # (AllViewer its Host too, which S3 would refuse).
+        signed_query_only = cloudfront.OriginRequestPolicy(
+            self, "DownloadsRequest",
+            comment="interKanect downloads: the presigned query string only; no headers or cookies",
+            query_string_behavior=cloudfront.OriginRequestQueryStringBehavior.all(),
+            header_behavior=cloudfront.OriginRequestHeaderBehavior.none(),
+            cookie_behavior=cloudfront.OriginRequestCookieBehavior.none(),
+        )
+        return cloudfront.Distribution(
+            self, "DownloadsDistribution",
+            comment=f"interKanect {self.stage}: digital goods' downloads (presigned GETs of the files bucket)",
+            http_version=cloudfront.HttpVersion.HTTP2_AND_3,
+            default_behavior=cloudfront.BehaviorOptions(
+                origin=origins.HttpOrigin(
+                    self.files_bucket.bucket_regional_domain_name,
+                    protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+                    origin_ssl_protocols=[cloudfront.OriginSslPolicy.TLS_V1_2],
+                ),
+                viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+                allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+                cached_methods=cloudfront.CachedMethods.CACHE_GET_HEAD,
+                cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
+                origin_request_policy=signed_query_only,
+                response_headers_policy=headers,
+                compress=False,  # the files go as stored, byte for byte
+            ),
         )
 
     @staticmethod

@@ -1,8 +1,9 @@
 """`python -m infra.local`: the whole product on one machine, no AWS account, no internet.
 
 Starts moto (DynamoDB, S3, SES, Cognito, SSM), the Chalice REST API, the WebSocket gateway,
-the PayPal sandbox, the scheduled jobs and the static site; writes the endpoints to
-`<state>/endpoints.json`; keeps state under `<state>/` across runs; Ctrl-C stops it all.
+the PayPal sandbox, the scheduled jobs, the static site and the downloads server (digital goods'
+links, with the headers CloudFront adds on AWS); writes the endpoints to `<state>/endpoints.json`;
+keeps state under `<state>/` across runs; Ctrl-C stops it all.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_PORTS = {"aws": 4566, "api": 8000, "websocket": 8001, "websocket_management": 8002,
-                 "paypal": 8003, "site": 8080}
+                 "paypal": 8003, "downloads": 8004, "site": 8080}
 SNAPSHOT_SECONDS = 30
 
 log = logging.getLogger("local-stack")
@@ -49,6 +50,7 @@ class LocalStack:
 
     def start(self) -> dict[str, str]:
         from infra.local.aws import LOCAL_CREDENTIALS, LocalAws, client, provision
+        from infra.local.downloads import DownloadServer
         from infra.local.mailbox import PREFIX as MAILBOX_PATH, Mailbox
         from infra.local.paypal_sandbox import PayPalSandbox
         from infra.local.rest_api import LocalRestApi
@@ -64,6 +66,9 @@ class LocalStack:
         aws = self._started(LocalAws(host=self.host, port=self.ports["aws"],
                                      state_file=self.state_dir / "aws-state.pickle"))
         environment = provision(aws.url, paypal_client_secret=credentials["client_secret"])
+        # Buyers' links to digital goods go through it, as through the downloads distribution on AWS.
+        downloads = self._started(DownloadServer(aws.url, host=self.host, port=self.ports["downloads"]))
+        environment["IK_FILES_DOWNLOAD_URL"] = downloads.url
         paypal = self._started(PayPalSandbox(host=self.host, port=self.ports["paypal"],
                                              client_id=credentials["client_id"],
                                              client_secret=credentials["client_secret"],
@@ -109,6 +114,7 @@ class LocalStack:
             "paypal_client_secret": credentials["client_secret"],
             "paypal_webhook_id": webhook_id,
             "aws": aws.url,
+            "downloads": downloads.url,
             "user_pool_id": environment["IK_USER_POOL_ID"],
             "user_pool_client_id": environment["IK_USER_POOL_CLIENT_ID"],
             "region": environment["AWS_REGION"],
@@ -158,7 +164,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n  interKanect is running: open {endpoints['site']}\n", flush=True)
         print(f"  Emails it sends land in the local mailbox: {endpoints['mailbox']}", flush=True)
         print(f"  API {endpoints['api']}  WebSocket {endpoints['websocket']}  "
-              f"PayPal sandbox {endpoints['paypal']}  AWS (moto) {endpoints['aws']}", flush=True)
+              f"PayPal sandbox {endpoints['paypal']}  AWS (moto) {endpoints['aws']}  "
+              f"Downloads {endpoints['downloads']}", flush=True)
         print(f"  Endpoints written to {args.state_dir / 'endpoints.json'}; Ctrl-C stops everything.\n",
               flush=True)
         while not stopping.wait(1):

@@ -2,8 +2,8 @@
 sandbox with its approval page: a visitor picks a variant and a quantity, fills a cart with a
 physical and a digital product, signs in on the way to checking out and comes back to the cart,
 approves at PayPal, lands on "Paid", downloads the file from the library (the same bytes the
-seller uploaded) and says the parcel arrived once it is shipped; a price that changed after the
-cart was filled is shown and confirmed before paying; units taken meanwhile by someone else are
+seller uploaded, from the downloads origin, never the site's) and says the parcel arrived once it
+is shipped; a price that changed after the cart was filled is shown and confirmed before paying; units taken meanwhile by someone else are
 said; a free download goes straight to the library. Screenshots at 1280 and 390 px are kept in the test's tmp dir."""
 from __future__ import annotations
 
@@ -145,9 +145,10 @@ def test_a_visitor_buys_a_mug_and_a_guide_then_downloads_the_guide(page: Page, l
     expect(file_row).to_contain_text("5 downloads left")
     shoot(page, tmp_path, "library-1280")
 
-    # Download: the bytes are the PDF the seller uploaded.
+    # Download: the bytes are the PDF the seller uploaded, from the downloads origin, not the site's.
     with page.expect_download() as download:
         file_row.get_by_role("button", name="Download field-guide.pdf").click()
+    assert download.value.url.startswith(local_stack["downloads"] + "/")
     saved = Path(download.value.path())
     assert hashlib.sha256(saved.read_bytes()).hexdigest() == pdf.sha256
     assert download.value.suggested_filename == "field-guide.pdf"
@@ -253,6 +254,7 @@ def test_a_free_download_goes_straight_to_the_library(page: Page, local_stack, b
     expect(order.get_by_test_id("order-total")).to_have_text("Free")
     with page.expect_download() as download:
         order.get_by_role("button", name="Download checklist.pdf").click()
+    assert download.value.url.startswith(local_stack["downloads"] + "/")
     assert hashlib.sha256(Path(download.value.path()).read_bytes()).hexdigest() == pdf.sha256
 
     assert browser_log.csp_violations() == []

@@ -2,7 +2,8 @@
 no dependency cycle, and declares what the code expects: tables from the pynamodb models (the
 categories seeded), the Cognito pool, the private site and avatar buckets behind CloudFront with a
 strict CSP and the site built from its templates (its 404 page answered at the edge for the site
-only), the private files bucket of digital goods, the public pages (Helper pages, stores and the
+only), the private files bucket of digital goods (downloaded from a distribution of its own with
+`nosniff`), the public pages (Helper pages, stores and the
 Marketplace, each with its cache key), both APIs, the schedule and the functions' settings."""
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from chalicelib.settings import TABLES, Settings
 from infra.local.scheduler import jobs_of
 from infra.local.site import PUBLIC_PAGES, path_matches
 from infra.site_build import page_names
+from infra.site_headers import DOWNLOAD_HEADERS
 
 pytestmark = pytest.mark.infra
 
@@ -74,7 +76,7 @@ def expected_csp(uploads_bucket: str, files_bucket: str) -> str:
 ENV_VARS = {
     *(f"IK_TABLE_{table.upper()}" for table in TABLES),
     "IK_USER_POOL_ID", "IK_USER_POOL_CLIENT_ID", "IK_SITE_BUCKET", "IK_UPLOADS_BUCKET", "IK_FILES_BUCKET",
-    "IK_SITE_URL", "IK_WEBSOCKET_MANAGEMENT_URL",
+    "IK_SITE_URL", "IK_FILES_DOWNLOAD_URL", "IK_WEBSOCKET_MANAGEMENT_URL",
     "IK_PAYPAL_BASE_URL", "IK_PAYPAL_CLIENT_ID", "IK_PAYPAL_CLIENT_SECRET_PARAMETER",
     "IK_STUN_URLS", "IK_TURN_URLS", "IK_TURN_SECRET_PARAMETER",
 }
@@ -125,6 +127,13 @@ def one(template: dict, type_: str) -> tuple[str, dict]:
     return next(iter(found.items()))
 
 
+def named(template: dict, type_: str, prefix: str) -> tuple[str, dict]:
+    """The one resource of a type whose logical id starts with `prefix` (CDK adds a hash)."""
+    found = {k: r for k, r in resources(template, type_).items() if re.fullmatch(f"{prefix}[0-9A-F]{{8}}", k)}
+    assert len(found) == 1, f"expected one {type_} {prefix}, found {sorted(found)}"
+    return next(iter(found.items()))
+
+
 def setting(template: dict, name: str):
     """One environment variable, the same on every function."""
     values = {json.dumps(f["Properties"]["Environment"]["Variables"].get(name), sort_keys=True)
@@ -140,8 +149,9 @@ def ref_of(template: dict, name: str) -> str:
     return value["Ref"]
 
 
-def distribution_config(template: dict) -> dict:
-    _, distribution = one(template, "AWS::CloudFront::Distribution")
+def distribution_config(template: dict, prefix: str = "SiteDistribution") -> dict:
+    assert len(resources(template, "AWS::CloudFront::Distribution")) == 2  # the site, the downloads
+    _, distribution = named(template, "AWS::CloudFront::Distribution", prefix)
     return distribution["Properties"]["DistributionConfig"]
 
 
@@ -409,7 +419,7 @@ def test_buckets_are_private_encrypted_ssl_only_and_read_by_cloudfront_only(temp
     # only CloudFront (this distribution) reads it
     allows = [s for s in statements if s["Effect"] == "Allow"]
     assert allows and all(s["Principal"] == {"Service": "cloudfront.amazonaws.com"} for s in allows)
-    distribution_name, _ = one(template, "AWS::CloudFront::Distribution")
+    distribution_name, _ = named(template, "AWS::CloudFront::Distribution", "SiteDistribution")
     assert all(f"{{{distribution_name}}}" in render(s["Condition"]["StringEquals"]["AWS:SourceArn"])
                for s in allows)
 
@@ -435,7 +445,48 @@ def test_files_bucket_is_private_and_reached_only_through_the_functions_presigne
     assert "CorsConfiguration" not in bucket["Properties"]  # the seller's upload is a form POST
     assert bucket["DeletionPolicy"] == bucket["UpdateReplacePolicy"] == "Retain"
     config = distribution_config(template)
-    assert not [o for o in config["Origins"] if name in json.dumps(o)]
+    assert not [o for o in config["Origins"] if name in json.dumps(o)]  # never on the site's origin
+
+
+def test_downloads_come_from_a_distribution_of_their_own_that_adds_nosniff(template):
+    """The presigned GET passes through untouched (no OAC: its signature is the authority, for the
+    Host S3 gets, the bucket's regional name) and comes back with the headers S3 cannot add."""
+    config = distribution_config(template, "DownloadsDistribution")
+    (origin,) = config["Origins"]
+    files = ref_of(template, "IK_FILES_BUCKET")
+    assert render(origin["DomainName"]) == f"{{{files}.RegionalDomainName}}"
+    assert origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+    assert not origin.get("OriginAccessControlId") and not origin.get("S3OriginConfig")
+    assert not config.get("CacheBehaviors") and not config.get("DefaultRootObject")
+    default = config["DefaultCacheBehavior"]
+    assert default["TargetOriginId"] == origin["Id"]
+    assert default["ViewerProtocolPolicy"] == "https-only"
+    assert set(default["AllowedMethods"]) == {"GET", "HEAD"}
+    assert default["CachePolicyId"] == CACHING_DISABLED
+    request = template["Resources"][default["OriginRequestPolicyId"]["Ref"]]
+    forwarded = request["Properties"]["OriginRequestPolicyConfig"]
+    assert forwarded["QueryStringsConfig"] == {"QueryStringBehavior": "all"}  # the signature
+    assert forwarded["HeadersConfig"] == {"HeaderBehavior": "none"}  # Host stays the bucket's
+    assert forwarded["CookiesConfig"] == {"CookieBehavior": "none"}
+
+    policy_name, policy = named(template, "AWS::CloudFront::ResponseHeadersPolicy", "DownloadHeaders")
+    assert default["ResponseHeadersPolicyId"] == {"Ref": policy_name}
+    security = policy["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+    assert security["ContentTypeOptions"] == {"Override": True}  # X-Content-Type-Options: nosniff
+    sent = {  # what the local stack's downloads server sends too (infra/local/downloads.py)
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": security["ContentSecurityPolicy"]["ContentSecurityPolicy"],
+        "Referrer-Policy": security["ReferrerPolicy"]["ReferrerPolicy"],
+        "X-Frame-Options": security["FrameOptions"]["FrameOption"],
+    }
+    assert sent == DOWNLOAD_HEADERS
+    assert all(security[name]["Override"] is True
+               for name in ("ContentSecurityPolicy", "ReferrerPolicy", "FrameOptions", "StrictTransportSecurity"))
+    assert security["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
+
+    distribution_name, _ = named(template, "AWS::CloudFront::Distribution", "DownloadsDistribution")
+    assert render(setting(template, "IK_FILES_DOWNLOAD_URL")) == f"https://{{{distribution_name}.DomainName}}"
+    assert render(setting(template, "IK_SITE_URL")) != render(setting(template, "IK_FILES_DOWNLOAD_URL"))
 
 
 def test_distribution_serves_the_site_through_oac_with_strict_headers(template):
@@ -451,7 +502,7 @@ def test_distribution_serves_the_site_through_oac_with_strict_headers(template):
     assert s3_origin["OriginAccessControlId"]["Fn::GetAtt"][0] in oacs
     assert default["ViewerProtocolPolicy"] == "redirect-to-https"
 
-    policy_name, policy = one(template, "AWS::CloudFront::ResponseHeadersPolicy")
+    policy_name, policy = named(template, "AWS::CloudFront::ResponseHeadersPolicy", "SecurityHeaders")
     assert default["ResponseHeadersPolicyId"] == {"Ref": policy_name}
     security = policy["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
     assert render(security["ContentSecurityPolicy"]["ContentSecurityPolicy"]) == \
@@ -486,7 +537,7 @@ def test_public_pages_behavior_reaches_the_api_route_briefly_cached(template):
     assert key["QueryStringsConfig"]["QueryStringBehavior"] == "none"
     assert key["HeadersConfig"]["HeaderBehavior"] == "none"
     assert key["CookiesConfig"]["CookieBehavior"] == "none"
-    policy_name, _ = one(template, "AWS::CloudFront::ResponseHeadersPolicy")
+    policy_name, _ = named(template, "AWS::CloudFront::ResponseHeadersPolicy", "SecurityHeaders")
     assert pages["ResponseHeadersPolicyId"] == {"Ref": policy_name}
     assert pages["ViewerProtocolPolicy"] == "redirect-to-https"
 
@@ -555,7 +606,7 @@ def test_media_behavior_serves_the_uploads_bucket_through_oac_cached(template):
     oacs = resources(template, "AWS::CloudFront::OriginAccessControl")
     assert origin["OriginAccessControlId"]["Fn::GetAtt"][0] in oacs
     assert not origin.get("OriginPath")  # /media/avatars/x -> key media/avatars/x
-    policy_name, _ = one(template, "AWS::CloudFront::ResponseHeadersPolicy")
+    policy_name, _ = named(template, "AWS::CloudFront::ResponseHeadersPolicy", "SecurityHeaders")
     assert media["ResponseHeadersPolicyId"] == {"Ref": policy_name}
 
 
@@ -611,7 +662,7 @@ def test_a_missing_site_page_gets_the_404_page_from_an_edge_function_on_the_site
         assert not found.get("LambdaFunctionAssociations"), pattern
     assert len(config["CacheBehaviors"]) == 6
     # the security headers reach the generated 404 as well
-    policy_name, _ = one(template, "AWS::CloudFront::ResponseHeadersPolicy")
+    policy_name, _ = named(template, "AWS::CloudFront::ResponseHeadersPolicy", "SecurityHeaders")
     assert config["DefaultCacheBehavior"]["ResponseHeadersPolicyId"] == {"Ref": policy_name}
 
 
@@ -727,7 +778,7 @@ def test_every_function_has_the_settings_and_the_stack_role(template):
                         if n.startswith("FunctionRole"))
     pool_name, _ = one(template, "AWS::Cognito::UserPool")
     client_name, _ = one(template, "AWS::Cognito::UserPoolClient")
-    distribution_name, _ = one(template, "AWS::CloudFront::Distribution")
+    distribution_name, _ = named(template, "AWS::CloudFront::Distribution", "SiteDistribution")
     buckets = resources(template, "AWS::S3::Bucket")
     for name, function in functions.items():
         props = function["Properties"]
@@ -823,12 +874,13 @@ def test_function_role_permissions(template):
 
 def test_outputs(template):
     outputs = template["Outputs"]
-    assert {"SiteUrl", "RestApiUrl", "WebSocketUrl", "UserPoolId", "UserPoolClientId"} <= set(outputs)
+    assert {"SiteUrl", "RestApiUrl", "WebSocketUrl", "DownloadsUrl", "UserPoolId", "UserPoolClientId"} <= set(outputs)
     assert render(outputs["WebSocketUrl"]["Value"]) == \
         f"wss://{{WebsocketAPI}}.execute-api.{REGION}.amazonaws.com/api"
     assert render(outputs["RestApiUrl"]["Value"]) == \
         f"https://{{RestAPI}}.execute-api.{REGION}.amazonaws.com/api/"
     assert render(outputs["SiteUrl"]["Value"]).startswith("https://{SiteDistribution")
+    assert render(outputs["DownloadsUrl"]["Value"]).startswith("https://{DownloadsDistribution")
 
 
 def test_ops_is_emailed_when_the_payout_job_logs_an_error(template):

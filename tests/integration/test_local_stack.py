@@ -12,7 +12,8 @@ from tests.support.stack import RunningStack
 
 pytestmark = pytest.mark.integration
 
-ENDPOINT_KEYS = {"site", "api", "websocket", "paypal", "paypal_client_id", "paypal_client_secret", "aws"}
+ENDPOINT_KEYS = {"site", "api", "websocket", "paypal", "paypal_client_id", "paypal_client_secret", "aws",
+                 "downloads"}
 
 
 def port_open(url: str) -> bool:
@@ -25,7 +26,7 @@ def port_open(url: str) -> bool:
 def test_endpoints_are_written_for_tools(local_stack):
     assert ENDPOINT_KEYS <= set(local_stack)
     assert local_stack["websocket"].startswith("ws://127.0.0.1:")
-    assert all(local_stack[k].startswith("http://127.0.0.1:") for k in ("site", "api", "paypal", "aws"))
+    assert all(local_stack[k].startswith("http://127.0.0.1:") for k in ("site", "api", "paypal", "aws", "downloads"))
 
 
 def test_the_site_is_served_with_a_strict_csp_and_its_runtime_config(local_stack):
@@ -48,7 +49,7 @@ def test_ctrl_c_stops_everything_and_the_next_run_finds_the_data(tmp_path):
     user = sign_up_and_in(first["api"], "keep")
     stack.stop()
     assert stack.process.returncode == 0
-    assert not any(port_open(first[k]) for k in ("site", "api", "paypal", "aws", "websocket"))
+    assert not any(port_open(first[k]) for k in ("site", "api", "paypal", "aws", "websocket", "downloads"))
 
     second = stack.start()
     try:

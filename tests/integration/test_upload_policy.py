@@ -105,9 +105,9 @@ def test_another_key_than_signed_is_refused(local_stack, pictures):
     assert not stored(client, UPLOADS_BUCKET, elsewhere) and not stored(client, UPLOADS_BUCKET, key)
 
 
-def test_a_store_file_goes_to_the_private_files_bucket_and_leaves_as_an_attachment(local_stack):
+def test_a_store_file_goes_to_the_private_files_bucket_and_leaves_as_an_attachment_with_nosniff(local_stack):
     client = s3_client(local_stack, "s3v4")
-    files = S3UploadStorage(client, FILES_BUCKET)
+    files = S3UploadStorage(client, FILES_BUCKET, download_origin=local_stack["downloads"])
     key = "files/u1/guide/f1"
     post = files.presigned_post(key=key, content_type="application/pdf", max_bytes=500 * MB,
                                 redirect=f"{local_stack['site']}/my-store.html?product=guide")
@@ -116,8 +116,11 @@ def test_a_store_file_goes_to_the_private_files_bucket_and_leaves_as_an_attachme
     assert sent.status_code == 303, sent.text
     found = files.describe(key)
     assert (found.size, found.content_type, found.head) == (len(PDF), "application/pdf", PDF[:32])
-    download = requests.get(files.download_url(key, filename="Guide.pdf", content_type="application/pdf",
-                                               seconds=300), timeout=30)
-    assert download.content == PDF
+    link = files.download_url(key, filename="Guide.pdf", content_type="application/pdf", seconds=300)
+    assert link.startswith(f"{local_stack['downloads']}/{FILES_BUCKET}/{key}?")  # not moto, not the site
+    download = requests.get(link, timeout=30)
+    assert download.status_code == 200 and download.content == PDF
     assert download.headers["Content-Disposition"].startswith('attachment; filename="Guide.pdf"')
     assert download.headers["Content-Type"] == "application/pdf"
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
+    assert download.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"

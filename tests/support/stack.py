@@ -91,6 +91,7 @@ def app_environment(endpoints: dict) -> dict[str, str]:
         "IK_PAYPAL_EXTRA_CERT_URLS": f"{endpoints['paypal']}/",
         "IK_UPLOADS_BUCKET": "interkanect-uploads",
         "IK_FILES_BUCKET": "interkanect-files",
+        "IK_FILES_DOWNLOAD_URL": endpoints["downloads"],
         "IK_SITE_URL": endpoints["site"],
     }
 
