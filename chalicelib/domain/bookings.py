@@ -280,3 +280,166 @@ def may_reschedule(*, start: int, at: int, by: Canceller) -> bool:
 def no_show_from(start: int) -> int:
     """When a party who has not joined may be called a no-show."""
     return start + NO_SHOW_MINUTES * 60
+
+
+# -- a booking ---------------------------------------------------------------------------------
+
+HOLD_MINUTES = 15  # a paid booking's slot is held this long while the customer is at PayPal
+REMINDERS = ((24 * 3600, "24h"), (3600, "1h"))  # seconds before the start, and the reminder's name
+
+
+class BookingState(str, Enum):
+    HELD = "held"  # the slot is held while the customer pays
+    REQUESTED = "requested"  # paid (or free), waiting for the Helper to confirm it
+    CONFIRMED = "confirmed"
+    DONE = "done"  # the session took place
+    CANCELLED = "cancelled"  # ended without its session: see `reason`
+
+
+LIVE = frozenset({BookingState.HELD, BookingState.REQUESTED, BookingState.CONFIRMED})
+
+
+class SlotTaken(Exception):
+    """Another booking (or the rest after one) holds a step of this slot."""
+
+
+class DayFull(Exception):
+    """The Helper's date already has their daily maximum of bookings."""
+
+
+@dataclass(frozen=True)
+class Booking:
+    """A customer's booking of a Helper's time. `start` and `length` fix the session; the fee
+    and the buffer are those in force when it was booked; `sequence` rises with every change
+    the calendar invitation shows (a reschedule, a cancellation)."""
+
+    booking_id: str
+    helper_id: str
+    customer_id: str
+    start: int
+    length: int
+    helper_zone: str
+    customer_zone: str
+    price_cents: int
+    currency: str
+    fee_cents: int  # what a late cancellation or a no-show costs the customer
+    buffer_minutes: int
+    state: BookingState
+    created_at: int
+    version: int = 0
+    sequence: int = 0
+    hold_until: int | None = None  # HELD: when the slot is let go unless paid
+    payment_id: str | None = None
+    reason: Reason | None = None  # CANCELLED: why
+    refund_cents: int = 0
+    kept_cents: int = 0
+    reminded: tuple[str, ...] = ()  # the reminders sent ("24h", "1h")
+    call_id: str | None = None  # the call the session runs in, once someone joins
+    note: str = ""  # what the customer wants help with
+    due_at: int | None = None  # when the jobs next look at it (`next_due`); None once it ended
+
+    @property
+    def end(self) -> int:
+        return self.start + self.length * 60
+
+    @property
+    def day(self) -> date:
+        """The date of the Helper's calendar it falls on (their daily maximum counts it)."""
+        return day_of(self.start, self.helper_zone)
+
+    @property
+    def steps(self) -> tuple[int, ...]:
+        return held_steps(self.start, self.length, self.buffer_minutes)
+
+    @property
+    def live(self) -> bool:
+        return self.state in LIVE
+
+    def next_due(self, *, refund_hours: int) -> int | None:
+        """When a job next has something to do with this booking: let go of an unpaid hold,
+        send a reminder, or close it after its session and refund window; None once it ended."""
+        if self.state is BookingState.HELD:
+            return self.hold_until
+        if self.state in (BookingState.REQUESTED, BookingState.CONFIRMED):
+            pending = [self.start - before for before, name in REMINDERS
+                       if name not in self.reminded and self.state is BookingState.CONFIRMED]
+            return min([*pending, self.end + refund_hours * 3600])
+        return None
+
+    def with_changes(self, *, refund_hours: int, **changes) -> "Booking":
+        """The next version, its `due_at` worked out again."""
+        from dataclasses import replace
+
+        after = replace(self, version=self.version + 1, **changes)
+        return replace(after, due_at=after.next_due(refund_hours=refund_hours))
+
+
+# -- what a Helper may set ------------------------------------------------------------------------
+
+def _whole(value: object, field: str, low: int, high: int, label: str) -> int:
+    if type(value) is not int or not low <= value <= high:
+        raise InvalidInput(f"{label} is a whole number from {low} to {high}.", field=field)
+    return value
+
+
+def check_windows(raw: object, field: str) -> tuple[Window, ...]:
+    """A date's hours: at most six windows of "HH:MM" that start before they end and do not
+    overlap, in order."""
+    from chalicelib.domain.helper_pages import TIME_PATTERN
+
+    if not isinstance(raw, list) or len(raw) > MAX_OVERRIDE_WINDOWS:
+        raise InvalidInput(f"A date has at most {MAX_OVERRIDE_WINDOWS} windows.", field=field)
+    windows = []
+    for index, item in enumerate(raw):
+        start, end = (item.get("start"), item.get("end")) if isinstance(item, dict) else (None, None)
+        if not (isinstance(start, str) and isinstance(end, str) and TIME_PATTERN.fullmatch(start)
+                and TIME_PATTERN.fullmatch(end)) or start == "24:00" or minutes_of(start) >= minutes_of(end):
+            raise InvalidInput("Windows are HH:MM to a later HH:MM (24:00 is midnight).", field=f"{field}.{index}")
+        windows.append(Window(minutes_of(start), minutes_of(end)))
+    windows.sort(key=lambda w: w.start)
+    if any(later.start < earlier.end for earlier, later in zip(windows, windows[1:])):
+        raise InvalidInput("A date's windows overlap.", field=field)
+    return tuple(windows)
+
+
+def check_rules(raw: Mapping[str, object], *, today: date) -> BookingRules:
+    """A Helper's booking rules from their form; every field is optional (its default)."""
+    defaults = BookingRules()
+    lengths = raw.get("lengths", list(defaults.lengths))
+    if not isinstance(lengths, list) or not lengths or any(length not in (15, 30, 60) or type(length) is not int
+                                                          for length in lengths):
+        raise InvalidInput("Choose the lengths people may book: 15, 30 or 60 minutes.", field="lengths")
+    daily = raw.get("daily_max")
+    fee = raw.get("fee_policy", defaults.fee_policy.value)
+    if fee not in {policy.value for policy in FeePolicy}:
+        raise InvalidInput("The cancellation fee is none, half_price or twice_rate.", field="fee_policy")
+    confirm = raw.get("manual_confirm", False)
+    if not isinstance(confirm, bool):
+        raise InvalidInput("Say true or false.", field="manual_confirm")
+    overrides_raw = raw.get("overrides", [])
+    if not isinstance(overrides_raw, list) or len(overrides_raw) > MAX_OVERRIDES:
+        raise InvalidInput(f"At most {MAX_OVERRIDES} dates with their own hours.", field="overrides")
+    overrides: dict[date, tuple[Window, ...]] = {}
+    for index, item in enumerate(overrides_raw):
+        field_name = f"overrides.{index}"
+        try:
+            day = date.fromisoformat(item.get("date")) if isinstance(item, dict) and \
+                isinstance(item.get("date"), str) and len(item["date"]) == 10 else None
+        except ValueError:
+            day = None
+        if day is None:
+            raise InvalidInput("Dates are YYYY-MM-DD.", field=f"{field_name}.date")
+        if day in overrides:
+            raise InvalidInput("Each date once.", field=f"{field_name}.date")
+        if day >= today - timedelta(days=1):  # dates past are dropped, not refused
+            overrides[day] = check_windows(item.get("windows", []), f"{field_name}.windows")
+    return BookingRules(
+        lengths=tuple(sorted(set(lengths))),
+        notice_minutes=_whole(raw.get("notice_minutes", defaults.notice_minutes), "notice_minutes", 0,
+                              MAX_NOTICE_MINUTES, "The minimum notice in minutes"),
+        horizon_days=_whole(raw.get("horizon_days", defaults.horizon_days), "horizon_days", 1, MAX_HORIZON_DAYS,
+                            "How many days ahead"),
+        buffer_minutes=_whole(raw.get("buffer_minutes", defaults.buffer_minutes), "buffer_minutes", 0,
+                              MAX_BUFFER_MINUTES, "The rest between bookings in minutes"),
+        daily_max=None if daily is None else _whole(daily, "daily_max", 1, MAX_DAILY, "The most bookings a day"),
+        manual_confirm=confirm, fee_policy=FeePolicy(fee), overrides=overrides)

@@ -2,11 +2,11 @@
 stack (to create tables) and the CDK app (to declare them).
 
 The models live in one module per part of the product (`accounts`, `pages`, `directory`,
-`realtime`, `calls`, `money`, `reviews`, `store`), so a cold start defines only the tables its first
-request reads: a Helper's public page imports `pages` alone (5 classes), not the 35 of the app.
-Each module registers its models here as it is imported; once `bind_tables` has run, a module
-imported later is bound as it registers, so a store can import its records when first used and
-still find them pointed at the right tables.
+`realtime`, `calls`, `money`, `reviews`, `store`, `bookings`), so a cold start defines only the
+tables its first request reads: a Helper's public page imports `pages` alone (5 classes), not the
+40-odd of the app. Each module registers its models here as it is imported; once `bind_tables` has
+run, a module imported later is bound as it registers, so a store can import its records when
+first used and still find them pointed at the right tables.
 """
 from __future__ import annotations
 
@@ -20,9 +20,9 @@ from pynamodb.models import Model
 
 from chalicelib.settings import TABLES, Settings
 
-MODULES = ("accounts", "pages", "directory", "realtime", "calls", "money", "reviews", "store")
+MODULES = ("accounts", "pages", "directory", "realtime", "calls", "money", "reviews", "store", "bookings")
 TTL_ATTRIBUTES = {"connections": "ttl", "calls": "ttl", "webhook_events": "ttl", "free_session_counts": "ttl",
-                  "revocations": "ttl"}
+                  "revocations": "ttl", "booking_steps": "ttl"}
 
 _registered: dict[str, type[Model]] = {}  # logical table name -> model, as the modules are imported
 _logical: dict[type[Model], str] = {}
