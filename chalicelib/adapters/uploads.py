@@ -16,9 +16,19 @@ class StoredObject:
     head: bytes  # the first bytes, to check the file really is the image it claims to be
 
 
+@dataclass(frozen=True)
+class StoredBytes:
+    """An uploaded file read whole, with the type it was uploaded as."""
+
+    data: bytes
+    content_type: str
+
+
 class UploadStorage(Protocol):
     def presigned_post(self, *, key: str, content_type: str, max_bytes: int, redirect: str) -> dict: ...
     def describe(self, key: str) -> StoredObject | None: ...
+    def read(self, key: str, *, max_bytes: int) -> StoredBytes | None: ...
+    def put(self, key: str, data: bytes, *, content_type: str) -> None: ...
     def delete(self, key: str) -> None: ...
     def download_url(self, key: str, *, filename: str, content_type: str, seconds: int) -> str: ...
 
@@ -60,18 +70,39 @@ class S3UploadStorage:
             ExpiresIn=600,
         )
 
-    def describe(self, key: str) -> StoredObject | None:
+    def _get(self, key: str, last_byte: int) -> dict | None:
+        """The object from its first byte to `last_byte`; None when there is no such object."""
         try:
-            answer = self._client.get_object(Bucket=self._bucket, Key=key, Range="bytes=0-31")
+            return self._client.get_object(Bucket=self._bucket, Key=key, Range=f"bytes=0-{last_byte}")
         except self._client.exceptions.NoSuchKey:
             return None
         except self._client.exceptions.ClientError as error:
             if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "InvalidRange"):
                 return None
             raise
+
+    def describe(self, key: str) -> StoredObject | None:
+        answer = self._get(key, 31)
+        if answer is None:
+            return None
         total = answer.get("ContentRange", "").rpartition("/")[2]
         size = int(total) if total.isdigit() else int(answer.get("ContentLength", 0))
         return StoredObject(size=size, content_type=answer.get("ContentType", ""), head=answer["Body"].read())
+
+    def read(self, key: str, *, max_bytes: int) -> StoredBytes | None:
+        """The object's bytes and type; None when there is none or it is larger than `max_bytes` (one
+        byte more is asked for, so a larger object is known without reading all of it)."""
+        answer = self._get(key, max_bytes)
+        if answer is None:
+            return None
+        data = answer["Body"].read()
+        return StoredBytes(data, answer.get("ContentType", "")) if len(data) <= max_bytes else None
+
+    def put(self, key: str, data: bytes, *, content_type: str) -> None:
+        """A file the app made (a redrawn picture), kept for a year in browsers: its key is new
+        whenever its content is."""
+        self._client.put_object(Bucket=self._bucket, Key=key, Body=data, ContentType=content_type,
+                                CacheControl="public, max-age=31536000, immutable")
 
     def delete(self, key: str) -> None:
         self._client.delete_object(Bucket=self._bucket, Key=key)
@@ -99,6 +130,14 @@ class InMemoryUploadStorage:
             return None
         data, content_type = self.objects[key]
         return StoredObject(size=len(data), content_type=content_type, head=data[:32])
+
+    def read(self, key: str, *, max_bytes: int) -> StoredBytes | None:
+        if key not in self.objects or len(self.objects[key][0]) > max_bytes:
+            return None
+        return StoredBytes(*self.objects[key])
+
+    def put(self, key: str, data: bytes, *, content_type: str) -> None:
+        self.objects[key] = (data, content_type)
 
     def delete(self, key: str) -> None:
         self.objects.pop(key, None)

@@ -12,7 +12,7 @@ from typing import Any, Iterable
 from urllib.parse import quote, urlencode
 
 from chalicelib.api.page_html import DEFAULT_OG_IMAGE, SITE_NAME, format_money, json_ld, render
-from chalicelib.domain.store import Product, ProductKind, ShippingRule
+from chalicelib.domain.store import PICTURE_CARD, PICTURE_FULL, Product, ProductKind, ShippingRule, card_picture
 from chalicelib.domain.user_text import visible_text
 
 PAGE_SCRIPT = "/js/pages/store.js"
@@ -27,10 +27,17 @@ def _card(product: Product, *, username: str, seller_name: str | None = None) ->
     return {
         "title": visible_text(product.title), "summary": visible_text(product.summary),
         "href": f"/h/{quote(username, safe='')}/store/{product.slug}",
-        "image": f"/{product.images[0]}" if product.images else None,
+        "image": f"/{card_picture(product.images[0])}" if product.images else None,
         "price": _price_from(product), "kind": product.kind.value, "sold_out": product.sold_out,
         "seller_name": seller_name, "seller_href": f"/h/{quote(username, safe='')}/store" if seller_name else None,
     }
+
+
+def _picture(key: str) -> dict[str, str | None]:
+    """A product picture at both its sizes: the browser picks by the width it is drawn at."""
+    full, card = f"/{key}", f"/{card_picture(key)}"
+    return {"full": full, "card": card,
+            "srcset": f"{card} {PICTURE_CARD}w, {full} {PICTURE_FULL}w" if card != full else None}
 
 
 def _price_from(product: Product) -> str:
@@ -83,7 +90,7 @@ def render_product(*, page: Any, product: Product, shipping: ShippingRule | None
     url = f"{_store_url(site_url, page.username)}/{product.slug}"
     title = visible_text(product.title)
     summary = visible_text(product.summary)[:DESCRIPTION_MAX] or f"{title} from {seller['name']}'s store."
-    images = [f"/{key}" for key in product.images]
+    images = [_picture(key) for key in product.images]
     variants = [{"variant_id": v.variant_id, "name": visible_text(v.name) or "Standard", "sku": v.sku,
                  "price_cents": v.price_cents, "price": "Free" if v.price_cents == 0 else format_money(v.price_cents),
                  "stock": v.stock, "sold_out": v.stock == 0,
@@ -99,7 +106,7 @@ def render_product(*, page: Any, product: Product, shipping: ShippingRule | None
                             "description": summary, "offers": [{k: v for k, v in o.items() if v is not None}
                                                                for o in offers]}
     if images:
-        data["image"] = [site_url + image for image in images]
+        data["image"] = [site_url + image["full"] for image in images]
     return render("product_page.html", page_script=PAGE_SCRIPT, site_url=site_url, page_url=url, seller=seller,
                   product={"slug": product.slug, "title": title, "kind": product.kind.value,
                            "description_html": product.description_html, "images": images,
@@ -107,7 +114,7 @@ def render_product(*, page: Any, product: Product, shipping: ShippingRule | None
                            "files": [{"name": f.name, "size": _size(f.size)} for f in product.files],
                            "sold_out": product.sold_out, "status": product.status.value},
                   variants=variants, description=summary, structured_data=json_ld(data),
-                  og_image=site_url + (images[0] if images else seller["avatar"] or DEFAULT_OG_IMAGE),
+                  og_image=site_url + (images[0]["full"] if images else seller["avatar"] or DEFAULT_OG_IMAGE),
                   shipping=shipping_text(shipping) if product.kind is ProductKind.PHYSICAL else None,
                   accepts_payments=shipping is not None, download_limit=download_limit)
 

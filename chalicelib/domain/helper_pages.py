@@ -228,8 +228,17 @@ def avatar_matches(content_type: str, head: bytes) -> bool:
     return False
 
 
+AVATAR_SIZE = 512  # the longest side of the picture kept: sharp at 160 px on a 3x screen
+
+
 def avatar_prefix(user_id: str) -> str:
+    """Where a Helper's avatars are shown from (each redrawn from an upload)."""
     return f"media/avatars/{user_id}/"
+
+
+def avatar_upload_prefix(user_id: str) -> str:
+    """Where the browser uploads a new avatar; nothing serves it from there."""
+    return f"incoming/avatars/{user_id}/"
 
 
 def shown_prices(page: HelperPage) -> dict[str, int | None]:

@@ -31,6 +31,22 @@ MAX_CART_LINES = 20
 FILE_MAX_BYTES = 500 * 1024 * 1024
 IMAGE_MAX_BYTES = 5 * 1024 * 1024
 IMAGE_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
+# A product picture is kept at the two sizes it is shown at: on its page (the longest side 1600
+# px, sharp on a phone's 3x screen) and on cards (640 px), as `<picture id>/<size>.webp`.
+PICTURE_FULL, PICTURE_CARD = 1600, 640
+
+
+def picture_sizes(prefix: str, picture_id: str) -> dict[str, int]:
+    """The keys a product picture is stored under, each with its longest side in pixels; the
+    first is the one the product lists."""
+    return {f"{prefix}{picture_id}/{size}.webp": size for size in (PICTURE_FULL, PICTURE_CARD)}
+
+
+def card_picture(key: str) -> str:
+    """The card-sized copy of a product picture (pictures kept before there were two sizes have
+    only the one)."""
+    full = f"/{PICTURE_FULL}.webp"
+    return f"{key[:-len(full)]}/{PICTURE_CARD}.webp" if key.endswith(full) else key
 # The files a digital product may deliver: their types are checked when they arrive, and they
 # always leave as attachments, so a file can never run as a page of the site.
 FILE_TYPES = {

@@ -11,6 +11,7 @@ from chalicelib.domain.errors import Forbidden, InvalidInput, NotFound, Problems
 from chalicelib.domain.helper_pages import HelperPage
 from chalicelib.domain.presence import Status, listing_rank
 from chalicelib.domain.search import index_terms
+from chalicelib.services.pictures import publish_upload, upload_id
 
 if TYPE_CHECKING:  # the stores are arguments: a public page's cold start imports none it does not read
     from chalicelib.adapters.accounts import AccountStore
@@ -180,7 +181,7 @@ def request_avatar_upload(*, user_id: str, content_type: str, pages: HelperPageS
     extension = rules.AVATAR_TYPES.get(content_type)
     if extension is None:
         raise InvalidInput("Pictures are JPEG, PNG or WebP.", field="content_type")
-    key = f"{rules.avatar_prefix(user_id)}{uuid.uuid4().hex}.{extension}"
+    key = f"{rules.avatar_upload_prefix(user_id)}{uuid.uuid4().hex}.{extension}"
     redirect = f"{site_url}/become-a-helper.html?avatar={key}"
     post = storage.presigned_post(key=key, content_type=content_type, max_bytes=max_bytes, redirect=redirect)
     return {"url": post["url"], "fields": post["fields"], "key": key, "max_bytes": max_bytes}
@@ -188,20 +189,20 @@ def request_avatar_upload(*, user_id: str, content_type: str, pages: HelperPageS
 
 def set_avatar(*, user_id: str, key: str, pages: HelperPageStore, storage: UploadStorage, max_bytes: int,
                directory: Directory, now: Callable[[], str]) -> HelperPage:
-    """Checks what arrived in S3 (owner, size, real image type) before showing it to anyone."""
-    if not key.startswith(rules.avatar_prefix(user_id)) or ".." in key:
+    """Shows an uploaded picture once it is checked (the Helper's own upload, a real image of the
+    type it claims, within the size) and redrawn at the size it is shown at."""
+    picture_id = upload_id(key, prefix=rules.avatar_upload_prefix(user_id), extensions=rules.AVATAR_TYPES.values())
+    if picture_id is None:
         raise Forbidden("That picture is not yours.")
     before = pages.get(user_id)
     if before is None:
         raise NotFound("Create your page before adding a picture.")
-    stored = storage.describe(key)
-    if stored is None:
-        raise NotFound("No picture was uploaded under that key.")
-    if stored.size > max_bytes or not rules.avatar_matches(stored.content_type, stored.head):
-        storage.delete(key)
-        raise InvalidInput(f"Pictures are JPEG, PNG or WebP files of at most {max_bytes // 1024 // 1024} MB.",
-                           field="key")
-    after = save_and_publish(before, before.with_changes(avatar_key=key, updated_at=now()), pages, directory)
-    if before.avatar_key and before.avatar_key != key:
+    shown = f"{rules.avatar_prefix(user_id)}{picture_id}.webp"
+    if before.avatar_key == shown:
+        return before  # a retry of the picture already shown
+    publish_upload(storage=storage, upload_key=key, sizes={shown: rules.AVATAR_SIZE}, max_bytes=max_bytes,
+                   refusal=f"Pictures are JPEG, PNG or WebP files of at most {max_bytes // 1024 // 1024} MB.")
+    after = save_and_publish(before, before.with_changes(avatar_key=shown, updated_at=now()), pages, directory)
+    if before.avatar_key:
         storage.delete(before.avatar_key)  # the old picture is shown nowhere any more
     return after

@@ -16,7 +16,7 @@ from chalicelib.adapters.payments import PaymentStore, PlanStore, StorefrontStor
 from chalicelib.adapters.refunds import RefundRequestStore
 from chalicelib.domain import ledger as books
 from chalicelib.domain.calls import CallState, IllegalTransition, Role, apply_timeouts
-from chalicelib.domain.errors import DomainError, Forbidden, InvalidInput, NotFound, ServiceUnavailable
+from chalicelib.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, ServiceUnavailable
 from chalicelib.domain.fees import FeeSchedule, PaymentKind, split_payment
 from chalicelib.domain.payments import (
     Payment,
@@ -480,6 +480,22 @@ def post_refund(*, payment: Payment, refund_id: str, refunded_cents: int, desk: 
             return refunded
         current = desk.payments.get(payment.payment_id) or current
     return current
+
+
+def refund_part(*, payment: Payment, amount_cents: int, request_id: str, reason: str, desk: PaymentDesk,
+                now: int) -> Any:
+    """Gives `amount_cents` of a captured payment back through PayPal and posts it (asking again
+    with the same `request_id` is the same refund: PayPal-Request-Id). Raises Conflict when PayPal
+    refuses; a PENDING refund is posted by PayPal's webhook later. Returns PayPal's answer."""
+    with paypal_errors():
+        refund = desk.gateway.refund_capture(capture_id=payment.capture_id, amount_cents=amount_cents,
+                                             currency=payment.currency, request_id=request_id, note=reason[:255])
+    if refund.status in ("FAILED", "CANCELLED"):
+        raise Conflict("PayPal refused the refund (the payment may be disputed); nothing was given back.")
+    if refund.status == "COMPLETED":
+        post_refund(payment=payment, refund_id=refund.refund_id, refunded_cents=refund.amount_cents, desk=desk,
+                    now=now, reason=reason)
+    return refund
 
 
 def refund_in_full(*, payment: Payment, reason: str, desk: PaymentDesk, now: int) -> Payment:

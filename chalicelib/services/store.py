@@ -17,7 +17,6 @@ from chalicelib.adapters.store import StaleProduct
 from chalicelib.domain import store as rules
 from chalicelib.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from chalicelib.domain.fees import PaymentKind
-from chalicelib.domain.helper_pages import avatar_matches
 from chalicelib.domain.money import is_cents
 from chalicelib.domain import ledger as books
 from chalicelib.domain.payments import Payment, PaymentState, check_text, split_of
@@ -27,7 +26,9 @@ from chalicelib.domain.store import Order, OrderState, Product, ProductKind, Pro
 from chalicelib.observability import logger
 from chalicelib.services.emails import tell, tell_each
 from chalicelib.services.helper_pages import page_named
-from chalicelib.services.payments import PaymentDesk, Purpose, open_payment, paypal_errors, post_refund, refund_in_full
+from chalicelib.services.pictures import INCOMING, publish_upload, upload_id
+from chalicelib.services.payments import (PaymentDesk, Purpose, open_payment, paypal_errors, refund_in_full,
+                                         refund_part)
 
 if TYPE_CHECKING:
     from chalicelib.adapters.store import OrderStore, ProductSearch, ProductStore, SalesBook
@@ -245,7 +246,7 @@ def request_image_upload(*, seller_id: str, slug: str, content_type: object, des
     extension = rules.IMAGE_TYPES.get(content_type) if isinstance(content_type, str) else None
     if extension is None:
         raise InvalidInput("Pictures are JPEG, PNG or WebP.", field="content_type")
-    key = f"{_image_prefix(seller_id, product.slug)}{_new_id()}.{extension}"
+    key = f"{_upload_prefix(seller_id, product.slug)}{_new_id()}.{extension}"
     redirect = f"{desk.settings.site_url}/my-store.html?product={product.slug}"
     post = desk.images.presigned_post(key=key, content_type=content_type, max_bytes=rules.IMAGE_MAX_BYTES,
                                       redirect=redirect)
@@ -256,23 +257,26 @@ def _image_prefix(seller_id: str, slug: str) -> str:
     return f"media/products/{seller_id}/{slug}/"
 
 
+def _upload_prefix(seller_id: str, slug: str) -> str:
+    return f"{INCOMING}products/{seller_id}/{slug}/"
+
+
 def add_image(*, seller_id: str, slug: str, key: object, desk: StoreDesk, now: int) -> Product:
-    """Shows an uploaded picture after checking what arrived: the seller's own key, a real image
-    of the type it claims, within the size."""
+    """Shows an uploaded picture once it is checked (the seller's own upload, a real image of the
+    type it claims, within the size) and redrawn at the sizes it is shown at."""
     product = _own(seller_id, slug, desk)
-    if not isinstance(key, str) or not key.startswith(_image_prefix(seller_id, product.slug)) or ".." in key:
+    picture_id = upload_id(key, prefix=_upload_prefix(seller_id, product.slug), extensions=rules.IMAGE_TYPES.values())
+    if picture_id is None:
         raise Forbidden("That picture is not one of this product's uploads.")
-    if key in product.images:
-        return product
+    sizes = rules.picture_sizes(_image_prefix(seller_id, product.slug), picture_id)
+    shown = next(iter(sizes))
+    if shown in product.images:
+        return product  # a retry of a picture already added
     if len(product.images) >= rules.MAX_IMAGES:
         raise Conflict(f"A product has at most {rules.MAX_IMAGES} pictures.")
-    stored = desk.images.describe(key)
-    if stored is None:
-        raise NotFound("No picture was uploaded under that key.")
-    if stored.size > rules.IMAGE_MAX_BYTES or not avatar_matches(stored.content_type, stored.head):
-        desk.images.delete(key)
-        raise InvalidInput("Pictures are JPEG, PNG or WebP files of at most 5 MB.", field="key")
-    return _changed(product, desk, now, images=(*product.images, key))
+    publish_upload(storage=desk.images, upload_key=key, sizes=sizes, max_bytes=rules.IMAGE_MAX_BYTES,
+                   refusal="Pictures are JPEG, PNG or WebP files of at most 5 MB.")
+    return _changed(product, desk, now, images=(*product.images, shown))
 
 
 def set_images(*, seller_id: str, slug: str, keys: object, desk: StoreDesk, now: int) -> Product:
@@ -283,7 +287,8 @@ def set_images(*, seller_id: str, slug: str, keys: object, desk: StoreDesk, now:
         raise InvalidInput("List the product's own pictures, each once.", field="keys")
     after = _changed(product, desk, now, images=tuple(keys))
     for gone in set(product.images) - set(keys):
-        desk.images.delete(gone)
+        for stored in {gone, rules.card_picture(gone)}:
+            desk.images.delete(stored)
     return after
 
 
@@ -541,15 +546,9 @@ def refund_order(*, order_id: str, seller_id: str, amount_cents: object, reason:
     payment = desk.payments.payments.get(order.payment_id)
     if payment is None or payment.capture_id is None:
         raise rules.OrderClosed("This order's payment was not captured.")
-    with paypal_errors():
-        refund = desk.payments.gateway.refund_capture(
-            capture_id=payment.capture_id, amount_cents=amount_cents, currency=order.currency,
-            request_id=f"store-refund-{order.order_id}-{order.refunded_cents}", note=note[:255])
-    if refund.status in ("FAILED", "CANCELLED"):
-        raise Conflict("PayPal refused the refund (the payment may be disputed); nothing was given back.")
+    refund = refund_part(payment=payment, amount_cents=amount_cents, reason=note, desk=desk.payments, now=now,
+                         request_id=f"store-refund-{order.order_id}-{order.refunded_cents}")
     if refund.status == "COMPLETED":
-        post_refund(payment=payment, refund_id=refund.refund_id, refunded_cents=refund.amount_cents,
-                    desk=desk.payments, now=now, reason=note)
         tell(desk, order.buyer_id, "payment_refunded", reason=note, amount_cents=refund.amount_cents)
     return desk.orders.get(order.order_id) or order
 

@@ -77,6 +77,9 @@ PAGES_PREFIX = "h"
 MEDIA_PREFIX = "media"
 AVATARS_PREFIX = f"{MEDIA_PREFIX}/avatars/"
 PRODUCT_PICTURES_PREFIX = f"{MEDIA_PREFIX}/products/"
+# Where browsers upload pictures before they are checked and redrawn into `media/` (never
+# served; an upload nobody confirmed is deleted after a day).
+INCOMING_PREFIX = "incoming/"
 # Where digital goods' files live in the private files bucket (served only by presigned GETs,
 # through the downloads distribution).
 STORE_FILES_PREFIX = "files/"
@@ -385,7 +388,8 @@ class InterkanectStack(cdk.Stack):
 
         # ---- Avatar uploads (private): the browser POSTs a presigned form straight to S3 (no
         # CORS needed for a form navigation); CloudFront serves `media/*` through OAC.
-        self.uploads_bucket = self._upload_bucket("UploadsBucket")
+        self.uploads_bucket = self._upload_bucket("UploadsBucket", s3.LifecycleRule(
+            id="DeleteUnconfirmedPictureUploads", prefix=INCOMING_PREFIX, expiration=cdk.Duration.days(1)))
 
         # ---- Digital goods' files (private, never on the site's origin): the seller's browser
         # POSTs a presigned form, the buyer downloads through a short-lived presigned GET that the
@@ -511,7 +515,7 @@ class InterkanectStack(cdk.Stack):
         # download link is a GetObject presigned by it; ListBucket lets a missing key answer 404,
         # not 403 (S3 evaluates that implicit check with the object key as `s3:prefix`).
         for sid, bucket, prefixes in (
-                ("Media", self.uploads_bucket, (AVATARS_PREFIX, PRODUCT_PICTURES_PREFIX)),
+                ("Media", self.uploads_bucket, (AVATARS_PREFIX, PRODUCT_PICTURES_PREFIX, INCOMING_PREFIX)),
                 ("StoreFile", self.files_bucket, (STORE_FILES_PREFIX,))):
             self.function_role.add_to_policy(iam.PolicyStatement(
                 sid=f"{sid}Objects", actions=["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
@@ -739,9 +743,10 @@ class InterkanectStack(cdk.Stack):
         cdk.CfnOutput(self, "UserPoolId", value=self.user_pool.user_pool_id)
         cdk.CfnOutput(self, "UserPoolClientId", value=self.user_pool_client.user_pool_client_id)
 
-    def _upload_bucket(self, construct_id: str) -> s3.Bucket:
+    def _upload_bucket(self, construct_id: str, *rules: s3.LifecycleRule) -> s3.Bucket:
         """A private bucket browsers upload to with presigned forms: no public access, TLS only,
-        encrypted, half-finished multipart uploads dropped after a day, kept on stack deletion."""
+        encrypted, half-finished multipart uploads dropped after a day (and `rules`), kept on
+        stack deletion."""
         return s3.Bucket(
             self, construct_id,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
@@ -751,7 +756,7 @@ class InterkanectStack(cdk.Stack):
             lifecycle_rules=[s3.LifecycleRule(
                 id="AbortIncompleteMultipartUploads",
                 abort_incomplete_multipart_upload_after=cdk.Duration.days(1),
-            )],
+            ), *rules],
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
 

@@ -105,12 +105,15 @@ class MediaBucket:
         parts = urlsplit(endpoint)
         self.origin = f"{parts.scheme}://{parts.netloc}"  # where avatar forms post to
 
-    def read(self, key: str) -> tuple[bytes, str] | None:
+    def read(self, key: str) -> tuple[bytes, str, str] | None:
+        """The object's bytes, type and Cache-Control (CloudFront passes the object's own on,
+        a day when it has none)."""
         try:
             answer = self._client.get_object(Bucket=self._bucket, Key=key)
         except self._client.exceptions.NoSuchKey:
             return None
-        return answer["Body"].read(), answer.get("ContentType", "application/octet-stream")
+        return (answer["Body"].read(), answer.get("ContentType", "application/octet-stream"),
+                answer.get("CacheControl") or "public, max-age=86400")
 
 
 class _SiteHandler(BaseHTTPRequestHandler):
@@ -197,8 +200,7 @@ class _SiteHandler(BaseHTTPRequestHandler):
         found = self.media.read(unquote(urlsplit(self.path).path).lstrip("/"))
         if found is None:
             return self._send(404, b"Not found\n", "text/plain; charset=utf-8")
-        body, content_type = found
-        return self._send(200, body, content_type, "public, max-age=86400")
+        return self._send(200, *found)
 
     def _mailbox(self) -> None:
         from infra.local.mailbox import EMAIL_HTML_HEADERS

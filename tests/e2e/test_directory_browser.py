@@ -286,7 +286,7 @@ def test_helper_uploads_a_photo_straight_to_storage_and_it_shows_on_their_page(
            ).to_be_visible()
     expect(page).to_have_url(re.compile(r"/become-a-helper\.html$"))  # the key is not kept
     photo = page.locator("[data-avatar-preview] img")
-    expect(photo).to_have_attribute("src", re.compile(r"^/media/avatars/.+\.png$"))
+    expect(photo).to_have_attribute("src", re.compile(r"^/media/avatars/.+\.webp$"))  # redrawn
     src = photo.get_attribute("src")
     page.wait_for_function("(img) => img.complete && img.naturalWidth === 1",
                            arg=photo.element_handle())

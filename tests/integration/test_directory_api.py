@@ -1,13 +1,16 @@
 """Helper pages, categories, search and online status through the REST API of the local stack."""
+import io
 import time
 import uuid
 
 import pytest
 import requests
+from PIL import Image
 from websockets.sync.client import connect
 
 from tests.support.accounts import sign_up_and_in
 from tests.support.pages import become_helper, open_storefront, page_fields
+from tests.support.store_seller import png_bytes
 
 pytestmark = pytest.mark.integration
 
@@ -140,14 +143,18 @@ def test_an_avatar_goes_straight_to_s3_and_is_checked_before_it_shows(local_stac
     helper = become_helper(api)
     upload = requests.post(f"{api}/me/page/avatar-upload", json={"content_type": "image/png"},
                            headers=helper.auth, timeout=30).json()
-    assert upload["max_bytes"] == 2 * 1024 * 1024 and upload["key"].startswith("media/avatars/")
-    png = b"\x89PNG\r\n\x1a\n" + bytes(200)
+    assert upload["max_bytes"] == 2 * 1024 * 1024 and upload["key"].startswith("incoming/avatars/")
+    png = png_bytes(900, 600)
     sent = requests.post(upload["url"], data=upload["fields"], files={"file": ("me.png", png, "image/png")},
                          allow_redirects=False, timeout=30)
     assert sent.status_code == 303 and sent.headers["Location"].startswith(f"{site}/become-a-helper.html?avatar=")
+    assert get(f"{site}/{upload['key']}").status_code == 404  # the upload itself is served nowhere
     page = requests.put(f"{api}/me/page/avatar", json={"key": upload["key"]}, headers=helper.auth, timeout=30).json()
-    assert page["avatar_url"] == f"/{upload['key']}"
-    assert get(site + page["avatar_url"]).content == png
+    assert page["avatar_url"].startswith("/media/avatars/") and page["avatar_url"].endswith(".webp")
+    shown = get(site + page["avatar_url"])
+    assert shown.headers["Content-Type"] == "image/webp" and "immutable" in shown.headers["Cache-Control"]
+    with Image.open(io.BytesIO(shown.content)) as drawn:
+        assert (drawn.format, drawn.size) == ("WEBP", (512, 341))
 
     # a script renamed .png is refused (and removed), and nobody can claim another's upload
     fake = requests.post(f"{api}/me/page/avatar-upload", json={"content_type": "image/png"},

@@ -424,11 +424,14 @@ def test_buckets_are_private_encrypted_ssl_only_and_read_by_cloudfront_only(temp
                for s in allows)
 
 
-def test_uploads_bucket_aborts_incomplete_multipart_uploads_and_has_no_cors(template):
+def test_uploads_bucket_aborts_incomplete_multipart_uploads_drops_unconfirmed_ones_and_has_no_cors(template):
     props = template["Resources"][ref_of(template, "IK_UPLOADS_BUCKET")]["Properties"]
     rules = props["LifecycleConfiguration"]["Rules"]
     assert any(r["Status"] == "Enabled" and r["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] >= 1
                for r in rules)
+    # an upload nobody confirmed (the picture is redrawn into media/ when it is) goes after a day
+    assert {"Id": "DeleteUnconfirmedPictureUploads", "Prefix": "incoming/", "ExpirationInDays": 1,
+            "Status": "Enabled"} in rules
     assert "CorsConfiguration" not in props  # the avatar is a classic form POST, not fetch()
     assert template["Resources"][ref_of(template, "IK_UPLOADS_BUCKET")]["DeletionPolicy"] == "Retain"
 
@@ -852,10 +855,10 @@ def test_function_role_permissions(template):
     uploads, files = ref_of(template, "IK_UPLOADS_BUCKET"), ref_of(template, "IK_FILES_BUCKET")
     for action in ("s3:PutObject", "s3:GetObject", "s3:DeleteObject"):
         assert granted(action) == [f"{{{uploads}.Arn}}/media/avatars/*", f"{{{uploads}.Arn}}/media/products/*",
-                                   f"{{{files}.Arn}}/files/*"], action
+                                   f"{{{uploads}.Arn}}/incoming/*", f"{{{files}.Arn}}/files/*"], action
     listings = {render(s["Resource"]): s["Condition"] for s in statements if s["Action"] == "s3:ListBucket"}
     assert listings == {
-        f"{{{uploads}.Arn}}": {"StringLike": {"s3:prefix": ["media/avatars/*", "media/products/*"]}},
+        f"{{{uploads}.Arn}}": {"StringLike": {"s3:prefix": ["media/avatars/*", "media/products/*", "incoming/*"]}},
         f"{{{files}.Arn}}": {"StringLike": {"s3:prefix": ["files/*"]}},
     }
     site_bucket = ref_of(template, "IK_SITE_BUCKET")

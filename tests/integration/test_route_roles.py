@@ -114,14 +114,14 @@ class Cast:
             "POST /auth/sign-out": lambda: {},
             "PUT /me/username": lambda: {"username": f"{role}_{uuid.uuid4().hex[:8]}"},
             "PUT /me/page": lambda: page_fields(),
-            "PUT /me/page/avatar": lambda: {"key": f"media/avatars/{self.user_ids.get(role, 'x')}/none.png"},
+            "PUT /me/page/avatar": lambda: {"key": f"incoming/avatars/{self.user_ids.get(role, 'x')}/none.png"},
             "POST /refunds": lambda: {"payment_id": self.payment["payment_id"], "reason": "The video froze again."},
             "PUT /me/products/{slug}": lambda: {
                 "title": self.guide["title"], "kind": "digital", "status": "active", "description": "Still a guide.",
                 "variants": [{"variant_id": v["variant_id"], "price_cents": v["price_cents"]}
                              for v in self.guide["variants"]]},
             "POST /me/products/{slug}/images": lambda: {
-                "key": f"media/products/{self.user_ids.get(role, 'x')}/{self.guide['slug']}/none.png"},
+                "key": f"incoming/products/{self.user_ids.get(role, 'x')}/{self.guide['slug']}/none.png"},
             # the owner cannot buy from their own store: they try the other Helper's (no storefront: 409)
             "POST /checkout": lambda: {
                 "seller": self.other_helper.username if role == "owner" else self.owner.username,

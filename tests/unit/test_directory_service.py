@@ -1,8 +1,10 @@
 """Helper pages, categories, search, usernames, avatars and presence against the in-memory twins."""
+import io
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from PIL import Image
 
 from chalicelib.adapters.accounts import InMemoryAccountStore
 from chalicelib.adapters.categories import InMemoryCategoryStore, InMemoryListingStore
@@ -27,8 +29,9 @@ from chalicelib.domain.helper_pages import HelperPage, Link, Slot
 from chalicelib.domain.presence import Status
 from chalicelib.services import directory, helper_pages
 from chalicelib.services.helper_pages import Directory, Redirect
+from tests.support.store_seller import png_bytes
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
+PNG = png_bytes(1200, 900)  # a real picture, larger than an avatar is kept
 HTML = b"<!doctype html><script>alert(document.cookie)</script>"
 MAX_BYTES = 2 * 1024 * 1024
 SITE_URL = "https://interkanect.example"
@@ -190,15 +193,15 @@ def test_saving_a_page_the_first_time_creates_it_under_the_profiles_name(site):
 def test_saving_again_updates_the_page_and_keeps_avatar_categories_ratings_and_creation_time(site):
     first = become_helper(site)
     join(site, "plumbing")
-    site.uploads.objects["media/avatars/u1/a.png"] = (PNG, "image/png")
-    set_avatar(site, "media/avatars/u1/a.png")
+    site.uploads.objects["incoming/avatars/u1/a.png"] = (PNG, "image/png")
+    set_avatar(site, "incoming/avatars/u1/a.png")
     rate(site, "u1", 47, 10)
 
     page, created = save(site, headline="Now an electrician")
 
     assert created is False
     assert page.headline == "Now an electrician"
-    assert page.avatar_key == "media/avatars/u1/a.png"
+    assert page.avatar_key == "media/avatars/u1/a.webp"
     assert page.categories == ("plumbing",)
     assert (page.rating_total, page.rating_count) == (47, 10)
     assert page.created_at == first.created_at and page.updated_at > first.updated_at
@@ -638,7 +641,7 @@ def test_an_avatar_upload_goes_to_the_users_folder_and_comes_back_to_the_editor(
     become_helper(site)
     upload = request_upload(site, content_type=content_type)
     key = upload["key"]
-    assert key.startswith("media/avatars/u1/") and key.endswith(f".{extension}")
+    assert key.startswith("incoming/avatars/u1/") and key.endswith(f".{extension}")
     assert upload["max_bytes"] == MAX_BYTES
     assert upload["fields"]["key"] == key and upload["fields"]["Content-Type"] == content_type
     redirect = upload["fields"]["success_action_redirect"]
@@ -649,9 +652,10 @@ def test_an_avatar_upload_goes_to_the_users_folder_and_comes_back_to_the_editor(
 def test_a_picture_in_another_users_folder_cannot_be_set(site):
     become_helper(site)
     become_helper(site, user_id="u2", username="bob")
-    site.uploads.objects["media/avatars/u2/b.png"] = (PNG, "image/png")
-    for key in ("media/avatars/u2/b.png", "media/avatars/u1/../u2/b.png", "media/avatars/u1x/b.png",
-                "b.png"):
+    site.uploads.objects["incoming/avatars/u2/b.png"] = (PNG, "image/png")
+    site.uploads.objects["media/avatars/u1/c.png"] = (PNG, "image/png")
+    for key in ("incoming/avatars/u2/b.png", "incoming/avatars/u1/../u2/b.png", "incoming/avatars/u1x/b.png",
+                "b.png", "media/avatars/u1/c.png", "incoming/avatars/u1/c.svg", "incoming/avatars/u1/c.d.png"):
         with pytest.raises(Forbidden):
             set_avatar(site, key)
     assert site.pages.get("u1").avatar_key is None
@@ -660,24 +664,25 @@ def test_a_picture_in_another_users_folder_cannot_be_set(site):
 def test_a_picture_that_never_arrived_cannot_be_set(site):
     become_helper(site)
     with pytest.raises(NotFound):
-        set_avatar(site, "media/avatars/u1/missing.png")
+        set_avatar(site, "incoming/avatars/u1/missing.png")
 
 
 def test_setting_an_avatar_needs_a_page(site):
     sign_up(site)
-    site.uploads.objects["media/avatars/u1/a.png"] = (PNG, "image/png")
+    site.uploads.objects["incoming/avatars/u1/a.png"] = (PNG, "image/png")
     with pytest.raises(NotFound):
-        set_avatar(site, "media/avatars/u1/a.png")
+        set_avatar(site, "incoming/avatars/u1/a.png")
 
 
 @pytest.mark.parametrize("data, content_type, max_bytes", [
     (PNG + b"\x00" * 1024, "image/png", 1024),  # too large
     (HTML, "image/png", MAX_BYTES),  # an HTML file claimed as a PNG
     (PNG, "image/jpeg", MAX_BYTES),  # a PNG claimed as a JPEG
+    (PNG[:200], "image/png", MAX_BYTES),  # a PNG cut short: the right first bytes, then nothing
 ])
 def test_a_bad_upload_is_refused_and_deleted(site, data, content_type, max_bytes):
     become_helper(site)
-    key = "media/avatars/u1/upload.png"
+    key = "incoming/avatars/u1/upload.png"
     site.uploads.objects[key] = (data, content_type)
     with pytest.raises(InvalidInput) as refused:
         set_avatar(site, key, max_bytes=max_bytes)
@@ -686,7 +691,7 @@ def test_a_bad_upload_is_refused_and_deleted(site, data, content_type, max_bytes
     assert site.pages.get("u1").avatar_key is None
 
 
-def test_a_good_png_becomes_the_avatar_on_the_page_and_its_cards(site):
+def test_a_good_png_becomes_the_avatar_on_the_page_and_its_cards_redrawn_and_the_upload_deleted(site):
     become_helper(site)
     join(site, "plumbing")
     key = request_upload(site)["key"]
@@ -694,10 +699,25 @@ def test_a_good_png_becomes_the_avatar_on_the_page_and_its_cards(site):
 
     page = set_avatar(site, key)
 
-    assert page.avatar_key == key and site.pages.get("u1").avatar_key == key
-    assert key in site.uploads.objects
+    shown = key.replace("incoming/", "media/").replace(".png", ".webp")
+    assert page.avatar_key == shown and site.pages.get("u1").avatar_key == shown
+    assert key not in site.uploads.objects  # nothing the browser sent is served as it came
+    data, content_type = site.uploads.objects[shown]
+    with Image.open(io.BytesIO(data)) as drawn:
+        assert (content_type, drawn.format, drawn.size) == ("image/webp", "WEBP", (512, 384))
     [card] = cards_in(site, "plumbing")
-    assert card["avatar_url"] == f"/{key}"
+    assert card["avatar_url"] == f"/{shown}"
+    assert set_avatar(site, key) == site.pages.get("u1")  # a retry: the same page, nothing changed
+
+
+def test_a_new_avatar_deletes_the_one_it_replaces(site):
+    become_helper(site)
+    keys = [request_upload(site)["key"] for _ in range(2)]
+    for key in keys:
+        site.uploads.objects[key] = (PNG, "image/png")
+    first = set_avatar(site, keys[0]).avatar_key
+    second = set_avatar(site, keys[1]).avatar_key
+    assert first != second and first not in site.uploads.objects and second in site.uploads.objects
 
 
 # Categories, as ops edit them

@@ -2,7 +2,8 @@
  * thumbnails switch the main picture, and the buy box, where the chosen variant sets the price,
  * the units left and the most one may order.
  *
- * Markup it reads: `[data-main-image]` and `[data-show-image="<src>"]` buttons; the form
+ * Markup it reads: `[data-main-image]` and `[data-show-image="<src>"]` buttons (with
+ * `data-show-srcset` when the picture has two sizes); the form
  * `[data-buy]` (`data-slug`, `data-title`, `data-kind`, `data-href`, `data-image`) with the
  * variants as `input[name=variant]` (`data-price-cents`, `data-price-text`, `data-name`,
  * `data-stock`, `data-stock-text`), `input[name=quantity]` with its `[data-step]` buttons,
@@ -10,6 +11,11 @@
 
 import { formatCents } from "../money.js";
 import { MAX_QUANTITY } from "./cart.js";
+
+/** Whether `src` is a path on the site itself (not another origin, not `javascript:`). */
+function ownPath(src) {
+  return Boolean(src) && src.startsWith("/") && !src.startsWith("//");
+}
 
 /** Thumbnails switch the main picture (and say which one shows). */
 export function wireGallery(root = document) {
@@ -22,8 +28,15 @@ export function wireGallery(root = document) {
   thumbs.forEach((thumb, index) => {
     thumb.addEventListener("click", () => {
       const src = thumb.getAttribute("data-show-image");
-      if (!src || !src.startsWith("/") || src.startsWith("//")) {
+      if (!ownPath(src)) {
         return;
+      }
+      // Each candidate of the srcset is one of the site's own pictures, as the src is.
+      const srcset = thumb.getAttribute("data-show-srcset");
+      if (srcset && srcset.split(",").every((c) => ownPath(c.trim().split(" ")[0]))) {
+        main.srcset = srcset;
+      } else {
+        main.removeAttribute("srcset");
       }
       main.src = src;
       main.alt = thumbs.length > 1 ? `${title}, picture ${index + 1} of ${thumbs.length}` : title;

@@ -167,7 +167,7 @@ export function variantProblem(field) {
   return match ? { index: Number(match[1]), part: match[2] || null } : null;
 }
 
-/** What S3 sent back after an upload: a picture (`media/products/…`) or a file
+/** What S3 sent back after an upload: a picture (`incoming/products/…`, redrawn by the server) or a file
  * (`files/<seller>/<slug>/<file_id>`) of the product `slug`; null when this is no return. */
 export function uploadReturn(params) {
   const slug = params.get("product");
@@ -175,7 +175,7 @@ export function uploadReturn(params) {
   if (!slug || !key) {
     return null;
   }
-  if (key.startsWith("media/products/")) {
+  if (key.startsWith("incoming/products/")) {
     return { slug, what: "picture", key };
   }
   const file = /^files\/[^/]+\/([^/]+)\/([A-Za-z0-9]{1,64})$/.exec(key);
