@@ -1,19 +1,48 @@
 """Email to people: Amazon SES, and an in-memory twin. Every email has an HTML and a text part
-(composed from templates by `chalicelib.services.emails`); none links to a sign-in page."""
+(composed from templates by `chalicelib.services.emails`); none links to a sign-in page.
+
+An email may carry files, and a calendar invitation (ICS). The invitation goes twice: as a
+`text/calendar; method=...` alternative beside the text and HTML, which makes Gmail, Outlook and
+Apple Mail show their "Add to calendar" buttons, and as the attachment `invite.ics` for the
+clients that only offer files. Such an email is built with `email.message.EmailMessage` and sent
+raw (SES SendRawEmail); the others go through SendEmail as before.
+"""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+_METHOD = re.compile(rb"^METHOD:([A-Za-z-]+)\r?$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str  # "application/pdf"
+    data: bytes
 
 
 @dataclass(frozen=True)
 class Email:
-    """One email to one person, as text and as HTML."""
+    """One email to one person, as text and as HTML, with its files and invitation if any."""
 
     to: str
     subject: str
     text: str
     html: str
+    attachments: tuple[Attachment, ...] = ()
+    calendar: bytes | None = None  # an iCalendar object with a METHOD (REQUEST, CANCEL)
+
+    @property
+    def calendar_method(self) -> str | None:
+        """The invitation's METHOD, read from the ICS itself so the two never disagree."""
+        if self.calendar is None:
+            return None
+        found = _METHOD.search(self.calendar)
+        if found is None:
+            raise ValueError("a calendar sent by email needs a METHOD (REQUEST, CANCEL)")
+        return found.group(1).decode().upper()
 
 
 class Mailer(Protocol):
@@ -26,12 +55,48 @@ class SesMailer:
         self._sender = sender
 
     def send(self, email: Email) -> None:
+        if email.attachments or email.calendar is not None:
+            self._ses.send_raw_email(Source=self._sender, Destinations=[email.to],
+                                     RawMessage={"Data": mime(email, sender=self._sender)})
+            return
         self._ses.send_email(
             Source=self._sender, Destination={"ToAddresses": [email.to]},
             Message={"Subject": {"Data": email.subject, "Charset": "UTF-8"},
                      "Body": {"Text": {"Data": email.text, "Charset": "UTF-8"},
                               "Html": {"Data": email.html, "Charset": "UTF-8"}}},
         )
+
+
+def mime(email: Email, *, sender: str) -> bytes:
+    """The email as a MIME message: multipart/mixed holding a multipart/alternative (text,
+    HTML, the invitation as text/calendar) and the files, `invite.ics` first. 7-bit clean (a
+    non-ASCII subject RFC 2047-encoded, non-ASCII parts quoted-printable or base64), as SES asks
+    of raw messages, with CRLF line ends."""
+    from email import policy
+    from email.message import EmailMessage
+    from email.utils import formatdate
+
+    smtp = policy.SMTP.clone(cte_type="7bit")
+    message = EmailMessage(policy=smtp)
+    message["From"] = sender
+    message["To"] = email.to
+    message["Subject"] = email.subject
+    message["Date"] = formatdate(usegmt=True)
+    message.set_content(email.text)
+    message.add_alternative(email.html, subtype="html")
+    files = list(email.attachments)
+    if email.calendar is not None:
+        message.add_alternative(email.calendar.decode(), subtype="calendar",
+                                params={"method": email.calendar_method})
+        files.insert(0, Attachment("invite.ics", "application/ics", email.calendar))
+    for file in files:
+        maintype, _, subtype = file.content_type.partition("/")
+        message.add_attachment(file.data, maintype=maintype, subtype=subtype, filename=file.filename)
+    for part in message.iter_parts():  # EmailMessage marks its parts too; only the message needs it
+        del part["MIME-Version"]
+        for inner in part.iter_parts():
+            del inner["MIME-Version"]
+    return message.as_bytes()
 
 
 class InMemoryMailer:

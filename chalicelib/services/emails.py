@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from typing import Any, Protocol
 
-from chalicelib.adapters.mailer import Email
+from chalicelib.adapters.mailer import Attachment, Email
 from chalicelib.domain.money import format_usd
 from chalicelib.domain.user_text import visible_text
 from chalicelib.observability import logger
@@ -44,9 +44,12 @@ def _environment() -> Any:
     return environment
 
 
-def compose(kind: str, *, to: str, settings: Any, name: str | None = None, **context: Any) -> Email:
+def compose(kind: str, *, to: str, settings: Any, name: str | None = None, calendar: bytes | None = None,
+            attachments: tuple[Attachment, ...] = (), **context: Any) -> Email:
     """The email of this kind to `to`, both parts from its templates; `name` is who the greeting
-    addresses ("Hello," without one), `context` the values its templates name."""
+    addresses ("Hello," without one), `context` the values its templates name. `calendar` (an
+    invitation from `chalicelib.services.calendar_files`) and `attachments` go with it as they
+    are; `tell` passes them through like any other value."""
     environment = _environment()
     values = {"brand_name": settings.brand_name, "support_email": settings.support_email,
               "name": visible_text(name).strip() if name else None, **context}
@@ -55,7 +58,8 @@ def compose(kind: str, *, to: str, settings: Any, name: str | None = None, **con
     values.update(parts)
     text = _tidy(text_template.render(values))
     html = environment.get_template(f"email/{kind}.html").render(values)
-    return Email(to=to, subject=parts["subject"], text=text, html=html)
+    return Email(to=to, subject=parts["subject"], text=text, html=html, attachments=tuple(attachments),
+                 calendar=calendar)
 
 
 def tell(desk: Desk, user_id: str | None, kind: str, **context: Any) -> None:

@@ -203,8 +203,10 @@ def _refuse_confirming_twice() -> None:
 
 
 def _keep_both_parts_of_sent_emails() -> None:
-    """moto keeps one body of a sent email (the HTML when there is one) and not when it was sent;
-    keep both parts and the time on the message too, for the local mailbox (infra/local/mailbox.py)."""
+    """moto keeps one body of a sent email (the HTML when there is one) and not when it was sent,
+    and of a raw email (one with files or an invitation) only its MIME text; keep both parts, the
+    time, and a raw email's subject and files `(filename, content type, bytes)` on the message
+    too, for the local mailbox (infra/local/mailbox.py)."""
     import time
 
     from moto.ses.responses import EmailResponse
@@ -212,18 +214,51 @@ def _keep_both_parts_of_sent_emails() -> None:
     original = EmailResponse.send_email
     if getattr(original, "keeps_both_parts", False):
         return
+    original_raw = EmailResponse.send_raw_email
+
+    def sent(self: Any, result: Any) -> Any:
+        message_id = result.result["MessageId"]
+        message = next(m for m in reversed(self.backend.sent_messages) if m.id == message_id)
+        message.sent_at = time.time()
+        return message
 
     def send_email(self: Any) -> Any:
         result = original(self)
-        message_id = result.result["MessageId"]
-        message = next(m for m in reversed(self.backend.sent_messages) if m.id == message_id)
+        message = sent(self, result)
         message.text = self._get_param("Message.Body.Text.Data")
         message.html = self._get_param("Message.Body.Html.Data")
-        message.sent_at = time.time()
+        return result
+
+    def send_raw_email(self: Any) -> Any:
+        result = original_raw(self)
+        message = sent(self, result)
+        for name, value in _parts_of_raw_email(message.raw_data).items():
+            setattr(message, name, value)
         return result
 
     send_email.keeps_both_parts = True  # type: ignore[attr-defined]
     EmailResponse.send_email = send_email
+    EmailResponse.send_raw_email = send_raw_email
+
+
+def _parts_of_raw_email(raw: str) -> dict[str, Any]:
+    """A MIME email's subject, text and HTML parts, and its files (plain tuples, so a snapshot of
+    the backend reads back whatever this module becomes)."""
+    import email
+    from email import policy
+
+    message = email.message_from_string(raw, policy=policy.default)
+    text, html = message.get_body(("plain",)), message.get_body(("html",))
+    files = tuple((part.get_filename() or f"attachment-{number}", part.get_content_type(),
+                   part.get_payload(decode=True) or b"")
+                  for number, part in enumerate(message.iter_attachments(), 1))
+    return {"subject": str(message.get("Subject", "")), "text": _content(text), "html": _content(html),
+            "attachments": files}
+
+
+def _content(part: Any) -> str | None:
+    """A text part as SendEmail's are kept: with the wire's CRLF line ends made newlines."""
+    return part.get_content().replace("\r\n", "\n") if part is not None else None
 
 
 def _refusal_of_form_upload(environ: dict) -> tuple[str, list[tuple[str, str]], bytes] | None:

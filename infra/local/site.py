@@ -215,6 +215,8 @@ class _SiteHandler(BaseHTTPRequestHandler):
                 self.send_header(name, value)
         else:
             self._security_headers()
+        for name, value in page.headers:
+            self.send_header(name, value)
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(page.body)
