@@ -3,6 +3,7 @@ from chalice import Chalice, Rate
 
 from chalicelib.api import (
     accounts,
+    bookings,
     calls,
     directory,
     earnings,
@@ -28,6 +29,7 @@ app.register_blueprint(earnings.blueprint)
 app.register_blueprint(reviews.blueprint)
 app.register_blueprint(ops.blueprint)
 app.register_blueprint(store.blueprint)
+app.register_blueprint(bookings.blueprint)
 app.register_blueprint(site.blueprint)
 
 
@@ -109,6 +111,13 @@ def expire_store_reservations(event):
     """Stock held for a checkout nobody paid (30 minutes, a setting) goes back on sale; the
     unpaid payment is voided first, so approving it at PayPal afterwards charges nothing."""
     store.expire_reservations()
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES))
+def run_booking_jobs(event):
+    """Bookings whose time has come: an unpaid hold let go after 15 minutes (its payment voided
+    first), the reminders 24 hours and 1 hour before (each once), a session closed after it."""
+    bookings.run_booking_jobs()
 
 
 @app.schedule(Rate(1, unit=Rate.HOURS))

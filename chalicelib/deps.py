@@ -123,6 +123,21 @@ def review_store():
 
 
 @lru_cache(maxsize=1)
+def booking_store():
+    from chalicelib.adapters.bookings_dynamo import DynamoBookingStore
+
+    return DynamoBookingStore(_tables_bound())
+
+
+@lru_cache(maxsize=1)
+def booking_rules():
+    from chalicelib.adapters.bookings_dynamo import DynamoBookingRulesStore
+
+    _tables_bound()
+    return DynamoBookingRulesStore()
+
+
+@lru_cache(maxsize=1)
 def product_store():
     from chalicelib.adapters.store_dynamo import DynamoProductStore
 
@@ -370,7 +385,7 @@ def webhook_verifier():
 def payment_desk():
     """Paying, with what the store's orders pay for registered on it."""
     from chalicelib.domain.fees import PaymentKind
-    from chalicelib.services import store
+    from chalicelib.services import bookings, store
     from chalicelib.services.payments import PaymentDesk
 
     desk = PaymentDesk(payments=payment_store(), storefronts=storefronts(), plans=helper_plans(),
@@ -378,7 +393,15 @@ def payment_desk():
                        fees=fee_schedule(), settings=settings(), mailer=mailer(), accounts=account_store(),
                        refunds=refund_requests(), reviews=review_desk())
     desk.purposes[PaymentKind.MERCHANDISE] = store.order_purpose(store_desk(desk))
+    desk.purposes[PaymentKind.APPOINTMENT] = bookings.booking_purpose(booking_desk(desk))
     return desk
+
+
+def booking_desk(payments: Any = None):
+    """Appointments, paid through the payment desk (which has their Purpose registered)."""
+    from chalicelib.services.bookings import BookingDesk
+
+    return BookingDesk(bookings=booking_store(), rules=booking_rules(), payments=payments or payment_desk())
 
 
 def store_desk(payments: Any = None):
@@ -453,12 +476,13 @@ def payout_desk():
     from chalicelib.services.payouts import PayoutDesk
 
     from chalicelib.domain.fees import PaymentKind
-    from chalicelib.services.store import earnings_hold
+    from chalicelib.services import bookings, store
 
     return PayoutDesk(payments=payment_store(), refunds=refund_requests(), calls=call_store(), ledger=ledger(),
                       storefronts=storefronts(), gateway=paypal_gateway(), runs=payout_runs(),
                       items=payout_items(), schedule=payout_schedule(), settings=settings(), mailer=mailer(),
-                      accounts=account_store(), holds={PaymentKind.MERCHANDISE: earnings_hold(store_desk())})
+                      accounts=account_store(), holds={PaymentKind.MERCHANDISE: store.earnings_hold(store_desk()),
+                                                       PaymentKind.APPOINTMENT: bookings.earnings_hold(booking_desk())})
 
 
 def reset() -> None:

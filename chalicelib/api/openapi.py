@@ -30,6 +30,8 @@ class Rule(str, Enum):
     ORDER_PARTIES = "order_parties"  # the buyer and the seller of the order in the path
     ORDER_BUYER = "order_buyer"  # the buyer of the order in the path
     ORDER_SELLER = "order_seller"  # the seller of the order in the path
+    BOOKING_PARTIES = "booking_parties"  # the customer and the Helper of the booking in the path
+    BOOKING_HELPER = "booking_helper"  # the Helper of the booking in the path
 
     @property
     def needs_token(self) -> bool:
@@ -50,6 +52,8 @@ RULE_TEXT = {
     Rule.ORDER_PARTIES: "The buyer and the seller of the order; others hear 404.",
     Rule.ORDER_BUYER: "The buyer of the order; the seller hears 403, others 404.",
     Rule.ORDER_SELLER: "The seller of the order; the buyer hears 403, others 404.",
+    Rule.BOOKING_PARTIES: "The customer and the Helper of the booking; others hear 404.",
+    Rule.BOOKING_HELPER: "The Helper of the booking; the customer hears 403, others 404.",
 }
 
 ERROR_TEXT = {
@@ -318,6 +322,38 @@ OPERATIONS: tuple[Operation, ...] = (
     _O("POST", "/orders/{order_id}/files/{slug}/{file_id}/download", "A link to a purchased file (minutes); "
        "counts against the purchase's downloads", Rule.ORDER_BUYER, "store", "DownloadLink",
        errors=(403, 409)),
+    # appointments
+    _O("GET", "/me/booking-rules", "My booking rules", Rule.HELPER, "appointments", "BookingRulesAnswer"),
+    _O("PUT", "/me/booking-rules", "Set my booking rules", Rule.HELPER, "appointments", "BookingRulesAnswer",
+       body="BookingRulesBody", example={"lengths": [30, 60], "notice_minutes": 120, "buffer_minutes": 10,
+                                         "fee_policy": "half_price",
+                                         "overrides": [{"date": "2026-12-24", "windows": []}]}),
+    _O("POST", "/me/booking-rules/feed", "A new private calendar feed URL (the old one stops working)",
+       Rule.HELPER, "appointments", "BookingRulesAnswer", body_required=False),
+    _O("DELETE", "/me/booking-rules/feed", "Close my calendar feed", Rule.HELPER, "appointments",
+       "BookingRulesAnswer", body_required=False),
+    _O("GET", "/helpers/{username}/slots", "A Helper's free slots for a length, in the customer's time zone",
+       Rule.PUBLIC, "appointments", "Slots", query="SlotsQuery"),
+    _O("POST", "/bookings", "Book a slot: held while the customer pays at PayPal (a free one at once)",
+       Rule.SIGNED_IN, "appointments", "BookAnswer", 201, "BookBody",
+       {"helper": "ada", "length": 30, "start": "2026-12-08T15:30:00Z", "zone": "America/New_York",
+        "note": "My sink drains slowly."}, errors=(403, 404, 409, 503),
+       description="A slot no longer free is a 409 `slot_unavailable`."),
+    _O("GET", "/me/bookings", "My bookings: made, or of my time; upcoming soonest first, past latest first",
+       Rule.SIGNED_IN, "appointments", "Bookings", query="MyBookingsQuery"),
+    _O("GET", "/bookings/{booking_id}", "One booking", Rule.BOOKING_PARTIES, "appointments", "BookingAnswer"),
+    _O("GET", "/bookings/{booking_id}/cancel-quote", "What cancelling now costs and gives back",
+       Rule.BOOKING_PARTIES, "appointments", "CancelQuote", errors=(409,)),
+    _O("POST", "/bookings/{booking_id}/cancel", "Cancel: the refund the quote showed", Rule.BOOKING_PARTIES,
+       "appointments", "BookingAnswer", body="CancelBody", body_required=False, errors=(409, 503),
+       example={"reason": "Something came up at work."}),
+    _O("POST", "/bookings/{booking_id}/reschedule", "Move to another free slot (a customer: 24 hours or more "
+       "ahead)", Rule.BOOKING_PARTIES, "appointments", "BookingAnswer", body="RescheduleBody",
+       example={"start": "2026-12-09T15:30:00Z"}, errors=(409,)),
+    _O("POST", "/bookings/{booking_id}/confirm", "Confirm a booking that waits for me", Rule.BOOKING_HELPER,
+       "appointments", "BookingAnswer", errors=(403, 409)),
+    _O("POST", "/bookings/{booking_id}/no-show", "The customer never came (10 minutes after the start)",
+       Rule.BOOKING_HELPER, "appointments", "BookingAnswer", errors=(403, 409, 503)),
 )
 
 

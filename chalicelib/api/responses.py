@@ -8,7 +8,7 @@ from typing import Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field
 
 Status = Literal["online", "busy", "offline"]
-PaymentKind = Literal["session", "extension", "tip", "merchandise", "plan"]
+PaymentKind = Literal["session", "extension", "tip", "merchandise", "appointment", "plan"]
 PaymentState = Literal["created", "captured", "cancelled", "declined", "voided", "refunded", "reversed"]
 RefundState = Literal["open", "approved", "denied", "refunded", "failed"]
 
@@ -768,3 +768,124 @@ class SalesReport(_Answer):
     series: list[SalesBucket] = Field(description="Every bucket of the period, empty ones included.")
     products: list[SalesProduct] = Field(description="The 50 best-selling products of the period, by revenue.")
 
+
+
+# -- appointments ---------------------------------------------------------------------------------
+
+BookingState = Literal["held", "requested", "confirmed", "done", "cancelled"]
+FeePolicy = Literal["none", "half_price", "twice_rate"]
+
+
+class WindowView(_Answer):
+    start: str
+    end: str
+
+
+class OverrideView(_Answer):
+    date: str
+    windows: list[WindowView]
+
+
+class BookingRulesView(_Answer):
+    lengths: list[int]
+    notice_minutes: int
+    horizon_days: int
+    buffer_minutes: int
+    daily_max: Optional[int]
+    manual_confirm: bool
+    fee_policy: FeePolicy
+    overrides: list[OverrideView]
+    feed: bool = Field(description="Whether a private calendar feed URL is open.")
+
+
+class BookingRulesAnswer(_Answer):
+    rules: BookingRulesView
+    feed_url: Optional[str] = Field(description="The private calendar feed (ICS); shown only when it was "
+                                                "just made.")
+
+
+class SlotView(_Answer):
+    start: str = Field(description="UTC; send it back as it is to book.")
+    local: str = Field(description="In the customer's time zone (ISO 8601 with offset).")
+    helper_local: str = Field(description="In the Helper's time zone.")
+
+
+class BookingPolicy(_Answer):
+    fee_policy: FeePolicy
+    fee_cents: int = Field(description="Kept if the customer cancels late or does not show up.")
+    late_hours: int
+    manual_confirm: bool
+
+
+class SlotsHelper(_Answer):
+    username: str
+    display_name: str
+    time_zone: str
+
+
+class Slots(_Answer):
+    helper: SlotsHelper
+    zone: str
+    length: int
+    price_cents: int
+    currency: str
+    lengths: dict[str, int] = Field(description="Every bookable length and its price.")
+    policy: BookingPolicy
+    slots: list[SlotView]
+
+
+class BookingParty(_Answer):
+    username: Optional[str] = None
+    display_name: str
+
+
+class BookingView(_Answer):
+    booking_id: str
+    state: BookingState
+    version: int
+    start: str
+    end: str
+    length: int
+    local: str = Field(description="In the viewer's time zone.")
+    zone: str
+    helper_local: str
+    helper_zone: str
+    customer_local: str
+    customer_zone: str
+    price_cents: int
+    currency: str
+    fee_cents: int
+    refund_cents: int
+    kept_cents: int
+    reason: Optional[str]
+    note: str
+    hold_until: Optional[str]
+    payment_id: Optional[str]
+    sequence: int
+    role: Literal["helper", "customer"]
+    helper: BookingParty
+    customer: Optional[BookingParty]
+    actions: list[Literal["confirm", "decline", "reschedule", "cancel", "no_show", "join"]]
+    url: str
+
+
+class BookingAnswer(_Answer):
+    booking: BookingView
+
+
+class BookAnswer(_Answer):
+    booking: BookingView
+    payment: Optional[Payment] = Field(description="To approve at PayPal; null for a free booking.")
+
+
+class Bookings(_Answer):
+    bookings: list[BookingView]
+    next_cursor: Optional[str]
+
+
+class CancelQuote(_Answer):
+    reason: str
+    fee_cents: int
+    refund_cents: int
+    late: bool
+    paid_cents: int

@@ -211,6 +211,48 @@ class CheckoutBody(_Body):
     lines: list[CartLineBody] = Field(min_length=1, max_length=20)
 
 
+class WindowBody(_Body):
+    start: str = Field(max_length=5, description="HH:MM in the Helper's time zone.")
+    end: str = Field(max_length=5, description="HH:MM, later than `start` (24:00 is midnight).")
+
+
+class OverrideBody(_Body):
+    date: str = Field(max_length=10, description="YYYY-MM-DD of the Helper's calendar.")
+    windows: list[WindowBody] = Field(default_factory=list, max_length=6,
+                                      description="The date's hours; none: a day off.")
+
+
+class BookingRulesBody(_Body):
+    lengths: Optional[list[int]] = Field(default=None, max_length=3, description="15, 30 and/or 60 (priced).")
+    notice_minutes: Optional[int] = Field(default=None, description="Minimum notice, 0 to 43200 (default 120).")
+    horizon_days: Optional[int] = Field(default=None, description="How far ahead, 1 to 365 (default 60).")
+    buffer_minutes: Optional[int] = Field(default=None, description="Rest after each booking, 0 to 120 "
+                                                                    "(default 10).")
+    daily_max: Optional[int] = Field(default=None, description="At most this many a day (1 to 48); null: "
+                                                               "no maximum.")
+    manual_confirm: Optional[bool] = Field(default=None, description="Each booking waits for the Helper.")
+    fee_policy: Optional[Literal["none", "half_price", "twice_rate"]] = Field(
+        default=None, description="The late-cancellation and no-show fee.")
+    overrides: Optional[list[OverrideBody]] = Field(default=None, max_length=200,
+                                                    description="Dates with other hours than the week's.")
+
+
+class BookBody(_Body):
+    helper: str = Field(max_length=64, description="The Helper's username.")
+    length: int = Field(description="Minutes: one of the lengths the slots were asked for.")
+    start: str = Field(max_length=20, description="A free slot's `start`, as given (UTC).")
+    zone: str = Field(max_length=64, description="The customer's IANA time zone.")
+    note: Optional[str] = Field(default=None, max_length=2000, description="What you need help with.")
+
+
+class CancelBody(_Body):
+    reason: Optional[str] = Field(default=None, max_length=2000, description="Told to the other party.")
+
+
+class RescheduleBody(_Body):
+    start: str = Field(max_length=20, description="A free slot's `start` of the same length, as given.")
+
+
 # -- query strings: the OpenAPI document's parameters (the routes read them as plain strings) --
 
 class CategoryPageQuery(BaseModel):
@@ -273,3 +315,15 @@ class PeriodQuery(BaseModel):
     from_: Optional[str] = Field(default=None, alias="from", max_length=10, description="YYYY-MM-DD (UTC).")
     to: Optional[str] = Field(default=None, max_length=10, description="YYYY-MM-DD (UTC).")
 
+
+
+class SlotsQuery(BaseModel):
+    length: int = Field(ge=1, le=600, description="15, 30 or 60: a length the Helper offers.")
+    zone: str = Field(default="UTC", max_length=64, description="The customer's IANA time zone.")
+    days: Optional[int] = Field(default=None, ge=1, le=62, description="Days ahead (default: the Helper's "
+                                                                       "horizon, at most 62).")
+
+
+class MyBookingsQuery(ListQuery):
+    role: Literal["customer", "helper"] = Field(default="customer", description="Bookings I made, or of my time.")
+    when: Literal["upcoming", "past"] = Field(default="upcoming")

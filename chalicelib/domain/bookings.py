@@ -355,23 +355,23 @@ class Booking:
     def live(self) -> bool:
         return self.state in LIVE
 
-    def next_due(self, *, refund_hours: int) -> int | None:
+    def next_due(self) -> int | None:
         """When a job next has something to do with this booking: let go of an unpaid hold,
-        send a reminder, or close it after its session and refund window; None once it ended."""
+        send a reminder, or close it once its time is over; None once it ended."""
         if self.state is BookingState.HELD:
             return self.hold_until
         if self.state in (BookingState.REQUESTED, BookingState.CONFIRMED):
             pending = [self.start - before for before, name in REMINDERS
-                       if name not in self.reminded and self.state is BookingState.CONFIRMED]
-            return min([*pending, self.end + refund_hours * 3600])
+                       if name not in self.reminded and self.state is BookingState.CONFIRMED]  # due again
+            return min([*pending, self.end])
         return None
 
-    def with_changes(self, *, refund_hours: int, **changes) -> "Booking":
+    def with_changes(self, **changes) -> "Booking":
         """The next version, its `due_at` worked out again."""
         from dataclasses import replace
 
         after = replace(self, version=self.version + 1, **changes)
-        return replace(after, due_at=after.next_due(refund_hours=refund_hours))
+        return replace(after, due_at=after.next_due())
 
 
 # -- what a Helper may set ------------------------------------------------------------------------

@@ -26,10 +26,12 @@ class PaymentKind(str, Enum):
     EXTENSION = "extension"  # more time agreed during a call
     TIP = "tip"  # a tip or donation during a call (upgraded plan)
     MERCHANDISE = "merchandise"  # goods from a helper's store
+    APPOINTMENT = "appointment"  # a booked session, paid when booked
     PLAN = "plan"  # a helper buying the upgraded plan: all of it to the platform
 
 
-HELPER_EARNINGS = (PaymentKind.SESSION, PaymentKind.EXTENSION, PaymentKind.TIP, PaymentKind.MERCHANDISE)
+HELPER_EARNINGS = (PaymentKind.SESSION, PaymentKind.EXTENSION, PaymentKind.TIP, PaymentKind.MERCHANDISE,
+                   PaymentKind.APPOINTMENT)
 
 
 class FeePayer(str, Enum):

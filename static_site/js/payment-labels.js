@@ -22,6 +22,7 @@ export const REFUND_STATES = Object.freeze({
 
 export const PAYMENT_KINDS = Object.freeze({
   session: "Session", extension: "Extension", tip: "Tip", plan: "Plan", merchandise: "Store order",
+  appointment: "Appointment",
 });
 
 /** A state as a coloured badge (its `data-state` is the server's word). */

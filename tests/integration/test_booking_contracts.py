@@ -38,7 +38,7 @@ pytestmark = pytest.mark.integration
 
 T0 = 1_800_000_000  # 2027-01-15 08:00 UTC, on a quarter hour
 DAY = 86_400
-REFUND_HOURS = 48
+
 
 
 @dataclass
@@ -98,12 +98,12 @@ def booked(stores: Stores, helper_id: str, start: int, *, daily_max: int | None 
 
 
 def cancelled(before: Booking) -> Booking:
-    return before.with_changes(refund_hours=REFUND_HOURS, state=BookingState.CANCELLED,
+    return before.with_changes(state=BookingState.CANCELLED,
                                reason=Reason.CUSTOMER_CANCELLED, sequence=before.sequence + 1)
 
 
 def moved(before: Booking, start: int) -> Booking:
-    return before.with_changes(refund_hours=REFUND_HOURS, start=start, sequence=before.sequence + 1)
+    return before.with_changes(start=start, sequence=before.sequence + 1)
 
 
 def held_by(*bookings: Booking) -> list[HeldStep]:
@@ -228,9 +228,9 @@ def test_a_release_gives_the_steps_and_the_count_back_once(stores):
 
 def test_a_transition_is_written_only_over_the_version_read(stores):
     lesson = booked(stores, unique("h"), at(0))
-    joined = lesson.with_changes(refund_hours=REFUND_HOURS, call_id="call-1", reminded=("24h", "1h"))
+    joined = lesson.with_changes(call_id="call-1", reminded=("24h", "1h"))
     assert stores.bookings.transition(lesson, joined) is True
-    assert stores.bookings.transition(lesson, lesson.with_changes(refund_hours=REFUND_HOURS, note="x")) is False
+    assert stores.bookings.transition(lesson, lesson.with_changes(note="x")) is False
     assert stores.bookings.get(lesson.booking_id) == joined
 
 
@@ -355,7 +355,7 @@ def test_the_due_sweep_finds_due_bookings_earliest_first_and_not_those_whose_due
     ended = cancelled(due[0])
     assert ended.due_at is None
     assert stores.bookings.release(due[0], ended) is True
-    reminded = due[1].with_changes(refund_hours=REFUND_HOURS, reminded=("24h", "1h"))
+    reminded = due[1].with_changes(reminded=("24h", "1h"))
     assert reminded.due_at > now  # its next job is after the session
     assert stores.bookings.transition(due[1], reminded) is True
     assert stores.bookings.due(now, limit=20) == earliest[2:]

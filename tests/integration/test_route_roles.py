@@ -7,7 +7,7 @@ declaration fails here (and in the unit test of the document).
 The cast: the owner, on the upgraded plan with a storefront, was paid by the customer for a call
 that ended, and the customer asked for that money back; the other Helper has a page of their own;
 ops is in the ops group. The owner's store sells a guide (with its file) and a mug, which the
-customer bought in one order."""
+customer bought in one order; the customer booked and paid 15 minutes of the owner's time."""
 from __future__ import annotations
 
 import uuid
@@ -18,6 +18,7 @@ import requests
 from app import app
 from chalicelib.api.openapi import Rule, operations
 from tests.support.accounts import CODE, SignedIn, new_identity, sign_in, sign_up_and_in
+from tests.support.bookings import book, free_slots
 from tests.support.pages import become_helper, open_storefront, page_fields
 from tests.support.payments import approve_in_sandbox, ops_person, paid_call_that_ended, upgraded_helper
 from tests.support.reviews import written_review
@@ -33,14 +34,16 @@ ALLOWED = {
     Rule.PAYMENT_PARTIES: {"customer", "owner"}, Rule.REFUND_PARTIES: {"customer", "owner", "ops"},
     Rule.REFUND_HELPER: {"owner"}, Rule.REVIEWED_HELPER: {"owner"},
     Rule.ORDER_PARTIES: {"customer", "owner"}, Rule.ORDER_BUYER: {"customer"}, Rule.ORDER_SELLER: {"owner"},
+    Rule.BOOKING_PARTIES: {"customer", "owner"}, Rule.BOOKING_HELPER: {"owner"},
 }
 # Rules about the thing in the path: a party finds it (no 404), a stranger does not.
 ABOUT_A_THING = {Rule.PAYER, Rule.PAYMENT_PARTIES, Rule.REFUND_PARTIES, Rule.REFUND_HELPER, Rule.REVIEWED_HELPER,
-                 Rule.ORDER_PARTIES, Rule.ORDER_BUYER, Rule.ORDER_SELLER}
+                 Rule.ORDER_PARTIES, Rule.ORDER_BUYER, Rule.ORDER_SELLER, Rule.BOOKING_PARTIES, Rule.BOOKING_HELPER}
 # Calls that change who the caller is, decide the refund, or end sessions go after the others,
 # in this order (the statement must come while the request is open; signing out comes last).
 LAST = ("PUT /me/username", "PUT /me/page", "POST /ops/refunds/{request_id}/decision",
-        "POST /ops/reviews/{review_id}/decision", "POST /orders/{order_id}/refunds", "POST /auth/sign-out",
+        "POST /ops/reviews/{review_id}/decision", "POST /orders/{order_id}/refunds",
+        "POST /bookings/{booking_id}/cancel", "POST /auth/sign-out",
         "POST /auth/sign-out-everywhere")
 ENDS_SESSIONS = {"POST /auth/sign-out", "POST /auth/sign-out-everywhere"}
 
@@ -83,6 +86,8 @@ class Cast:
                              headers=self.customer.auth, timeout=30)
         assert paid.status_code == 200, paid.text
         self.order_id = bought.json()["order"]["order_id"]
+        self.slots = [slot["start"] for slot in free_slots(api, self.owner)]
+        self.booking = book(local_stack, self.customer, self.owner, self.slots.pop(0))
         self.user_ids = {role: requests.get(f"{api}/me", headers=self.person(role).auth, timeout=30).json()["user_id"]
                          for role in SIGNED_IN}
 
@@ -100,7 +105,7 @@ class Cast:
                 "review_id": self.payment["call_id"],
                 "payment_id": self.payment["payment_id"], "request_id": self.refund["request_id"],
                 "flag_id": "no-such-flag", "slug": slug, "order_id": self.order_id,
-                "file_id": self.guide_file.file_id}
+                "file_id": self.guide_file.file_id, "booking_id": self.booking["booking_id"]}
 
     def body(self, route: str, role: str, example: dict | None) -> dict | None:
         """A plausible body: the document's example, made real where it names people or things."""
@@ -127,6 +132,12 @@ class Cast:
                 "seller": self.other_helper.username if role == "owner" else self.owner.username,
                 "lines": [{"slug": self.mug["slug"], "variant_id": self.mug["variants"][0]["variant_id"],
                            "quantity": 1}]},
+            # each role books a slot of its own; the owner cannot book their own time: the other
+            # Helper's (who takes no paid bookings without a storefront: 400)
+            "POST /bookings": lambda: {"helper": (self.other_helper if role == "owner" else self.owner).username,
+                                       "length": 15, "start": self.slots.pop(), "zone": "America/New_York"},
+            "PUT /me/booking-rules": lambda: {"lengths": [15, 30], "fee_policy": "half_price", "buffer_minutes": 0},
+            "POST /bookings/{booking_id}/reschedule": lambda: {"start": self.slots[0]},
         }
         return real[route]() if route in real else example
 

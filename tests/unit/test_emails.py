@@ -23,6 +23,10 @@ HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 # One example per kind: its context, and a phrase of its message (both parts must carry it).
 ORDER = {"lines": [{"title": HOSTILE, "variant_name": "Blue", "quantity": 2, "line_cents": 2000}],
          "shipping_cents": 500, "total_cents": 2500, "ships": True, "shipment": None}
+BOOKING = {"booking": SimpleNamespace(length=30, note=HOSTILE, price_cents=2500, fee_cents=1250, refund_cents=2500,
+                                     kept_cents=0),
+           "when": "Tuesday 2 June 2026, 10:00", "zone": "Europe/Paris", "helper_name": "Ada L",
+           "customer_name": "Bob", "other_name": "Ada L", "booking_url": "/booking.html?id=b1"}
 KINDS = {
     "sign_up_with_taken_email": ({}, "It already has an account, so nothing was created"),
     "confirm_code": ({"code": "{####}"}, "Your confirmation code is"),  # Cognito's, rendered at synth
@@ -59,6 +63,12 @@ KINDS = {
     "order_shipped": ({"order": {**ORDER, "shipment": {"carrier": "OTHER", "carrier_name": HOSTILE,
                                                        "tracking_number": "9400 1000"}},
                        "orders_url": "/library.html"}, "Tracking number: 9400 1000"),
+    "booking_requested": ({**BOOKING, "as_helper": True}, "What they need help with:"),
+    "booking_confirmed": ({**BOOKING, "as_helper": False}, "costs $12.50; cancelling earlier gives back"),
+    "booking_moved": ({**BOOKING, "as_helper": False}, "now starts Tuesday 2 June 2026, 10:00"),
+    "booking_cancelled": ({**BOOKING, "as_helper": False, "note": HOSTILE,
+                           "reason_text": "The Helper cancelled the booking."}, "$25.00 goes back to you"),
+    "booking_reminder": ({**BOOKING, "as_helper": False, "reminder": "1h"}, "press Join at the time"),
 }
 
 
