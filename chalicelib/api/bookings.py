@@ -184,6 +184,22 @@ def no_show(booking_id):
                                                        desk=deps.booking_desk(), now=_now())))
 
 
+@blueprint.route("/calendar/{name}", methods=["GET"])
+@handles_errors
+def calendar_feed(name):
+    """The private feed a calendar app subscribes to (`<token>.ics`)."""
+    from chalice import Response
+
+    from chalicelib.domain.errors import NotFound
+
+    if not name.endswith(".ics"):
+        raise NotFound("No such calendar.")
+    body = service.calendar_feed(token=name[:-len(".ics")], desk=deps.booking_desk(), now=_now())
+    return Response(body.decode(), status_code=200, headers={
+        "Content-Type": "text/calendar; charset=utf-8", "Cache-Control": "private, no-store",
+        "Content-Disposition": 'inline; filename="bookings.ics"', "X-Content-Type-Options": "nosniff"})
+
+
 def run_booking_jobs() -> int:
     """Called by the scheduled function (app.py)."""
     return service.run_due(desk=deps.booking_desk(), now=_now())

@@ -112,6 +112,33 @@ def renew_feed(*, helper_id: str, desk: BookingDesk, now: int, revoke: bool = Fa
     return saved
 
 
+def calendar_feed(*, token: object, desk: BookingDesk, now: int) -> bytes:
+    """The Helper's private calendar feed (ICS): their bookings from a month ago on, each with its
+    stable UID, so a subscribed calendar follows moves and cancellations. An unknown or revoked
+    token finds nothing."""
+    from chalicelib.services.calendar_files import feed
+
+    found = desk.rules.by_feed_token(token) if isinstance(token, str) and 16 <= len(token) <= 64 else None
+    if found is None:
+        raise NotFound("No such calendar.")
+    helper_id = found.helper_id
+    upcoming, _ = desk.bookings.for_helper(helper_id, upcoming=True, now=now, limit=FEED_SIZE)
+    past, _ = desk.bookings.for_helper(helper_id, upcoming=False, now=now, limit=FEED_SIZE)
+    shown = [b for b in (*reversed(past), *upcoming) if b.end >= now - 31 * 86_400 and b.state is not BookingState.HELD]
+    profiles = desk.accounts.get_many({b.customer_id for b in shown})
+    site = desk.settings.site_url.rstrip("/")
+    brand = desk.settings.brand_name
+    events = [(b, f"{b.length} minutes with {_name(profiles, b.customer_id)}",
+               f"A video session on {brand}." + (f"\n\nWhat they need help with: {b.note}" if b.note else ""),
+               f"{site}/booking.html?id={b.booking_id}") for b in shown]
+    from urllib.parse import urlsplit
+
+    return feed(events, calendar_name=f"{brand} bookings", domain=urlsplit(site).hostname or "interkanect.local")
+
+
+FEED_SIZE = 200
+
+
 # -- what a customer sees ---------------------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -105,7 +105,8 @@ class Cast:
                 "review_id": self.payment["call_id"],
                 "payment_id": self.payment["payment_id"], "request_id": self.refund["request_id"],
                 "flag_id": "no-such-flag", "slug": slug, "order_id": self.order_id,
-                "file_id": self.guide_file.file_id, "booking_id": self.booking["booking_id"]}
+                "file_id": self.guide_file.file_id, "booking_id": self.booking["booking_id"],
+                "name": "no-such-calendar.ics"}
 
     def body(self, route: str, role: str, example: dict | None) -> dict | None:
         """A plausible body: the document's example, made real where it names people or things."""
