@@ -11,7 +11,7 @@ from icalendar import Calendar
 
 from tests.support.accounts import sign_up_and_in
 from tests.support.bookings import book, free_slots
-from tests.support.pages import become_helper, open_storefront, page_fields
+from tests.support.pages import become_helper, open_storefront
 
 pytestmark = pytest.mark.integration
 ALL_WEEK = [{"day": day, "start": "00:00", "end": "24:00"} for day in range(7)]
