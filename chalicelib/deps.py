@@ -257,7 +257,13 @@ def call_desk():
                                                                       now_ms=int(time.time() * 1000)),
                     storefronts=storefronts(), plans=helper_plans(), free_sessions=free_sessions(),
                     max_price_cents=settings().max_session_price_cents, review_reminders=review_reminders(),
-                    review_reminder_hours=settings().review_reminder_hours)
+                    review_reminder_hours=settings().review_reminder_hours, booked_calls=_booked_calls)
+
+
+def _booked_calls():
+    from chalicelib.services.bookings import BookedCalls
+
+    return BookedCalls(booking_desk())
 
 
 @lru_cache(maxsize=1)

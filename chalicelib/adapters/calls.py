@@ -59,7 +59,7 @@ def _call(record) -> Call:
         helper_gone_since=_optional_int(record.helper_gone_since), ended_at=_optional_int(record.ended_at),
         negotiation_deadline=_optional_int(record.negotiation_deadline),
         accepted_version=_optional_int(record.accepted_version),
-        end_reason=EndReason(record.end_reason) if record.end_reason else None,
+        end_reason=EndReason(record.end_reason) if record.end_reason else None, booking_id=record.booking_id,
     )
 
 
@@ -77,7 +77,7 @@ def _record(call: Call):
         minutes_used=call.minutes_used, caller_gone_since=call.caller_gone_since,
         helper_gone_since=call.helper_gone_since, ended_at=call.ended_at,
         negotiation_deadline=call.negotiation_deadline, accepted_version=call.accepted_version,
-        end_reason=call.end_reason.value if call.end_reason else None,
+        end_reason=call.end_reason.value if call.end_reason else None, booking_id=call.booking_id,
         ttl=call.ended_at + KEEP_ENDED_SECONDS if call.ended_at else None,
     )
 

@@ -87,6 +87,7 @@ class Call:
     accepted_version: int | None = None  # the version at which paid terms were last accepted: names that payment
     ended_at: int | None = None
     end_reason: EndReason | None = None
+    booking_id: str | None = None  # a booked session: its terms were agreed (and paid) when it was booked
 
     @property
     def deadline(self) -> int | None:
@@ -140,11 +141,16 @@ def _require_role(call: Call, user_id: str, role: Role) -> None:
         raise Forbidden(f"Only the {role.value} can do that.")
 
 
-def ring(*, call_id: str, caller_id: str, helper_id: str, caller_connection: str, plan: Plan, now: int) -> Call:
+def ring(*, call_id: str, caller_id: str, helper_id: str, caller_connection: str, plan: Plan, now: int,
+         booked: tuple[str, Terms] | None = None) -> Call:
+    """A call ringing the Helper; `booked` (the booking's id and its terms) for the session of a
+    booking, whose terms are agreed already."""
     if caller_id == helper_id:
         raise InvalidInput("You cannot call yourself.")
+    booking_id, terms = booked if booked else (None, None)
     return Call(call_id=call_id, caller_id=caller_id, helper_id=helper_id, state=CallState.RINGING, version=1,
-                plan=plan, created_at=now, state_deadline=now + RING_SECONDS, caller_connection=caller_connection)
+                plan=plan, created_at=now, state_deadline=now + RING_SECONDS, caller_connection=caller_connection,
+                booking_id=booking_id, agreed=terms)
 
 
 def cancel(call: Call, *, user_id: str, now: int) -> Call:
@@ -160,9 +166,12 @@ def decline(call: Call, *, user_id: str, now: int) -> Call:
 
 
 def answer(call: Call, *, user_id: str, helper_connection: str, now: int) -> Call:
-    """The two are connected and talk while they agree terms; five minutes start now."""
+    """The two are connected and talk while they agree terms; five minutes start now. A booked
+    session's terms were agreed when it was booked: its time starts now that both are in."""
     _require(call, CallState.RINGING)
     _require_role(call, user_id, Role.HELPER)
+    if call.booking_id is not None and call.agreed is not None:
+        return _session(replace(call, helper_connection=helper_connection), call.agreed, now)
     return call._next(state=CallState.NEGOTIATING, helper_connection=helper_connection,
                       state_deadline=now + NEGOTIATION_SECONDS)
 

@@ -442,6 +442,44 @@ def _as_helper(booking_id: object, helper_id: str, desk: BookingDesk) -> Booking
     return booking
 
 
+# -- the session itself -------------------------------------------------------------------------------
+
+JOIN_EARLY_SECONDS = 5 * 60  # the room opens this long before the start
+
+
+@dataclass(frozen=True)
+class BookedCalls:
+    """What the call side asks of bookings (services.calls, through CallDesk.booked_calls): the
+    terms a booked session's call starts with, and the booking told once both are in."""
+
+    desk: BookingDesk
+
+    def terms_of(self, *, booking_id: str, caller_id: str, helper_id: str, now: int) -> Any:
+        """The agreed terms of the customer's confirmed booking with this Helper, from five minutes
+        before its start until its end (its time left, if joined late); refused otherwise."""
+        from chalicelib.domain.calls import Terms
+
+        booking = self.desk.bookings.get(booking_id)
+        if booking is None or booking.customer_id != caller_id or booking.helper_id != helper_id:
+            raise NotFound("No such booking.")
+        if booking.state is not BookingState.CONFIRMED:
+            raise BookingClosed("This booking is not confirmed.")
+        if not booking.start - JOIN_EARLY_SECONDS <= now < booking.end:
+            raise BookingClosed("The session opens five minutes before its start.")
+        left = max(1, (booking.end - max(now, booking.start)) // 60)
+        return Terms(price_cents=booking.price_cents, minutes=min(booking.length, left))
+
+    def joined(self, call: Any, *, now: int) -> None:
+        """Both are in: the booking remembers its call (so neither is a no-show)."""
+        for _ in range(3):
+            booking = self.desk.bookings.get(call.booking_id)
+            if booking is None or booking.call_id is not None:
+                return
+            if self.desk.bookings.transition(booking, replace(booking, version=booking.version + 1,
+                                                              call_id=call.call_id)):
+                return
+
+
 # -- cancelling ---------------------------------------------------------------------------------------
 
 def quote_cancel(*, booking_id: object, user_id: str, desk: BookingDesk, now: int) -> dict:
@@ -647,7 +685,7 @@ def booking_view(booking: Booking, *, viewer_id: str, desk: BookingDesk, now: in
         if as_helper and booking.state is BookingState.CONFIRMED and now >= rules.no_show_from(booking.start) \
                 and booking.call_id is None and now < booking.end:
             actions.append("no_show")
-        if booking.state is BookingState.CONFIRMED and booking.start - 5 * 60 <= now < booking.end:
+        if booking.state is BookingState.CONFIRMED and booking.start - JOIN_EARLY_SECONDS <= now < booking.end:
             actions.append("join")
     return {
         "booking_id": booking.booking_id, "state": booking.state.value, "version": booking.version,

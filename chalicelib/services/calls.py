@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 from chalicelib.adapters.accounts import AccountStore
 from chalicelib.adapters.calls import CallChanged, CallStore
@@ -46,6 +46,9 @@ class CallDesk:
     # email, to rate it if they have not after this many hours (services.reviews). None: not asked.
     review_reminders: ReminderStore | None = None
     review_reminder_hours: int = 24
+    # Booked sessions (services.bookings.BookedCalls, built on first use): the terms a booking's
+    # call starts with, and the booking told once both are in. None: calls only.
+    booked_calls: Callable[[], Any] | None = None
 
 
 def call_view(call: Call) -> dict:
@@ -57,7 +60,7 @@ def call_view(call: Call) -> dict:
         "extension": call.extension, "proposed": terms(call.proposed), "agreed": terms(call.agreed),
         "deadline": call.deadline, "state_deadline": call.state_deadline,
         "session_ends_at": call.session_ends_at, "minutes_used": call.minutes_used,
-        "end_reason": call.end_reason.value if call.end_reason else None,
+        "end_reason": call.end_reason.value if call.end_reason else None, "booking_id": call.booking_id,
     }
 
 
@@ -77,17 +80,25 @@ def _notify(desk: CallDesk, call: Call, *, ring_all: bool = False, extra: dict |
 
 
 def start_call(*, caller_id: str, caller_connection: str, helper_username: str, desk: CallDesk,
-               now: int, new_id: Callable[[], str] = lambda: uuid.uuid4().hex) -> Call:
-    """A signed-in customer rings an online helper; every tab of the helper rings."""
+               now: int, new_id: Callable[[], str] = lambda: uuid.uuid4().hex, booking_id: str | None = None) -> Call:
+    """A signed-in customer rings an online helper; every tab of the helper rings. With
+    `booking_id`, the customer joins their booked session: its terms are agreed already."""
     helper_id = desk.accounts.owner_of_username(helper_username)
     page = desk.pages.get(helper_id) if helper_id else None
     if page is None:
         raise NotFound(f"No Helper is called '{helper_username}'.")
+    booked = None
+    if booking_id is not None:
+        if desk.booked_calls is None:
+            raise InvalidInput("Booked sessions are not taken here.", field="booking")
+        booked = desk.booked_calls().terms_of(booking_id=booking_id, caller_id=caller_id, helper_id=page.user_id,
+                                              now=now)
     if not desk.connections.for_user(page.user_id):
         raise InvalidInput(f"{page.display_name} is offline right now.", field="helper")
     plan = current_plan(desk.plans.get(page.user_id), now)
     call = rules.ring(call_id=new_id(), caller_id=caller_id, helper_id=page.user_id,
-                      caller_connection=caller_connection, plan=plan, now=now)
+                      caller_connection=caller_connection, plan=plan, now=now,
+                      booked=(booking_id, booked) if booked else None)
     desk.calls.create(call, plan.concurrent_calls)
     caller = desk.accounts.get(caller_id)
     _notify(desk, call, ring_all=True, extra={"caller": {
@@ -131,6 +142,9 @@ def act(*, action: str, call_id: str, user_id: str, connection_id: str, message:
                            "set it up under Payments, or propose a free session.", field="price_cents")
     changed = ACTIONS[action](timed, user_id, connection_id, message, now, desk)
     _save_and_tell(desk, before=timed, after=changed)
+    if changed.booking_id and timed.state is CallState.RINGING and changed.state is CallState.IN_SESSION \
+            and desk.booked_calls is not None:
+        desk.booked_calls().joined(changed, now=now)
     return changed
 
 

@@ -34,6 +34,7 @@ def frame_models() -> dict[str, Any]:
     class Call(Frame):
         action: Literal["call"]
         helper: str = Field(min_length=1, max_length=64)
+        booking: Optional[str] = Field(default=None, min_length=1, max_length=64)  # joining a booked session
 
     class OnCall(Frame):
         action: Literal[CALL_ACTIONS]  # type: ignore[valid-type]

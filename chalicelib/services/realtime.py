@@ -140,8 +140,10 @@ def _call_action(connection_id: str, action: str, message: dict, desk: CallDesk,
     if me is None:
         raise InvalidInput("This connection has ended; reconnect.")
     if action == "call":  # the frame was validated: `helper` and `call_id` are non-empty strings
+        booking = message.get("booking")
         call = calls.start_call(caller_id=me.user_id, caller_connection=connection_id,
-                                helper_username=message["helper"], desk=desk, now=now)
+                                helper_username=message["helper"], desk=desk, now=now,
+                                booking_id=booking if isinstance(booking, str) and 0 < len(booking) <= 64 else None)
     else:
         call_id = message["call_id"]
         try:

@@ -349,3 +349,40 @@ def test_each_party_gets_the_invitation_and_its_updates_with_one_uid(desk):
     assert "mailto:no-reply" in str(events[0]["ORGANIZER"]) and "caller-1@example.com" in str(events[0]["ATTENDEE"])
     helper_invites = [m for m in desk.mailer.sent if m.to == f"{HELPER}@example.com" and m.calendar]
     assert len(helper_invites) == 3
+
+
+# -- the session: the customer joins, the Helper answers, the time runs ------------------------------
+
+def joining(desk):
+    from chalicelib.services import calls
+
+    call_desk = replace(desk.payments.calls, booked_calls=lambda: service.BookedCalls(desk))
+    return calls, call_desk
+
+
+def test_a_booked_session_starts_with_its_terms_when_the_helper_answers(desk):
+    from chalicelib.domain.calls import CallState
+
+    calls, call_desk = joining(desk)
+    booking = paid_booking(desk, paris(2, 10))
+    view = service.booking_view(booking, viewer_id=CALLER, desk=desk, now=paris(2, 9, 56))
+    assert "join" in view["actions"]
+    ringing = calls.start_call(caller_id=CALLER, caller_connection="c-caller", helper_username="ada", desk=call_desk,
+                               now=paris(2, 9, 56), booking_id=booking.booking_id)
+    assert (ringing.state, ringing.booking_id, ringing.agreed.minutes) == (CallState.RINGING, booking.booking_id, 30)
+    live = calls.act(action="answer", call_id=ringing.call_id, user_id=HELPER, connection_id="c-helper", message={},
+                     desk=call_desk, now=paris(2, 9, 56) + 10)
+    assert live.state is CallState.IN_SESSION and live.session_ends_at == paris(2, 9, 56) + 10 + 30 * 60
+    assert not desk.payments.payments.get(f"call-{live.call_id}")  # no second payment
+    assert desk.bookings.get(booking.booking_id).call_id == live.call_id
+    with pytest.raises(BookingClosed):  # both came: nobody is a no-show
+        service.mark_no_show(booking_id=booking.booking_id, helper_id=HELPER, desk=desk, now=paris(2, 10, 15))
+
+
+@pytest.mark.parametrize("when, who", [(paris(2, 9, 50), CALLER), (paris(2, 10, 30), CALLER), (paris(2, 10), OPS)])
+def test_a_booked_session_opens_only_to_its_customer_and_at_its_time(desk, when, who):
+    calls, call_desk = joining(desk)
+    booking = paid_booking(desk, paris(2, 10))
+    with pytest.raises((BookingClosed, NotFound)):
+        calls.start_call(caller_id=who, caller_connection="c-caller", helper_username="ada", desk=call_desk, now=when,
+                         booking_id=booking.booking_id)

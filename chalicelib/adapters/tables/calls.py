@@ -73,6 +73,7 @@ class CallRecord(Model):
     accepted_version = NumberAttribute(null=True)  # names the payment of the paid terms last accepted
     ended_at = NumberAttribute(null=True)
     end_reason = UnicodeAttribute(null=True)
+    booking_id = UnicodeAttribute(null=True)  # a booked session's
     ttl = NumberAttribute(null=True)
     by_deadline = CallsByDeadline()
     by_helper = CallsByHelper()

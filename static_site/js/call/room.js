@@ -4,7 +4,7 @@
  * tips (js/call/tips.js) and, once it is over, the summary (js/call/summary.js) and the
  * caller's rating prompt (js/call/rating.js).
  *
- * The caller arrives with `?helper=<username>`, the Helper with `?call=<id>&answer=1` from the
+ * The caller arrives with `?helper=<username>` (and `&booking=<id>` for a booked session), the Helper with `?call=<id>&answer=1` from the
  * incoming-call pop-up, and `?call=<id>` alone comes back to a live call after a reload.
  *
  * Paid terms: the caller's accept opens the PayPal window during the click, before the accept
@@ -32,9 +32,9 @@ export class CallRoom {
    * @param {object} [options.head] started early by the page: `{media, iceServers, answer, inbox,
    *   stopKeeping}`
    */
-  constructor({ root, userId, mode, helper = null, callId = null, head = null }) {
+  constructor({ root, userId, mode, helper = null, callId = null, booking = null, head = null }) {
     this.session = new CallSession({
-      rt: realtime(), userId, mode, helper, callId, head,
+      rt: realtime(), userId, mode, helper, callId, booking, head,
       setupChannels: (pc) => this.tools.setup(pc, { selfName: "You", peerName: this.session.peerName() }),
     });
     this.view = new RoomView(root, this.session);

@@ -57,14 +57,15 @@ export class CallSession extends EventTarget {
    * @param {(pc: RTCPeerConnection) => void} [options.setupChannels] creates the data channels
    * @param {(username: string) => Promise<object|null>} [options.lookUpHelper] a Helper's facts
    */
-  constructor({ rt, userId, mode, helper = null, callId = null, head = null, setupChannels = () => {},
-    lookUpHelper = helperFacts }) {
+  constructor({ rt, userId, mode, helper = null, callId = null, booking = null, head = null,
+    setupChannels = () => {}, lookUpHelper = helperFacts }) {
     super();
     this.rt = rt;
     this.head = head || {};
     this.userId = userId;
     this.mode = mode;
     this.helperUsername = helper;
+    this.bookingId = booking; // a booked session: its terms are agreed, the Helper's answer starts it
     this.callId = callId;
     this.setupChannels = setupChannels;
     this.lookUpHelper = lookUpHelper;
@@ -146,7 +147,9 @@ export class CallSession extends EventTarget {
     try {
       await this.rt.ready({ timeout: CONNECT_TIMEOUT_MS });
       this.awaitingAck = true;
-      ack = await this.rt.request("call", { helper: this.helperUsername }, { timeout: REQUEST_TIMEOUT_MS });
+      const frame = this.bookingId ? { helper: this.helperUsername, booking: this.bookingId }
+        : { helper: this.helperUsername };
+      ack = await this.rt.request("call", frame, { timeout: REQUEST_TIMEOUT_MS });
     } catch (error) {
       this.awaitingAck = false;
       return this.cannotStart(error);

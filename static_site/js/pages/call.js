@@ -1,7 +1,8 @@
 /** The call room page (`/call.html`): see js/call/room.js for what the room does
  * (it wires js/call/session.js, the call's state, to js/call/room-view.js, its drawing).
  *
- * `?helper=<username>` calls that Helper; `?call=<id>&answer=1` answers a ringing call (the
+ * `?helper=<username>` calls that Helper (`&booking=<id>`: joins a booked session, whose terms
+ * were agreed and paid when it was booked); `?call=<id>&answer=1` answers a ringing call (the
  * incoming-call pop-up opens it in a new tab during another call; otherwise the page the Helper
  * is on becomes the room, js/call/room-here.js); `?call=<id>` comes back to a live call. Signed-in people only: a
  * visitor is sent to sign in first and comes back here.
@@ -25,7 +26,9 @@ function route() {
   if (callId && CALL_ID.test(callId)) {
     return { mode: params.get("answer") === "1" ? "answer" : "rejoin", callId, helper: username };
   }
-  return username ? { mode: "call", callId: null, helper: username } : null;
+  const booking = params.get("booking");
+  return username ? { mode: "call", callId: null, helper: username,
+    booking: booking && CALL_ID.test(booking) ? booking : null } : null;
 }
 
 async function main() {
