@@ -561,6 +561,51 @@ export const api = {
    * against the purchase's downloads. */
   downloadLink: (orderId, slug, fileId) => sendAuthorized(
     `/orders/${segment(orderId)}/files/${segment(slug)}/${segment(fileId)}/download`, { method: "POST" }),
+
+  /* ---- Appointments (see docs/api.md "Appointments") ------------------------------------ */
+
+  /** A Helper's free slots for one length, in `zone` (the Helper's time beside): `{helper, zone,
+   * length, price_cents, currency, lengths: {"15": cents}, policy, slots: [{start, local,
+   * helper_local}]}`. Anyone may ask; `length` 0 asks for the first length offered. */
+  slots: (username, { length = 0, zone, days = null } = {}) => send(
+    withQuery(`/helpers/${segment(username)}/slots`, { length, zone, days })),
+
+  /** `{booking, payment}`: approve `payment.approve_url` at PayPal (null for a free length,
+   * booked at once); 409 `slot_unavailable` when the time was taken meanwhile. */
+  book: ({ helper, length, start, zone, note }) => sendAuthorized("/bookings", {
+    method: "POST", body: { helper, length, start, zone, ...(note ? { note } : {}) },
+  }),
+
+  /** One page of my bookings: `role` customer|helper, `when` upcoming|past. */
+  myBookings: ({ role = "customer", when = "upcoming", limit = 20, cursor = null } = {}) => sendAuthorized(
+    withQuery("/me/bookings", { role, when, limit, cursor })),
+
+  booking: (bookingId) => sendAuthorized(`/bookings/${segment(bookingId)}`),
+
+  /** What cancelling now costs and gives back: `{reason, fee_cents, refund_cents, late, paid_cents}`. */
+  cancelQuote: (bookingId) => sendAuthorized(`/bookings/${segment(bookingId)}/cancel-quote`),
+
+  cancelBooking: (bookingId, { reason = "" } = {}) => sendAuthorized(`/bookings/${segment(bookingId)}/cancel`, {
+    method: "POST", body: reason ? { reason } : {},
+  }),
+
+  rescheduleBooking: (bookingId, { start }) => sendAuthorized(`/bookings/${segment(bookingId)}/reschedule`, {
+    method: "POST", body: { start },
+  }),
+
+  confirmBooking: (bookingId) => sendAuthorized(`/bookings/${segment(bookingId)}/confirm`, { method: "POST" }),
+
+  markNoShow: (bookingId) => sendAuthorized(`/bookings/${segment(bookingId)}/no-show`, { method: "POST" }),
+
+  /** The Helper's booking rules: `{rules, feed_url: null}`. */
+  bookingRules: () => sendAuthorized("/me/booking-rules"),
+
+  saveBookingRules: (rules) => sendAuthorized("/me/booking-rules", { method: "PUT", body: rules }),
+
+  /** A new private calendar feed: `{rules, feed_url}` (the URL is shown this once). */
+  renewCalendarFeed: () => sendAuthorized("/me/booking-rules/feed", { method: "POST" }),
+
+  closeCalendarFeed: () => sendAuthorized("/me/booking-rules/feed", { method: "DELETE" }),
 };
 
 export function isSignedIn() {

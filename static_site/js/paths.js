@@ -24,6 +24,8 @@ export const PAGES = Object.freeze({
   terms: "/terms.html",
   privacy: "/privacy.html",
   library: "/library.html",
+  appointments: "/appointments.html",
+  booking: "/booking.html",
   marketplace: "/marketplace",
 });
 

@@ -9,7 +9,9 @@
  * `[data-local-time]` inside each row for the text (a table row `Day | From | To` is filled
  * cell by cell) and a `[data-schedule-note]` for the note; `[data-language="<code>"]`; and the
  * reviews section `[data-reviews]` (js/reviews/review-list.js); and `[data-owner-toolbar]`, the
- * owner's links to edit the page, the store, its orders and sales, shown on their own page only. */
+ * owner's links to edit the page, the store, its orders and sales, shown on their own page only;
+ * and "Book a time" (`[data-book]`): its widget (js/bookings/book-widget.js, with its stylesheet)
+ * is only loaded when the visitor opens it ([data-book-open], [data-book-jump] or `#book`). */
 
 import { element } from "../dom.js";
 import { mountFooter } from "../footer.js";
@@ -34,6 +36,7 @@ showScheduleInVisitorTime(windows);
 showNextUsualHours(windows);
 nameLanguages();
 showReviews();
+wireBooking();
 
 /** The signed-in owner of the page sees their toolbar above the banner (rendered hidden, so
  * that visitors' layout never moves); the server still checks every change they make. */
@@ -70,6 +73,64 @@ function wireCallNow() {
   button.addEventListener("click", () => {
     window.location.assign(loadSession() ? room : signInUrl(room));
   });
+}
+
+/** "Book a time": the widget's code loads on first use, into the space under the button. */
+function wireBooking() {
+  const page = document.querySelector("[data-helper-page]");
+  const section = document.querySelector("[data-book]");
+  const open = section ? section.querySelector("[data-book-open]") : null;
+  const root = section ? section.querySelector("[data-book-widget]") : null;
+  if (!page || !open || !root) {
+    return;
+  }
+  const name = document.getElementById("helper-name");
+  let opening = null;
+  const show = () => {
+    if (opening) {
+      return opening;
+    }
+    open.setAttribute("aria-expanded", "true");
+    open.hidden = true;
+    root.hidden = false;
+    root.replaceChildren(element("p", { class: "status-text", role: "status" }, "Loading free times…"));
+    opening = import("../bookings/book-widget.js")
+      .then(({ openBookWidget }) => openBookWidget(root, {
+        username: page.getAttribute("data-username"),
+        helperName: name ? name.textContent.trim() : page.getAttribute("data-username"),
+        lengths: pricedLengths(),
+        ownPage: Boolean(loadSession()) && currentUserId() === page.getAttribute("data-user-id"),
+      }))
+      .catch(() => {
+        opening = null;
+        open.hidden = false;
+        open.setAttribute("aria-expanded", "false");
+        root.replaceChildren(element("p", { class: "notice notice-error", role: "alert" },
+          "The booking calendar could not be loaded. Check your connection and try again."));
+      });
+    return opening;
+  };
+  open.addEventListener("click", show);
+  const jump = document.querySelector("[data-book-jump]");
+  if (jump) {
+    jump.addEventListener("click", (event) => {
+      event.preventDefault();
+      section.scrollIntoView({ block: "start" });
+      show();
+    });
+  }
+  if (window.location.hash === "#book") {
+    show();
+  }
+}
+
+/** The lengths with a price on the page (the prices table), shortest first: the widget asks for
+ * the first one the Helper takes bookings of. */
+function pricedLengths() {
+  return [...document.querySelectorAll("[data-minutes]")]
+    .filter((row) => !row.querySelector(".price-none"))
+    .map((row) => Number.parseInt(row.getAttribute("data-minutes"), 10))
+    .filter((minutes) => Number.isSafeInteger(minutes));
 }
 
 /** The first page of reviews; on their own page, the Helper can reply to each. */

@@ -3,7 +3,9 @@
  * opened PayPal. Opened as a pop-up it then closes itself; otherwise it links back to where the
  * payment was for (the call room, the library for a store order, or Payments). A store order
  * paid (kind `merchandise`, its order id the payment id without `order-`) leaves the cart of its
- * store (js/store/cart.js) and says what happens next: download, or the seller ships it. */
+ * store (js/store/cart.js) and says what happens next: download, or the seller ships it. A
+ * booking paid (kind `appointment`, its booking id the payment id without `booking-`) returns to
+ * its booking page (in a tab of its own at once; the pop-up tells the page that opened it). */
 
 import { api, isSignedIn } from "../api.js";
 import { announcePayment } from "../checkout.js";
@@ -70,10 +72,15 @@ function show(outcome, heading, message, { payment = null, links = [], retry = n
   title.focus();
 }
 
-/** Where to go back to: the call the payment was for, the library for a store order, or Payments. */
+/** Where to go back to: the call the payment was for, the library for a store order, the booking
+ * page for an appointment, or Payments. */
 function backLinks(payment) {
   if (popUp) {
     return [];
+  }
+  if (payment && payment.kind === APPOINTMENT) {
+    return [element("a", { class: "button button-primary", href: bookingHrefOf(payment), "data-testid": "open-booking" },
+      "Open your booking")];
   }
   if (payment && payment.kind === MERCHANDISE) {
     const store = storeHrefOf(payment);
@@ -94,6 +101,16 @@ function closeSoon() {
   closing.hidden = false;
   closing.textContent = "This window closes by itself in a moment.";
   window.setTimeout(() => window.close(), CLOSE_AFTER_MS);
+}
+
+/* ---- Appointments --------------------------------------------------------------------- */
+
+const APPOINTMENT = "appointment";
+const BOOKING_PREFIX = "booking-";
+
+function bookingHrefOf(payment) {
+  const id = String(payment.payment_id || "");
+  return pageUrl(PAGES.booking, { id: id.startsWith(BOOKING_PREFIX) ? id.slice(BOOKING_PREFIX.length) : id });
 }
 
 /* ---- Store orders -------------------------------------------------------------------- */
@@ -172,6 +189,8 @@ function capturedText(payment) {
       return ["Thank you for your tip", `You tipped ${sum}. Your Helper has been told.`];
     case "plan":
       return ["Your plan is upgraded", `You paid ${sum}. The upgraded plan is active now.`];
+    case APPOINTMENT:
+      return ["Paid — your time is booked", `You paid ${sum}. The invitation is in your email; your booking opens now.`];
     case "extension":
       return ["Payment complete", `You paid ${sum}. Your extra time starts in the call room now.`];
     default:
@@ -218,6 +237,9 @@ async function complete() {
     show("captured", heading, message, { payment, links: backLinks(payment) });
     announcePayment({ payment_id: paymentId, outcome: "captured", payment, message });
     closeSoon();
+    if (payment.kind === APPOINTMENT && !popUp) {
+      window.location.replace(bookingHrefOf(payment));
+    }
   } else if (payment.state === "created") {
     const message = "PayPal is still processing your payment. It completes by itself in a moment; "
       + "you do not need to pay again.";
