@@ -234,7 +234,28 @@ def presence_book():
     from chalicelib.services.realtime import PresenceBook
 
     return PresenceBook(connections=connection_store(), presence=presence(), pages=helper_pages(),
-                        listings=listings(), calls=call_store())
+                        listings=listings(), calls=call_store(), came_online=_tell_waiting)
+
+
+def _tell_waiting(helper_id: str, now: int) -> None:
+    from chalicelib.services.waiting import tell_waiting
+
+    tell_waiting(helper_id, desk=waiting_desk(), now=now)
+
+
+@lru_cache(maxsize=1)
+def waiting_list():
+    from chalicelib.adapters.waiting import DynamoWaitingList
+
+    _tables_bound()
+    return DynamoWaitingList()
+
+
+def waiting_desk():
+    from chalicelib.services.waiting import WaitingDesk
+
+    return WaitingDesk(waiting=waiting_list(), pages=helper_pages(), accounts=account_store(), presence=presence(),
+                       mailer=mailer(), settings=settings())
 
 
 @lru_cache(maxsize=1)

@@ -14,7 +14,7 @@ TABLES += ("payout_runs", "payout_items", "free_session_counts", "ops_flags")
 TABLES += ("revocations",)
 TABLES += ("reviews", "review_reports", "review_reminders")
 TABLES += ("products", "product_terms", "orders", "sales")
-TABLES += ("bookings", "booking_steps", "booking_rules")
+TABLES += ("bookings", "booking_steps", "booking_rules", "waiting")
 
 
 @dataclass(frozen=True, repr=False, eq=False)  # no repr: it would log the secrets; one per process

@@ -200,6 +200,36 @@ def calendar_feed(name):
         "Content-Disposition": 'inline; filename="bookings.ics"', "X-Content-Type-Options": "nosniff"})
 
 
+# -- "Notify me" ------------------------------------------------------------------------------------
+
+waiting = on_first_use("chalicelib.services.waiting")
+
+
+@blueprint.route("/helpers/{username}/notify-me", methods=["GET"], authorizer=cognito_user)
+@handles_errors
+def notify_me_status(username):
+    return json_response(waiting.is_waiting(username=username, user_id=_user_id(), desk=deps.waiting_desk()))
+
+
+@blueprint.route("/helpers/{username}/notify-me", methods=["PUT"], authorizer=cognito_user)
+@handles_errors
+def notify_me(username):
+    return json_response(waiting.wait_for(username=username, user_id=_user_id(), desk=deps.waiting_desk(),
+                                          now=_now()))
+
+
+@blueprint.route("/helpers/{username}/notify-me", methods=["DELETE"], authorizer=cognito_user)
+@handles_errors
+def stop_notifying(username):
+    return json_response(waiting.stop_waiting(username=username, user_id=_user_id(), desk=deps.waiting_desk()))
+
+
+@blueprint.route("/me/waiting", methods=["GET"], authorizer=cognito_user)
+@handles_errors
+def my_waiting():
+    return json_response(waiting.waiting_count(helper_id=_user_id(), desk=deps.waiting_desk()))
+
+
 def run_booking_jobs() -> int:
     """Called by the scheduled function (app.py)."""
     return service.run_due(desk=deps.booking_desk(), now=_now())

@@ -889,3 +889,11 @@ class CancelQuote(_Answer):
     refund_cents: int
     late: bool
     paid_cents: int
+
+
+class Waiting(_Answer):
+    waiting: bool
+
+
+class WaitingCount(_Answer):
+    count: int = Field(description="People who asked to be told when I am next online and free.")

@@ -14,6 +14,7 @@ from chalicelib.domain.accounts import Principal
 from chalicelib.adapters.calls import CallChanged
 from chalicelib.domain.errors import DomainError, InvalidInput
 from chalicelib.domain.presence import Status, status_for
+from chalicelib.observability import logger
 from chalicelib.services import calls
 from chalicelib.services.calls import CallDesk
 from chalicelib.services.delivery import deliver
@@ -41,6 +42,8 @@ class PresenceBook:
     pages: HelperPageStore
     listings: ListingStore
     calls: CallStore
+    # Told when a Helper becomes online and free ("Notify me": services.waiting); None: nobody.
+    came_online: Callable[[str, int], None] | None = None
 
 
 def refresh_presence(user_id: str, *, book: PresenceBook, now_ms: int) -> Status:
@@ -54,6 +57,11 @@ def refresh_presence(user_id: str, *, book: PresenceBook, now_ms: int) -> Status
         page = book.pages.get(user_id)
         if page is not None:
             write_listings(page, status, book.listings)
+            if status is Status.ONLINE and book.came_online is not None:
+                try:
+                    book.came_online(user_id, now_ms // 1000)
+                except Exception:  # noqa: BLE001 - telling the waiting must not stop a connection
+                    logger().exception("waiting people not told", extra={"helper_id": user_id})
     return status
 
 

@@ -69,6 +69,7 @@ KINDS = {
     "booking_cancelled": ({**BOOKING, "as_helper": False, "note": HOSTILE,
                            "reason_text": "The Helper cancelled the booking."}, "$25.00 goes back to you"),
     "booking_reminder": ({**BOOKING, "as_helper": False, "reminder": "1h"}, "press Join at the time"),
+    "helper_online": ({"helper_name": "Ada L", "page_url": "/h/ada"}, "online and free to take a call right now"),
 }
 
 

@@ -93,4 +93,17 @@ class BookingRulesRecord(Model):
     by_feed_token = index("by_feed_token", ("feed_token", UnicodeAttribute))()
 
 
-register(BookingRecord, BookingStepRecord, BookingRulesRecord)
+class WaitingRecord(Model):
+    """Someone waiting to hear when a Helper is next online and free ("Notify me"): `since` is
+    set while they wait; `told_on` is the last day (UTC) they were told, so at most once a day."""
+
+    class Meta:
+        table_name = "waiting"
+
+    helper_id = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute(range_key=True)
+    since = NumberAttribute(null=True)
+    told_on = UnicodeAttribute(null=True)
+
+
+register(BookingRecord, BookingStepRecord, BookingRulesRecord, WaitingRecord)
