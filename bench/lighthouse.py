@@ -52,11 +52,12 @@ PAGES = {  # name: path on the site ({helper} is the Helper's username, {product
     "My Store": "/my-store.html",
     "Orders": "/my-orders.html",
     "Library": "/library.html",
+    "Appointments": "/appointments.html",
 }
 # Pages audited signed in as the Helper: their own store and its orders, and their library (what
 # they bought in another store). Being private, they say `noindex` on purpose, so `is-crawlable`
 # is not theirs to pass.
-SIGNED_IN_PAGES = frozenset({"My Store", "Orders", "Library"})
+SIGNED_IN_PAGES = frozenset({"My Store", "Orders", "Library", "Appointments"})
 SIGNED_IN_CONFIG = {"extends": "lighthouse:default", "settings": {"skipAudits": ["is-crawlable"]}}
 # For the 404 page: what fails there only because it is a 404 page (see the docstring).
 NOT_FOUND_CONFIG = {

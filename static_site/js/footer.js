@@ -19,6 +19,7 @@ const VISITOR = [
 ];
 const SIGNED_IN = [
   { label: "My page", href: PAGES.becomeHelper },
+  { label: "Appointments", href: PAGES.appointments },
   { label: "Library", href: PAGES.library },
   { label: "Payments", href: PAGES.payments },
   { label: "Earnings", href: PAGES.earnings },

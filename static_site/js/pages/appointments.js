@@ -5,6 +5,7 @@
 
 import { api, isSignedIn } from "../api.js";
 import { element } from "../dom.js";
+import { formReady } from "../forms.js";
 import { mountFooter } from "../footer.js";
 import { mountHeader } from "../header.js";
 import { loadFailure } from "../load-failure.js";
@@ -118,7 +119,9 @@ if (isSignedIn()) {
   mountHeader().then((user) => {
     if (user && user.is_helper) {
       roleToggle.hidden = false;
-      new RulesPanel(document.querySelector("[data-rules-panel]")).load();
+      const panel = new RulesPanel(document.querySelector("[data-rules-panel]"));
+      formReady(panel.form); // its submit listener is attached: saving works from here on
+      panel.load();
     } else if (role === "helper") {
       role = "customer";
       press("data-role", role);

@@ -173,8 +173,8 @@ function drawActions(found) {
   if (found.role === "customer" && !can.has("reschedule") && (found.state === "confirmed" || found.state === "requested")
       && Date.parse(found.start) > Date.now()) {
     notes.push(element("p", { class: "notice notice-warning", "data-reschedule-closed": "" },
-      "It is less than 24 hours to the start, so this booking can no longer be moved. You can still cancel "
-      + "(the late fee applies), or ask the Helper: they can move it until it starts."));
+      "It is less than 24 hours to the start, so this booking can no longer be moved. You can still cancel"
+      + `${found.fee_cents ? " (the late fee applies)" : ""}, or ask the Helper: they can move it until it starts.`));
   }
   if (found.state === "held" && found.role === "customer") {
     notes.push(finishPaying(found));
