@@ -2,8 +2,8 @@
 
 1. Free slots for 60 days (15-minute sessions, a Helper available every day, all day) for a
    Helper with no bookings and with 500 future bookings: the DynamoDB requests (the steps the
-   bookings hold come from one Query whatever their number; the page, the booking rules, the plan
-   and the storefront are read beside it) and the time, median of several runs, on dynalite,
+   bookings hold come from one Query whatever their number; the page, the booking rules, the plan,
+   the storefront and the calls the Helper is in now are read beside it) and the time, median of several runs, on dynalite,
    whose Query reads a key range up to its limit as DynamoDB does.
 2. Ten customers taking one slot at the same moment (threads, one transaction each): exactly
    one booking is written.
@@ -35,8 +35,11 @@ def _desk(settings):
     class Paying:  # the parts of the payment desk the slots read
         plans, storefronts = DynamoPlanStore(), DynamoStorefrontStore()
 
+    from chalicelib.adapters.calls import DynamoCallStore
+
     class Calls:
         pages = DynamoHelperPageStore()
+        calls = DynamoCallStore(connection)  # a call the Helper is in takes its time
 
     Paying.calls = Calls
     Paying.settings = settings
@@ -165,7 +168,8 @@ def main() -> int:
     queries = [figures[count]["requests"]["Query"] for count in (0, BOOKED)]
     same = figures[0]["requests"] == figures[BOOKED]["requests"]
     print(f"  the same requests with and without bookings: {same} ({queries[1]} Queries: the Helper by username, "
-          "and the steps every booking holds, one Query whatever their number)")
+          "the steps every booking holds (one Query whatever their number), and the calls the Helper is in now "
+          "(two: as Helper, as caller))")
     written = race()
     print(f"Ten customers taking one slot at once (moto, as the local stack runs it): {written} booking written "
           "(target 1)")

@@ -428,7 +428,8 @@ def booking_desk(payments: Any = None):
     """Appointments, paid through the payment desk (which has their Purpose registered)."""
     from chalicelib.services.bookings import BookingDesk
 
-    return BookingDesk(bookings=booking_store(), rules=booking_rules(), payments=payments or payment_desk())
+    return BookingDesk(bookings=booking_store(), rules=booking_rules(), payments=payments or payment_desk(),
+                       flags=ops_flags())
 
 
 def store_desk(payments: Any = None):

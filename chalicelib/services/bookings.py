@@ -44,6 +44,7 @@ class BookingDesk:
     bookings: BookingStore
     rules: BookingRulesStore
     payments: PaymentDesk
+    flags: Any = None  # adapters.ops_watch.OpsFlagStore: ops is told of a Helper who never joined
 
     @property
     def settings(self) -> Any:
@@ -191,11 +192,25 @@ def free_slots(offer: Offer, *, length: int, now: int, desk: BookingDesk, first:
     per_day: dict[date, set[str]] = {}
     for step in held:
         per_day.setdefault(step.day, set()).add(step.booking_id)
+    in_calls = _live_call_steps(offer.page.user_id, desk, now, r.buffer_minutes)
     found = rules.free_slots(weekly=((s.day, s.start, s.end) for s in offer.page.schedule), rules=r,
                              zone=offer.page.time_zone, length=length, now=now,
-                             busy_steps=(step.step for step in held),
+                             busy_steps=[*(step.step for step in held), *in_calls],
                              booked_per_day={day: len(ids) for day, ids in per_day.items()})
     return [slot for slot in found if first <= slot.start <= last]
+
+
+LIVE_CALL_GUESS_SECONDS = 30 * 60  # a call not yet in session is taken to last this long
+
+
+def _live_call_steps(helper_id: str, desk: BookingDesk, now: int, buffer_minutes: int) -> list[int]:
+    """The steps a call the Helper is in right now takes, until its session ends (or half an
+    hour, while it rings or its terms are agreed), with the buffer after it."""
+    steps: list[int] = []
+    for call in desk.payments.calls.calls.live_for(helper_id):
+        ends = call.session_ends_at or now + LIVE_CALL_GUESS_SECONDS
+        steps.extend(range(now // rules.STEP_SECONDS, -(-(ends + buffer_minutes * 60) // rules.STEP_SECONDS)))
+    return steps
 
 
 def availability(*, username: str, length: object, zone: object, now: int, desk: BookingDesk,
@@ -541,9 +556,21 @@ def _end(booking: Booking, why: Reason, desk: BookingDesk, now: int, *, note: st
     _tell(after, desk, "booking_cancelled", to=(after.customer_id, after.helper_id), note=note,
           reason_text=_REASONS[why])
     if why is Reason.HELPER_NO_SHOW:
-        logger().warning("helper did not join a booked session", extra={"booking_id": booking.booking_id,
-                                                                        "helper_id": booking.helper_id})
+        _tell_ops_no_show(after, desk, now)
     return after
+
+
+def _tell_ops_no_show(booking: Booking, desk: BookingDesk, now: int) -> None:
+    """A Helper who never came to a booked session is flagged for ops (once per booking)."""
+    from chalicelib.domain.ops_watch import OpsFlag
+
+    logger().warning("helper did not join a booked session", extra={"booking_id": booking.booking_id,
+                                                                    "helper_id": booking.helper_id})
+    if desk.flags is not None:
+        desk.flags.raise_once(OpsFlag(
+            flag_id=f"helper_no_show:{booking.booking_id}", helper_id=booking.helper_id, reason="helper_no_show",
+            detail=f"Did not join the {booking.length}-minute session booked for {_iso(booking.start)}; the customer "
+                   f"was refunded {booking.refund_cents / 100:.2f} {booking.currency} in full.", flagged_at=now))
 
 
 _REASONS = {

@@ -48,4 +48,5 @@ export const PAYOUT_RUN_STATES = Object.freeze({
 /** Why ops flagged a Helper (the flag's `reason`). */
 export const FLAG_REASONS = Object.freeze({
   free_sessions: "Many free sessions",
+  helper_no_show: "Missed a booked session",
 });

@@ -386,3 +386,25 @@ def test_a_booked_session_opens_only_to_its_customer_and_at_its_time(desk, when,
     with pytest.raises((BookingClosed, NotFound)):
         calls.start_call(caller_id=who, caller_connection="c-caller", helper_username="ada", desk=call_desk, now=when,
                          booking_id=booking.booking_id)
+
+
+def test_a_live_call_takes_its_time_and_ops_hears_of_a_helper_who_never_came():
+    from chalicelib.adapters.ops_watch import InMemoryOpsFlagStore
+    from chalicelib.domain.calls import Call, CallState
+    from chalicelib.domain.plans import UPGRADED
+
+    desk = replace(booking_desk(), flags=InMemoryOpsFlagStore())
+    desk.payments.purposes[PaymentKind.APPOINTMENT] = booking_purpose(desk)
+    service.save_rules(helper_id=HELPER, raw={"notice_minutes": 0}, desk=desk, now=MONDAY)
+    now = paris(1, 9)
+    desk.payments.calls.calls.create(Call(
+        call_id="live", caller_id=CALLER, helper_id=HELPER, state=CallState.IN_SESSION, version=3, plan=UPGRADED,
+        created_at=now, state_deadline=now + HOUR, session_started_at=now, session_ends_at=now + HOUR), None)
+    slots = [s["helper_local"][11:16] for s in service.availability(username="ada", length=15, zone=PARIS, days=1,
+                                                                     now=now, desk=desk)["slots"]]
+    assert slots[0] == "10:15"  # the call until 10:00, and the rest after it
+
+    booking = paid_booking(desk, paris(2, 10))
+    service.cancel(booking_id=booking.booking_id, user_id=CALLER, desk=desk, now=paris(2, 10, 12))
+    [flag] = desk.flags.open_flags()
+    assert (flag.reason, flag.helper_id) == ("helper_no_show", HELPER) and "in full" in flag.detail
