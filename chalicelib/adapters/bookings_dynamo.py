@@ -14,15 +14,15 @@ from datetime import date
 from typing import Any, Iterable
 
 from chalicelib.adapters.bookings import HeldStep, HelperBookingRules
-from chalicelib.adapters.store_dynamo import (
+from chalicelib.adapters.dynamo_writes import (
     ATTEMPTS,
     CONDITION_FAILED,
-    _code,
-    _conflicted,
-    _over_version,
-    _transact,
-    _Update,
-    _written,
+    Update,
+    code,
+    conflicted,
+    over_version,
+    transact,
+    written,
 )
 from chalicelib.adapters.tables.bookings import BookingRecord, BookingRulesRecord, BookingStepRecord
 from chalicelib.domain.bookings import (
@@ -91,10 +91,10 @@ def _booking(record: Any) -> Booking:
         note=record.note or "", due_at=_number(record.due_at))
 
 
-def _booking_update(before: Booking, after: Booking) -> _Update:
+def _booking_update(before: Booking, after: Booking) -> Update:
     """`after` written over `before` if it is still at its version (every attribute `after` has
     not, such as the due index's once nothing is due, removed)."""
-    update = _Update(BookingRecord, {"booking_id": {"S": after.booking_id}}).replacing_with(_booking_record(after))
+    update = Update(BookingRecord, {"booking_id": {"S": after.booking_id}}).replacing_with(_booking_record(after))
     update.conditions.append(f"{update.name('version')} = {update.number(before.version)}")
     return update
 
@@ -140,7 +140,7 @@ def _freeing(booking: Booking, step: int) -> dict:
 def _counting(helper_id: str, day: date, by: int, *, daily_max: int | None = None) -> dict:
     """The transaction item adding `by` to a date's count of bookings; with `daily_max`, on
     condition the date has fewer (a date without its item has none: room, unless the maximum is 0)."""
-    update = _Update(BookingStepRecord, _slot_key(helper_id, _day_slot(day)))
+    update = Update(BookingStepRecord, _slot_key(helper_id, _day_slot(day)))
     count = update.name("count")
     update.adds.append(f"{count} {update.number(by)}")
     if daily_max is not None:
@@ -153,16 +153,16 @@ def _cancelled(client: Any, items: list[dict]) -> list[str | None] | None:
     """Writes `items` in one transaction, again when another transaction held one of them: None
     when written, else the reason each item gave for cancelling it."""
     for _ in range(ATTEMPTS):
-        reasons = _transact(client, items)
+        reasons = transact(client, items)
         if reasons is None:
             return None
-        if not _conflicted(reasons):
-            return [_code(reason) for reason in reasons]
+        if not conflicted(reasons):
+            return [code(reason) for reason in reasons]
     raise RuntimeError(f"DynamoDB cancelled the transaction {ATTEMPTS} times for conflicts")
 
 
 def _failed(codes: Iterable[str | None]) -> bool:
-    return any(code == CONDITION_FAILED for code in codes)
+    return any(found == CONDITION_FAILED for found in codes)
 
 
 # -- listings --------------------------------------------------------------------------------
@@ -219,7 +219,7 @@ class DynamoBookingStore:
             return None
 
     def transition(self, before: Booking, after: Booking) -> bool:
-        return _written(self._connection.client, _booking_update(before, after))
+        return written(self._connection.client, _booking_update(before, after))
 
     def release(self, before: Booking, after: Booking) -> bool:
         if not before.live:
@@ -227,7 +227,7 @@ class DynamoBookingStore:
         items = [_booking_update(before, after).item()]
         items += [_freeing(before, step) for step in before.steps]
         items.append(_counting(before.helper_id, before.day, -1))
-        return _over_version(self._connection.client, items)
+        return over_version(self._connection.client, items)
 
     def move(self, before: Booking, after: Booking, *, daily_max: int | None) -> bool:
         """As the contract says: the steps both times hold stay (rewritten for the new date if

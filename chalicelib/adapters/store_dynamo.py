@@ -8,14 +8,21 @@ a seller's edit and a sale never overwrite each other.
 """
 from __future__ import annotations
 
-import uuid
 import zlib
 from dataclasses import asdict
 from typing import Any, Iterable, Mapping
 
-from botocore.exceptions import ClientError
 from pynamodb.exceptions import PutError
 
+from chalicelib.adapters.dynamo_writes import (
+    ATTEMPTS,
+    CONDITION_FAILED,
+    Update,
+    code,
+    over_version,
+    transact,
+    written,
+)
 from chalicelib.adapters.store import SalesDay, StaleProduct
 from chalicelib.adapters.tables.store import LISTED, OrderRecord, ProductRecord, ProductTermRecord, SalesRecord
 from chalicelib.domain.search import partition_of
@@ -35,9 +42,6 @@ from chalicelib.domain.store import (
 
 EXPIRY_SHARDS = 4  # reserved orders are spread over this many partitions of the expiry index
 MAX_MATCHES_PER_TERM = 500
-ATTEMPTS = 3  # a transaction cancelled because another one held one of its items is tried again
-CONDITION_FAILED = "ConditionalCheckFailed"
-CONFLICT = "TransactionConflict"
 
 
 # -- records ---------------------------------------------------------------------------------
@@ -135,121 +139,10 @@ def _order(record: Any) -> Order:
                  closed_reason=record.closed_reason)
 
 
-# -- writing ---------------------------------------------------------------------------------
-
-class _Update:
-    """One UpdateItem, alone or in a transaction: its SET, REMOVE and ADD actions and its
-    conditions, every name and value behind a placeholder (`status` is a reserved word; variant
-    ids and download keys are data)."""
-
-    def __init__(self, model: Any, key: dict) -> None:
-        self.model, self.key = model, key
-        self.sets: list[str] = []
-        self.removes: list[str] = []
-        self.adds: list[str] = []
-        self.conditions: list[str] = []
-        self.names: dict[str, str] = {}
-        self.values: dict[str, dict] = {}
-        self._placeholders: dict[str, str] = {}
-
-    def name(self, *path: str) -> str:
-        for part in path:
-            if part not in self._placeholders:
-                self._placeholders[part] = placeholder = f"#n{len(self.names)}"
-                self.names[placeholder] = part
-        return ".".join(self._placeholders[part] for part in path)
-
-    def value(self, attribute_value: dict) -> str:
-        placeholder = f":v{len(self.values)}"
-        self.values[placeholder] = attribute_value
-        return placeholder
-
-    def number(self, value: int) -> str:
-        return self.value({"N": str(value)})
-
-    def replacing_with(self, record: Any, *, keep: Iterable[str] = ()) -> "_Update":
-        """SETs every attribute of `record` but its key and `keep`, and REMOVEs those it has not
-        (an index attribute of another state among them)."""
-        item, kept = record.serialize(), set(keep) | set(self.key)
-        for attribute in type(record).get_attributes().values():
-            name = attribute.attr_name
-            if name in kept:
-                continue
-            if name in item:
-                self.sets.append(f"{self.name(name)} = {self.value(item[name])}")
-            else:
-                self.removes.append(self.name(name))
-        return self
-
-    def params(self) -> dict:
-        actions = " ".join(f"{verb} {', '.join(parts)}" for verb, parts in
-                           (("SET", self.sets), ("REMOVE", self.removes), ("ADD", self.adds)) if parts)
-        params: dict[str, Any] = {"TableName": self.model.Meta.table_name, "Key": self.key}
-        if actions:
-            params["UpdateExpression"] = actions
-        if self.conditions:
-            params["ConditionExpression"] = " AND ".join(f"({condition})" for condition in self.conditions)
-        if self.names:
-            params["ExpressionAttributeNames"] = self.names
-        if self.values:
-            params["ExpressionAttributeValues"] = self.values
-        return params
-
-    def item(self, **extra: Any) -> dict:
-        """This update as an item of a transaction (a ConditionCheck when it changes nothing)."""
-        params = self.params()
-        return {"Update" if "UpdateExpression" in params else "ConditionCheck": {**params, **extra}}
-
-
-def _written(client: Any, update: _Update) -> bool:
-    """One conditional UpdateItem; False when its condition failed (nothing written)."""
-    try:
-        client.update_item(**update.params())
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
-
-
-def _transact(client: Any, items: list[dict]) -> list[dict] | None:
-    """One TransactWriteItems: None when written, else why it was cancelled (one reason per
-    item, in order). The request token makes botocore's own retries of it harmless."""
-    try:
-        client.transact_write_items(TransactItems=items, ClientRequestToken=uuid.uuid4().hex)
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
-            raise
-        return error.response.get("CancellationReasons") or [{} for _ in items]
-    return None
-
-
-def _code(reason: Mapping) -> str | None:
-    return reason.get("Code")
-
-
-def _conflicted(reasons: list[dict]) -> bool:
-    return any(_code(reason) == CONFLICT for reason in reasons)
-
-
-def _over_version(client: Any, items: list[dict]) -> bool:
-    """Writes `items`, whose first is conditional on the order's version: False when that
-    condition failed; again when another transaction held one of the items."""
-    for _ in range(ATTEMPTS):
-        reasons = _transact(client, items)
-        if reasons is None:
-            return True
-        if _code(reasons[0]) == CONDITION_FAILED:
-            return False
-        if not _conflicted(reasons):
-            raise RuntimeError(f"DynamoDB cancelled the transaction: {[_code(r) for r in reasons]}")
-    raise RuntimeError(f"DynamoDB cancelled the transaction {ATTEMPTS} times for conflicts")
-
-
-def _order_update(before: Order, after: Order) -> _Update:
+def _order_update(before: Order, after: Order) -> Update:
     """`after` written over `before` if it is still at its version; the download counters are
     left as they are (count_download moves them without a new version)."""
-    update = _Update(OrderRecord, _order_key(after.order_id)).replacing_with(_order_record(after),
+    update = Update(OrderRecord, _order_key(after.order_id)).replacing_with(_order_record(after),
                                                                            keep=("downloads",))
     downloads = update.name("downloads")
     update.sets.append(f"{downloads} = if_not_exists({downloads}, {update.value({'M': {}})})")
@@ -295,7 +188,7 @@ class DynamoProductStore:
         return _products(seller_id, slugs)
 
     def update(self, before: Product, after: Product) -> bool:
-        update = _Update(ProductRecord, _product_key(before.seller_id, before.slug)).replacing_with(
+        update = Update(ProductRecord, _product_key(before.seller_id, before.slug)).replacing_with(
             _product_record(after), keep=("stock",))
         read = {v.variant_id: v.stock for v in before.variants}
         for variant in after.variants:
@@ -310,7 +203,7 @@ class DynamoProductStore:
         update.removes += [update.name("stock", variant_id) for variant_id, stock in read.items()
                            if variant_id not in kept and stock is not None]
         update.conditions.append(f"{update.name('updated_at')} = {update.number(before.updated_at)}")
-        return _written(self._connection.client, update)
+        return written(self._connection.client, update)
 
     def for_seller(self, seller_id: str, *, active_only: bool, limit: int,
                    after: dict | None = None) -> tuple[list[Product], dict | None]:
@@ -362,7 +255,7 @@ def _check_reservable(taken: Mapping[str, Mapping[str, int]], products: Mapping[
 def _taking(product: Product, by_variant: Mapping[str, int]) -> dict:
     """The transaction item taking an order's units of one product: each limited variant down by
     its quantity if that many are left, the product still active and as read (its `updated_at`)."""
-    update = _Update(ProductRecord, _product_key(product.seller_id, product.slug))
+    update = Update(ProductRecord, _product_key(product.seller_id, product.slug))
     update.conditions += [f"{update.name('status')} = {update.value({'S': ProductStatus.ACTIVE.value})}",
                           f"{update.name('updated_at')} = {update.number(product.updated_at)}"]
     for variant in product.variants:
@@ -377,7 +270,7 @@ def _taking(product: Product, by_variant: Mapping[str, int]) -> dict:
 def _giving_back(product: Product, by_variant: Mapping[str, int]) -> dict | None:
     """The transaction item giving an order's units back to the variants still limited (if the
     seller made one unlimited or deleted it meanwhile, the condition fails and it is read again)."""
-    update = _Update(ProductRecord, _product_key(product.seller_id, product.slug))
+    update = Update(ProductRecord, _product_key(product.seller_id, product.slug))
     for variant in product.variants:
         units = by_variant.get(variant.variant_id, 0)
         if units and variant.stock is not None:
@@ -403,14 +296,14 @@ class DynamoOrderStore:
             products = _products(order.seller_id, taken)
             _check_reservable(taken, products, seen)
             items = [put] + [_taking(products[slug], by_variant) for slug, by_variant in taken.items()]
-            reasons = _transact(self._connection.client, items)
+            reasons = transact(self._connection.client, items)
             if reasons is None:
                 return
-            if _code(reasons[0]) == CONDITION_FAILED:
+            if code(reasons[0]) == CONDITION_FAILED:
                 raise ValueError(f"order {order.order_id} exists")
             # Which condition failed says which error it is: the products as they were then.
             for slug, reason in zip(taken, reasons[1:]):
-                if _code(reason) == CONDITION_FAILED:
+                if code(reason) == CONDITION_FAILED:
                     old = reason.get("Item")  # absent: the product is gone
                     products.pop(slug)
                     if old:
@@ -425,7 +318,7 @@ class DynamoOrderStore:
             return None
 
     def transition(self, before: Order, after: Order) -> bool:
-        return _written(self._connection.client, _order_update(before, after))
+        return written(self._connection.client, _order_update(before, after))
 
     def cancel(self, before: Order, after: Order) -> bool:
         if before.state is not OrderState.RESERVED:
@@ -437,10 +330,10 @@ class DynamoOrderStore:
             products = _products(before.seller_id, taken)
             giving = [_giving_back(products[slug], by_variant) for slug, by_variant in taken.items()
                       if slug in products]
-            reasons = _transact(self._connection.client, [update.item()] + [item for item in giving if item])
+            reasons = transact(self._connection.client, [update.item()] + [item for item in giving if item])
             if reasons is None:
                 return True
-            if _code(reasons[0]) == CONDITION_FAILED:
+            if code(reasons[0]) == CONDITION_FAILED:
                 return False
             # a product changed between the read and the write: read it again
         raise RuntimeError(f"order {before.order_id}: its products kept changing while it was cancelled")
@@ -463,19 +356,19 @@ class DynamoOrderStore:
     def count_download(self, order: Order, key: str, *, limit: int) -> bool:
         if limit <= 0:
             return False
-        update = _Update(OrderRecord, _order_key(order.order_id))
+        update = Update(OrderRecord, _order_key(order.order_id))
         count = update.name("downloads", key)
         update.sets.append(f"{count} = if_not_exists({count}, {update.number(0)}) + {update.number(1)}")
         update.conditions += [f"attribute_exists({update.name('order_id')})",
                               f"attribute_not_exists({count}) OR {count} < {update.number(limit)}"]
-        return _written(self._connection.client, update)
+        return written(self._connection.client, update)
 
 
 # -- sales -----------------------------------------------------------------------------------
 
 def _counting(seller_id: str, entry: str, **amounts: int) -> dict:
     """A transaction item adding `amounts` to a day's counters (the row made by the first)."""
-    update = _Update(SalesRecord, {"seller_id": {"S": seller_id}, "entry": {"S": entry}})
+    update = Update(SalesRecord, {"seller_id": {"S": seller_id}, "entry": {"S": entry}})
     update.adds += [f"{update.name(name)} {update.number(amount)}" for name, amount in amounts.items()]
     return update.item()
 
@@ -508,16 +401,16 @@ class DynamoSalesBook:
                        "gross_cents": sum(line.line_cents for line in order.lines if line.slug == slug)}
             items += [_counting(order.seller_id, entry, **product)
                       for entry in (f"p#{day}#{slug}", f"P#{day[:7]}#{slug}", f"Y#{day[:4]}#{slug}")]
-        return _over_version(self._connection.client, items)
+        return over_version(self._connection.client, items)
 
     def record_refund(self, order: Order, after: Order, *, day: str, cents: int, returned_cents: int) -> bool:
-        return _over_version(self._connection.client, [_order_update(order, after).item()] + [
+        return over_version(self._connection.client, [_order_update(order, after).item()] + [
             _counting(order.seller_id, entry, refunded_cents=cents, returned_cents=returned_cents)
             for entry in (f"d#{day}", f"M#{day[:7]}")])
 
     def record_view(self, seller_id: str, slug: str, *, day: str) -> None:
         for entry in (f"p#{day}#{slug}", f"P#{day[:7]}#{slug}", f"Y#{day[:4]}#{slug}"):
-            update = _Update(SalesRecord, {"seller_id": {"S": seller_id}, "entry": {"S": entry}})
+            update = Update(SalesRecord, {"seller_id": {"S": seller_id}, "entry": {"S": entry}})
             update.adds.append(f"{update.name('views')} {update.number(1)}")
             self._connection.client.update_item(**update.params())
 
