@@ -21,7 +21,7 @@ from chalicelib.domain.plans import current_plan
 from chalicelib.observability import logger
 from chalicelib.services.emails import tell_each
 from chalicelib.services.helper_pages import page_named
-from chalicelib.services.payments import PaymentDesk, Purpose, open_payment, refund_part
+from chalicelib.services.payments import PaidThrough, PaymentDesk, Purpose, open_payment, refund_part
 
 if TYPE_CHECKING:
     from chalicelib.adapters.bookings import BookingRulesStore, BookingStore, HelperBookingRules
@@ -38,29 +38,13 @@ class BookingClosed(Conflict):
 
 
 @dataclass(frozen=True)
-class BookingDesk:
+class BookingDesk(PaidThrough):
     """What appointments touch: their own stores, and paying (pages, plans, storefronts, mail)."""
 
     bookings: BookingStore
     rules: BookingRulesStore
     payments: PaymentDesk
     flags: Any = None  # adapters.ops_watch.OpsFlagStore: ops is told of a Helper who never joined
-
-    @property
-    def settings(self) -> Any:
-        return self.payments.settings
-
-    @property
-    def accounts(self) -> Any:
-        return self.payments.accounts
-
-    @property
-    def mailer(self) -> Any:
-        return self.payments.mailer
-
-    @property
-    def pages(self) -> Any:
-        return self.payments.calls.pages
 
     def refund_hours(self) -> int:
         return self.settings.refund_request_hours

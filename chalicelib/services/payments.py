@@ -110,6 +110,33 @@ class PaymentDesk:
         return found
 
 
+class PaidThrough:
+    """A capability whose money goes through the payment desk (the store, appointments) reads
+    the settings, people, mail, pages and storefronts through it too."""
+
+    payments: PaymentDesk
+
+    @property
+    def settings(self) -> Any:
+        return self.payments.settings
+
+    @property
+    def accounts(self) -> Any:
+        return self.payments.accounts
+
+    @property
+    def mailer(self) -> Any:
+        return self.payments.mailer
+
+    @property
+    def pages(self) -> Any:
+        return self.payments.calls.pages
+
+    @property
+    def storefronts(self) -> Any:
+        return self.payments.storefronts
+
+
 def payment_view(payment: Payment) -> dict:
     """A payment as its payer (or its Helper) sees it."""
     return {

@@ -27,8 +27,15 @@ from chalicelib.observability import logger
 from chalicelib.services.emails import tell, tell_each
 from chalicelib.services.helper_pages import page_named
 from chalicelib.services.pictures import INCOMING, publish_upload, upload_id
-from chalicelib.services.payments import (PaymentDesk, Purpose, open_payment, paypal_errors, refund_in_full,
-                                         refund_part)
+from chalicelib.services.payments import (
+    PaidThrough,
+    PaymentDesk,
+    Purpose,
+    open_payment,
+    paypal_errors,
+    refund_in_full,
+    refund_part,
+)
 
 if TYPE_CHECKING:
     from chalicelib.adapters.store import OrderStore, ProductSearch, ProductStore, SalesBook
@@ -51,7 +58,7 @@ def _short_id() -> str:
 
 
 @dataclass(frozen=True)
-class StoreDesk:
+class StoreDesk(PaidThrough):
     """What the store touches: its own stores, the pages and storefronts of sellers, paying
     (orders, capture, refunds), the uploads bucket (pictures) and the private files bucket."""
 
@@ -62,26 +69,6 @@ class StoreDesk:
     payments: PaymentDesk
     images: UploadStorage
     files: UploadStorage
-
-    @property
-    def settings(self) -> Any:
-        return self.payments.settings
-
-    @property
-    def accounts(self) -> Any:
-        return self.payments.accounts
-
-    @property
-    def mailer(self) -> Any:
-        return self.payments.mailer
-
-    @property
-    def pages(self) -> Any:
-        return self.payments.calls.pages
-
-    @property
-    def storefronts(self) -> Any:
-        return self.payments.storefronts
 
 
 def utc_day(seconds: int) -> str:
