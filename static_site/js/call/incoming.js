@@ -1,7 +1,8 @@
 /** The incoming-call pop-up, on every page for a signed-in Helper.
  *
  * When the server says a call to me is ringing, the page chirps and shows who is calling with
- * Answer and Decline; when the tab is in the background a browser notification says it too (if
+ * Answer and Decline (a booked session says so: answering it starts the session, no terms to
+ * agree); when the tab is in the background a browser notification says it too (if
  * the person allowed notifications: the pop-up offers to ask, and never asks on its own). The
  * pop-up goes away on every tab as soon as the call stops ringing: answered here or in another
  * tab, declined, cancelled by the caller, or missed.
@@ -105,6 +106,9 @@ function show(call, caller) {
     type: "button", class: "button button-danger", "data-testid": "decline-call",
   }, "Decline");
   const problem = element("p", { class: "incoming-call-problem", role: "alert" });
+  // A booked session: its terms were agreed and paid when it was booked, so answering starts it.
+  const booked = typeof call.booking_id === "string" && call.booking_id !== "";
+  const minutes = booked && call.agreed && Number.isSafeInteger(call.agreed.minutes) ? call.agreed.minutes : null;
   const dialog = element("section", {
     class: "incoming-call", role: "alertdialog", tabindex: "-1",
     "aria-labelledby": `${id}-title`, "aria-describedby": `${id}-text`,
@@ -113,10 +117,13 @@ function show(call, caller) {
   element("div", { class: "incoming-call-who" },
     element("span", { class: "incoming-call-avatar", "aria-hidden": "true" }, Array.from(name)[0] || "?"),
     element("div", {},
-      element("p", { class: "incoming-call-kicker" }, "Incoming video call"),
+      element("p", { class: `incoming-call-kicker${booked ? " incoming-call-booked" : ""}`,
+        "data-testid": "incoming-call-kind" }, booked ? "Booked session" : "Incoming video call"),
       element("h2", { id: `${id}-title`, class: "incoming-call-name" }, name),
       element("p", { id: `${id}-text`, class: "incoming-call-text" },
-        "wants to talk with you now. ", timeLeft))),
+        booked ? `is here for the session they booked${minutes ? ` (${minutes} minutes)` : ""}. `
+          + "Answering starts it at once, on the booked terms. " : "wants to talk with you now. ",
+        timeLeft))),
   element("div", { class: "incoming-call-actions" }, decline, answer),
   problem);
   const entry = {
@@ -195,7 +202,7 @@ function show(call, caller) {
   }
   mounted.ringing.set(call.call_id, entry);
   mounted.shelf.append(dialog);
-  mounted.announcer.textContent = `Incoming video call from ${name}.`;
+  mounted.announcer.textContent = booked ? `Booked session: ${name} is calling.` : `Incoming video call from ${name}.`;
   // Take focus only when nothing else has it, so a call never hijacks someone's typing.
   if (!document.activeElement || document.activeElement === document.body) {
     dialog.focus({ preventScroll: true });
@@ -210,8 +217,9 @@ function notify(entry) {
     return;
   }
   try {
-    const notification = new Notification("Incoming call on interKanect", {
-      body: `${entry.name} wants to talk with you now.`,
+    const booked = Boolean(entry.call.booking_id);
+    const notification = new Notification(booked ? "Booked session on interKanect" : "Incoming call on interKanect", {
+      body: booked ? `${entry.name} is calling for the session they booked.` : `${entry.name} wants to talk with you now.`,
       tag: `interkanect-call-${entry.call.call_id}`,
       icon: "/img/favicon.svg",
       requireInteraction: true,

@@ -1,7 +1,8 @@
 /** One booking (`/booking.html?id=<booking_id>`), for its customer or its Helper: its state, when
  * it is in the viewer's time zone and the other party's, length, price, note and the cancellation
  * policy, and what the viewer may do now (`booking.actions`): Join (enabled from 5 minutes before
- * the start), Reschedule (a new slot of the same length), Cancel (the refund and the fee quoted
+ * the start: the customer opens the call room, which rings the Helper on whatever page of ours
+ * they have open; the Helper is told so instead), Reschedule (a new slot of the same length), Cancel (the refund and the fee quoted
  * first, `GET /bookings/{id}/cancel-quote`), Confirm or Decline (a Helper who confirms each
  * booking), Mark no-show (the Helper, 10 minutes after the start). A booking still waiting for
  * its payment offers to finish paying at PayPal. */
@@ -140,9 +141,17 @@ function button(label, attributes, onClick) {
 function drawActions(found) {
   const can = new Set(Array.isArray(found.actions) ? found.actions : []);
   const items = [];
+  let joinNote = null;
   if (found.state === "requested" || found.state === "confirmed") {
-    if (can.has("join") && found.helper && found.helper.username) {
-      items.push(element("a", { class: "button button-go", href: `/h/${encodeURIComponent(found.helper.username)}`,
+    if (can.has("join") && found.role === "helper") {
+      // The customer calls; the Helper answers on whichever page of ours they have open.
+      joinNote = element("p", { class: "notice booking-join-helper", role: "note", "data-booking-join-note": "" },
+        element("strong", {}, "The session can start now. "),
+        `${otherName(found)}'s call will ring on any interKanect page you have open; answering starts the `
+        + "session at once, on the booked terms. Keep a page open (this one will do).");
+    } else if (can.has("join") && found.helper && found.helper.username) {
+      const room = new URLSearchParams({ helper: found.helper.username, booking: found.booking_id });
+      items.push(element("a", { class: "button button-go", href: `/call.html?${room}`,
         "data-booking-join": "" }, "Join"));
     } else {
       const join = element("button", { type: "button", class: "button button-go", disabled: "",
@@ -169,7 +178,7 @@ function drawActions(found) {
     items.push(button("Mark no-show", { "data-booking-no-show": "" }, () => act(
       () => api.markNoShow(found.booking_id), "Marked as a no-show: the late fee is kept and the rest refunded.")));
   }
-  const notes = [];
+  const notes = joinNote ? [joinNote] : [];
   if (found.role === "customer" && !can.has("reschedule") && (found.state === "confirmed" || found.state === "requested")
       && Date.parse(found.start) > Date.now()) {
     notes.push(element("p", { class: "notice notice-warning", "data-reschedule-closed": "" },
