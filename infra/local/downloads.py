@@ -8,12 +8,12 @@ from __future__ import annotations
 import http.client
 import logging
 import shutil
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
 from infra.site_headers import DOWNLOAD_HEADERS
+from infra.local.loopback import LoopbackServer
 
 log = logging.getLogger("local-stack.downloads")
 
@@ -21,26 +21,14 @@ log = logging.getLogger("local-stack.downloads")
 FROM_S3 = ("Content-Type", "Content-Disposition", "Content-Length", "ETag", "Last-Modified")
 
 
-class DownloadServer:
+class DownloadServer(LoopbackServer):
     """A loopback server in front of the S3 endpoint at `s3_url`."""
+
+    name = "downloads"
 
     def __init__(self, s3_url: str, *, host: str = "127.0.0.1", port: int = 0) -> None:
         handler = type("DownloadHandler", (_DownloadHandler,), {"s3": urlsplit(s3_url)})
-        self._server = ThreadingHTTPServer((host, port), handler)
-        self._server.daemon_threads = True
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> "DownloadServer":
-        threading.Thread(target=self._server.serve_forever, name="downloads", daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(handler, host=host, port=port)
 
 
 class _DownloadHandler(BaseHTTPRequestHandler):

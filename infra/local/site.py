@@ -10,15 +10,15 @@ import json
 import logging
 import mimetypes
 import re
-import threading
 import urllib.error
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from infra.site_headers import PERMISSIONS_POLICY, content_security_policy
+from infra.local.loopback import LoopbackServer
 
 if TYPE_CHECKING:
     from infra.local.mailbox import Mailbox
@@ -67,7 +67,9 @@ HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", 
               "proxy-authorization", "proxy-authenticate", "host", "content-length"}
 
 
-class StaticSite:
+class StaticSite(LoopbackServer):
+    name = "site"
+
     def __init__(self, root: Path, *, api_url: str, websocket_url: str, media: "MediaBucket",
                  mailbox: "Mailbox | None" = None, host: str = "127.0.0.1", port: int = 0) -> None:
         config = {"api": "/api", "websocket": websocket_url, "local": True}
@@ -79,21 +81,7 @@ class StaticSite:
             "config_js": f"window.IK_CONFIG = {json.dumps(config)};\n".encode(),
             "csp": content_security_policy(websocket_url, upload_origin=media.origin),
         })
-        self._server = ThreadingHTTPServer((host, port), handler)
-        self._server.daemon_threads = True
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> "StaticSite":
-        threading.Thread(target=self._server.serve_forever, name="site", daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(handler, host=host, port=port)
 
 
 class MediaBucket:
