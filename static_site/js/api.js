@@ -597,6 +597,18 @@ export const api = {
 
   markNoShow: (bookingId) => sendAuthorized(`/bookings/${segment(bookingId)}/no-show`, { method: "POST" }),
 
+  /** `{waiting}`: whether I wait for an email when this Helper is next online and free. */
+  notifyMe: (username) => sendAuthorized(`/helpers/${segment(username)}/notify-me`),
+
+  /** `{waiting: true}`; 409 while the Helper is online (call them instead) or on my own page. */
+  startNotifyMe: (username) => sendAuthorized(`/helpers/${segment(username)}/notify-me`, { method: "PUT" }),
+
+  /** `{waiting: false}`. */
+  stopNotifyMe: (username) => sendAuthorized(`/helpers/${segment(username)}/notify-me`, { method: "DELETE" }),
+
+  /** `{count}`: how many people wait to hear when I (a Helper) am free. */
+  myWaiting: () => sendAuthorized("/me/waiting"),
+
   /** The Helper's booking rules: `{rules, feed_url: null}`. */
   bookingRules: () => sendAuthorized("/me/booking-rules"),
 

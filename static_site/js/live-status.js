@@ -4,7 +4,8 @@
  * `status-offline` and the text "Online", "In a call" or "Offline" (in its `[data-status-label]`
  * child if it has one). `[data-call-now]` elements in the same card (`[data-status-scope]`) or,
  * outside any card, on the same page, are shown only while that person is online; a
- * `data-call-now="<user id>"` value ties the button to one person. Statuses come from
+ * `data-call-now="<user id>"` value ties the button to one person; `[data-when-away]` elements
+ * likewise only while they are not. Statuses come from
  * `GET /presence` (at most 50 ids a request), every 10 seconds while the tab is visible. */
 
 import { PRESENCE_BATCH, api } from "./api.js";
@@ -47,6 +48,19 @@ export function applyStatus(element, status) {
   for (const button of callButtonsFor(element, userId)) {
     button.hidden = value !== "online";
   }
+  for (const away of awayOnlyFor(element, userId)) {
+    away.hidden = value === "online";
+  }
+}
+
+/** `[data-when-away]` elements (Notify me on a Helper's page): the other side of Call now,
+ * shown while the person is offline or in a call. */
+function awayOnlyFor(element, userId) {
+  const scope = element.closest("[data-status-scope]") || (element.isConnected ? document : null);
+  return scope ? [...scope.querySelectorAll("[data-when-away]")].filter((away) => {
+    const owner = away.getAttribute("data-when-away");
+    return !owner || owner === userId;
+  }) : [];
 }
 
 /** The status the markup was rendered with: `data-status`, else a `status-*` class. */

@@ -167,10 +167,13 @@ def test_the_live_status_carries_the_user_id_and_the_call_button_shows_when_onli
     [status] = [a for _, a in page.with_attribute("data-status-for")]
     assert status["data-status-for"] == "u-123" and status["class"] == "status status-online"
     assert "Online" in page.words()
-    [button] = page.all("button")
-    assert "data-call-now" in button and "disabled" in button and "hidden" not in button
+    [button] = [a for _, a in page.with_attribute("data-call-now")]
+    assert "disabled" in button and "hidden" not in button
     assert button["data-call-helper"] == "ada"  # the page script enables it and calls this Helper
     assert "Call now" in page.words() and "Video call in your browser" in page.words()
+    # Notify me takes Call now's place while the Helper is away: hidden while they are online.
+    [notify] = [a for _, a in page.with_attribute("data-notify-me")]
+    assert "hidden" in notify and notify["data-when-away"] == "u-123"
 
 
 @pytest.mark.parametrize("status, label", [("busy", "In a call"), ("offline", "Offline"),
@@ -180,8 +183,11 @@ def test_a_helper_who_is_not_online_has_no_call_button_showing(status, label):
     [(_, badge)] = page.with_attribute("data-status-for")
     assert badge["class"] == f"status status-{'offline' if status == 'weird' else status}"
     assert label in page.words()
-    [button] = page.all("button")
+    [button] = [a for _, a in page.with_attribute("data-call-now")]
     assert "hidden" in button and "disabled" in button
+    [notify] = [a for _, a in page.with_attribute("data-notify-me")]
+    assert "hidden" not in notify
+    assert "Notify me when available" in page.words()
 
 
 def test_the_schedule_rows_carry_day_times_and_time_zone_for_the_visitor_script():

@@ -1,7 +1,8 @@
 /** Appointments (`/appointments.html`): the signed-in person's bookings, upcoming (soonest first)
  * or past (latest first), a page at a time (`GET /me/bookings`); a Helper switches between the
  * sessions they booked and the bookings of their own time, and sets how people may book them
- * (js/bookings/rules-panel.js). Each row opens its booking page. */
+ * (js/bookings/rules-panel.js), and sees how many wait to hear when they are free (Notify me).
+ * Each row opens its booking page. */
 
 import { api, isSignedIn } from "../api.js";
 import { element } from "../dom.js";
@@ -88,6 +89,25 @@ async function load({ next = false } = {}) {
   more.disabled = false;
 }
 
+/** A Helper: how many people wait for an email when they are next online and free (Notify me
+ * on their page); nothing at 0. */
+async function showWaiting() {
+  const note = document.querySelector("[data-waiting-note]");
+  let count = 0;
+  try {
+    count = (await api.myWaiting()).count;
+  } catch {
+    return; // a nicety: the page works without it
+  }
+  if (!Number.isSafeInteger(count) || count <= 0) {
+    note.hidden = true;
+    return;
+  }
+  note.textContent = count === 1 ? "1 person is waiting to hear when you're free."
+    : `${count} people are waiting to hear when you're free.`;
+  note.hidden = false;
+}
+
 function remember() {
   const url = pageUrl(PAGES.appointments, { role: role === "helper" ? "helper" : null, when: when === "past" ? "past" : null });
   window.history.replaceState(null, "", url);
@@ -122,6 +142,7 @@ if (isSignedIn()) {
       const panel = new RulesPanel(document.querySelector("[data-rules-panel]"));
       formReady(panel.form); // its submit listener is attached: saving works from here on
       panel.load();
+      showWaiting();
     } else if (role === "helper") {
       role = "customer";
       press("data-role", role);

@@ -11,7 +11,8 @@
  * reviews section `[data-reviews]` (js/reviews/review-list.js); and `[data-owner-toolbar]`, the
  * owner's links to edit the page, the store, its orders and sales, shown on their own page only;
  * and "Book a time" (`[data-book]`): its widget (js/bookings/book-widget.js, with its stylesheet)
- * is only loaded when the visitor opens it ([data-book-open], [data-book-jump] or `#book`). */
+ * is only loaded when the visitor opens it ([data-book-open], [data-book-jump] or `#book`); and
+ * "Notify me when available" (`[data-notify-me]`, js/notify-me.js) while the Helper is away. */
 
 import { element } from "../dom.js";
 import { mountFooter } from "../footer.js";
@@ -29,7 +30,8 @@ const DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"
 mountHeader();
 mountFooter();
 showOwnerToolbar();
-startLiveStatus();
+wireNotifyMe();
+const liveStatus = startLiveStatus();
 wireCallNow();
 const windows = weeklyWindows();
 showScheduleInVisitorTime(windows);
@@ -73,6 +75,48 @@ function wireCallNow() {
   button.addEventListener("click", () => {
     window.location.assign(loadSession() ? room : signInUrl(room));
   });
+}
+
+/** "Notify me when available", in Call now's place while the Helper is away (live status shows
+ * and hides it): a visitor signs in first and comes back to it (`#notify` starts waiting then);
+ * for a signed-in visitor its code (js/notify-me.js) loads once the page is up. Never on one's
+ * own page. */
+function wireNotifyMe() {
+  const page = document.querySelector("[data-helper-page]");
+  const box = document.querySelector("[data-notify-me]");
+  const start = box ? box.querySelector("[data-notify-start]") : null;
+  if (!page || !start) {
+    return;
+  }
+  const signedIn = Boolean(loadSession());
+  if (signedIn && currentUserId() === page.getAttribute("data-user-id")) {
+    box.removeAttribute("data-when-away");
+    box.hidden = true;
+    return;
+  }
+  if (!signedIn) {
+    box.querySelector("[data-notify-label]").textContent = "Sign in to be notified";
+    start.addEventListener("click", () => {
+      window.location.assign(signInUrl(`${window.location.pathname}#notify`));
+    });
+    return;
+  }
+  const startNow = window.location.hash === "#notify";
+  if (startNow) {
+    window.history.replaceState(null, "", window.location.pathname + window.location.search);
+  }
+  const name = document.getElementById("helper-name");
+  const load = () => import("../notify-me.js").then(({ mountNotifyMe }) => mountNotifyMe(box, {
+    username: page.getAttribute("data-username"),
+    helperName: name ? name.textContent.trim() : page.getAttribute("data-username"),
+    startNow: startNow && !box.hidden,
+    refreshStatus: () => liveStatus.refresh(),
+  })).catch(() => {});
+  if (document.readyState === "complete") {
+    load();
+  } else {
+    window.addEventListener("load", load, { once: true });
+  }
 }
 
 /** "Book a time": the widget's code loads on first use, into the space under the button. */
