@@ -11,9 +11,9 @@ pictures, made through the API as well), the Marketplace, sign-up, the FAQ and t
 that fail for that alone: `http-status-code`, `is-crawlable`, and in `errors-in-console` the
 browser's "status of 404" line for the document (other console errors still count).
 
-The Helper's own My Store and Orders pages, and their Library, are audited signed in as that
-Helper (a product on sale, a customer's paid order to ship, a guide and a mug they bought from
-another store): the browser profile Lighthouse runs in holds the session
+The Helper's own My Store and Orders pages, their Library, Appointments and a booking of their
+time are audited signed in as that Helper (a product on sale, a customer's paid order to ship, a
+guide and a mug they bought from another store, a customer's paid 15-minute booking): the browser profile Lighthouse runs in holds the session
 and `--disable-storage-reset` keeps it; each page gets a fresh profile, so that no audit warms
 another's cache. Private, they carry `noindex` on purpose and skip `is-crawlable`.
 
@@ -53,11 +53,12 @@ PAGES = {  # name: path on the site ({helper} is the Helper's username, {product
     "Orders": "/my-orders.html",
     "Library": "/library.html",
     "Appointments": "/appointments.html",
+    "A booking": "/booking.html?id={booking}",
 }
-# Pages audited signed in as the Helper: their own store and its orders, and their library (what
-# they bought in another store). Being private, they say `noindex` on purpose, so `is-crawlable`
+# Pages audited signed in as the Helper: their own store and its orders, their library (what
+# they bought in another store), their appointments and a booking of their time. Being private, they say `noindex` on purpose, so `is-crawlable`
 # is not theirs to pass.
-SIGNED_IN_PAGES = frozenset({"My Store", "Orders", "Library", "Appointments"})
+SIGNED_IN_PAGES = frozenset({"My Store", "Orders", "Library", "Appointments", "A booking"})
 SIGNED_IN_CONFIG = {"extends": "lighthouse:default", "settings": {"skipAudits": ["is-crawlable"]}}
 # For the 404 page: what fails there only because it is a 404 page (see the docstring).
 NOT_FOUND_CONFIG = {
@@ -164,6 +165,17 @@ def bought_elsewhere(endpoints: dict, helper) -> None:
     complete(api, helper, payment)
 
 
+def booked(endpoints: dict, helper) -> str:
+    """A customer's booking of the Helper's first free 15 minutes, paid at the sandbox: the
+    booking page is audited as the Helper sees it. Its id."""
+    from tests.support.accounts import sign_up_and_in
+    from tests.support.bookings import book, free_slots
+
+    customer = sign_up_and_in(endpoints["api"], "benchbooker")
+    start = free_slots(endpoints["api"], helper, length=15, days=28)[0]["start"]
+    return book(endpoints, customer, helper, start, length=15)["booking_id"]
+
+
 def measure(pages: dict[str, str] = PAGES) -> dict[str, dict]:
     from tests.support.pages import become_helper, open_storefront
     from tests.support.stack import temporary_stack
@@ -179,11 +191,12 @@ def measure(pages: dict[str, str] = PAGES) -> dict[str, dict]:
             stocked_store(endpoints, helper)
         if "Library" in pages:
             bought_elsewhere(endpoints, helper)
+        booking = booked(endpoints, helper) if "A booking" in pages else None
         for name, path in pages.items():
             report = REPORTS / f"{name.replace(' ', '-').replace(chr(39), '')}.json"
             profile = signed_in_profile(endpoints["site"], helper.tokens, report.with_suffix(".profile")) \
                 if name in SIGNED_IN_PAGES else None
-            url = endpoints["site"] + path.format(helper=helper.username, product=product["slug"])
+            url = endpoints["site"] + path.format(helper=helper.username, product=product["slug"], booking=booking)
             results[name] = audit(url, report, not_found_page=name == "404", profile=profile)
     return results
 

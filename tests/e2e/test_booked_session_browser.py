@@ -5,7 +5,8 @@ the stack's tables: the slot rules want more notice than a test can wait for). T
 page open and is told the call will ring there; the customer opens it and presses Join, which
 opens the call room; the Helper's pop-up says "Booked session" and they answer; both are at once
 in session for the booked time, with no terms to agree and nothing to pay; the booking
-records the call, so nobody can be marked a no-show."""
+records the call, so nobody can be marked a no-show. Screenshots at 1280 and 390 px go to
+/tmp/ui-shots."""
 from __future__ import annotations
 
 import re
@@ -16,6 +17,7 @@ import pytest
 import requests
 from playwright.sync_api import Browser, expect
 
+from tests.e2e.test_bookings_browser import shoot
 from tests.support.accounts import PASSWORD, sign_up_and_in
 from tests.support.bookings import write_confirmed_booking
 from tests.support.call_browser import expect_video_playing, open_person, sign_in
@@ -52,12 +54,14 @@ def test_a_customer_joins_a_booked_session_and_the_helper_answers_it(call_browse
     expect(helper_page.locator("[data-booking-join-note]")).to_contain_text(
         f"{customer.display_name}'s call will ring on any interKanect page you have open")
     expect(helper_page.locator("[data-booking-join]")).to_have_count(0)
+    shoot(helper_page, "booking-helper-join-note")
 
     # The customer's booking page: Join opens the call room for this booking.
     customer_page = browser_log.watch(open_person(call_browser, site, timeout_ms=30_000).new_page(), "customer")
     sign_in(customer_page, customer.email, PASSWORD, f"/booking.html?id={booking_id}")
     join = customer_page.get_by_role("link", name="Join")
     expect(join).to_have_attribute("href", f"/call.html?helper={helper.username}&booking={booking_id}")
+    shoot(customer_page, "booking-customer-join")
     join.click()
     expect(customer_page).to_have_url(re.compile(rf"/call\.html\?helper={helper.username}&booking={booking_id}$"))
     expect(customer_page.locator("[data-room]")).to_have_attribute("data-phase", "ringing")
@@ -68,6 +72,7 @@ def test_a_customer_joins_a_booked_session_and_the_helper_answers_it(call_browse
     expect(pop_up).to_contain_text(customer.display_name)
     expect(pop_up).to_contain_text(booked)
     expect(pop_up).not_to_contain_text("Incoming video call")
+    shoot(helper_page, "booked-session-pop-up")
     pop_up.get_by_role("button", name="Answer").click()
     expect(helper_page).to_have_url(re.compile(r"/call\.html\?call=[0-9a-f]+$"))
 

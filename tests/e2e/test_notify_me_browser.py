@@ -97,5 +97,7 @@ def test_a_visitor_waits_for_an_offline_helper_and_is_emailed_when_they_come_onl
     helper_page = browser_log.watch(open_context().new_page(), "helper again")
     sign_in(helper_page, helper.email, PASSWORD, "/appointments.html")
     expect(helper_page.locator("[data-waiting-note]")).to_have_text("1 person is waiting to hear when you're free.")
+    expect(helper_page.get_by_role("button", name="Bookings of my time")).to_be_visible()
+    shoot(helper_page, "appointments-waiting")
     assert len(told(aws, customer.email, helper.display_name, timeout=0)) == 1
     assert browser_log.csp_violations() == []

@@ -106,7 +106,7 @@ function draw(found) {
         "booking-other-time") : []),
     ...fact("Length", `${found.length} minutes`),
     ...fact("Price", priceText(found.price_cents), "booking-price"),
-    ...(found.note ? fact(asHelper ? "Their note" : "Your note", found.note) : []),
+    ...(found.note ? fact(asHelper ? "Their note" : "Your note", found.note, "booking-note") : []),
   ];
   if (found.state === "cancelled") {
     const refund = Number.isSafeInteger(found.refund_cents) ? found.refund_cents : 0;
@@ -178,7 +178,7 @@ function drawActions(found) {
     items.push(button("Mark no-show", { "data-booking-no-show": "" }, () => act(
       () => api.markNoShow(found.booking_id), "Marked as a no-show: the late fee is kept and the rest refunded.")));
   }
-  const notes = joinNote ? [joinNote] : [];
+  const notes = [];
   if (found.role === "customer" && !can.has("reschedule") && (found.state === "confirmed" || found.state === "requested")
       && Date.parse(found.start) > Date.now()) {
     notes.push(element("p", { class: "notice notice-warning", "data-reschedule-closed": "" },
@@ -188,7 +188,9 @@ function drawActions(found) {
   if (found.state === "held" && found.role === "customer") {
     notes.push(finishPaying(found));
   }
-  actions.replaceChildren(...(items.length ? [element("div", { class: "button-row" }, ...items)] : []), ...notes);
+  // The Helper's "it is time" note comes first: it says what to do now.
+  const row = items.length ? [element("div", { class: "button-row" }, ...items)] : [];
+  actions.replaceChildren(...(joinNote ? [joinNote] : []), ...row, ...notes);
 }
 
 /** A booking held while its payment waits: the way back to PayPal (the time is held 15 minutes). */
