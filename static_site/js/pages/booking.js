@@ -16,16 +16,20 @@ import { loadFailure } from "../load-failure.js";
 import { formatCents } from "../money.js";
 import { leaveIfSignedOut, queryParam, signInUrl } from "../paths.js";
 import { dateIn, placeOf, priceText, spanIn, stateText, timeIn } from "../bookings/booking-time.js";
-import { SlotPicker } from "../bookings/slot-picker.js";
 
 if (!isSignedIn()) {
   window.location.replace(signInUrl());
 }
 
+const bookingId = queryParam("id") || "";
+const NAMES_A_BOOKING = /^[A-Za-z0-9_-]{1,64}$/.test(bookingId);
+// The booking is asked for before the header and footer make their own requests: it is what
+// this page is for, and its answer draws the page's largest part.
+let firstAnswer = NAMES_A_BOOKING && isSignedIn() ? api.booking(bookingId) : null;
+
 mountHeader();
 mountFooter();
 
-const bookingId = queryParam("id") || "";
 const status = document.querySelector("[data-booking-status]");
 const failure = document.querySelector("[data-booking-failure]");
 const card = document.querySelector("[data-booking]");
@@ -47,16 +51,24 @@ const rescheduleConfirm = document.querySelector("[data-reschedule-confirm]");
 
 let booking = null;
 let picked = null;
-const picker = new SlotPicker(document.querySelector("[data-reschedule-picker]"), {
-  onPick: (slot) => {
-    picked = slot;
-    rescheduleConfirm.disabled = !slot;
-    rescheduleConfirm.textContent = slot && booking
-      ? `Move to ${dateIn(slot.start, booking.zone, { weekday: "short" })}, ${timeIn(slot.start, booking.zone)}`
-      : "Move the booking";
-  },
-  otherLabel: "Helper",
-});
+let picker = null; // the calendar of free times, loaded when a booking is first moved
+
+async function slotPicker() {
+  if (!picker) {
+    const { SlotPicker } = await import("../bookings/slot-picker.js");
+    picker = new SlotPicker(document.querySelector("[data-reschedule-picker]"), {
+      onPick: (slot) => {
+        picked = slot;
+        rescheduleConfirm.disabled = !slot;
+        rescheduleConfirm.textContent = slot && booking
+          ? `Move to ${dateIn(slot.start, booking.zone, { weekday: "short" })}, ${timeIn(slot.start, booking.zone)}`
+          : "Move the booking";
+      },
+      otherLabel: "Helper",
+    });
+  }
+  return picker;
+}
 
 function otherName(found) {
   return found.role === "helper" ? (found.customer && found.customer.display_name) || "your customer"
@@ -72,8 +84,9 @@ async function load() {
   failure.replaceChildren();
   let answer;
   try {
-    answer = await api.booking(bookingId);
+    answer = await (firstAnswer || api.booking(bookingId));
   } catch (error) {
+    firstAnswer = null;
     status.textContent = "";
     if (!leaveIfSignedOut(error)) {
       failure.replaceChildren(loadFailure(error.status === 404
@@ -81,6 +94,7 @@ async function load() {
     }
     return;
   }
+  firstAnswer = null;
   status.textContent = "";
   draw(answer.booking);
 }
@@ -304,15 +318,17 @@ async function openReschedule() {
   rescheduleProblem.hidden = true;
   rescheduleConfirm.disabled = true;
   rescheduleStatus.textContent = "Loading free times…";
-  picker.otherLabel = booking.role === "helper" ? "Customer" : "Helper";
   let answer;
+  let picker;
   try {
-    answer = await api.slots(booking.helper.username, { length: booking.length, zone: booking.zone, days: 28 });
+    [answer, picker] = await Promise.all([
+      api.slots(booking.helper.username, { length: booking.length, zone: booking.zone, days: 28 }), slotPicker()]);
   } catch (error) {
     rescheduleStatus.textContent = error.message;
     return;
   }
   rescheduleStatus.textContent = answer.slots.length ? "" : "No other free time in the coming weeks.";
+  picker.otherLabel = booking.role === "helper" ? "Customer" : "Helper";
   picker.show({ slots: answer.slots.filter((slot) => slot.start !== booking.start), zone: answer.zone,
     helperZone: booking.role === "helper" ? booking.customer_zone : answer.helper.time_zone });
   reschedulePanel.scrollIntoView({ block: "nearest" });
@@ -351,7 +367,7 @@ listenForPayments((result) => {
   }
 });
 
-if (!/^[A-Za-z0-9_-]{1,64}$/.test(bookingId)) {
+if (!NAMES_A_BOOKING) {
   status.textContent = "";
   failure.replaceChildren(element("p", { class: "notice notice-error", role: "alert" },
     "This link names no booking. Your appointments list has them all."));
