@@ -34,7 +34,6 @@ const status = document.querySelector("[data-booking-status]");
 const failure = document.querySelector("[data-booking-failure]");
 const card = document.querySelector("[data-booking]");
 const title = document.querySelector("[data-booking-title]");
-const lede = document.querySelector("[data-booking-lede]");
 const badge = document.querySelector("[data-booking-state]");
 const notice = document.querySelector("[data-booking-notice]");
 const facts = document.querySelector("[data-booking-facts]");
@@ -109,8 +108,10 @@ function draw(found) {
   const asHelper = found.role === "helper";
   const otherZone = asHelper ? found.customer_zone : found.helper_zone;
   document.title = `${found.length} minutes with ${other} — interKanect`;
-  title.textContent = `${found.length} minutes with ${other}`;
-  lede.textContent = asHelper ? `${other} booked your time.` : "A video session in your browser.";
+  // The page's heading and lede stay as served (the first paint is the page's largest); the
+  // booking's own title heads its card.
+  title.textContent = asHelper ? `${found.length} minutes: ${other} booked your time`
+    : `${found.length} minutes with ${other}`;
   badge.textContent = stateText(found.state, found.role);
   badge.className = `state-badge booking-state-${found.state}`;
   const rows = [
