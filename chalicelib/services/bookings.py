@@ -26,7 +26,6 @@ from chalicelib.services.payments import PaidThrough, PaymentDesk, Purpose, open
 if TYPE_CHECKING:
     from chalicelib.adapters.bookings import BookingRulesStore, BookingStore, HelperBookingRules
 
-PAGE_SIZE = 20
 NOTE_MAX = 1000
 DAYS_SHOWN_MAX = 62  # slots are asked for at most this many days at once
 
@@ -268,15 +267,14 @@ def book(*, customer_id: str, username: str, length: object, start: object, zone
         raise SlotUnavailable("That time is not free any more; choose another.")
     price = offer.prices[length]
     paid = price > 0
+    booking_id = new_id()
     booking = Booking(
-        booking_id=new_id(), helper_id=page.user_id, customer_id=customer_id, start=begins, length=length,
+        booking_id=booking_id, helper_id=page.user_id, customer_id=customer_id, start=begins, length=length,
         helper_zone=page.time_zone, customer_zone=customer_zone, price_cents=price, currency=desk.settings.currency,
         fee_cents=fee_for(offer, length), buffer_minutes=offer.rules.buffer_minutes,
         state=BookingState.HELD if paid else _booked_state(offer.rules), created_at=now,
         hold_until=now + rules.HOLD_MINUTES * 60 if paid else None,
-        payment_id=None, note=text)
-    if paid:
-        booking = replace(booking, payment_id=f"{PAYMENT_PREFIX}{booking.booking_id}")
+        payment_id=f"{PAYMENT_PREFIX}{booking_id}" if paid else None, note=text)
     booking = replace(booking, due_at=booking.next_due())
     try:
         desk.bookings.book(booking, daily_max=offer.rules.daily_max)
