@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.bookings import BookingRulesStore, BookingStore, HelperBookingRules
 
 NOTE_MAX = 1000
+PAYMENT_PREFIX = "booking-"  # a booking's payment is `booking-<booking id>`
 DAYS_SHOWN_MAX = 62  # slots are asked for at most this many days at once
 
 
@@ -34,6 +35,12 @@ class BookingClosed(Conflict):
     """The booking is not in a state that allows this (cancelled, done, or not yet paid)."""
 
     code = "booking_closed"
+
+
+class SlotUnavailable(Conflict):
+    """The time is no longer free (taken a moment ago, or its day is full)."""
+
+    code = "slot_unavailable"
 
 
 @dataclass(frozen=True)
@@ -298,10 +305,6 @@ def book(*, customer_id: str, username: str, length: object, start: object, zone
     return booking, opened
 
 
-class SlotUnavailable(Conflict):
-    code = "slot_unavailable"
-
-
 def _booked_state(found: BookingRules) -> BookingState:
     return BookingState.REQUESTED if found.manual_confirm else BookingState.CONFIRMED
 
@@ -337,9 +340,6 @@ def booking_purpose(desk: BookingDesk) -> Purpose:
 def _still_held(payment: Payment, now: int, *, desk: BookingDesk) -> bool:
     booking = _by_payment(payment, desk)
     return booking is not None and booking.state is BookingState.HELD
-
-
-PAYMENT_PREFIX = "booking-"
 
 
 def _by_payment(payment: Payment, desk: BookingDesk) -> Booking | None:
