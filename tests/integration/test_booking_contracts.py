@@ -7,7 +7,6 @@ their Helper and by their calendar feed's secret."""
 from __future__ import annotations
 
 import dataclasses
-import threading
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -33,6 +32,7 @@ from chalicelib.domain.bookings import (
     SlotTaken,
     Window,
 )
+from tests.support.race import race as racing
 
 pytestmark = pytest.mark.integration
 
@@ -155,24 +155,7 @@ def test_a_booking_sharing_one_step_with_another_is_refused_and_writes_nothing(s
 
 
 def race(moves: list) -> list:
-    """Runs each move on its own thread, all let go at once; what each returned or raised."""
-    start = threading.Barrier(len(moves), timeout=30)
-    outcomes: list = [None] * len(moves)
-
-    def run(index, move):
-        start.wait()
-        try:
-            outcomes[index] = move()
-        except BaseException as error:  # noqa: BLE001 - reported to the test, not swallowed
-            outcomes[index] = error
-
-    threads = [threading.Thread(target=run, args=(n, move), name=f"customer-{n}") for n, move in enumerate(moves)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert not any(thread.is_alive() for thread in threads), "a customer hung"
-    return outcomes
+    return racing(moves, who="customer")
 
 
 def test_ten_customers_booking_overlapping_slots_at_once_leave_one_booking(stores):

@@ -38,6 +38,7 @@ from chalicelib.domain.store import (
     paid,
     shipped,
 )
+from tests.support.race import race as racing
 
 pytestmark = pytest.mark.integration
 
@@ -269,24 +270,7 @@ def test_a_product_changed_or_withdrawn_since_it_was_read_reserves_nothing(store
 
 
 def race(moves: list) -> list:
-    """Runs each move on its own thread, all let go at once; what each returned or raised."""
-    start = threading.Barrier(len(moves), timeout=30)
-    outcomes: list = [None] * len(moves)
-
-    def run(index, move):
-        start.wait()
-        try:
-            outcomes[index] = move()
-        except BaseException as error:  # noqa: BLE001 - reported to the test, not swallowed
-            outcomes[index] = error
-
-    threads = [threading.Thread(target=run, args=(n, move), name=f"buyer-{n}") for n, move in enumerate(moves)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert not any(thread.is_alive() for thread in threads), "a buyer hung"
-    return outcomes
+    return racing(moves, who="buyer")
 
 
 def ten_buyers_for_the_last_unit(store: Store) -> None:
