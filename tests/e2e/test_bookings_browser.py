@@ -1,5 +1,5 @@
 """Appointments in real Chromium on the whole local stack, PayPal being the local sandbox with its
-approval page: a customer in New York books a Paris Helper's paid 15-minute slot from the Helper
+approval page: a customer in New York books a Paris Helper's paid 30-minute slot from the Helper
 page (times in New York time with Paris beside), pays in the PayPal window and lands on the
 booking page, "Confirmed", with a calendar invitation in their mailbox; the Helper finds it under
 Appointments and moves it, and the customer's calendar gets the same event at SEQUENCE 1; a
@@ -24,7 +24,7 @@ from tests.support.bookings import book, free_slots
 from tests.support.call_browser import sign_in
 from tests.support.mailbox import emails_to
 from tests.support.pages import become_helper, open_storefront
-from tests.support.payments import CHECKOUT, eventually, wait_until_closed
+from tests.support.payments import CHECKOUT, eventually, upgraded_helper, wait_until_closed
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("patient_expectations")]
 
@@ -74,10 +74,11 @@ def open_widget(page: Page) -> None:
 
 def test_a_new_yorker_books_a_paris_helper_who_then_moves_the_booking(open_context, local_stack, browser_log):
     api, aws = local_stack["api"], local_stack["aws"]
-    helper = become_helper(api, "parisbook")
+    helper = become_helper(api, "parisbook", prices={"15": 1500, "30": 2500, "60": None})
     open_storefront(api, helper)
+    upgraded_helper(local_stack, helper)  # the free plan allows 20 minutes: 30 needs the upgraded one
     customer = sign_up_and_in(api, "nybooker")
-    first = free_slots(api, helper, length=15, zone="America/New_York", days=28)[0]
+    first = free_slots(api, helper, length=30, zone="America/New_York", days=28)[0]
 
     # The Helper page, signed in, in New York: the widget opens on its first free day.
     page = browser_log.watch(open_context(timezone_id="America/New_York").new_page(), "customer")
@@ -87,6 +88,7 @@ def test_a_new_yorker_books_a_paris_helper_who_then_moves_the_booking(open_conte
     widget = page.locator("[data-book-widget]")
     expect(widget.locator("[data-book-zone]")).to_have_text("America/New York")
     expect(widget.get_by_role("radio", name=re.compile("15 min"))).to_be_checked()
+    widget.get_by_role("radio", name=re.compile("30 min")).check()
     slot = widget.locator(f"[data-slot-list] button[data-start='{first['start']}']")
     expect(slot.locator(".slot-time-own")).to_have_text(clock(first["start"], "America/New_York"))
     expect(slot.locator(".slot-time-other")).to_have_text(f"{clock(first['start'], 'Europe/Paris')} Paris")
@@ -98,24 +100,24 @@ def test_a_new_yorker_books_a_paris_helper_who_then_moves_the_booking(open_conte
     expect(summary).to_be_visible()
     expect(summary).to_contain_text("New York time")
     expect(summary).to_contain_text(f"{clock(first['start'], 'Europe/Paris')} in Paris")
-    expect(summary).to_contain_text("$15, paid now with PayPal")
+    expect(summary).to_contain_text("$25, paid now with PayPal")
     expect(summary.locator("[data-book-policy]")).to_contain_text("24 hours before the start")
     summary.get_by_label(re.compile("What do you need help with")).fill("My sink drains slowly.")
     shoot(page, "helper-page-widget")
 
     # Book and pay: PayPal's window, approve, and the booking page opens here.
     with page.expect_popup() as opened:
-        summary.get_by_role("button", name="Book and pay $15").click()
+        summary.get_by_role("button", name="Book and pay $25").click()
     paypal = opened.value
     paypal.wait_for_url(CHECKOUT, timeout=30_000)
-    expect(paypal.locator("body")).to_contain_text("$15.00")
+    expect(paypal.locator("body")).to_contain_text("$25.00")
     paypal.get_by_role("button", name="Approve and pay").click()
     page.wait_for_url(re.compile(r"/booking\.html\?id="), timeout=60_000)
     wait_until_closed(paypal)
     expect(page.get_by_test_id("booking-state")).to_have_text("Confirmed")
     expect(page.get_by_test_id("booking-when")).to_contain_text("New York")
     expect(page.get_by_test_id("booking-other-time")).to_contain_text(f"{clock(first['start'], 'Europe/Paris')} in Paris")
-    expect(page.get_by_test_id("booking-price")).to_have_text("$15")
+    expect(page.get_by_test_id("booking-price")).to_have_text("$25")
     expect(page.locator("[data-booking-join]")).to_be_disabled()
     expect(page.get_by_text("Join opens 5 minutes before the start.")).to_be_visible()
     shoot(page, "booking-customer")
