@@ -21,7 +21,8 @@ def told(local_stack: dict, person, helper_name: str, *, at_least: int = 1, time
     the Helper's socket opens)."""
     deadline = time.monotonic() + timeout
     while True:
-        found = [m for m in emails_to(local_stack["aws"], person.email) if f"{helper_name} is online now" in m["subject"]]
+        found = [m for m in emails_to(local_stack["aws"], person.email)
+                 if f"{helper_name} is online now" in m["subject"]]
         if len(found) >= at_least or time.monotonic() > deadline:
             return found
         time.sleep(0.2)

@@ -167,7 +167,8 @@ def test_ten_customers_taking_one_slot_at_once_make_one_booking(desk):
 def test_the_buffer_keeps_the_next_slot_clear(desk):
     paid_booking(desk, paris(2, 10), length=30)  # 10:00-10:30, rest until 10:40
     slots = [s["helper_local"][11:16] for s in service.availability(
-        username="ada", length=30, zone=PARIS, days=2, now=MONDAY, desk=desk)["slots"] if s["start"][:10] == "2026-06-02"]
+        username="ada", length=30, zone=PARIS, days=2, now=MONDAY, desk=desk)["slots"]
+        if s["start"][:10] == "2026-06-02"]
     # 09:30 would end at 10:00 with no rest before it; 10:30 starts inside the rest after it
     assert "09:30" not in slots and "10:30" not in slots and "09:00" in slots and "11:00" in slots
 
@@ -340,7 +341,8 @@ def test_each_party_gets_the_invitation_and_its_updates_with_one_uid(desk):
     service.reschedule(booking_id=booking.booking_id, user_id=CALLER, start=iso(paris(4, 10)), desk=desk,
                        now=MONDAY + HOUR)
     service.cancel(booking_id=booking.booking_id, user_id=CALLER, desk=desk, now=MONDAY + 2 * HOUR)
-    invites = [Calendar.from_ical(m.calendar) for m in desk.mailer.sent if m.to == f"{CALLER}@example.com" and m.calendar]
+    invites = [Calendar.from_ical(m.calendar) for m in desk.mailer.sent
+               if m.to == f"{CALLER}@example.com" and m.calendar]
     events = [next(iter(c.walk("VEVENT"))) for c in invites]
     assert [str(c["METHOD"]) for c in invites] == ["REQUEST", "REQUEST", "CANCEL"]
     assert len({str(e["UID"]) for e in events}) == 1 and str(events[0]["UID"]).startswith(booking.booking_id)
