@@ -8,12 +8,12 @@ Amounts are integer cents. Defaults are the settings' defaults (chalicelib/setti
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any, Iterable, Mapping
 
 from chalicelib.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, Problems
+from chalicelib.domain import slugs
 from chalicelib.domain.money import is_cents
 from chalicelib.domain.refunds import RefundWindowClosed
 from chalicelib.domain.user_text import has_control_characters, visible_text
@@ -61,8 +61,7 @@ PHYSICAL_HOLD_DAYS = 7  # a physical sale's earnings wait this long after shippi
 DIGITAL_REFUND_HOURS = 24  # a buyer may ask within this long of paying, downloaded at most once
 PHYSICAL_REFUND_DAYS = 14  # ... or within this long of delivery
 CARRIERS = ("USPS", "UPS", "FEDEX", "DHL", "OTHER")
-SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-SLUG_MAX = 60
+SLUG_PATTERN, SLUG_MAX = slugs.SLUG_PATTERN, slugs.SLUG_MAX
 COUNTRY_PATTERN = re.compile(r"[A-Z]{2}")
 
 
@@ -291,19 +290,12 @@ def product_id(seller_id: str, slug: str) -> str:
 # -- checking what sellers write --------------------------------------------------------------
 
 def slug_of(title: str) -> str:
-    """An address for a product from its title: lower case ASCII words joined by '-'."""
-    folded = unicodedata.normalize("NFKD", title.casefold())
-    ascii_only = "".join(c for c in folded if c.isascii())
-    words = re.findall(r"[a-z0-9]+", ascii_only)
-    slug = "-".join(words)[:SLUG_MAX].strip("-")
-    return slug or "product"
+    """An address for a product from its title."""
+    return slugs.slug_of(title, fallback="product")
 
 
 def check_slug(slug: object) -> str:
-    if not isinstance(slug, str) or len(slug) > SLUG_MAX or not SLUG_PATTERN.fullmatch(slug):
-        raise InvalidInput(f"A product's address is lower-case letters, digits and '-', at most {SLUG_MAX}.",
-                           field="slug")
-    return slug
+    return slugs.check_slug(slug, what="A product")
 
 
 def _text(value: object, *, field: str, label: str, max_length: int, required: bool = True,
