@@ -15,6 +15,7 @@ TABLES += ("revocations",)
 TABLES += ("reviews", "review_reports", "review_reminders")
 TABLES += ("products", "product_terms", "orders", "sales")
 TABLES += ("bookings", "booking_steps", "booking_rules", "waiting")
+TABLES += ("polls", "poll_votes")
 
 
 @dataclass(frozen=True, repr=False, eq=False)  # no repr: it would log the secrets; one per process

@@ -20,7 +20,7 @@ from pynamodb.models import Model
 
 from chalicelib.settings import TABLES, Settings
 
-MODULES = ("accounts", "pages", "directory", "realtime", "calls", "money", "reviews", "store", "bookings")
+MODULES = ("accounts", "pages", "directory", "realtime", "calls", "money", "reviews", "store", "bookings", "posts")
 TTL_ATTRIBUTES = {"connections": "ttl", "calls": "ttl", "webhook_events": "ttl", "free_session_counts": "ttl",
                   "revocations": "ttl", "booking_steps": "ttl"}
 
