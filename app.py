@@ -11,6 +11,7 @@ from chalicelib.api import (
     helper_pages,
     ops,
     payments,
+    posts,
     reviews,
     site,
     store,
@@ -30,6 +31,7 @@ app.register_blueprint(reviews.blueprint)
 app.register_blueprint(ops.blueprint)
 app.register_blueprint(store.blueprint)
 app.register_blueprint(bookings.blueprint)
+app.register_blueprint(posts.blueprint)
 app.register_blueprint(site.blueprint)
 
 

@@ -244,6 +244,19 @@ def _tell_waiting(helper_id: str, now: int) -> None:
 
 
 @lru_cache(maxsize=1)
+def poll_store():
+    from chalicelib.adapters.polls import DynamoPollStore
+
+    return DynamoPollStore(_tables_bound())
+
+
+def poll_desk():
+    from chalicelib.services.polls import PollDesk
+
+    return PollDesk(polls=poll_store(), pages=helper_pages())
+
+
+@lru_cache(maxsize=1)
 def waiting_list():
     from chalicelib.adapters.waiting import DynamoWaitingList
 

@@ -897,3 +897,29 @@ class Waiting(_Answer):
 
 class WaitingCount(_Answer):
     count: int = Field(description="People who asked to be told when I am next online and free.")
+
+
+# -- polls -----------------------------------------------------------------------------------------
+
+class PollOption(_Answer):
+    label: str
+    votes: Optional[int] = Field(description="Null while the results are not the viewer's to see.")
+
+
+class PollView(_Answer):
+    poll_id: str
+    question: str
+    open: bool
+    closes_at: Optional[int]
+    results: Literal["live", "after_voting", "after_closing"]
+    my_vote: Optional[int]
+    options: list[PollOption]
+    total: Optional[int]
+
+
+class PollAnswer(_Answer):
+    poll: PollView
+
+
+class Polls(_Answer):
+    polls: list[PollView]

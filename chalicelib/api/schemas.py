@@ -237,6 +237,19 @@ class BookingRulesBody(_Body):
                                                     description="Dates with other hours than the week's.")
 
 
+class PollBody(_Body):
+    question: str = Field(max_length=2000, description="1 to 200 characters.")
+    options: list[str] = Field(max_length=20, description="2 to 10 distinct options, 1 to 80 characters each.")
+    results: Optional[Literal["live", "after_voting", "after_closing"]] = Field(
+        default=None, description="Who sees the results when (default: live).")
+    closes_at: Optional[int] = Field(default=None, description="Seconds since the epoch, within a year; null: "
+                                                              "open until closed.")
+
+
+class VoteBody(_Body):
+    option: int = Field(description="The option's position, from 0.")
+
+
 class BookBody(_Body):
     helper: str = Field(max_length=64, description="The Helper's username.")
     length: int = Field(description="Minutes: one of the lengths the slots were asked for.")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain import polls as rules
-from chalicelib.domain.errors import Conflict, Forbidden, NotFound
+from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.domain.polls import Poll
 
 if TYPE_CHECKING:
@@ -35,6 +35,10 @@ def create_poll(*, helper_id: str, fields: dict, desk: PollDesk, now: int) -> Po
     return poll
 
 
+def find_poll(*, helper_id: object, poll_id: object, desk: PollDesk) -> Poll:
+    return _poll(helper_id, poll_id, desk)
+
+
 def _poll(helper_id: object, poll_id: object, desk: PollDesk) -> Poll:
     found = desk.polls.get(helper_id, poll_id) if isinstance(helper_id, str) and isinstance(poll_id, str) \
         and len(poll_id) <= 40 else None
@@ -47,7 +51,7 @@ def cast_vote(*, helper_id: object, poll_id: object, user_id: str, option: objec
     """The person's vote (or their changed vote); counted once however often it is sent."""
     poll = _poll(helper_id, poll_id, desk)
     if user_id == poll.helper_id:
-        raise Forbidden("You cannot vote in your own poll.")
+        raise Conflict("This is your own poll: your followers vote in it.")
     for _ in range(VOTE_ATTEMPTS):
         change = rules.vote(poll, option=option, previous=desk.polls.vote_of(poll, user_id), now=now)
         if change is None or desk.polls.cast(poll, user_id, change, now=now):

@@ -43,7 +43,7 @@ ABOUT_A_THING = {Rule.PAYER, Rule.PAYMENT_PARTIES, Rule.REFUND_PARTIES, Rule.REF
 # in this order (the statement must come while the request is open; signing out comes last).
 LAST = ("PUT /me/username", "PUT /me/page", "POST /ops/refunds/{request_id}/decision",
         "POST /ops/reviews/{review_id}/decision", "POST /orders/{order_id}/refunds",
-        "POST /bookings/{booking_id}/cancel", "POST /auth/sign-out",
+        "POST /bookings/{booking_id}/cancel", "POST /me/polls/{poll_id}/close", "POST /auth/sign-out",
         "POST /auth/sign-out-everywhere")
 ENDS_SESSIONS = {"POST /auth/sign-out", "POST /auth/sign-out-everywhere"}
 
@@ -88,6 +88,10 @@ class Cast:
         self.order_id = bought.json()["order"]["order_id"]
         self.slots = [slot["start"] for slot in free_slots(api, self.owner)]
         self.booking = book(local_stack, self.customer, self.owner, self.slots.pop(0))
+        asked = requests.post(f"{api}/me/polls", headers=self.owner.auth, timeout=30,
+                              json={"question": "Which day?", "options": ["Mon", "Tue"], "results": "live"})
+        assert asked.status_code == 201, asked.text
+        self.poll_id = asked.json()["poll"]["poll_id"]
         self.user_ids = {role: requests.get(f"{api}/me", headers=self.person(role).auth, timeout=30).json()["user_id"]
                          for role in SIGNED_IN}
 
@@ -106,7 +110,7 @@ class Cast:
                 "payment_id": self.payment["payment_id"], "request_id": self.refund["request_id"],
                 "flag_id": "no-such-flag", "slug": slug, "order_id": self.order_id,
                 "file_id": self.guide_file.file_id, "booking_id": self.booking["booking_id"],
-                "name": "no-such-calendar.ics"}
+                "name": "no-such-calendar.ics", "poll_id": self.poll_id}
 
     def body(self, route: str, role: str, example: dict | None) -> dict | None:
         """A plausible body: the document's example, made real where it names people or things."""

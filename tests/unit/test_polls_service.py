@@ -8,7 +8,7 @@ import pytest
 
 from chalicelib.adapters.helper_pages import InMemoryHelperPageStore
 from chalicelib.adapters.polls import InMemoryPollStore
-from chalicelib.domain.errors import Forbidden, InvalidInput, NotFound
+from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.helper_pages import HelperPage
 from chalicelib.domain.polls import PollClosed
 from chalicelib.services.polls import PollDesk, cast_vote, close_poll, create_poll, poll_view
@@ -53,7 +53,7 @@ def test_bad_votes_and_polls_are_refused(desk):
     poll = ask(desk)
     with pytest.raises(InvalidInput):
         cast_vote(helper_id="ada", poll_id=poll.poll_id, user_id="bob", option=7, desk=desk, now=NOW)
-    with pytest.raises(Forbidden):
+    with pytest.raises(Conflict):
         cast_vote(helper_id="ada", poll_id=poll.poll_id, user_id="ada", option=0, desk=desk, now=NOW)
     with pytest.raises(NotFound):
         cast_vote(helper_id="ada", poll_id="nope", user_id="bob", option=0, desk=desk, now=NOW)
