@@ -1,8 +1,9 @@
 """The REST API's OpenAPI 3.1 document, served at `GET /openapi.json` (chalicelib/api/site.py):
 one declaration per route (its body and query models from `schemas`, its answer from
-`responses`, its error statuses and who may call it), built from the same pydantic models the routes validate with. Declarations are
-plain data, so importing this module stays cheap; pydantic loads when the document is first
-asked for, and the built document is kept for the warm Lambda."""
+`responses`, its error statuses and who may call it), built from the same pydantic models the
+routes validate with. Declarations are plain data, so importing this module stays cheap;
+pydantic loads when the document is first asked for, and the built document is kept for the
+warm Lambda."""
 from __future__ import annotations
 
 import functools
