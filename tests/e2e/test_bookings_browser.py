@@ -78,7 +78,7 @@ def test_a_new_yorker_books_a_paris_helper_who_then_moves_the_booking(open_conte
     open_storefront(api, helper)
     upgraded_helper(local_stack, helper)  # the free plan allows 20 minutes: 30 needs the upgraded one
     customer = sign_up_and_in(api, "nybooker")
-    first = free_slots(api, helper, length=30, zone="America/New_York", days=28)[0]
+    first, second = free_slots(api, helper, length=30, zone="America/New_York", days=28)[:2]
 
     # The Helper page, signed in, in New York: the widget opens on its first free day.
     page = browser_log.watch(open_context(timezone_id="America/New_York").new_page(), "customer")
@@ -89,6 +89,8 @@ def test_a_new_yorker_books_a_paris_helper_who_then_moves_the_booking(open_conte
     expect(widget.locator("[data-book-zone]")).to_have_text("America/New York")
     expect(widget.get_by_role("radio", name=re.compile("15 min"))).to_be_checked()
     widget.get_by_role("radio", name=re.compile("30 min")).check()
+    # the day's times are the 30-minute ones now (half an hour apart, not a quarter)
+    expect(widget.locator("[data-slot-list] button").nth(1)).to_have_attribute("data-start", second["start"])
     slot = widget.locator(f"[data-slot-list] button[data-start='{first['start']}']")
     expect(slot.locator(".slot-time-own")).to_have_text(clock(first["start"], "America/New_York"))
     expect(slot.locator(".slot-time-other")).to_have_text(f"{clock(first['start'], 'Europe/Paris')} Paris")
