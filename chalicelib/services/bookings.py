@@ -21,7 +21,14 @@ from chalicelib.domain.plans import current_plan
 from chalicelib.observability import logger
 from chalicelib.services.emails import tell_each
 from chalicelib.services.helper_pages import page_named
-from chalicelib.services.payments import PaidThrough, PaymentDesk, Purpose, open_payment, refund_part
+from chalicelib.services.payments import (
+    PaidThrough,
+    PaymentDesk,
+    Purpose,
+    open_payment,
+    refund_part,
+    void_or_deliver,
+)
 
 if TYPE_CHECKING:
     from chalicelib.adapters.bookings import BookingRulesStore, BookingStore, HelperBookingRules
@@ -640,16 +647,9 @@ def run_due(*, desk: BookingDesk, now: int, limit: int = 100) -> int:
 
 def _due(booking: Booking, desk: BookingDesk, now: int) -> None:
     if booking.state is BookingState.HELD:
-        payment = desk.payments.payments.get(booking.payment_id) if booking.payment_id else None
-        if payment is not None and payment.state is PaymentState.CREATED:
-            desk.payments.payments.transition(payment.with_changes(
-                state=PaymentState.VOIDED, closed_reason="The booking's hold ran out; nothing was charged."),
-                expected=[PaymentState.CREATED])
-            payment = desk.payments.payments.get(booking.payment_id)
-        if payment is not None and payment.state in (PaymentState.CAPTURED, PaymentState.REFUNDED):
-            desk.payments.purpose(payment).deliver(payment, now, False)  # paid after all: book it
-            return
-        _release(booking, Reason.UNPAID, desk, now)
+        if not void_or_deliver(payment_id=booking.payment_id, desk=desk.payments, now=now,
+                               reason="The booking's hold ran out; nothing was charged."):
+            _release(booking, Reason.UNPAID, desk, now)  # (paid after all: delivering booked it)
         return
     if now >= booking.end:
         if booking.state is BookingState.CONFIRMED:

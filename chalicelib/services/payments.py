@@ -509,6 +509,22 @@ def post_refund(*, payment: Payment, refund_id: str, refunded_cents: int, desk: 
     return current
 
 
+def void_or_deliver(*, payment_id: str | None, reason: str, desk: PaymentDesk, now: int) -> bool:
+    """A hold that ran out (a store reservation, a booking's slot): its unpaid payment is voided
+    first, so approving it at PayPal afterwards charges nothing. True when the money had arrived
+    after all (the payment is then delivered, which changes nothing the second time): the
+    caller keeps what it held."""
+    payment = desk.payments.get(payment_id) if payment_id else None
+    if payment is not None and payment.state is PaymentState.CREATED:
+        desk.payments.transition(payment.with_changes(state=PaymentState.VOIDED, closed_reason=reason),
+                                 expected=[PaymentState.CREATED])
+        payment = desk.payments.get(payment_id)
+    if payment is not None and payment.state in (PaymentState.CAPTURED, PaymentState.REFUNDED):
+        desk.purpose(payment).deliver(payment, now, False)
+        return True
+    return False
+
+
 def refund_part(*, payment: Payment, amount_cents: int, request_id: str, reason: str, desk: PaymentDesk,
                 now: int) -> Any:
     """Gives `amount_cents` of a captured payment back through PayPal and posts it (asking again

@@ -35,6 +35,7 @@ from chalicelib.services.payments import (
     paypal_errors,
     refund_in_full,
     refund_part,
+    void_or_deliver,
 )
 
 if TYPE_CHECKING:
@@ -603,16 +604,10 @@ def expire_reservations(*, desk: StoreDesk, now: int, limit: int = 100) -> int:
     arrive is delivered instead. Returns how many gave their stock back."""
     expired = 0
     for order in desk.orders.expired(now, limit=limit):
-        payment = desk.payments.payments.get(order.payment_id)
-        if payment is not None and payment.state is PaymentState.CREATED:
-            desk.payments.payments.transition(payment.with_changes(
-                state=PaymentState.VOIDED, closed_reason="The reservation ran out; nothing was charged."),
-                expected=[PaymentState.CREATED])
-            payment = desk.payments.payments.get(order.payment_id)
-        if payment is not None and payment.state in (PaymentState.CAPTURED, PaymentState.REFUNDED):
-            # The money arrived but the order was not marked paid (a crash between the two):
-            # deliver it now; delivering twice changes nothing.
-            desk.payments.purpose(payment).deliver(payment, now, False)
+        # The money may have arrived with the order not marked paid (a crash between the two):
+        # it is delivered then, and the order keeps its stock.
+        if void_or_deliver(payment_id=order.payment_id, reason="The reservation ran out; nothing was charged.",
+                           desk=desk.payments, now=now):
             continue
         if desk.orders.cancel(order, rules.cancelled(order, reason="The reservation ran out.")):
             expired += 1
