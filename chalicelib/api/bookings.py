@@ -3,11 +3,11 @@ see, booking, a person's bookings, and what each party may do with one (confirm,
 cancel with the fee shown first, mark a no-show)."""
 from __future__ import annotations
 
-import time
 
 from chalice import Blueprint
 
 from chalicelib import deps
+from chalicelib.clock import now_seconds
 from chalicelib.api.guard import cognito_user, principal_of
 from chalicelib.api.http import handles_errors, json_response, limit_param, parse_body
 from chalicelib.api.lazy import on_first_use
@@ -16,9 +16,6 @@ service = on_first_use("chalicelib.services.bookings")
 
 blueprint = Blueprint(__name__)
 
-
-def _now() -> int:
-    return int(time.time())
 
 
 def _user_id() -> str:
@@ -40,7 +37,7 @@ def _feed_url(found) -> str | None:
 
 
 def _booking(booking) -> dict:
-    return {"booking": service.booking_view(booking, viewer_id=_user_id(), desk=deps.booking_desk(), now=_now())}
+    return {"booking": service.booking_view(booking, viewer_id=_user_id(), desk=deps.booking_desk(), now=now_seconds())}
 
 
 def _whole(name: str, default: int | None = None) -> int | None:
@@ -73,21 +70,21 @@ def my_booking_rules():
 def set_booking_rules():
     body = parse_body(blueprint.current_request.raw_body, "BookingRulesBody")
     saved = service.save_rules(helper_id=_user_id(), raw=body.model_dump(exclude_unset=True),
-                               desk=deps.booking_desk(), now=_now())
+                               desk=deps.booking_desk(), now=now_seconds())
     return json_response(_rules(saved))
 
 
 @blueprint.route("/me/booking-rules/feed", methods=["POST"], authorizer=cognito_user)
 @handles_errors
 def renew_feed():
-    saved = service.renew_feed(helper_id=_user_id(), desk=deps.booking_desk(), now=_now())
+    saved = service.renew_feed(helper_id=_user_id(), desk=deps.booking_desk(), now=now_seconds())
     return json_response(_rules(saved, feed_url=_feed_url(saved)))
 
 
 @blueprint.route("/me/booking-rules/feed", methods=["DELETE"], authorizer=cognito_user)
 @handles_errors
 def close_feed():
-    saved = service.renew_feed(helper_id=_user_id(), desk=deps.booking_desk(), now=_now(), revoke=True)
+    saved = service.renew_feed(helper_id=_user_id(), desk=deps.booking_desk(), now=now_seconds(), revoke=True)
     return json_response(_rules(saved))
 
 
@@ -98,7 +95,7 @@ def close_feed():
 def slots(username):
     params = _params()
     return json_response(service.availability(username=username, length=_whole("length", 0),
-                                              zone=params.get("zone", "UTC"), days=_whole("days"), now=_now(),
+                                              zone=params.get("zone", "UTC"), days=_whole("days"), now=now_seconds(),
                                               desk=deps.booking_desk()))
 
 
@@ -112,7 +109,7 @@ def book():
     body = parse_body(blueprint.current_request.raw_body, "BookBody")
     booking, payment = service.book(customer_id=_user_id(), username=body.helper, length=body.length,
                                     start=body.start, zone=body.zone, note=body.note, desk=deps.booking_desk(),
-                                    now=_now())
+                                    now=now_seconds())
     return json_response({**_booking(booking), "payment": payment_view(payment) if payment else None}, 201)
 
 
@@ -132,7 +129,7 @@ def my_bookings():
         raise InvalidInput("limit is from 1 to 100.", field="limit")
     scope = f"bookings:{user_id}:{role}:{when}"
     listing = desk.bookings.for_helper if role == "helper" else desk.bookings.for_customer
-    now = _now()
+    now = now_seconds()
     found, after = listing(user_id, upcoming=when == "upcoming", now=now, limit=limit,
                            after=deps.cursor_seal().open(params.get("cursor"), scope=scope))
     return json_response({"bookings": [service.booking_view(b, viewer_id=user_id, desk=desk, now=now) for b in found],
@@ -143,14 +140,14 @@ def my_bookings():
 @handles_errors
 def get_booking(booking_id):
     return json_response({"booking": service.get_booking(booking_id=booking_id, user_id=_user_id(),
-                                                         desk=deps.booking_desk(), now=_now())})
+                                                         desk=deps.booking_desk(), now=now_seconds())})
 
 
 @blueprint.route("/bookings/{booking_id}/cancel-quote", methods=["GET"], authorizer=cognito_user)
 @handles_errors
 def cancel_quote(booking_id):
     return json_response(service.quote_cancel(booking_id=booking_id, user_id=_user_id(), desk=deps.booking_desk(),
-                                              now=_now()))
+                                              now=now_seconds()))
 
 
 @blueprint.route("/bookings/{booking_id}/cancel", methods=["POST"], authorizer=cognito_user)
@@ -159,7 +156,7 @@ def cancel(booking_id):
     raw = blueprint.current_request.raw_body
     body = parse_body(raw, "CancelBody") if raw else None
     return json_response(_booking(service.cancel(booking_id=booking_id, user_id=_user_id(), desk=deps.booking_desk(),
-                                                 now=_now(), reason=body.reason if body else None)))
+                                                 now=now_seconds(), reason=body.reason if body else None)))
 
 
 @blueprint.route("/bookings/{booking_id}/reschedule", methods=["POST"], authorizer=cognito_user)
@@ -167,21 +164,21 @@ def cancel(booking_id):
 def reschedule(booking_id):
     body = parse_body(blueprint.current_request.raw_body, "RescheduleBody")
     return json_response(_booking(service.reschedule(booking_id=booking_id, user_id=_user_id(), start=body.start,
-                                                     desk=deps.booking_desk(), now=_now())))
+                                                     desk=deps.booking_desk(), now=now_seconds())))
 
 
 @blueprint.route("/bookings/{booking_id}/confirm", methods=["POST"], authorizer=cognito_user)
 @handles_errors
 def confirm(booking_id):
     return json_response(_booking(service.confirm(booking_id=booking_id, helper_id=_user_id(),
-                                                  desk=deps.booking_desk(), now=_now())))
+                                                  desk=deps.booking_desk(), now=now_seconds())))
 
 
 @blueprint.route("/bookings/{booking_id}/no-show", methods=["POST"], authorizer=cognito_user)
 @handles_errors
 def no_show(booking_id):
     return json_response(_booking(service.mark_no_show(booking_id=booking_id, helper_id=_user_id(),
-                                                       desk=deps.booking_desk(), now=_now())))
+                                                       desk=deps.booking_desk(), now=now_seconds())))
 
 
 @blueprint.route("/calendar/{name}", methods=["GET"])
@@ -194,7 +191,7 @@ def calendar_feed(name):
 
     if not name.endswith(".ics"):
         raise NotFound("No such calendar.")
-    body = service.calendar_feed(token=name[:-len(".ics")], desk=deps.booking_desk(), now=_now())
+    body = service.calendar_feed(token=name[:-len(".ics")], desk=deps.booking_desk(), now=now_seconds())
     return Response(body.decode(), status_code=200, headers={
         "Content-Type": "text/calendar; charset=utf-8", "Cache-Control": "private, no-store",
         "Content-Disposition": 'inline; filename="bookings.ics"', "X-Content-Type-Options": "nosniff"})
@@ -215,7 +212,7 @@ def notify_me_status(username):
 @handles_errors
 def notify_me(username):
     return json_response(waiting.wait_for(username=username, user_id=_user_id(), desk=deps.waiting_desk(),
-                                          now=_now()))
+                                          now=now_seconds()))
 
 
 @blueprint.route("/helpers/{username}/notify-me", methods=["DELETE"], authorizer=cognito_user)
@@ -232,4 +229,4 @@ def my_waiting():
 
 def run_booking_jobs() -> int:
     """Called by the scheduled function (app.py)."""
-    return service.run_due(desk=deps.booking_desk(), now=_now())
+    return service.run_due(desk=deps.booking_desk(), now=now_seconds())

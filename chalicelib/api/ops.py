@@ -2,20 +2,17 @@
 (refund review reminders, flagging Helpers who host too many free sessions)."""
 from __future__ import annotations
 
-import time
 from urllib.parse import unquote
 
 from chalice import Blueprint
 
 from chalicelib import deps
+from chalicelib.clock import now_seconds
 from chalicelib.api.guard import cognito_user, is_ops, principal_of
 from chalicelib.api.http import handles_errors, json_response, parse_body
 
 blueprint = Blueprint(__name__)
 
-
-def _now() -> int:
-    return int(time.time())
 
 
 def _is_ops() -> bool:
@@ -44,7 +41,7 @@ def close_ops_flag(flag_id):
     caller_is_ops = _is_ops()  # a stranger hears 403 whatever the body
     note = parse_body(request.raw_body, "CloseFlagBody").note if caller_is_ops else None
     flag = ops_watch.close_flag(flag_id=unquote(flag_id), ops_id=principal_of(request).user_id, is_ops=caller_is_ops,
-                                note=note, flags=deps.ops_flags(), now=_now())
+                                note=note, flags=deps.ops_flags(), now=now_seconds())
     return json_response(ops_watch.flag_view(flag))
 
 
@@ -53,7 +50,7 @@ def close_ops_flag(flag_id):
 def ops_payouts():
     from chalicelib.services.payouts import payouts_overview
 
-    return json_response({"runs": payouts_overview(is_ops=_is_ops(), desk=deps.payout_desk(), now=_now())})
+    return json_response({"runs": payouts_overview(is_ops=_is_ops(), desk=deps.payout_desk(), now=now_seconds())})
 
 
 # -- scheduled jobs (app.py wires them to their rates) ----------------------------------------
@@ -61,12 +58,12 @@ def ops_payouts():
 def remind_refund_deadlines() -> list[str]:
     from chalicelib.services.ops_watch import remind_refund_deadlines as remind
 
-    return remind(refunds=deps.refund_requests(), mailer=deps.mailer(), settings=deps.settings(), now=_now())
+    return remind(refunds=deps.refund_requests(), mailer=deps.mailer(), settings=deps.settings(), now=now_seconds())
 
 
 def flag_free_session_hosts() -> list[str]:
     from chalicelib.services.ops_watch import flag_free_session_hosts as flag
 
     raised = flag(counts=deps.free_sessions(), flags=deps.ops_flags(), mailer=deps.mailer(),
-                  settings=deps.settings(), now=_now())
+                  settings=deps.settings(), now=now_seconds())
     return [f.flag_id for f in raised]

@@ -2,11 +2,11 @@
 return from PayPal, refunds and the ops queue, and PayPal's webhook."""
 from __future__ import annotations
 
-import time
 
 from chalice import Blueprint
 
 from chalicelib import deps
+from chalicelib.clock import now_seconds
 from chalicelib.api.guard import cognito_user, is_ops, principal_of
 from chalicelib.api.http import handles_errors, json_response, parse_body
 from chalicelib.api.lazy import on_first_use
@@ -17,9 +17,6 @@ books = on_first_use("chalicelib.domain.ledger")
 
 blueprint = Blueprint(__name__)
 
-
-def _now() -> int:
-    return int(time.time())
 
 
 def _user_id() -> str:
@@ -50,7 +47,7 @@ def save_my_storefront():
 
     body = parse_body(blueprint.current_request.raw_body, "StorefrontBody")
     storefront = save_storefront(user_id=_user_id(), paypal_email=body.paypal_email, name=body.name,
-                                 desk=deps.payment_desk(), now=_now())
+                                 desk=deps.payment_desk(), now=now_seconds())
     payouts_set_up(user_id=_user_id(), pages=deps.helper_pages(), directory=deps.directory())
     return json_response({"paypal_email": storefront.paypal_email, "name": storefront.name,
                           "updated_at": storefront.updated_at})
@@ -61,7 +58,7 @@ def save_my_storefront():
 def my_plan():
     from chalicelib.services.payments import plan_view
 
-    return json_response(plan_view(user_id=_user_id(), desk=deps.payment_desk(), now=_now()))
+    return json_response(plan_view(user_id=_user_id(), desk=deps.payment_desk(), now=now_seconds()))
 
 
 @blueprint.route("/me/plan/upgrade", methods=["POST"], authorizer=cognito_user)
@@ -69,7 +66,7 @@ def my_plan():
 def upgrade_my_plan():
     from chalicelib.services.payments import buy_upgrade, payment_view
 
-    payment = buy_upgrade(user_id=_user_id(), desk=deps.payment_desk(), now=_now())
+    payment = buy_upgrade(user_id=_user_id(), desk=deps.payment_desk(), now=now_seconds())
     return json_response(payment_view(payment), status_code=201)
 
 
@@ -91,7 +88,7 @@ def my_balance():
 def pay_for_call(call_id):
     from chalicelib.services import payments
 
-    payment = payments.pay_for_call(call_id=call_id, payer_id=_user_id(), desk=deps.payment_desk(), now=_now())
+    payment = payments.pay_for_call(call_id=call_id, payer_id=_user_id(), desk=deps.payment_desk(), now=now_seconds())
     return json_response(payments.payment_view(payment), status_code=201)
 
 
@@ -102,7 +99,7 @@ def tip_in_call(call_id):
 
     body = parse_body(blueprint.current_request.raw_body, "TipBody")
     payment = payments.tip(call_id=call_id, payer_id=_user_id(), amount_cents=body.amount_cents,
-                           desk=deps.payment_desk(), now=_now())
+                           desk=deps.payment_desk(), now=now_seconds())
     return json_response(payments.payment_view(payment), status_code=201)
 
 
@@ -134,7 +131,7 @@ def complete_payment(payment_id):
     from chalicelib.services import payments
 
     payment = payments.complete_payment(payment_id=payment_id, user_id=_user_id(), desk=deps.payment_desk(),
-                                        now=_now())
+                                        now=now_seconds())
     return json_response(payments.payment_view(payment))
 
 
@@ -144,7 +141,7 @@ def cancel_payment(payment_id):
     from chalicelib.services import payments
 
     payment = payments.cancel_payment(payment_id=payment_id, user_id=_user_id(), desk=deps.payment_desk(),
-                                      now=_now())
+                                      now=now_seconds())
     return json_response(payments.payment_view(payment))
 
 
@@ -157,7 +154,7 @@ def ask_for_refund():
 
     body = parse_body(blueprint.current_request.raw_body, "RefundBody")
     request = refunds.request_refund(payment_id=body.payment_id, user_id=_user_id(), reason=body.reason,
-                                     desk=deps.payment_desk(), now=_now())
+                                     desk=deps.payment_desk(), now=now_seconds())
     return json_response(refunds.refund_view(request), status_code=201)
 
 
@@ -188,7 +185,7 @@ def helper_statement(request_id):
 
     body = parse_body(blueprint.current_request.raw_body, "StatementBody")
     request = refunds.add_statement(request_id=request_id, helper_id=_user_id(), statement=body.statement,
-                                    desk=deps.payment_desk(), now=_now())
+                                    desk=deps.payment_desk(), now=now_seconds())
     return json_response(refunds.refund_view(request))
 
 
@@ -211,7 +208,7 @@ def ops_decision(request_id):
         raise Forbidden("Only ops decides refunds.")
     body = parse_body(blueprint.current_request.raw_body, "DecisionBody")
     request = refunds.decide(request_id=request_id, ops_id=_user_id(), decision=body.decision, note=body.note,
-                             desk=deps.payment_desk(), now=_now())
+                             desk=deps.payment_desk(), now=now_seconds())
     return json_response(refunds.refund_view(request))
 
 
@@ -233,4 +230,4 @@ def paypal_webhook():
         logger().warning("webhook refused", extra={"reason": str(refusal)})
         raise InvalidInput(f"The webhook's signature does not verify: {refusal}") from None
     return json_response(handle_webhook(event=event, handlers=deps.webhook_handlers(), events=deps.webhook_events(),
-                                        now=_now()))
+                                        now=now_seconds()))

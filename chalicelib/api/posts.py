@@ -2,11 +2,11 @@
 here as they are built)."""
 from __future__ import annotations
 
-import time
 
 from chalice import Blueprint
 
 from chalicelib import deps
+from chalicelib.clock import now_seconds
 from chalicelib.api.guard import cognito_user, principal_of
 from chalicelib.api.http import handles_errors, json_response, parse_body
 from chalicelib.api.lazy import on_first_use
@@ -17,9 +17,6 @@ pages = on_first_use("chalicelib.services.helper_pages")
 blueprint = Blueprint(__name__)
 POLLS_SHOWN = 20
 
-
-def _now() -> int:
-    return int(time.time())
 
 
 def _user_id() -> str:
@@ -32,7 +29,7 @@ def _helper_id(username: str) -> str:
 
 
 def _view(poll, viewer_id: str | None) -> dict:
-    return polls.poll_view(poll, viewer_id=viewer_id, desk=deps.poll_desk(), now=_now())
+    return polls.poll_view(poll, viewer_id=viewer_id, desk=deps.poll_desk(), now=now_seconds())
 
 
 @blueprint.route("/me/polls", methods=["POST"], authorizer=cognito_user)
@@ -40,14 +37,14 @@ def _view(poll, viewer_id: str | None) -> dict:
 def ask():
     body = parse_body(blueprint.current_request.raw_body, "PollBody")
     poll = polls.create_poll(helper_id=_user_id(), fields=body.model_dump(exclude_none=True), desk=deps.poll_desk(),
-                             now=_now())
+                             now=now_seconds())
     return json_response({"poll": _view(poll, _user_id())}, 201)
 
 
 @blueprint.route("/me/polls/{poll_id}/close", methods=["POST"], authorizer=cognito_user)
 @handles_errors
 def close(poll_id):
-    poll = polls.close_poll(helper_id=_user_id(), poll_id=poll_id, desk=deps.poll_desk(), now=_now())
+    poll = polls.close_poll(helper_id=_user_id(), poll_id=poll_id, desk=deps.poll_desk(), now=now_seconds())
     return json_response({"poll": _view(poll, _user_id())})
 
 
@@ -70,5 +67,5 @@ def my_view(username, poll_id):
 def vote(username, poll_id):
     body = parse_body(blueprint.current_request.raw_body, "VoteBody")
     poll = polls.cast_vote(helper_id=_helper_id(username), poll_id=poll_id, user_id=_user_id(), option=body.option,
-                           desk=deps.poll_desk(), now=_now())
+                           desk=deps.poll_desk(), now=now_seconds())
     return json_response({"poll": _view(poll, _user_id())})

@@ -3,7 +3,6 @@ Marketplace (JSON; the pages themselves are server-rendered in api/store_pages.p
 the buyer's library and downloads."""
 from __future__ import annotations
 
-import time
 
 from chalice import Blueprint, Response
 
@@ -11,16 +10,13 @@ from chalicelib import deps
 from chalicelib.api.guard import cognito_user, principal_of
 from chalicelib.api.http import handles_errors, json_response, limit_param, parse_body
 from chalicelib.api.lazy import on_first_use
-from chalicelib.clock import utc_today
+from chalicelib.clock import now_seconds, utc_today
 
 service = on_first_use("chalicelib.services.store")
 paying = on_first_use("chalicelib.services.payments")
 
 blueprint = Blueprint(__name__)
 
-
-def _now() -> int:
-    return int(time.time())
 
 
 def _user_id() -> str:
@@ -70,7 +66,7 @@ def my_products():
 def create_product():
     body = parse_body(blueprint.current_request.raw_body, "ProductBody")
     product = service.create_product(seller_id=_user_id(), fields=body.model_dump(exclude_none=True),
-                                     desk=deps.store_desk(), now=_now())
+                                     desk=deps.store_desk(), now=now_seconds())
     return json_response(_product(product), 201)
 
 
@@ -87,7 +83,7 @@ def update_product(slug):
     fields = body.model_dump(exclude_none=True)
     fields.pop("slug", None)
     return json_response(_product(service.update_product(seller_id=_user_id(), slug=slug, fields=fields,
-                                                         desk=deps.store_desk(), now=_now())))
+                                                         desk=deps.store_desk(), now=now_seconds())))
 
 
 @blueprint.route("/me/products/{slug}/image-upload", methods=["POST"], authorizer=cognito_user)
@@ -103,7 +99,7 @@ def image_upload(slug):
 def add_image(slug):
     body = parse_body(blueprint.current_request.raw_body, "AvatarBody")
     return json_response(_product(service.add_image(seller_id=_user_id(), slug=slug, key=body.key,
-                                                    desk=deps.store_desk(), now=_now())))
+                                                    desk=deps.store_desk(), now=now_seconds())))
 
 
 @blueprint.route("/me/products/{slug}/images", methods=["PUT"], authorizer=cognito_user)
@@ -111,7 +107,7 @@ def add_image(slug):
 def set_images(slug):
     body = parse_body(blueprint.current_request.raw_body, "ImagesBody")
     return json_response(_product(service.set_images(seller_id=_user_id(), slug=slug, keys=body.keys,
-                                                     desk=deps.store_desk(), now=_now())))
+                                                     desk=deps.store_desk(), now=now_seconds())))
 
 
 @blueprint.route("/me/products/{slug}/file-upload", methods=["POST"], authorizer=cognito_user)
@@ -127,14 +123,14 @@ def file_upload(slug):
 def add_file(slug):
     body = parse_body(blueprint.current_request.raw_body, "FileBody")
     return json_response(_product(service.add_file(seller_id=_user_id(), slug=slug, file_id=body.file_id,
-                                                   name=body.name, desk=deps.store_desk(), now=_now())))
+                                                   name=body.name, desk=deps.store_desk(), now=now_seconds())))
 
 
 @blueprint.route("/me/products/{slug}/files/{file_id}", methods=["DELETE"], authorizer=cognito_user)
 @handles_errors
 def remove_file(slug, file_id):
     return json_response(_product(service.remove_file(seller_id=_user_id(), slug=slug, file_id=file_id,
-                                                      desk=deps.store_desk(), now=_now())))
+                                                      desk=deps.store_desk(), now=now_seconds())))
 
 
 @blueprint.route("/me/store/shipping", methods=["GET"], authorizer=cognito_user)
@@ -149,7 +145,7 @@ def my_shipping():
 def save_shipping():
     body = parse_body(blueprint.current_request.raw_body, "ShippingBody")
     return json_response({"shipping": service.save_shipping(seller_id=_user_id(), fields=body.model_dump(),
-                                                            desk=deps.store_desk(), now=_now())})
+                                                            desk=deps.store_desk(), now=now_seconds())})
 
 
 @blueprint.route("/me/store/orders", methods=["GET"], authorizer=cognito_user)
@@ -169,7 +165,7 @@ def ship_order(order_id):
     body = parse_body(blueprint.current_request.raw_body, "ShipmentBody")
     order = service.ship(order_id=order_id, seller_id=_user_id(), carrier=body.carrier,
                          tracking_number=body.tracking_number, carrier_name=body.carrier_name or "",
-                         desk=deps.store_desk(), now=_now())
+                         desk=deps.store_desk(), now=now_seconds())
     return json_response({"order": service.order_view(order, as_seller=True)})
 
 
@@ -178,7 +174,7 @@ def ship_order(order_id):
 def refund_order(order_id):
     body = parse_body(blueprint.current_request.raw_body, "OrderRefundBody")
     order = service.refund_order(order_id=order_id, seller_id=_user_id(), amount_cents=body.amount_cents,
-                                 reason=body.reason, desk=deps.store_desk(), now=_now())
+                                 reason=body.reason, desk=deps.store_desk(), now=now_seconds())
     return json_response({"order": service.order_view(order, as_seller=True)})
 
 
@@ -216,7 +212,7 @@ def checkout():
     body = parse_body(blueprint.current_request.raw_body, "CheckoutBody")
     order, payment = service.checkout(buyer_id=_user_id(), seller=body.seller,
                                       lines=[line.model_dump(exclude_none=True) for line in body.lines],
-                                      desk=deps.store_desk(), now=_now())
+                                      desk=deps.store_desk(), now=now_seconds())
     return json_response({"order": service.order_view(order, as_seller=False),
                           "payment": paying.payment_view(payment) if payment else None}, 201)
 
@@ -226,7 +222,7 @@ def checkout():
 def my_orders():
     buyer_id = _user_id()
     scope = f"library:{buyer_id}"
-    orders, after = service.library(buyer_id=buyer_id, desk=deps.store_desk(), now=_now(), after=_after(scope),
+    orders, after = service.library(buyer_id=buyer_id, desk=deps.store_desk(), now=now_seconds(), after=_after(scope),
                                     limit=_limit())
     return json_response(_page(orders, after, scope=scope, key="orders"))
 
@@ -242,7 +238,7 @@ def get_order(order_id):
 @handles_errors
 def order_delivered(order_id):
     user_id = _user_id()
-    order = service.mark_delivered(order_id=order_id, user_id=user_id, desk=deps.store_desk(), now=_now())
+    order = service.mark_delivered(order_id=order_id, user_id=user_id, desk=deps.store_desk(), now=now_seconds())
     return json_response({"order": service.order_view(order, as_seller=order.seller_id == user_id)})
 
 
@@ -259,7 +255,7 @@ def download_file(order_id, slug, file_id):
 
 def expire_reservations() -> int:
     """The scheduled job's body (app.py)."""
-    return service.expire_reservations(desk=deps.store_desk(), now=_now())
+    return service.expire_reservations(desk=deps.store_desk(), now=now_seconds())
 
 
 # -- the pages -----------------------------------------------------------------------------------
@@ -307,7 +303,7 @@ def product_page(username, slug):
 
     try:
         page, product, shipping = service.product_page(username=username, slug=slug, desk=deps.store_desk(),
-                                                       now=_now())
+                                                       now=now_seconds())
     except DomainError:
         return _not_found(username)
     if page.username != username:

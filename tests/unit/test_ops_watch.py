@@ -548,7 +548,7 @@ def test_the_job_entry_points_take_their_stores_from_deps(monkeypatch, counts, f
                         ("refund_requests", lambda: refunds), ("free_sessions", lambda: counts),
                         ("ops_flags", lambda: flags)):
         monkeypatch.setattr(deps, name, built, raising=False)
-    monkeypatch.setattr(ops, "_now", lambda: NOW)
+    monkeypatch.setattr(ops, "now_seconds", lambda: NOW)
     refunds.create(refund("soon", deadline=NOW + HOUR))
     host(counts, "busy", 25)
 
