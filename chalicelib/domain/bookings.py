@@ -153,18 +153,21 @@ class Slot:
 
 
 def free_slots(*, weekly: Iterable[tuple[int, str, str]], rules: BookingRules, zone: str, length: int,
-               now: int, busy_steps: Iterable[int] = (), booked_per_day: Mapping[date, int] | None = None
-               ) -> list[Slot]:
+               now: int, busy_steps: Iterable[int] = (), booked_per_day: Mapping[date, int] | None = None,
+               between: tuple[int, int] | None = None) -> list[Slot]:
     """Every start of a `length`-minute booking a customer may take now: inside the Helper's
     hours on one of their dates, at least the notice ahead, within the horizon, clear of the
     steps other bookings and live calls hold (with the buffer after each), on a date not yet at
-    its daily maximum. In time order, each once."""
+    its daily maximum; only those `between` two instants, if given (only their dates are worked
+    out). In time order, each once."""
     helper_zone = ZoneInfo(zone)
     busy = set(busy_steps)
     booked_per_day = booked_per_day or {}
     weekly = tuple(weekly)
     earliest = now + rules.notice_minutes * 60
     latest = now + rules.horizon_days * 86_400
+    if between is not None:
+        earliest, latest = max(earliest, between[0]), min(latest, between[1])
     first_day = datetime.fromtimestamp(earliest, helper_zone).date()
     last_day = datetime.fromtimestamp(latest, helper_zone).date()
     found: dict[int, Slot] = {}

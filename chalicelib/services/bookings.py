@@ -178,23 +178,24 @@ def _zone(name: object, field: str) -> str:
 
 
 def free_slots(offer: Offer, *, length: int, now: int, desk: BookingDesk, first: int | None = None,
-               last: int | None = None) -> list[rules.Slot]:
-    """The slots a customer may book now for `length` minutes (one Query of the steps held)."""
+               last: int | None = None, moving: str | None = None) -> list[rules.Slot]:
+    """The slots a customer may book now for `length` minutes (one Query of the steps held);
+    the booking `moving`, if named, holds none of them (it is the one being moved)."""
     r = offer.rules
     first = now if first is None else max(first, now)
     horizon = now + (r.horizon_days + 1) * 86_400
     last = horizon if last is None else min(last, horizon)
-    held = desk.bookings.held(offer.page.user_id, first_step=first // rules.STEP_SECONDS - 8,
-                              last_step=last // rules.STEP_SECONDS + 8)
+    held = [step for step in desk.bookings.held(offer.page.user_id, first_step=first // rules.STEP_SECONDS - 8,
+                                                last_step=last // rules.STEP_SECONDS + 8)
+            if step.booking_id != moving]
     per_day: dict[date, set[str]] = {}
     for step in held:
         per_day.setdefault(step.day, set()).add(step.booking_id)
     in_calls = _live_call_steps(offer.page.user_id, desk, now, r.buffer_minutes)
-    found = rules.free_slots(weekly=((s.day, s.start, s.end) for s in offer.page.schedule), rules=r,
-                             zone=offer.page.time_zone, length=length, now=now,
-                             busy_steps=[*(step.step for step in held), *in_calls],
-                             booked_per_day={day: len(ids) for day, ids in per_day.items()})
-    return [slot for slot in found if first <= slot.start <= last]
+    return rules.free_slots(weekly=((s.day, s.start, s.end) for s in offer.page.schedule), rules=r,
+                            zone=offer.page.time_zone, length=length, now=now,
+                            busy_steps=[*(step.step for step in held), *in_calls],
+                            booked_per_day={day: len(ids) for day, ids in per_day.items()}, between=(first, last))
 
 
 LIVE_CALL_GUESS_SECONDS = 30 * 60  # a call not yet in session is taken to last this long
@@ -603,12 +604,11 @@ def reschedule(*, booking_id: object, user_id: str, start: object, desk: Booking
     if page is None:
         raise NotFound("This Helper has no page any more.")
     offer = offer_of(page, desk, now)
-    free = free_slots(offer, length=booking.length, now=now, desk=desk, first=begins - 1, last=begins + 1)
-    mine = set(booking.steps)
+    # its own steps do not count: moving by a quarter hour overlaps itself
+    free = free_slots(offer, length=booking.length, now=now, desk=desk, first=begins - 1, last=begins + 1,
+                      moving=booking.booking_id)
     if begins != booking.start and not any(s.start == begins for s in free):
-        # the slot may only look taken by this booking's own steps (moving by a quarter hour)
-        if not _free_but_for(offer, booking, begins, mine, desk, now):
-            raise SlotUnavailable("That time is not free; choose another.")
+        raise SlotUnavailable("That time is not free; choose another.")
     after = booking.with_changes(start=begins, sequence=booking.sequence + 1,
                                  helper_zone=page.time_zone, reminded=())
     try:
@@ -619,15 +619,6 @@ def reschedule(*, booking_id: object, user_id: str, start: object, desk: Booking
         raise Conflict("This booking changed meanwhile; reload it.")
     _tell(after, desk, "booking_moved", to=(after.customer_id, after.helper_id), before=_iso(booking.start))
     return after
-
-
-def _free_but_for(offer: Offer, booking: Booking, begins: int, mine: set[int], desk: BookingDesk, now: int) -> bool:
-    held = desk.bookings.held(offer.page.user_id, first_step=begins // rules.STEP_SECONDS - 8,
-                              last_step=begins // rules.STEP_SECONDS + 16)
-    others = [h.step for h in held if h.booking_id != booking.booking_id]
-    found = rules.free_slots(weekly=((s.day, s.start, s.end) for s in offer.page.schedule), rules=offer.rules,
-                             zone=offer.page.time_zone, length=booking.length, now=now, busy_steps=others)
-    return any(slot.start == begins for slot in found)
 
 
 # -- jobs ------------------------------------------------------------------------------------------------
