@@ -15,7 +15,10 @@ TABLES += ("revocations",)
 TABLES += ("reviews", "review_reports", "review_reminders")
 TABLES += ("products", "product_terms", "orders", "sales")
 TABLES += ("bookings", "booking_steps", "booking_rules", "waiting")
-TABLES += ("polls", "poll_votes")
+TABLES += ("follows", "follower_counts", "fanouts", "fanout_sends")
+TABLES += ("polls", "poll_votes", "poll_watchers")
+TABLES += ("events", "event_attendance")
+TABLES += ("posts", "post_slugs", "post_reports")
 
 
 @dataclass(frozen=True, repr=False, eq=False)  # no repr: it would log the secrets; one per process
@@ -108,6 +111,10 @@ class Settings:
     # Ops watch: reminders before a refund review's deadline, free-session hosts flagged.
     refund_reminder_hours: int = 48
     free_sessions_flag_per_week: int = 25
+    # Followers' emails: the sending jobs keep to SES's sending rate and stop within their run
+    # (the next run, a minute later, goes on where they stopped).
+    ses_sends_per_second: float = 14.0
+    fanout_seconds_per_run: float = 50.0
 
     def table_name(self, logical: str) -> str:
         return self.table_names.get(logical) or f"{self.table_prefix}{logical}"
@@ -195,6 +202,8 @@ class Settings:
             payout_holiday_shift=get("IK_PAYOUT_HOLIDAY_SHIFT") or None,
             refund_reminder_hours=int(get("IK_REFUND_REMINDER_HOURS", "48")),
             free_sessions_flag_per_week=int(get("IK_FREE_SESSIONS_FLAG_PER_WEEK", "25")),
+            ses_sends_per_second=float(get("IK_SES_SENDS_PER_SECOND", "14")),
+            fanout_seconds_per_run=float(get("IK_FANOUT_SECONDS_PER_RUN", "50")),
         )
 
 

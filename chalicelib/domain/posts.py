@@ -4,11 +4,11 @@ Helper gives none, from its first words. A follower chooses how they hear of new
 events: each one, a weekly digest, or nothing; sending to many goes out in batches."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 from chalicelib.domain import slugs
-from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.errors import Conflict, InvalidInput
 from chalicelib.domain.rich_text import plain_text
 from chalicelib.domain.user_text import visible_text
 
@@ -85,3 +85,144 @@ def batches(total: int, *, size: int = SEND_BATCH) -> list[tuple[int, int]]:
     if size < 1:
         raise ValueError("size must be at least 1")
     return [(first, min(first + size, total)) for first in range(0, max(total, 0), size)]
+
+
+# -- a post as it is kept -------------------------------------------------------------------------
+
+class SlugTaken(Conflict):
+    """Another of the Helper's posts has this address."""
+
+    code = "slug_taken"
+
+
+MAX_INLINE_IMAGES = 30  # pictures uploaded into one post's body
+
+
+@dataclass(frozen=True)
+class Post:
+    """One of a Helper's posts. `post_id` sorts by creation ("<created_at, 12 digits>-<random>");
+    `published_at` is set the first time it is published (its date, kept when it is unpublished
+    and published again, which then announces nothing); `hidden_note` is set when ops hid it."""
+
+    helper_id: str
+    post_id: str
+    title: str
+    slug: str
+    body: str
+    body_html: str  # body rendered by post_text.render_post (sanitized)
+    excerpt: str
+    status: PostStatus
+    created_at: int
+    updated_at: int
+    publish_at: int | None = None  # SCHEDULED: when it goes out
+    published_at: int | None = None
+    cover_key: str | None = None  # "media/posts/<helper>/<post>/<picture>/1600.webp"
+    images: tuple[str, ...] = ()  # inline pictures uploaded for the body (their 1600 px keys)
+    hidden_note: str | None = None
+    version: int = 1
+
+    @property
+    def shown_from(self) -> int | None:
+        """When visitors start to see it (None: never, as it stands): a published post from its
+        date, a scheduled one from its time, even before the publish job has run."""
+        if self.hidden_note is not None:
+            return None
+        if self.status is PostStatus.PUBLISHED:
+            return self.published_at
+        return self.publish_at if self.status is PostStatus.SCHEDULED else None
+
+    def is_public(self, now: int) -> bool:
+        return self.hidden_note is None and is_public(self.status, self.publish_at, now)
+
+    @property
+    def date(self) -> int:
+        """The date a post shows: when it went (or goes) out, else when it was last saved."""
+        return self.published_at or self.publish_at or self.updated_at
+
+
+def edited(post: Post, draft: PostDraft, *, body_html: str, now: int) -> Post:
+    """The post as its Helper saved it; a post published before keeps its first date."""
+    published_at = post.published_at
+    if draft.status is PostStatus.PUBLISHED and published_at is None:
+        published_at = now
+    return replace(post, title=draft.title, slug=draft.slug, body=draft.body, body_html=body_html,
+                   excerpt=draft.excerpt, status=draft.status, publish_at=draft.publish_at,
+                   published_at=published_at, updated_at=now, version=post.version + 1)
+
+
+def published_when_due(post: Post, *, now: int) -> Post | None:
+    """A scheduled post whose time has come, published (dated its scheduled time); None when
+    there is nothing to do (not scheduled, or not yet)."""
+    if post.status is not PostStatus.SCHEDULED or post.publish_at is None or post.publish_at > now:
+        return None
+    return replace(post, status=PostStatus.PUBLISHED, published_at=post.published_at or post.publish_at,
+                   publish_at=None, version=post.version + 1)
+
+
+def unpublished(post: Post, *, now: int) -> Post:
+    """Back to a draft (a scheduled post is no longer scheduled); its first date is kept."""
+    return replace(post, status=PostStatus.DRAFT, publish_at=None, updated_at=now, version=post.version + 1)
+
+
+def first_published(before: Post | None, after: Post) -> bool:
+    """Whether this change published the post for the first time (its followers hear of it)."""
+    return after.status is PostStatus.PUBLISHED and (before is None or before.published_at is None)
+
+
+REPORT_REASONS = {
+    "spam": "Spam or advertising",
+    "offensive": "Offensive, hateful or harassing",
+    "personal_information": "Shares someone's personal information",
+    "misleading": "False or misleading",
+    "illegal": "Illegal content",
+    "other": "Something else",
+}
+REPORT_TEXT_MAX = 1000
+HIDE_NOTE_MAX = 2000
+
+
+@dataclass(frozen=True)
+class PostReport:
+    """One person's report of one post (a second report by them is the same report)."""
+
+    helper_id: str
+    post_id: str
+    reporter_id: str
+    reason: str
+    text: str
+    created_at: int
+    decision: str | None = None  # "hide" or "keep", once ops decided
+    decided_by: str | None = None
+    decided_at: int | None = None
+    note: str = ""
+
+    @property
+    def post_key(self) -> str:
+        return f"{self.helper_id}/{self.post_id}"
+
+    @property
+    def report_id(self) -> str:
+        return f"{self.post_key}#{self.reporter_id}"
+
+    @property
+    def open(self) -> bool:
+        return self.decision is None
+
+
+def check_report(reason: object, text: object) -> tuple[str, str]:
+    if reason not in REPORT_REASONS:
+        raise InvalidInput(f"Pick a reason: {', '.join(REPORT_REASONS)}.", field="reason")
+    if text is not None and (not isinstance(text, str) or len(text) > REPORT_TEXT_MAX):
+        raise InvalidInput(f"Say more in at most {REPORT_TEXT_MAX} characters.", field="text")
+    return str(reason), visible_text(text or "").strip()
+
+
+def check_decision(decision: object, note: object) -> tuple[str, str]:
+    if decision not in ("hide", "keep"):
+        raise InvalidInput("Decide hide or keep.", field="decision")
+    if note is not None and (not isinstance(note, str) or len(note) > HIDE_NOTE_MAX):
+        raise InvalidInput(f"A note of at most {HIDE_NOTE_MAX} characters.", field="note")
+    shown = visible_text(note or "").strip()
+    if decision == "hide" and not shown:
+        raise InvalidInput("Say why the post is hidden: its Helper is told.", field="note")
+    return str(decision), shown
