@@ -256,6 +256,34 @@ def poll_desk():
     return PollDesk(polls=poll_store(), pages=helper_pages())
 
 
+def live_polls():
+    from chalicelib.services.poll_live import LiveDesk
+
+    return LiveDesk(polls=poll_store(), sender=websocket_sender(), connections=connection_store())
+
+
+def helper_id_named(username: str) -> str:
+    """The user id of whoever is or was called `username` (NotFound if no one)."""
+    from chalicelib.services.helper_pages import page_named
+
+    return page_named(username, accounts=account_store(), pages=helper_pages()).user_id
+
+
+@lru_cache(maxsize=1)
+def follow_store():
+    from chalicelib.adapters.follows import DynamoFollowStore
+
+    return DynamoFollowStore(_tables_bound())
+
+
+def follow_desk():
+    """Following Helpers, and the announcements the blog and events send their followers."""
+    from chalicelib.services.follows import FollowDesk
+
+    return FollowDesk(follows=follow_store(), pages=helper_pages(), accounts=account_store(), mailer=mailer(),
+                      settings=settings(), seal=cursor_seal())
+
+
 @lru_cache(maxsize=1)
 def waiting_list():
     from chalicelib.adapters.waiting import DynamoWaitingList

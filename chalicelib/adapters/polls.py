@@ -31,12 +31,33 @@ class PollStore(Protocol):
 
     def close(self, poll: Poll, *, now: int) -> Poll: ...
 
+    def claim_send(self, poll: Poll, *, now_ms: int, gap_ms: int) -> int | None:
+        """Claims sending the results now: None if it is this caller's (none was sent in the
+        last `gap_ms`), else when the last send was."""
+        ...
+
+    def promise_send(self, poll: Poll, *, at_ms: int) -> bool:
+        """Promises a send at `at_ms`: True for the one caller that promised it first (no send
+        was promised for that moment or later yet)."""
+        ...
+
+    def watch(self, poll: Poll, connection_id: str, *, user_id: str, sees: bool, until: int) -> None: ...
+    def unwatch(self, poll: Poll, connection_id: str) -> None: ...
+
+    def watchers(self, poll: Poll, *, now: int, everyone: bool = False) -> list[str]:
+        """The connections watching the poll that may be sent its results, or `everyone`
+        watching it (a closed poll); one Query."""
+        ...
+
 
 class InMemoryPollStore:
     def __init__(self) -> None:
         self.polls: dict[tuple[str, str], Poll] = {}
         self.tallies: dict[tuple[str, str], dict[int, int]] = {}
         self.votes: dict[tuple[str, str, str], int] = {}
+        self.sent_ms: dict[tuple[str, str], int] = {}
+        self.promised_ms: dict[tuple[str, str], int] = {}
+        self.watching: dict[tuple[str, str], dict[str, tuple[bool, int]]] = {}
         self._lock = threading.Lock()
 
     def create(self, poll: Poll) -> None:
@@ -75,6 +96,36 @@ class InMemoryPollStore:
             closed = replace(self.polls[(poll.helper_id, poll.poll_id)], closed_at=now)
             self.polls[(poll.helper_id, poll.poll_id)] = closed
             return closed
+
+    def claim_send(self, poll: Poll, *, now_ms: int, gap_ms: int) -> int | None:
+        key = (poll.helper_id, poll.poll_id)
+        with self._lock:
+            last = self.sent_ms.get(key)
+            if last is not None and last > now_ms - gap_ms:
+                return last
+            self.sent_ms[key] = now_ms
+            return None
+
+    def promise_send(self, poll: Poll, *, at_ms: int) -> bool:
+        key = (poll.helper_id, poll.poll_id)
+        with self._lock:
+            if self.promised_ms.get(key, -1) >= at_ms:
+                return False
+            self.promised_ms[key] = at_ms
+            return True
+
+    def watch(self, poll: Poll, connection_id: str, *, user_id: str, sees: bool, until: int) -> None:
+        with self._lock:
+            self.watching.setdefault((poll.helper_id, poll.poll_id), {})[connection_id] = (sees, until)
+
+    def unwatch(self, poll: Poll, connection_id: str) -> None:
+        with self._lock:
+            self.watching.get((poll.helper_id, poll.poll_id), {}).pop(connection_id, None)
+
+    def watchers(self, poll: Poll, *, now: int, everyone: bool = False) -> list[str]:
+        with self._lock:
+            found = self.watching.get((poll.helper_id, poll.poll_id), {})
+            return sorted(c for c, (sees, until) in found.items() if (sees or everyone) and until > now)
 
 
 def _poll(record: Any) -> Poll:
@@ -165,3 +216,58 @@ class DynamoPollStore:
         PollRecord(poll.helper_id, poll.poll_id).update(actions=[PollRecord.closed_at.set(now)],
                                                         condition=PollRecord.poll_id.exists())
         return replace(poll, closed_at=now)
+
+    def claim_send(self, poll: Poll, *, now_ms: int, gap_ms: int) -> int | None:
+        from pynamodb.exceptions import UpdateError
+
+        from chalicelib.adapters.tables.posts import PollRecord
+
+        record = PollRecord(poll.helper_id, poll.poll_id)
+        try:
+            record.update(actions=[PollRecord.pushed_ms.set(now_ms)],
+                          condition=PollRecord.poll_id.exists() & (PollRecord.pushed_ms.does_not_exist()
+                                                                   | (PollRecord.pushed_ms <= now_ms - gap_ms)))
+            return None
+        except UpdateError as error:
+            if not _condition_failed(error):
+                raise
+        found = self._record(poll.helper_id, poll.poll_id)
+        return int(found.pushed_ms) if found is not None and found.pushed_ms is not None else now_ms
+
+    def promise_send(self, poll: Poll, *, at_ms: int) -> bool:
+        from pynamodb.exceptions import UpdateError
+
+        from chalicelib.adapters.tables.posts import PollRecord
+
+        try:
+            PollRecord(poll.helper_id, poll.poll_id).update(
+                actions=[PollRecord.promised_ms.set(at_ms)],
+                condition=PollRecord.poll_id.exists() & (PollRecord.promised_ms.does_not_exist()
+                                                         | (PollRecord.promised_ms < at_ms)))
+            return True
+        except UpdateError as error:
+            if not _condition_failed(error):
+                raise
+            return False
+
+    def watch(self, poll: Poll, connection_id: str, *, user_id: str, sees: bool, until: int) -> None:
+        from chalicelib.adapters.tables.posts import PollWatcherRecord
+
+        PollWatcherRecord(_key(poll), connection_id, user_id=user_id, sees=sees, ttl=until).save()
+
+    def unwatch(self, poll: Poll, connection_id: str) -> None:
+        from chalicelib.adapters.tables.posts import PollWatcherRecord
+
+        PollWatcherRecord(_key(poll), connection_id).delete()
+
+    def watchers(self, poll: Poll, *, now: int, everyone: bool = False) -> list[str]:
+        from chalicelib.adapters.tables.posts import PollWatcherRecord
+
+        live = PollWatcherRecord.ttl > now
+        shown = live if everyone else live & (PollWatcherRecord.sees == True)  # noqa: E712
+        return [r.connection_id for r in PollWatcherRecord.query(_key(poll), filter_condition=shown)]
+
+
+def _condition_failed(error: Exception) -> bool:
+    cause = getattr(error, "cause_response_code", None)
+    return cause == "ConditionalCheckFailedException"

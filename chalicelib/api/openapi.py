@@ -353,6 +353,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "results": "after_voting"}),
     _O("POST", "/me/polls/{poll_id}/close", "Close one of my polls", Rule.HELPER, "polls", "PollAnswer",
        body_required=False),
+    _O("GET", "/me/polls", "My polls, newest first, with their results", Rule.SIGNED_IN, "polls", "Polls"),
     _O("GET", "/helpers/{username}/polls", "A Helper's polls, newest first (results as the Helper chose)",
        Rule.PUBLIC, "polls", "Polls"),
     _O("GET", "/helpers/{username}/polls/{poll_id}/vote", "A poll as I see it, with my vote", Rule.SIGNED_IN,

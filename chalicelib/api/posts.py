@@ -10,9 +10,10 @@ from chalicelib.clock import now_seconds
 from chalicelib.api.guard import cognito_user, principal_of
 from chalicelib.api.http import handles_errors, json_response, parse_body
 from chalicelib.api.lazy import on_first_use
+from chalicelib.observability import logger
 
 polls = on_first_use("chalicelib.services.polls")
-pages = on_first_use("chalicelib.services.helper_pages")
+poll_live = on_first_use("chalicelib.services.poll_live")
 
 blueprint = Blueprint(__name__)
 POLLS_SHOWN = 20
@@ -24,8 +25,19 @@ def _user_id() -> str:
 
 
 def _helper_id(username: str) -> str:
-    desk = deps.poll_desk()
-    return pages.page_named(username, accounts=deps.account_store(), pages=desk.pages).user_id
+    return deps.helper_id_named(username)
+
+
+def _tell_watchers(poll, *, voted: bool) -> None:
+    """The poll's watchers get its counts (a vote: at most once a second; a close: now). A send
+    that fails is logged: the vote or the close stands, the page catches up on its next read."""
+    try:
+        if voted:
+            poll_live.after_vote(poll, live=deps.live_polls())
+        else:
+            poll_live.send_results(poll, live=deps.live_polls())
+    except Exception:  # noqa: BLE001 - the live view must never undo a vote
+        logger().exception("poll results not sent live", extra={"poll_id": poll.poll_id})
 
 
 def _view(poll, viewer_id: str | None) -> dict:
@@ -45,7 +57,15 @@ def ask():
 @handles_errors
 def close(poll_id):
     poll = polls.close_poll(helper_id=_user_id(), poll_id=poll_id, desk=deps.poll_desk(), now=now_seconds())
+    _tell_watchers(poll, voted=False)
     return json_response({"poll": _view(poll, _user_id())})
+
+
+@blueprint.route("/me/polls", methods=["GET"], authorizer=cognito_user)
+@handles_errors
+def my_polls():
+    found = deps.poll_desk().polls.for_helper(_user_id(), limit=POLLS_SHOWN)
+    return json_response({"polls": [_view(poll, _user_id()) for poll in found]})
 
 
 @blueprint.route("/helpers/{username}/polls", methods=["GET"])
@@ -68,4 +88,6 @@ def vote(username, poll_id):
     body = parse_body(blueprint.current_request.raw_body, "VoteBody")
     poll = polls.cast_vote(helper_id=_helper_id(username), poll_id=poll_id, user_id=_user_id(), option=body.option,
                            desk=deps.poll_desk(), now=now_seconds())
-    return json_response({"poll": _view(poll, _user_id())})
+    view = _view(poll, _user_id())
+    _tell_watchers(poll, voted=True)
+    return json_response({"poll": view})

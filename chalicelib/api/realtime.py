@@ -47,7 +47,14 @@ def on_message(event) -> None:
     realtime.handle_message(connection_id=event.connection_id, body=event.body,
                             connections=deps.connection_store(), sender=deps.websocket_sender(),
                             clock=time.time, liveness=deps.liveness(), desk=deps.call_desk,
-                            limiter=deps.signal_limiter())
+                            limiter=deps.signal_limiter(), polls=_watching_polls)
+
+
+def _watching_polls(connection_id: str, message: dict) -> dict:
+    from chalicelib.services import poll_live
+
+    return poll_live.on_frame(connection_id=connection_id, message=message, desk=deps.poll_desk(),
+                              live=deps.live_polls(), helper_id_of=deps.helper_id_named)
 
 
 def on_disconnect(event) -> None:

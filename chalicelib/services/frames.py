@@ -53,7 +53,12 @@ def frame_models() -> dict[str, Any]:
         action: Literal["signal"]
         data: SignalData
 
-    return {"ping": Ping, "call": Call, "signal": Signal,
+    class WatchPoll(Frame):
+        action: Literal["watch_poll", "unwatch_poll"]
+        helper: str = Field(min_length=1, max_length=64)  # the Helper's username
+        poll_id: str = Field(min_length=1, max_length=40)
+
+    return {"ping": Ping, "call": Call, "signal": Signal, "watch_poll": WatchPoll, "unwatch_poll": WatchPoll,
             **{action: OnCall for action in CALL_ACTIONS}, **{action: Terms for action in TERMS_ACTIONS}}
 
 

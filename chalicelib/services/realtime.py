@@ -109,8 +109,10 @@ def end_connections(user_id: str, *, session_id: str | None, book: PresenceBook,
 
 def handle_message(*, connection_id: str, body: str | None, connections: ConnectionStore,
                    sender: WebsocketSender, clock: Callable[[], float], liveness: Liveness,
-                   desk: Callable[[], CallDesk] | None = None, limiter: SignalLimiter | None = None) -> None:
-    """Dispatches a message by its `action`; refusals are answered on the socket, never raised."""
+                   desk: Callable[[], CallDesk] | None = None, limiter: SignalLimiter | None = None,
+                   polls: Callable[[str, dict], dict] | None = None) -> None:
+    """Dispatches a message by its `action`; refusals are answered on the socket, never raised.
+    `polls` answers watching a poll's live results (services.poll_live.on_frame, bound)."""
     frame: dict = {}
     after_reply: list[Callable[[], None]] = []  # bookkeeping that need not delay the answer
     try:
@@ -126,6 +128,8 @@ def handle_message(*, connection_id: str, body: str | None, connections: Connect
             relay_signal(connection_id=connection_id, message=message, calls=desk().calls,
                                connections=connections, sender=sender, limiter=limiter)
             return
+        elif action in ("watch_poll", "unwatch_poll") and polls is not None:
+            reply = polls(connection_id, message)
         elif (action == "call" or action in calls.ACTIONS) and desk is not None:
             call_desk = replace(desk(), after_reply=after_reply)
             reply = _call_action(connection_id, action, message, call_desk, int(clock()))

@@ -20,10 +20,13 @@ from pynamodb.models import Model
 
 from chalicelib.settings import TABLES, Settings
 
-MODULES = ("accounts", "pages", "directory", "realtime", "calls", "money", "reviews", "store", "bookings", "posts")
+MODULES = ("accounts", "pages", "directory", "realtime", "calls", "money", "reviews", "store", "bookings", "posts",
+           "events")
+MODULES += ("follows",)
 TTL_ATTRIBUTES = {"connections": "ttl", "calls": "ttl", "webhook_events": "ttl", "free_session_counts": "ttl",
-                  "revocations": "ttl", "booking_steps": "ttl"}
+                  "revocations": "ttl", "booking_steps": "ttl", "poll_watchers": "ttl"}
 
+TTL_ATTRIBUTES["fanout_sends"] = "ttl"
 _registered: dict[str, type[Model]] = {}  # logical table name -> model, as the modules are imported
 _logical: dict[type[Model], str] = {}
 _binding: tuple[Settings, Connection] | None = None
