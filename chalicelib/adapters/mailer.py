@@ -5,7 +5,8 @@ An email may carry files, and a calendar invitation (ICS). The invitation goes t
 `text/calendar; method=...` alternative beside the text and HTML, which makes Gmail, Outlook and
 Apple Mail show their "Add to calendar" buttons, and as the attachment `invite.ics` for the
 clients that only offer files. Such an email is built with `email.message.EmailMessage` and sent
-raw (SES SendRawEmail); the others go through SendEmail as before.
+raw (SES SendRawEmail), as is one with header lines of its own (`List-Unsubscribe`); the others go
+through SendEmail as before.
 """
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ class Email:
     html: str
     attachments: tuple[Attachment, ...] = ()
     calendar: bytes | None = None  # an iCalendar object with a METHOD (REQUEST, CANCEL)
+    headers: tuple[tuple[str, str], ...] = ()  # more header lines ("List-Unsubscribe", "<https://...>")
 
     @property
     def calendar_method(self) -> str | None:
@@ -55,7 +57,7 @@ class SesMailer:
         self._sender = sender
 
     def send(self, email: Email) -> None:
-        if email.attachments or email.calendar is not None:
+        if email.attachments or email.calendar is not None or email.headers:
             self._ses.send_raw_email(Source=self._sender, Destinations=[email.to],
                                      RawMessage={"Data": mime(email, sender=self._sender)})
             return
@@ -82,6 +84,8 @@ def mime(email: Email, *, sender: str) -> bytes:
     message["To"] = email.to
     message["Subject"] = email.subject
     message["Date"] = formatdate(usegmt=True)
+    for name, value in email.headers:
+        message[name] = value
     message.set_content(email.text)
     message.add_alternative(email.html, subtype="html")
     files = list(email.attachments)
