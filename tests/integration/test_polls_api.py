@@ -2,6 +2,8 @@
 public sees results as the Helper chose, a closed poll takes no vote."""
 from __future__ import annotations
 
+import time
+
 import pytest
 import requests
 
@@ -51,3 +53,40 @@ def test_bad_polls_are_a_400_naming_the_field(local_stack, body, field):
     answer = requests.post(f"{api}/me/polls", headers=helper.auth, json=body, timeout=30)
     assert answer.status_code == 400 and answer.json()["error"]["field"] == field, answer.text
     assert requests.get(f"{api}/helpers/{helper.username}/polls", timeout=30).json()["polls"] == []
+
+
+def test_watchers_see_the_counts_move_live_over_the_websocket(local_stack):
+    """Two tabs watch a live poll over the local WebSocket gateway; 30 votes arrive in parallel:
+    each tab is sent at most one update a second, and the last update has all 30 votes."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.support.calls import Peer
+
+    api = local_stack["api"]
+    helper = become_helper(api, "livepoll")
+    poll = requests.post(f"{api}/me/polls", headers=helper.auth, timeout=30, json={
+        "question": "Tabs or spaces?", "options": ["Tabs", "Spaces"], "results": "live"}).json()["poll"]
+    watchers = [Peer(local_stack, sign_up_and_in(api, "watcher")) for _ in range(2)]
+    try:
+        for n, tab in enumerate(watchers):
+            tab.send(action="watch_poll", helper=helper.username, poll_id=poll["poll_id"], id=f"w{n}")
+            ack = tab.wait_for(lambda m: m.get("id") == f"w{n}")
+            assert (ack["type"], ack["poll"]["total"]) == ("ack", 0), ack
+        voters = [sign_up_and_in(api, "livevoter") for _ in range(30)]
+        url = f"{api}/helpers/{helper.username}/polls/{poll['poll_id']}/vote"
+        started = time.monotonic()
+        with ThreadPoolExecutor(max_workers=10) as pool:
+            answers = list(pool.map(lambda n: requests.put(url, headers=voters[n].auth, json={"option": n % 2},
+                                                           timeout=60), range(30)))
+        assert [a.status_code for a in answers] == [200] * 30
+        for tab in watchers:
+            updates = []
+            while not updates or updates[-1][1]["total"] < 30:
+                message = tab.wait_for(lambda m: m.get("type") == "poll")
+                updates.append((time.monotonic(), message["poll"]))
+            assert updates[-1][1]["options"] == [{"label": "Tabs", "votes": 15}, {"label": "Spaces", "votes": 15}]
+            # sends are a second apart at least: n of them take n - 1 seconds or more
+            assert len(updates) <= updates[-1][0] - started + 1, [round(t - started, 2) for t, _ in updates]
+    finally:
+        for tab in watchers:
+            tab.close()

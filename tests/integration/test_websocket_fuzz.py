@@ -16,13 +16,14 @@ from tests.support.pages import become_helper
 
 pytestmark = pytest.mark.integration
 
-ACTIONS = ("ping", "call", "signal", *CALL_ACTIONS, *TERMS_ACTIONS)
-FIELDS = ("call_id", "helper", "price_cents", "minutes", "data")
+ACTIONS = ("ping", "call", "signal", *CALL_ACTIONS, *TERMS_ACTIONS, "watch_poll", "unwatch_poll")
+FIELDS = ("call_id", "helper", "price_cents", "minutes", "data", "poll_id")
 WRONG = st.one_of(st.lists(st.integers(), max_size=2), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
                   st.floats(allow_nan=False, allow_infinity=False), st.booleans(), st.none(),
                   st.text(min_size=65, max_size=70))  # Infinity is no JSON: refused unread, with no id to echo
 NEEDS = {"ping": (), "call": ("helper",), "signal": ("call_id", "data"), **{a: ("call_id",) for a in CALL_ACTIONS},
-         **{a: ("call_id", "price_cents", "minutes") for a in TERMS_ACTIONS}}
+         **{a: ("call_id", "price_cents", "minutes") for a in TERMS_ACTIONS},
+         "watch_poll": ("helper", "poll_id"), "unwatch_poll": ("helper", "poll_id")}
 ids = itertools.count()
 
 
@@ -55,7 +56,8 @@ def test_a_malformed_frame_of_any_action_gets_an_error_frame_and_changes_nothing
     helper_tab, caller_tab, call_id = negotiating
     tab = helper_tab if from_helper else caller_tab
     before = app_env.call_store().get(call_id)
-    good = {"call_id": call_id, "helper": "fuzzed", "price_cents": 100, "minutes": 5, "data": {"type": "bye"}}
+    good = {"call_id": call_id, "helper": "fuzzed", "price_cents": 100, "minutes": 5, "data": {"type": "bye"},
+            "poll_id": "000000000001-00000000"}
     frame = {"action": action, **{name: good[name] for name in NEEDS[action]},
              spoiled: {"type": value} if spoiled == "data" else value}  # a field spoiled, or one too many
     answer = asked(tab, frame)
