@@ -94,3 +94,24 @@ def render_post(source: str) -> str:
 def poll_ids(source: str) -> list[str]:
     """The polls placed in a post, in order."""
     return re.findall(r"(?m)^\[poll:([0-9a-z-]{1,40})\]\s*$", visible_text(source or ""))
+
+
+def plain_words(source: str, max_length: int) -> str:
+    """The post reduced to its words (headings and code too, no markup), for its excerpt and
+    meta description; text, not HTML."""
+    source = visible_text(source or "")
+    if not source.strip():
+        return ""
+    words: list[str] = []
+    for block in _markdown().parse(source):
+        if block.type == "inline":
+            for token in block.children or ():
+                if token.type in ("text", "code_inline"):
+                    words.append(token.content)
+                elif token.type in ("softbreak", "hardbreak"):
+                    words.append(" ")
+        elif block.type.endswith("_close"):
+            words.append(" ")
+    text = re.sub(r"\s+", " ", "".join(words)).strip()
+    return re.sub(r"\[poll:[0-9a-z-]+\]", "", text).strip() if len(text) <= max_length else \
+        rich_text._shorten(re.sub(r"\[poll:[0-9a-z-]+\]\s*", "", text), max_length)
