@@ -130,6 +130,37 @@ def booking_store():
 
 
 @lru_cache(maxsize=1)
+def event_store():
+    from chalicelib.adapters.events_dynamo import DynamoEventStore
+
+    return DynamoEventStore(_tables_bound())
+
+
+def event_desk(payments: Any = None):
+    """Events, paid through the payment desk (which has the tickets' Purpose registered), and the
+    followers' announcement when services.follows is there (else nothing is announced)."""
+    from chalicelib.services.events import EventDesk
+
+    return EventDesk(events=event_store(), payments=payments or payment_desk(), announce=_event_announcer())
+
+
+def _event_announcer():
+    """services.follows.announce bound to its desk, built on the first announcement."""
+    import importlib
+
+    def announce(**fields: Any) -> None:
+        try:
+            follows = importlib.import_module("chalicelib.services.follows")
+        except ImportError:
+            return
+        desk_of = globals().get("follow_desk")
+        if callable(desk_of) and callable(getattr(follows, "announce", None)):
+            follows.announce(desk=desk_of(), **fields)
+
+    return announce
+
+
+@lru_cache(maxsize=1)
 def booking_rules():
     from chalicelib.adapters.bookings_dynamo import DynamoBookingRulesStore
 
@@ -462,7 +493,14 @@ def payment_desk():
                        refunds=refund_requests(), reviews=review_desk())
     desk.purposes[PaymentKind.MERCHANDISE] = store.order_purpose(store_desk(desk))
     desk.purposes[PaymentKind.APPOINTMENT] = bookings.booking_purpose(booking_desk(desk))
+    desk.purposes[PaymentKind.TICKET] = _ticket_purpose(desk)
     return desk
+
+
+def _ticket_purpose(desk: Any):
+    from chalicelib.services import events
+
+    return events.ticket_purpose(event_desk(desk))
 
 
 def booking_desk(payments: Any = None):
@@ -551,7 +589,14 @@ def payout_desk():
                       storefronts=storefronts(), gateway=paypal_gateway(), runs=payout_runs(),
                       items=payout_items(), schedule=payout_schedule(), settings=settings(), mailer=mailer(),
                       accounts=account_store(), holds={PaymentKind.MERCHANDISE: store.earnings_hold(store_desk()),
-                                                       PaymentKind.APPOINTMENT: bookings.earnings_hold(booking_desk())})
+                                                       PaymentKind.APPOINTMENT: bookings.earnings_hold(booking_desk()),
+                                                       PaymentKind.TICKET: _ticket_hold()})
+
+
+def _ticket_hold():
+    from chalicelib.services import events
+
+    return events.earnings_hold(event_desk())
 
 
 def reset() -> None:

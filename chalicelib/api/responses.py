@@ -8,7 +8,7 @@ from typing import Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field
 
 Status = Literal["online", "busy", "offline"]
-PaymentKind = Literal["session", "extension", "tip", "merchandise", "appointment", "plan"]
+PaymentKind = Literal["session", "extension", "tip", "merchandise", "appointment", "plan", "ticket"]
 PaymentState = Literal["created", "captured", "cancelled", "declined", "voided", "refunded", "reversed"]
 RefundState = Literal["open", "approved", "denied", "refunded", "failed"]
 

@@ -118,3 +118,109 @@ def promoted_place(*, paid: bool, now: int) -> tuple[Place, int | None]:
 def refund_on_cancel(*, paid_cents: int) -> int:
     """The Helper cancels the event: every ticket is refunded in full."""
     return paid_cents
+
+
+# -- an event and a person's place, as stored -----------------------------------------------------
+
+REMINDERS = ((24 * 3600, "24h"), (3600, "1h"))  # seconds before the start, and the reminder's name
+REMINDER_GRACE = 30 * 60  # a reminder this late after its moment (announced late) is not sent
+TICKET_HOLD_SECONDS = 30 * 60  # a place taken with "Buy ticket" waits this long at PayPal
+
+
+class EventState(str, Enum):
+    DRAFT = "draft"  # only the Helper sees it
+    ANNOUNCED = "announced"  # public, people RSVP
+    CANCELLED = "cancelled"  # by the Helper: every ticket refunded in full
+
+
+@dataclass(frozen=True)
+class Event:
+    """An event as stored. `taken` counts the places going and offered (the store changes it
+    only with a conditional update, in the same transaction as the person's place), `waiting`
+    the waitlist; `sequence` rises with each change attendees' calendars must follow."""
+
+    event_id: str
+    helper_id: str
+    title: str
+    description: str
+    description_html: str
+    summary: str
+    starts_at: int
+    ends_at: int
+    zone: str
+    where: Where
+    location: str
+    capacity: int
+    price_cents: int
+    currency: str
+    state: EventState
+    created_at: int
+    updated_at: int
+    version: int = 0
+    sequence: int = 0
+    taken: int = 0
+    waiting: int = 0
+    reminded: tuple[str, ...] = ()
+
+    @property
+    def paid(self) -> bool:
+        return self.price_cents > 0
+
+    @property
+    def places_left(self) -> int:
+        return max(0, self.capacity - self.taken)
+
+    def with_changes(self, **changes: object) -> "Event":
+        """The event changed by its Helper or a job, at the next version (counters as they are)."""
+        from dataclasses import replace
+
+        return replace(self, version=self.version + 1, **changes)  # type: ignore[arg-type]
+
+    @property
+    def due_at(self) -> int | None:
+        """When the jobs next have something to do with it: a reminder (each once), while it is
+        announced and has not started."""
+        if self.state is not EventState.ANNOUNCED:
+            return None
+        pending = [self.starts_at - before for before, name in REMINDERS if name not in self.reminded]
+        return min(pending) if pending else None
+
+
+def reminders_due(event: Event, *, now: int) -> list[str]:
+    """The reminders whose moment has come and that were not sent (the closest first)."""
+    due = [(before, name) for before, name in REMINDERS
+           if name not in event.reminded and now >= event.starts_at - before]
+    return [name for _, name in sorted(due)]
+
+
+def reminder_worth_sending(event: Event, name: str, *, now: int) -> bool:
+    """A reminder claimed long after its moment (the event was announced late) is not sent."""
+    before = dict((n, b) for b, n in REMINDERS)[name]
+    return now < event.starts_at - before + REMINDER_GRACE and now < event.starts_at
+
+
+@dataclass(frozen=True)
+class Attendance:
+    """One person's place for one event. `version` guards every change; `hold_until` is set
+    while an offered (paid) place waits for its payment."""
+
+    event_id: str
+    user_id: str
+    place: Place
+    joined_at: int
+    updated_at: int
+    version: int = 0
+    zone: str = "UTC"
+    hold_until: int | None = None
+    payment_id: str | None = None
+    paid_cents: int = 0
+    refunded_cents: int = 0
+
+    def with_changes(self, **changes: object) -> "Attendance":
+        from dataclasses import replace
+
+        return replace(self, version=self.version + 1, **changes)  # type: ignore[arg-type]
+
+    @property
+    def holds_a_place(self) -> bool:
+        return self.place in (Place.GOING, Place.OFFERED)

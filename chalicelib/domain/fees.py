@@ -27,11 +27,12 @@ class PaymentKind(str, Enum):
     TIP = "tip"  # a tip or donation during a call (upgraded plan)
     MERCHANDISE = "merchandise"  # goods from a helper's store
     APPOINTMENT = "appointment"  # a booked session, paid when booked
+    TICKET = "ticket"  # a place at a Helper's event (fees as for the store's goods)
     PLAN = "plan"  # a helper buying the upgraded plan: all of it to the platform
 
 
 HELPER_EARNINGS = (PaymentKind.SESSION, PaymentKind.EXTENSION, PaymentKind.TIP, PaymentKind.MERCHANDISE,
-                   PaymentKind.APPOINTMENT)
+                   PaymentKind.APPOINTMENT, PaymentKind.TICKET)
 
 
 class FeePayer(str, Enum):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Iterable
 
@@ -94,21 +95,88 @@ def feed_status(state: BookingState) -> str:
 
 
 def _event(booking: Booking, *, summary: str, description: str, join_url: str, domain: str, status: str) -> Any:
+    return _vevent(CalendarEntry(uid_key=booking.booking_id, sequence=booking.sequence, start=booking.start,
+                                 end=booking.end, summary=summary, description=description, url=join_url,
+                                 location=join_url, status=status), domain=domain)
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    """One calendar event of anything (a booking, a Helper's event): its UID is
+    `<uid_key>@<domain>`; `location` a join link or an address."""
+
+    uid_key: str
+    sequence: int
+    start: int
+    end: int
+    summary: str
+    description: str
+    url: str
+    location: str
+    status: str = "CONFIRMED"
+    link_label: str = "Join"
+
+
+def invitation_of(entry: CalendarEntry, *, method: str, organizer: tuple[str, str], attendee: tuple[str, str],
+                  domain: str) -> bytes:
+    """The invitation to one entry for one person, as `invitation` makes for a booking."""
+    from icalendar import Alarm, Calendar
+
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, not {method!r}")
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("method", method)
+    cancelled = method == "CANCEL"
+    event = _vevent(CalendarEntry(**{**entry.__dict__, "status": "CANCELLED" if cancelled else entry.status}),
+                    domain=domain)
+    event.add("organizer", _address(*organizer))
+    event.add("attendee", _address(*attendee, ROLE="REQ-PARTICIPANT", PARTSTAT="ACCEPTED", RSVP="FALSE"))
+    if not cancelled:
+        for before in ALARMS:
+            alarm = Alarm()
+            alarm.add("action", "DISPLAY")
+            alarm.add("description", event["summary"])
+            alarm.add("trigger", -before)
+            event.add_component(alarm)
+    calendar.add_component(event)
+    return calendar.to_ical()
+
+
+def feed_of(entries: Iterable[CalendarEntry], *, calendar_name: str, domain: str) -> bytes:
+    """A calendar to subscribe to, as `feed` makes of bookings."""
+    from icalendar import Calendar
+
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", _one_line(calendar_name, SUMMARY_CHARS))
+    calendar.add("refresh-interval", FEED_REFRESH, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", "PT15M")
+    for entry in entries:
+        calendar.add_component(_vevent(entry, domain=domain))
+    return calendar.to_ical()
+
+
+def _vevent(entry: CalendarEntry, *, domain: str) -> Any:
     from icalendar import Event
 
-    if not _URL.match(join_url):
-        raise ValueError(f"join_url must be an http(s) URL, not {join_url!r}")
+    if not _URL.match(entry.url):
+        raise ValueError(f"url must be an http(s) URL, not {entry.url!r}")
     event = Event()
-    event.add("uid", f"{booking.booking_id}@{domain}")
-    event.add("sequence", booking.sequence)
+    event.add("uid", f"{entry.uid_key}@{domain}")
+    event.add("sequence", entry.sequence)
     event.add("dtstamp", datetime.now(timezone.utc).replace(microsecond=0))
-    event.add("dtstart", _utc(booking.start))
-    event.add("dtend", _utc(booking.end))
-    event.add("summary", _one_line(summary, SUMMARY_CHARS))
-    event.add("description", f"{_paragraphs(description, DESCRIPTION_CHARS)}\n\nJoin: {join_url}".lstrip())
-    event.add("url", join_url)
-    event.add("location", join_url)
-    event.add("status", status)
+    event.add("dtstart", _utc(entry.start))
+    event.add("dtend", _utc(entry.end))
+    event.add("summary", _one_line(entry.summary, SUMMARY_CHARS))
+    event.add("description", f"{_paragraphs(entry.description, DESCRIPTION_CHARS)}\n\n"
+                             f"{entry.link_label}: {entry.url}".lstrip())
+    event.add("url", entry.url)
+    event.add("location", _one_line(entry.location, 300))
+    event.add("status", entry.status)
     return event
 
 

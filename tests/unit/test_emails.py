@@ -27,6 +27,9 @@ BOOKING = {"booking": SimpleNamespace(length=30, note=HOSTILE, price_cents=2500,
                                      kept_cents=0),
            "when": "Tuesday 2 June 2026, 10:00", "zone": "Europe/Paris", "helper_name": "Ada L",
            "customer_name": "Bob", "other_name": "Ada L", "booking_url": "/booking.html?id=b1"}
+EVENT = {"title": "Fix your own leaks", "helper_name": "Ada L", "event_url": "/h/ada/events/e1",
+         "when": "Tuesday 2 June 2026, 10:00", "zone": "Europe/Paris", "helper_when": "Tuesday 2 June 2026, 04:00",
+         "helper_zone": "America/New_York", "online": False, "location": "12 Rue de la Paix, Paris", "event": {}}
 KINDS = {
     "sign_up_with_taken_email": ({}, "It already has an account, so nothing was created"),
     "confirm_code": ({"code": "{####}"}, "Your confirmation code is"),  # Cognito's, rendered at synth
@@ -70,6 +73,11 @@ KINDS = {
                            "reason_text": "The Helper cancelled the booking."}, "$25.00 goes back to you"),
     "booking_reminder": ({**BOOKING, "as_helper": False, "reminder": "1h"}, "press Join at the time"),
     "helper_online": ({"helper_name": "Ada L", "page_url": "/h/ada"}, "online and free to take a call right now"),
+    "event_going": ({**EVENT, "moved_up": True}, "A place freed up and it is yours."),
+    "event_offered": ({**EVENT, "hold_until": "Wednesday 3 June 2026, 10:00"}, "held for you until Wednesday"),
+    "event_changed": (EVENT, "The updated invitation is attached."),
+    "event_cancelled": ({**EVENT, "reason": HOSTILE, "refund_cents": 2500}, "$25.00, goes back to you in full"),
+    "event_reminder": ({**EVENT, "reminder": "24h"}, "starts Tuesday 2 June 2026, 10:00 (Europe/Paris)"),
 }
 
 
