@@ -609,6 +609,61 @@ export const api = {
   /** `{count}`: how many people wait to hear when I (a Helper) am free. */
   myWaiting: () => sendAuthorized("/me/waiting"),
 
+  /** `{polls}`: a Helper's latest polls, results only where everyone may see them. */
+  helperPolls: (username) => send(`/helpers/${segment(username)}/polls`),
+
+  /** `{poll}` as I see it, with `my_vote`. */
+  myPollView: (username, pollId) => sendAuthorized(`/helpers/${segment(username)}/polls/${segment(pollId)}/vote`),
+
+  /** `{poll}` with my vote counted; 409 `poll_closed` once it closed. */
+  votePoll: (username, pollId, option) => sendAuthorized(
+    `/helpers/${segment(username)}/polls/${segment(pollId)}/vote`, { method: "PUT", body: { option } }),
+
+  /** `{polls}`: my own polls with their results. */
+  myPolls: () => sendAuthorized("/me/polls"),
+
+  /** `{poll}`: asks my followers `{question, options, results, closes_at?}`. */
+  askPoll: (poll) => sendAuthorized("/me/polls", { method: "POST", body: poll }),
+
+  closePoll: (pollId) => sendAuthorized(`/me/polls/${segment(pollId)}/close`, { method: "POST" }),
+
+  /** `{posts, next_cursor}`: my blog posts, drafts too, newest first. */
+  myPosts: ({ limit = 20, cursor = null } = {}) => sendAuthorized(withQuery("/me/posts", { limit, cursor })),
+
+  /** `{post}`: a new post `{title, body, excerpt, status, publish_at, slug}`. */
+  createPost: (fields) => sendAuthorized("/me/posts", { method: "POST", body: fields }),
+
+  myPost: (postId) => sendAuthorized(`/me/posts/${segment(postId)}`),
+
+  savePost: (postId, fields) => sendAuthorized(`/me/posts/${segment(postId)}`, { method: "PUT", body: fields }),
+
+  unpublishPost: (postId) => sendAuthorized(`/me/posts/${segment(postId)}/unpublish`, { method: "POST" }),
+
+  deletePost: (postId) => sendAuthorized(`/me/posts/${segment(postId)}`, { method: "DELETE" }),
+
+  /** A presigned S3 POST for a picture of the post: `{url, fields, key, max_bytes}`. */
+  postImageUpload: (postId, { content_type }) => sendAuthorized(`/me/posts/${segment(postId)}/image-upload`, {
+    method: "POST", body: { content_type },
+  }),
+
+  /** `{post, src}`: the uploaded picture checked and shown (the cover, or one for the body). */
+  addPostImage: (postId, { key, cover = false }) => sendAuthorized(`/me/posts/${segment(postId)}/images`, {
+    method: "POST", body: { key, cover },
+  }),
+
+  removePostCover: (postId) => sendAuthorized(`/me/posts/${segment(postId)}/cover`, { method: "DELETE" }),
+
+  /** `{html}`: the body as the post page will show it. */
+  previewPost: (body) => sendAuthorized("/me/post-preview", { method: "POST", body: { body } }),
+
+  reportPost: (username, slug, { reason, text = "" }) => sendAuthorized(
+    `/helpers/${segment(username)}/posts/${segment(slug)}/reports`, { method: "POST", body: { reason, text } }),
+
+  postReports: ({ limit = 20, cursor = null } = {}) => sendAuthorized(withQuery("/ops/posts/reports", { limit, cursor })),
+
+  decidePost: (helperId, postId, { decision, note }) => sendAuthorized(
+    `/ops/posts/${segment(helperId)}/${segment(postId)}/decision`, { method: "POST", body: { decision, note } }),
+
   /** The Helper's booking rules: `{rules, feed_url: null}`. */
   bookingRules: () => sendAuthorized("/me/booking-rules"),
 

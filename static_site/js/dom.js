@@ -59,3 +59,16 @@ export function element(tag, attributes = {}, ...children) {
   node.append(...children.map((child) => (typeof child === "string" ? visibleText(child) : child)));
   return node;
 }
+
+/** Adds a stylesheet to the page once; resolves when it has loaded (or failed: the page goes on). */
+export function loadStylesheet(href) {
+  if (document.querySelector(`link[rel="stylesheet"][href="${href}"]`)) {
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => {
+    const link = element("link", { rel: "stylesheet", href });
+    link.addEventListener("load", resolve, { once: true });
+    link.addEventListener("error", resolve, { once: true });
+    document.head.append(link);
+  });
+}

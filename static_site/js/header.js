@@ -20,6 +20,7 @@ const LIBRARY_LINK = { label: "Library", href: PAGES.library, testId: "library-l
 const APPOINTMENTS_LINK = { label: "Appointments", href: PAGES.appointments, testId: "appointments-link" };
 const PAYMENTS_LINK = { label: "Payments", href: PAGES.payments, testId: "payments-link" };
 const EARNINGS_LINK = { label: "Earnings", href: PAGES.earnings, testId: "earnings-link" };
+const POLLS_LINK = { label: "Polls", href: PAGES.polls, testId: "polls-link" };
 const OPS_LINKS = [
   { label: "Refund reviews", href: PAGES.opsRefunds, testId: "ops-link" },
   { label: "Reported reviews", href: PAGES.opsReviews, testId: "ops-reviews-link" },
@@ -117,13 +118,13 @@ function renderPending(account) {
 const NARROW = "(max-width: 63.99rem)"; // where the navigation folds into the Menu button (site.css)
 
 /** The signed-in menu under the person's name: Appointments, Library (what they bought) and Payments for
- * everyone, Earnings for Helpers (and whenever the profile could not be read), the ops pages for
+ * everyone, Earnings and Polls for Helpers (and whenever the profile could not be read), the ops pages for
  * ops (a role from `GET /me`; the server checks it again on every request), and Sign out
  * everywhere. */
 function accountMenu(user, name, onSignOutEverywhere) {
   const items = [APPOINTMENTS_LINK, LIBRARY_LINK, PAYMENTS_LINK];
   if (!user || user.is_helper) {
-    items.push(EARNINGS_LINK);
+    items.push(EARNINGS_LINK, POLLS_LINK);
   }
   if (user && Array.isArray(user.roles) && user.roles.includes("ops")) {
     items.push(...OPS_LINKS);

@@ -26,6 +26,7 @@ export const PAGES = Object.freeze({
   library: "/library.html",
   appointments: "/appointments.html",
   booking: "/booking.html",
+  polls: "/polls.html",
   marketplace: "/marketplace",
 });
 

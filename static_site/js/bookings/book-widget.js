@@ -11,7 +11,7 @@
 
 import { ApiError, api, isSignedIn } from "../api.js";
 import { PayPalWindow, listenForPayments, payPalLink } from "../checkout.js";
-import { element } from "../dom.js";
+import { element, loadStylesheet } from "../dom.js";
 import { PAGES, pageUrl, signInUrl } from "../paths.js";
 import { visitorTimeZone } from "../weekly-time.js";
 import {
@@ -22,23 +22,8 @@ import { SlotPicker } from "./slot-picker.js";
 const DAYS_SHOWN = 28;
 const NOTE_MAX = 2000;
 
-/** The widget's stylesheet, once, before it is drawn (no flash of unstyled widget). */
-function loadStyles() {
-  const href = "/css/bookings.css";
-  const found = document.querySelector(`link[href="${href}"]`);
-  if (found) {
-    return Promise.resolve();
-  }
-  return new Promise((resolve) => {
-    const link = element("link", { rel: "stylesheet", href });
-    link.addEventListener("load", resolve, { once: true });
-    link.addEventListener("error", resolve, { once: true });
-    document.head.append(link);
-  });
-}
-
 export async function openBookWidget(root, { username, helperName, lengths = [], ownPage = false }) {
-  await loadStyles();
+  await loadStylesheet("/css/bookings.css"); // before it is drawn: no flash of unstyled widget
   const widget = new BookWidget(root, { username, helperName, lengths, ownPage });
   await widget.load();
   return widget;

@@ -12,7 +12,8 @@
  * owner's links to edit the page, the store, its orders and sales, shown on their own page only;
  * and "Book a time" (`[data-book]`): its widget (js/bookings/book-widget.js, with its stylesheet)
  * is only loaded when the visitor opens it ([data-book-open], [data-book-jump] or `#book`); and
- * "Notify me when available" (`[data-notify-me]`, js/notify-me.js) while the Helper is away. */
+ * "Notify me when available" (`[data-notify-me]`, js/notify-me.js) while the Helper is away; and
+ * the Helper's polls (`[data-polls]`, js/polls.js). */
 
 import { element } from "../dom.js";
 import { mountFooter } from "../footer.js";
@@ -39,6 +40,7 @@ showNextUsualHours(windows);
 nameLanguages();
 showReviews();
 wireBooking();
+showPolls();
 
 /** The signed-in owner of the page sees their toolbar above the banner (rendered hidden, so
  * that visitors' layout never moves); the server still checks every change they make. */
@@ -190,6 +192,19 @@ function showReviews() {
     helperName: name ? name.textContent.trim() : page.getAttribute("data-username"),
     ownPage: Boolean(loadSession()) && currentUserId() === page.getAttribute("data-user-id"),
   }).load();
+}
+
+/** The Helper's latest polls (js/polls.js, loaded once the page is up), shown only when there
+ * are some: below the reviews, so their arrival moves nothing above. */
+function showPolls() {
+  const page = document.querySelector("[data-helper-page]");
+  const section = document.querySelector("[data-polls]");
+  if (!page || !section) {
+    return;
+  }
+  import("../polls.js").then(({ mountPolls }) => mountPolls(section, {
+    username: page.getAttribute("data-username"), helperId: page.getAttribute("data-user-id"),
+  }));
 }
 
 function formatter(timeZone, options) {
