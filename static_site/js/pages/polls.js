@@ -47,7 +47,7 @@ function optionRow(index) {
     const values = currentOptions().filter((_, n) => n !== index);
     drawOptions(values);
   });
-  return element("li", { class: "poll-option-input" },
+  return element("li", { class: "field poll-option-input" },
     element("label", { for: id, class: "visually-hidden" }, `Option ${index + 1}`),
     input, remove,
     element("p", { class: "field-error", id: `options.${index}-error`, "data-error-for": `options.${index}` }));
