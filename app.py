@@ -7,6 +7,7 @@ from chalicelib.api import (
     calls,
     directory,
     earnings,
+    follows,
     guard,
     helper_pages,
     ops,
@@ -31,6 +32,7 @@ app.register_blueprint(reviews.blueprint)
 app.register_blueprint(ops.blueprint)
 app.register_blueprint(store.blueprint)
 app.register_blueprint(bookings.blueprint)
+app.register_blueprint(follows.blueprint)
 app.register_blueprint(posts.blueprint)
 app.register_blueprint(site.blueprint)
 
@@ -127,3 +129,11 @@ def release_unconfirmed_sign_ups(event):
     """Sign-ups left unconfirmed for 7 days (a setting) give back their username and their email:
     the Cognito account is deleted, so the email can sign up again."""
     accounts.release_unconfirmed_sign_ups()
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def send_announcements(event):
+    """Followers hear of a Helper's new post or event (and, after each week, get its digest):
+    batches at SES's sending rate for at most 50 seconds a run, resumed by the next run, each
+    follower claimed before their email goes so nobody gets one twice."""
+    follows.send_announcements()

@@ -133,7 +133,8 @@ class InMemoryFollowStore:
             current = self.fanouts.get(fanout.fanout_id)
             if current is None or current.cursor != fanout.cursor or current.done_at is not None:
                 return False
-            self.fanouts[fanout.fanout_id] = replace(current, cursor=current.cursor if cursor is None else cursor, sent=current.sent + sent,
+            moved = current.cursor if cursor is None else cursor
+            self.fanouts[fanout.fanout_id] = replace(current, cursor=moved, sent=current.sent + sent,
                                                      done_at=now if done else None)
             return True
 

@@ -118,5 +118,6 @@ def public_page(username):
         "site_url": settings.site_url,
         "categories": [{"slug": slug, "name": names.get(slug, slug)} for slug in page.categories],
         "description": " — ".join(p for p in (page.headline.strip(), page.shown_text().offer_summary) if p)[:200],
+        "followers": deps.follow_store().count(page.user_id),
     }
     return Response(render_helper_page(view), status_code=200, headers=html_headers)

@@ -347,6 +347,23 @@ OPERATIONS: tuple[Operation, ...] = (
        body_required=False),
     _O("GET", "/me/waiting", "How many people wait to hear when I am free", Rule.SIGNED_IN, "appointments",
        "WaitingCount"),
+    # following
+    _O("GET", "/helpers/{username}/follow", "Whether and how I follow this Helper, and their follower count",
+       Rule.SIGNED_IN, "following", "FollowState"),
+    _O("PUT", "/helpers/{username}/follow", "Follow this Helper, or change how I hear of their posts and events",
+       Rule.SIGNED_IN, "following", "FollowState", body="FollowBody", example={"mode": "each"}, errors=(409,),
+       description="Following twice counts once (the mode changes). One's own page is a 409."),
+    _O("DELETE", "/helpers/{username}/follow", "Unfollow this Helper", Rule.SIGNED_IN, "following", "FollowState",
+       errors=(409,), description="Unfollowing someone I do not follow changes nothing. One's own page is a 409."),
+    _O("GET", "/me/following", "The Helpers I follow, and how I hear from each", Rule.SIGNED_IN, "following",
+       "Following", query="FollowingQuery"),
+    _O("GET", "/follows/unsubscribe", "What a follower email's unsubscribe link stops (changes nothing)",
+       Rule.PUBLIC, "following", "Unsubscribed", query="UnsubscribeQuery",
+       description="The token is the email's; no sign-in. A token this site did not sign is a 400."),
+    _O("POST", "/follows/unsubscribe", "One-click unsubscribe (RFC 8058): no more emails from that Helper",
+       Rule.PUBLIC, "following", "Unsubscribed", query="UnsubscribeQuery",
+       description="Mail clients POST `List-Unsubscribe=One-Click` as a form; the body is not read. The "
+                   "follow stays, its mode set to `none` (the follower count does not move)."),
     # polls
     _O("POST", "/me/polls", "Ask my followers a question", Rule.HELPER, "polls", "PollAnswer", 201, "PollBody",
        {"question": "Which day suits you for a live Q&A?", "options": ["Monday", "Wednesday"],

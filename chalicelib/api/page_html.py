@@ -152,9 +152,18 @@ def _helper_context(view: Mapping[str, Any]) -> dict[str, Any]:
         "review_placeholders": min(rating["count"], REVIEW_PLACEHOLDERS) if rating else 0,
         "status": status,
         "status_label": STATUS_LABELS[status],
+        "followers": _followers(view.get("followers")),
     }
     context["structured_data"] = _structured_data(context)
     return context
+
+
+def _followers(count: Any) -> str:
+    """"1 follower", "1,204 followers" (none: "No followers yet")."""
+    number = int(count) if isinstance(count, (int, Decimal)) and not isinstance(count, bool) else 0
+    if number <= 0:
+        return "No followers yet"
+    return f"{number:,} follower{'' if number == 1 else 's'}"
 
 
 def _initials(name: str) -> str:

@@ -899,6 +899,40 @@ class WaitingCount(_Answer):
     count: int = Field(description="People who asked to be told when I am next online and free.")
 
 
+# -- following -------------------------------------------------------------------------------------
+
+FollowMode = Literal["each", "digest", "none"]
+
+
+class FollowState(_Answer):
+    username: str
+    following: bool
+    mode: Optional[FollowMode] = Field(description="How I hear of their posts and events; null when I do not follow.")
+    followers: int = Field(description="How many people follow the Helper.")
+    own_page: Optional[bool] = optional_key(description="True on one's own page (nobody to follow).")
+
+
+class FollowedHelper(_Answer):
+    username: str
+    display_name: str
+    headline: str
+    url: str
+    mode: FollowMode
+    since: int = Field(description="Following since (Unix seconds).")
+
+
+class Following(_Answer):
+    following: list[FollowedHelper] = Field(description="The Helpers I follow, by id, 100 a page.")
+    cursor: Optional[str] = Field(description="The next page's cursor; null on the last page.")
+
+
+class Unsubscribed(_Answer):
+    helper_name: str
+    username: str
+    mode: Optional[FollowMode] = Field(description="How the link's person hears of the Helper now; null when "
+                                                   "they no longer follow.")
+
+
 # -- polls -----------------------------------------------------------------------------------------
 
 class PollOption(_Answer):

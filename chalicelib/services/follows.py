@@ -4,13 +4,14 @@ follower count; a person sees their Following list.
 
 When the blog or events publish something they call `announce`, which opens one fan-out per
 thing announced (announcing it again opens none) and adds it to the Helper's digest of the week.
-The sending jobs (`send_announcements` every minute, `send_digests` for the weeks that ended)
-page through the followers of the fan-out's mode in follower-id order, claim each follower for
-it (a conditional put) before their email goes, and move the fan-out's cursor on after each page.
-They keep to SES's sending rate (`ses_sends_per_second`) and stop when their time is up
-(`fanout_seconds_per_run`); the next run goes on from the cursor. A follower is claimed before
-the email is sent, so nobody gets one twice however runs overlap or die; a run killed between a
-claim and its send leaves that one person without the email (at most once, by design).
+The sending job (`send_announcements`, every minute: the announcements, then the digests of
+weeks that ended) pages through the followers of each fan-out's mode in follower-id order,
+claims each follower for it (a conditional put) before their email goes, and moves the fan-out's
+cursor on after each page. It keeps to SES's sending rate (`ses_sends_per_second`) and stops when
+its time is up (`fanout_seconds_per_run`); the next run goes on from the cursor. A follower is
+claimed before the email is sent, so nobody gets one twice however runs overlap or die; a run
+killed between a claim and its send leaves that one person without the email (at most once, by
+design).
 
 Every email carries a one-click unsubscribe link and the `List-Unsubscribe` headers (RFC 8058):
 a signed token of (Helper, follower) that sets the follow's mode to "none" (they still follow;
@@ -134,17 +135,20 @@ class Run:
 
 
 def send_announcements(*, desk: FollowDesk, now: int, budget_seconds: float | None = None) -> dict:
-    """The job: each open announcement's fan-out to the followers who hear of each one."""
-    return _send_due(FollowMode.EACH, desk=desk, now=now, budget_seconds=budget_seconds)
+    """The job, every minute: each open announcement's fan-out to the followers who hear of each
+    one, then, with the time left, the digests of weeks that ended. One job and one pace, so the
+    two never add up to more than SES's rate."""
+    return _send_due((FollowMode.EACH, FollowMode.DIGEST), desk=desk, now=now, budget_seconds=budget_seconds)
 
 
 def send_digests(*, desk: FollowDesk, now: int, budget_seconds: float | None = None) -> dict:
-    """The weekly job: each Helper's digest of a week that has ended, to their digest followers
-    (once per follower per week: the digest is one fan-out, each follower claimed in it)."""
-    return _send_due(FollowMode.DIGEST, desk=desk, now=now, budget_seconds=budget_seconds)
+    """Only the digests: each Helper's digest of a week that has ended (Monday 00:00 UTC) to their
+    digest followers, once per follower per week (the digest is one fan-out, each follower
+    claimed in it)."""
+    return _send_due((FollowMode.DIGEST,), desk=desk, now=now, budget_seconds=budget_seconds)
 
 
-def _send_due(mode: FollowMode, *, desk: FollowDesk, now: int, budget_seconds: float | None) -> dict:
+def _send_due(modes: tuple[FollowMode, ...], *, desk: FollowDesk, now: int, budget_seconds: float | None) -> dict:
     settings = desk.settings
     budget = settings.fanout_seconds_per_run if budget_seconds is None else budget_seconds
     rate = settings.ses_sends_per_second
@@ -153,11 +157,13 @@ def _send_due(mode: FollowMode, *, desk: FollowDesk, now: int, budget_seconds: f
     pace = rules.Pace(rate, start=start)
     run = Run()
     allowed = rules.sends_in(budget, rate)
-    for fanout in desk.follows.due(mode, now=now, limit=DUE_AT_ONCE):
-        if run.out_of_time:
-            break
-        allowed = _send_fanout(fanout, desk=desk, now=now, run=run, pace=pace, deadline=deadline, allowed=allowed)
-    logger().info("follow emails sent", extra={"mode": mode.value, **run.as_dict()})
+    for mode in modes:
+        for fanout in desk.follows.due(mode, now=now, limit=DUE_AT_ONCE):
+            if run.out_of_time:
+                break
+            allowed = _send_fanout(fanout, desk=desk, now=now, run=run, pace=pace, deadline=deadline,
+                                   allowed=allowed)
+    logger().info("follow emails sent", extra={"modes": [m.value for m in modes], **run.as_dict()})
     return run.as_dict()
 
 

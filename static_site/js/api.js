@@ -609,6 +609,25 @@ export const api = {
   /** `{count}`: how many people wait to hear when I (a Helper) am free. */
   myWaiting: () => sendAuthorized("/me/waiting"),
 
+  /** `{username, following, mode, followers, own_page}`: whether and how I follow a Helper. */
+  followState: (username) => sendAuthorized(`/helpers/${segment(username)}/follow`),
+
+  /** Follow, or change how I hear (`mode`: each, digest, none); 409 on my own page. */
+  follow: (username, mode) => sendAuthorized(`/helpers/${segment(username)}/follow`, {
+    method: "PUT", body: { mode },
+  }),
+
+  unfollow: (username) => sendAuthorized(`/helpers/${segment(username)}/follow`, { method: "DELETE" }),
+
+  /** `{following: [{username, display_name, headline, url, mode, since}], cursor}`. */
+  myFollowing: (cursor = null) => sendAuthorized(withQuery("/me/following", { cursor })),
+
+  /** `{helper_name, username, mode}`: what an email's unsubscribe link stops (no sign-in). */
+  unsubscribePreview: (token) => send(withQuery("/follows/unsubscribe", { token })),
+
+  /** One click: no more emails from that Helper (`mode` becomes "none"). */
+  unsubscribe: (token) => send(withQuery("/follows/unsubscribe", { token }), { method: "POST" }),
+
   /** `{polls}`: a Helper's latest polls, results only where everyone may see them. */
   helperPolls: (username) => send(`/helpers/${segment(username)}/polls`),
 

@@ -19,6 +19,7 @@ const HELPER_LINK_SIGNED_IN = { label: "My page", href: PAGES.becomeHelper };
 const LIBRARY_LINK = { label: "Library", href: PAGES.library, testId: "library-link" };
 const APPOINTMENTS_LINK = { label: "Appointments", href: PAGES.appointments, testId: "appointments-link" };
 const PAYMENTS_LINK = { label: "Payments", href: PAGES.payments, testId: "payments-link" };
+const FOLLOWING_LINK = { label: "Following", href: PAGES.following, testId: "following-link" };
 const EARNINGS_LINK = { label: "Earnings", href: PAGES.earnings, testId: "earnings-link" };
 const POLLS_LINK = { label: "Polls", href: PAGES.polls, testId: "polls-link" };
 const OPS_LINKS = [
@@ -117,12 +118,12 @@ function renderPending(account) {
 
 const NARROW = "(max-width: 63.99rem)"; // where the navigation folds into the Menu button (site.css)
 
-/** The signed-in menu under the person's name: Appointments, Library (what they bought) and Payments for
+/** The signed-in menu under the person's name: Appointments, Library (what they bought), Following and Payments for
  * everyone, Earnings and Polls for Helpers (and whenever the profile could not be read), the ops pages for
  * ops (a role from `GET /me`; the server checks it again on every request), and Sign out
  * everywhere. */
 function accountMenu(user, name, onSignOutEverywhere) {
-  const items = [APPOINTMENTS_LINK, LIBRARY_LINK, PAYMENTS_LINK];
+  const items = [APPOINTMENTS_LINK, LIBRARY_LINK, FOLLOWING_LINK, PAYMENTS_LINK];
   if (!user || user.is_helper) {
     items.push(EARNINGS_LINK, POLLS_LINK);
   }

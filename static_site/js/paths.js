@@ -26,6 +26,8 @@ export const PAGES = Object.freeze({
   library: "/library.html",
   appointments: "/appointments.html",
   booking: "/booking.html",
+  following: "/following.html",
+  unsubscribe: "/unsubscribe.html",
   polls: "/polls.html",
   marketplace: "/marketplace",
 });

@@ -30,6 +30,11 @@ BOOKING = {"booking": SimpleNamespace(length=30, note=HOSTILE, price_cents=2500,
 EVENT = {"title": "Fix your own leaks", "helper_name": "Ada L", "event_url": "/h/ada/events/e1",
          "when": "Tuesday 2 June 2026, 10:00", "zone": "Europe/Paris", "helper_when": "Tuesday 2 June 2026, 04:00",
          "helper_zone": "America/New_York", "online": False, "location": "12 Rue de la Paix, Paris", "event": {}}
+FOLLOWED = {"helper_name": "Ada L", "page_url": "/h/ada", "unsubscribe_url": "/unsubscribe.html?token=t",
+            "following_url": "/following.html",
+            "items": [{"kind": "post", "title": "Fixing a leak", "summary": HOSTILE, "url": "/h/ada/blog/p1"},
+                      {"kind": "event", "title": "Fix your own leaks", "summary": "", "url": "/h/ada/events/e1"}]}
+FOLLOWER_KINDS = {"follow_post", "follow_event", "follow_digest"}
 KINDS = {
     "sign_up_with_taken_email": ({}, "It already has an account, so nothing was created"),
     "confirm_code": ({"code": "{####}"}, "Your confirmation code is"),  # Cognito's, rendered at synth
@@ -78,6 +83,9 @@ KINDS = {
     "event_changed": (EVENT, "The updated invitation is attached."),
     "event_cancelled": ({**EVENT, "reason": HOSTILE, "refund_cents": 2500}, "$25.00, goes back to you in full"),
     "event_reminder": ({**EVENT, "reminder": "24h"}, "starts Tuesday 2 June 2026, 10:00 (Europe/Paris)"),
+    "follow_post": ({**FOLLOWED, "item": FOLLOWED["items"][0]}, "Ada L published a new post"),
+    "follow_event": ({**FOLLOWED, "item": FOLLOWED["items"][1]}, "Fix your own leaks"),
+    "follow_digest": (FOLLOWED, "What Ada L published this week"),
 }
 
 
@@ -130,7 +138,8 @@ def test_each_kind_renders_both_parts_in_the_layout(kind):
         assert "interKanect" in part and "Hello Ada," in part and "— interKanect" in part
         assert "help@example.test" in part and "You got this email because" in part
         assert phrase in part
-        assert "unsubscribe" not in part.lower()  # transactional or internal: no opt-out line (see layout.txt)
+        # transactional or internal: no opt-out line (see layout.txt); news from a Helper one follows has one
+        assert ("unsubscribe" in part.lower()) == (kind in FOLLOWER_KINDS)
     assert email.text.startswith("interKanect\n\nHello Ada,\n\n") and "<" not in email.text.replace(HOSTILE, "")
     assert "\n\n\n" not in email.text and not any(line != line.rstrip() for line in email.text.splitlines())
     assert tags.open == [] and "script" not in tags.started

@@ -58,7 +58,7 @@ class FanOutRecord(Model):
     helper_id = UnicodeAttribute()
     mode = UnicodeAttribute()
     due_at = NumberAttribute()
-    items = ListAttribute(of=AnnouncedMap, default=list)  # [{kind, item_id, title, path, summary}], at most DIGEST_ITEMS_MAX
+    items = ListAttribute(of=AnnouncedMap, default=list)  # at most DIGEST_ITEMS_MAX (domain.follows)
     queue = UnicodeAttribute(null=True)
     cursor = UnicodeAttribute(null=True)
     sent = NumberAttribute(default=0)

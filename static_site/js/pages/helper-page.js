@@ -21,6 +21,7 @@ import { mountHeader } from "../header.js";
 import { startLiveStatus } from "../live-status.js";
 import { callUrl, signInUrl } from "../paths.js";
 import { ReviewList } from "../reviews/review-list.js";
+import "../follow.js"; // Follow ([data-follow]): mounts itself
 import { currentUserId, loadSession } from "../session.js";
 import {
   formatWindow, nextOccurrence, timeZoneLabel, visitorTimeZone, wallClock,
