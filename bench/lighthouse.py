@@ -54,11 +54,12 @@ PAGES = {  # name: path on the site ({helper} is the Helper's username, {product
     "Library": "/library.html",
     "Appointments": "/appointments.html",
     "A booking": "/booking.html?id={booking}",
+    "Polls": "/polls.html",
 }
 # Pages audited signed in as the Helper: their own store and its orders, their library (what
-# they bought in another store), their appointments and a booking of their time. Being private, they say `noindex` on purpose, so `is-crawlable`
-# is not theirs to pass.
-SIGNED_IN_PAGES = frozenset({"My Store", "Orders", "Library", "Appointments", "A booking"})
+# they bought in another store), their appointments and a booking of their time, their polls.
+# Being private, they say `noindex` on purpose, so `is-crawlable` is not theirs to pass.
+SIGNED_IN_PAGES = frozenset({"My Store", "Orders", "Library", "Appointments", "A booking", "Polls"})
 SIGNED_IN_CONFIG = {"extends": "lighthouse:default", "settings": {"skipAudits": ["is-crawlable"]}}
 # For the 404 page: what fails there only because it is a 404 page (see the docstring).
 NOT_FOUND_CONFIG = {
@@ -176,6 +177,22 @@ def booked(endpoints: dict, helper) -> str:
     return book(endpoints, customer, helper, start, length=15)["booking_id"]
 
 
+def polled(endpoints: dict, helper) -> None:
+    """A live poll of the Helper's with a few votes: it shows on their page and on Polls."""
+    import requests
+
+    from tests.support.accounts import sign_up_and_in
+
+    api = endpoints["api"]
+    poll = requests.post(f"{api}/me/polls", headers=helper.auth, timeout=30, json={
+        "question": "Which topic for Friday's live session?", "options": ["Leaks", "Boilers", "Radiators"],
+        "results": "live"}).json()["poll"]
+    for n in range(3):
+        voter = sign_up_and_in(api, f"benchvoter{n}")
+        requests.put(f"{api}/helpers/{helper.username}/polls/{poll['poll_id']}/vote", headers=voter.auth,
+                     json={"option": n % 2}, timeout=30).raise_for_status()
+
+
 def measure(pages: dict[str, str] = PAGES) -> dict[str, dict]:
     from tests.support.pages import become_helper, open_storefront
     from tests.support.stack import temporary_stack
@@ -192,6 +209,8 @@ def measure(pages: dict[str, str] = PAGES) -> dict[str, dict]:
         if "Library" in pages:
             bought_elsewhere(endpoints, helper)
         booking = booked(endpoints, helper) if "A booking" in pages else None
+        if {"Polls", "a Helper's page"} & set(pages):
+            polled(endpoints, helper)
         for name, path in pages.items():
             report = REPORTS / f"{name.replace(' ', '-').replace(chr(39), '')}.json"
             profile = signed_in_profile(endpoints["site"], helper.tokens, report.with_suffix(".profile")) \
