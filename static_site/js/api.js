@@ -631,6 +631,9 @@ export const api = {
   /** `{polls}`: a Helper's latest polls, results only where everyone may see them. */
   helperPolls: (username) => send(`/helpers/${segment(username)}/polls`),
 
+  /** `{poll}`: one of a Helper's polls, results only where everyone may see them. */
+  helperPoll: (username, pollId) => send(`/helpers/${segment(username)}/polls/${segment(pollId)}`),
+
   /** `{poll}` as I see it, with `my_vote`. */
   myPollView: (username, pollId) => sendAuthorized(`/helpers/${segment(username)}/polls/${segment(pollId)}/vote`),
 
@@ -692,6 +695,26 @@ export const api = {
   renewCalendarFeed: () => sendAuthorized("/me/booking-rules/feed", { method: "POST" }),
 
   closeCalendarFeed: () => sendAuthorized("/me/booking-rules/feed", { method: "DELETE" }),
+
+  /* Events (a Helper's, and a person's place at one). */
+  /** `{events}`: my events, upcoming soonest first (or the past ones). */
+  myEvents: ({ past = false } = {}) => sendAuthorized(withQuery("/me/events", { past: past ? "1" : null })),
+  myEvent: (eventId) => sendAuthorized(`/me/events/${segment(eventId)}`),
+  /** `{event}`: a new event `{title, description, starts_at, ends_at, where, location, capacity,
+   * price_cents, state}`, times on my own clock (`2026-12-08T18:30`). */
+  createEvent: (fields) => sendAuthorized("/me/events", { method: "POST", body: fields }),
+  saveEvent: (eventId, fields) => sendAuthorized(`/me/events/${segment(eventId)}`, { method: "PUT", body: fields }),
+  cancelEvent: (eventId, { reason = "" } = {}) => sendAuthorized(`/me/events/${segment(eventId)}/cancel`, {
+    method: "POST", body: { reason },
+  }),
+  /** `{event, attendees}` for the Helper; the CSV as a file. */
+  eventAttendees: (eventId) => sendAuthorized(`/me/events/${segment(eventId)}/attendees`),
+  eventAttendeesCsv: (eventId) => sendAuthorized(`/me/events/${segment(eventId)}/attendees.csv`,
+    { accept: "text/csv", read: readFile }),
+  /** `{event, place, waitlist_position, owner, payment}`: where I stand at an event. */
+  myEventPlace: (eventId) => sendAuthorized(`/events/${segment(eventId)}/me`),
+  rsvp: (eventId, { zone }) => sendAuthorized(`/events/${segment(eventId)}/rsvp`, { method: "PUT", body: { zone } }),
+  leaveEvent: (eventId) => sendAuthorized(`/events/${segment(eventId)}/rsvp`, { method: "DELETE" }),
 };
 
 export function isSignedIn() {

@@ -51,7 +51,7 @@ export async function mountPoll(slot, { username, pollId = null, poll = null, he
   let shown = poll;
   if (!shown) {
     try {
-      shown = (await api.helperPolls(username)).polls.find((p) => p.poll_id === pollId);
+      shown = (await api.helperPoll(username, pollId)).poll;
     } catch {
       shown = null;
     }
@@ -130,10 +130,7 @@ class PollCard {
         return;
       }
       try {
-        const found = (await api.helperPolls(this.username)).polls.find((p) => p.poll_id === this.poll.poll_id);
-        if (found) {
-          this.merge(found);
-        }
+        this.merge((await api.helperPoll(this.username, this.poll.poll_id)).poll);
       } catch {
         // the next round tries again
       }

@@ -39,6 +39,9 @@ def test_a_poll_from_asking_to_closing(local_stack):
     assert late.status_code == 409 and late.json()["error"]["code"] == "poll_closed"
     after = requests.get(f"{api}/helpers/{helper.username}/polls", timeout=30).json()["polls"][0]
     assert after["total"] == 2  # closed: everyone sees the results
+    one = requests.get(f"{api}/helpers/{helper.username}/polls/{poll['poll_id']}", timeout=30)
+    assert one.status_code == 200 and one.json()["poll"]["total"] == 2 and one.json()["poll"]["my_vote"] is None
+    assert requests.get(f"{api}/helpers/{helper.username}/polls/nope", timeout=30).status_code == 404
 
 
 @pytest.mark.parametrize("body, field", [
