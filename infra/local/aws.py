@@ -242,8 +242,9 @@ def _keep_both_parts_of_sent_emails() -> None:
 
 
 def _parts_of_raw_email(raw: str) -> dict[str, Any]:
-    """A MIME email's subject, text and HTML parts, and its files (plain tuples, so a snapshot of
-    the backend reads back whatever this module becomes)."""
+    """A MIME email's subject, text and HTML parts, its files and its `List-*` header lines
+    (`List-Unsubscribe`) (plain tuples, so a snapshot of the backend reads back whatever this
+    module becomes)."""
     import email
     from email import policy
 
@@ -252,8 +253,9 @@ def _parts_of_raw_email(raw: str) -> dict[str, Any]:
     files = tuple((part.get_filename() or f"attachment-{number}", part.get_content_type(),
                    part.get_payload(decode=True) or b"")
                   for number, part in enumerate(message.iter_attachments(), 1))
+    listed = tuple((name, str(value).strip()) for name, value in message.items() if name.lower().startswith("list-"))
     return {"subject": str(message.get("Subject", "")), "text": _content(text), "html": _content(html),
-            "attachments": files}
+            "attachments": files, "list_headers": listed}
 
 
 def _content(part: Any) -> str | None:

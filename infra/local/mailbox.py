@@ -53,6 +53,7 @@ class SentEmail:
     html: str | None
     sent_at: float | None  # None for emails sent before the stack kept the time
     attachments: tuple[MailedFile, ...] = ()
+    list_headers: tuple[tuple[str, str], ...] = ()  # `List-Unsubscribe` and its kin, of a raw email
 
     @property
     def sent(self) -> str:
@@ -129,7 +130,8 @@ def _sent_email(message: Any) -> SentEmail:
     return SentEmail(message_id=message.id, sender=getattr(message, "source", ""), to=to,
                      subject=getattr(message, "subject", "") or "(no subject)", text=text, html=html,
                      sent_at=getattr(message, "sent_at", None),
-                     attachments=tuple(MailedFile(*file) for file in getattr(message, "attachments", ())))
+                     attachments=tuple(MailedFile(*file) for file in getattr(message, "attachments", ())),
+                     list_headers=tuple(tuple(pair) for pair in getattr(message, "list_headers", ())))
 
 
 @functools.lru_cache(maxsize=1)
