@@ -124,6 +124,13 @@ def run_booking_jobs(event):
     bookings.run_booking_jobs()
 
 
+@app.schedule(Rate(5, unit=Rate.MINUTES))
+def publish_due_posts(event):
+    """Scheduled blog posts whose time has come go out (each once; visitors already see one from
+    its time), and the Helper's followers hear of each the first time it is published."""
+    posts.publish_due_posts()
+
+
 @app.schedule(Rate(1, unit=Rate.HOURS))
 def release_unconfirmed_sign_ups(event):
     """Sign-ups left unconfirmed for 7 days (a setting) give back their username and their email:

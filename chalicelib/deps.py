@@ -316,6 +316,35 @@ def follow_desk():
 
 
 @lru_cache(maxsize=1)
+def post_store():
+    from chalicelib.adapters.posts import DynamoPostStore
+
+    return DynamoPostStore(_tables_bound())
+
+
+@lru_cache(maxsize=1)
+def post_reports():
+    from chalicelib.adapters.posts import DynamoPostReportStore
+
+    _tables_bound()
+    return DynamoPostReportStore()
+
+
+def _announce_post(**announcement):
+    from chalicelib.services.follows import announce
+
+    announce(**announcement, desk=follow_desk())
+
+
+def post_desk():
+    """The blog; a post out for the first time is announced to the Helper's followers."""
+    from chalicelib.services.posts import PostDesk
+
+    return PostDesk(posts=post_store(), reports=post_reports(), pages=helper_pages(), accounts=account_store(),
+                    images=uploads(), settings=settings(), announce=_announce_post)
+
+
+@lru_cache(maxsize=1)
 def waiting_list():
     from chalicelib.adapters.waiting import DynamoWaitingList
 

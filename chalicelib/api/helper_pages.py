@@ -100,6 +100,7 @@ def change_username():
 @blueprint.route("/h/{username}", methods=["GET"])
 def public_page(username):
     """The Helper's public page as HTML, rendered for visitors and link previews."""
+    from chalicelib.api.blog_html import latest_post_cards
     from chalicelib.api.page_html import render_helper_page, render_not_found
 
     settings = deps.settings()
@@ -118,6 +119,7 @@ def public_page(username):
         "site_url": settings.site_url,
         "categories": [{"slug": slug, "name": names.get(slug, slug)} for slug in page.categories],
         "description": " — ".join(p for p in (page.headline.strip(), page.shown_text().offer_summary) if p)[:200],
+        "posts": latest_post_cards(page.user_id, page.username),
         "followers": deps.follow_store().count(page.user_id),
     }
     return Response(render_helper_page(view), status_code=200, headers=html_headers)

@@ -152,6 +152,7 @@ def _helper_context(view: Mapping[str, Any]) -> dict[str, Any]:
         "review_placeholders": min(rating["count"], REVIEW_PLACEHOLDERS) if rating else 0,
         "status": status,
         "status_label": STATUS_LABELS[status],
+        "posts": list(view.get("posts") or ()),  # api/blog_html.post_card of each
         "followers": _followers(view.get("followers")),
     }
     context["structured_data"] = _structured_data(context)

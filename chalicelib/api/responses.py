@@ -957,3 +957,95 @@ class PollAnswer(_Answer):
 
 class Polls(_Answer):
     polls: list[PollView]
+
+
+# -- blog posts ----------------------------------------------------------------------------------
+
+class PostView(_Answer):
+    post_id: str
+    slug: str
+    title: str
+    excerpt: str
+    body_html: str = Field(description="The body rendered and sanitized, as the post page shows it.")
+    published_at: Optional[int] = Field(description="When it went out (null unless published).")
+    date: int = Field(description="The date it shows: when it went (or goes) out, else last saved.")
+    updated_at: int
+    cover: Optional[str]
+    cover_card: Optional[str] = Field(description="The cover at card size (640 px).")
+    url: Optional[str]
+
+
+class MyPostView(PostView):
+    body: str
+    status: Literal["draft", "scheduled", "published"]
+    publish_at: Optional[int]
+    first_published_at: Optional[int]
+    created_at: int
+    images: list[str] = Field(description="Pictures uploaded for the body.")
+    hidden: bool = Field(description="Hidden by ops after a report (`hidden_note` says why).")
+    hidden_note: Optional[str]
+    version: int
+
+
+class MyPostAnswer(_Answer):
+    post: MyPostView
+
+
+class MyPosts(_Answer):
+    posts: list[MyPostView]
+    next_cursor: Optional[str]
+
+
+class PostAnswer(_Answer):
+    post: PostView
+
+
+class Posts(_Answer):
+    username: str
+    posts: list[PostView]
+    next_cursor: Optional[str]
+
+
+class PostPicture(_Answer):
+    post: MyPostView
+    src: str = Field(description="The picture's address; in the body: `![what it shows](src)`.")
+
+
+class PostPreview(_Answer):
+    html: str
+
+
+class PostReportReceived(_Answer):
+    post_id: str
+    reason: str
+    received: bool
+
+
+class PostReport(_Answer):
+    report_id: str
+    reason: str
+    reason_text: str
+    text: str
+    created_at: int
+    reporter_id: str
+    helper_id: str
+    post_id: str
+    post: Optional[PostView]
+    hidden: bool
+    helper: Optional[ReportedHelper]
+
+
+class PostModerationQueue(_Answer):
+    reports: list[PostReport] = Field(description="Undecided reports of posts, oldest first.")
+    next_cursor: Optional[str]
+
+
+class PostDecision(_Answer):
+    post_id: str
+    decision: str
+    reports_closed: int
+    hidden: bool
+
+
+class PostDeleted(_Answer):
+    deleted: bool

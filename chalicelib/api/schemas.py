@@ -368,3 +368,50 @@ class UnsubscribeQuery(BaseModel):
 class MyBookingsQuery(ListQuery):
     role: Literal["customer", "helper"] = Field(default="customer", description="Bookings I made, or of my time.")
     when: Literal["upcoming", "past"] = Field(default="upcoming")
+
+
+# -- blog posts ----------------------------------------------------------------------------------
+
+class PostBody(_Body):
+    """A post as its Helper writes it; on an update a field left out stays as it was."""
+
+    model_config = ConfigDict(extra="forbid", str_max_length=60_000, strict=True)
+
+    title: Optional[str] = Field(default=None, max_length=600, description="1 to 150 characters (required to "
+                                                                           "create).")
+    body: Optional[str] = Field(default=None, description="The safe Markdown subset with headings, the post's own "
+                                                          "pictures and `[poll:<poll_id>]` lines; at most 50,000.")
+    excerpt: Optional[str] = Field(default=None, max_length=1200, description="At most 300 characters; empty: "
+                                                                             "the body's first words.")
+    status: Optional[Literal["draft", "scheduled", "published"]] = None
+    publish_at: Optional[int] = Field(default=None, description="Scheduled: seconds since the epoch, within a "
+                                                                "year.")
+    slug: Optional[str] = Field(default=None, max_length=60, description="Its address; default: from the title.")
+    version: Optional[int] = Field(default=None, description="The version read: a post changed since is a 409.")
+
+
+class PostImageBody(_Body):
+    key: str = Field(min_length=1, max_length=300, description="The upload's key, as the presigned POST gave it.")
+    cover: bool = Field(default=False, description="The post's cover (else a picture for its body).")
+
+
+class PreviewBody(_Body):
+    model_config = ConfigDict(extra="forbid", str_max_length=60_000, strict=True)
+
+    body: str = Field(description="Markdown, at most 50,000 characters.")
+
+
+class PostReportBody(_Body):
+    reason: Literal["spam", "offensive", "personal_information", "misleading", "illegal", "other"]
+    text: Optional[str] = Field(default=None, max_length=4000,
+                                description="What is wrong, at most 1,000 characters.")
+
+
+class PostsQuery(BaseModel):
+    limit: int = Field(default=20, ge=1, le=50, description="Posts per page.")
+    cursor: Optional[str] = Field(default=None, max_length=2048,
+                                  description="`next_cursor` of the previous page, as it came.")
+
+
+class BlogPageQuery(BaseModel):
+    cursor: Optional[str] = Field(default=None, max_length=2048, description="The `Older posts` link's, as it came.")

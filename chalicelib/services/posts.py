@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import quote
 
 from chalicelib.domain import posts as rules
-from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.post_text import PICTURE_CARD, PICTURE_FULL, plain_words, render_post
 from chalicelib.domain.posts import Post, PostReport, PostStatus, SlugTaken
 from chalicelib.domain.store import IMAGE_MAX_BYTES, IMAGE_TYPES
@@ -238,7 +238,7 @@ def add_image(*, helper_id: str, post_id: object, key: object, cover: bool, desk
     post = _own(helper_id, post_id, desk)
     picture_id = upload_id(key, prefix=_upload_prefix(post), extensions=IMAGE_TYPES.values())
     if picture_id is None:
-        raise Forbidden("That picture is not one of this post's uploads.")
+        raise InvalidInput("That picture is not one of this post's uploads.", field="key")
     sizes = _picture_sizes(post, picture_id)
     shown = next(iter(sizes))
     if shown == post.cover_key or shown in post.images:

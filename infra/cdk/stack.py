@@ -689,6 +689,7 @@ class InterkanectStack(cdk.Stack):
                 # the stores (`/h/ada/store`, `/h/ada/store/lamp`) come before `/h/*`.
                 f"/{PAGES_PREFIX}/*/store": public_pages(store_pages_cache),
                 f"/{PAGES_PREFIX}/*/store/*": public_pages(store_pages_cache),
+                f"/{PAGES_PREFIX}/*/blog": public_pages(store_pages_cache),  # pages by `cursor`
                 f"/{PAGES_PREFIX}/*": public_pages(pages_cache),
                 f"/{MARKETPLACE_PATH}": public_pages(store_pages_cache),
                 f"/{MEDIA_PREFIX}/*": cloudfront.BehaviorOptions(

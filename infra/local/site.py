@@ -41,6 +41,7 @@ STORE_PAGE_QUERY_STRINGS = ("cursor", "q", "category")
 PUBLIC_PAGES = (
     ("/h/*/store", STORE_PAGE_QUERY_STRINGS),
     ("/h/*/store/*", STORE_PAGE_QUERY_STRINGS),
+    ("/h/*/blog", STORE_PAGE_QUERY_STRINGS),  # the blog's pages ("Older posts"), cached as the stores
     ("/h/*", ()),
     ("/marketplace", STORE_PAGE_QUERY_STRINGS),
 )

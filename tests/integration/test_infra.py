@@ -545,7 +545,7 @@ def test_public_pages_behavior_reaches_the_api_route_briefly_cached(template):
     assert pages["ViewerProtocolPolicy"] == "redirect-to-https"
 
 
-@pytest.mark.parametrize("pattern", ["/h/*/store", "/h/*/store/*", "/marketplace"])
+@pytest.mark.parametrize("pattern", ["/h/*/store", "/h/*/store/*", "/h/*/blog", "/marketplace"])
 def test_store_and_marketplace_pages_reach_the_api_cached_by_their_paging_and_search_only(template, pattern):
     pages, origin = behavior(template, pattern)
     helper_pages, helper_origin = behavior(template, "/h/*")
@@ -569,6 +569,9 @@ def test_store_and_marketplace_pages_reach_the_api_cached_by_their_paging_and_se
     ("/h/store", "/h/*", "none"),  # a Helper named "store"
     ("/h/ada/store", "/h/*/store", "whitelist"),
     ("/h/ada/store/brass-lamp", "/h/*/store/*", "whitelist"),
+    ("/h/ada/blog", "/h/*/blog", "whitelist"),
+    ("/h/ada/blog/five-leaks", "/h/*", "none"),
+    ("/h/ada/blog/rss.xml", "/h/*", "none"),
     ("/marketplace", "/marketplace", "whitelist"),
     ("/marketplace.html", None, None),
     ("/api/marketplace/products", "/api/*", None),
@@ -660,10 +663,10 @@ def test_a_missing_site_page_gets_the_404_page_from_an_edge_function_on_the_site
     assert not association.get("IncludeBody")
     reader_name, _ = one(template, "Custom::EdgeFunctionVersion")
     assert association["LambdaFunctionARN"] == {"Fn::GetAtt": [reader_name, "Parameter.Value"]}
-    for pattern in ("/api/*", "/h/*/store", "/h/*/store/*", "/h/*", "/marketplace", "/media/*"):
+    for pattern in ("/api/*", "/h/*/store", "/h/*/store/*", "/h/*/blog", "/h/*", "/marketplace", "/media/*"):
         found, _ = behavior(template, pattern)
         assert not found.get("LambdaFunctionAssociations"), pattern
-    assert len(config["CacheBehaviors"]) == 6
+    assert len(config["CacheBehaviors"]) == 7
     # the security headers reach the generated 404 as well
     policy_name, _ = named(template, "AWS::CloudFront::ResponseHeadersPolicy", "SecurityHeaders")
     assert config["DefaultCacheBehavior"]["ResponseHeadersPolicyId"] == {"Ref": policy_name}

@@ -92,6 +92,11 @@ class Cast:
                               json={"question": "Which day?", "options": ["Mon", "Tue"], "results": "live"})
         assert asked.status_code == 201, asked.text
         self.poll_id = asked.json()["poll"]["poll_id"]
+        # The blog: a published post of the owner's, and a draft that the DELETE route removes.
+        self.post, self.doomed_post = (
+            requests.post(f"{api}/me/posts", headers=self.owner.auth, timeout=30,
+                          json={"title": f"Role post {uuid.uuid4().hex[:6]}", "body": "Hello.", "status": status}
+                          ).json()["post"] for status in ("published", "draft"))
         self.user_ids = {role: requests.get(f"{api}/me", headers=self.person(role).auth, timeout=30).json()["user_id"]
                          for role in SIGNED_IN}
 
@@ -103,6 +108,8 @@ class Cast:
             slug = f"role-test-{uuid.uuid4().hex[:8]}"
         elif "/categories/" in route:
             slug = self.category
+        elif "/posts/" in route or "/blog/" in route:
+            slug = self.post["slug"]
         else:  # a product's
             slug = self.guide["slug"]
         return {"username": self.owner.username, "call_id": self.payment["call_id"],
@@ -110,7 +117,9 @@ class Cast:
                 "payment_id": self.payment["payment_id"], "request_id": self.refund["request_id"],
                 "flag_id": "no-such-flag", "slug": slug, "order_id": self.order_id,
                 "file_id": self.guide_file.file_id, "booking_id": self.booking["booking_id"],
-                "name": "no-such-calendar.ics", "poll_id": self.poll_id}
+                "name": "no-such-calendar.ics", "poll_id": self.poll_id,
+                "post_id": (self.doomed_post if route == "DELETE /me/posts/{post_id}" else self.post)["post_id"],
+                "helper_id": self.user_ids["owner"]}
 
     def body(self, route: str, role: str, example: dict | None) -> dict | None:
         """A plausible body: the document's example, made real where it names people or things."""

@@ -12,7 +12,7 @@ from chalicelib.adapters.accounts import InMemoryAccountStore
 from chalicelib.adapters.helper_pages import InMemoryHelperPageStore
 from chalicelib.adapters.posts import InMemoryPostReportStore, InMemoryPostStore
 from chalicelib.adapters.uploads import InMemoryUploadStorage
-from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.helper_pages import HelperPage
 from chalicelib.domain.posts import PostStatus, SlugTaken
 from chalicelib.services import posts as blog
@@ -132,7 +132,7 @@ def test_a_cover_and_a_body_picture_are_redrawn_before_they_are_shown(desk):
     assert desk.images.objects[after.cover_key.replace("1600", "640")]
     inline = blog.request_image_upload(helper_id="ada", post_id=post.post_id, content_type="image/jpeg", desk=desk)
     desk.images.put(inline["key"].replace(".jpg", ".png"), png(), content_type="image/png")
-    with pytest.raises(Forbidden):
+    with pytest.raises(InvalidInput):
         blog.add_image(helper_id="ada", post_id=post.post_id, key="incoming/products/x.png", cover=False, desk=desk,
                        now=NOW)
     with pytest.raises(InvalidInput):
