@@ -7,6 +7,7 @@ from chalicelib.api import (
     calls,
     directory,
     earnings,
+    events,
     follows,
     guard,
     helper_pages,
@@ -32,6 +33,7 @@ app.register_blueprint(reviews.blueprint)
 app.register_blueprint(ops.blueprint)
 app.register_blueprint(store.blueprint)
 app.register_blueprint(bookings.blueprint)
+app.register_blueprint(events.blueprint)
 app.register_blueprint(follows.blueprint)
 app.register_blueprint(posts.blueprint)
 app.register_blueprint(site.blueprint)
@@ -115,6 +117,13 @@ def expire_store_reservations(event):
     """Stock held for a checkout nobody paid (30 minutes, a setting) goes back on sale; the
     unpaid payment is voided first, so approving it at PayPal afterwards charges nothing."""
     store.expire_reservations()
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES))
+def run_event_jobs(event):
+    """Events whose time has come: the reminders 24 hours and 1 hour before (each claimed once),
+    and paid places held for payment that ran out (their payment voided, the waitlist moved up)."""
+    events.run_event_jobs()
 
 
 @app.schedule(Rate(5, unit=Rate.MINUTES))

@@ -153,20 +153,20 @@ class InMemoryEventStore:
 
     def take_place(self, attendance: Attendance, *, before: Attendance | None) -> bool:
         with self.lock:
+            self._check(before, attendance.event_id, attendance.user_id)
             event = self.events.get(attendance.event_id)
             if event is None or event.state is not EventState.ANNOUNCED or event.taken >= event.capacity:
                 return False
-            self._check(before, attendance.event_id, attendance.user_id)
             self.places[(attendance.event_id, attendance.user_id)] = attendance
             self._count(attendance.event_id, 1, -_counts(before.place)[1] if before else 0)
             return True
 
     def join_waitlist(self, attendance: Attendance, *, before: Attendance | None) -> bool:
         with self.lock:
+            self._check(before, attendance.event_id, attendance.user_id)
             event = self.events.get(attendance.event_id)
             if event is None or event.state is not EventState.ANNOUNCED:
                 return False
-            self._check(before, attendance.event_id, attendance.user_id)
             self.places[(attendance.event_id, attendance.user_id)] = attendance
             self._count(attendance.event_id, 0, 1)
             return True
@@ -184,12 +184,12 @@ class InMemoryEventStore:
 
     def promote(self, before: Attendance, after: Attendance) -> bool:
         with self.lock:
-            event = self.events.get(before.event_id)
-            if event is None or event.state is not EventState.ANNOUNCED or event.taken >= event.capacity:
-                return False
             current = self.places.get((before.event_id, before.user_id))
             if current is None or current.version != before.version or current.place is not Place.WAITING:
                 raise PlaceChanged()
+            event = self.events.get(before.event_id)
+            if event is None or event.state is not EventState.ANNOUNCED or event.taken >= event.capacity:
+                return False
             self.places[(before.event_id, before.user_id)] = after
             self._count(before.event_id, 1, -1)
             return True

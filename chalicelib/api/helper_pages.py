@@ -6,7 +6,7 @@ from chalice import Blueprint, Response
 from chalicelib import deps
 from chalicelib.api.guard import cognito_user, principal_of
 from chalicelib.api.http import handles_errors, json_response, parse_body
-from chalicelib.clock import utc_now_iso
+from chalicelib.clock import now_seconds, utc_now_iso
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.helper_pages import SESSION_LENGTHS, HelperPage, card, rating_view
 from chalicelib.domain.presence import Status
@@ -101,6 +101,7 @@ def change_username():
 def public_page(username):
     """The Helper's public page as HTML, rendered for visitors and link previews."""
     from chalicelib.api.blog_html import latest_post_cards
+    from chalicelib.api.events_html import upcoming_event_cards
     from chalicelib.api.page_html import render_helper_page, render_not_found
 
     settings = deps.settings()
@@ -120,6 +121,7 @@ def public_page(username):
         "categories": [{"slug": slug, "name": names.get(slug, slug)} for slug in page.categories],
         "description": " — ".join(p for p in (page.headline.strip(), page.shown_text().offer_summary) if p)[:200],
         "posts": latest_post_cards(page.user_id, page.username),
+        "events": upcoming_event_cards(page.user_id, page.username, now=now_seconds()),
         "followers": deps.follow_store().count(page.user_id),
     }
     return Response(render_helper_page(view), status_code=200, headers=html_headers)

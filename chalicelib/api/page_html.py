@@ -153,6 +153,7 @@ def _helper_context(view: Mapping[str, Any]) -> dict[str, Any]:
         "status": status,
         "status_label": STATUS_LABELS[status],
         "posts": list(view.get("posts") or ()),  # api/blog_html.post_card of each
+        "events": list(view.get("events") or ()),  # api/events_html.upcoming_event_cards
         "followers": _followers(view.get("followers")),
     }
     context["structured_data"] = _structured_data(context)

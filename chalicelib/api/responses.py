@@ -1049,3 +1049,76 @@ class PostDecision(_Answer):
 
 class PostDeleted(_Answer):
     deleted: bool
+
+# -- events --------------------------------------------------------------------------------------
+
+class EventView(_Answer):
+    event_id: str
+    helper_id: str
+    title: str
+    description: str
+    description_html: str
+    summary: str
+    starts_at: str
+    ends_at: str
+    zone: str = Field(description="The Helper's time zone.")
+    helper_local_start: str
+    helper_local_end: str
+    where: Literal["online", "in_person"]
+    location: Optional[str] = Field(description="The address; an online link only for its Helper and people going.")
+    capacity: int
+    taken: int
+    places_left: int
+    waiting: int
+    price_cents: int
+    currency: str
+    state: Literal["draft", "announced", "cancelled"]
+    sequence: int
+    created_at: int
+    updated_at: int
+    url: Optional[str]
+
+
+class EventAnswer(_Answer):
+    event: EventView
+
+
+class Events(_Answer):
+    events: list[EventView]
+
+
+class EventPlace(_Answer):
+    event_id: str
+    place: Literal["going", "offered", "waiting", "left"]
+    joined_at: str
+    hold_until: Optional[str] = Field(description="A held paid place waits for its payment until then.")
+    paid_cents: int
+    refunded_cents: int
+    payment_id: Optional[str]
+
+
+class MyEventPlace(_Answer):
+    event: EventView
+    place: Optional[EventPlace]
+    waitlist_position: Optional[int]
+    owner: bool
+    payment: Optional[Payment] = Field(description="The PayPal order to approve for a held paid place.")
+
+
+class Attendee(_Answer):
+    user_id: str
+    name: str
+    email: str
+    place: Literal["going", "offered", "waiting", "left"]
+    joined_at: str
+    paid_cents: int
+    refunded_cents: int
+
+
+class EventAttendees(_Answer):
+    event: EventView
+    attendees: list[Attendee]
+
+
+class PostDeleted(_Answer):
+    deleted: bool

@@ -413,5 +413,30 @@ class PostsQuery(BaseModel):
                                   description="`next_cursor` of the previous page, as it came.")
 
 
+# -- events --------------------------------------------------------------------------------------
+
+class EventBody(_Body):
+    model_config = ConfigDict(extra="forbid", str_max_length=12000, strict=True)
+    title: str = Field(max_length=400, description="1 to 120 characters.")
+    description: Optional[str] = Field(default="", description="Markdown, at most 10,000 characters.")
+    starts_at: str = Field(max_length=40, description="On the Helper's clock (`2026-12-08T18:30`) or with an offset.")
+    ends_at: str = Field(max_length=40, description="After the start, within a week.")
+    where: Literal["online", "in_person"]
+    location: str = Field(max_length=2000, description="Online: the https:// link (attendees only); in person: "
+                                                       "the address.")
+    capacity: int = Field(description="1 to 10,000 places.")
+    price_cents: int = Field(default=0, description="0: free RSVP; else the ticket's price in cents.")
+    state: Optional[Literal["draft", "announced"]] = Field(default=None, description="A new event is announced "
+                                                                                     "unless saved as a draft.")
+
+
+class RsvpBody(_Body):
+    zone: Optional[str] = Field(default=None, max_length=64, description="My IANA time zone, for my emails.")
+
+
+class CancelEventBody(_Body):
+    reason: Optional[str] = Field(default=None, max_length=500, description="Told to everyone with a place.")
+
+
 class BlogPageQuery(BaseModel):
     cursor: Optional[str] = Field(default=None, max_length=2048, description="The `Older posts` link's, as it came.")

@@ -27,4 +27,5 @@ def test_every_scheduled_handler_of_the_app_is_found():
                     "flag_free_session_hosts": "rate(1 hour)", "release_unconfirmed_sign_ups": "rate(1 hour)",
                     "send_review_reminders": "rate(15 minutes)", "expire_store_reservations": "rate(5 minutes)",
                     "run_booking_jobs": "rate(5 minutes)", "send_announcements": "rate(1 minute)",
+                    "run_event_jobs": "rate(5 minutes)",
                     "publish_due_posts": "rate(5 minutes)"}

@@ -78,6 +78,10 @@ function backLinks(payment) {
   if (popUp) {
     return [];
   }
+  if (payment && payment.kind === "ticket") {
+    return [element("a", { class: "button button-primary", href: eventHrefOf(), "data-testid": "open-event" },
+      "Back to the event")];
+  }
   if (payment && payment.kind === APPOINTMENT) {
     return [element("a", { class: "button button-primary", href: bookingHrefOf(payment), "data-testid": "open-booking" },
       "Open your booking")];
@@ -101,6 +105,18 @@ function closeSoon() {
   closing.hidden = false;
   closing.textContent = "This window closes by itself in a moment.";
   window.setTimeout(() => window.close(), CLOSE_AFTER_MS);
+}
+
+/* ---- Event tickets (js/pages/events.js keeps the event page it left from) ------------- */
+
+function eventHrefOf() {
+  let path = null;
+  try {
+    path = window.sessionStorage.getItem("ik.event-return");
+  } catch {
+    path = null;
+  }
+  return typeof path === "string" && /^\/h\/[^/]+\/events\/[A-Za-z0-9]+$/.test(path) ? path : PAGES.payments;
 }
 
 /* ---- Appointments --------------------------------------------------------------------- */
