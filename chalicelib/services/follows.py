@@ -218,23 +218,26 @@ def _send_fanout(fanout: rules.FanOut, *, desk: FollowDesk, now: int, run: Run, 
             return allowed
 
 
-def unsubscribe_url(helper_id: str, follower_id: str, *, desk: FollowDesk) -> str:
-    token = desk.seal.seal({"h": helper_id, "f": follower_id}, scope=UNSUBSCRIBE_SCOPE)
-    return f"{desk.settings.site_url.rstrip('/')}/api/follows/unsubscribe?token={quote(token, safe='')}"
+def unsubscribe_links(helper_id: str, follower_id: str, *, desk: FollowDesk) -> tuple[str, str]:
+    """The email's two ways out: the site's page that confirms with one press (the link in the
+    message), and the API address mail clients POST to (`List-Unsubscribe`, RFC 8058)."""
+    token = quote(desk.seal.seal({"h": helper_id, "f": follower_id}, scope=UNSUBSCRIBE_SCOPE), safe="")
+    site = desk.settings.site_url.rstrip("/")
+    return f"{site}/unsubscribe.html?token={token}", f"{site}/api/follows/unsubscribe?token={token}"
 
 
 def _email(fanout: rules.FanOut, page: Any, profile: Any, *, desk: FollowDesk) -> bool:
     from chalicelib.services.emails import compose
 
     site = desk.settings.site_url.rstrip("/")
-    link = unsubscribe_url(fanout.helper_id, profile.user_id, desk=desk)
+    confirm_page, one_click = unsubscribe_links(fanout.helper_id, profile.user_id, desk=desk)
     kind = EMAIL_KINDS[rules.DIGEST if fanout.mode is FollowMode.DIGEST else fanout.items[0].kind]
     items = [{"kind": i.kind, "title": i.title, "summary": i.summary, "url": f"{site}{i.path}"} for i in fanout.items]
     try:
         email = compose(kind, to=profile.email, settings=desk.settings, name=profile.display_name,
                         helper_name=page.display_name, page_url=f"{site}/h/{page.username}", item=items[0],
-                        items=items, unsubscribe_url=link, following_url=f"{site}/following.html")
-        email = replace(email, headers=(("List-Unsubscribe", f"<{link}>"),
+                        items=items, unsubscribe_url=confirm_page, following_url=f"{site}/following.html")
+        email = replace(email, headers=(("List-Unsubscribe", f"<{one_click}>"),
                                         ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")))
         desk.mailer.send(email)
     except Exception as error:  # noqa: BLE001 - one refused email must not stop the fan-out
