@@ -55,6 +55,8 @@ PAGES = {  # name: path on the site ({helper} is the Helper's username, {product
     "Appointments": "/appointments.html",
     "A booking": "/booking.html?id={booking}",
     "Polls": "/polls.html",
+    "a blog": "/h/{helper}/blog",
+    "a post": "/h/{helper}/blog/{post}",
 }
 # Pages audited signed in as the Helper: their own store and its orders, their library (what
 # they bought in another store), their appointments and a booking of their time, their polls.
@@ -193,6 +195,35 @@ def polled(endpoints: dict, helper) -> None:
                      json={"option": n % 2}, timeout=30).raise_for_status()
 
 
+def blogged(endpoints: dict, helper) -> str:
+    """Three published posts of the Helper's, the newest with a cover, headings, a list, a quote
+    and a picture in its body: the blog lists them and the newest's page is audited. Its slug."""
+    import requests
+
+    from tests.support.store import _presigned_upload, sample_png
+
+    api = endpoints["api"]
+    body = ("Most drips come from a worn washer, and you can change one in ten minutes.\n\n## What you need\n\n"
+            "- an adjustable wrench\n- a new washer (take the old one to the shop)\n- a towel\n\n"
+            "> Turn the water off under the sink before you start.\n\n## Step by step\n\n"
+            "1. Open the tap to drain it.\n2. Unscrew the handle and the valve.\n3. Swap the washer, "
+            "put it back **hand-tight**, then a quarter turn.\n\n")
+    slug = ""
+    for n, title in enumerate(("Why boilers lose pressure", "Bleeding a radiator", "Fix a dripping tap")):
+        post = requests.post(f"{api}/me/posts", headers=helper.auth, timeout=30, json={
+            "title": title, "body": body, "status": "published"}).json()["post"]
+        slug = post["slug"]
+    for cover in (True, False):
+        upload = requests.post(f"{api}/me/posts/{post['post_id']}/image-upload", headers=helper.auth, timeout=30,
+                               json={"content_type": "image/png"}).json()
+        _presigned_upload(upload, "picture.png", sample_png(hue=0.55 if cover else 0.1), "image/png")
+        added = requests.post(f"{api}/me/posts/{post['post_id']}/images", headers=helper.auth, timeout=30,
+                              json={"key": upload["key"], "cover": cover}).json()
+    requests.put(f"{api}/me/posts/{post['post_id']}", headers=helper.auth, timeout=30, json={
+        "body": body + f"![The washer, seated]({added['src']})\n\nThat is it: no more drip."}).raise_for_status()
+    return slug
+
+
 def measure(pages: dict[str, str] = PAGES) -> dict[str, dict]:
     from tests.support.pages import become_helper, open_storefront
     from tests.support.stack import temporary_stack
@@ -211,11 +242,13 @@ def measure(pages: dict[str, str] = PAGES) -> dict[str, dict]:
         booking = booked(endpoints, helper) if "A booking" in pages else None
         if {"Polls", "a Helper's page"} & set(pages):
             polled(endpoints, helper)
+        post = blogged(endpoints, helper) if {"a blog", "a post", "a Helper's page"} & set(pages) else None
         for name, path in pages.items():
             report = REPORTS / f"{name.replace(' ', '-').replace(chr(39), '')}.json"
             profile = signed_in_profile(endpoints["site"], helper.tokens, report.with_suffix(".profile")) \
                 if name in SIGNED_IN_PAGES else None
-            url = endpoints["site"] + path.format(helper=helper.username, product=product["slug"], booking=booking)
+            url = endpoints["site"] + path.format(helper=helper.username, product=product["slug"], booking=booking,
+                                                  post=post)
             results[name] = audit(url, report, not_found_page=name == "404", profile=profile)
     return results
 

@@ -63,10 +63,12 @@ def _cleaner() -> Any:
 
 
 def _shaped(tokens: list) -> list:
-    """Headings under the page's h1 (# is h2, down to h4); pictures lazy, with both sizes."""
+    """Headings under the page's h1 (the post's highest level is h2, the next h3, then h4, so
+    none is skipped whether the Helper starts at # or ##); pictures lazy, with both sizes."""
+    levels = sorted({int(t.tag[1]) for t in tokens if t.type == "heading_open"})
     for token in tokens:
         if token.type in ("heading_open", "heading_close"):
-            token.tag = f"h{min(int(token.tag[1]) + 1, 4)}"
+            token.tag = f"h{min(levels.index(int(token.tag[1])) + 2, 4)}"
         for child in token.children or ():
             if child.type == "image":
                 src = str(child.attrGet("src") or "")

@@ -22,6 +22,7 @@ const PAYMENTS_LINK = { label: "Payments", href: PAGES.payments, testId: "paymen
 const FOLLOWING_LINK = { label: "Following", href: PAGES.following, testId: "following-link" };
 const EARNINGS_LINK = { label: "Earnings", href: PAGES.earnings, testId: "earnings-link" };
 const POLLS_LINK = { label: "Polls", href: PAGES.polls, testId: "polls-link" };
+const BLOG_LINK = { label: "Blog", href: PAGES.posts, testId: "blog-link" };
 const EVENTS_LINK = { label: "Events", href: PAGES.myEvents, testId: "my-events-link" };
 const OPS_LINKS = [
   { label: "Refund reviews", href: PAGES.opsRefunds, testId: "ops-link" },
@@ -126,7 +127,7 @@ const NARROW = "(max-width: 63.99rem)"; // where the navigation folds into the M
 function accountMenu(user, name, onSignOutEverywhere) {
   const items = [APPOINTMENTS_LINK, LIBRARY_LINK, FOLLOWING_LINK, PAYMENTS_LINK];
   if (!user || user.is_helper) {
-    items.push(EARNINGS_LINK, POLLS_LINK, EVENTS_LINK);
+    items.push(EARNINGS_LINK, BLOG_LINK, POLLS_LINK, EVENTS_LINK);
   }
   if (user && Array.isArray(user.roles) && user.roles.includes("ops")) {
     items.push(...OPS_LINKS);

@@ -29,6 +29,7 @@ export const PAGES = Object.freeze({
   following: "/following.html",
   unsubscribe: "/unsubscribe.html",
   polls: "/polls.html",
+  posts: "/posts.html",
   myEvents: "/my-events.html",
   marketplace: "/marketplace",
 });

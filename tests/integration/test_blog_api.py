@@ -49,7 +49,7 @@ def test_a_post_from_draft_to_schedule_to_published_by_the_job_then_edited_and_u
     helper = become_helper(api, "blogger")
     draft = write(api, helper)
     assert (draft["status"], draft["slug"], draft["body_html"]) == (
-        "draft", "five-leaks-you-can-fix", "<h3>Tools</h3>\n<p>A <strong>wrench</strong>.</p>")
+        "draft", "five-leaks-you-can-fix", "<h2>Tools</h2>\n<p>A <strong>wrench</strong>.</p>")
     assert draft["url"] == f"/h/{helper.username}/blog/five-leaks-you-can-fix"
     assert public_slugs(api, helper.username) == []
     assert requests.get(f"{api}/helpers/{helper.username}/posts/{draft['slug']}", timeout=30).status_code == 404

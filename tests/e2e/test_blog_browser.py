@@ -1,0 +1,95 @@
+"""The blog in real Chromium on the whole local stack: a Helper writes a post in the editor
+(title, Markdown, the server's preview), schedules it for a time in their own zone; when its time
+has come the publish job puts it out, and it shows on their blog, on its own page and on their
+Helper page; a reader reports it. Screenshots at 1280 and 390 px go to /tmp/ui-shots."""
+from __future__ import annotations
+
+import dataclasses
+import re
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.test_bookings_browser import shoot
+from tests.support.accounts import sign_up_and_in
+from tests.support.call_browser import sign_in
+from tests.support.pages import become_helper
+
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("patient_expectations")]
+
+BODY = "## What you need\n\n- a wrench\n- **ten minutes**\n\n> Turn the water off first.\n\nThen unscrew the cap."
+
+
+def test_a_helper_writes_and_schedules_a_post_the_job_publishes_it_and_readers_see_it(
+        open_context, local_stack, app_env, browser_log):
+    from chalicelib.services.posts import publish_due_posts
+
+    api = local_stack["api"]
+    helper = become_helper(api, "writer")
+
+    page = browser_log.watch(open_context(timezone_id="America/New_York").new_page(), "helper")
+    sign_in(page, helper.email, helper.password, "/posts.html")
+    expect(page.locator("[data-first-post]")).to_be_visible()
+    shoot(page, "blog-editor-empty")
+    page.get_by_role("link", name="New post").first.click()
+    editor = page.locator("[data-post-editor]")
+    expect(editor.get_by_role("button", name="Save draft")).to_be_enabled()
+    editor.get_by_label("Title").fill("Fix a dripping tap in ten minutes")
+    editor.get_by_label("Body, in Markdown").fill(BODY)
+    editor.get_by_role("tab", name="Preview").click()
+    preview = editor.locator("[data-panel='preview']")
+    expect(preview.locator("h2")).to_have_text("What you need")  # the highest heading is an h2
+    expect(preview.locator("strong")).to_have_text("ten minutes")
+    shoot(page, "blog-editor-preview")
+    editor.get_by_role("tab", name="Write").click()
+
+    editor.get_by_label("Schedule").check()
+    when = editor.get_by_label("Publish on")
+    expect(when).to_be_visible()
+    expect(editor.locator("[data-zone-note]")).to_contain_text("Paris")  # the Helper's zone, not the browser's
+    shoot(page, "blog-editor-schedule")
+    editor.get_by_role("button", name="Schedule").click()
+    expect(page.locator("[data-posts-notice]")).to_contain_text("Scheduled: it goes out")
+    expect(editor.locator("[data-post-state]")).to_contain_text("Scheduled for")
+    post_id = re.search(r"post=([^&]+)", page.url).group(1)
+
+    # Before its time, visitors do not see it.
+    assert page.request.get(f"/h/{helper.username}/blog").text().count("Fix a dripping tap") == 0
+
+    # Its time comes (the clock moved on in its table), and the publish job runs.
+    store = app_env.post_store()
+    post = store.get(helper.tokens["user_id"], post_id)
+    assert store.change(post, dataclasses.replace(post, publish_at=int(time.time()) - 1, version=post.version + 1))
+    assert publish_due_posts(desk=app_env.post_desk(), now=int(time.time())) >= 1
+    page.goto("/posts.html")
+    row = page.locator(f"[data-post-row='{post_id}']")
+    expect(row).to_contain_text("Published")
+    shoot(page, "blog-editor-list")
+
+    # A reader finds it on the blog, on its page and on the Helper page.
+    reader = sign_up_and_in(api, "reader")
+    visitor = browser_log.watch(open_context().new_page(), "reader")
+    sign_in(visitor, reader.email, reader.password, f"/h/{helper.username}/blog")
+    item = visitor.locator(".post-item").first
+    expect(item).to_contain_text("Fix a dripping tap in ten minutes")
+    expect(item).to_contain_text("What you need a wrench ten minutes")  # the excerpt, from its words
+    shoot(visitor, "blog-list")
+    item.get_by_role("link", name="Fix a dripping tap in ten minutes").click()
+    expect(visitor.get_by_role("heading", level=1)).to_have_text("Fix a dripping tap in ten minutes")
+    expect(visitor.locator(".post-body h2")).to_have_text("What you need")
+    expect(visitor.locator(".post-body blockquote")).to_contain_text("Turn the water off first.")
+    shoot(visitor, "blog-post")
+    visitor.get_by_role("button", name="Report this post").click()
+    visitor.get_by_label("Why are you reporting this post?").select_option("misleading")
+    visitor.get_by_role("button", name="Send report").click()
+    expect(visitor.get_by_test_id("post-reported")).to_have_text("Thanks — our team will look at it.")
+
+    visitor.goto(f"/h/{helper.username}")
+    latest = visitor.locator("[data-latest-posts]")
+    expect(latest).to_contain_text("Fix a dripping tap in ten minutes")
+    expect(latest.get_by_role("link", name=re.compile("All posts"))).to_have_attribute(
+        "href", f"/h/{helper.username}/blog")
+
+    assert browser_log.csp_violations() == []
+    assert browser_log.unexpected() == [], browser_log.errors
