@@ -43,7 +43,8 @@ ABOUT_A_THING = {Rule.PAYER, Rule.PAYMENT_PARTIES, Rule.REFUND_PARTIES, Rule.REF
 # in this order (the statement must come while the request is open; signing out comes last).
 LAST = ("PUT /me/username", "PUT /me/page", "POST /ops/refunds/{request_id}/decision",
         "POST /ops/reviews/{review_id}/decision", "POST /orders/{order_id}/refunds",
-        "POST /bookings/{booking_id}/cancel", "POST /me/polls/{poll_id}/close", "POST /auth/sign-out",
+        "POST /bookings/{booking_id}/cancel", "POST /me/polls/{poll_id}/close",
+        "POST /me/events/{event_id}/cancel", "POST /auth/sign-out",
         "POST /auth/sign-out-everywhere")
 ENDS_SESSIONS = {"POST /auth/sign-out", "POST /auth/sign-out-everywhere"}
 
@@ -92,6 +93,11 @@ class Cast:
                               json={"question": "Which day?", "options": ["Mon", "Tue"], "results": "live"})
         assert asked.status_code == 201, asked.text
         self.poll_id = asked.json()["poll"]["poll_id"]
+        # An event of the owner's, which people RSVP to and the owner cancels last.
+        announced = requests.post(f"{api}/me/events", headers=self.owner.auth, timeout=30,
+                                  json=operations()[("POST", "/me/events")].example)
+        assert announced.status_code == 201, announced.text
+        self.event_id = announced.json()["event"]["event_id"]
         # The blog: a published post of the owner's, and a draft that the DELETE route removes.
         self.post, self.doomed_post = (
             requests.post(f"{api}/me/posts", headers=self.owner.auth, timeout=30,
@@ -117,7 +123,7 @@ class Cast:
                 "payment_id": self.payment["payment_id"], "request_id": self.refund["request_id"],
                 "flag_id": "no-such-flag", "slug": slug, "order_id": self.order_id,
                 "file_id": self.guide_file.file_id, "booking_id": self.booking["booking_id"],
-                "name": "no-such-calendar.ics", "poll_id": self.poll_id,
+                "name": "no-such-calendar.ics", "poll_id": self.poll_id, "event_id": self.event_id,
                 "post_id": (self.doomed_post if route == "DELETE /me/posts/{post_id}" else self.post)["post_id"],
                 "helper_id": self.user_ids["owner"]}
 
