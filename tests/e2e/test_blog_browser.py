@@ -1,14 +1,17 @@
 """The blog in real Chromium on the whole local stack: a Helper writes a post in the editor
 (title, Markdown, the server's preview), schedules it for a time in their own zone; when its time
-has come the publish job puts it out, and it shows on their blog, on its own page and on their
-Helper page; a reader reports it. Screenshots at 1280 and 390 px go to /tmp/ui-shots."""
+has come the publish job puts it out, a follower gets the email, and it shows on their blog, on
+its own page and on their Helper page; the reader reports it. Screenshots at 1280 and 390 px go to /tmp/ui-shots."""
 from __future__ import annotations
 
 import dataclasses
+import email
 import re
 import time
+from email import policy
 
 import pytest
+import requests
 from playwright.sync_api import expect
 
 from tests.e2e.test_bookings_browser import shoot
@@ -21,12 +24,27 @@ pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("patient_expectations")]
 BODY = "## What you need\n\n- a wrench\n- **ten minutes**\n\n> Turn the water off first.\n\nThen unscrew the cap."
 
 
+@pytest.fixture
+def follow_desk(app_env, monkeypatch):
+    """The follow desk of this process, signing as the stack's app does, to send the
+    announcements here rather than wait for the stack's job."""
+    secrets = app_env.aws_client("secretsmanager")
+    monkeypatch.setenv("IK_CURSOR_SECRET_ARN", secrets.describe_secret(SecretId="interkanect/cursor-secret")["ARN"])
+    app_env.reset()
+    return app_env.follow_desk()
+
+
 def test_a_helper_writes_and_schedules_a_post_the_job_publishes_it_and_readers_see_it(
-        open_context, local_stack, app_env, browser_log):
+        open_context, local_stack, app_env, follow_desk, browser_log):
+    from chalicelib.services.follows import send_announcements
     from chalicelib.services.posts import publish_due_posts
+    from tests.support.mailbox import emails_to
 
     api = local_stack["api"]
     helper = become_helper(api, "writer")
+    reader = sign_up_and_in(api, "reader")  # follows the Helper: hears of each new post
+    assert requests.put(f"{api}/helpers/{helper.username}/follow", json={"mode": "each"}, headers=reader.auth,
+                        timeout=30).status_code == 200
 
     page = browser_log.watch(open_context(timezone_id="America/New_York").new_page(), "helper")
     sign_in(page, helper.email, helper.password, "/posts.html")
@@ -67,8 +85,13 @@ def test_a_helper_writes_and_schedules_a_post_the_job_publishes_it_and_readers_s
     expect(row).to_contain_text("Published")
     shoot(page, "blog-editor-list")
 
-    # A reader finds it on the blog, on its page and on the Helper page.
-    reader = sign_up_and_in(api, "reader")
+    # The follower's email: in the local mailbox, once, with the post's address.
+    send_announcements(desk=follow_desk, now=int(time.time()), budget_seconds=20)
+    [sent] = [m for m in emails_to(local_stack["aws"], reader.email) if "Fix a dripping" in (m.get("subject") or "")]
+    text = email.message_from_string(sent["raw_data"], policy=policy.default).get_body(("plain",)).get_content()
+    assert f"/h/{helper.username}/blog/fix-a-dripping-tap-in-ten-minutes" in text
+
+    # The reader finds it on the blog, on its page and on the Helper page.
     visitor = browser_log.watch(open_context().new_page(), "reader")
     sign_in(visitor, reader.email, reader.password, f"/h/{helper.username}/blog")
     item = visitor.locator(".post-item").first

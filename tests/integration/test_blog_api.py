@@ -6,11 +6,13 @@ username's blog moves to the new one."""
 from __future__ import annotations
 
 import dataclasses
+import email
 import io
 import json
 import re
 import time
 import uuid
+from email import policy
 
 import pytest
 import requests
@@ -170,7 +172,8 @@ def test_the_blog_pages_feeds_and_cover_and_an_old_username_moving(local_stack, 
     first = write(api, helper, title="First steps", status="published")
     store = app_env.post_store()  # published an hour before the next one
     kept = store.get(helper.tokens["user_id"], first["post_id"])
-    assert store.change(kept, dataclasses.replace(kept, published_at=kept.published_at - 3600, version=kept.version + 1))
+    earlier = dataclasses.replace(kept, published_at=kept.published_at - 3600, version=kept.version + 1)
+    assert store.change(kept, earlier)
     post = write(api, helper, title="Fixing a tap", body="Turn **off** the water.\n\n[poll:001800000000-abcd1234]",
                  status="published")
     upload = requests.post(f"{api}/me/posts/{post['post_id']}/image-upload", headers=helper.auth, timeout=30,
@@ -227,3 +230,39 @@ def test_the_blog_pages_feeds_and_cover_and_an_old_username_moving(local_stack, 
         assert moved.status_code == 301 and moved.headers["Location"] == new, (old, moved.status_code)
     assert requests.get(f"{site}/h/{renamed}/blog/{first['slug']}", timeout=30).status_code == 200
     assert requests.get(f"{site}/h/{renamed}/blog/no-such-post", timeout=30).status_code == 404
+
+
+@pytest.fixture
+def follow_desk(app_env, monkeypatch):
+    """The follow desk of this process, signing with the stack's own cursor secret (as the
+    stack's app does), for sending the announcements here rather than waiting for the job."""
+    secrets = app_env.aws_client("secretsmanager")
+    monkeypatch.setenv("IK_CURSOR_SECRET_ARN", secrets.describe_secret(SecretId="interkanect/cursor-secret")["ARN"])
+    app_env.reset()
+    return app_env.follow_desk()
+
+
+def test_followers_hear_of_a_post_once_when_it_is_first_published(local_stack, follow_desk):
+    from chalicelib.services import follows
+    from tests.support.mailbox import emails_to
+
+    api = local_stack["api"]
+    helper = become_helper(api, "announcer")
+    fan = sign_up_and_in(api, "fan")
+    assert requests.put(f"{api}/helpers/{helper.username}/follow", json={"mode": "each"}, headers=fan.auth,
+                        timeout=30).status_code == 200
+    post = write(api, helper, title=f"Boilers {uuid.uuid4().hex[:6]}", excerpt="Pressure, explained.")
+    assert follows.send_announcements(desk=follow_desk, now=int(time.time()), budget_seconds=20) is not None
+    assert not [m for m in emails_to(local_stack["aws"], fan.email) if post["title"] in (m.get("subject") or "")]
+
+    for status in ("published", None):  # published, then unpublished and published again
+        if status is None:
+            requests.post(f"{api}/me/posts/{post['post_id']}/unpublish", headers=helper.auth, timeout=30)
+        answer = requests.put(f"{api}/me/posts/{post['post_id']}", headers=helper.auth, timeout=30,
+                              json={"status": "published"})
+        assert answer.status_code == 200, answer.text
+        follows.send_announcements(desk=follow_desk, now=int(time.time()), budget_seconds=20)
+    sent = [m for m in emails_to(local_stack["aws"], fan.email) if post["title"] in (m.get("subject") or "")]
+    assert len(sent) == 1, sent
+    text = email.message_from_string(sent[0]["raw_data"], policy=policy.default).get_body(("plain",)).get_content()
+    assert f"/h/{helper.username}/blog/{post['slug']}" in text
