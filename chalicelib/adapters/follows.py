@@ -260,7 +260,7 @@ class DynamoFollowStore:
 
         condition = FollowRecord.follower_id > after if after is not None else None
         found = FollowRecord.query(helper_id, condition, filter_condition=FollowRecord.mode == mode.value,
-                                   limit=limit, consistent_read=True, attributes_to_get=["follower_id"])
+                                   limit=limit, attributes_to_get=["follower_id"])
         return [record.follower_id for record in found]
 
     def open_fanout(self, fanout: FanOut, digest: FanOut) -> bool:

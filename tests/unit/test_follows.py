@@ -22,7 +22,7 @@ from chalicelib.domain.posts import SEND_BATCH, FollowMode
 from chalicelib.services import follows
 from chalicelib.settings import Settings
 
-NOW = 1_796_000_000  # a Thursday
+NOW = 1_796_000_000  # Monday 30 November 2026, 00:53 UTC
 
 
 class FakeClock:
@@ -307,15 +307,20 @@ def test_the_weekly_digest_lists_the_week_and_goes_once_per_follower_after_the_w
 # -- pure rules -------------------------------------------------------------------------------------
 
 def test_weeks_end_on_monday_at_midnight_utc():
-    week, ends = rules.week_of(1_796_000_000)  # 2026-11-30? check by calendar below
-    from datetime import datetime, timezone
-
-    end = datetime.fromtimestamp(ends, timezone.utc)
-    assert end.weekday() == 0 and (end.hour, end.minute) == (0, 0)
-    assert 0 < ends - 1_796_000_000 <= 7 * 86_400 and week.startswith("2026-W")
+    assert rules.week_of(NOW) == ("2026-W49", 1_796_601_600)  # ends Monday 7 December 00:00 UTC
+    assert rules.week_of(NOW - 3_300) == ("2026-W48", 1_795_996_800)  # Sunday 23:58: ends at this Monday's start
+    assert rules.week_of(1_795_996_800) == ("2026-W49", 1_796_601_600)
 
 
 def test_pace_spaces_sends_and_never_bursts():
     pace = rules.Pace(4, start=10.0)
     assert [pace.wait(10.0), pace.wait(10.0), pace.wait(10.5), pace.wait(20.0)] == [0.0, 0.25, 0.0, 0.0]
     assert rules.sends_in(50, 14) == 700 and rules.sends_in(0, 14) == 0
+
+
+def test_a_weeks_digest_lists_at_most_its_first_thirty_announcements():
+    desk, _ = make_desk()
+    for n in range(rules.DIGEST_ITEMS_MAX + 3):
+        announce(desk, f"p{n:02d}", now=NOW + n)
+    digest = desk.follows.get_fanout(rules.digest_id("helper-1", rules.week_of(NOW)[0]))
+    assert [i.item_id for i in digest.items] == [f"p{n:02d}" for n in range(rules.DIGEST_ITEMS_MAX)]
