@@ -110,7 +110,10 @@ def test_a_visitor_follows_a_helper_gets_the_announcement_and_unsubscribes_in_on
         "username": helper.username, "following": True, "mode": "none", "followers": 1, "own_page": False}
 
     # The Following page, from the account menu's link, shows the Helper with no emails.
-    page.goto("/following.html")
+    page.goto(f"/h/{helper.username}")
+    page.get_by_role("banner").get_by_role("button", name=re.compile(r"^Signed in as ")).click()
+    page.get_by_test_id("following-link").click()
+    page.wait_for_url(re.compile(r"/following\.html$"))
     row = page.locator(f'[data-following-item="{helper.username}"]')
     expect(row.get_by_label("Email me")).to_have_value("none")
     expect(row.get_by_role("link")).to_have_attribute("href", re.compile(rf"/h/{helper.username}$"))
