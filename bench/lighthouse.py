@@ -57,6 +57,7 @@ PAGES = {  # name: path on the site ({helper} is the Helper's username, {product
     "Polls": "/polls.html",
     "a blog": "/h/{helper}/blog",
     "a post": "/h/{helper}/blog/{post}",
+    "an event": "/h/{helper}/events/{event}",
 }
 # Pages audited signed in as the Helper: their own store and its orders, their library (what
 # they bought in another store), their appointments and a booking of their time, their polls.
@@ -224,6 +225,30 @@ def blogged(endpoints: dict, helper) -> str:
     return slug
 
 
+def announced(endpoints: dict, helper) -> str:
+    """A free online event of the Helper's in three days, with a description and three people
+    going (of 40 places): its page is audited. Its id."""
+    from datetime import datetime, timedelta, timezone
+
+    import requests
+
+    from tests.support.accounts import sign_up_and_in
+
+    api = endpoints["api"]
+    start = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0) + timedelta(days=3)
+    event = requests.post(f"{api}/me/events", headers=helper.auth, timeout=30, json={
+        "title": "Fix your own leaks: a live workshop", "where": "online", "location": "https://meet.example.com/x",
+        "description": "An hour on the drips, leaks and pressure drops you can fix yourself.\n\n"
+                       "- washers and O-rings\n- bleeding radiators\n- when to call a plumber",
+        "starts_at": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "ends_at": (start + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ"), "capacity": 40}).json()["event"]
+    for n in range(3):
+        guest = sign_up_and_in(api, f"benchguest{n}")
+        requests.put(f"{api}/events/{event['event_id']}/rsvp", headers=guest.auth, json={},
+                     timeout=30).raise_for_status()
+    return event["event_id"]
+
+
 def measure(pages: dict[str, str] = PAGES) -> dict[str, dict]:
     from tests.support.pages import become_helper, open_storefront
     from tests.support.stack import temporary_stack
@@ -243,12 +268,13 @@ def measure(pages: dict[str, str] = PAGES) -> dict[str, dict]:
         if {"Polls", "a Helper's page"} & set(pages):
             polled(endpoints, helper)
         post = blogged(endpoints, helper) if {"a blog", "a post", "a Helper's page"} & set(pages) else None
+        event = announced(endpoints, helper) if {"an event", "a Helper's page"} & set(pages) else None
         for name, path in pages.items():
             report = REPORTS / f"{name.replace(' ', '-').replace(chr(39), '')}.json"
             profile = signed_in_profile(endpoints["site"], helper.tokens, report.with_suffix(".profile")) \
                 if name in SIGNED_IN_PAGES else None
             url = endpoints["site"] + path.format(helper=helper.username, product=product["slug"], booking=booking,
-                                                  post=post)
+                                                  post=post, event=event)
             results[name] = audit(url, report, not_found_page=name == "404", profile=profile)
     return results
 

@@ -32,12 +32,6 @@ const VIEWER_ZONE = (() => {
 const RETURN_KEY = "ik.event-return"; // where pay-return.html sends the buyer back to
 const SAFE_JOIN = /^https:\/\/[^\s"<>]+$/;
 
-showLocalTimes(document);
-const main = document.querySelector("[data-event][data-event-id]");
-if (main) {
-  new Registration(main).start();
-}
-
 /** "Your time: Tue 9 Dec, 12:00 – 14:00 (New York)" beside the Helper's, when the zones differ. */
 function showLocalTimes(root) {
   for (const node of root.querySelectorAll("[data-local-time][data-at][data-zone]")) {
@@ -56,6 +50,7 @@ function showLocalTimes(root) {
     }
     node.textContent = `${text} (${VIEWER_ZONE.replaceAll("_", " ")})`;
     node.hidden = false;
+    node.classList.remove("is-pending");
   }
 }
 
@@ -186,10 +181,7 @@ class Registration {
       primary: true, testId: "event-rsvp",
       onClick: () => (found ? this.rsvp() : Promise.resolve(window.location.assign(signInUrl()))),
     }));
-    if (!found) {
-      this.note.hidden = false;
-      this.note.textContent = "Sign in to RSVP: it takes a moment.";
-    } else if (place === "left") {
+    if (place === "left") {
       this.note.hidden = false;
       this.note.textContent = "You left this event. You can RSVP again.";
     }
@@ -253,4 +245,10 @@ class Registration {
     this.error.hidden = false;
     this.error.textContent = error && error.message ? error.message : "Something went wrong. Try again.";
   }
+}
+
+showLocalTimes(document);
+const main = document.querySelector("[data-event][data-event-id]");
+if (main) {
+  new Registration(main).start();
 }
