@@ -120,3 +120,28 @@ def test_an_announcement_is_emailed_once_with_one_click_unsubscribe(local_stack,
                              headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert tampered.status_code == 400 and tampered.json()["error"]["field"] == "token"
     assert requests.get(f"{api}/follows/unsubscribe", timeout=30).status_code == 400
+
+
+def test_the_weekly_digest_goes_once_to_digest_followers_after_the_week(local_stack, follow_desk):
+    from chalicelib.domain.follows import week_of
+    from chalicelib.services import follows
+
+    api = local_stack["api"]
+    helper = become_helper(api, "weekly")
+    reader = sign_up_and_in(api, "digest")
+    follow(api, reader, helper, "digest")
+    now = int(time.time())
+    for kind, title in (("post", "Monday notes"), ("event", "Friday Q&A")):
+        follows.announce(helper_id=helper.tokens["user_id"], kind=kind, item_id=uuid.uuid4().hex, title=title,
+                         path=f"/h/{helper.username}/{kind}", summary="", desk=follow_desk, now=now)
+    _, week_ends = week_of(now)
+    for _ in range(10):  # other tests' digests of the week may be due too
+        if not follows.send_digests(desk=follow_desk, now=week_ends + 60, budget_seconds=20)["out_of_time"]:
+            break
+    [digest] = arrived(local_stack, reader.email, "This week from")
+    raw = email.message_from_string(digest["raw_data"], policy=policy.default)
+    text = raw.get_body(("plain",)).get_content()
+    assert "Post: Monday notes" in text and "Event: Friday Q&A" in text
+    assert raw["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert follows.send_digests(desk=follow_desk, now=week_ends + 120, budget_seconds=20)["sent"] == 0
+    assert len(arrived(local_stack, reader.email, "This week from", timeout=0)) == 1
