@@ -122,6 +122,6 @@ def public_page(username):
         "description": " — ".join(p for p in (page.headline.strip(), page.shown_text().offer_summary) if p)[:200],
         "posts": latest_post_cards(page.user_id, page.username),
         "events": upcoming_event_cards(page.user_id, page.username, now=now_seconds()),
-        "followers": deps.follow_store().count(page.user_id),
+        "followers": found.followers,
     }
     return Response(render_helper_page(view), status_code=200, headers=html_headers)

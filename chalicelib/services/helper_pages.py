@@ -145,6 +145,7 @@ class PublicPage:
     page: HelperPage
     status: Status
     category_names: dict[str, str]  # slug -> name, for the categories that exist
+    followers: int = 0  # how many people follow the Helper
 
 
 def page_named(username: str, *, accounts: AccountStore, pages: HelperPageStore) -> HelperPage:
@@ -165,13 +166,13 @@ def page_named(username: str, *, accounts: AccountStore, pages: HelperPageStore)
 def find_public_page(*, username: str, accounts: AccountStore, pages: HelperPageStore,
                      facts: PageFacts) -> PublicPage | Redirect:
     """The page at `/h/<username>`; a Redirect when the name is old or differently cased.
-    Two round trips when the pages' index knows the name: the page, then its Helper's status
-    and category names together."""
+    Two round trips when the pages' index knows the name: the page, then its Helper's status,
+    category names and follower count together."""
     page = page_named(username, accounts=accounts, pages=pages)
     if page.username != username:
         return Redirect(page.username)
-    status, names = facts.status_and_names(page.user_id, page.categories)
-    return PublicPage(page, status, names)
+    status, names, followers = facts.status_names_and_followers(page.user_id, page.categories)
+    return PublicPage(page, status, names, followers)
 
 
 def request_avatar_upload(*, user_id: str, content_type: str, pages: HelperPageStore, storage: UploadStorage,

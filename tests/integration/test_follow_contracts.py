@@ -134,3 +134,30 @@ def test_a_follower_is_claimed_once_for_a_fanout_even_by_racing_runs(store):
     outcomes = race([lambda: store.claim("post:x1", "bob", now=NOW) for _ in range(8)], who="claimer")
     assert outcomes.count(True) == 1 and outcomes.count(False) == 7
     assert store.claim("post:x2", "bob", now=NOW) is True
+
+
+@pytest.fixture(params=["in-memory", "dynamodb"])
+def facts_and_follows(request):
+    """What a Helper's public page reads beside the page, and the follows it counts."""
+    from chalicelib.adapters.categories import InMemoryCategoryStore
+    from chalicelib.adapters.page_facts import DynamoPageFacts, InMemoryPageFacts
+    from chalicelib.adapters.presence import InMemoryPresenceStore
+
+    if request.param == "in-memory":
+        follows = InMemoryFollowStore()
+        return InMemoryPageFacts(InMemoryPresenceStore(), InMemoryCategoryStore(), follows), follows
+    app_env = request.getfixturevalue("app_env")
+    return DynamoPageFacts(), app_env.follow_store()
+
+
+def test_the_public_page_reads_the_follower_count_with_status_and_names(facts_and_follows):
+    from chalicelib.domain.presence import Status
+
+    facts, store = facts_and_follows
+    helper = f"h-{uuid.uuid4().hex}"
+    assert facts.status_names_and_followers(helper, []) == (Status.OFFLINE, {}, 0)
+    for n in range(3):
+        store.follow(helper, f"p{n}", FollowMode.EACH, now=NOW)
+    store.unfollow(helper, "p0")
+    assert facts.status_names_and_followers(helper, ["no-such-category"]) == (Status.OFFLINE, {}, 2)
+    assert facts.status_and_names(helper, []) == (Status.OFFLINE, {})
