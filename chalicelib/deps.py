@@ -137,27 +137,11 @@ def event_store():
 
 
 def event_desk(payments: Any = None):
-    """Events, paid through the payment desk (which has the tickets' Purpose registered), and the
-    followers' announcement when services.follows is there (else nothing is announced)."""
+    """Events, paid through the payment desk (which has the tickets' Purpose registered); a new
+    event is announced to the Helper's followers (services.follows, as a new post is)."""
     from chalicelib.services.events import EventDesk
 
-    return EventDesk(events=event_store(), payments=payments or payment_desk(), announce=_event_announcer())
-
-
-def _event_announcer():
-    """services.follows.announce bound to its desk, built on the first announcement."""
-    import importlib
-
-    def announce(**fields: Any) -> None:
-        try:
-            follows = importlib.import_module("chalicelib.services.follows")
-        except ImportError:
-            return
-        desk_of = globals().get("follow_desk")
-        if callable(desk_of) and callable(getattr(follows, "announce", None)):
-            follows.announce(desk=desk_of(), **fields)
-
-    return announce
+    return EventDesk(events=event_store(), payments=payments or payment_desk(), announce=_announce_post)
 
 
 @lru_cache(maxsize=1)

@@ -125,7 +125,6 @@ def render_event(*, page: Any, event: Event, site_url: str, now: int) -> str:
     site_url = site_url.rstrip("/")
     host = _host(page)
     url = f"{site_url}{host['events_href']}/{event.event_id}"
-    title = visible_text(event.title)
     when = _when(event)
     summary = visible_text(event.summary)[:DESCRIPTION_MAX]
     description = f"{when['date']}, {when['time']} ({when['zone_label']}) with {host['name']}. {summary}".strip()

@@ -18,6 +18,7 @@ PAGES = {
     "polls",
 }
 PAGES |= {"following", "unsubscribe"}
+PAGES |= {"my-events"}
 # The call room fills the window: it has no footer.
 PAGES_WITHOUT_FOOTER = {"call"}
 # Attributes whose value names other elements by id.

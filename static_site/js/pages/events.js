@@ -190,8 +190,9 @@ class Registration {
   drawPlaces(event) {
     const places = this.root.querySelector("[data-places]");
     if (places) {
+      const waiting = event.waiting ? ` · ${event.waiting} waiting` : "";
       places.textContent = event.places_left === 0
-        ? `Full${event.waiting ? ` · ${event.waiting} waiting` : ""} — join the waitlist and you move up if a place frees.`
+        ? `Full${waiting} — join the waitlist and you move up if a place frees.`
         : `${event.places_left} of ${event.capacity} places left`;
     }
   }

@@ -4,7 +4,7 @@
 
 import { api, isSignedIn } from "../api.js";
 import { element } from "../dom.js";
-import { clearErrors, requireFields, setBusy, showError, valueOf } from "../forms.js";
+import { clearErrors, formReady, requireFields, setBusy, showError, valueOf } from "../forms.js";
 import { mountFooter } from "../footer.js";
 import { mountHeader } from "../header.js";
 import { loadFailure } from "../load-failure.js";
@@ -213,6 +213,7 @@ async function load() {
     const { events } = await api.myEvents();
     statusLine.textContent = "";
     view.hidden = false;
+    formReady(form);
     list.replaceChildren(...events.map(eventItem));
     empty.hidden = events.length > 0;
   } catch (error) {
