@@ -63,6 +63,10 @@ class FollowStore(Protocol):
         """True for the one caller who may email this follower for this fan-out."""
         ...
 
+    def release(self, fanout_id: str, follower_id: str) -> None:
+        """Gives a claim back, for an email that was not sent (SES throttled it)."""
+        ...
+
 
 class InMemoryFollowStore:
     def __init__(self) -> None:
@@ -144,6 +148,10 @@ class InMemoryFollowStore:
                 return False
             self.claims[(fanout_id, follower_id)] = now
             return True
+
+    def release(self, fanout_id: str, follower_id: str) -> None:
+        with self._lock:
+            self.claims.pop((fanout_id, follower_id), None)
 
 
 def _follow(record: Any) -> Follow:
@@ -337,3 +345,8 @@ class DynamoFollowStore:
                 return False
             raise
         return True
+
+    def release(self, fanout_id: str, follower_id: str) -> None:
+        from chalicelib.adapters.tables.follows import SendClaimRecord
+
+        SendClaimRecord(fanout_id, follower_id).delete()

@@ -11,7 +11,8 @@ cursor on after each page. It keeps to SES's sending rate (`ses_sends_per_second
 its time is up (`fanout_seconds_per_run`); the next run goes on from the cursor. A follower is
 claimed before the email is sent, so nobody gets one twice however runs overlap or die; a run
 killed between a claim and its send leaves that one person without the email (at most once, by
-design).
+design). An email SES throttles is not sent: its claim is given back and the run stops, so the
+next run sends it.
 
 Every email carries a one-click unsubscribe link and the `List-Unsubscribe` headers (RFC 8058):
 a signed token of (Helper, follower) that sets the follow's mode to "none" (they still follow;
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
+from enum import Enum
 from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import quote
 
@@ -127,6 +129,7 @@ class Run:
     sent: int = 0
     skipped: int = 0  # claimed by another run (or an earlier one) already
     failed: int = 0  # claimed, but SES refused: that person goes without (never twice)
+    throttled: bool = False  # SES said slow down: the run stopped, the next goes on
     fanouts_done: int = 0
     out_of_time: bool = False
 
@@ -185,18 +188,25 @@ def _send_fanout(fanout: rules.FanOut, *, desk: FollowDesk, now: int, run: Run, 
             if allowed <= 0 or desk.clock() >= deadline:
                 run.out_of_time = True
                 break
-            handled = follower_id
             if not desk.follows.claim(fanout.fanout_id, follower_id, now=now):
+                handled = follower_id
                 run.skipped += 1
                 continue
             profile = profiles.get(follower_id)
             if profile is None:
+                handled = follower_id
                 continue
             delay = pace.wait(desk.clock())
             if delay > 0:
                 desk.sleep(delay)
             allowed -= 1
-            if _email(fanout, page, profile, desk=desk):
+            outcome = _email(fanout, page, profile, desk=desk)
+            if outcome is Sent.THROTTLED:  # SES says slow down: not sent, so theirs again next run
+                desk.follows.release(fanout.fanout_id, follower_id)
+                run.throttled = run.out_of_time = True
+                break
+            handled = follower_id
+            if outcome is Sent.SENT:
                 sent += 1
                 run.sent += 1
             else:
@@ -226,7 +236,16 @@ def unsubscribe_links(helper_id: str, follower_id: str, *, desk: FollowDesk) -> 
     return f"{site}/unsubscribe.html?token={token}", f"{site}/api/follows/unsubscribe?token={token}"
 
 
-def _email(fanout: rules.FanOut, page: Any, profile: Any, *, desk: FollowDesk) -> bool:
+class Sent(Enum):
+    SENT = "sent"
+    FAILED = "failed"  # SES refused it (a bad address, say): that person goes without
+    THROTTLED = "throttled"  # over SES's rate or quota: not sent
+
+
+THROTTLING = {"Throttling", "ThrottlingException", "MaxSendingRateExceeded", "TooManyRequestsException"}
+
+
+def _email(fanout: rules.FanOut, page: Any, profile: Any, *, desk: FollowDesk) -> Sent:
     from chalicelib.services.emails import compose
 
     site = desk.settings.site_url.rstrip("/")
@@ -241,9 +260,11 @@ def _email(fanout: rules.FanOut, page: Any, profile: Any, *, desk: FollowDesk) -
                                         ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")))
         desk.mailer.send(email)
     except Exception as error:  # noqa: BLE001 - one refused email must not stop the fan-out
-        logger().warning("follow email not sent", extra={"error": str(error), "fanout_id": fanout.fanout_id})
-        return False
-    return True
+        code = getattr(error, "response", {}).get("Error", {}).get("Code")
+        logger().warning("follow email not sent", extra={"error": str(error), "code": code,
+                                                         "fanout_id": fanout.fanout_id})
+        return Sent.THROTTLED if code in THROTTLING else Sent.FAILED
+    return Sent.SENT
 
 
 # -- unsubscribing --------------------------------------------------------------------------------

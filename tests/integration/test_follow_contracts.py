@@ -134,6 +134,8 @@ def test_a_follower_is_claimed_once_for_a_fanout_even_by_racing_runs(store):
     outcomes = race([lambda: store.claim("post:x1", "bob", now=NOW) for _ in range(8)], who="claimer")
     assert outcomes.count(True) == 1 and outcomes.count(False) == 7
     assert store.claim("post:x2", "bob", now=NOW) is True
+    store.release("post:x2", "bob")  # not sent after all: claimable again, once
+    assert store.claim("post:x2", "bob", now=NOW) is True and store.claim("post:x2", "bob", now=NOW) is False
 
 
 @pytest.fixture(params=["in-memory", "dynamodb"])

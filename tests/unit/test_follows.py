@@ -324,3 +324,45 @@ def test_a_weeks_digest_lists_at_most_its_first_thirty_announcements():
         announce(desk, f"p{n:02d}", now=NOW + n)
     digest = desk.follows.get_fanout(rules.digest_id("helper-1", rules.week_of(NOW)[0]))
     assert [i.item_id for i in digest.items] == [f"p{n:02d}" for n in range(rules.DIGEST_ITEMS_MAX)]
+
+
+class ThrottlingMailer(InMemoryMailer):
+    """SES that refuses the `at`-th email with its Throttling error, once."""
+
+    def __init__(self, at: int) -> None:
+        super().__init__()
+        self.at, self.calls = at, 0
+
+    def send(self, message) -> None:
+        from botocore.exceptions import ClientError
+
+        self.calls += 1
+        if self.calls == self.at:
+            raise ClientError({"Error": {"Code": "Throttling", "Message": "Maximum sending rate exceeded."}},
+                              "SendRawEmail")
+        super().send(message)
+
+
+def test_an_email_ses_throttles_is_sent_by_the_next_run_and_nobody_gets_two():
+    mailer = ThrottlingMailer(at=8)
+    desk, _ = make_desk(followers=20, mailer=mailer)
+    announce(desk)
+    first = follows.send_announcements(desk=desk, now=NOW)
+    assert (first["sent"], first["throttled"], first["failed"]) == (7, True, 0)
+    assert desk.follows.get_fanout("post:p1").cursor == "fan-00006"
+    assert follows.send_announcements(desk=desk, now=NOW + 60)["sent"] == 13
+    assert sorted(recipients(mailer)) == [f"fan-{n:05d}@example.com" for n in range(20)]
+
+
+def test_an_email_ses_refuses_for_good_is_not_tried_again():
+    class Refusing(InMemoryMailer):
+        def send(self, message) -> None:
+            if message.to == "fan-00003@example.com":
+                raise ValueError("Email address is not verified.")
+            super().send(message)
+
+    desk, _ = make_desk(followers=5, mailer=Refusing())
+    announce(desk)
+    assert follows.send_announcements(desk=desk, now=NOW)["failed"] == 1
+    assert follows.send_announcements(desk=desk, now=NOW + 60)["sent"] == 0
+    assert len(desk.mailer.sent) == 4
