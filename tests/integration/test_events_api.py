@@ -2,7 +2,8 @@
 someone leaves and the first waiting moves up; the online link reaches only people going; the
 event page carries JSON-LD `Event`; the Helper's feed and the invitations parse as iCalendar; the
 attendee list comes as CSV; a paid ticket goes through the PayPal sandbox and comes back in full
-when the Helper cancels; and parallel RSVPs never pass the capacity."""
+when the Helper cancels; parallel RSVPs never pass the capacity; and followers hear of an announced
+event (not of a draft)."""
 from __future__ import annotations
 
 import csv
@@ -17,6 +18,7 @@ import pytest
 import requests
 from icalendar import Calendar
 
+from tests.integration.test_follows_api import follow_desk  # noqa: F401 - the fixture, for announcements
 from tests.support.accounts import sign_up_and_in
 from tests.support.mailbox import emails_to
 from tests.support.pages import become_helper, open_storefront
@@ -154,3 +156,20 @@ def test_parallel_rsvps_over_http_give_exactly_capacity_going(local_stack):
     after = requests.get(f"{api}/events/{event['event_id']}", timeout=30).json()["event"]
     assert (after["taken"], after["waiting"], after["places_left"]) == (3, 7, 0)
     print(f"10 parallel RSVPs for 3 places: {time.monotonic() - started:.2f} s")
+
+
+def test_followers_hear_of_an_announced_event_but_not_of_a_draft(local_stack, follow_desk):
+    from chalicelib.services import follows
+
+    api, aws = local_stack["api"], local_stack["aws"]
+    helper = become_helper(api, "announcer")
+    fan = sign_up_and_in(api, "eventfan")
+    followed = requests.put(f"{api}/helpers/{helper.username}/follow", json={"mode": "each"}, headers=fan.auth,
+                            timeout=30)
+    assert followed.status_code == 200, followed.text
+    announce(api, helper, title="A draft nobody hears of", state="draft")
+    event = announce(api, helper, title="Radiators, bled live")
+    follows.send_announcements(desk=follow_desk, now=int(time.time()), budget_seconds=20)
+    told = eventually(lambda: [m for m in emails_to(aws, fan.email) if "announced an event" in (m.get("subject") or "")])
+    assert len(told) == 1 and told[0]["subject"].endswith("announced an event: Radiators, bled live")
+    assert f"/h/{helper.username}/events/{event['event_id']}" in (told[0].get("text") or told[0].get("body") or "")
