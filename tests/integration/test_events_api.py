@@ -18,7 +18,6 @@ import pytest
 import requests
 from icalendar import Calendar
 
-from tests.integration.test_follows_api import follow_desk  # noqa: F401 - the fixture, for announcements
 from tests.support.accounts import sign_up_and_in
 from tests.support.mailbox import emails_to
 from tests.support.pages import become_helper, open_storefront
@@ -158,6 +157,15 @@ def test_parallel_rsvps_over_http_give_exactly_capacity_going(local_stack):
     print(f"10 parallel RSVPs for 3 places: {time.monotonic() - started:.2f} s")
 
 
+@pytest.fixture
+def follow_desk(app_env, monkeypatch, local_stack):
+    """The follow desk of this process, signing with the stack's cursor secret (as in test_follows_api)."""
+    secrets = app_env.aws_client("secretsmanager")
+    monkeypatch.setenv("IK_CURSOR_SECRET_ARN", secrets.describe_secret(SecretId="interkanect/cursor-secret")["ARN"])
+    app_env.reset()
+    return app_env.follow_desk()
+
+
 def test_followers_hear_of_an_announced_event_but_not_of_a_draft(local_stack, follow_desk):
     from chalicelib.services import follows
 
@@ -170,6 +178,7 @@ def test_followers_hear_of_an_announced_event_but_not_of_a_draft(local_stack, fo
     announce(api, helper, title="A draft nobody hears of", state="draft")
     event = announce(api, helper, title="Radiators, bled live")
     follows.send_announcements(desk=follow_desk, now=int(time.time()), budget_seconds=20)
-    told = eventually(lambda: [m for m in emails_to(aws, fan.email) if "announced an event" in (m.get("subject") or "")])
+    told = eventually(lambda: [m for m in emails_to(aws, fan.email)
+                               if "announced an event" in (m.get("subject") or "")])
     assert len(told) == 1 and told[0]["subject"].endswith("announced an event: Radiators, bled live")
     assert f"/h/{helper.username}/events/{event['event_id']}" in (told[0].get("text") or told[0].get("body") or "")
