@@ -1,9 +1,11 @@
 """Events in real Chromium on the whole local stack: a Helper announces an event on /my-events.html;
 it fills to capacity, the next person joins the waitlist on the event page, someone going leaves
-in their own browser and the person waiting moves up and sees "You're going" with the online link.
+in their own browser and the person waiting moves up and sees "You're going" with the online link;
+and a paid ticket bought at PayPal's approval page brings its buyer back to the event, going.
 Screenshots at 1280 and 390 px go to /tmp/ui-shots."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,7 +16,8 @@ from playwright.sync_api import expect
 from tests.e2e.test_bookings_browser import shoot
 from tests.support.accounts import sign_up_and_in
 from tests.support.call_browser import sign_in
-from tests.support.pages import become_helper
+from tests.support.pages import become_helper, open_storefront
+from tests.support.payments import CHECKOUT
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("patient_expectations")]
 LINK = "https://meet.example.com/browser-workshop"
@@ -92,3 +95,32 @@ def test_an_event_fills_and_the_waitlist_moves_up_when_someone_leaves(open_conte
     expect(visitor.locator("[data-upcoming-events]")).to_contain_text("Fix your own leaks")
     assert browser_log.csp_violations() == []
     assert browser_log.unexpected() == [], browser_log.errors
+
+
+def test_a_ticket_is_bought_at_paypal_and_the_buyer_comes_back_going(open_context, local_stack, browser_log):
+    api = local_stack["api"]
+    helper = become_helper(api, "tickethost")
+    open_storefront(api, helper)
+    start = datetime.now(ZoneInfo("UTC")) + timedelta(days=5)
+    made = requests.post(f"{api}/me/events", headers=helper.auth, timeout=30, json={
+        "title": "Boilers, explained", "where": "in_person", "location": "12 Rue de la Paix, Paris", "capacity": 10,
+        "price_cents": 1500, "starts_at": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "ends_at": (start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")})
+    assert made.status_code == 201, made.text
+    path = f"/h/{helper.username}/events/{made.json()['event']['event_id']}"
+    buyer = sign_up_and_in(api, "ticketbuyer")
+
+    page = browser_log.watch(open_context().new_page(), "buyer")
+    sign_in(page, buyer.email, buyer.password, path)
+    expect(page.locator(".event-fact-place")).to_contain_text("12 Rue de la Paix, Paris")
+    expect(page.get_by_test_id("event-rsvp")).to_have_text("Buy ticket · $15.00")
+    page.get_by_test_id("event-rsvp").click()
+    page.wait_for_url(CHECKOUT, timeout=30_000)
+    expect(page.locator("body")).to_contain_text("$15.00")
+    page.get_by_role("button", name="Approve and pay").click()
+    outcome = page.get_by_test_id("payment-outcome")
+    expect(outcome).to_have_attribute("data-outcome", "captured", timeout=60_000)
+    outcome.get_by_test_id("open-event").click()
+    expect(page).to_have_url(re.compile(re.escape(path) + "$"))
+    expect(page.get_by_test_id("event-going")).to_have_text("You're going")
+    assert browser_log.csp_violations() == []
