@@ -548,7 +548,7 @@ def _operation_object(operation: Operation, schemas: Any, responses: Any, compon
     else:
         answers[str(operation.status)] = {"description": operation.summary,
                                           **_content(operation.media, {"type": "string"})}
-    if operation.media == HTML:
+    if operation.media == HTML or operation.media.endswith("+xml"):  # the pages, and the blog's feeds
         answers["301"] = {"description": "Moved: the Helper's current address (Location header).",
                           "headers": {"Location": {"schema": {"type": "string"}}}}
         answers["404"] = {"description": "No Helper by that name: an HTML page.", **_content(HTML, {"type": "string"})}
