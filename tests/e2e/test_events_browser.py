@@ -93,6 +93,7 @@ def test_an_event_fills_and_the_waitlist_moves_up_when_someone_leaves(open_conte
     shoot(visitor, "event-page-visitor")
     visitor.goto(f"/h/{helper.username}")
     expect(visitor.locator("[data-upcoming-events]")).to_contain_text("Fix your own leaks")
+    shoot(visitor, "helper-page-events")
     assert browser_log.csp_violations() == []
     assert browser_log.unexpected() == [], browser_log.errors
 
