@@ -114,6 +114,5 @@ def plain_words(source: str, max_length: int) -> str:
                     words.append(" ")
         elif block.type.endswith("_close"):
             words.append(" ")
-    text = re.sub(r"\s+", " ", "".join(words)).strip()
-    return re.sub(r"\[poll:[0-9a-z-]+\]", "", text).strip() if len(text) <= max_length else \
-        rich_text._shorten(re.sub(r"\[poll:[0-9a-z-]+\]\s*", "", text), max_length)
+    text = re.sub(r"\s+", " ", re.sub(r"\[poll:[0-9a-z-]{1,40}\]", " ", "".join(words))).strip()
+    return rich_text._shorten(text, max_length)  # placed polls are not words

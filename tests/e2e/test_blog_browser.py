@@ -116,3 +116,23 @@ def test_a_helper_writes_and_schedules_a_post_the_job_publishes_it_and_readers_s
 
     assert browser_log.csp_violations() == []
     assert browser_log.unexpected() == [], browser_log.errors
+
+
+def test_a_poll_placed_in_a_post_is_filled_on_the_post_page_and_readers_vote_in_it(open_context, local_stack,
+                                                                                    browser_log):
+    api = local_stack["api"]
+    helper = become_helper(api, "pollwriter")
+    poll = requests.post(f"{api}/me/polls", headers=helper.auth, timeout=30, json={
+        "question": "Which fix next week?", "options": ["Boilers", "Radiators"], "results": "live"}).json()["poll"]
+    post = requests.post(f"{api}/me/posts", headers=helper.auth, timeout=30, json={
+        "title": "Tell me what to write next", "status": "published",
+        "body": f"I have two ideas.\n\n[poll:{poll['poll_id']}]\n\nThanks for voting!"}).json()["post"]
+    reader = sign_up_and_in(api, "voter")
+    page = browser_log.watch(open_context().new_page(), "reader")
+    sign_in(page, reader.email, reader.password, post["url"])
+    card = page.locator(f".post-body [data-poll-card='{poll['poll_id']}']")
+    expect(card).to_contain_text("Which fix next week?")
+    card.get_by_role("button", name=re.compile("^Radiators")).click()
+    expect(card).to_contain_text("1 vote")
+    assert browser_log.csp_violations() == []
+    assert browser_log.unexpected() == [], browser_log.errors
