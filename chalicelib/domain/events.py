@@ -161,6 +161,7 @@ class Event:
     taken: int = 0
     waiting: int = 0
     reminded: tuple[str, ...] = ()
+    cancel_reason: str = ""  # the Helper's words when they cancelled, told to everyone
 
     @property
     def paid(self) -> bool:
@@ -178,8 +179,11 @@ class Event:
 
     @property
     def due_at(self) -> int | None:
-        """When the jobs next have something to do with it: a reminder (each once), while it is
-        announced and has not started."""
+        """When the jobs next have something to do with it: a reminder (each once) while it is
+        announced; a cancellation not yet carried out for everyone (places still counted: their
+        refunds and notices), at once."""
+        if self.state is EventState.CANCELLED:
+            return self.updated_at if self.taken or self.waiting else None
         if self.state is not EventState.ANNOUNCED:
             return None
         pending = [self.starts_at - before for before, name in REMINDERS if name not in self.reminded]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -44,6 +45,8 @@ PAYMENT_PREFIX = "ticket-"  # a ticket's payment is `ticket-<event_id>-<nonce>`
 LIST_LIMIT = 50
 ATTENDEE_PAGE = 200
 MOVE_UP_ROUNDS = 20  # a freed place is offered down the waitlist at most this many times in one go
+CANCEL_BUDGET_SECONDS = 15  # what a cancellation does within its request; the job does the rest
+JOB_BUDGET_SECONDS = 40  # the events job's time for cancellations in one run (its Lambda has 60 s)
 
 
 class EventClosed(Conflict):
@@ -228,34 +231,66 @@ def update_event(*, helper_id: str, event_id: object, fields: dict, desk: EventD
     return desk.events.get(after.event_id) or current
 
 
-def cancel_event(*, helper_id: str, event_id: object, desk: EventDesk, now: int, reason: object = None) -> Event:
-    """The Helper cancels: the event closes to RSVPs, every ticket is refunded in full through
-    PayPal, and everyone with a place (or waiting) is told, attendees with a METHOD:CANCEL
-    invitation. Asking again finishes what an interrupted run left (refunds are idempotent)."""
+def cancel_event(*, helper_id: str, event_id: object, desk: EventDesk, now: int, reason: object = None,
+                 budget_seconds: float = CANCEL_BUDGET_SECONDS) -> Event:
+    """The Helper cancels: the event closes to RSVPs at once; then every ticket is refunded in
+    full through PayPal and everyone with a place (or waiting) is told, attendees with a
+    METHOD:CANCEL invitation. What does not fit in `budget_seconds` (a large event) is finished by
+    the events job; asking again finishes it too (refunds are idempotent, each place is let go once)."""
     event = _own(event_id, helper_id, desk)
-    note = reason.strip()[:500] if isinstance(reason, str) else ""
     if event.state is not EventState.CANCELLED:
         if event.ends_at <= now:
             raise EventClosed("This event is over; there is nothing to cancel.")
-        cancelled = event.with_changes(state=EventState.CANCELLED, updated_at=now, sequence=event.sequence + 1)
+        note = reason.strip()[:500] if isinstance(reason, str) else ""
+        cancelled = event.with_changes(state=EventState.CANCELLED, updated_at=now, sequence=event.sequence + 1,
+                                       cancel_reason=note)
         if not desk.events.update(event, cancelled):
             raise Conflict("The event changed meanwhile; try again.")
         event = desk.events.get(event.event_id) or cancelled
-    messages = []
+    finish_cancellation(event=event, desk=desk, now=now, budget_seconds=budget_seconds)
+    return desk.events.get(event.event_id) or event
+
+
+def finish_cancellation(*, event: Event, desk: EventDesk, now: int, budget_seconds: float,
+                        clock: Callable[[], float] = time.monotonic) -> bool:
+    """Carries a cancellation out for each person, until done or `budget_seconds` are spent:
+    their ticket refunded (or its payment voided), their place let go (the claim: once), and
+    then their notice. True when nobody is left (the event then leaves the jobs' index)."""
+    deadline = clock() + budget_seconds
     page = desk.pages.get(event.helper_id)
     after: dict | None = None
     while True:
         places, after = desk.events.attendees(event.event_id, limit=ATTENDEE_PAGE, after=after)
         for attendance in places:
-            refunded = _refund_ticket(attendance, event, desk, now)
-            if attendance.place is not Place.LEFT or refunded:
-                messages.append((attendance, refunded))
+            if clock() >= deadline:
+                return False
+            _cancel_place(attendance, event, page, desk, now)
         if after is None:
             break
-    for attendance, refunded in messages:
-        _tell_one(event, attendance, desk, "event_cancelled", page=page, refund_cents=refunded, reason=note,
-                  calendar_method="CANCEL" if attendance.place is Place.GOING else None)
-    return event
+    current = desk.events.get(event.event_id)
+    if current is not None and (current.taken or current.waiting):
+        return False  # someone joined or left meanwhile: the job looks again
+    if current is not None:
+        desk.events.update(current, current.with_changes())  # rewritten without its due time
+    return True
+
+
+def _cancel_place(attendance: Attendance, event: Event, page: Any, desk: EventDesk, now: int) -> None:
+    refunded = _refund_ticket(attendance, event, desk, now)
+    if attendance.place is Place.LEFT:  # left before: told only when their ticket came back now
+        if refunded:
+            _tell_one(event, attendance, desk, "event_cancelled", page=page, refund_cents=refunded,
+                      reason=event.cancel_reason)
+        return
+    for _ in range(5):
+        current = desk.events.place(event.event_id, attendance.user_id)  # a refund changed it
+        if current is None or current.place is Place.LEFT:
+            return
+        if desk.events.give_up(current, current.with_changes(place=Place.LEFT, hold_until=None, updated_at=now)):
+            _tell_one(event, current, desk, "event_cancelled", page=page,
+                      refund_cents=current.refunded_cents or refunded, reason=event.cancel_reason,
+                      calendar_method="CANCEL" if current.place is Place.GOING else None)
+            return
 
 
 def _refund_ticket(attendance: Attendance, event: Event, desk: EventDesk, now: int) -> int:
@@ -573,16 +608,22 @@ def earnings_hold(desk: EventDesk) -> Callable[[Payment], int | None]:
 # -- jobs ----------------------------------------------------------------------------------------------
 
 def run_event_jobs(*, desk: EventDesk, now: int, limit: int = 100) -> int:
-    """Reminders due (24 hours and 1 hour before, each claimed once with a conditional write)
-    and paid places whose hold ran out (the payment voided first; the place goes to the next
-    on the waitlist). Returns how many things were looked at."""
+    """Reminders due (24 hours and 1 hour before, each claimed once with a conditional write),
+    cancellations not yet carried out for everyone (refunds and notices), and paid places whose
+    hold ran out (the payment voided first; the place goes to the next on the waitlist).
+    Returns how many things were looked at."""
     looked = 0
+    deadline = time.monotonic() + JOB_BUDGET_SECONDS
     for event in desk.events.due(now, limit=limit):
         looked += 1
         try:
-            _remind(event, desk, now)
+            if event.state is EventState.CANCELLED:
+                finish_cancellation(event=event, desk=desk, now=now,
+                                    budget_seconds=max(0.0, deadline - time.monotonic()))
+            else:
+                _remind(event, desk, now)
         except Exception:  # noqa: BLE001 - one event must not stop the others
-            logger().exception("event reminder failed", extra={"event_id": event.event_id})
+            logger().exception("event job failed", extra={"event_id": event.event_id})
     for attendance in desk.events.expired_holds(now, limit=limit):
         looked += 1
         try:

@@ -185,3 +185,18 @@ def test_the_attendee_list_pages_through_everyone(store):
         if after is None:
             break
     assert seen == [f"p{i}" for i in range(5)]
+
+
+def test_a_cancellation_with_places_left_to_let_go_is_due_until_rewritten_without_them(store):
+    e = created(store)
+    rsvp(store, e, "p0")
+    current = store.get(e.event_id)
+    assert store.update(current, current.with_changes(state=EventState.CANCELLED, updated_at=T0 + 5,
+                                                      cancel_reason="Ill, sorry."))
+    assert e.event_id in [d.event_id for d in store.due(T0 + 10, limit=50)]
+    place = store.place(e.event_id, "p0")
+    assert store.give_up(place, place.with_changes(place=Place.LEFT))
+    emptied = store.get(e.event_id)
+    assert emptied.cancel_reason == "Ill, sorry." and (emptied.taken, emptied.waiting) == (0, 0)
+    assert store.update(emptied, emptied.with_changes())
+    assert e.event_id not in [d.event_id for d in store.due(T0 + 10, limit=50)]

@@ -298,3 +298,18 @@ def test_the_feed_and_the_attendee_list(desk):
     assert "person-0@example.com,going" in text
     with pytest.raises(NotFound):
         service.attendees(helper_id=CALLER, event_id=event.event_id, desk=desk)
+
+
+def test_a_cancellation_that_runs_out_of_time_is_finished_by_the_job_telling_each_person_once(desk):
+    event = new_event(desk, price_cents=2500, capacity=5)
+    bought = [buy(desk, event, person) for person in PEOPLE[:3]]
+    service.cancel_event(helper_id=HELPER, event_id=event.event_id, desk=desk, now=NOW + HOUR, budget_seconds=0)
+    cancelled = desk.events.get(event.event_id)
+    assert cancelled.state is EventState.CANCELLED and cancelled.due_at is not None  # work left for the job
+    service.run_event_jobs(desk=desk, now=NOW + HOUR + 300)
+    service.run_event_jobs(desk=desk, now=NOW + HOUR + 600)  # again: nothing twice
+    assert [desk.payments.payments.get(p.payment_id).refunded_cents for p in bought] == [2500] * 3
+    for person in PEOPLE[:3]:
+        assert subjects(desk, person).count("Cancelled: Fix your own leaks") == 1
+    done = desk.events.get(event.event_id)
+    assert (done.taken, done.waiting, done.due_at) == (0, 0, None)

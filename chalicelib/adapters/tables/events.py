@@ -12,7 +12,8 @@ class EventRecord(Model):
     the transactions that change a person's place, `taken` on condition it stays within
     `capacity`; the Helper's edits are conditional on `version` and leave them alone.
     `start_key` ("<start, 12 digits>#<event_id>") orders a Helper's events; `due_shard` and
-    `due_key` are set only while a reminder is due, a sparse index the job Queries per shard."""
+    `due_key` are set only while a reminder (or a cancellation's refunds and notices) is due, a
+    sparse index the job Queries per shard."""
 
     class Meta:
         table_name = "events"
@@ -39,6 +40,7 @@ class EventRecord(Model):
     taken = NumberAttribute(default=0)
     waiting = NumberAttribute(default=0)
     reminded = ListAttribute(of=UnicodeAttribute, default=list)
+    cancel_reason = UnicodeAttribute(default="")
     start_key = UnicodeAttribute()
     due_shard = NumberAttribute(null=True)
     due_key = UnicodeAttribute(null=True)
