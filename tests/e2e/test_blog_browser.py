@@ -18,6 +18,8 @@ from tests.e2e.test_bookings_browser import shoot
 from tests.support.accounts import sign_up_and_in
 from tests.support.call_browser import sign_in
 from tests.support.pages import become_helper
+from tests.support.payments import ops_person
+from tests.support.store import sample_png
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("patient_expectations")]
 
@@ -35,7 +37,7 @@ def follow_desk(app_env, monkeypatch):
 
 
 def test_a_helper_writes_and_schedules_a_post_the_job_publishes_it_and_readers_see_it(
-        open_context, local_stack, app_env, follow_desk, browser_log):
+        open_context, local_stack, app_env, follow_desk, browser_log, tmp_path):
     from chalicelib.services.follows import send_announcements
     from chalicelib.services.posts import publish_due_posts
     from tests.support.mailbox import emails_to
@@ -72,6 +74,18 @@ def test_a_helper_writes_and_schedules_a_post_the_job_publishes_it_and_readers_s
     expect(editor.locator("[data-post-state]")).to_contain_text("Scheduled for")
     post_id = re.search(r"post=([^&]+)", page.url).group(1)
 
+    # A cover and a picture for the body: each goes to S3 and comes back checked and redrawn.
+    picture = tmp_path / "tap.png"
+    picture.write_bytes(sample_png(hue=0.55, width=1200, height=700))
+    editor.locator("[data-cover-file]").set_input_files(str(picture))
+    expect(page.locator("[data-posts-notice]")).to_have_text("Cover picture added.")
+    expect(editor.locator("[data-cover-preview]")).to_be_visible()
+    assert "/media/posts/" in editor.locator("[data-cover-preview]").get_attribute("src")
+    editor.locator("[data-inline-file]").set_input_files(str(picture))
+    expect(page.locator("[data-posts-notice]")).to_contain_text("Picture added at the end of your post.")
+    expect(editor.get_by_label("Body, in Markdown")).to_have_value(re.compile(r"!\[\]\(/media/posts/.+/1600\.webp\)"))
+    expect(editor.locator("[data-post-state]")).to_contain_text("Scheduled for")  # still scheduled
+
     # Before its time, visitors do not see it.
     assert page.request.get(f"/h/{helper.username}/blog").text().count("Fix a dripping tap") == 0
 
@@ -102,6 +116,8 @@ def test_a_helper_writes_and_schedules_a_post_the_job_publishes_it_and_readers_s
     expect(visitor.get_by_role("heading", level=1)).to_have_text("Fix a dripping tap in ten minutes")
     expect(visitor.locator(".post-body h2")).to_have_text("What you need")
     expect(visitor.locator(".post-body blockquote")).to_contain_text("Turn the water off first.")
+    expect(visitor.locator("img.post-cover")).to_be_visible()
+    expect(visitor.locator(".post-body img")).to_have_attribute("srcset", re.compile("640w, .+1600w"))
     shoot(visitor, "blog-post")
     visitor.get_by_role("button", name="Report this post").click()
     visitor.get_by_label("Why are you reporting this post?").select_option("misleading")
@@ -113,6 +129,21 @@ def test_a_helper_writes_and_schedules_a_post_the_job_publishes_it_and_readers_s
     expect(latest).to_contain_text("Fix a dripping tap in ten minutes")
     expect(latest.get_by_role("link", name=re.compile("All posts"))).to_have_attribute(
         "href", f"/h/{helper.username}/blog")
+
+    # Ops hides it from the moderation page, with a note its Helper sees in the editor.
+    ops = ops_person(local_stack)
+    desk = browser_log.watch(open_context().new_page(), "ops")
+    sign_in(desk, ops.email, ops.password, "/ops-reviews.html")
+    card = desk.locator(f"[data-testid='ops-post'][data-post-id='{post_id}']")
+    expect(card).to_contain_text("Fix a dripping tap in ten minutes")
+    expect(card).to_contain_text("False or misleading")
+    shoot(desk, "blog-ops-reported")
+    card.get_by_label("Note (required to hide)").fill("Unsafe advice about gas valves.")
+    card.get_by_role("button", name="Hide post").click()
+    expect(desk.get_by_test_id("ops-post-outcome")).to_contain_text("left the blog")
+    page.goto(f"/posts.html?post={post_id}")
+    expect(page.locator("[data-hidden-note]")).to_contain_text("Unsafe advice about gas valves.")
+    assert "Fix a dripping tap" not in page.request.get(f"/h/{helper.username}/blog").text()
 
     assert browser_log.csp_violations() == []
     assert browser_log.unexpected() == [], browser_log.errors
