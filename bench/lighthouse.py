@@ -55,6 +55,7 @@ PAGES = {  # name: path on the site ({helper} is the Helper's username, {product
     "Appointments": "/appointments.html",
     "A booking": "/booking.html?id={booking}",
     "Polls": "/polls.html",
+    "Following": "/following.html",
     "a blog": "/h/{helper}/blog",
     "a post": "/h/{helper}/blog/{post}",
     "an event": "/h/{helper}/events/{event}",
@@ -62,7 +63,7 @@ PAGES = {  # name: path on the site ({helper} is the Helper's username, {product
 # Pages audited signed in as the Helper: their own store and its orders, their library (what
 # they bought in another store), their appointments and a booking of their time, their polls.
 # Being private, they say `noindex` on purpose, so `is-crawlable` is not theirs to pass.
-SIGNED_IN_PAGES = frozenset({"My Store", "Orders", "Library", "Appointments", "A booking", "Polls"})
+SIGNED_IN_PAGES = frozenset({"My Store", "Orders", "Library", "Appointments", "A booking", "Polls", "Following"})
 SIGNED_IN_CONFIG = {"extends": "lighthouse:default", "settings": {"skipAudits": ["is-crawlable"]}}
 # For the 404 page: what fails there only because it is a 404 page (see the docstring).
 NOT_FOUND_CONFIG = {
