@@ -31,6 +31,7 @@ const VIEWER_ZONE = (() => {
 })();
 const RETURN_KEY = "ik.event-return"; // where pay-return.html sends the buyer back to
 const SAFE_JOIN = /^https:\/\/[^\s"<>]+$/;
+const RECHECK_MS = 20_000; // how often a person waiting sees whether they moved up
 
 /** "Your time: Tue 9 Dec, 12:00 – 14:00 (New York)" beside the Helper's, when the zones differ. */
 function showLocalTimes(root) {
@@ -106,6 +107,22 @@ class Registration {
     }
   }
 
+  /** While the person waits (or a place is held for them), their place is read again now and
+   * then in a visible tab, so moving up shows without a reload. */
+  watch(place) {
+    window.clearTimeout(this.timer);
+    if (place !== "waiting" && place !== "offered") {
+      return;
+    }
+    this.timer = window.setTimeout(() => {
+      if (document.visibilityState === "visible") {
+        this.refresh();
+      } else {
+        document.addEventListener("visibilitychange", () => this.refresh(), { once: true });
+      }
+    }, RECHECK_MS);
+  }
+
   button(label, { primary = false, testId, onClick }) {
     const button = element("button", {
       type: "button", class: `button ${primary ? "button-primary button-large" : "button-secondary"}`,
@@ -140,6 +157,7 @@ class Registration {
     const place = found && found.place ? found.place.place : null;
     const event = found ? found.event : null;
     this.box.setAttribute("data-place", place || "none");
+    this.watch(place);
     if (event) {
       this.drawPlaces(event);
     }
