@@ -746,7 +746,69 @@ def store_page_with(payload: str, kind: str) -> tuple[str, str]:
                               category=None, query=payload, next_cursor=payload, site_url=site_url), "Marketplace"
 
 
-@pytest.mark.parametrize("kind", STORE_PAGES)
+# ---- The blog's server-rendered pages: a blog and a post -----------------------------------------
+#
+# Rendered by chalicelib/api/blog_html.py with the payload in every field a Helper writes: their
+# name, username and picture key, a post's title, excerpt and Markdown body (rendered by
+# domain/post_text.py as when saved: headings, lists, quotes, code, a picture and a placed poll
+# around the payload), its cover key, and the blog's paging cursor. The page's own links to its
+# feeds (`rel=alternate`) are expected.
+
+BLOG_PAGE_IMAGES = "img.blog-avatar, img.post-cover, img.post-summary-cover, .post-body img"
+BLOG_INSPECT = INSPECT.replace(
+    'const SCRIPTS = ["/config.js", "/js/pages/helper-page.js"];',
+    'const SCRIPTS = ["/config.js", "/js/pages/blog.js"];',
+).replace(
+    'const LINKS = ["stylesheet", "icon", "canonical"];',
+    'const LINKS = ["stylesheet", "icon", "canonical", "alternate"];',
+).replace(
+    '    if (tag === "img") { return !element.classList.contains("helper-avatar"); }',
+    f'    if (tag === "img") {{ return !element.matches("{BLOG_PAGE_IMAGES}"); }}',
+)
+assert "/js/pages/blog.js" in BLOG_INSPECT and '"alternate"' in BLOG_INSPECT
+BLOG_POINTABLE = POINTABLE + ", .post-summary-title, .post-summary-excerpt, .post-body *, .blog-name"
+BLOG_PAGES = ("blog", "post")
+
+
+def blog_page_with(payload: str, kind: str) -> tuple[str, str]:
+    """One of the blog's pages with the payload in every field a Helper writes, and the text its
+    `h1` must show."""
+    from types import SimpleNamespace
+
+    from chalicelib.api.blog_html import render_blog, render_post_page
+    from chalicelib.domain.post_text import render_post
+    from chalicelib.domain.posts import Post, PostStatus
+
+    helper = SimpleNamespace(user_id=payload, username=payload, display_name=payload, avatar_key=payload)
+    own = "/media/posts/u-1/001800000000-abcd1234/0123456789abcdef0123456789abcdef/1600.webp"
+    body = (f"# {payload}\n\n{payload}\n\n- {payload}\n\n> {payload}\n\n`{payload}`\n\n```\n{payload}\n```\n\n"
+            f"![{payload}]({own})\n\n[poll:001800000000-abcd1234]\n\n[{payload}](https://ok.example/{payload})")
+    post = Post(helper_id=payload, post_id="001800000000-abcd1234", title=payload, slug=payload, body=body,
+                body_html=render_post(body), excerpt=payload, status=PostStatus.PUBLISHED, created_at=1767225600,
+                updated_at=1767225600, published_at=1767225600, cover_key=f"media/{payload}/1600.webp")
+    site_url = "https://interkanect.example"
+    shown = visible_text(payload).strip()
+    if kind == "blog":
+        return render_blog(page=helper, posts=[post], next_cursor=payload, first_page=True, site_url=site_url), shown
+    return render_post_page(page=helper, post=post, site_url=site_url), shown
+
+
+# ---- Every server-rendered page, one payload at a time ------------------------------------------
+#
+# The Helper page, the store's three pages and the blog's two, each with the payload in every
+# field people write, probed at once on the pool's browsers (round robin); the test names each
+# page that went wrong and how.
+
+def server_pages_with(payload: str) -> dict[str, tuple[str, str, str, str]]:
+    """Each page: (html, heading, what to inspect, what to point at)."""
+    pages = {"helper page": (*helper_page_with(payload), INSPECT, POINTABLE)}
+    for kind in STORE_PAGES:
+        pages[kind] = (*store_page_with(payload, kind), STORE_INSPECT, STORE_POINTABLE)
+    for kind in BLOG_PAGES:
+        pages[kind] = (*blog_page_with(payload, kind), BLOG_INSPECT, BLOG_POINTABLE)
+    return pages
+
+
 @pytest.mark.parametrize("index", range(len(PAYLOADS)),
                          ids=[f"{i:02d}-{p[:40]!r}" for i, p in enumerate(PAYLOADS)])
 def test_no_payload_on_a_store_page_runs_or_leaves_a_handler_or_script_url(browser_thread, site, index, kind):
