@@ -746,6 +746,27 @@ def store_page_with(payload: str, kind: str) -> tuple[str, str]:
                               category=None, query=payload, next_cursor=payload, site_url=site_url), "Marketplace"
 
 
+@pytest.mark.parametrize("kind", STORE_PAGES)
+@pytest.mark.parametrize("index", range(len(PAYLOADS)),
+                         ids=[f"{i:02d}-{p[:40]!r}" for i, p in enumerate(PAYLOADS)])
+def test_no_payload_on_a_store_page_runs_or_leaves_a_handler_or_script_url(browser_thread, site, index, kind):
+    payload = PAYLOADS[index]
+    html, heading = store_page_with(payload, kind)
+    url = publish(site, f"store-{kind}-{index:02d}", html)
+
+    found = browser_thread.run(probe, browser_thread.browser, url, STORE_INSPECT, STORE_POINTABLE)
+
+    assert found["csp"] is None, "the page must be served without a CSP to prove sanitizing"
+    assert found["xss"] == [] and found["reported"] == [], found
+    assert found["dialogs"] == [] and found["popups"] == [], found
+    assert found["on_attributes"] == [], found["on_attributes"]
+    assert found["bad_urls"] == [], found["bad_urls"]
+    assert found["unexpected_elements"] == [], found["unexpected_elements"]
+    assert found["styled"] == [] and found["frames"] == 0, found
+    assert found["url"].split("#")[0] == url, "the page navigated away"
+    assert found["name"].strip() == heading, "the payload is shown as text, as written"
+
+
 # ---- The blog's server-rendered pages: a blog and a post -----------------------------------------
 #
 # Rendered by chalicelib/api/blog_html.py with the payload in every field a Helper writes: their
@@ -793,30 +814,15 @@ def blog_page_with(payload: str, kind: str) -> tuple[str, str]:
     return render_post_page(page=helper, post=post, site_url=site_url), shown
 
 
-# ---- Every server-rendered page, one payload at a time ------------------------------------------
-#
-# The Helper page, the store's three pages and the blog's two, each with the payload in every
-# field people write, probed at once on the pool's browsers (round robin); the test names each
-# page that went wrong and how.
-
-def server_pages_with(payload: str) -> dict[str, tuple[str, str, str, str]]:
-    """Each page: (html, heading, what to inspect, what to point at)."""
-    pages = {"helper page": (*helper_page_with(payload), INSPECT, POINTABLE)}
-    for kind in STORE_PAGES:
-        pages[kind] = (*store_page_with(payload, kind), STORE_INSPECT, STORE_POINTABLE)
-    for kind in BLOG_PAGES:
-        pages[kind] = (*blog_page_with(payload, kind), BLOG_INSPECT, BLOG_POINTABLE)
-    return pages
-
-
+@pytest.mark.parametrize("kind", BLOG_PAGES)
 @pytest.mark.parametrize("index", range(len(PAYLOADS)),
                          ids=[f"{i:02d}-{p[:40]!r}" for i, p in enumerate(PAYLOADS)])
-def test_no_payload_on_a_store_page_runs_or_leaves_a_handler_or_script_url(browser_thread, site, index, kind):
+def test_no_payload_on_a_blog_page_runs_or_leaves_a_handler_or_script_url(browser_thread, site, index, kind):
     payload = PAYLOADS[index]
-    html, heading = store_page_with(payload, kind)
-    url = publish(site, f"store-{kind}-{index:02d}", html)
+    html, heading = blog_page_with(payload, kind)
+    url = publish(site, f"blog-{kind}-{index:02d}", html)
 
-    found = browser_thread.run(probe, browser_thread.browser, url, STORE_INSPECT, STORE_POINTABLE)
+    found = browser_thread.run(probe, browser_thread.browser, url, BLOG_INSPECT, BLOG_POINTABLE)
 
     assert found["csp"] is None, "the page must be served without a CSP to prove sanitizing"
     assert found["xss"] == [] and found["reported"] == [], found
