@@ -351,20 +351,6 @@ class UnsubscribeQuery(BaseModel):
     token: str = Field(max_length=1024, description="The token of the email's unsubscribe link, as it came.")
 
 
-class FollowBody(_Body):
-    mode: Literal["each", "digest", "none"] = Field(description="Hear of each new post and event, a weekly "
-                                                                "digest, or nothing (still following).")
-
-
-class FollowingQuery(BaseModel):
-    cursor: Optional[str] = Field(default=None, max_length=2048,
-                                  description="`cursor` of the previous page, as it came.")
-
-
-class UnsubscribeQuery(BaseModel):
-    token: str = Field(max_length=1024, description="The token of the email's unsubscribe link, as it came.")
-
-
 class MyBookingsQuery(ListQuery):
     role: Literal["customer", "helper"] = Field(default="customer", description="Bookings I made, or of my time.")
     when: Literal["upcoming", "past"] = Field(default="upcoming")
