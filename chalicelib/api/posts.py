@@ -299,8 +299,12 @@ def _blog_of(username: str, *, limit: int, cursor: str | None = None):
 
     scope = f"blog:{username.casefold()}"
     try:
+        after = deps.cursor_seal().open(cursor, scope=scope)
+    except DomainError:  # a stale or hand-made cursor: the first page
+        after = None
+    try:
         found = blog.public_posts(username=username, desk=deps.post_desk(), now=now_seconds(), limit=limit,
-                                  after=deps.cursor_seal().open(cursor, scope=scope))
+                                  after=after)
     except DomainError:
         return None, None
     return found, deps.cursor_seal().seal(found.after, scope=scope)

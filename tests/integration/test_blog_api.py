@@ -266,3 +266,29 @@ def test_followers_hear_of_a_post_once_when_it_is_first_published(local_stack, f
     assert len(sent) == 1, sent
     text = email.message_from_string(sent[0]["raw_data"], policy=policy.default).get_body(("plain",)).get_content()
     assert f"/h/{helper.username}/blog/{post['slug']}" in text
+
+
+def test_the_blog_pages_ten_posts_at_a_time_newest_first(local_stack, app_env):
+    api, site = local_stack["api"], local_stack["site"]
+    helper = become_helper(api, "prolific")
+    store = app_env.post_store()
+    for n in range(11):  # published a minute apart, the first the oldest
+        made = write(api, helper, title=f"Post number {n}", status="published")
+        kept = store.get(helper.tokens["user_id"], made["post_id"])
+        assert store.change(kept, dataclasses.replace(kept, published_at=kept.published_at - 3600 + 60 * n,
+                                                      version=kept.version + 1))
+    first = requests.get(f"{site}/h/{helper.username}/blog", timeout=30).text
+    titles = re.findall(r'class="post-summary-title"><a href="[^"]+">([^<]+)</a>', first)
+    assert titles == [f"Post number {n}" for n in range(10, 0, -1)]
+    [older] = re.findall(r'<a class="button button-secondary" href="([^"]+)" rel="next">', first)
+    assert older.startswith(f"{site}/h/{helper.username}/blog?cursor=")
+    second = requests.get(older.replace("&amp;", "&"), timeout=30).text
+    assert re.findall(r'class="post-summary-title"><a href="[^"]+">([^<]+)</a>', second) == ["Post number 0"]
+    assert 'rel="next"' not in second
+    listed = requests.get(f"{api}/helpers/{helper.username}/posts", params={"limit": 4}, timeout=30).json()
+    assert [p["title"] for p in listed["posts"]] == [f"Post number {n}" for n in (10, 9, 8, 7)]
+    rest = requests.get(f"{api}/helpers/{helper.username}/posts", timeout=30,
+                        params={"limit": 50, "cursor": listed["next_cursor"]}).json()
+    assert [p["title"] for p in rest["posts"]] == [f"Post number {n}" for n in range(6, -1, -1)]
+    stale = requests.get(f"{site}/h/{helper.username}/blog", params={"cursor": "not-a-cursor"}, timeout=30)
+    assert stale.status_code == 200 and "Post number 10" in stale.text  # a stale cursor: the first page
