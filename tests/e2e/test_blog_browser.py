@@ -129,6 +129,8 @@ def test_a_helper_writes_and_schedules_a_post_the_job_publishes_it_and_readers_s
     expect(latest).to_contain_text("Fix a dripping tap in ten minutes")
     expect(latest.get_by_role("link", name=re.compile("All posts"))).to_have_attribute(
         "href", f"/h/{helper.username}/blog")
+    latest.scroll_into_view_if_needed()
+    shoot(visitor, "blog-helper-page")
 
     # Ops hides it from the moderation page, with a note its Helper sees in the editor.
     ops = ops_person(local_stack)
