@@ -21,6 +21,7 @@ from chalicelib.adapters.dynamo_writes import (
     code,
     conflicted,
     over_version,
+    time_page,
     transact,
     written,
 )
@@ -169,24 +170,10 @@ def _failed(codes: Iterable[str | None]) -> bool:
 
 def _page(index: Any, hash_key: str, *, upcoming: bool, now: int, limit: int, after: dict | None
           ) -> tuple[list[Booking], dict | None]:
-    """A page of bookings ending after `now` soonest first, or the others latest first, and the
-    key to continue after when more follow (one more is read to know, as the twin does)."""
-    if upcoming:
-        found = index.query(hash_key, BookingRecord.start_key >= f"{now - LONGEST_MINUTES * 60:012d}",
-                            filter_condition=BookingRecord.end > now, scan_index_forward=True,
-                            limit=limit + 1, last_evaluated_key=after)
-    else:
-        found = index.query(hash_key, BookingRecord.start_key <= f"{now:012d}~",
-                            filter_condition=BookingRecord.end <= now, scan_index_forward=False,
-                            limit=limit + 1, last_evaluated_key=after)
-    records = list(found)
-    page = records[:limit]
-    if len(records) <= limit or not page:
-        return [_booking(record) for record in page], None
-    schema = BookingRecord._get_schema()["key_schema"] + index._get_schema()["key_schema"]
-    names = {key["AttributeName"] for key in schema}
-    last = page[-1].serialize()
-    return [_booking(record) for record in page], {name: last[name] for name in names}
+    """A page of bookings ending after `now` soonest first, or the others latest first."""
+    page, more = time_page(index, hash_key, start_key=BookingRecord.start_key, end=BookingRecord.end,
+                           upcoming=upcoming, now=now, longest=LONGEST_MINUTES * 60, limit=limit, after=after)
+    return [_booking(record) for record in page], more
 
 
 # -- the stores ------------------------------------------------------------------------------

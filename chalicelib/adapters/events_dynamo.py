@@ -15,10 +15,12 @@ import zlib
 from dataclasses import replace
 from typing import Any
 
-from chalicelib.adapters.dynamo_writes import CONDITION_FAILED, Update, code, conflicted, transact, written
+from chalicelib.adapters.dynamo_writes import (
+    CONDITION_FAILED, Update, code, conflicted, time_page, transact, written,
+)
 from chalicelib.adapters.events import CapacityBelowTaken, PlaceChanged
 from chalicelib.adapters.tables.events import AttendanceRecord, EventRecord
-from chalicelib.domain.events import Attendance, Event, EventState, Place, Where
+from chalicelib.domain.events import LONGEST_HOURS, Attendance, Event, EventState, Place, Where
 
 SHARDS = 4  # the sparse job indexes (reminders due, holds running out) are spread over this many partitions
 RACE_ATTEMPTS = 25  # a transaction cancelled by another one on the same event is tried again this often
@@ -166,21 +168,10 @@ class DynamoEventStore:
 
     def for_helper(self, helper_id: str, *, now: int, upcoming: bool, limit: int,
                    after: dict | None = None) -> tuple[list[Event], dict | None]:
-        index = EventRecord.helper_start
-        if upcoming:  # an event lasts at most a week (domain.events.LONGEST_HOURS)
-            found = index.query(helper_id, EventRecord.start_key >= f"{now - 7 * 86_400:012d}",
-                                filter_condition=EventRecord.ends_at > now, scan_index_forward=True,
-                                limit=limit + 1, last_evaluated_key=after)
-        else:
-            found = index.query(helper_id, EventRecord.start_key <= f"{now:012d}~",
-                                filter_condition=EventRecord.ends_at <= now, scan_index_forward=False,
-                                limit=limit + 1, last_evaluated_key=after)
-        records = list(found)
-        page = records[:limit]
-        if len(records) <= limit or not page:
-            return [_event(r) for r in page], None
-        last = page[-1].serialize()
-        return [_event(r) for r in page], {name: last[name] for name in ("event_id", "helper_id", "start_key")}
+        page, more = time_page(EventRecord.helper_start, helper_id, start_key=EventRecord.start_key,
+                               end=EventRecord.ends_at, upcoming=upcoming, now=now, longest=LONGEST_HOURS * 3600,
+                               limit=limit, after=after)
+        return [_event(r) for r in page], more
 
     def due(self, now: int, *, limit: int) -> list[Event]:
         found = [_event(record) for shard in range(SHARDS)
@@ -198,25 +189,11 @@ class DynamoEventStore:
         items = [_counting(attendance.event_id, taken=1, waiting=-1 if was_waiting else 0, within_capacity=True,
                            announced=True),
                  _writing_place(attendance, before)]
-        codes = _raced(self._client, items)
-        if codes is None:
-            return True
-        if codes[1] == CONDITION_FAILED:
-            raise PlaceChanged()
-        if codes[0] == CONDITION_FAILED:
-            return False
-        raise RuntimeError(f"DynamoDB cancelled the RSVP: {codes}")
+        return _counted(_raced(self._client, items), "the RSVP")
 
     def join_waitlist(self, attendance: Attendance, *, before: Attendance | None) -> bool:
         items = [_counting(attendance.event_id, waiting=1, announced=True), _writing_place(attendance, before)]
-        codes = _raced(self._client, items)
-        if codes is None:
-            return True
-        if codes[1] == CONDITION_FAILED:
-            raise PlaceChanged()
-        if codes[0] == CONDITION_FAILED:
-            return False
-        raise RuntimeError(f"DynamoDB cancelled joining the waitlist: {codes}")
+        return _counted(_raced(self._client, items), "joining the waitlist")
 
     def give_up(self, before: Attendance, after: Attendance) -> bool:
         taken = 1 if before.holds_a_place else 0
@@ -236,14 +213,7 @@ class DynamoEventStore:
             raise PlaceChanged()
         items = [_counting(before.event_id, taken=1, waiting=-1, within_capacity=True, announced=True),
                  _writing_place(after, before)]
-        codes = _raced(self._client, items)
-        if codes is None:
-            return True
-        if codes[1] == CONDITION_FAILED:
-            raise PlaceChanged()
-        if codes[0] == CONDITION_FAILED:
-            return False
-        raise RuntimeError(f"DynamoDB cancelled the move up: {codes}")
+        return _counted(_raced(self._client, items), "the move up")
 
     def set_place(self, before: Attendance, after: Attendance) -> bool:
         codes = _raced(self._client, [_writing_place(after, before)])
@@ -267,3 +237,16 @@ class DynamoEventStore:
                  for r in AttendanceRecord.by_hold.query(shard, AttendanceRecord.hold_key <= f"{now:012d}~",
                                                          limit=limit)]
         return sorted(found, key=lambda a: (a.hold_until or 0, a.event_id, a.user_id))[:limit]
+
+
+def _counted(codes: list[str | None] | None, what: str) -> bool:
+    """The outcome of a transaction of the event's counter (item 0) and a person's place (item
+    1): True when written, False when the counter refused (no place left, or the event is no
+    longer announced), PlaceChanged when the place was no longer the one read."""
+    if codes is None:
+        return True
+    if codes[1] == CONDITION_FAILED:
+        raise PlaceChanged()
+    if codes[0] == CONDITION_FAILED:
+        return False
+    raise RuntimeError(f"DynamoDB cancelled {what}: {codes}")
