@@ -42,46 +42,18 @@ def invitation(booking: Booking, *, method: str, summary: str, description: str,
     CANCEL; `organizer` and `attendee` are `(name, email)`. The attendee has already accepted
     (they booked, or were booked) and is asked for no reply. A cancellation carries no alarms:
     it only removes the event."""
-    from icalendar import Alarm, Calendar
-
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, not {method!r}")
-    calendar = Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("method", method)
-    event = _event(booking, summary=summary, description=description, join_url=join_url, domain=domain,
-                   status="CANCELLED" if method == "CANCEL" else "CONFIRMED")
-    event.add("organizer", _address(*organizer))
-    event.add("attendee", _address(*attendee, ROLE="REQ-PARTICIPANT", PARTSTAT="ACCEPTED", RSVP="FALSE"))
-    if method == "REQUEST":
-        for before in ALARMS:
-            alarm = Alarm()
-            alarm.add("action", "DISPLAY")
-            alarm.add("description", event["summary"])
-            alarm.add("trigger", -before)
-            event.add_component(alarm)
-    calendar.add_component(event)
-    return calendar.to_ical()
+    return invitation_of(_entry(booking, summary=summary, description=description, join_url=join_url,
+                                status="CONFIRMED"), method=method, organizer=organizer, attendee=attendee,
+                         domain=domain)
 
 
 def feed(events: Iterable[tuple[Booking, str, str, str]], *, calendar_name: str, domain: str) -> bytes:
     """A calendar to subscribe to: one event per `(booking, summary, description, join_url)`,
     cancelled ones kept as CANCELLED so subscribers drop them, and a hint to refresh every
     15 minutes (REFRESH-INTERVAL for RFC 7986 clients, X-PUBLISHED-TTL for Outlook)."""
-    from icalendar import Calendar
-
-    calendar = Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", _one_line(calendar_name, SUMMARY_CHARS))
-    calendar.add("refresh-interval", FEED_REFRESH, parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", "PT15M")
-    for booking, summary, description, join_url in events:
-        calendar.add_component(_event(booking, summary=summary, description=description, join_url=join_url,
-                                      domain=domain, status=feed_status(booking.state)))
-    return calendar.to_ical()
+    return feed_of((_entry(booking, summary=summary, description=description, join_url=join_url,
+                           status=feed_status(booking.state)) for booking, summary, description, join_url in events),
+                   calendar_name=calendar_name, domain=domain)
 
 
 def feed_status(state: BookingState) -> str:
@@ -94,10 +66,9 @@ def feed_status(state: BookingState) -> str:
     return "CONFIRMED"
 
 
-def _event(booking: Booking, *, summary: str, description: str, join_url: str, domain: str, status: str) -> Any:
-    return _vevent(CalendarEntry(uid_key=booking.booking_id, sequence=booking.sequence, start=booking.start,
-                                 end=booking.end, summary=summary, description=description, url=join_url,
-                                 location=join_url, status=status), domain=domain)
+def _entry(booking: Booking, *, summary: str, description: str, join_url: str, status: str) -> "CalendarEntry":
+    return CalendarEntry(uid_key=booking.booking_id, sequence=booking.sequence, start=booking.start, end=booking.end,
+                         summary=summary, description=description, url=join_url, location=join_url, status=status)
 
 
 @dataclass(frozen=True)
