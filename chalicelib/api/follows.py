@@ -72,7 +72,3 @@ def send_announcements() -> dict:
     """The scheduled job's body (app.py)."""
     return service.send_announcements(desk=deps.follow_desk(), now=now_seconds())
 
-
-def send_digests() -> dict:
-    """The weekly digests' job body (app.py)."""
-    return service.send_digests(desk=deps.follow_desk(), now=now_seconds())
