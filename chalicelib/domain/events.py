@@ -107,12 +107,13 @@ def moved_up(waiting: Iterable[Waiter], *, freed: int) -> list[str]:
     return [w.user_id for w in sorted(waiting, key=lambda w: (w.joined_at, w.user_id))[:freed]]
 
 
-def promoted_place(*, paid: bool, now: int) -> tuple[Place, int | None]:
-    """A place moved up from the waitlist: a free one is the person's at once; a paid one is
-    held for them to pay for `PAID_HOLD_HOURS` (then offered to the next)."""
+def promoted_place(*, paid: bool, now: int, starts_at: int) -> tuple[Place, int | None]:
+    """A place moved up from the waitlist (before the event starts): a free one is the person's
+    at once; a paid one is held for them to pay for `PAID_HOLD_HOURS`, never past the start (then
+    offered to the next)."""
     if not paid:
         return Place.GOING, None
-    return Place.OFFERED, now + PAID_HOLD_HOURS * 3600
+    return Place.OFFERED, min(now + PAID_HOLD_HOURS * 3600, starts_at)
 
 
 def refund_on_cancel(*, paid_cents: int) -> int:

@@ -488,7 +488,7 @@ def move_up(*, event: Event, desk: EventDesk, now: int) -> int:
         for person in waiting:
             if person.user_id not in chosen:
                 continue
-            place, hold = rules.promoted_place(paid=current.paid, now=now)
+            place, hold = rules.promoted_place(paid=current.paid, now=now, starts_at=current.starts_at)
             after = person.with_changes(place=place, hold_until=hold, updated_at=now)
             try:
                 if not desk.events.promote(person, after):

@@ -69,8 +69,11 @@ def test_places_go_to_the_first_then_the_waitlist_moves_up_in_order():
 
 
 def test_a_paid_place_from_the_waitlist_is_held_for_payment():
-    assert promoted_place(paid=False, now=NOW) == (Place.GOING, None)
-    assert promoted_place(paid=True, now=NOW) == (Place.OFFERED, NOW + PAID_HOLD_HOURS * 3600)
+    starts = NOW + 7 * 86_400
+    assert promoted_place(paid=False, now=NOW, starts_at=starts) == (Place.GOING, None)
+    assert promoted_place(paid=True, now=NOW, starts_at=starts) == (Place.OFFERED, NOW + PAID_HOLD_HOURS * 3600)
+    # an hour before the start, the person has until the start to pay, not a day
+    assert promoted_place(paid=True, now=starts - 3600, starts_at=starts) == (Place.OFFERED, starts)
     assert refund_on_cancel(paid_cents=1500) == 1500
 
 
