@@ -55,9 +55,9 @@ PAGES = {  # name: path on the site ({helper} is the Helper's username, {product
     "Appointments": "/appointments.html",
     "A booking": "/booking.html?id={booking}",
     "Polls": "/polls.html",
-    "Following": "/following.html",
     "a blog": "/h/{helper}/blog",
     "a post": "/h/{helper}/blog/{post}",
+    "Following": "/following.html",
     "an event": "/h/{helper}/events/{event}",
 }
 # Pages audited signed in as the Helper: their own store and its orders, their library (what

@@ -1047,9 +1047,6 @@ class PostDecision(_Answer):
     hidden: bool
 
 
-class PostDeleted(_Answer):
-    deleted: bool
-
 # -- events --------------------------------------------------------------------------------------
 
 class EventView(_Answer):
