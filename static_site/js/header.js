@@ -120,10 +120,10 @@ function renderPending(account) {
 
 const NARROW = "(max-width: 63.99rem)"; // where the navigation folds into the Menu button (site.css)
 
-/** The signed-in menu under the person's name: Appointments, Library (what they bought), Following and Payments for
- * everyone, Earnings and Polls for Helpers (and whenever the profile could not be read), the ops pages for
- * ops (a role from `GET /me`; the server checks it again on every request), and Sign out
- * everywhere. */
+/** The signed-in menu under the person's name: Appointments, Library (what they bought),
+ * Following and Payments for everyone; Earnings, Blog, Polls and Events for Helpers (and whenever
+ * the profile could not be read); the ops pages for ops (a role from `GET /me`; the server checks
+ * it again on every request); and Sign out everywhere. */
 function accountMenu(user, name, onSignOutEverywhere) {
   const items = [APPOINTMENTS_LINK, LIBRARY_LINK, FOLLOWING_LINK, PAYMENTS_LINK];
   if (!user || user.is_helper) {
