@@ -26,7 +26,7 @@ const BLOG_LINK = { label: "Blog", href: PAGES.posts, testId: "blog-link" };
 const EVENTS_LINK = { label: "Events", href: PAGES.myEvents, testId: "my-events-link" };
 const OPS_LINKS = [
   { label: "Refund reviews", href: PAGES.opsRefunds, testId: "ops-link" },
-  { label: "Reported reviews", href: PAGES.opsReviews, testId: "ops-reviews-link" },
+  { label: "Moderation", href: PAGES.opsReviews, testId: "ops-reviews-link" },
   { label: "Flags & payouts", href: PAGES.opsWatch, testId: "ops-watch-link" },
 ];
 

@@ -67,7 +67,7 @@ def test_ops_hides_a_reported_review_with_a_note_and_its_author_is_told_why(page
     expect(page.get_by_test_id("ops-link")).to_have_text("Refund reviews")
     page.get_by_test_id("ops-reviews-link").click()
     expect(page).to_have_url(re.compile(r"/ops-reviews\.html$"))
-    expect(page.get_by_role("heading", name="Reported reviews", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="Moderation", level=1)).to_be_visible()
 
     # One card for the review, with both reports; every text shows as text.
     card = card_of(page, harsh)
