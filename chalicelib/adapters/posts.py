@@ -19,7 +19,10 @@ class PostStore(Protocol):
         ...
 
     def get(self, helper_id: str, post_id: str) -> Post | None: ...
-    def by_slug(self, helper_id: str, slug: str) -> Post | None: ...
+    def by_slug(self, helper_id: str, slug: str) -> Post | None:
+        """The post at that address, or that had it: a post's addresses once published stay its own
+        (the page moves to the current one), as usernames do."""
+        ...
 
     def for_helper(self, helper_id: str, *, limit: int, after: dict | None = None) -> PAGE:
         """Every post of the Helper, drafts too, newest first."""
@@ -43,6 +46,12 @@ class PostStore(Protocol):
 def listed_key(post: Post) -> str | None:
     shown = post.shown_from
     return None if shown is None else f"{shown:012d}#{post.post_id}"
+
+
+def keeps_old_address(post: Post) -> bool:
+    """A post that was ever published keeps its old address when it gets a new one (links to it
+    are out there: they move to the new one); a draft's is let go."""
+    return post.published_at is not None
 
 
 def _upper(now: int) -> str:
@@ -93,9 +102,10 @@ class InMemoryPostStore:
             if current is None or current.version != before.version:
                 return False
             if after.slug != current.slug:
-                if (after.helper_id, after.slug) in self.slugs:
+                if self.slugs.get((after.helper_id, after.slug), after.post_id) != after.post_id:
                     raise SlugTaken("Another of your posts has that address.", field="slug")
-                del self.slugs[(current.helper_id, current.slug)]
+                if not keeps_old_address(current):
+                    del self.slugs[(current.helper_id, current.slug)]
                 self.slugs[(after.helper_id, after.slug)] = after.post_id
             self.posts[key] = after
             return True
@@ -103,8 +113,8 @@ class InMemoryPostStore:
     def delete(self, post: Post) -> None:
         with self._lock:
             self.posts.pop((post.helper_id, post.post_id), None)
-            if self.slugs.get((post.helper_id, post.slug)) == post.post_id:
-                del self.slugs[(post.helper_id, post.slug)]
+            for key in [k for k, post_id in self.slugs.items() if k[0] == post.helper_id and post_id == post.post_id]:
+                del self.slugs[key]
 
     def due(self, now: int, *, limit: int) -> list[Post]:
         found = [p for p in self.posts.values() if p.status is PostStatus.SCHEDULED and p.publish_at is not None
@@ -145,8 +155,9 @@ class DynamoPostStore:
 
         item = PostSlugRecord(post.helper_id, post.slug, post_id=post.post_id).serialize()
         return {"Put": {"TableName": PostSlugRecord.Meta.table_name, "Item": item,
-                        "ConditionExpression": "attribute_not_exists(#slug)",
-                        "ExpressionAttributeNames": {"#slug": "slug"}}}
+                        "ConditionExpression": "attribute_not_exists(#slug) OR #post = :post",
+                        "ExpressionAttributeNames": {"#slug": "slug", "#post": "post_id"},
+                        "ExpressionAttributeValues": {":post": {"S": post.post_id}}}}
 
     def _write(self, items: list[dict], *, slug_at: int | None) -> bool:
         """The transaction; False when the post's own condition failed, SlugTaken when the address's did."""
@@ -216,6 +227,8 @@ class DynamoPostStore:
         update.conditions.append(f"{update.name('version')} = {update.number(before.version)}")
         if after.slug == before.slug:
             return self._write([update.item()], slug_at=None)
+        if keeps_old_address(before):  # the old address stays the post's, and moves to the new one
+            return self._write([update.item(), self._slug_put(after)], slug_at=1)
         release = {"Delete": {"TableName": PostSlugRecord.Meta.table_name,
                               "Key": {"helper_id": {"S": before.helper_id}, "slug": {"S": before.slug}}}}
         return self._write([update.item(), self._slug_put(after), release], slug_at=1)
@@ -232,6 +245,8 @@ class DynamoPostStore:
                         "ConditionExpression": "attribute_not_exists(#slug) OR #post = :post",
                         "ExpressionAttributeNames": {"#slug": "slug", "#post": "post_id"},
                         "ExpressionAttributeValues": {":post": {"S": post.post_id}}}}])
+        for held in PostSlugRecord.query(post.helper_id, filter_condition=PostSlugRecord.post_id == post.post_id):
+            held.delete(condition=PostSlugRecord.post_id == post.post_id)  # its old addresses, free again
 
     def due(self, now: int, *, limit: int) -> list[Post]:
         from chalicelib.adapters.tables.posts import PostRecord

@@ -355,6 +355,6 @@ def post_page(username, slug):
         page, post = blog.public_post(username=username, slug=slug, desk=deps.post_desk(), now=now_seconds())
     except DomainError:
         return _missing(username)
-    if page.username != username:
+    if page.username != username or post.slug != slug:  # an old name, or the post's old address
         return _moved(f"/h/{page.username}/blog/{post.slug}")
     return _page_response(render_post_page(page=page, post=post, site_url=deps.settings().site_url))

@@ -231,6 +231,13 @@ def test_the_blog_pages_feeds_and_cover_and_an_old_username_moving(local_stack, 
     assert requests.get(f"{site}/h/{renamed}/blog/{first['slug']}", timeout=30).status_code == 200
     assert requests.get(f"{site}/h/{renamed}/blog/no-such-post", timeout=30).status_code == 404
 
+    # A published post given a new address: links to the old one move to it.
+    readdressed = requests.put(f"{api}/me/posts/{first['post_id']}", headers=helper.auth, timeout=30,
+                               json={"slug": "first-steps-in-plumbing"})
+    assert readdressed.status_code == 200, readdressed.text
+    moved = requests.get(f"{site}/h/{renamed}/blog/{first['slug']}", allow_redirects=False, timeout=30)
+    assert moved.status_code == 301 and moved.headers["Location"] == f"/h/{renamed}/blog/first-steps-in-plumbing"
+
 
 @pytest.fixture
 def follow_desk(app_env, monkeypatch):

@@ -1,7 +1,8 @@
 """Contract tests for blog posts: the in-memory twin and DynamoDB (moto over HTTP) pass the same
-tests — a post reads back by id and by address, the Helper's posts newest first, the public ones
-newest first with a scheduled one shown from its time, an address held by one post at a time, a
-stale change writes nothing, the publish job's due posts, and reports queued once, oldest first."""
+tests — a post reads back by id and by address (a published one by its old addresses too), the
+Helper's posts newest first, the public ones newest first with a scheduled one shown from its
+time, an address held by one post at a time, a stale change writes nothing, the publish job's due
+posts, and reports queued once, oldest first."""
 from __future__ import annotations
 
 import dataclasses
@@ -133,6 +134,21 @@ def test_the_publish_job_finds_scheduled_posts_due_oldest_first_once(posts):
     assert [p.slug for p in posts.due(NOW + 300, limit=10)] == ["late"]
     assert posts.get("ada", early.post_id).status is PostStatus.PUBLISHED
     assert late.slug == "late"
+
+
+def test_a_published_post_keeps_its_old_addresses_which_lead_to_it(posts):
+    post = new_post(posts, "leaks", status=PostStatus.PUBLISHED, published_at=NOW)
+    moved = dataclasses.replace(post, slug="pipes", version=2)
+    assert posts.change(post, moved)
+    assert posts.by_slug("ada", "pipes") == moved and posts.by_slug("ada", "leaks") == moved  # the page moves
+    with pytest.raises(SlugTaken):
+        new_post(posts, "leaks", created=NOW + 1)  # links to it are out there: not another post's
+    back = dataclasses.replace(moved, slug="leaks", version=3)
+    assert posts.change(moved, back)  # its own old address again
+    assert posts.by_slug("ada", "leaks") == back and posts.by_slug("ada", "pipes") == back
+    posts.delete(back)
+    assert posts.by_slug("ada", "pipes") is None
+    assert new_post(posts, "pipes", created=NOW + 2).slug == "pipes"  # deleted: every address is free
 
 
 def test_a_deleted_post_frees_its_address(posts):
