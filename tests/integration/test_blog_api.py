@@ -210,6 +210,7 @@ def test_the_blog_pages_feeds_and_cover_and_an_old_username_moving(local_stack, 
     assert 'type="application/rss+xml"' in blog and 'type="application/atom+xml"' in blog
     helper_page = requests.get(f"{site}/h/{helper.username}", timeout=30).text
     assert "Latest posts" in helper_page and f"/h/{helper.username}/blog/{post['slug']}" in helper_page
+    assert f'<a href="/h/{helper.username}/blog">Blog</a>' in helper_page  # the page's tabs lead to it
 
     for kind, version in (("rss", "rss20"), ("atom", "atom10")):
         answer = requests.get(f"{site}/h/{helper.username}/blog/{kind}.xml", timeout=30)

@@ -89,6 +89,7 @@ def test_an_event_fills_its_waitlist_moves_up_and_only_people_going_see_the_link
     assert listing.status_code == 200 and "Fix your own leaks" in listing.text
     helper_page = requests.get(f"{site}/h/{helper.username}", timeout=30)
     assert "Upcoming events" in helper_page.text and f"/events/{event_id}" in helper_page.text
+    assert f'<a href="/h/{helper.username}/events">Events</a>' in helper_page.text  # a tab of the page
 
     left = requests.delete(f"{api}/events/{event_id}/rsvp", headers=people[0].auth, timeout=60)
     assert left.status_code == 200 and left.json()["place"]["place"] == "left"
