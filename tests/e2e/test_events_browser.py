@@ -124,4 +124,11 @@ def test_a_ticket_is_bought_at_paypal_and_the_buyer_comes_back_going(open_contex
     outcome.get_by_test_id("open-event").click()
     expect(page).to_have_url(re.compile(re.escape(path) + "$"))
     expect(page.get_by_test_id("event-going")).to_have_text("You're going")
+
+    # Leaving with a paid ticket says first that it is not refunded; keeping it changes nothing.
+    page.get_by_test_id("event-leave").click()
+    expect(page.get_by_test_id("event-leave-confirm")).to_have_text("Give up your ticket?")
+    expect(page.locator("[data-testid=event-leave-confirm]").locator("..")).to_contain_text("not refunded")
+    page.get_by_test_id("event-keep").click()
+    expect(page.get_by_test_id("event-going")).to_have_text("You're going")
     assert browser_log.csp_violations() == []

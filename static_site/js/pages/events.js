@@ -170,7 +170,9 @@ class Registration {
     if (place === "going") {
       this.say(element("span", { class: "event-badge-going", "data-testid": "event-going" }, "You're going"),
         "The invitation is in your email. Can't make it? Give your place to the next person waiting.");
-      this.actions.replaceChildren(this.button("Leave", { testId: "event-leave", onClick: () => this.leave() }));
+      this.actions.replaceChildren(this.button("Leave", {
+        testId: "event-leave", onClick: () => (this.paid ? this.confirmLeaving() : this.leave()),
+      }));
       return;
     }
     if (place === "waiting") {
@@ -254,6 +256,17 @@ class Registration {
 
   async leave() {
     this.draw(await api.leaveEvent(this.eventId));
+  }
+
+  /** A paid ticket is refunded only if the Helper cancels the event: giving up the place is
+   * said to be final before it is done. */
+  confirmLeaving() {
+    this.say(element("strong", { "data-testid": "event-leave-confirm" }, "Give up your ticket?"),
+      "Your place goes to the next person waiting, and the ticket is not refunded: tickets are "
+      + "refunded in full only if the event is cancelled.");
+    this.actions.replaceChildren(
+      this.button("Give up my ticket", { testId: "event-leave-confirmed", onClick: () => this.leave() }),
+      this.button("Keep my ticket", { primary: true, testId: "event-keep", onClick: () => this.refresh() }));
   }
 
   fail(error) {
