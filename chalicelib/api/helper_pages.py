@@ -107,8 +107,11 @@ def public_page(username):
     settings = deps.settings()
     html_headers = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": PUBLIC_PAGE_CACHE}
     try:
-        found = service.find_public_page(username=username, accounts=deps.account_store(),
-                                         pages=deps.helper_pages(), facts=deps.page_facts())
+        now = now_seconds()
+        found = service.find_public_page(
+            username=username, accounts=deps.account_store(), pages=deps.helper_pages(), facts=deps.page_facts(),
+            alongside=(lambda page: latest_post_cards(page.user_id, page.username),
+                       lambda page: upcoming_event_cards(page.user_id, page.username, now=now)))
     except NotFound:
         return Response(render_not_found(username, settings.site_url), status_code=404, headers=html_headers)
     if isinstance(found, service.Redirect):
@@ -120,8 +123,8 @@ def public_page(username):
         "site_url": settings.site_url,
         "categories": [{"slug": slug, "name": names.get(slug, slug)} for slug in page.categories],
         "description": " — ".join(p for p in (page.headline.strip(), page.shown_text().offer_summary) if p)[:200],
-        "posts": latest_post_cards(page.user_id, page.username),
-        "events": upcoming_event_cards(page.user_id, page.username, now=now_seconds()),
+        "posts": found.alongside[0],
+        "events": found.alongside[1],
         "followers": found.followers,
     }
     return Response(render_helper_page(view), status_code=200, headers=html_headers)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from chalicelib.domain import accounts as account_rules
 from chalicelib.domain import helper_pages as rules
@@ -146,6 +146,7 @@ class PublicPage:
     status: Status
     category_names: dict[str, str]  # slug -> name, for the categories that exist
     followers: int = 0  # how many people follow the Helper
+    alongside: tuple = ()  # what the `alongside` reads of find_public_page gave, in their order
 
 
 def page_named(username: str, *, accounts: AccountStore, pages: HelperPageStore) -> HelperPage:
@@ -163,16 +164,23 @@ def page_named(username: str, *, accounts: AccountStore, pages: HelperPageStore)
     return page
 
 
-def find_public_page(*, username: str, accounts: AccountStore, pages: HelperPageStore,
-                     facts: PageFacts) -> PublicPage | Redirect:
+def find_public_page(*, username: str, accounts: AccountStore, pages: HelperPageStore, facts: PageFacts,
+                     alongside: Sequence[Callable[[HelperPage], Any]] = ()) -> PublicPage | Redirect:
     """The page at `/h/<username>`; a Redirect when the name is old or differently cased.
     Two round trips when the pages' index knows the name: the page, then its Helper's status,
-    category names and follower count together."""
+    category names and follower count together, and beside that read, at the same time, each of
+    `alongside` (the page's latest posts, its upcoming events)."""
     page = page_named(username, accounts=accounts, pages=pages)
     if page.username != username:
         return Redirect(page.username)
-    status, names, followers = facts.status_names_and_followers(page.user_id, page.categories)
-    return PublicPage(page, status, names, followers)
+    if not alongside:
+        return PublicPage(page, *facts.status_names_and_followers(page.user_id, page.categories))
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=len(alongside)) as pool:
+        others = [pool.submit(read, page) for read in alongside]
+        status, names, followers = facts.status_names_and_followers(page.user_id, page.categories)
+        return PublicPage(page, status, names, followers, tuple(other.result() for other in others))
 
 
 def request_avatar_upload(*, user_id: str, content_type: str, pages: HelperPageStore, storage: UploadStorage,
