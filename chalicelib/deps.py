@@ -363,7 +363,41 @@ def call_desk():
                                                                       now_ms=int(time.time() * 1000)),
                     storefronts=storefronts(), plans=helper_plans(), free_sessions=free_sessions(),
                     max_price_cents=settings().max_session_price_cents, review_reminders=review_reminders(),
-                    review_reminder_hours=settings().review_reminder_hours, booked_calls=_booked_calls)
+                    review_reminder_hours=settings().review_reminder_hours, booked_calls=_booked_calls,
+                    push=push_desk)
+
+
+@lru_cache(maxsize=1)
+def vapid_private_key() -> str:
+    """The VAPID private key (base64url), read on first use: Secrets Manager on AWS and the local
+    stack, the environment in tests; empty when neither is set (push is then off)."""
+    s = settings()
+    if s.vapid_secret_arn:
+        return aws_client("secretsmanager").get_secret_value(SecretId=s.vapid_secret_arn)["SecretString"].strip()
+    return s.vapid_private_key
+
+
+@lru_cache(maxsize=1)
+def vapid_public_key() -> str | None:
+    from chalicelib.adapters.push import vapid_public_key as public_of
+
+    private = vapid_private_key()
+    return public_of(private) if private else None
+
+
+@lru_cache(maxsize=1)
+def push_desk():
+    """Built when a ring or a push route first needs it (the call desk holds the function)."""
+    from chalicelib.adapters.push import DynamoPushSubscriptionStore, WebPushSender
+    from chalicelib.services.push import PushDesk
+
+    _tables_bound()
+    s = settings()
+    private = vapid_private_key()
+    return PushDesk(subscriptions=DynamoPushSubscriptionStore(),
+                    sender=WebPushSender(private, f"mailto:{s.support_email}") if private else None,
+                    public_key=vapid_public_key, site_url=s.site_url, allow_local_endpoints=s.push_local_endpoints,
+                    limit=s.push_subscriptions_per_user)
 
 
 def _booked_calls():

@@ -19,6 +19,7 @@ TABLES += ("follows", "follower_counts", "fanouts", "fanout_sends")
 TABLES += ("polls", "poll_votes", "poll_watchers")
 TABLES += ("events", "event_attendance")
 TABLES += ("posts", "post_slugs", "post_reports")
+TABLES += ("push_subscriptions",)
 
 
 @dataclass(frozen=True, repr=False, eq=False)  # no repr: it would log the secrets; one per process
@@ -115,6 +116,13 @@ class Settings:
     # (the next run, a minute later, goes on where they stopped).
     ses_sends_per_second: float = 14.0
     fanout_seconds_per_run: float = 50.0
+    # Web Push (call alerts when no tab is open): the VAPID private key, an ARN (Secrets Manager,
+    # on AWS and the local stack) or the key itself (tests); neither: push is off. Subscriptions on
+    # http://127.0.0.1 only when the local stack says so (its push service).
+    vapid_secret_arn: str = ""
+    vapid_private_key: str = ""
+    push_local_endpoints: bool = False
+    push_subscriptions_per_user: int = 10
 
     def table_name(self, logical: str) -> str:
         return self.table_names.get(logical) or f"{self.table_prefix}{logical}"
@@ -204,6 +212,10 @@ class Settings:
             free_sessions_flag_per_week=int(get("IK_FREE_SESSIONS_FLAG_PER_WEEK", "25")),
             ses_sends_per_second=float(get("IK_SES_SENDS_PER_SECOND", "14")),
             fanout_seconds_per_run=float(get("IK_FANOUT_SECONDS_PER_RUN", "50")),
+            vapid_secret_arn=get("IK_VAPID_SECRET_ARN"),
+            vapid_private_key=get("IK_VAPID_PRIVATE_KEY"),
+            push_local_endpoints=get("IK_PUSH_LOCAL_ENDPOINTS", "false").lower() == "true",
+            push_subscriptions_per_user=int(get("IK_PUSH_SUBSCRIPTIONS_PER_USER", "10")),
         )
 
 

@@ -49,6 +49,9 @@ class CallDesk:
     # Booked sessions (services.bookings.BookedCalls, built on first use): the terms a booking's
     # call starts with, and the booking told once both are in. None: calls only.
     booked_calls: Callable[[], Any] | None = None
+    # Web Push (services.push.PushDesk, built on first use): a ring reaches the Helper's devices
+    # when no tab of theirs is open. None: rings go to open tabs only.
+    push: Callable[[], Any] | None = None
 
 
 def call_view(call: Call) -> dict:
@@ -93,7 +96,7 @@ def start_call(*, caller_id: str, caller_connection: str, helper_username: str, 
             raise InvalidInput("Booked sessions are not taken here.", field="booking")
         booked = desk.booked_calls().terms_of(booking_id=booking_id, caller_id=caller_id, helper_id=page.user_id,
                                               now=now)
-    if not desk.connections.for_user(page.user_id):
+    if not desk.connections.for_user(page.user_id) and not _push_reachable(desk, page.user_id):
         raise InvalidInput(f"{page.display_name} is offline right now.", field="helper")
     plan = current_plan(desk.plans.get(page.user_id), now)
     call = rules.ring(call_id=new_id(), caller_id=caller_id, helper_id=page.user_id,
@@ -101,10 +104,40 @@ def start_call(*, caller_id: str, caller_connection: str, helper_username: str, 
                       booked=(booking_id, booked) if booked else None)
     desk.calls.create(call, plan.concurrent_calls)
     caller = desk.accounts.get(caller_id)
+    caller_name = (one_line(caller.display_name) if caller else "") or "Someone"  # stored text too
     _notify(desk, call, ring_all=True, extra={"caller": {
-        "display_name": (one_line(caller.display_name) if caller else "") or "Someone",  # stored text too
-        "username": caller.username if caller else None}})
+        "display_name": caller_name, "username": caller.username if caller else None}})
+    if desk.push is not None and not desk.connections.for_user(call.helper_id):  # gone tabs were just forgotten
+        _push_ring(desk, call, caller_name)
     return call
+
+
+def _push_reachable(desk: CallDesk, helper_id: str) -> bool:
+    """A Helper with no tab open can still be rung on a device they turned call alerts on in."""
+    if desk.push is None:
+        return False
+    from chalicelib.services.push import reachable
+
+    try:
+        return reachable(helper_id, desk=desk.push())
+    except Exception as error:  # noqa: BLE001 - unknown: as offline, as before push existed
+        from chalicelib.observability import logger
+
+        logger().warning("push reach not read", extra={"helper_id": helper_id, "error": str(error)})
+        return False
+
+
+def _push_ring(desk: CallDesk, call: Call, caller_name: str) -> None:
+    """Best effort (services.push never raises): the call rings whatever happens to the push."""
+    from chalicelib.services.push import push_ring
+
+    try:
+        push_ring(helper_id=call.helper_id, call_id=call.call_id, caller_name=caller_name,
+                  expires_at=call.state_deadline, desk=desk.push())
+    except Exception as error:  # noqa: BLE001 - building the desk failed (the secret unreadable)
+        from chalicelib.observability import logger
+
+        logger().warning("ring not pushed", extra={"call_id": call.call_id, "error": str(error)})
 
 
 ACTIONS: dict[str, Callable[..., Call]] = {

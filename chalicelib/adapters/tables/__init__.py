@@ -23,6 +23,7 @@ from chalicelib.settings import TABLES, Settings
 MODULES = ("accounts", "pages", "directory", "realtime", "calls", "money", "reviews", "store", "bookings", "posts",
            "events")
 MODULES += ("follows",)
+MODULES += ("push",)
 TTL_ATTRIBUTES = {"connections": "ttl", "calls": "ttl", "webhook_events": "ttl", "free_session_counts": "ttl",
                   "revocations": "ttl", "booking_steps": "ttl", "poll_watchers": "ttl"}
 

@@ -1,0 +1,80 @@
+"""Web Push: people's browsers subscribe to call alerts, and a ring reaches a Helper's devices
+when no tab of theirs is open (services/calls.py asks). Sending is best effort: a push that
+fails is logged, never fails the call; a subscription its push service calls gone (404/410) is
+removed."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from chalicelib.adapters.push import PushSender, PushSubscriptionStore, Subscription
+from chalicelib.domain import push as rules
+from chalicelib.domain.errors import Conflict, ServiceUnavailable
+
+
+@dataclass(frozen=True)
+class PushDesk:
+    subscriptions: PushSubscriptionStore
+    # None when no VAPID key is set: subscribing and sending are off, the rest of the app is not.
+    sender: PushSender | None
+    public_key: Callable[[], str | None]
+    site_url: str
+    allow_local_endpoints: bool = False  # the local stack's push service listens on 127.0.0.1
+    limit: int = 10  # subscriptions (browsers) per person
+
+
+def public_key(*, desk: PushDesk) -> dict:
+    key = desk.public_key()
+    if not key:
+        raise ServiceUnavailable("Call alerts are not set up on this site.")
+    return {"public_key": key}
+
+
+def subscribe(*, user_id: str, endpoint: str, p256dh: str, auth: str, desk: PushDesk, now: int) -> dict:
+    rules.check_subscription(endpoint, p256dh, auth, allow_local=desk.allow_local_endpoints)
+    if desk.sender is None:
+        raise ServiceUnavailable("Call alerts are not set up on this site.")
+    if not desk.subscriptions.add(Subscription(user_id, endpoint, p256dh, auth, now), limit=desk.limit):
+        raise Conflict(f"Call alerts are on in {desk.limit} browsers already; turn them off in one first.")
+    return {"subscribed": True, "subscriptions": len(desk.subscriptions.for_user(user_id))}
+
+
+def unsubscribe(*, user_id: str, endpoint: str, desk: PushDesk) -> dict:
+    """Turning alerts off twice, or for a browser never subscribed, changes nothing."""
+    desk.subscriptions.remove(user_id, endpoint)
+    return {"subscribed": False, "subscriptions": len(desk.subscriptions.for_user(user_id))}
+
+
+def reachable(user_id: str, *, desk: PushDesk) -> bool:
+    """Whether a push could reach the person (a VAPID key and at least one subscription)."""
+    return desk.sender is not None and bool(desk.subscriptions.for_user(user_id))
+
+
+def push_ring(*, helper_id: str, call_id: str, caller_name: str, expires_at: int | None, desk: PushDesk) -> int:
+    """Pushes a ring to every browser the Helper subscribed; how many push services took it.
+    Never raises: the call rings on whatever happens here."""
+    from chalicelib.observability import logger
+
+    if desk.sender is None:
+        return 0
+    try:
+        subscriptions = desk.subscriptions.for_user(helper_id)
+    except Exception as error:  # noqa: BLE001 - the call rings; this push is lost
+        logger().warning("push subscriptions not read", extra={"call_id": call_id, "error": str(error)})
+        return 0
+    url = f"{desk.site_url}/call.html?call={call_id}&answer=1"
+    data = rules.ring_payload(call_id=call_id, caller_name=caller_name, url=url, expires_at=expires_at)
+    taken = 0
+    for subscription in subscriptions:
+        try:
+            status = desk.sender.send(subscription, data, ttl=rules.RING_TTL_SECONDS, urgency=rules.RING_URGENCY,
+                                      topic=rules.topic_for(call_id))
+            if status in rules.GONE_STATUSES:
+                desk.subscriptions.remove(helper_id, subscription.endpoint)
+            elif 200 <= status < 300:
+                taken += 1
+            else:
+                logger().warning("push refused", extra={"call_id": call_id, "status": status})
+        except Exception as error:  # noqa: BLE001 - one browser's push lost; the others and the call go on
+            logger().warning("push not sent", extra={"call_id": call_id, "error": str(error)})
+    return taken
