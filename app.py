@@ -14,6 +14,7 @@ from chalicelib.api import (
     ops,
     payments,
     posts,
+    push,
     reviews,
     site,
     store,
@@ -36,6 +37,7 @@ app.register_blueprint(bookings.blueprint)
 app.register_blueprint(events.blueprint)
 app.register_blueprint(follows.blueprint)
 app.register_blueprint(posts.blueprint)
+app.register_blueprint(push.blueprint)
 app.register_blueprint(site.blueprint)
 
 

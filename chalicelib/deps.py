@@ -371,10 +371,20 @@ def call_desk():
 def vapid_private_key() -> str:
     """The VAPID private key (base64url), read on first use: Secrets Manager on AWS and the local
     stack, the environment in tests; empty when neither is set (push is then off)."""
+    from chalicelib.adapters.push import vapid_public_key as public_of
+    from chalicelib.observability import logger
+
     s = settings()
     if s.vapid_secret_arn:
-        return aws_client("secretsmanager").get_secret_value(SecretId=s.vapid_secret_arn)["SecretString"].strip()
-    return s.vapid_private_key
+        private = aws_client("secretsmanager").get_secret_value(SecretId=s.vapid_secret_arn)["SecretString"].strip()
+    else:
+        private = s.vapid_private_key
+    try:
+        public_of(private)
+    except ValueError:  # the deployment's placeholder, before a key is put in (docs/runbook.md)
+        logger().warning("no VAPID key is set: call alerts (Web Push) are off")
+        return ""
+    return private
 
 
 @lru_cache(maxsize=1)

@@ -105,8 +105,13 @@ def vapid_public_key(private_key: str) -> str:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
 
-    raw = base64.urlsafe_b64decode(private_key + "=" * (-len(private_key) % 4))
-    key = ec.derive_private_key(int.from_bytes(raw, "big"), ec.SECP256R1())
+    try:
+        raw = base64.urlsafe_b64decode(private_key + "=" * (-len(private_key) % 4))
+    except (ValueError, TypeError) as error:
+        raise ValueError("not a VAPID private key") from error
+    if len(raw) != 32:
+        raise ValueError("not a VAPID private key (32 bytes, base64url)")
+    key = ec.derive_private_key(int.from_bytes(raw, "big"), ec.SECP256R1())  # ValueError out of range
     point = key.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
     return base64.urlsafe_b64encode(point).decode().rstrip("=")
 

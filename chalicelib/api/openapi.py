@@ -114,6 +114,7 @@ class Operation:
 
 
 _O = Operation
+PUSH_KEY_EXAMPLE = "BLlMwmZo6QwbVIA4q_4i1vPiLmwS1dp5EMcj0NIcrrZN-G87K3yEFnflKntH1jC0jrJsVHB-ns9tMS1HEWGCR2o"
 PAGE_EXAMPLE = {
     "headline": "Plumber with twenty years of leaks behind me",
     "offer": "I fix **leaks**, drains and taps.",
@@ -370,6 +371,19 @@ OPERATIONS: tuple[Operation, ...] = (
        Rule.PUBLIC, "following", "Unsubscribed", query="UnsubscribeQuery",
        description="Mail clients POST `List-Unsubscribe=One-Click` as a form; the body is not read. The "
                    "follow stays, its mode set to `none` (the follower count does not move)."),
+    # call alerts (Web Push)
+    _O("GET", "/push/key", "The VAPID public key browsers subscribe to call alerts with", Rule.PUBLIC,
+       "call alerts", "PushKey", errors=(503,), description="503 when this site has no VAPID key (push is off)."),
+    _O("PUT", "/me/push-subscriptions", "Turn call alerts on in this browser (its PushSubscription)",
+       Rule.SIGNED_IN, "call alerts", "PushSubscriptions", body="PushSubscriptionBody",
+       example={"endpoint": "https://push.example.com/send/role-test", "expirationTime": None,
+                "keys": {"p256dh": PUSH_KEY_EXAMPLE, "auth": "AAAAAAAAAAAAAAAAAAAAAA"}},
+       errors=(409, 503), description="A ring is pushed to my browsers when no tab of mine is open. The same "
+                                      "endpoint again replaces its keys; a person has at most 10 (then 409). "
+                                      "The endpoint must be https."),
+    _O("DELETE", "/me/push-subscriptions", "Turn call alerts off in this browser", Rule.SIGNED_IN, "call alerts",
+       "PushSubscriptions", body="PushEndpointBody", example={"endpoint": "https://push.example.com/send/role-test"},
+       description="Forgetting an endpoint never subscribed changes nothing."),
     # events
     _O("GET", "/me/events", "My events: upcoming soonest first (`?past=1`: the past ones)", Rule.HELPER, "events",
        "Events"),

@@ -1119,3 +1119,12 @@ class EventAttendees(_Answer):
 
 class PostDeleted(_Answer):
     deleted: bool
+
+
+class PushKey(_Answer):
+    public_key: str = Field(description="The VAPID public key: the browser's `applicationServerKey` (base64url).")
+
+
+class PushSubscriptions(_Answer):
+    subscribed: bool = Field(description="Whether this browser now gets call alerts.")
+    subscriptions: int = Field(description="How many of my browsers get call alerts.")

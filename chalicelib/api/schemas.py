@@ -426,3 +426,20 @@ class CancelEventBody(_Body):
 
 class BlogPageQuery(BaseModel):
     cursor: Optional[str] = Field(default=None, max_length=2048, description="The `Older posts` link's, as it came.")
+
+
+class PushKeysBody(_Body):
+    p256dh: str = Field(max_length=200, description="The browser's P-256 public key, base64url (65 bytes).")
+    auth: str = Field(max_length=100, description="The browser's 16-byte auth secret, base64url.")
+
+
+class PushSubscriptionBody(_Body):
+    """A browser's `PushSubscription.toJSON()`, as it gives it."""
+
+    endpoint: str = Field(max_length=2048, description="The push service URL (https).")
+    expirationTime: Optional[float] = Field(default=None, description="As the browser says; not used.")  # noqa: N815
+    keys: PushKeysBody
+
+
+class PushEndpointBody(_Body):
+    endpoint: str = Field(max_length=2048, description="The push service URL of the subscription to forget.")

@@ -416,6 +416,14 @@ class InterkanectStack(cdk.Stack):
         )
         self.cursor_secret.grant_read(self.function_role)
 
+        # Web Push's VAPID private key (base64url of the P-256 scalar). CloudFormation cannot make
+        # an EC key: the secret starts as a placeholder that the app treats as "push off", and the
+        # runbook puts a real key in (`python -m infra.vapid_key`). Read once per warm Lambda.
+        self.vapid_secret = secretsmanager.Secret(
+            self, "VapidSecret", description="interKanect: Web Push VAPID private key (python -m infra.vapid_key)",
+            generate_secret_string=secretsmanager.SecretStringGenerator(password_length=16, exclude_punctuation=True),
+        )
+        self.vapid_secret.grant_read(self.function_role)
         turn_enabled = cdk.CfnCondition(self, "TurnEnabled", expression=cdk.Fn.condition_not(
             cdk.Fn.condition_equals(turn_urls.value_as_string, "")))
 
@@ -427,6 +435,7 @@ class InterkanectStack(cdk.Stack):
             "IK_USER_POOL_CLIENT_ID": self.user_pool_client.user_pool_client_id,
             "IK_OPS_GROUP": defaults.ops_group,
             "IK_CURSOR_SECRET_ARN": self.cursor_secret.secret_arn,
+            "IK_VAPID_SECRET_ARN": self.vapid_secret.secret_arn,
             "IK_SITE_BUCKET": self.site_bucket.bucket_name,
             "IK_UPLOADS_BUCKET": self.uploads_bucket.bucket_name,
             "IK_FILES_BUCKET": self.files_bucket.bucket_name,

@@ -35,6 +35,7 @@ FILES_BUCKET = "interkanect-files"
 SENDER_EMAIL = "no-reply@interkanect.local"
 PAYPAL_SECRET_PARAMETER = "/interkanect/paypal/client-secret"
 CURSOR_SECRET_NAME = "interkanect/cursor-secret"
+VAPID_SECRET_NAME = "interkanect/vapid-private-key"
 LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
 
 
@@ -418,6 +419,17 @@ def _cursor_secret_arn(secrets: Any) -> str:
         return secrets.create_secret(Name=CURSOR_SECRET_NAME, SecretString=random.token_urlsafe(32))["ARN"]
 
 
+def _vapid_secret_arn(secrets: Any) -> str:
+    """The VAPID private key Web Push is signed with, made once per stack state (a new one when
+    the state is new: browsers subscribed with the old public key then subscribe again)."""
+    from chalicelib.adapters.push import new_vapid_private_key
+
+    try:
+        return secrets.describe_secret(SecretId=VAPID_SECRET_NAME)["ARN"]
+    except secrets.exceptions.ResourceNotFoundException:
+        return secrets.create_secret(Name=VAPID_SECRET_NAME, SecretString=new_vapid_private_key())["ARN"]
+
+
 def provision(endpoint: str, *, region: str = "us-east-1", paypal_client_secret: str) -> dict[str, str]:
     """Creates what is missing and returns the app's settings as environment variables."""
     cognito = client("cognito-idp", endpoint, region)
@@ -458,6 +470,8 @@ def provision(endpoint: str, *, region: str = "us-east-1", paypal_client_secret:
 
     environment = {
         "IK_CURSOR_SECRET_ARN": _cursor_secret_arn(client("secretsmanager", endpoint, region)),
+        "IK_VAPID_SECRET_ARN": _vapid_secret_arn(client("secretsmanager", endpoint, region)),
+        "IK_PUSH_LOCAL_ENDPOINTS": "true",  # push endpoints on 127.0.0.1 (tests/support/push_service.py)
         "AWS_REGION": region,
         "AWS_DEFAULT_REGION": region,
         **LOCAL_CREDENTIALS,

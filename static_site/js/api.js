@@ -619,6 +619,16 @@ export const api = {
 
   unfollow: (username) => sendAuthorized(`/helpers/${segment(username)}/follow`, { method: "DELETE" }),
 
+  /** `{public_key}`: the VAPID key browsers subscribe to call alerts with (a 503 when push is off). */
+  pushKey: () => send("/push/key"),
+
+  /** Call alerts on in this browser: its `PushSubscription.toJSON()`. `{subscribed, subscriptions}`. */
+  subscribePush: (subscription) => sendAuthorized("/me/push-subscriptions", { method: "PUT", body: subscription }),
+
+  unsubscribePush: (endpoint) => sendAuthorized("/me/push-subscriptions", {
+    method: "DELETE", body: { endpoint },
+  }),
+
   /** `{following: [{username, display_name, headline, url, mode, since}], cursor}`. */
   myFollowing: (cursor = null) => sendAuthorized(withQuery("/me/following", { cursor })),
 

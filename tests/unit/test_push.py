@@ -180,3 +180,29 @@ def test_the_payload_pywebpush_encrypts_decrypts_at_a_local_push_service():
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.mark.parametrize("placeholder", ["", "q8ZyU1xwJ3bT4mVd", "not base64!", "A" * 43])
+def test_a_vapid_secret_that_is_not_a_key_turns_push_off(monkeypatch, placeholder):
+    from chalicelib import deps
+
+    monkeypatch.delenv("IK_VAPID_SECRET_ARN", raising=False)
+    monkeypatch.setenv("IK_VAPID_PRIVATE_KEY", placeholder)
+    deps.reset()
+    try:
+        assert deps.vapid_private_key() == "" and deps.vapid_public_key() is None
+    finally:
+        deps.reset()
+
+
+def test_a_vapid_key_from_the_settings_gives_its_public_key(monkeypatch):
+    from chalicelib import deps
+
+    private = new_vapid_private_key()
+    monkeypatch.delenv("IK_VAPID_SECRET_ARN", raising=False)
+    monkeypatch.setenv("IK_VAPID_PRIVATE_KEY", private)
+    deps.reset()
+    try:
+        assert deps.vapid_public_key() == vapid_public_key(private)
+    finally:
+        deps.reset()

@@ -10,6 +10,7 @@ import { mountHeader } from "../header.js";
 import { helperPagePath, safeHref } from "../helper-card.js";
 import { loadFailure } from "../load-failure.js";
 import { leaveIfSignedOut, queryParam, signInUrl } from "../paths.js";
+import { mountCallAlerts } from "../push.js";
 import { showAddress, showFutureAddress, showUsernameLimit } from "./my-page/address.js";
 import {
   joinRequestedCategory, loadCategories, renderCategoryChoices, showJoinPending,
@@ -55,6 +56,7 @@ function showPage(saved) {
   renderCategoryChoices();
   showGettingPaid();
   showChecklist();
+  mountCallAlerts(document.querySelector("[data-call-alerts]"));
 }
 
 function showNewPage() {

@@ -1,0 +1,97 @@
+/** Call alerts: a Helper turns on Web Push in this browser, so a ring reaches them when no tab
+ * of the site is open (the service worker, /sw.js, shows it; tapping it opens the call room).
+ *
+ * The browser's permission is asked only when the person clicks the button, never on load. On
+ * load the panel only reads whether this browser already has alerts on (no prompt). */
+
+import { api } from "./api.js";
+
+const ON_LABEL = "Turn off call alerts in this browser";
+const OFF_LABEL = "Get call alerts when this tab is closed";
+
+/** The VAPID public key (base64url) as the bytes `applicationServerKey` takes. */
+function keyBytes(base64url) {
+  const base64 = base64url.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (base64url.length % 4)) % 4);
+  return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+}
+
+export function pushSupported() {
+  return "serviceWorker" in navigator && "PushManager" in window && "Notification" in window;
+}
+
+async function registration() {
+  await navigator.serviceWorker.register("/sw.js", { scope: "/" });
+  return navigator.serviceWorker.ready;
+}
+
+async function currentSubscription() {
+  const found = await navigator.serviceWorker.getRegistration("/");
+  return found ? found.pushManager.getSubscription() : null;
+}
+
+async function turnOn() {
+  const permission = await Notification.requestPermission();
+  if (permission !== "granted") {
+    throw new Error(permission === "denied"
+      ? "Notifications are blocked for this site: allow them in your browser's site settings, then try again."
+      : "Call alerts need your permission to show notifications.");
+  }
+  const [ready, key] = await Promise.all([registration(), api.pushKey()]);
+  const subscription = await ready.pushManager.getSubscription()
+    || await ready.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(key.public_key) });
+  await api.subscribePush(subscription.toJSON());
+}
+
+async function turnOff() {
+  const subscription = await currentSubscription();
+  if (subscription) {
+    await api.unsubscribePush(subscription.endpoint);
+    await subscription.unsubscribe();
+  }
+}
+
+/** Fills the panel `[data-call-alerts]`: its button `[data-call-alerts-toggle]` and status
+ * `[data-call-alerts-status]`. */
+export async function mountCallAlerts(panel) {
+  const button = panel.querySelector("[data-call-alerts-toggle]");
+  const status = panel.querySelector("[data-call-alerts-status]");
+  panel.hidden = false;
+  if (!pushSupported()) {
+    button.hidden = true;
+    status.textContent = "This browser cannot show call alerts when the tab is closed; keep a tab open to hear calls.";
+    return;
+  }
+  let on = false;
+  const show = (isOn, message = "") => {
+    on = isOn;
+    button.textContent = on ? ON_LABEL : OFF_LABEL;
+    button.setAttribute("aria-pressed", String(on));
+    status.textContent = message || (on ? "Call alerts are on in this browser." : "");
+  };
+  try {
+    show(Boolean(await currentSubscription()) && Notification.permission === "granted");
+  } catch (error) {
+    show(false);
+  }
+  if (button.dataset.mounted) {
+    return;
+  }
+  button.dataset.mounted = "1";
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    status.textContent = on ? "Turning call alerts off…" : "Turning call alerts on…";
+    try {
+      if (on) {
+        await turnOff();
+        show(false, "Call alerts are off in this browser.");
+      } else {
+        await turnOn();
+        show(true);
+      }
+    } catch (error) {
+      show(on, error && error.message ? error.message : "That did not work; try again.");
+    } finally {
+      button.disabled = false;
+    }
+  });
+}

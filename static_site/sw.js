@@ -1,0 +1,71 @@
+/* interKanect's service worker, served at the site root so its scope is the whole site.
+ *
+ * It does one thing: call alerts. A ring pushed while no tab of the Helper's is open (the server
+ * sends it with TTL 30 s, Urgency high and a Topic per call) shows a notification saying who is
+ * calling; tapping it focuses a tab already on that call's room, or opens the room to answer.
+ * No fetch handler: pages load from the network as before (nothing is cached here). */
+
+const SAME_ORIGIN = self.location.origin;
+
+/** The call room link, if the payload's URL is one of this site's (never another origin's). */
+function callRoomUrl(url, callId) {
+  try {
+    const parsed = new URL(url, SAME_ORIGIN);
+    if (parsed.origin === SAME_ORIGIN && parsed.pathname === "/call.html") {
+      return parsed.href;
+    }
+  } catch (error) {
+    // fall through to the room built from the call id
+  }
+  return `${SAME_ORIGIN}/call.html?call=${encodeURIComponent(callId)}&answer=1`;
+}
+
+function readPush(event) {
+  if (!event.data) {
+    return null;
+  }
+  try {
+    const message = event.data.json();
+    return message && typeof message === "object" ? message : null;
+  } catch (error) {
+    return null;
+  }
+}
+
+self.addEventListener("install", () => {
+  self.skipWaiting();
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(self.clients.claim());
+});
+
+self.addEventListener("push", (event) => {
+  const message = readPush(event);
+  if (!message || message.type !== "ring" || typeof message.call_id !== "string") {
+    // Every push must show something (Chrome otherwise says the site updated in the background).
+    event.waitUntil(self.registration.showNotification("interKanect", { body: "Something new on interKanect." }));
+    return;
+  }
+  const caller = typeof message.caller === "string" && message.caller.trim() ? message.caller.trim() : "Someone";
+  const url = callRoomUrl(message.url, message.call_id);
+  event.waitUntil(self.registration.showNotification(`${caller} is calling you`, {
+    body: "Tap to answer on interKanect.",
+    tag: `ring-${message.call_id}`, // the same call again replaces its notification
+    renotify: true,
+    data: { url, call_id: message.call_id, expires_at: message.expires_at || null },
+  }));
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const url = (event.notification.data && event.notification.data.url) || `${SAME_ORIGIN}/`;
+  event.waitUntil((async () => {
+    const tabs = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+    const open = tabs.find((tab) => tab.url === url);
+    if (open) {
+      return open.focus();
+    }
+    return self.clients.openWindow(url);
+  })());
+});
