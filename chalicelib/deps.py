@@ -364,7 +364,7 @@ def call_desk():
                     storefronts=storefronts(), plans=helper_plans(), free_sessions=free_sessions(),
                     max_price_cents=settings().max_session_price_cents, review_reminders=review_reminders(),
                     review_reminder_hours=settings().review_reminder_hours, booked_calls=_booked_calls,
-                    push=push_desk)
+                    push=push_desk, missed_call_emails=_missed_call_emails)
 
 
 @lru_cache(maxsize=1)
@@ -408,6 +408,12 @@ def push_desk():
                     sender=WebPushSender(private, f"mailto:{s.support_email}") if private else None,
                     public_key=vapid_public_key, site_url=s.site_url, allow_local_endpoints=s.push_local_endpoints,
                     limit=s.push_subscriptions_per_user)
+
+
+def _missed_call_emails():
+    from types import SimpleNamespace
+
+    return SimpleNamespace(accounts=account_store(), mailer=mailer(), settings=settings())
 
 
 def _booked_calls():

@@ -86,6 +86,8 @@ KINDS = {
     "follow_post": ({**FOLLOWED, "item": FOLLOWED["items"][0]}, "Ada L published a new post"),
     "follow_event": ({**FOLLOWED, "item": FOLLOWED["items"][1]}, "Fix your own leaks"),
     "follow_digest": (FOLLOWED, "What Ada L published this week"),
+    "missed_call": ({"caller_name": "Bob B", "when": "on Sunday 6 December 2026 at 15:20 (Europe/Paris)",
+                     "alerts_on": 0, "alerts_url": "/become-a-helper.html#call-alerts"}, "turn on call alerts"),
 }
 
 

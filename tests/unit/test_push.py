@@ -206,3 +206,53 @@ def test_a_vapid_key_from_the_settings_gives_its_public_key(monkeypatch):
         assert deps.vapid_public_key() == vapid_public_key(private)
     finally:
         deps.reset()
+
+
+def _missed_call_desk(*, helper_tab: bool):
+    from types import SimpleNamespace
+
+    from chalicelib.adapters.mailer import InMemoryMailer
+    from chalicelib.settings import Settings
+
+    desk, pushing = _desks(helper_tab=helper_tab)
+    mailer = InMemoryMailer()
+    emails = SimpleNamespace(accounts=desk.accounts, mailer=mailer,
+                             settings=Settings(site_url="https://ik.example", support_email="help@ik.example"))
+    return dataclasses.replace(desk, missed_call_emails=lambda: emails), pushing, mailer
+
+
+def test_a_call_that_rings_out_is_emailed_to_the_helper_once():
+    desk, pushing, mailer = _missed_call_desk(helper_tab=False)
+    push.subscribe(user_id=HELPER, endpoint=ENDPOINT, p256dh=KEY, auth=AUTH, desk=pushing, now=NOW)
+    call = calls.start_call(caller_id=CALLER, caller_connection="c-caller", helper_username="ada", desk=desk,
+                            now=NOW)
+    assert calls.sweep_calls(desk=desk, now=call.state_deadline + 1) == 1
+    assert calls.sweep_calls(desk=desk, now=call.state_deadline + 61) == 0
+    [email] = mailer.sent
+    assert email.to == f"{HELPER}@example.com"
+    assert email.subject == "You missed a call from Bob"
+    assert "Call alerts are on in 1 of your browsers" in email.text
+    assert "(UTC)" in email.text
+
+
+def test_an_answered_declined_or_cancelled_call_is_not_emailed():
+    for action, user in (("answer", HELPER), ("decline", HELPER), ("cancel", CALLER)):
+        desk, _, mailer = _missed_call_desk(helper_tab=True)
+        call = calls.start_call(caller_id=CALLER, caller_connection="c-caller", helper_username="ada", desk=desk,
+                                now=NOW)
+        calls.act(action=action, call_id=call.call_id, user_id=user, message={}, desk=desk, now=NOW + 1,
+                  connection_id="c-helper" if user == HELPER else "c-caller")
+        calls.sweep_calls(desk=desk, now=call.state_deadline + 1)
+        assert mailer.sent == [], action
+
+
+def test_a_failing_mailer_never_fails_the_sweep():
+    desk, _, mailer = _missed_call_desk(helper_tab=True)
+
+    def broken(email):
+        raise RuntimeError("SES down")
+
+    mailer.send = broken
+    call = calls.start_call(caller_id=CALLER, caller_connection="c-caller", helper_username="ada", desk=desk, now=NOW)
+    assert calls.sweep_calls(desk=desk, now=call.state_deadline + 1) == 1
+    assert desk.calls.get(call.call_id).end_reason.value == "missed"
