@@ -5,8 +5,15 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt requirements-infra.txt | sha1sum | cut -c1-12)
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# The CDK CLI, pinned, run through npx (deploy only; synth needs no CLI). STAGE picks the stack
+# (interkanect-$(STAGE)); PARAMS are its CloudFormation parameters, "Name=value" each (docs/deploy.md).
+CDK_CLI := aws-cdk@2.1149.0
+STAGE ?= dev
+PARAMS ?=
+CDK := npx --yes $(CDK_CLI)
+CDK_APP := --app "$(PY) -m infra.cdk.app" -c stage=$(STAGE)
 
-.PHONY: dev test test-fast bench synth install chromium clean
+.PHONY: dev test test-fast bench synth deploy diff install chromium clean
 
 dev: install ## Start the whole product locally and print the URL to open
 	$(PY) -m infra.local
@@ -22,6 +29,13 @@ bench: install chromium ## Print the benchmark figures (Lighthouse and call setu
 
 synth: install ## Synthesize the CDK app into infra/cdk.out (no CDK CLI needed)
 	$(PY) -m infra.cdk.synth --outdir infra/cdk.out
+
+deploy: install ## Deploy interkanect-$(STAGE) and its us-east-1 edge stack (settings: docs/deploy.md)
+	$(CDK) deploy --all $(CDK_APP) --require-approval broadening \
+	  $(foreach p,$(PARAMS),--parameters interkanect-$(STAGE):$(p))
+
+diff: install ## What `make deploy` would change
+	$(CDK) diff --all $(CDK_APP)
 
 install: $(STAMP)
 

@@ -34,7 +34,7 @@ from chalicelib.domain.payments import (
 from chalicelib.domain.plans import current_plan, extended
 from chalicelib.domain.refunds import RefundWindowClosed, refund_window_closes_at
 from chalicelib.domain.store import ShippingRule
-from chalicelib.observability import logger
+from chalicelib.observability import PAYMENTS_CAPTURED, REFUNDS, count, logger
 from chalicelib.services.calls import CallDesk
 from chalicelib.services.emails import tell
 from chalicelib.services.reviews import session_refunded
@@ -382,6 +382,8 @@ def settle(*, payment: Payment, capture: Any, desk: PaymentDesk, now: int) -> Pa
     first = desk.payments.transition(captured, expected=[PaymentState.CREATED, PaymentState.CANCELLED,
                                                          PaymentState.DECLINED, PaymentState.VOIDED])
     current = captured if first else desk.payments.get(payment.payment_id) or captured  # settled before: as it is
+    if first:
+        count(PAYMENTS_CAPTURED)
     _deliver(current, desk, now, first=first)
     return desk.payments.get(payment.payment_id) or current
 
@@ -489,6 +491,7 @@ def post_refund(*, payment: Payment, refund_id: str, refunded_cents: int, desk: 
             already_refunded_cents=payment.refunded_cents,
             occurred_at=now, memo={"payment_id": payment.payment_id, "reason": reason[:200]}))
     if posted:
+        count(REFUNDS)
         desk.purpose(payment).refunded(payment, refunded_cents, now)
     current = desk.payments.get(payment.payment_id) or payment
     if posted:  # the refunds the ledger counts for this payment, this one included

@@ -49,7 +49,7 @@ from chalicelib.domain.payouts import (
 from chalicelib.domain.refunds import RefundState
 from chalicelib.services.emails import tell
 from chalicelib.services.webhooks import Handler
-from chalicelib.observability import logger
+from chalicelib.observability import PAYOUTS, count, logger
 from chalicelib.settings import Settings
 
 RELEASE_PAGE = 100
@@ -348,6 +348,8 @@ def apply_item_outcome(result: Any, *, desk: PayoutDesk, now: int, item: PayoutI
                               paypal_status=status, fee_cents=result.fee_cents, error=error)
     if desk.items.transition(ended, expected=[ItemState.RESERVED]):
         desk.checkpoint("item ended")
+        if outcome is ItemState.PAID:
+            count(PAYOUTS)
         if outcome is ItemState.RETURNED:
             tell(desk, item.helper_id, "payout_returned", amount_cents=item.amount_cents, receiver=item.receiver,
                  status=status, error=error)

@@ -18,12 +18,15 @@ import aws_cdk as cdk  # noqa: E402
 from infra.cdk.stack import InterkanectStack  # noqa: E402
 
 DEFAULT_STAGE = "dev"
+# Feature flags the stack relies on: S3 server access logs are delivered under the log bucket's
+# policy (bucket-owner-enforced buckets have no ACLs).
+FEATURE_FLAGS = {"@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy": True}
 
 
 def build_app(outdir: str | None = None, context: dict | None = None) -> tuple[cdk.App, InterkanectStack]:
     """The App with the environment-agnostic stack (account and region come at deploy time); the
     stack adds its companion in us-east-1 for the site's Lambda@Edge function."""
-    app = cdk.App(outdir=outdir, context=context or None)
+    app = cdk.App(outdir=outdir, context={**FEATURE_FLAGS, **(context or {})})
     stage = app.node.try_get_context("stage") or DEFAULT_STAGE
     stack = InterkanectStack(app, stage)
     return app, stack

@@ -52,6 +52,8 @@ from chalicelib.api.page_html import compile_templates
 from chalicelib.domain.accounts import PASSWORD_MIN_LENGTH
 from chalicelib.domain.categories import SEED, Category
 from chalicelib.settings import TABLES, Settings
+from infra.cdk import guard_rails
+from infra.cdk.guard_rails import suppress
 from infra.edge import package_not_found
 from infra.site_build import build as build_site
 from infra.site_headers import DOWNLOAD_CONTENT_SECURITY_POLICY, PERMISSIONS_POLICY, content_security_policy
@@ -362,6 +364,19 @@ class InterkanectStack(cdk.Stack):
             deletion_protection=True,
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
+        suppress(
+            self.user_pool,
+            ("AwsSolutions-COG1", "The password rule is the product's (domain.accounts: length, upper, lower, "
+                                  "digit), checked by the sign-up form too; a symbol requirement adds little "
+                                  "(NIST SP 800-63B advises against composition rules) and would refuse "
+                                  "passwords the app accepts."),
+            ("AwsSolutions-COG2", "A public marketplace: anyone signs up to call a Helper; required MFA would "
+                                  "stop most callers. Money leaves only through PayPal, which has its own "
+                                  "authentication."),
+            ("AwsSolutions-COG8", "The Plus feature plan (threat protection) is a per-user cost; sign-up and "
+                                  "sign-in are rate-limited per address by WAF and per stage by API Gateway "
+                                  "throttling instead."),
+        )
         self.user_pool_client = self.user_pool.add_client(
             "WebClient",
             generate_secret=False,
@@ -377,6 +392,9 @@ class InterkanectStack(cdk.Stack):
             description="interKanect operations: refunds, flags, payouts.",
         )
 
+        # ---- Where S3 and CloudFront access logs go
+        self.access_logs_bucket, self.cdn_logs_bucket = guard_rails.log_buckets(self)
+
         # ---- The static site's bucket (private; CloudFront reads it through OAC)
         self.site_bucket = s3.Bucket(
             self, "SiteBucket",
@@ -384,6 +402,8 @@ class InterkanectStack(cdk.Stack):
             enforce_ssl=True,
             encryption=s3.BucketEncryption.S3_MANAGED,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            server_access_logs_bucket=self.access_logs_bucket,
+            server_access_logs_prefix="site/",
         )
 
         # ---- Avatar uploads (private): the browser POSTs a presigned form straight to S3 (no
@@ -402,11 +422,21 @@ class InterkanectStack(cdk.Stack):
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description="interKanect Lambda functions (REST, WebSocket, authorizer, jobs)",
             managed_policies=[
-                iam.ManagedPolicy.from_aws_managed_policy_name(
-                    "service-role/AWSLambdaBasicExecutionRole"),
                 iam.ManagedPolicy.from_aws_managed_policy_name("AWSXRayDaemonWriteAccess"),
             ],
         )
+        # Logs of this stack's functions only (what AWSLambdaBasicExecutionRole grants on every log
+        # group): every function is named `<stack name>-<logical id>` (below).
+        function_logs = self.format_arn(service="logs", resource="log-group",
+                                        resource_name=f"/aws/lambda/{self.stack_name}-*",
+                                        arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME)
+        self.function_role.add_to_policy(iam.PolicyStatement(
+            sid="FunctionLogs", actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+            resources=[function_logs, f"{function_logs}:log-stream:*"]))
+        suppress(self.function_role, ("AwsSolutions-IAM4", "AWSXRayDaemonWriteAccess: X-Ray's write actions "
+                                                            "(PutTraceSegments, PutTelemetryRecords, sampling "
+                                                            "rules) support no resource-level permissions."),
+                 applies_to=["Policy::arn:<AWS::Partition>:iam::aws:policy/AWSXRayDaemonWriteAccess"])
 
         # Signs page cursors (opaque, tamper-evident); generated here, read once per warm Lambda.
         self.cursor_secret = secretsmanager.Secret(
@@ -415,7 +445,10 @@ class InterkanectStack(cdk.Stack):
                 password_length=48, exclude_punctuation=True),
         )
         self.cursor_secret.grant_read(self.function_role)
-
+        suppress(self.cursor_secret, ("AwsSolutions-SMG4", "It only signs page cursors (opaque paging tokens "
+                                                            "that live minutes); rotating it just invalidates "
+                                                            "open cursors. Rotated by hand (docs/runbook.md) "
+                                                            "rather than by a rotation Lambda."))
         # Web Push's VAPID private key (base64url of the P-256 scalar). CloudFormation cannot make
         # an EC key: the secret starts as a placeholder that the app treats as "push off", and the
         # runbook puts a real key in (`python -m infra.vapid_key`). Read once per warm Lambda.
@@ -424,6 +457,10 @@ class InterkanectStack(cdk.Stack):
             generate_secret_string=secretsmanager.SecretStringGenerator(password_length=16, exclude_punctuation=True),
         )
         self.vapid_secret.grant_read(self.function_role)
+        suppress(self.vapid_secret, ("AwsSolutions-SMG4", "A VAPID key pair is rotated by hand (docs/runbook.md): "
+                                                          "browsers subscribed with the old public key must "
+                                                          "subscribe again, which no rotation Lambda can do."))
+
         turn_enabled = cdk.CfnCondition(self, "TurnEnabled", expression=cdk.Fn.condition_not(
             cdk.Fn.condition_equals(turn_urls.value_as_string, "")))
 
@@ -511,14 +548,36 @@ class InterkanectStack(cdk.Stack):
             for response_type, (status, body) in GATEWAY_RESPONSES.items()
         })
 
+        # ---- Guard rails on the APIs: a name per stage (the alarms' ApiName dimension), throttling
+        # per route family, access logs, a WAF web ACL on the REST stage.
+        import app as chalice_app  # the routes, for the per-family throttles
+
+        self.rest_api_name = f"{self.stack_name}-rest-api"
+        self.rest_api.add_property_override("Name", self.rest_api_name)
+        self.rest_api.add_property_override("MethodSettings", guard_rails.method_settings(
+            {path: methods.keys() for path, methods in chalice_app.app.routes.items()}))
+        guard_rails.api_access_logs(self, self.rest_api, self.chalice.get_resource("WebsocketAPIStage"))
+        auth_path = f"/{API_STAGE}/auth/"
+        guard_rails.rest_api_web_acl(self, self.stage, self.rest_api, auth_path)
+        for route in ("WebsocketConnectRoute", "WebsocketMessageRoute", "WebsocketDisconnectRoute"):
+            suppress(self.chalice.get_resource(route), (
+                "AwsSolutions-APIG4", "$connect verifies the Cognito access token itself (subprotocol or "
+                                      "?token=, docs/websocket.md) and refuses the upgrade with 401; "
+                                      "$default and $disconnect run only on a connection $connect "
+                                      "accepted. API Gateway's WebSocket authorizers cannot read the "
+                                      "subprotocol token."))
+
         # ---- What the functions may do
         # One statement for every table (and its indexes): a statement per table would outgrow
         # the role's inline policy limit (10 KB) as tables are added.
         table_arns = [table.table_arn for table in self.tables.values()]
+        # Indexes by name (the models'), not `index/*`.
         self.function_role.add_to_policy(iam.PolicyStatement(
             sid="Tables", actions=list(TABLE_ACTIONS),
-            resources=table_arns + [f"{arn}/index/*" for arn, model in zip(table_arns, models.values())
-                                    if model._get_schema().get("global_secondary_indexes")]))
+            resources=table_arns + [f"{arn}/index/{index['index_name']}"
+                                    for arn, model in zip(table_arns, models.values())
+                                    for index in (model._get_schema()["global_secondary_indexes"]
+                                                  + model._get_schema()["local_secondary_indexes"])]))
         # Avatars, product pictures and store files: the presigned POST is signed by this role
         # (PutObject), the upload is checked (GetObject) and a bad or removed one deleted; a
         # download link is a GetObject presigned by it; ListBucket lets a missing key answer 404,
@@ -562,6 +621,36 @@ class InterkanectStack(cdk.Stack):
                 self.format_arn(service="ses", resource="configuration-set", resource_name="*"),
             ],
         ))
+
+        suppress(
+            self.function_role,
+            ("AwsSolutions-IAM5", "Object keys under fixed prefixes of the uploads and files buckets: the keys "
+                                  "are made per upload at run time (ids), and the prefix is the narrowest "
+                                  "bound; the site bucket is not granted at all."),
+            applies_to=[f"Resource::<{self.get_logical_id(b.node.default_child)}.Arn>/{prefix}*"
+                        for b, prefixes in ((self.uploads_bucket, (AVATARS_PREFIX, PRODUCT_PICTURES_PREFIX,
+                                                                   INCOMING_PREFIX)),
+                                            (self.files_bucket, (STORE_FILES_PREFIX,)))
+                        for prefix in prefixes],
+            children=True)
+        suppress(
+            self.function_role,
+            ("AwsSolutions-IAM5", "Connection ids are API Gateway's, made per socket at run time; the grant is "
+                                  "this WebSocket API's stage only. SES: the sender identity (an address or "
+                                  "its domain, a deploy parameter) is checked by SES against either, so the "
+                                  "grant is this account's identities and configuration sets in this region. "
+                                  "Logs: this stack's function log groups (`<stack>-*`) and their streams."),
+            applies_to=[
+                "Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<WebsocketAPI>"
+                f"/{API_STAGE}/*/@connections/*",
+                "Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*",
+                "Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:configuration-set/*",
+                f"Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/lambda/"
+                f"{self.stack_name}-*",
+                f"Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/lambda/"
+                f"{self.stack_name}-*:log-stream:*",
+            ],
+            children=True)
 
         # Like `lambda.Function`: the functions start only once their policies are attached.
         cdk.Aspects.of(self).add(_StartAfterRolePolicies(self.function_role, self.functions),
@@ -673,6 +762,7 @@ class InterkanectStack(cdk.Stack):
             comment=f"interKanect {stage}: static site, /api, /h pages, /marketplace and /media",
             default_root_object="index.html",
             http_version=cloudfront.HttpVersion.HTTP2_AND_3,
+            enable_logging=True, log_bucket=self.cdn_logs_bucket, log_file_prefix="site/",
             default_behavior=cloudfront.BehaviorOptions(
                 origin=origins.S3BucketOrigin.with_origin_access_control(self.site_bucket),
                 viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
@@ -716,15 +806,44 @@ class InterkanectStack(cdk.Stack):
         # depends on the REST API, which no longer depends on the functions (see
         # `_name_functions_and_unlink_rest_api`), so the functions may depend on it.
         self.site_url = f"https://{self.distribution.distribution_domain_name}"
+        # WAF in front of the site (CLOUDFRONT scope, created in us-east-1: see guard_rails) and
+        # CloudFront's access logs.
+        site_web_acl = guard_rails.cloudfront_web_acl(self, self._edge, self.stage, auth_path)
+        self.distribution.attach_web_acl_id(site_web_acl)
+        suppress(
+            self.distribution,
+            ("AwsSolutions-CFR1", "A worldwide marketplace: Helpers and callers may be anywhere; no country is "
+                                  "excluded by the product rules."),
+            ("AwsSolutions-CFR4", "The distribution uses CloudFront's default *.cloudfront.net certificate, "
+                                  "whose viewer TLS policy CloudFront fixes; a minimum protocol version can "
+                                  "only be set with a custom domain's certificate (docs/deploy.md)."),
+        )
         for function in self.functions:
             function.add_property_override("Environment.Variables.IK_SITE_URL", self.site_url)
 
-        self.downloads_url = f"https://{self._downloads_distribution().distribution_domain_name}"
+        downloads = self._downloads_distribution()
+        downloads.attach_web_acl_id(site_web_acl)
+        suppress(
+            downloads,
+            ("AwsSolutions-CFR1", "A worldwide marketplace: buyers of digital goods may be anywhere."),
+            ("AwsSolutions-CFR4", "CloudFront's default *.cloudfront.net certificate, whose viewer TLS "
+                                  "policy CloudFront fixes (no custom domain)."),
+            ("AwsSolutions-CFR7", "On purpose no origin access control: the buyer's presigned GET (SigV4 in "
+                                  "the query string) is what S3 checks, which OAC would replace by "
+                                  "CloudFront's own signature and so make every file downloadable."),
+        )
+        self.downloads_url = f"https://{downloads.distribution_domain_name}"
         for function in self.functions:
             function.add_property_override("Environment.Variables.IK_FILES_DOWNLOAD_URL", self.downloads_url)
 
         self._seed_categories()
-        self._alert_ops_on_payout_errors(ops_email.value_as_string)
+        payout_logs, ops_topic = self._alert_ops_on_payout_errors(ops_email.value_as_string)
+        guard_rails.observability(
+            self, topic=ops_topic, stack_name=self.stack_name, rest_api_name=self.rest_api_name,
+            api_stage=API_STAGE, websocket_api=self.websocket_api,
+            function_names=[f"{self.stack_name}-{function.node.id}" for function in self.functions],
+            table_names={logical: table.table_name for logical, table in self.tables.items()},
+            payout_log_group=payout_logs)
 
         # ---- The site's files (built above), plus the config.js that points it at this stack
         site_config = {"api": f"/{API_STAGE}", "websocket": self.websocket_url, "local": False}
@@ -741,6 +860,8 @@ class InterkanectStack(cdk.Stack):
             memory_limit=512,
         )
 
+        self._suppress_cdk_handlers()
+
         # ---- Outputs
         cdk.CfnOutput(self, "SiteUrl", value=self.site_url,
                       description="The site (and its same-origin API under /api)")
@@ -753,6 +874,28 @@ class InterkanectStack(cdk.Stack):
         cdk.CfnOutput(self, "UserPoolId", value=self.user_pool.user_pool_id)
         cdk.CfnOutput(self, "UserPoolClientId", value=self.user_pool_client.user_pool_client_id)
 
+    def _suppress_cdk_handlers(self) -> None:
+        """cdk-nag findings on the handlers aws-cdk-lib adds for BucketDeployment and
+        AwsCustomResource (singletons at the stack's root): their code, runtime and policies are
+        CDK's, not this app's."""
+        for child in self.node.children:
+            if child.node.id.startswith("Custom::CDKBucketDeployment"):
+                suppress(child, (
+                    "AwsSolutions-IAM4", "CDK's BucketDeployment handler role: AWS's basic execution policy "
+                                         "for its own logs (aws-cdk-lib code)."), (
+                    "AwsSolutions-IAM5", "CDK's BucketDeployment grants: read the staged asset objects in "
+                                         "CDK's asset bucket, write the site bucket's objects, and invalidate "
+                                         "the distribution (CloudFront invalidations take no resource)."), (
+                    "AwsSolutions-L1", "CDK's BucketDeployment handler: its runtime is chosen by "
+                                       "aws-cdk-lib and moves with it."), children=True)
+            elif child.node.id.startswith("AWS679f53fac002430cb0da5b7982bd2287"):
+                suppress(child, (
+                    "AwsSolutions-IAM4", "CDK's AwsCustomResource provider (seeds the categories, reads the "
+                                         "us-east-1 handover parameters): AWS's basic execution policy for "
+                                         "its own logs."), (
+                    "AwsSolutions-L1", "CDK's AwsCustomResource provider: its runtime is chosen by "
+                                       "aws-cdk-lib and moves with it."), children=True)
+
     def _upload_bucket(self, construct_id: str, *rules: s3.LifecycleRule) -> s3.Bucket:
         """A private bucket browsers upload to with presigned forms: no public access, TLS only,
         encrypted, half-finished multipart uploads dropped after a day (and `rules`), kept on
@@ -763,6 +906,8 @@ class InterkanectStack(cdk.Stack):
             enforce_ssl=True,
             encryption=s3.BucketEncryption.S3_MANAGED,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            server_access_logs_bucket=self.access_logs_bucket,
+            server_access_logs_prefix=f"{construct_id}/",
             lifecycle_rules=[s3.LifecycleRule(
                 id="AbortIncompleteMultipartUploads",
                 abort_incomplete_multipart_upload_after=cdk.Duration.days(1),
@@ -805,6 +950,7 @@ class InterkanectStack(cdk.Stack):
             self, "DownloadsDistribution",
             comment=f"interKanect {self.stage}: digital goods' downloads (presigned GETs of the files bucket)",
             http_version=cloudfront.HttpVersion.HTTP2_AND_3,
+            enable_logging=True, log_bucket=self.cdn_logs_bucket, log_file_prefix="downloads/",
             default_behavior=cloudfront.BehaviorOptions(
                 origin=origins.HttpOrigin(
                     self.files_bucket.bucket_regional_domain_name,
@@ -852,6 +998,7 @@ class InterkanectStack(cdk.Stack):
             env=cdk.Environment(region=EDGE_REGION),
             description=f"interKanect ({self.stage}): the site's Lambda@Edge functions (us-east-1)")
         self.add_stack_dependency(edge, "the distribution runs the edge functions' versions")
+        self._edge = edge
         package = package_not_found(site_dir, Path(stage.outdir) / NOT_FOUND_BUILD_DIR)
         role = iam.Role(
             edge, "NotFoundRole",
@@ -861,6 +1008,11 @@ class InterkanectStack(cdk.Stack):
             managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name(
                 "service-role/AWSLambdaBasicExecutionRole")],
         )
+        suppress(role, ("AwsSolutions-IAM4", "Lambda@Edge writes its logs to `/aws/lambda/us-east-1.<name>` in "
+                                             "whichever region served the request, not known in advance: AWS's "
+                                             "basic execution policy is the grant that covers them."),
+                 applies_to=["Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                             "AWSLambdaBasicExecutionRole"])
         function = lambda_.Function(
             edge, "NotFound",
             runtime=lambda_.Runtime.PYTHON_3_12,
@@ -873,6 +1025,8 @@ class InterkanectStack(cdk.Stack):
             # A replaced version stays replicated at the edge for hours and cannot be deleted.
             current_version_options=lambda_.VersionOptions(removal_policy=cdk.RemovalPolicy.RETAIN),
         )
+        suppress(function, ("AwsSolutions-L1", "Pinned to a Python that Lambda@Edge supports (it lags Lambda's "
+                                               "newest runtimes); moved up deliberately, with the edge test."))
         parameter_name = f"/interkanect/{self.stage}/edge/not-found-version-arn"
         ssm.StringParameter(edge, "NotFoundVersionArn", parameter_name=parameter_name,
                             string_value=function.current_version.edge_arn,
@@ -896,7 +1050,7 @@ class InterkanectStack(cdk.Stack):
         return lambda_.Version.from_version_arn(self, "NotFoundVersion",
                                                 reader.get_response_field("Parameter.Value"))
 
-    def _alert_ops_on_payout_errors(self, ops_email: str) -> None:
+    def _alert_ops_on_payout_errors(self, ops_email: str) -> tuple[logs.LogGroup, sns.Topic]:
         """Ops hears by email when the payout job logs an error: a run late for 7 PM Pacific,
         stalled because PayPal is down or refusing, or items PayPal does not list."""
         log_group = logs.LogGroup(
@@ -913,9 +1067,10 @@ class InterkanectStack(cdk.Stack):
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             alarm_description="The payout job logged an error (a late or stalled run, or items missing at "
                               "PayPal): see Flags & payouts on the site, and the RunPayouts logs.")
-        topic = sns.Topic(self, "OpsAlerts", display_name="interKanect ops")
+        topic = sns.Topic(self, "OpsAlerts", display_name="interKanect ops", enforce_ssl=True)
         topic.add_subscription(subscriptions.EmailSubscription(ops_email))
         alarm.add_alarm_action(cloudwatch_actions.SnsAction(topic))
+        return log_group, topic
 
     def _name_functions_and_unlink_rest_api(self, sam_template: dict[str, Any]) -> None:
         """Give every function a fixed name and point the REST API at the functions by name.
