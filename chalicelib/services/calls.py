@@ -53,6 +53,9 @@ class CallDesk:
     # Web Push (services.push.PushDesk, built on first use): a ring reaches the Helper's devices
     # when no tab of theirs is open. None: rings go to open tabs only.
     push: Callable[[], Any] | None = None
+    # A call that rang out unanswered is emailed to its Helper (services.emails: a desk with
+    # accounts, mailer and settings, built on first use). None: not emailed.
+    missed_call_emails: Callable[[], Any] | None = None
 
 
 def call_view(call: Call) -> dict:
@@ -226,6 +229,9 @@ def _save_and_tell(desk: CallDesk, *, before: Call, after: Call) -> None:
     if desk.review_reminders is not None and after.state is CallState.ENDED and before.state is not CallState.ENDED \
             and after.session_started_at is not None and after.ended_at is not None:
         _remember_to_ask_for_a_review(desk, after)
+    if desk.missed_call_emails is not None and before.state is CallState.RINGING \
+            and after.end_reason is rules.EndReason.MISSED:
+        _tell_missed_call(desk, after)
     if before.live != after.live:  # into or out of a live call: the helper turns red or back
         def recount() -> None:
             desk.refresh_presence(after.helper_id)
@@ -247,6 +253,36 @@ def _remember_to_ask_for_a_review(desk: CallDesk, call: Call) -> None:
                                                 call.ended_at + desk.review_reminder_hours * 3600))
     except Exception as error:  # noqa: BLE001 - the end is recorded; only the one reminder email is lost
         logger().warning("review reminder not kept", extra={"call_id": call.call_id, "error": str(error)})
+
+
+def _tell_missed_call(desk: CallDesk, call: Call) -> None:
+    """Best effort: the call has ended whatever happens to the email (services.emails logs SES's
+    failures; anything else is logged here)."""
+    from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
+
+    from chalicelib.observability import logger
+    from chalicelib.services.emails import tell
+
+    try:
+        emails = desk.missed_call_emails()
+        caller = desk.accounts.get(call.caller_id)
+        page = desk.pages.get(call.helper_id)
+        zone = (page.time_zone if page is not None else None) or "UTC"
+        try:
+            at = datetime.fromtimestamp(call.created_at, ZoneInfo(zone))
+        except (KeyError, ValueError):
+            zone, at = "UTC", datetime.fromtimestamp(call.created_at, timezone.utc)
+        alerts_on = 0
+        if desk.push is not None:
+            pushing = desk.push()
+            alerts_on = len(pushing.subscriptions.for_user(call.helper_id)) if pushing.sender is not None else 0
+        tell(emails, call.helper_id, "missed_call",
+             caller_name=(one_line(caller.display_name) if caller else "") or "Someone",
+             when=f"on {at:%A} {at.day} {at:%B %Y} at {at:%H:%M} ({zone})", alerts_on=alerts_on,
+             alerts_url=f"{emails.settings.site_url}/become-a-helper.html#call-alerts")
+    except Exception as error:  # noqa: BLE001 - the call is recorded as missed; only its email is lost
+        logger().warning("missed call not emailed", extra={"call_id": call.call_id, "error": str(error)})
 
 
 def _count_free_session(desk: CallDesk, call: Call) -> None:
