@@ -35,7 +35,7 @@ deploy: install ## Deploy interkanect-$(STAGE) and its us-east-1 edge stack (set
 	  $(foreach p,$(PARAMS),--parameters interkanect-$(STAGE):$(p))
 
 diff: install ## What `make deploy` would change
-	$(CDK) diff --all $(CDK_APP)
+	$(CDK) diff $(CDK_APP)
 
 install: $(STAMP)
 
