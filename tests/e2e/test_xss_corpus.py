@@ -736,42 +736,49 @@ STORE_POINTABLE = POINTABLE + ", label, .product-card-title, .product-files li, 
 STORE_PAGES = ("store", "product", "marketplace")
 
 
-def store_page_with(payload: str, kind: str) -> tuple[str, str]:
-    """One of the store's pages with the payload in every field people write, and the text its
-    `h1` must show."""
+def store_page_with(payloads: list[str], kind: str) -> tuple[str, str]:
+    """One of the store's pages, and the text its `h1` must show: the product page with the first
+    payload in every field people write; the store and the Marketplace list a product per payload
+    (its every field), the seller's and the search's fields holding the first."""
     from types import SimpleNamespace
 
     from chalicelib.api.store_html import render_marketplace, render_product, render_store
     from chalicelib.domain.rich_text import plain_text
     from chalicelib.domain.store import Product, ProductFile, ProductKind, ProductStatus, ShippingRule, Variant
 
-    seller = SimpleNamespace(user_id=payload, username=payload, display_name=payload, avatar_key=payload)
+    payload = payloads[0]
+
+    def seller_of(text: str) -> Any:
+        return SimpleNamespace(user_id=text, username=text, display_name=text, avatar_key=text)
+
+    seller = seller_of(payload)
     shipping = ShippingRule(flat_cents=500, free_from_cents=5000, countries=(payload, "US"))
 
-    def product(slug: str, product_kind: ProductKind, images: tuple[str, ...]) -> Product:
+    def product(n: int, text: str) -> Product:
+        digital = n % 2 == 0
         return Product(
-            seller_id=payload, slug=slug, title=payload, description=payload, kind=product_kind,
+            seller_id=text, slug=f"{'guide' if digital else 'mug'}-{n}", title=text, description=text,
+            kind=ProductKind.DIGITAL if digital else ProductKind.PHYSICAL,
             status=ProductStatus.ACTIVE, created_at=1767225600, updated_at=1767225600, category="tutoring",
-            variants=(Variant(variant_id="va", name=payload, sku=payload, price_cents=1250, stock=3),
-                      Variant(variant_id="vb", name=f"{payload} 2", sku=payload, price_cents=999, stock=None),
-                      Variant(variant_id="vc", name=payload, sku=payload, price_cents=500, stock=0)),
-            images=images, description_html=render_markdown(f"*About* {payload}\n\n- {payload}\n\n> {payload}"),
-            summary=plain_text(payload),
-            files=(ProductFile(file_id="f1", name=payload, content_type="application/pdf", size=2048,
-                               key="files/x"),) if product_kind is ProductKind.DIGITAL else ())
+            variants=(Variant(variant_id="va", name=text, sku=text, price_cents=1250, stock=3),
+                      Variant(variant_id="vb", name=f"{text} 2", sku=text, price_cents=999, stock=None),
+                      Variant(variant_id="vc", name=text, sku=text, price_cents=500, stock=0)),
+            images=(text, f"media/{text}") if digital else (),
+            description_html=render_markdown(f"*About* {text}\n\n- {text}\n\n> {text}"),
+            summary=plain_text(text),
+            files=(ProductFile(file_id="f1", name=text, content_type="application/pdf", size=2048,
+                               key="files/x"),) if digital else ())
 
-    digital = product("guide", ProductKind.DIGITAL, (payload, f"media/{payload}"))
-    physical = product("mug", ProductKind.PHYSICAL, ())
     site_url = "https://interkanect.example"
-    shown = visible_text(payload).strip()
-    if kind == "store":
-        return render_store(page=seller, products=[digital, physical], next_cursor=payload, shipping=shipping,
-                            site_url=site_url), shown
     if kind == "product":
-        return render_product(page=seller, product=digital, shipping=shipping, site_url=site_url,
-                              currency="USD"), shown
+        return render_product(page=seller, product=product(0, payload), shipping=shipping, site_url=site_url,
+                              currency="USD"), visible_text(payload).strip()
+    products = [product(n, text) for n, text in enumerate(payloads)]
+    if kind == "store":
+        return render_store(page=seller, products=products, next_cursor=payload, shipping=shipping,
+                            site_url=site_url), visible_text(payload).strip()
     categories = [{"slug": "tutoring", "name": "Tutoring"}, {"slug": "home", "name": "Home & DIY"}]
-    return render_marketplace(products=[(digital, seller), (physical, seller)], categories=categories,
+    return render_marketplace(products=[(item, seller_of(item.title)) for item in products], categories=categories,
                               category=None, query=payload, next_cursor=payload, site_url=site_url), "Marketplace"
 
 
@@ -799,27 +806,34 @@ BLOG_POINTABLE = POINTABLE + ", .post-summary-title, .post-summary-excerpt, .pos
 BLOG_PAGES = ("blog", "post")
 
 
-def blog_page_with(payload: str, kind: str) -> tuple[str, str]:
-    """One of the blog's pages with the payload in every field a Helper writes, and the text its
-    `h1` must show."""
+def blog_page_with(payloads: list[str], kind: str) -> tuple[str, str]:
+    """One of the blog's pages, and the text its `h1` must show: a post with the first payload in
+    every field a Helper writes; the blog lists a post per payload, the Helper's fields holding
+    the first."""
     from types import SimpleNamespace
 
     from chalicelib.api.blog_html import render_blog, render_post_page
     from chalicelib.domain.post_text import render_post
     from chalicelib.domain.posts import Post, PostStatus
 
+    payload = payloads[0]
     helper = SimpleNamespace(user_id=payload, username=payload, display_name=payload, avatar_key=payload)
     own = "/media/posts/u-1/001800000000-abcd1234/0123456789abcdef0123456789abcdef/1600.webp"
-    body = (f"# {payload}\n\n{payload}\n\n- {payload}\n\n> {payload}\n\n`{payload}`\n\n```\n{payload}\n```\n\n"
-            f"![{payload}]({own})\n\n[poll:001800000000-abcd1234]\n\n[{payload}](https://ok.example/{payload})")
-    post = Post(helper_id=payload, post_id="001800000000-abcd1234", title=payload, slug=payload, body=body,
-                body_html=render_post(body), excerpt=payload, status=PostStatus.PUBLISHED, created_at=1767225600,
-                updated_at=1767225600, published_at=1767225600, cover_key=f"media/{payload}/1600.webp")
+
+    def post(n: int, text: str) -> Post:
+        body = (f"# {text}\n\n{text}\n\n- {text}\n\n> {text}\n\n`{text}`\n\n```\n{text}\n```\n\n"
+                f"![{text}]({own})\n\n[poll:001800000000-abcd1234]\n\n[{text}](https://ok.example/{text})")
+        return Post(helper_id=payload, post_id=f"0018000000{n:02d}-abcd1234", title=text, slug=f"{text}-{n}",
+                    body=body, body_html=render_post(body), excerpt=text, status=PostStatus.PUBLISHED,
+                    created_at=1767225600, updated_at=1767225600, published_at=1767225600 - n,
+                    cover_key=f"media/{text}/1600.webp")
+
     site_url = "https://interkanect.example"
     shown = visible_text(payload).strip()
     if kind == "blog":
-        return render_blog(page=helper, posts=[post], next_cursor=payload, first_page=True, site_url=site_url), shown
-    return render_post_page(page=helper, post=post, site_url=site_url), shown
+        return render_blog(page=helper, posts=[post(n, text) for n, text in enumerate(payloads)],
+                           next_cursor=payload, first_page=True, site_url=site_url), shown
+    return render_post_page(page=helper, post=post(0, payload), site_url=site_url), shown
 
 
 # ---- Events' server-rendered pages: a Helper's events and an event ---------------------------
@@ -840,60 +854,86 @@ EVENT_INSPECT = INSPECT.replace(
     '    if (tag === "img") { return !element.classList.contains("helper-avatar"); }',
     f'    if (tag === "img") {{ return !element.matches("{EVENT_PAGE_IMAGES}"); }}',
 )
-assert "/js/pages/events.js" in EVENT_INSPECT and "event-host-avatar" in EVENT_INSPECT and '"alternate"' in EVENT_INSPECT
+assert "/js/pages/events.js" in EVENT_INSPECT and "event-host-avatar" in EVENT_INSPECT
+assert '"alternate"' in EVENT_INSPECT
 EVENT_POINTABLE = POINTABLE + ", .event-title, .event-fact, .event-card *, .event-host *"
 EVENT_PAGES = ("events", "event")
 
 
-def event_page_with(payload: str, kind: str) -> tuple[str, str]:
-    """One of the events' pages with the payload in every field a Helper writes, and the text
-    its `h1` must show."""
+def event_page_with(payloads: list[str], kind: str) -> tuple[str, str]:
+    """One of the events' pages, and the text its `h1` must show: an event with the first payload
+    in every field a Helper writes; the list shows an event per payload, the Helper's fields
+    holding the first."""
     from types import SimpleNamespace
 
     from chalicelib.api.events_html import render_event, render_events
     from chalicelib.domain.events import Event, EventState, Where
     from chalicelib.domain.rich_text import plain_text
 
+    payload = payloads[0]
     helper = SimpleNamespace(user_id=payload, username=payload, display_name=payload, avatar_key=payload)
-    event = Event(event_id="001800000000-abcd1234", helper_id=payload, title=payload, description=payload,
-                  description_html=render_markdown(f"*About* {payload}\n\n- {payload}\n\n> {payload}"),
-                  summary=plain_text(payload), starts_at=1_800_000_000, ends_at=1_800_003_600, zone="Europe/Paris",
-                  where=Where.IN_PERSON, location=payload, capacity=20, price_cents=1500, currency="USD",
-                  state=EventState.ANNOUNCED, created_at=1_767_225_600, updated_at=1_767_225_600, taken=3,
-                  cancel_reason=payload)
+
+    def event(n: int, text: str) -> Event:
+        return Event(event_id=f"0018000000{n:02d}-abcd1234", helper_id=payload, title=text, description=text,
+                     description_html=render_markdown(f"*About* {text}\n\n- {text}\n\n> {text}"),
+                     summary=plain_text(text), starts_at=1_800_000_000 + n * 86_400, ends_at=1_800_003_600 + n * 86_400,
+                     zone="Europe/Paris", where=Where.IN_PERSON, location=text, capacity=20, price_cents=1500,
+                     currency="USD", state=EventState.ANNOUNCED, created_at=1_767_225_600, updated_at=1_767_225_600,
+                     taken=3, cancel_reason=text)
+
     site_url = "https://interkanect.example"
     if kind == "events":
-        return render_events(page=helper, events=[event], site_url=site_url), "Events"
-    return render_event(page=helper, event=event, site_url=site_url, now=1_767_225_600), visible_text(payload).strip()
+        return render_events(page=helper, events=[event(n, text) for n, text in enumerate(payloads)],
+                             site_url=site_url), "Events"
+    return render_event(page=helper, event=event(0, payload), site_url=site_url, now=1_767_225_600), \
+        visible_text(payload).strip()
 
 
-# ---- Every server-rendered page, one payload at a time ------------------------------------------
+# ---- Every server-rendered page --------------------------------------------------------------
 #
-# The Helper page, the store's three pages, the blog's two and the events' two, each with the payload in every
-# field people write, probed at once on the pool's browsers (round robin); the test names each
-# page that went wrong and how.
+# A page of one thing (the Helper page, a product, a post, an event) has one payload in every
+# field people write: one test per payload. A page listing many (a store, the Marketplace, a
+# blog, a Helper's events) lists one thing per payload of a chunk, so each page load holds many
+# payloads, each in every field of its thing. Each test's pages are probed at once on the pool's
+# browsers (round robin), and the test names each page that went wrong and how.
 
-def server_pages_with(payload: str) -> dict[str, tuple[str, str, str, str]]:
-    """Each page: (html, heading, what to inspect, what to point at)."""
-    pages = {"helper page": (*helper_page_with(payload), INSPECT, POINTABLE)}
-    for kind in STORE_PAGES:
-        pages[kind] = (*store_page_with(payload, kind), STORE_INSPECT, STORE_POINTABLE)
-    for kind in BLOG_PAGES:
-        pages[kind] = (*blog_page_with(payload, kind), BLOG_INSPECT, BLOG_POINTABLE)
-    for kind in EVENT_PAGES:
-        pages[kind] = (*event_page_with(payload, kind), EVENT_INSPECT, EVENT_POINTABLE)
-    return pages
+ITEM_PAGES = ("helper page", "product", "post", "event")
+LIST_PAGES = ("store", "marketplace", "blog", "events")
+LIST_CHUNK = 11  # things on one list page: the store shows 12 a page, a blog 10 (here, all given)
 
 
-@pytest.mark.parametrize("index", range(len(PAYLOADS)),
-                         ids=[f"{i:02d}-{p[:40]!r}" for i, p in enumerate(PAYLOADS)])
-def test_no_payload_on_any_page_runs_or_leaves_a_handler_or_script_url(browser_pool, site, index):
-    payload = PAYLOADS[index]
+def page_with(payloads: list[str], kind: str) -> tuple[str, str, str, str]:
+    """The page of `kind`: (html, heading, what to inspect, what to point at)."""
+    if kind == "helper page":
+        return (*helper_page_with(payloads[0]), INSPECT, POINTABLE)
+    if kind in STORE_PAGES:
+        return (*store_page_with(payloads, kind), STORE_INSPECT, STORE_POINTABLE)
+    if kind in BLOG_PAGES:
+        return (*blog_page_with(payloads, kind), BLOG_INSPECT, BLOG_POINTABLE)
+    return (*event_page_with(payloads, kind), EVENT_INSPECT, EVENT_POINTABLE)
+
+
+def probe_pages(browser_pool, site, payloads: list[str], kinds: tuple[str, ...], name: str) -> dict[str, list[str]]:
     probes = {}
-    for n, (kind, (html, heading, inspect, pointable)) in enumerate(server_pages_with(payload).items()):
-        url = publish(site, f"{kind.replace(' ', '-')}-{index:02d}", html)
+    for n, kind in enumerate(kinds):
+        html, heading, inspect, pointable = page_with(payloads, kind)
+        url = publish(site, f"{kind.replace(' ', '-')}-{name}", html)
         thread = browser_pool[n % len(browser_pool)]
         probes[kind] = (url, heading, thread.submit(probe, thread.browser, url, inspect, pointable))
     wrong = {kind: problems_of(future.result(timeout=180), url, heading, exact=kind == "helper page")
              for kind, (url, heading, future) in probes.items()}
-    assert {kind: found for kind, found in wrong.items() if found} == {}
+    return {kind: found for kind, found in wrong.items() if found}
+
+
+@pytest.mark.parametrize("index", range(len(PAYLOADS)),
+                         ids=[f"{i:02d}-{p[:40]!r}" for i, p in enumerate(PAYLOADS)])
+def test_no_payload_on_a_page_of_one_thing_runs_or_leaves_a_handler_or_script_url(browser_pool, site, index):
+    assert probe_pages(browser_pool, site, [PAYLOADS[index]], ITEM_PAGES, f"{index:02d}") == {}
+
+
+@pytest.mark.parametrize("first", range(0, len(PAYLOADS), LIST_CHUNK),
+                         ids=[f"{i:02d}-{min(i + LIST_CHUNK, len(PAYLOADS)) - 1:02d}"
+                              for i in range(0, len(PAYLOADS), LIST_CHUNK)])
+def test_no_payload_on_a_list_page_runs_or_leaves_a_handler_or_script_url(browser_pool, site, first):
+    chunk = PAYLOADS[first:first + LIST_CHUNK]
+    assert probe_pages(browser_pool, site, chunk, LIST_PAGES, f"list-{first:02d}") == {}
