@@ -9,6 +9,7 @@ import requests
 
 from tests.support.accounts import sign_up_and_in
 from tests.support.calls import Peer
+from tests.support.mailbox import emails_to
 from tests.support.pages import become_helper
 from tests.support.push_service import serve
 
@@ -57,6 +58,33 @@ def test_a_ring_reaches_a_helper_with_no_tab_open_and_the_link_answers_it(local_
     off = requests.delete(f"{api}/me/push-subscriptions", json={"endpoint": subscription["endpoint"]},
                           headers=helper.auth, timeout=30)
     assert off.json() == {"subscribed": False, "subscriptions": 0}
+
+
+def test_a_ring_nobody_answers_is_pushed_then_emailed_as_a_missed_call(local_stack, push_service, app_env,
+                                                                       monkeypatch):
+    from chalicelib.services.calls import sweep_calls
+
+    # This process sweeps as the stack's jobs do: with the stack's VAPID key (push on).
+    secrets = app_env.aws_client("secretsmanager")
+    monkeypatch.setenv("IK_VAPID_SECRET_ARN", secrets.describe_secret(SecretId="interkanect/vapid-private-key")["ARN"])
+    app_env.reset()
+    api = local_stack["api"]
+    helper = become_helper(api, "missed")
+    caller = sign_up_and_in(api, "misser")
+    requests.put(f"{api}/me/push-subscriptions", json=push_service.new_subscription(), headers=helper.auth,
+                 timeout=30).raise_for_status()
+    caller_tab = Peer(local_stack, caller)
+    try:
+        call = caller_tab.ring(helper)
+        [received] = push_service.wait_for(1)
+        assert json.loads(received.plaintext)["call_id"] == call["call_id"]
+        assert sweep_calls(desk=app_env.call_desk(), now=call["state_deadline"] + 1) >= 1
+        assert caller_tab.call_state("ended", call_id=call["call_id"])["end_reason"] == "missed"
+    finally:
+        caller_tab.close()
+    [email] = [m for m in emails_to(local_stack["aws"], helper.email) if "missed a call" in (m.get("subject") or "")]
+    assert email["subject"] == f"You missed a call from {caller.display_name}"
+    assert "Call alerts are on in 1 of your browsers" in (email.get("text") or email.get("body") or "")
 
 
 @pytest.mark.parametrize("change", [
