@@ -2,11 +2,13 @@
 for permission on load; the service worker (/sw.js) registers with the whole site as its scope;
 a push delivered to it through the DevTools protocol (`ServiceWorker.deliverPushMessage`, as a
 push service would deliver one) shows "<caller> is calling you" with the call room's link; a
-second push of the same call replaces the first. Tapping the notification (`notificationclick`)
+second push of the same call replaces the first. The My page asks for the browser's permission
+on the button's click only, and says so when it is refused. Tapping the notification (`notificationclick`)
 cannot be driven in headless Chromium and is not tested here."""
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import pytest
@@ -84,4 +86,26 @@ def test_a_pushed_ring_shows_who_is_calling_with_the_call_room_link(local_stack,
     other = next(n for n in page.evaluate(NOTIFICATIONS) if n["tag"] == "ring-other")
     assert other["data"]["url"] == f"{site}/call.html?call=other&answer=1"
     assert browser_log.csp_violations() == []
+    assert browser_log.unexpected() == []
+
+
+def test_permission_is_asked_on_the_click_only_and_a_refusal_is_explained(local_stack, page, browser_log):
+    helper = become_helper(local_stack["api"], "refuser")
+    page.add_init_script("""
+      window.__asked = 0;
+      const ask = Notification.requestPermission.bind(Notification);
+      Notification.requestPermission = (...args) => { window.__asked += 1; return ask(...args); };
+    """)
+    page.goto("/sign-in.html?next=%2Fbecome-a-helper.html")
+    page.get_by_label("Email", exact=True).fill(helper.email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    button = page.get_by_role("button", name="Get call alerts when this tab is closed")
+    expect(button).to_be_visible()
+    assert page.evaluate("window.__asked") == 0  # nothing asked on load
+    button.click()
+    status = page.locator("[data-call-alerts-status]")
+    expect(status).to_have_text(re.compile("blocked|need your permission"))
+    assert page.evaluate("window.__asked") == 1
+    expect(button).to_be_enabled()
     assert browser_log.unexpected() == []
