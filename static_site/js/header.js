@@ -231,6 +231,8 @@ export function mountHeader(root = document.querySelector("[data-site-header]"))
   const signingOut = (endSession) => async () => {
     unmountIncomingCalls();
     stopRealtime(); // offline at once, not when the server notices the socket is gone
+    const { forgetCallAlerts } = await import("./push.js"); // loaded only to sign out
+    await forgetCallAlerts(); // while the session can still say whose alerts they were
     await endSession();
     renderSignedOut(account);
     setSignedIn(false);

@@ -50,6 +50,29 @@ async function turnOff() {
   }
 }
 
+/** A sentence for the person: ours and the API's as they are, the browser's own (a push
+ * service it cannot reach, a subscription it refused) said plainly. */
+function explain(error) {
+  if (error instanceof DOMException) {
+    return "This browser could not turn on call alerts (it may not allow them, or cannot reach its push "
+      + "service); keep a tab open to hear calls.";
+  }
+  return error && error.message ? error.message : "That did not work; try again.";
+}
+
+/** Signing out: this browser stops getting the person's call alerts (a shared computer must
+ * not show the next person who signs in who is calling the last one). Best effort, never throws:
+ * signing out goes on whatever happens here. */
+export async function forgetCallAlerts() {
+  try {
+    if (pushSupported()) {
+      await turnOff();
+    }
+  } catch {
+    // the server forgets it when its push service next answers 404/410
+  }
+}
+
 /** Fills the panel `[data-call-alerts]`: its button `[data-call-alerts-toggle]` and status
  * `[data-call-alerts-status]`. */
 export async function mountCallAlerts(panel) {
@@ -89,7 +112,7 @@ export async function mountCallAlerts(panel) {
         show(true);
       }
     } catch (error) {
-      show(on, error && error.message ? error.message : "That did not work; try again.");
+      show(on, explain(error));
     } finally {
       button.disabled = false;
     }

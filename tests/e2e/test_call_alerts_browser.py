@@ -109,3 +109,61 @@ def test_permission_is_asked_on_the_click_only_and_a_refusal_is_explained(local_
     assert page.evaluate("window.__asked") == 1
     expect(button).to_be_enabled()
     assert browser_log.unexpected() == []
+
+
+# Headless Chromium has no push service ("Registration failed - permission denied"), so this
+# browser's PushManager is stood in for by one that hands out a subscription as a push service
+# would (an https endpoint, a P-256 key and an auth secret): the page's own code, the server's
+# checks and the sign-out are real.
+FAKE_PUSH_MANAGER = """
+(() => {
+  let held = null;
+  const subscription = (endpoint) => ({
+    endpoint,
+    toJSON: () => ({endpoint, expirationTime: null, keys: {
+      p256dh: "BLlMwmZo6QwbVIA4q_4i1vPiLmwS1dp5EMcj0NIcrrZN-G87K3yEFnflKntH1jC0jrJsVHB-ns9tMS1HEWGCR2o",
+      auth: "AAAAAAAAAAAAAAAAAAAAAA"}}),
+    unsubscribe: async () => { held = null; localStorage.removeItem("fake-push"); return true; },
+  });
+  if (localStorage.getItem("fake-push")) { held = subscription(localStorage.getItem("fake-push")); }
+  PushManager.prototype.subscribe = async function (options) {
+    window.__subscribedWith = options && options.applicationServerKey && options.applicationServerKey.length;
+    const endpoint = "https://push.example.com/send/" + Math.random().toString(36).slice(2);
+    localStorage.setItem("fake-push", endpoint);
+    held = subscription(endpoint);
+    return held;
+  };
+  PushManager.prototype.getSubscription = async function () { return held; };
+})();
+"""
+
+
+def test_turning_alerts_on_puts_the_subscription_and_signing_out_forgets_it(local_stack, context, page, browser_log):
+    site = local_stack["site"].rstrip("/")
+    helper = become_helper(local_stack["api"], "onoff")
+    context.grant_permissions(["notifications"], origin=site)
+    context.add_init_script(FAKE_PUSH_MANAGER)
+    page.goto("/sign-in.html?next=%2Fbecome-a-helper.html")
+    page.get_by_label("Email", exact=True).fill(helper.email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+
+    with page.expect_response(lambda r: r.request.method == "PUT" and "/me/push-subscriptions" in r.url) as put:
+        page.get_by_role("button", name="Get call alerts when this tab is closed").click()
+    assert put.value.status == 200 and put.value.json() == {"subscribed": True, "subscriptions": 1}
+    assert page.evaluate("window.__subscribedWith") == 65  # the VAPID public key, as bytes
+    status = page.locator("[data-call-alerts-status]")
+    expect(status).to_have_text("Call alerts are on in this browser.")
+    page.reload()  # the page reads the state back, without asking anything
+    off = page.get_by_role("button", name="Turn off call alerts in this browser")
+    expect(off).to_be_visible()
+    expect(off).to_have_attribute("aria-pressed", "true")
+
+    endpoint = page.evaluate("localStorage.getItem('fake-push')")
+    with page.expect_response(lambda r: r.request.method == "DELETE" and "/me/push-subscriptions" in r.url) as gone:
+        page.get_by_test_id("sign-out").click()
+    assert gone.value.json() == {"subscribed": False, "subscriptions": 0}
+    assert json.loads(gone.value.request.post_data) == {"endpoint": endpoint}
+    page.wait_for_url(f"{site}/index.html")
+    assert page.evaluate("localStorage.getItem('fake-push')") is None
+    assert browser_log.unexpected() == []
