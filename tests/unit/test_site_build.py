@@ -15,10 +15,8 @@ PAGES = {
     "become-a-helper", "call", "categories", "category", "confirm", "earnings", "index", "library",
     "ops-refunds", "ops-reviews", "ops-watch", "pay-return", "payments", "rate", "search", "sign-in", "sign-up",
     "faq", "terms", "privacy", "404", "my-store", "my-orders", "sales", "appointments", "booking",
-    "polls",
+    "polls", "posts", "my-events", "following", "unsubscribe",
 }
-PAGES |= {"following", "unsubscribe"}
-PAGES |= {"my-events"}
 # The call room fills the window: it has no footer.
 PAGES_WITHOUT_FOOTER = {"call"}
 # Attributes whose value names other elements by id.

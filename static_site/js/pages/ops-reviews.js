@@ -15,6 +15,7 @@ import { loadFailure, showQueueFailure } from "../load-failure.js";
 import { leaveIfSignedOut, signInUrl } from "../paths.js";
 import { starRow } from "../reviews/stars.js";
 import { timeOf } from "../when.js";
+import "./ops-posts.js"; // the reported blog posts' part of the page (one page module, as on every page)
 
 if (!isSignedIn()) {
   window.location.replace(signInUrl());
