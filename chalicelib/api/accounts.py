@@ -88,6 +88,9 @@ def sign_out_everywhere():
     sessions.sign_out_everywhere(principal=principal_of(request), access_token=token, identity=deps.identity(),
                                  revocations=deps.revocations(), end_connections=deps.end_connections,
                                  now=int(time.time()), session_seconds=deps.settings().session_seconds)
+    from chalicelib.services.push import forget_everywhere  # imported only here: signing out everywhere is rare
+
+    forget_everywhere(principal_of(request).user_id, desk=deps.push_desk)
     return json_response({"signed_out": True})
 
 

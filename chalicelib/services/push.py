@@ -45,6 +45,22 @@ def unsubscribe(*, user_id: str, endpoint: str, desk: PushDesk) -> dict:
     return {"subscribed": False, "subscriptions": len(desk.subscriptions.for_user(user_id))}
 
 
+def forget_everywhere(user_id: str, *, desk: Callable[[], PushDesk]) -> int:
+    """Signing out everywhere: none of the person's browsers gets their call alerts any more
+    (a lost phone stops showing who calls). Best effort (the desk is built here too, so an
+    unreadable secret never fails the sign-out): how many were forgotten."""
+    from chalicelib.observability import logger
+
+    forgotten = 0
+    try:
+        subscriptions = desk().subscriptions
+        for subscription in subscriptions.for_user(user_id):
+            forgotten += subscriptions.remove(user_id, subscription.endpoint)
+    except Exception as error:  # noqa: BLE001 - the sessions are ended; the alerts outlive them
+        logger().warning("push subscriptions not forgotten", extra={"error": str(error)})
+    return forgotten
+
+
 def reachable(user_id: str, *, desk: PushDesk) -> bool:
     """Whether a push could reach the person (a VAPID key and at least one subscription)."""
     return desk.sender is not None and bool(desk.subscriptions.for_user(user_id))

@@ -100,3 +100,18 @@ def test_a_bad_subscription_is_a_400_and_changes_nothing(local_stack, push_servi
     assert requests.delete(f"{api}/me/push-subscriptions", json={"endpoint": body["endpoint"]}
                            if isinstance(body["endpoint"], str) else {"endpoint": "https://x.example/"},
                            headers=person.auth, timeout=30).json()["subscriptions"] == 0
+
+
+def test_signing_out_everywhere_turns_alerts_off_in_every_browser(local_stack, push_service, app_env):
+    api = local_stack["api"]
+    person, other = sign_up_and_in(api, "everywhere"), sign_up_and_in(api, "elsewhere")
+    for who in (person, person, other):
+        assert requests.put(f"{api}/me/push-subscriptions", json=push_service.new_subscription(),
+                            headers=who.auth, timeout=30).status_code == 200
+    user_id, other_id = (requests.get(f"{api}/me", headers=who.auth, timeout=30).json()["user_id"]
+                         for who in (person, other))
+    subscriptions = app_env.push_desk().subscriptions
+    assert len(subscriptions.for_user(user_id)) == 2
+    assert requests.post(f"{api}/auth/sign-out-everywhere", headers=person.auth, json={}, timeout=30).ok
+    assert subscriptions.for_user(user_id) == []
+    assert len(subscriptions.for_user(other_id)) == 1  # nobody else's

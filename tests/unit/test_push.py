@@ -256,3 +256,17 @@ def test_a_failing_mailer_never_fails_the_sweep():
     call = calls.start_call(caller_id=CALLER, caller_connection="c-caller", helper_username="ada", desk=desk, now=NOW)
     assert calls.sweep_calls(desk=desk, now=call.state_deadline + 1) == 1
     assert desk.calls.get(call.call_id).end_reason.value == "missed"
+
+
+def test_signing_out_everywhere_forgets_every_browser_of_the_person_only():
+    desk = _push_desk()
+    for n in range(3):
+        push.subscribe(user_id=HELPER, endpoint=f"{ENDPOINT}/{n}", p256dh=KEY, auth=AUTH, desk=desk, now=NOW)
+    push.subscribe(user_id=CALLER, endpoint=ENDPOINT, p256dh=KEY, auth=AUTH, desk=desk, now=NOW)
+    assert push.forget_everywhere(HELPER, desk=lambda: desk) == 3
+    assert desk.subscriptions.for_user(HELPER) == [] and len(desk.subscriptions.for_user(CALLER)) == 1
+
+    def broken():
+        raise RuntimeError("secret unreadable")
+
+    assert push.forget_everywhere(HELPER, desk=broken) == 0  # never fails the sign-out
