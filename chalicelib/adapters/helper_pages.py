@@ -14,6 +14,10 @@ class HelperPageStore(Protocol):
     def get_many(self, user_ids: Iterable[str]) -> dict[str, HelperPage]: ...
     def save(self, page: HelperPage) -> None: ...
 
+    def add_section(self, user_id: str, section: str) -> None:
+        """Marks that the page shows `section` ("posts", "events") too; once is enough."""
+        ...
+
 
 def _record_fields(page: HelperPage) -> dict:
     return {
@@ -54,7 +58,7 @@ def _page(record) -> HelperPage:
         rating_total=int(record.rating_total or 0), rating_count=int(record.rating_count or 0),
         rating_counts=tuple(int(getattr(record, f"rating_{stars}") or 0) for stars in (1, 2, 3, 4, 5)),
         payouts_ready=bool(record.payouts_ready), rendered=_rendered(record.rendered),
-        created_at=record.created_at, updated_at=record.updated_at,
+        created_at=record.created_at, updated_at=record.updated_at, sections=frozenset(record.sections or ()),
     )
 
 
@@ -94,6 +98,12 @@ class DynamoHelperPageStore:
                    for name, value in _record_fields(page).items()]
         HelperPageRecord(page.user_id).update(actions=actions)
 
+    def add_section(self, user_id: str, section: str) -> None:
+        from chalicelib.adapters.tables.pages import HelperPageRecord
+
+        HelperPageRecord(user_id).update(actions=[HelperPageRecord.sections.add({section})],
+                                         condition=HelperPageRecord.user_id.exists())
+
 
 class InMemoryHelperPageStore:
     def __init__(self) -> None:
@@ -111,5 +121,11 @@ class InMemoryHelperPageStore:
 
     def save(self, page: HelperPage) -> None:
         kept = self.pages.get(page.user_id)
-        self.pages[page.user_id] = page.without_ratings() if kept is None else page.with_changes(
-            rating_total=kept.rating_total, rating_count=kept.rating_count, rating_counts=kept.rating_counts)
+        self.pages[page.user_id] = page.without_ratings().with_changes(sections=frozenset()) if kept is None \
+            else page.with_changes(rating_total=kept.rating_total, rating_count=kept.rating_count,
+                                   rating_counts=kept.rating_counts, sections=kept.sections)
+
+    def add_section(self, user_id: str, section: str) -> None:
+        page = self.pages.get(user_id)
+        if page is not None:
+            self.pages[user_id] = page.with_changes(sections=page.sections | {section})

@@ -147,11 +147,10 @@ def latest_post_cards(helper_id: str, username: str, *, limit: int = 3) -> list[
     from chalicelib import deps
     from chalicelib.clock import now_seconds
     from chalicelib.observability import logger
-    from chalicelib.services.posts import latest_posts
 
-    try:
-        return [post_card(p, username=username) for p in latest_posts(helper_id, desk=deps.post_desk(),
-                                                                       now=now_seconds(), limit=limit)]
+    try:  # the store alone: the blog's desk (its uploads' S3 client, its services) is not the page's to load
+        found, _ = deps.post_store().public(helper_id, now=now_seconds(), limit=limit)
+        return [post_card(p, username=username) for p in found]
     except Exception:  # noqa: BLE001 - the page shows without its posts rather than fail
         logger().exception("the Helper page's latest posts could not be read", extra={"helper_id": helper_id})
         return []

@@ -97,11 +97,23 @@ def change_username():
     return json_response({"username": username, "page_url": f"/h/{username}"})
 
 
+def _latest_posts(page) -> list:
+    """The page's latest posts (a Helper who ever published one): the blog's module loads only then."""
+    from chalicelib.api.blog_html import latest_post_cards
+
+    return latest_post_cards(page.user_id, page.username)
+
+
+def _upcoming_events(page, now: int) -> list:
+    """The page's upcoming events (a Helper who ever announced one)."""
+    from chalicelib.api.events_html import upcoming_event_cards
+
+    return upcoming_event_cards(page.user_id, page.username, now=now)
+
+
 @blueprint.route("/h/{username}", methods=["GET"])
 def public_page(username):
     """The Helper's public page as HTML, rendered for visitors and link previews."""
-    from chalicelib.api.blog_html import latest_post_cards
-    from chalicelib.api.events_html import upcoming_event_cards
     from chalicelib.api.page_html import render_helper_page, render_not_found
 
     settings = deps.settings()
@@ -110,8 +122,7 @@ def public_page(username):
         now = now_seconds()
         found = service.find_public_page(
             username=username, accounts=deps.account_store(), pages=deps.helper_pages(), facts=deps.page_facts(),
-            alongside=(lambda page: latest_post_cards(page.user_id, page.username),
-                       lambda page: upcoming_event_cards(page.user_id, page.username, now=now)))
+            alongside={"posts": _latest_posts, "events": lambda page: _upcoming_events(page, now)})
     except NotFound:
         return Response(render_not_found(username, settings.site_url), status_code=404, headers=html_headers)
     if isinstance(found, service.Redirect):
@@ -123,8 +134,8 @@ def public_page(username):
         "site_url": settings.site_url,
         "categories": [{"slug": slug, "name": names.get(slug, slug)} for slug in page.categories],
         "description": " — ".join(p for p in (page.headline.strip(), page.shown_text().offer_summary) if p)[:200],
-        "posts": found.alongside[0],
-        "events": found.alongside[1],
+        "posts": found.alongside.get("posts", []),
+        "events": found.alongside.get("events", []),
         "followers": found.followers,
     }
     return Response(render_helper_page(view), status_code=200, headers=html_headers)

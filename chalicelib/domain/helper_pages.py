@@ -65,6 +65,9 @@ class HelperPage:
     rating_count: int = 0
     rating_counts: tuple[int, int, int, int, int] = (0, 0, 0, 0, 0)  # how many 1, 2, 3, 4, 5 stars
     payouts_ready: bool = False  # a storefront says where payouts go: paid prices may show
+    # What else the page shows, marked by the blog ("posts") and events ("events") the first time
+    # (never by a page save): the public page reads only those.
+    sections: frozenset[str] = frozenset()
     rendered: ShownText | None = None  # the offer and qualifications as shown, as of the last save
     created_at: str = ""
     updated_at: str = ""

@@ -180,7 +180,9 @@ def create_event(*, helper_id: str, fields: dict, desk: EventDesk, now: int, new
 
 
 def _announce(event: Event, page: Any, desk: EventDesk, now: int) -> None:
-    """Followers hear of a new event (services.follows); never fails the Helper's save."""
+    """Followers hear of a new event (services.follows); never fails the Helper's save. The
+    Helper's page shows their upcoming events from now on."""
+    desk.pages.add_section(event.helper_id, "events")
     try:
         desk.announce(helper_id=event.helper_id, kind="event", item_id=event.event_id, title=event.title,
                       path=event_path(page.username, event.event_id),

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from chalicelib.domain import accounts as account_rules
 from chalicelib.domain import helper_pages as rules
@@ -146,7 +146,7 @@ class PublicPage:
     status: Status
     category_names: dict[str, str]  # slug -> name, for the categories that exist
     followers: int = 0  # how many people follow the Helper
-    alongside: tuple = ()  # what the `alongside` reads of find_public_page gave, in their order
+    alongside: Mapping[str, Any] = field(default_factory=dict)  # what find_public_page's `alongside` reads gave
 
 
 def page_named(username: str, *, accounts: AccountStore, pages: HelperPageStore) -> HelperPage:
@@ -165,22 +165,23 @@ def page_named(username: str, *, accounts: AccountStore, pages: HelperPageStore)
 
 
 def find_public_page(*, username: str, accounts: AccountStore, pages: HelperPageStore, facts: PageFacts,
-                     alongside: Sequence[Callable[[HelperPage], Any]] = ()) -> PublicPage | Redirect:
+                     alongside: Mapping[str, Callable[[HelperPage], Any]] | None = None) -> PublicPage | Redirect:
     """The page at `/h/<username>`; a Redirect when the name is old or differently cased.
     Two round trips when the pages' index knows the name: the page, then its Helper's status,
     category names and follower count together, and beside that read, at the same time, each of
-    `alongside` (the page's latest posts, its upcoming events)."""
+    `alongside` the page shows (its `sections`: the latest posts, the upcoming events)."""
     page = page_named(username, accounts=accounts, pages=pages)
     if page.username != username:
         return Redirect(page.username)
-    if not alongside:
+    reads = {name: read for name, read in (alongside or {}).items() if name in page.sections}
+    if not reads:
         return PublicPage(page, *facts.status_names_and_followers(page.user_id, page.categories))
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(max_workers=len(alongside)) as pool:
-        others = [pool.submit(read, page) for read in alongside]
+    with ThreadPoolExecutor(max_workers=len(reads)) as pool:
+        others = {name: pool.submit(read, page) for name, read in reads.items()}
         status, names, followers = facts.status_names_and_followers(page.user_id, page.categories)
-        return PublicPage(page, status, names, followers, tuple(other.result() for other in others))
+        return PublicPage(page, status, names, followers, {name: other.result() for name, other in others.items()})
 
 
 def request_avatar_upload(*, user_id: str, content_type: str, pages: HelperPageStore, storage: UploadStorage,

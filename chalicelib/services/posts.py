@@ -101,6 +101,7 @@ def _announce_if_first(before: Post | None, after: Post, desk: PostDesk, now: in
     page = desk.pages.get(after.helper_id)
     if page is None:
         return
+    desk.pages.add_section(after.helper_id, "posts")  # the Helper's page shows their latest posts now
     try:
         desk.announce(helper_id=after.helper_id, kind="post", item_id=after.post_id, title=after.title,
                       path=post_path(page.username, after.slug), summary=after.excerpt, now=now)
@@ -298,11 +299,6 @@ def public_posts(*, username: str, desk: PostDesk, now: int, limit: int, after: 
     page = page_named(username, accounts=desk.accounts, pages=desk.pages)
     found, last = desk.posts.public(page.user_id, now=now, limit=limit, after=after)
     return PublicPosts(page, found, last)
-
-
-def latest_posts(helper_id: str, *, desk: PostDesk, now: int, limit: int = 3) -> list[Post]:
-    """The newest posts for the Helper's page."""
-    return desk.posts.public(helper_id, now=now, limit=limit)[0]
 
 
 def public_post(*, username: str, slug: object, desk: PostDesk, now: int) -> tuple[Any, Post]:

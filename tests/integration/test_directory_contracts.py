@@ -150,6 +150,17 @@ def test_a_page_save_never_writes_the_rating_counters(pages):
     assert pages.get(page.user_id) == page.without_ratings()  # only reviews add to them
 
 
+def test_the_sections_a_page_shows_are_added_once_and_kept_by_page_saves(pages):
+    page = HelperPage(user_id=unique("u"), username=unique("ada"), display_name="Ada", headline="h", offer="o")
+    pages.save(page)
+    pages.add_section(page.user_id, "posts")
+    pages.add_section(page.user_id, "posts")
+    pages.save(page.with_changes(headline="Saved again"))
+    pages.add_section(page.user_id, "events")
+    assert pages.get(page.user_id).sections == {"posts", "events"}
+    assert pages.find_by_username(page.username).sections == {"posts", "events"}
+
+
 def test_a_page_is_found_by_its_current_username_in_any_case(pages):
     name = unique("Ada")
     page = HelperPage(user_id=unique("u"), username=name, display_name="Ada", headline="Plumber", offer="Hi")

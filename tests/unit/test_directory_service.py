@@ -618,16 +618,26 @@ def test_the_public_page_shows_the_helpers_live_status(site):
     assert public_page(site, "ada").status is Status.BUSY
 
 
-def test_what_the_public_page_reads_alongside_comes_back_in_order_and_not_for_a_redirect(site):
+def test_the_public_page_reads_alongside_only_the_sections_it_shows_and_nothing_for_a_redirect(site):
     become_helper(site)
-    reads = (lambda page: ("posts of", page.user_id), lambda page: ("events of", page.user_id))
-    shown = helper_pages.find_public_page(username="ada", accounts=site.accounts, pages=site.pages,
-                                          facts=InMemoryPageFacts(site.presence, site.categories), alongside=reads)
-    assert shown.alongside == (("posts of", "u1"), ("events of", "u1"))
+    facts = InMemoryPageFacts(site.presence, site.categories)
+    reads = {"posts": lambda page: ("posts of", page.user_id), "events": lambda page: ("events of", page.user_id)}
+    shown = helper_pages.find_public_page(username="ada", accounts=site.accounts, pages=site.pages, facts=facts,
+                                          alongside=reads)
+    assert shown.alongside == {}  # no post published, no event announced: neither is read
+    site.pages.add_section("u1", "events")
+    site.pages.add_section("u1", "events")  # once is enough
+    shown = helper_pages.find_public_page(username="ada", accounts=site.accounts, pages=site.pages, facts=facts,
+                                          alongside=reads)
+    assert shown.alongside == {"events": ("events of", "u1")}
+    save(site, headline="A page saved again keeps its sections")
+    site.pages.add_section("u1", "posts")
+    shown = helper_pages.find_public_page(username="ada", accounts=site.accounts, pages=site.pages, facts=facts,
+                                          alongside=reads)
+    assert shown.alongside == {"posts": ("posts of", "u1"), "events": ("events of", "u1")}
     asked = []
-    moved = helper_pages.find_public_page(username="ADA", accounts=site.accounts, pages=site.pages,
-                                          facts=InMemoryPageFacts(site.presence, site.categories),
-                                          alongside=(asked.append,))
+    moved = helper_pages.find_public_page(username="ADA", accounts=site.accounts, pages=site.pages, facts=facts,
+                                          alongside={"posts": asked.append})
     assert moved == Redirect("ada") and asked == []
 
 

@@ -8,6 +8,7 @@ from pynamodb.attributes import (
     ListAttribute,
     NumberAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -55,6 +56,10 @@ class HelperPageRecord(Model):
     rating_4 = NumberAttribute(null=True)
     rating_5 = NumberAttribute(null=True)
     payouts_ready = BooleanAttribute(default=False)
+    # What else the page shows ("posts", "events"), added by the blog and events the first time a
+    # post is published or an event announced, never by a page save: a page without them reads
+    # neither.
+    sections = UnicodeSetAttribute(null=True)
     username_key = UnicodeAttribute(null=True)  # absent on pages saved before the index
     by_username = PagesByUsername()
     rendered = JSONAttribute(null=True)  # domain.rich_text.ShownText; absent on pages saved before it
