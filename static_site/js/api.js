@@ -691,7 +691,8 @@ export const api = {
   reportPost: (username, slug, { reason, text = "" }) => sendAuthorized(
     `/helpers/${segment(username)}/posts/${segment(slug)}/reports`, { method: "POST", body: { reason, text } }),
 
-  postReports: ({ limit = 20, cursor = null } = {}) => sendAuthorized(withQuery("/ops/posts/reports", { limit, cursor })),
+  postReports: ({ limit = 20, cursor = null } = {}) => sendAuthorized(
+    withQuery("/ops/posts/reports", { limit, cursor })),
 
   decidePost: (helperId, postId, { decision, note }) => sendAuthorized(
     `/ops/posts/${segment(helperId)}/${segment(postId)}/decision`, { method: "POST", body: { decision, note } }),

@@ -103,7 +103,9 @@ function card(report, key) {
     element("a", { href: helperPagePath(helper.username) }, helper.display_name || `@${helper.username}`),
     element("span", { class: "money-muted" }, ` @${helper.username}`)) : element("p", {});
   const reportList = element("ul", { class: "ops-reports", "aria-label": "Reports about this post" });
-  const item = element("li", { class: "money-item ops-post", "data-testid": "ops-post", "data-post-id": report.post_id },
+  const item = element("li", {
+    class: "money-item ops-post", "data-testid": "ops-post", "data-post-id": report.post_id,
+  },
     element("div", { class: "money-item-head" }, heading,
       report.hidden ? element("span", { class: "badge state-badge state-denied" }, "Hidden already") : ""),
     by,

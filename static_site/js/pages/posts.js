@@ -274,7 +274,8 @@ async function save({ quiet = false } = {}) {
     if (!quiet) {
       const out = post.status === "published" && !(before && before.status === "published");
       say(out ? "Published: it is on your blog and your page, and your followers hear of it."
-        : post.status === "scheduled" ? `Scheduled: it goes out ${dateFormat().format(new Date(post.publish_at * 1000))}.`
+        : post.status === "scheduled"
+          ? `Scheduled: it goes out ${dateFormat().format(new Date(post.publish_at * 1000))}.`
           : "Saved.");
     }
     return true;
@@ -415,7 +416,8 @@ async function finishUpload(postId, key) {
   } catch {
     // keep the default
   }
-  const { post: saved, src } = await api.addPostImage(postId, { key, cover: pending.cover && pending.postId === postId });
+  const cover = pending.cover && pending.postId === postId;
+  const { post: saved, src } = await api.addPostImage(postId, { key, cover });
   post = saved;
   if (!(pending.cover && pending.postId === postId)) {
     const body = `${post.body.replace(/\s+$/, "")}\n\n![](${src})\n`;
