@@ -104,15 +104,6 @@ def plain_words(source: str, max_length: int) -> str:
     source = visible_text(source or "")
     if not source.strip():
         return ""
-    words: list[str] = []
-    for block in _markdown().parse(source):
-        if block.type == "inline":
-            for token in block.children or ():
-                if token.type in ("text", "code_inline"):
-                    words.append(token.content)
-                elif token.type in ("softbreak", "hardbreak"):
-                    words.append(" ")
-        elif block.type.endswith("_close"):
-            words.append(" ")
-    text = re.sub(r"\s+", " ", re.sub(r"\[poll:[0-9a-z-]{1,40}\]", " ", "".join(words))).strip()
+    words = rich_text.words_of(_markdown().parse(source))
+    text = re.sub(r"\s+", " ", re.sub(r"\[poll:[0-9a-z-]{1,40}\]", " ", words)).strip()
     return rich_text._shorten(text, max_length)  # placed polls are not words

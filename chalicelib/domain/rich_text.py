@@ -93,8 +93,15 @@ def plain_text(source: str, max_length: int = 200) -> str:
     source = visible_text(source or "")
     if not source.strip():
         return ""
+    text = words_of(_markdown().parse(source))
+    return _shorten(text, max_length)
+
+
+def words_of(tokens: Any) -> str:
+    """The words of parsed Markdown (markdown-it's block tokens), one space between each and
+    none around: its text and inline code, no markup, no link addresses."""
     words: list[str] = []
-    for block in _markdown().parse(source):
+    for block in tokens:
         if block.type == "inline":
             for token in block.children or ():
                 if token.type in ("text", "code_inline"):
@@ -103,8 +110,7 @@ def plain_text(source: str, max_length: int = 200) -> str:
                     words.append(" ")
         elif block.type.endswith("_close"):  # paragraphs and list items end a phrase
             words.append(" ")
-    text = _WHITESPACE.sub(" ", "".join(words)).strip()
-    return _shorten(text, max_length)
+    return _WHITESPACE.sub(" ", "".join(words)).strip()
 
 
 def _shorten(text: str, max_length: int) -> str:
