@@ -628,6 +628,14 @@ def free_sessions():
 
 
 @lru_cache(maxsize=1)
+def audit_log():
+    from chalicelib.adapters.audit import DynamoAuditLog
+
+    _tables_bound()
+    return DynamoAuditLog()
+
+
+@lru_cache(maxsize=1)
 def ops_flags():
     from chalicelib.adapters.ops_watch import DynamoOpsFlagStore
 

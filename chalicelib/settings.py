@@ -20,6 +20,7 @@ TABLES += ("polls", "poll_votes", "poll_watchers")
 TABLES += ("events", "event_attendance")
 TABLES += ("posts", "post_slugs", "post_reports")
 TABLES += ("push_subscriptions",)
+TABLES += ("audit_log",)
 
 
 @dataclass(frozen=True, repr=False, eq=False)  # no repr: it would log the secrets; one per process

@@ -24,6 +24,7 @@ MODULES = ("accounts", "pages", "directory", "realtime", "calls", "money", "revi
            "events")
 MODULES += ("follows",)
 MODULES += ("push",)
+MODULES += ("audit",)
 TTL_ATTRIBUTES = {"connections": "ttl", "calls": "ttl", "webhook_events": "ttl", "free_session_counts": "ttl",
                   "revocations": "ttl", "booking_steps": "ttl", "poll_watchers": "ttl"}
 
