@@ -59,11 +59,14 @@ PAGES = {  # name: path on the site ({helper} is the Helper's username, {product
     "a post": "/h/{helper}/blog/{post}",
     "Following": "/following.html",
     "an event": "/h/{helper}/events/{event}",
+    "Notifications": "/notifications.html",
+    "Notification settings": "/notification-settings.html",
 }
 # Pages audited signed in as the Helper: their own store and its orders, their library (what
 # they bought in another store), their appointments and a booking of their time, their polls.
 # Being private, they say `noindex` on purpose, so `is-crawlable` is not theirs to pass.
-SIGNED_IN_PAGES = frozenset({"My Store", "Orders", "Library", "Appointments", "A booking", "Polls", "Following"})
+SIGNED_IN_PAGES = frozenset({"My Store", "Orders", "Library", "Appointments", "A booking", "Polls", "Following",
+                             "Notifications", "Notification settings"})
 SIGNED_IN_CONFIG = {"extends": "lighthouse:default", "settings": {"skipAudits": ["is-crawlable"]}}
 # For the 404 page: what fails there only because it is a 404 page (see the docstring).
 NOT_FOUND_CONFIG = {

@@ -629,6 +629,21 @@ export const api = {
     method: "DELETE", body: { endpoint },
   }),
 
+  /** `{notifications: [{id, kind, category, title, body, url, at, read}], unread, next}`, newest
+   * first, 20 a page (`cursor`: the previous page's `next`). */
+  notifications: (cursor = null) => sendAuthorized(withQuery("/me/notifications", { cursor })),
+
+  /** Every notification read: `{unread: 0}`. */
+  readNotifications: () => sendAuthorized("/me/notifications/read", { method: "POST", body: {} }),
+
+  /** `{categories: [{category, label, description, email, push}]}`. */
+  notificationPreferences: () => sendAuthorized("/me/notification-preferences"),
+
+  /** `categories`: `{<category>: {email, push}}` (some or all); the same shape as the GET. */
+  saveNotificationPreferences: (categories) => sendAuthorized("/me/notification-preferences", {
+    method: "PUT", body: { categories },
+  }),
+
   /** `{following: [{username, display_name, headline, url, mode, since}], cursor}`. */
   myFollowing: (cursor = null) => sendAuthorized(withQuery("/me/following", { cursor })),
 

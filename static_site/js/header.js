@@ -1,11 +1,13 @@
 /** The site header on every page: wordmark, navigation, search, and who is signed in. For a
  * signed-in person it also opens the tab's socket (which makes them online) and listens for
- * incoming calls, so a Helper hears and sees a call ring on whatever page they are. */
+ * incoming calls, so a Helper hears and sees a call ring on whatever page they are, and shows
+ * the notification bell with the unread count (js/notices.js). */
 
 import { api } from "./api.js";
 import { element } from "./dom.js";
 import { PAGES, isCurrentPage, pageUrl, queryParam, returnPath } from "./paths.js";
 import { mountIncomingCalls, unmountIncomingCalls } from "./call/incoming.js";
+import { mountBell, unmountBell } from "./notices.js";
 import { startRealtime, stopRealtime } from "./realtime.js";
 import { currentUserId, loadSession, onSessionChange } from "./session.js";
 
@@ -84,7 +86,10 @@ function buildSkeleton(root) {
     element("span", { class: "wordmark-mark", "aria-hidden": "true" }, "iK"),
     element("span", {}, "inter", element("span", { class: "wordmark-accent" }, "Kanect")));
 
-  root.replaceChildren(element("div", { class: "container header-bar" }, wordmark, toggle, nav));
+  // The bell (signed in) comes last: after the Menu button on small screens, after the account
+  // on wide ones, so what one sees and the order one tabs through agree.
+  const bar = element("div", { class: "container header-bar" }, wordmark, toggle, nav);
+  root.replaceChildren(bar);
 
   const setOpen = (open) => {
     root.classList.toggle("is-open", open);
@@ -102,7 +107,7 @@ function buildSkeleton(root) {
       setOpen(false);
     }
   });
-  return { account, helperItem };
+  return { account, helperItem, bar };
 }
 
 function renderSignedOut(account) {
@@ -216,19 +221,28 @@ export function mountHeader(root = document.querySelector("[data-site-header]"))
   if (!root) {
     return Promise.resolve(null);
   }
-  const { account, helperItem } = buildSkeleton(root);
+  const { account, helperItem, bar } = buildSkeleton(root);
+  const showBell = () => {
+    const bell = mountBell();
+    if (bell.parentNode !== bar) {
+      bar.append(bell);
+    }
+  };
   const setSignedIn = (signedIn, user = null) => {
     helperItem.replaceChildren(helperNavItem(signedIn));
     if (signedIn) {
       startRealtime();
       mountIncomingCalls({ userId: (user && user.user_id) || currentUserId() });
+      showBell();
     } else {
+      unmountBell();
       unmountIncomingCalls();
       stopRealtime();
     }
   };
 
   const signingOut = (endSession) => async () => {
+    unmountBell();
     unmountIncomingCalls();
     stopRealtime(); // offline at once, not when the server notices the socket is gone
     const { forgetCallAlerts } = await import("./push.js"); // loaded only to sign out
@@ -249,6 +263,7 @@ export function mountHeader(root = document.querySelector("[data-site-header]"))
     renderPending(account);
     startRealtime(); // at once: the profile below is for the header, not for the socket
     mountIncomingCalls({ userId: currentUserId() });
+    showBell(); // its count is read beside the profile, not after it
     try {
       const user = await api.me();
       renderSignedIn(account, user, signOut);

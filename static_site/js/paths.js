@@ -31,6 +31,8 @@ export const PAGES = Object.freeze({
   polls: "/polls.html",
   posts: "/posts.html",
   myEvents: "/my-events.html",
+  notifications: "/notifications.html",
+  notificationSettings: "/notification-settings.html",
   marketplace: "/marketplace",
 });
 

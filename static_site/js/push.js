@@ -73,23 +73,32 @@ export async function forgetCallAlerts() {
   }
 }
 
+const CALL_WORDS = {
+  on: ON_LABEL, off: OFF_LABEL, isOn: "Call alerts are on in this browser.",
+  isOff: "Call alerts are off in this browser.", turningOn: "Turning call alerts on…",
+  turningOff: "Turning call alerts off…",
+  unsupported: "This browser cannot show call alerts when the tab is closed; keep a tab open to hear calls.",
+};
+
 /** Fills the panel `[data-call-alerts]`: its button `[data-call-alerts-toggle]` and status
- * `[data-call-alerts-status]`. */
-export async function mountCallAlerts(panel) {
+ * `[data-call-alerts-status]`. `words` names them otherwise (the notification settings speak of
+ * alerts of every kind: the one subscription of this browser carries them all). */
+export async function mountCallAlerts(panel, words = {}) {
+  const say = { ...CALL_WORDS, ...words };
   const button = panel.querySelector("[data-call-alerts-toggle]");
   const status = panel.querySelector("[data-call-alerts-status]");
   panel.hidden = false;
   if (!pushSupported()) {
     button.hidden = true;
-    status.textContent = "This browser cannot show call alerts when the tab is closed; keep a tab open to hear calls.";
+    status.textContent = say.unsupported;
     return;
   }
   let on = false;
   const show = (isOn, message = "") => {
     on = isOn;
-    button.textContent = on ? ON_LABEL : OFF_LABEL;
+    button.textContent = on ? say.on : say.off;
     button.setAttribute("aria-pressed", String(on));
-    status.textContent = message || (on ? "Call alerts are on in this browser." : "");
+    status.textContent = message || (on ? say.isOn : "");
   };
   try {
     show(Boolean(await currentSubscription()) && Notification.permission === "granted");
@@ -102,11 +111,11 @@ export async function mountCallAlerts(panel) {
   button.dataset.mounted = "1";
   button.addEventListener("click", async () => {
     button.disabled = true;
-    status.textContent = on ? "Turning call alerts off…" : "Turning call alerts on…";
+    status.textContent = on ? say.turningOff : say.turningOn;
     try {
       if (on) {
         await turnOff();
-        show(false, "Call alerts are off in this browser.");
+        show(false, say.isOff);
       } else {
         await turnOn();
         show(true);

@@ -17,6 +17,7 @@ PAGES = {
     "faq", "terms", "privacy", "404", "my-store", "my-orders", "sales", "appointments", "booking",
     "polls", "posts", "my-events", "following", "unsubscribe",
 }
+PAGES |= {"notifications", "notification-settings"}
 # The call room fills the window: it has no footer.
 PAGES_WITHOUT_FOOTER = {"call"}
 # Attributes whose value names other elements by id.
