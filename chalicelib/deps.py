@@ -249,7 +249,27 @@ def presence_book():
     from chalicelib.services.realtime import PresenceBook
 
     return PresenceBook(connections=connection_store(), presence=presence(), pages=helper_pages(),
-                        listings=listings(), calls=call_store(), came_online=_tell_waiting)
+                        listings=listings(), calls=call_store(), came_online=_tell_waiting, alerts=_has_call_alerts)
+
+
+def _has_call_alerts(user_id: str) -> bool:
+    from chalicelib.services.push import reachable
+
+    return reachable(user_id, desk=push_desk())
+
+
+def refresh_presence(user_id: str) -> None:
+    """After someone's call alerts change: with no tab open, they become reachable or offline.
+    Best effort: the alerts are changed whatever happens to the status."""
+    import time
+
+    from chalicelib.observability import logger
+    from chalicelib.services.realtime import refresh_presence as refresh
+
+    try:
+        refresh(user_id, book=presence_book(), now_ms=int(time.time() * 1000))
+    except Exception as error:  # noqa: BLE001
+        logger().warning("presence not refreshed", extra={"user_id": user_id, "error": str(error)})
 
 
 def _tell_waiting(helper_id: str, now: int) -> None:

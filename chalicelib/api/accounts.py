@@ -90,7 +90,8 @@ def sign_out_everywhere():
                                  now=int(time.time()), session_seconds=deps.settings().session_seconds)
     from chalicelib.services.push import forget_everywhere  # imported only here: signing out everywhere is rare
 
-    forget_everywhere(principal_of(request).user_id, desk=deps.push_desk)
+    if forget_everywhere(principal_of(request).user_id, desk=deps.push_desk):
+        deps.refresh_presence(principal_of(request).user_id)  # no alerts left: no longer reachable
     return json_response({"signed_out": True})
 
 

@@ -29,12 +29,17 @@ def push_key():
 @handles_errors
 def subscribe():
     body = parse_body(blueprint.current_request.raw_body, "PushSubscriptionBody")
-    return json_response(service.subscribe(user_id=_user_id(), endpoint=body.endpoint, p256dh=body.keys.p256dh,
-                                           auth=body.keys.auth, desk=deps.push_desk(), now=now_seconds()))
+    answer = service.subscribe(user_id=_user_id(), endpoint=body.endpoint, p256dh=body.keys.p256dh,
+                               auth=body.keys.auth, desk=deps.push_desk(), now=now_seconds())
+    deps.refresh_presence(_user_id())  # with no tab open, now reachable
+    return json_response(answer)
 
 
 @blueprint.route("/me/push-subscriptions", methods=["DELETE"], authorizer=cognito_user)
 @handles_errors
 def unsubscribe():
     body = parse_body(blueprint.current_request.raw_body, "PushEndpointBody")
-    return json_response(service.unsubscribe(user_id=_user_id(), endpoint=body.endpoint, desk=deps.push_desk()))
+    answer = service.unsubscribe(user_id=_user_id(), endpoint=body.endpoint, desk=deps.push_desk())
+    if not answer["subscriptions"]:
+        deps.refresh_presence(_user_id())  # with no tab open, offline again
+    return json_response(answer)

@@ -7,7 +7,7 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Status = Literal["online", "busy", "offline"]
+Status = Literal["online", "busy", "reachable", "offline"]
 PaymentKind = Literal["session", "extension", "tip", "merchandise", "appointment", "plan", "ticket"]
 PaymentState = Literal["created", "captured", "cancelled", "declined", "voided", "refunded", "reversed"]
 RefundState = Literal["open", "approved", "denied", "refunded", "failed"]

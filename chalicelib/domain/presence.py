@@ -1,4 +1,5 @@
-"""Online status: green online, red busy (in a call), none offline; and the directory order."""
+"""Online status: green online, red busy (in a call), reachable (no tab open, but call alerts on
+in a browser: a ring reaches their devices), none offline; and the directory order."""
 from __future__ import annotations
 
 from enum import Enum
@@ -7,10 +8,12 @@ from enum import Enum
 class Status(str, Enum):
     ONLINE = "online"
     BUSY = "busy"
+    REACHABLE = "reachable"
     OFFLINE = "offline"
 
 
-_ORDER = {Status.ONLINE: 0, Status.BUSY: 1, Status.OFFLINE: 2}
+_ORDER = {Status.ONLINE: 0, Status.BUSY: 1, Status.REACHABLE: 2, Status.OFFLINE: 3}
+CALLABLE = frozenset({Status.ONLINE, Status.REACHABLE})  # a call can be started to them
 RATING_SCALE = 100  # averages kept to two decimals in the rank
 # The directory ranks by a Bayesian average: every Helper starts as if they had PRIOR_WEIGHT
 # reviews of PRIOR_MEAN stars, so one 5-star review does not outrank a hundred 4.9s.
@@ -18,10 +21,11 @@ PRIOR_MEAN_HUNDREDTHS = 400
 PRIOR_WEIGHT = 5
 
 
-def status_for(open_connections: int, in_call: bool = False) -> Status:
-    """Any open tab makes a person online; a call makes them busy."""
+def status_for(open_connections: int, in_call: bool = False, alerts: bool = False) -> Status:
+    """Any open tab makes a person online; a call makes them busy; with no tab open, call alerts
+    on in a browser (Web Push) make them reachable."""
     if open_connections <= 0:
-        return Status.OFFLINE
+        return Status.REACHABLE if alerts else Status.OFFLINE
     return Status.BUSY if in_call else Status.ONLINE
 
 
@@ -32,7 +36,7 @@ def ranking_rating(rating_total: int, rating_count: int) -> int:
 
 
 def listing_rank(status: Status, rating_total: int, rating_count: int, user_id: str) -> str:
-    """A sort key that lists online helpers first, then busy, then offline, each by its ranking
+    """A sort key that lists online helpers first, then busy, reachable, offline, each by its ranking
     rating (`ranking_rating`), highest first; ties broken by user id so the order is total and
     pages never overlap."""
     return f"{_ORDER[status]}#{5 * RATING_SCALE - ranking_rating(rating_total, rating_count):03d}#{user_id}"

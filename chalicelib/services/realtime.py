@@ -44,15 +44,19 @@ class PresenceBook:
     calls: CallStore
     # Told when a Helper becomes online and free ("Notify me": services.waiting); None: nobody.
     came_online: Callable[[str, int], None] | None = None
+    # Whether a person has call alerts on in a browser (Web Push), asked only when no tab of theirs
+    # is open: such a person is reachable, not offline. None: nobody is.
+    alerts: Callable[[str], bool] | None = None
 
 
 def refresh_presence(user_id: str, *, book: PresenceBook, now_ms: int) -> Status:
     """Recounts the person's open connections and live calls; on a change, records it and
-    re-ranks their cards (online, busy in a call, or offline)."""
+    re-ranks their cards (online, busy in a call, reachable by call alerts, or offline)."""
     from chalicelib.services.helper_pages import write_listings
 
     open_connections = len(book.connections.for_user(user_id))
-    status = status_for(open_connections, in_call=bool(open_connections and book.calls.live_for(user_id)))
+    status = status_for(open_connections, in_call=bool(open_connections and book.calls.live_for(user_id)),
+                        alerts=not open_connections and _has_alerts(user_id, book))
     if book.presence.set(user_id, status, now_ms):
         page = book.pages.get(user_id)
         if page is not None:
@@ -63,6 +67,16 @@ def refresh_presence(user_id: str, *, book: PresenceBook, now_ms: int) -> Status
                 except Exception:  # noqa: BLE001 - telling the waiting must not stop a connection
                     logger().exception("waiting people not told", extra={"helper_id": user_id})
     return status
+
+
+def _has_alerts(user_id: str, book: PresenceBook) -> bool:
+    if book.alerts is None:
+        return False
+    try:
+        return book.alerts(user_id)
+    except Exception as error:  # noqa: BLE001 - unknown alerts: offline, as before push existed
+        logger().warning("call alerts not read", extra={"user_id": user_id, "error": str(error)})
+        return False
 
 
 def connect(*, connection_id: str, principal: Principal, book: PresenceBook, now: float,
@@ -139,6 +153,8 @@ def handle_message(*, connection_id: str, body: str | None, connections: Connect
         reply = {"type": "error", "code": error.code, "message": error.message}
         if error.field:
             reply["field"] = error.field
+        if getattr(error, "retry_after", None):  # an abuse limit (errors.RateLimited): as HTTP's 429
+            reply.update(status=429, retry_after=error.retry_after)
         for name in ("call_id", "id"):
             if echoable(frame, name) is not None:
                 reply[name] = echoable(frame, name)

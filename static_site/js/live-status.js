@@ -1,9 +1,11 @@
 /** Live online status for everyone shown on a page, for visitors too.
  *
- * Every element `[data-status-for="<user id>"]` gets the class `status-online`, `status-busy` or
- * `status-offline` and the text "Online", "In a call" or "Offline" (in its `[data-status-label]`
- * child if it has one). `[data-call-now]` elements in the same card (`[data-status-scope]`) or,
- * outside any card, on the same page, are shown only while that person is online; a
+ * Every element `[data-status-for="<user id>"]` gets the class `status-online`, `status-busy`,
+ * `status-reachable` or `status-offline` and the text "Online", "In a call", "Reachable" (no tab open,
+ * call alerts on) or "Offline" (in its `[data-status-label]` child if it has one). `[data-call-now]`
+ * elements in the same card (`[data-status-scope]`) or, outside any card, on the same page, are
+ * shown only while that person can be called (online or reachable; a `[data-call-now-note]` inside
+ * takes its `data-note-<status>` text); a
  * `data-call-now="<user id>"` value ties the button to one person; `[data-when-away]` elements
  * likewise only while they are not. Statuses come from
  * `GET /presence` (at most 50 ids a request), every 10 seconds while the tab is visible. */
@@ -14,8 +16,12 @@ const POLL_MS = 10_000;
 export const STATUS_LABELS = Object.freeze({
   online: "Online",
   busy: "In a call",
+  reachable: "Reachable",
   offline: "Offline",
 });
+// Whom a call can be started to: online, or reachable (no tab open, a ring reaches their
+// devices through call alerts).
+const CALLABLE = new Set(["online", "reachable"]);
 const STATUS_CLASSES = Object.keys(STATUS_LABELS).map((status) => `status-${status}`);
 
 function known(status) {
@@ -46,7 +52,12 @@ export function applyStatus(element, status) {
     label.textContent = STATUS_LABELS[value];
   }
   for (const button of callButtonsFor(element, userId)) {
-    button.hidden = value !== "online";
+    button.hidden = !CALLABLE.has(value);
+    const note = button.querySelector("[data-call-now-note]");
+    const text = note && note.getAttribute(`data-note-${value}`);
+    if (text && note.textContent !== text) {
+      note.textContent = text;
+    }
   }
   for (const away of awayOnlyFor(element, userId)) {
     away.hidden = value === "online";

@@ -33,6 +33,11 @@ def test_a_ring_reaches_a_helper_with_no_tab_open_and_the_link_answers_it(local_
     subscribed = requests.put(f"{api}/me/push-subscriptions", json=subscription, headers=helper.auth, timeout=30)
     assert subscribed.status_code == 200, subscribed.text
     assert subscribed.json() == {"subscribed": True, "subscriptions": 1}
+    # No tab open, alerts on: reachable, and the page offers Call now ("Rings their phone or computer").
+    assert _status(api, helper) == "reachable"
+    page = requests.get(f"{api}/h/{helper.username}", timeout=30).text
+    assert "status-reachable" in page and "Rings their phone or computer" in page
+    assert 'data-call-now\n            data-call-helper="%s" disabled>' % helper.username in page
 
     caller_tab = Peer(local_stack, caller)
     try:
@@ -58,6 +63,12 @@ def test_a_ring_reaches_a_helper_with_no_tab_open_and_the_link_answers_it(local_
     off = requests.delete(f"{api}/me/push-subscriptions", json={"endpoint": subscription["endpoint"]},
                           headers=helper.auth, timeout=30)
     assert off.json() == {"subscribed": False, "subscriptions": 0}
+    assert _status(api, helper) == "offline"
+
+
+def _status(api, person):
+    answer = requests.get(f"{api}/presence", params={"users": person.tokens["user_id"]}, timeout=30)
+    return answer.json()["statuses"][person.tokens["user_id"]]
 
 
 def test_a_ring_nobody_answers_is_pushed_then_emailed_as_a_missed_call(local_stack, push_service, app_env,

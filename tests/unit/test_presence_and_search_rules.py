@@ -79,8 +79,16 @@ def test_any_open_tab_makes_a_person_online_and_a_call_makes_them_busy(open_conn
     assert status_for(open_connections, in_call) is status
 
 
+def test_with_no_tab_open_call_alerts_make_a_person_reachable_and_a_tab_outranks_them():
+    assert status_for(0, alerts=True) is Status.REACHABLE
+    assert status_for(1, alerts=True) is Status.ONLINE and status_for(1, True, alerts=True) is Status.BUSY
+    ranks = [listing_rank(status, 0, 0, "a") for status in (Status.ONLINE, Status.BUSY, Status.REACHABLE,
+                                                            Status.OFFLINE)]
+    assert ranks == sorted(ranks)
+
+
 def test_statuses_are_the_words_the_api_sends():
-    assert [s.value for s in Status] == ["online", "busy", "offline"]
+    assert [s.value for s in Status] == ["online", "busy", "reachable", "offline"]
 
 
 # Index terms

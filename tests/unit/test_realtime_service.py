@@ -42,6 +42,32 @@ def test_a_first_connection_makes_a_person_online_until_the_last_one_closes(book
     assert status_of(book, "u1") is Status.OFFLINE
 
 
+def test_with_call_alerts_on_a_helper_whose_last_tab_closes_is_reachable_and_listed_so(book):
+    import dataclasses
+
+    book = dataclasses.replace(book, alerts=lambda user_id: user_id == "u1")
+    book.pages.save(HelperPage(user_id="u1", username="ada", display_name="Ada", headline="h", offer="o",
+                               prices={15: 0, 30: None, 60: None}, categories=("plumbing",)))
+    realtime.connect(connection_id="c1", principal=Principal("u1"), book=book, now=1000, liveness=LIVENESS)
+    assert status_of(book, "u1") is Status.ONLINE
+    realtime.disconnect(connection_id="c1", book=book, now=1001)
+    listings, _ = book.listings.page("plumbing", 10, None)
+    assert status_of(book, "u1") is Status.REACHABLE
+    assert listings[0].card["status"] == "reachable" and listings[0].rank.startswith("2#")
+
+
+def test_alerts_that_cannot_be_read_leave_a_person_offline_not_failing_the_disconnect(book):
+    import dataclasses
+
+    def unreadable(user_id):
+        raise RuntimeError("push store down")
+
+    book = dataclasses.replace(book, alerts=unreadable)
+    realtime.connect(connection_id="c1", principal=Principal("u1"), book=book, now=1000, liveness=LIVENESS)
+    realtime.disconnect(connection_id="c1", book=book, now=1001)
+    assert status_of(book, "u1") is Status.OFFLINE
+
+
 def test_a_helper_going_online_moves_up_in_their_categories(book):
     book.pages.save(HelperPage(user_id="u1", username="ada", display_name="Ada", headline="h", offer="o",
                                prices={15: 0, 30: None, 60: None}, categories=("plumbing", "cooking")))
@@ -50,7 +76,7 @@ def test_a_helper_going_online_moves_up_in_their_categories(book):
     assert listings[0].card["status"] == "online" and listings[0].rank.startswith("0#")
     realtime.disconnect(connection_id="c1", book=book, now=1001)
     listings, _ = book.listings.page("cooking", 10, None)
-    assert listings[0].card["status"] == "offline" and listings[0].rank.startswith("2#")
+    assert listings[0].card["status"] == "offline" and listings[0].rank.startswith("3#")
 
 
 def test_ping_is_answered_with_pong_and_keeps_the_connection_alive(book, sender):
