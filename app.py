@@ -11,10 +11,13 @@ from chalicelib.api import (
     follows,
     guard,
     helper_pages,
+    notices,
     ops,
+    ops_console,
     payments,
     posts,
     push,
+    reports,
     reviews,
     site,
     store,
@@ -31,13 +34,16 @@ app.register_blueprint(calls.blueprint)
 app.register_blueprint(payments.blueprint)
 app.register_blueprint(earnings.blueprint)
 app.register_blueprint(reviews.blueprint)
+app.register_blueprint(reports.blueprint)
 app.register_blueprint(ops.blueprint)
+app.register_blueprint(ops_console.blueprint)
 app.register_blueprint(store.blueprint)
 app.register_blueprint(bookings.blueprint)
 app.register_blueprint(events.blueprint)
 app.register_blueprint(follows.blueprint)
 app.register_blueprint(posts.blueprint)
 app.register_blueprint(push.blueprint)
+app.register_blueprint(notices.blueprint)
 app.register_blueprint(site.blueprint)
 
 
@@ -155,3 +161,21 @@ def send_announcements(event):
     batches at SES's sending rate for at most 50 seconds a run, resumed by the next run, each
     follower claimed before their email goes so nobody gets one twice."""
     follows.send_announcements()
+
+
+# The topic SES publishes bounces and complaints to (the configuration set's event destination on
+# AWS, infra/cdk/stack.py, which points this subscription at the stack's own topic; the sender
+# identity's notifications on the local stack, infra/local/ses_feedback.py).
+SES_FEEDBACK_TOPIC = "interkanect-ses-feedback"
+
+
+@app.on_sns_message(topic=SES_FEEDBACK_TOPIC)
+def ses_feedback(event):
+    """A permanent bounce or a complaint marks its addresses undeliverable: no email goes to them
+    again until their owner confirms the address again (services.ses_feedback)."""
+    import time
+
+    from chalicelib import deps
+    from chalicelib.services.ses_feedback import record_feedback
+
+    record_feedback(event.message, store=deps.undeliverable(), now=int(time.time()))

@@ -183,10 +183,20 @@ def sales_book():
 
 @lru_cache(maxsize=1)
 def report_store():
-    from chalicelib.adapters.reviews import DynamoReportStore
+    """Reports on reviews, posts, products and events, and ops' queue of them."""
+    from chalicelib.adapters.reports import DynamoReportStore
 
-    _tables_bound()
-    return DynamoReportStore()
+    return DynamoReportStore(_tables_bound())
+
+
+def moderation_desk():
+    from chalicelib.services import moderation
+
+    return moderation.ModerationDesk(
+        reports=report_store(), audit=audit_log(), accounts=account_store(), pages=helper_pages(),
+        cursors=cursor_seal(), reports_per_day=settings().reports_per_day,
+        subjects={"review": moderation.ReviewSubjects(review_desk), "post": moderation.PostSubjects(post_desk),
+                  "product": moderation.ProductSubjects(store_desk), "event": moderation.EventSubjects(event_desk)})
 
 
 @lru_cache(maxsize=1)
@@ -203,9 +213,9 @@ def review_desk():
 
     s = settings()
     return ReviewDesk(reviews=review_store(), calls=call_store(), pages=helper_pages(), accounts=account_store(),
-                      directory=directory(), cursors=cursor_seal(), reports=report_store(), mailer=mailer(),
+                      directory=directory(), cursors=cursor_seal(), mailer=mailer(),
                       settings=s, min_session_seconds=s.review_min_session_seconds,
-                      days=s.review_days, edit_hours=s.review_edit_hours)
+                      days=s.review_days, edit_hours=s.review_edit_hours, notices=notice_desk)
 
 
 @lru_cache(maxsize=1)
@@ -326,13 +336,6 @@ def post_store():
     return DynamoPostStore(_tables_bound())
 
 
-@lru_cache(maxsize=1)
-def post_reports():
-    from chalicelib.adapters.posts import DynamoPostReportStore
-
-    _tables_bound()
-    return DynamoPostReportStore()
-
 
 def _announce_post(**announcement):
     from chalicelib.services.follows import announce
@@ -344,8 +347,8 @@ def post_desk():
     """The blog; a post out for the first time is announced to the Helper's followers."""
     from chalicelib.services.posts import PostDesk
 
-    return PostDesk(posts=post_store(), reports=post_reports(), pages=helper_pages(), accounts=account_store(),
-                    images=uploads(), settings=settings(), announce=_announce_post)
+    return PostDesk(posts=post_store(), pages=helper_pages(), accounts=account_store(), images=uploads(),
+                    settings=settings(), announce=_announce_post, mailer=mailer())
 
 
 @lru_cache(maxsize=1)
@@ -360,7 +363,7 @@ def waiting_desk():
     from chalicelib.services.waiting import WaitingDesk
 
     return WaitingDesk(waiting=waiting_list(), pages=helper_pages(), accounts=account_store(), presence=presence(),
-                       mailer=mailer(), settings=settings())
+                       mailer=mailer(), settings=settings(), notices=notice_desk)
 
 
 @lru_cache(maxsize=1)
@@ -384,7 +387,8 @@ def call_desk():
                     storefronts=storefronts(), plans=helper_plans(), free_sessions=free_sessions(),
                     max_price_cents=settings().max_session_price_cents, review_reminders=review_reminders(),
                     review_reminder_hours=settings().review_reminder_hours, booked_calls=_booked_calls,
-                    push=push_desk, missed_call_emails=_missed_call_emails)
+                    push=push_desk, missed_call_emails=_missed_call_emails, stats=ops_stats(),
+                    rings=rate_limiter(), rings_per_minute=settings().rings_per_minute)
 
 
 @lru_cache(maxsize=1)
@@ -430,10 +434,28 @@ def push_desk():
                     limit=s.push_subscriptions_per_user)
 
 
+@lru_cache(maxsize=1)
+def notice_store():
+    from chalicelib.adapters.notices import DynamoNoticeStore
+
+    _tables_bound()
+    return DynamoNoticeStore()
+
+
+@lru_cache(maxsize=1)
+def notice_desk():
+    """The notification centre; the desks that email people hold this function, so it is built
+    when the first email is sent (services/emails.py), not with them."""
+    from chalicelib.services.notices import NoticeDesk
+
+    return NoticeDesk(notices=notice_store(), seal=cursor_seal(), settings=settings(), connections=connection_store(),
+                      sender=websocket_sender(), push=push_desk)
+
+
 def _missed_call_emails():
     from types import SimpleNamespace
 
-    return SimpleNamespace(accounts=account_store(), mailer=mailer(), settings=settings())
+    return SimpleNamespace(accounts=account_store(), mailer=mailer(), settings=settings(), notices=notice_desk)
 
 
 def _booked_calls():
@@ -542,9 +564,28 @@ def ledger():
 
 @lru_cache(maxsize=1)
 def mailer():
-    from chalicelib.adapters.mailer import SesMailer
+    """SES, skipping (and logging) any address SES reported undeliverable."""
+    from chalicelib.adapters.mailer import SesMailer, SkipsUndeliverable
 
-    return SesMailer(aws_client("ses"), sender=settings().email_sender)
+    s = settings()
+    return SkipsUndeliverable(SesMailer(aws_client("ses"), sender=s.email_sender,
+                                        configuration_set=s.ses_configuration_set), undeliverable())
+
+
+@lru_cache(maxsize=1)
+def undeliverable():
+    from chalicelib.adapters.undeliverable import DynamoUndeliverableStore
+
+    _tables_bound()
+    return DynamoUndeliverableStore()
+
+
+@lru_cache(maxsize=1)
+def rate_limiter():
+    from chalicelib.adapters.rate_limits import DynamoRateLimiter
+
+    _tables_bound()
+    return DynamoRateLimiter()
 
 
 def fee_schedule():
@@ -573,7 +614,8 @@ def payment_desk():
     desk = PaymentDesk(payments=payment_store(), storefronts=storefronts(), plans=helper_plans(),
                        ledger=ledger(), gateway=paypal_gateway(), events=webhook_events(), calls=call_desk(),
                        fees=fee_schedule(), settings=settings(), mailer=mailer(), accounts=account_store(),
-                       refunds=refund_requests(), reviews=review_desk())
+                       refunds=refund_requests(), reviews=review_desk(), stats=ops_stats(),
+                       notices=notice_desk)
     desk.purposes[PaymentKind.MERCHANDISE] = store.order_purpose(store_desk(desk))
     desk.purposes[PaymentKind.APPOINTMENT] = bookings.booking_purpose(booking_desk(desk))
     desk.purposes[PaymentKind.TICKET] = _ticket_purpose(desk)
@@ -655,6 +697,23 @@ def audit_log():
     return DynamoAuditLog()
 
 
+def standing_desk():
+    """Disqualifying and restoring Helpers (services.standing); bookings built only to cancel them."""
+    from chalicelib.services.standing import StandingDesk
+
+    return StandingDesk(pages=helper_pages(), accounts=account_store(), directory=directory(), audit=audit_log(),
+                        mailer=mailer(), settings=settings(), bookings=booking_desk)
+
+
+@lru_cache(maxsize=1)
+def ops_stats():
+    """The ops dashboard's daily counters (the desks raise them best effort)."""
+    from chalicelib.adapters.ops_stats import DynamoOpsStats
+
+    _tables_bound()
+    return DynamoOpsStats()
+
+
 @lru_cache(maxsize=1)
 def ops_flags():
     from chalicelib.adapters.ops_watch import DynamoOpsFlagStore
@@ -681,7 +740,8 @@ def payout_desk():
                       items=payout_items(), schedule=payout_schedule(), settings=settings(), mailer=mailer(),
                       accounts=account_store(), holds={PaymentKind.MERCHANDISE: store.earnings_hold(store_desk()),
                                                        PaymentKind.APPOINTMENT: bookings.earnings_hold(booking_desk()),
-                                                       PaymentKind.TICKET: _ticket_hold()})
+                                                       PaymentKind.TICKET: _ticket_hold()},
+                      stats=ops_stats(), pages=helper_pages(), notices=notice_desk)
 
 
 def _ticket_hold():
@@ -697,3 +757,29 @@ def reset() -> None:
     for built in list(globals().values()):
         if callable(getattr(built, "cache_clear", None)) and getattr(built, "__module__", None) == __name__:
             built.cache_clear()
+
+
+def ops_console_desk():
+    """The ops console's reads; the moderation queue and a person's standing come from their own
+    parts (services.moderation, services.standing), built only when the console asks."""
+    from chalicelib.services.ops_console import OpsConsoleDesk
+
+    return OpsConsoleDesk(stats=ops_stats(), refunds=refund_requests(), flags=ops_flags(), runs=payout_runs(),
+                          schedule=payout_schedule(), accounts=account_store(), identity=identity(),
+                          search=search_index(), pages=helper_pages(), calls=call_store(), payments=payment_store(),
+                          audit=audit_log(), moderation=_moderation_count, standing=_standing_of, reports=None)
+
+
+def _moderation_count() -> tuple[int, bool, str]:
+    """How many reported things wait for a moderation decision: `(count, more, source)`, from the
+    one moderation queue (services.moderation: a Query counting its open cases)."""
+    from chalicelib.services import moderation
+
+    return moderation.open_count(moderation_desk()), False, "moderation"
+
+
+def _standing_of(user_id: str) -> dict | None:
+    """A person's standing (services.standing): None in good standing."""
+    from chalicelib.services import standing
+
+    return standing.standing_of(user_id, desk=standing_desk())

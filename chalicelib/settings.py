@@ -12,15 +12,19 @@ TABLES += ("payments", "storefronts", "helper_plans", "refund_requests", "webhoo
 TABLES += ("ledger_transactions", "ledger_lines", "ledger_balances")
 TABLES += ("payout_runs", "payout_items", "free_session_counts", "ops_flags")
 TABLES += ("revocations",)
-TABLES += ("reviews", "review_reports", "review_reminders")
+TABLES += ("reviews", "review_reminders")
 TABLES += ("products", "product_terms", "orders", "sales")
 TABLES += ("bookings", "booking_steps", "booking_rules", "waiting")
 TABLES += ("follows", "follower_counts", "fanouts", "fanout_sends")
 TABLES += ("polls", "poll_votes", "poll_watchers")
 TABLES += ("events", "event_attendance")
-TABLES += ("posts", "post_slugs", "post_reports")
+TABLES += ("posts", "post_slugs")
+TABLES += ("reports", "report_cases")
 TABLES += ("push_subscriptions",)
+TABLES += ("notices", "notice_states")
 TABLES += ("audit_log",)
+TABLES += ("rate_limits", "undeliverable")
+TABLES += ("ops_stats",)
 
 
 @dataclass(frozen=True, repr=False, eq=False)  # no repr: it would log the secrets; one per process
@@ -86,6 +90,7 @@ class Settings:
     review_days: int = 14
     review_edit_hours: int = 48
     review_reminder_hours: int = 24  # one email this long after a session its caller has not rated
+    reports_per_day: int = 20  # reports one person may file in any 24 hours (one per thing)
     refund_review_business_days: int = 7
     # The store (domain.store): the private bucket of digital goods, how long a download link
     # works, how often a file may be downloaded, how long stock waits for an unpaid checkout, the
@@ -124,6 +129,14 @@ class Settings:
     vapid_private_key: str = ""
     push_local_endpoints: bool = False
     push_subscriptions_per_user: int = 10
+    # Abuse limits the app enforces where WAF cannot see who asks (adapters/rate_limits.py): rings
+    # per caller a minute, sign-ups (confirmation codes) per email address and per source IP an
+    # hour; 0 turns one off. SES bounces and complaints reach the app through the configuration set
+    # named here (on AWS; the local stack's sender identity publishes them without one).
+    rings_per_minute: int = 6
+    sign_ups_per_email_hour: int = 3
+    sign_ups_per_ip_hour: int = 20
+    ses_configuration_set: str = ""
 
     def table_name(self, logical: str) -> str:
         return self.table_names.get(logical) or f"{self.table_prefix}{logical}"
@@ -202,6 +215,7 @@ class Settings:
             review_days=int(get("IK_REVIEW_DAYS", "14")),
             review_edit_hours=int(get("IK_REVIEW_EDIT_HOURS", "48")),
             review_reminder_hours=int(get("IK_REVIEW_REMINDER_HOURS", "24")),
+            reports_per_day=int(get("IK_REPORTS_PER_DAY", "20")),
             refund_keeps_paypal_fee=get("IK_REFUND_KEEPS_PAYPAL_FEE", "true").lower() != "false",
             email_sender=get("IK_EMAIL_SENDER", "no-reply@interkanect.local"),
             ops_email=get("IK_OPS_EMAIL", "ops@interkanect.local"),
@@ -217,6 +231,10 @@ class Settings:
             vapid_private_key=get("IK_VAPID_PRIVATE_KEY"),
             push_local_endpoints=get("IK_PUSH_LOCAL_ENDPOINTS", "false").lower() == "true",
             push_subscriptions_per_user=int(get("IK_PUSH_SUBSCRIPTIONS_PER_USER", "10")),
+            rings_per_minute=int(get("IK_RINGS_PER_MINUTE", "6")),
+            sign_ups_per_email_hour=int(get("IK_SIGN_UPS_PER_EMAIL_HOUR", "3")),
+            sign_ups_per_ip_hour=int(get("IK_SIGN_UPS_PER_IP_HOUR", "20")),
+            ses_configuration_set=get("IK_SES_CONFIGURATION_SET"),
         )
 
 

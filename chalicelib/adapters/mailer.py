@@ -52,21 +52,57 @@ class Mailer(Protocol):
 
 
 class SesMailer:
-    def __init__(self, ses: Any, *, sender: str) -> None:
+    """`configuration_set` (on AWS): the SES configuration set whose event destination publishes
+    bounces and complaints to the feedback topic (services/ses_feedback.py); empty, none is named
+    (the local stack's identity publishes them itself)."""
+
+    def __init__(self, ses: Any, *, sender: str, configuration_set: str = "") -> None:
         self._ses = ses
         self._sender = sender
+        self._set = {"ConfigurationSetName": configuration_set} if configuration_set else {}
 
     def send(self, email: Email) -> None:
         if email.attachments or email.calendar is not None or email.headers:
             self._ses.send_raw_email(Source=self._sender, Destinations=[email.to],
-                                     RawMessage={"Data": mime(email, sender=self._sender)})
+                                     RawMessage={"Data": mime(email, sender=self._sender)}, **self._set)
             return
         self._ses.send_email(
             Source=self._sender, Destination={"ToAddresses": [email.to]},
             Message={"Subject": {"Data": email.subject, "Charset": "UTF-8"},
                      "Body": {"Text": {"Data": email.text, "Charset": "UTF-8"},
                               "Html": {"Data": email.html, "Charset": "UTF-8"}}},
+            **self._set,
         )
+
+
+class SkipsUndeliverable:
+    """A mailer that does not send to an address SES reported undeliverable (a permanent bounce,
+    a complaint: adapters/undeliverable.py): the email is skipped and logged, never raised, so
+    whatever sent it goes on as if it had gone. If the mark cannot be read, the email is sent."""
+
+    def __init__(self, mailer: Mailer, undeliverable: Any) -> None:
+        self._mailer = mailer
+        self._undeliverable = undeliverable  # an adapters.undeliverable.UndeliverableStore
+        self.skipped = 0
+
+    def send(self, email: Email) -> None:
+        from email.utils import parseaddr
+
+        from chalicelib.observability import logger
+
+        address = parseaddr(email.to)[1] or email.to
+        try:
+            marked = self._undeliverable.get(address)
+        except Exception as error:  # noqa: BLE001 - the mark unread: send, as before marks existed
+            logger().warning("undeliverable mark not read", extra={"error": str(error)})
+            marked = None
+        if marked is not None:
+            self.skipped += 1
+            logger().info("email not sent: the address is undeliverable",
+                          extra={"domain": address.rpartition("@")[2], "reason": marked.reason,
+                                 "subject": email.subject})
+            return
+        self._mailer.send(email)
 
 
 def mime(email: Email, *, sender: str) -> bytes:

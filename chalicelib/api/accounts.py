@@ -18,6 +18,17 @@ sessions = on_first_use("chalicelib.services.sessions")
 blueprint = Blueprint(__name__)
 
 
+def source_ip(request) -> str | None:
+    """The address the request came from: the viewer's, which CloudFront appends to
+    X-Forwarded-For (API Gateway appends CloudFront's own after it), when the request came
+    through CloudFront (its `Via`); else API Gateway's source IP. None when neither is known."""
+    headers = request.headers or {}
+    forwarded = [part.strip() for part in (headers.get("x-forwarded-for") or "").split(",") if part.strip()]
+    if "cloudfront" in (headers.get("via") or "").lower() and len(forwarded) >= 2:
+        return forwarded[-2]
+    return ((request.context or {}).get("identity") or {}).get("sourceIp") or None
+
+
 def _session_body(session: Session) -> dict:
     body = {"access_token": session.access_token, "id_token": session.id_token,
             "expires_in": session.expires_in, "token_type": "Bearer"}
@@ -31,7 +42,8 @@ def _session_body(session: Session) -> dict:
 def sign_up():
     body = parse_body(blueprint.current_request.raw_body, "SignUpBody")
     profile = accounts.sign_up(**body.model_dump(), identity=deps.identity(), accounts=deps.account_store(),
-                               mailer=deps.mailer(), settings=deps.settings())
+                               mailer=deps.mailer(), settings=deps.settings(), limiter=deps.rate_limiter(),
+                               source_ip=source_ip(blueprint.current_request))
     return json_response({"user_id": profile.user_id, "email": profile.email,
                           "username": profile.username, "confirmation_required": True}, 201)
 
@@ -40,7 +52,8 @@ def sign_up():
 @handles_errors
 def confirm():
     body = parse_body(blueprint.current_request.raw_body, "ConfirmBody")
-    accounts.confirm_sign_up(email=body.email, code=body.code, identity=deps.identity())
+    accounts.confirm_sign_up(email=body.email, code=body.code, identity=deps.identity(),
+                             undeliverable=deps.undeliverable())
     return json_response({"confirmed": True})
 
 
@@ -48,7 +61,8 @@ def confirm():
 @handles_errors
 def resend_code():
     body = parse_body(blueprint.current_request.raw_body, "EmailBody")
-    accounts.resend_confirmation(email=body.email, identity=deps.identity())
+    accounts.resend_confirmation(email=body.email, identity=deps.identity(), limiter=deps.rate_limiter(),
+                                 settings=deps.settings())
     return json_response({"sent": True})
 
 
@@ -102,7 +116,8 @@ def me():
                                               accounts=deps.account_store(),
                                               ops_group=deps.settings().ops_group,
                                               username_change_days=deps.settings().username_change_days,
-                                              helper_page=deps.helper_pages().get))
+                                              helper_page=deps.helper_pages().get,
+                                              undeliverable=deps.undeliverable().get))
 
 
 def release_unconfirmed_sign_ups() -> int:

@@ -49,7 +49,9 @@ def error_response(error: errors.DomainError) -> Response:
     body = error_body(error.code, error.message, error.field, error.problems)
     if error.details:
         body["error"]["details"] = error.details
-    return Response(body, status_code=status, headers=JSON_HEADERS)
+    retry_after = getattr(error, "retry_after", None)  # errors.RateLimited
+    headers = {**JSON_HEADERS, "Retry-After": str(retry_after)} if retry_after else JSON_HEADERS
+    return Response(body, status_code=status, headers=headers)
 
 
 def json_response(body: Any, status_code: int = 200) -> Response:

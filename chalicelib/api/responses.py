@@ -159,6 +159,9 @@ class UsernameChange(_Answer):
 class Me(_Answer):
     user_id: str
     email: str
+    email_undeliverable: bool = Field(
+        description="SES reported my email bounced for good or was marked as spam: no email is sent to it "
+                    "until I confirm it again.")
     username: str
     display_name: str
     created_at: str
@@ -208,6 +211,13 @@ class Link(_Answer):
     url: str
 
 
+class StandingView(_Answer):
+    disqualified: Literal[True]
+    reason: str
+    at: int
+    by: str = Field(description="The ops person who disqualified the Helper.")
+
+
 class Page(Card):
     """A Helper's whole page, as its owner edits it."""
 
@@ -224,6 +234,8 @@ class Page(Card):
     updated_at: str
     payouts_ready: bool = Field(description="A storefront says where payouts go; until then visitors see "
                                             "only free sessions, not paid prices.")
+    standing: Optional[StandingView] = Field(default=None, description="Set while ops has disqualified the "
+                                                                       "Helper: the page is hidden, and why.")
 
 
 class AvatarUpload(_Answer):
@@ -342,42 +354,6 @@ class HelperReviews(_Answer):
     summary: RatingSummary
     reviews: list[Review]
     next_cursor: Optional[str]
-
-
-class ReportReceived(_Answer):
-    review_id: str
-    reason: str
-    received: bool
-
-
-class ReportedHelper(_Answer):
-    user_id: str
-    username: str
-    display_name: str
-
-
-class ReviewReport(_Answer):
-    report_id: str
-    reason: str
-    reason_text: str
-    text: str
-    created_at: int
-    reporter_id: str
-    review: Optional[Review]
-    hidden: bool
-    helper: Optional[ReportedHelper]
-
-
-class ModerationQueue(_Answer):
-    reports: list[ReviewReport] = Field(description="Undecided reports, oldest first.")
-    next_cursor: Optional[str]
-
-
-class ModerationDecision(_Answer):
-    review_id: str
-    decision: str
-    reports_closed: int
-    hidden: bool
 
 
 # -- money ---------------------------------------------------------------------------------------
@@ -539,6 +515,17 @@ class Flags(_Answer):
     flags: list[NamedFlag]
 
 
+class PersonStanding(_Answer):
+    user_id: str
+    username: str
+    display_name: str
+    standing: Optional[StandingView] = Field(description="null: in good standing.")
+    bookings_cancelled: Optional[int] = Field(default=None, description="Disqualifying: open bookings cancelled "
+                                                                         "(paid ones refunded in full).")
+    bookings_failed: Optional[list[str]] = Field(default=None, description="Disqualifying: bookings that could "
+                                                                            "not be cancelled (see the logs).")
+
+
 class ReturnedPayout(_Answer):
     helper_id: str
     amount_cents: int
@@ -565,6 +552,214 @@ class PayoutRun(_Answer):
 
 class PayoutRuns(_Answer):
     runs: list[PayoutRun]
+
+
+# -- the ops console -------------------------------------------------------------------------------
+
+class OpsDay(_Answer):
+    day: str = Field(description="A UTC day, `YYYY-MM-DD`.")
+    calls_rung: int
+    calls_answered: int
+    payments: int = Field(description="Payments captured, of every kind.")
+    paid_sessions: int = Field(description="Captures of a call's terms or a booked session.")
+    revenue_cents: int
+    platform_fee_cents: int
+    refunds: int
+    refund_cents: int
+    payouts: int = Field(description="Payout items PayPal paid.")
+    payout_cents: int
+
+
+class OpsTotals(_Answer):
+    calls_rung: int
+    calls_answered: int
+    payments: int
+    paid_sessions: int
+    revenue_cents: int
+    platform_fee_cents: int
+    refunds: int
+    refund_cents: int
+    payouts: int
+    payout_cents: int
+
+
+class OpsWeek(_Answer):
+    first_day: str
+    last_day: str
+    totals: OpsTotals
+    days: list[OpsDay] = Field(description="Seven UTC days, oldest first, today last.")
+
+
+class WaitingRefund(_Answer):
+    request_id: str
+    payment_id: str
+    deadline: int
+    overdue: bool
+    refund_cents: int
+    paid_cents: int
+    currency: str
+    payer_id: str
+    helper_id: Optional[str]
+    requested_at: int
+
+
+class WaitingRefunds(_Answer):
+    pending: int
+    more: bool = Field(description="More than `pending` wait (100 are counted).")
+    overdue: int
+    nearest: list[WaitingRefund] = Field(description="The five nearest deadlines.")
+
+
+class OpenCount(_Answer):
+    open: int
+    more: bool
+
+
+class ModerationCount(_Answer):
+    open: Optional[int]
+    more: bool
+    source: str
+
+
+class LastPayoutRun(_Answer):
+    run_id: str
+    state: Literal["collecting", "sending", "sent", "done"]
+    pay_by: int
+    finished_at: Optional[int]
+    item_count: int
+    total_cents: int
+    late: bool
+
+
+class OpsPayouts(_Answer):
+    last_run: Optional[LastPayoutRun]
+
+
+class OpsDashboard(_Answer):
+    at: int
+    today: OpsDay
+    week: OpsWeek
+    refunds: WaitingRefunds
+    flags: OpenCount
+    moderation: ModerationCount
+    payouts: OpsPayouts
+
+
+class FoundPerson(_Answer):
+    user_id: str
+    username: str
+    display_name: str
+    email: str
+    created_at: str
+    is_helper: Optional[bool]
+
+
+class PeopleFound(_Answer):
+    people: list[FoundPerson]
+
+
+class OpsStanding(_Answer):
+    known: bool = Field(description="false: standing is not kept (the part that keeps it is off).")
+    disqualified: bool
+    reason: Optional[str]
+    at: Optional[int]
+    by: Optional[str]
+
+
+class PersonCall(_Answer):
+    call_id: str
+    role: Literal["helper", "caller"]
+    other_id: str
+    state: str
+    created_at: int
+    session_started_at: Optional[int]
+    ended_at: Optional[int]
+    end_reason: Optional[str]
+    price_cents: Optional[int]
+    minutes: Optional[int]
+    booking_id: Optional[str]
+
+
+class PersonPayment(_Answer):
+    payment_id: str
+    role: Literal["payer", "helper"]
+    other_id: Optional[str]
+    kind: str
+    state: str
+    amount_cents: int
+    currency: str
+    platform_cents: Optional[int]
+    refunded_cents: int
+    created_at: int
+    captured_at: Optional[int]
+    call_id: Optional[str]
+    description: str
+
+
+class PersonRefund(_Answer):
+    request_id: str
+    payment_id: str
+    role: Literal["payer", "helper"]
+    other_id: Optional[str]
+    state: str
+    paid_cents: int
+    refund_cents: int
+    currency: str
+    requested_at: int
+    deadline: int
+    decided_at: Optional[int]
+
+
+class PersonFlag(_Answer):
+    flag_id: str
+    reason: str
+    detail: str
+    flagged_at: int
+    state: Literal["open", "closed"]
+    closed_at: Optional[int]
+    closed_by: Optional[str]
+    note: Optional[str]
+
+
+class AuditEntryView(_Answer):
+    id: str
+    at: int
+    ops_id: str
+    action: str
+    subject: str = Field(description="`<kind>:<id>`: `user:<id>`, `review:<id>`, `flag:<id>`, ...")
+    reason: str
+
+
+class PersonName(_Answer):
+    username: str
+    display_name: str
+
+
+class PersonHelper(_Answer):
+    username: str
+    plan: str
+
+
+class OpsPerson(_Answer):
+    person: FoundPerson
+    helper: Optional[PersonHelper]
+    standing: OpsStanding
+    calls: list[PersonCall]
+    payments: list[PersonPayment]
+    refunds: list[PersonRefund]
+    flags: list[PersonFlag]
+    reports: Optional[dict] = Field(description="null: reports by and about a person are not read per person yet.")
+    audit: list[AuditEntryView]
+    people: dict[str, PersonName] = Field(description="The other people named above, by user id.")
+
+
+class AuditLine(AuditEntryView):
+    ops_username: Optional[str]
+
+
+class AuditPage(_Answer):
+    entries: list[AuditLine]
+    next: Optional[str] = Field(description="The cursor of the next page; null on the last.")
 
 
 # -- the store -----------------------------------------------------------------------------------
@@ -1015,36 +1210,73 @@ class PostPreview(_Answer):
     html: str
 
 
-class PostReportReceived(_Answer):
-    post_id: str
+class ReportReceived(_Answer):
+    kind: str = Field(description="review, post, product or event")
+    id: str
     reason: str
     received: bool
 
 
-class PostReport(_Answer):
-    report_id: str
+class ModerationReason(_Answer):
     reason: str
-    reason_text: str
-    text: str
-    created_at: int
-    reporter_id: str
-    helper_id: str
-    post_id: str
-    post: Optional[PostView]
-    hidden: bool
-    helper: Optional[ReportedHelper]
+    label: str
+    count: int
 
 
-class PostModerationQueue(_Answer):
-    reports: list[PostReport] = Field(description="Undecided reports of posts, oldest first.")
+class ModerationNote(_Answer):
+    reason: str
+    label: str
+    note: str = Field(description="The reporter's words (plain text: show as text).")
+    at: int
+
+
+class ModeratedItem(_Answer):
+    title: str
+    url: Optional[str] = Field(description="Where the public sees it.")
+    excerpt: str
+    shown: bool
+
+
+class ModerationOwner(_Answer):
+    user_id: str
+    username: Optional[str]
+    display_name: str
+
+
+class ModerationEarlier(_Answer):
+    state: Optional[str] = Field(description="The last decision: hidden or kept.")
+    by: Optional[str]
+    at: int
+    note: str
+
+
+class ModerationCase(_Answer):
+    kind: str = Field(description="review, post, product or event")
+    id: str
+    subject: str = Field(description="`<kind>:<id>`, as in the audit log")
+    state: str
+    count: int = Field(description="Open reports (since it was last decided).")
+    total: int = Field(description="Every report ever of it.")
+    opened_at: Optional[int]
+    last_at: int
+    reasons: list[ModerationReason]
+    notes: list[ModerationNote] = Field(description="The newest open reports' notes.")
+    item: Optional[ModeratedItem] = Field(description="null when it no longer exists")
+    owner: ModerationOwner
+    decision: Optional[ModerationEarlier] = Field(description="An earlier decision (a kept thing reported again).")
+
+
+class ModerationQueue(_Answer):
+    items: list[ModerationCase] = Field(description="One per reported thing, the longest waiting first.")
     next_cursor: Optional[str]
 
 
-class PostDecision(_Answer):
-    post_id: str
+class ModerationDecision(_Answer):
+    kind: str
+    id: str
     decision: str
+    state: str = Field(description="hidden or kept")
     reports_closed: int
-    hidden: bool
 
 
 # -- events --------------------------------------------------------------------------------------
@@ -1128,3 +1360,47 @@ class PushKey(_Answer):
 class PushSubscriptions(_Answer):
     subscribed: bool = Field(description="Whether this browser now gets call alerts.")
     subscriptions: int = Field(description="How many of my browsers get call alerts.")
+
+
+# -- notifications -------------------------------------------------------------------------------
+
+NoticeCategory = Literal["calls", "payments", "refunds", "reviews", "bookings", "orders", "events", "alerts"]
+
+
+class Notification(_Answer):
+    id: str
+    kind: str = Field(description="The email kind it came with (`missed_call`, `booking_confirmed`, ...).")
+    category: NoticeCategory
+    title: str
+    body: str
+    url: str = Field(description="Where it leads: a path of this site.")
+    at: int = Field(description="When (Unix seconds).")
+    read: bool
+
+
+class Notifications(_Answer):
+    notifications: list[Notification] = Field(description="Newest first, 20 a page.")
+    unread: int
+    next: Optional[str] = Field(description="The next page's cursor; null on the last page.")
+
+
+class NotificationsRead(_Answer):
+    unread: int
+
+
+class NotificationCategory(_Answer):
+    category: NoticeCategory
+    label: str
+    description: str
+    email: bool
+    push: bool
+
+
+class NotificationPreferences(_Answer):
+    categories: list[NotificationCategory]
+
+
+class NotificationUnsubscribed(_Answer):
+    category: NoticeCategory
+    label: str
+    email: bool = Field(description="Whether the link's person is emailed about this category now.")

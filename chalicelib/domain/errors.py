@@ -99,6 +99,18 @@ class TooManyAttempts(DomainError):
     code = "too_many_attempts"
 
 
+class RateLimited(TooManyAttempts):
+    """An abuse limit of the app (rings a minute, sign-ups an hour): nothing was done; the same
+    may be asked again after `retry_after` seconds (the API's Retry-After header)."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.retry_after = retry_after
+        self.details = {"retry_after": retry_after}
+
+
 class ServiceUnavailable(DomainError):
     """A service we depend on failed in a way the user cannot fix; safe to retry later."""
 

@@ -8,6 +8,7 @@ from typing import Any, Callable
 from chalicelib.adapters.accounts import AccountStore
 from chalicelib.adapters.identity import IdentityProvider
 from chalicelib.adapters.mailer import Email, Mailer
+from chalicelib.adapters.rate_limits import RateLimiter, enforce
 from chalicelib.clock import utc_now_iso
 from chalicelib.domain import accounts as rules
 from chalicelib.domain.accounts import Principal, Profile, Session
@@ -19,10 +20,13 @@ from chalicelib.settings import Settings
 
 def sign_up(*, email: str, password: str, display_name: str, username: str,
             identity: IdentityProvider, accounts: AccountStore, mailer: Mailer, settings: Settings,
-            now: Callable[[], str] = utc_now_iso, clock: Callable[[], float] = time.time) -> Profile:
+            now: Callable[[], str] = utc_now_iso, clock: Callable[[], float] = time.time,
+            limiter: RateLimiter | None = None, source_ip: str | None = None) -> Profile:
     """Creates the Cognito account and claims the username, on hold until the email is confirmed
     (`release_unconfirmed`); undoes the first if the second fails. A taken username is said (names
-    are public); a taken email is not: see `_sign_up_with_a_taken_email`."""
+    are public); a taken email is not: see `_sign_up_with_a_taken_email`. A valid sign-up past
+    the abuse limits (per source IP, per email address an hour: `limiter`) is refused with
+    RateLimited (429) before anything is created or sent."""
     brand_name = settings.brand_name
     problems = Problems()  # every invalid field at once, so the form can mark them all
     email = problems.check(lambda: rules.check_email(email))
@@ -30,6 +34,7 @@ def sign_up(*, email: str, password: str, display_name: str, username: str,
     display_name = problems.check(lambda: rules.check_display_name(display_name, brand=brand_name))
     problems.check(lambda: rules.check_username(username, brand=brand_name))
     problems.raise_any()
+    _limit_sign_ups(email, source_ip=source_ip, limiter=limiter, settings=settings, now=clock())
     if not accounts.username_available(username):
         raise UsernameTaken(f"'{username}' is taken.", field="username")
     held_since = int(clock())
@@ -47,6 +52,22 @@ def sign_up(*, email: str, password: str, display_name: str, username: str,
         identity.delete_user(user_id=user_id)  # someone claimed the name a moment earlier
         raise
     return profile
+
+
+def _limit_sign_ups(email: str, *, source_ip: str | None, limiter: RateLimiter | None, settings: Settings,
+                    now: float) -> None:
+    """Nobody can be email-bombed with confirmation codes (or notices), nor sign up in bulk from
+    one address: sign-ups (and codes sent again) per email address an hour, sign-ups per source
+    IP an hour (when the request's source IP is known)."""
+    if source_ip:
+        enforce(limiter, f"sign-up-ip:{source_ip}", limit=settings.sign_ups_per_ip_hour, window=3600, now=now,
+                what=f"At most {settings.sign_ups_per_ip_hour} sign-ups an hour come from one network")
+    _limit_codes(email, limiter=limiter, settings=settings, now=now)
+
+
+def _limit_codes(email: str, *, limiter: RateLimiter | None, settings: Settings, now: float) -> None:
+    enforce(limiter, f"sign-up-email:{email.lower()}", limit=settings.sign_ups_per_email_hour, window=3600,
+            now=now, what=f"At most {settings.sign_ups_per_email_hour} codes an hour go to one email address")
 
 
 def _sign_up_with_a_taken_email(*, email: str, display_name: str, username: str, held_since: int,
@@ -71,12 +92,24 @@ def taken_email_notice(email: str, *, settings: Settings) -> Email:
     return compose("sign_up_with_taken_email", to=email, settings=settings)
 
 
-def confirm_sign_up(*, email: str, code: str, identity: IdentityProvider) -> None:
-    identity.confirm(email=rules.check_email(email), code=code.strip())
+def confirm_sign_up(*, email: str, code: str, identity: IdentityProvider, undeliverable: Any = None) -> None:
+    """Confirms the account; a code that got through to the address also lifts any undeliverable
+    mark on it (`undeliverable`: adapters.undeliverable.UndeliverableStore)."""
+    email = rules.check_email(email)
+    identity.confirm(email=email, code=code.strip())
+    if undeliverable is not None:
+        from chalicelib.services.ses_feedback import clear_on_confirm
+
+        clear_on_confirm(email, store=undeliverable)
 
 
-def resend_confirmation(*, email: str, identity: IdentityProvider) -> None:
-    identity.resend_code(email=rules.check_email(email))
+def resend_confirmation(*, email: str, identity: IdentityProvider, limiter: RateLimiter | None = None,
+                        settings: Settings | None = None, clock: Callable[[], float] = time.time) -> None:
+    """Sends the code again; counted with sign-ups against the email address's codes an hour."""
+    email = rules.check_email(email)
+    if settings is not None:
+        _limit_codes(email, limiter=limiter, settings=settings, now=clock())
+    identity.resend_code(email=email)
 
 
 def sign_in(*, email: str, password: str, identity: IdentityProvider) -> Session:
@@ -84,9 +117,11 @@ def sign_in(*, email: str, password: str, identity: IdentityProvider) -> Session
 
 
 def describe_me(*, principal: Principal, accounts: AccountStore, ops_group: str, username_change_days: int,
-                helper_page: Callable[[str], Any] = lambda user_id: None) -> dict:
+                helper_page: Callable[[str], Any] = lambda user_id: None,
+                undeliverable: Callable[[str], Any] = lambda email: None) -> dict:
     """Who I am; `helper_page` finds my Helper page (None: I am not a Helper), whose picture the
-    header shows."""
+    header shows; `undeliverable` finds the mark SES feedback left on my email (None: none), which
+    my account page shows (`email_undeliverable`: no email reaches me)."""
     profile = accounts.get(principal.user_id)
     if profile is None:
         raise NotFound("No profile exists for this account.")
@@ -94,6 +129,7 @@ def describe_me(*, principal: Principal, accounts: AccountStore, ops_group: str,
     return {
         "user_id": profile.user_id,
         "email": profile.email,
+        "email_undeliverable": _undeliverable(profile.email, undeliverable),
         "username": profile.username,
         "display_name": profile.display_name,
         "created_at": profile.created_at,
@@ -104,6 +140,14 @@ def describe_me(*, principal: Principal, accounts: AccountStore, ops_group: str,
                             "next_at": rules.username_changeable_at(profile.username_changed_at,
                                                                     every_days=username_change_days)},
     }
+
+
+def _undeliverable(email: str, find: Callable[[str], Any]) -> bool:
+    try:
+        return find(email) is not None
+    except Exception as error:  # noqa: BLE001 - who I am still answers; the note waits
+        logger().warning("undeliverable mark not read", extra={"error": str(error)})
+        return False
 
 
 def release_unconfirmed(*, identity: IdentityProvider, accounts: AccountStore, now: int, days: int,

@@ -10,6 +10,7 @@ from chalicelib.adapters.accounts import AccountStore
 from chalicelib.adapters.calls import CallChanged, CallStore
 from chalicelib.adapters.connections import ConnectionStore
 from chalicelib.adapters.helper_pages import HelperPageStore
+from chalicelib.adapters.ops_stats import tally
 from chalicelib.adapters.ops_watch import FreeSessionCounter
 from chalicelib.adapters.payments import PlanStore, StorefrontStore
 from chalicelib.adapters.reviews import Reminder, ReminderStore
@@ -56,6 +57,12 @@ class CallDesk:
     # A call that rang out unanswered is emailed to its Helper (services.emails: a desk with
     # accounts, mailer and settings, built on first use). None: not emailed.
     missed_call_emails: Callable[[], Any] | None = None
+    # Abuse limit (adapters.rate_limits): rings per caller a minute, counted before anything else
+    # (a refused ring rings nobody). None: not limited.
+    rings: Any = None
+    rings_per_minute: int = 6
+    # The ops dashboard's daily counters (adapters.ops_stats), raised beside the metrics. None: not kept.
+    stats: Any = None
 
 
 def call_view(call: Call) -> dict:
@@ -89,11 +96,20 @@ def _notify(desk: CallDesk, call: Call, *, ring_all: bool = False, extra: dict |
 def start_call(*, caller_id: str, caller_connection: str, helper_username: str, desk: CallDesk,
                now: int, new_id: Callable[[], str] = lambda: uuid.uuid4().hex, booking_id: str | None = None) -> Call:
     """A signed-in customer rings an online helper; every tab of the helper rings. With
-    `booking_id`, the customer joins their booked session: its terms are agreed already."""
+    `booking_id`, the customer joins their booked session: its terms are agreed already. Over
+    the caller's rings a minute: RateLimited (429), nothing rung."""
+    from chalicelib.adapters.rate_limits import enforce
+
+    enforce(desk.rings, f"ring:{caller_id}", limit=desk.rings_per_minute, window=60, now=now,
+            what=f"You can ring at most {desk.rings_per_minute} times a minute")
     helper_id = desk.accounts.owner_of_username(helper_username)
     page = desk.pages.get(helper_id) if helper_id else None
     if page is None:
         raise NotFound(f"No Helper is called '{helper_username}'.")
+    if page.disqualified is not None:  # services.standing: not rung, whatever tab is open
+        from chalicelib.domain.standing import unavailable
+
+        raise unavailable(page.display_name)
     booked = None
     if booking_id is not None:
         if desk.booked_calls is None:
@@ -108,6 +124,7 @@ def start_call(*, caller_id: str, caller_connection: str, helper_username: str, 
                       booked=(booking_id, booked) if booked else None)
     desk.calls.create(call, plan.concurrent_calls)
     count(CALLS_RUNG)
+    tally(desk.stats, at=now, calls_rung=1)
     caller = desk.accounts.get(caller_id)
     caller_name = (one_line(caller.display_name) if caller else "") or "Someone"  # stored text too
     _notify(desk, call, ring_all=True, extra={"caller": {
@@ -179,7 +196,7 @@ def act(*, action: str, call_id: str, user_id: str, connection_id: str, message:
         raise InvalidInput("Paid sessions need your storefront with a PayPal email for payouts; "
                            "set it up under Payments, or propose a free session.", field="price_cents")
     changed = ACTIONS[action](timed, user_id, connection_id, message, now, desk)
-    _save_and_tell(desk, before=timed, after=changed)
+    _save_and_tell(desk, before=timed, after=changed, now=now)
     if changed.booking_id and timed.state is CallState.RINGING and changed.state is CallState.IN_SESSION \
             and desk.booked_calls is not None:
         desk.booked_calls().joined(changed, now=now)
@@ -202,7 +219,7 @@ def _payment_outcome(call_id: str, desk: CallDesk, now: int, transition: Callabl
         raise NotFound("No such call.")
     timed = _with_timeouts(call, desk, now)
     changed = transition(timed, now=now)
-    _save_and_tell(desk, before=timed, after=changed)
+    _save_and_tell(desk, before=timed, after=changed, now=now)
     return changed
 
 
@@ -214,16 +231,17 @@ def tell_participants(call: Call, message: dict, *, desk: CallDesk) -> None:
 def _with_timeouts(call: Call, desk: CallDesk, now: int) -> Call:
     timed = rules.apply_timeouts(call, now=now)
     if timed is not call:
-        _save_and_tell(desk, before=call, after=timed)
+        _save_and_tell(desk, before=call, after=timed, now=now)
     return timed
 
 
-def _save_and_tell(desk: CallDesk, *, before: Call, after: Call) -> None:
+def _save_and_tell(desk: CallDesk, *, before: Call, after: Call, now: int | None = None) -> None:
     if after is before:
         return
     desk.calls.save(after)
     if before.state is CallState.RINGING and after.state in (CallState.NEGOTIATING, CallState.IN_SESSION):
         count(CALLS_ANSWERED)  # picked up (a booked session goes straight into session)
+        tally(desk.stats, at=now, calls_answered=1)
     if desk.free_sessions is not None and starts_free_session(before, after):
         _count_free_session(desk, after)
     if desk.review_reminders is not None and after.state is CallState.ENDED and before.state is not CallState.ENDED \
@@ -318,6 +336,6 @@ def connection_closed(*, user_id: str, connection_id: str, desk: CallDesk, now: 
         if mine != connection_id:
             continue
         try:
-            _save_and_tell(desk, before=call, after=rules.connection_lost(call, role=role, now=now))
+            _save_and_tell(desk, before=call, after=rules.connection_lost(call, role=role, now=now), now=now)
         except CallChanged:
             continue

@@ -49,7 +49,8 @@ class LocalStack:
         self._stopped = threading.Event()
 
     def start(self) -> dict[str, str]:
-        from infra.local.aws import LOCAL_CREDENTIALS, LocalAws, client, provision
+        from infra.local.aws import LOCAL_CREDENTIALS, SENDER_EMAIL, LocalAws, client, provision
+        from infra.local.ses_feedback import FeedbackRelay, provision as provision_feedback, sns_handler_of
         from infra.local.downloads import DownloadServer
         from infra.local.mailbox import PREFIX as MAILBOX_PATH, Mailbox
         from infra.local.paypal_sandbox import PayPalSandbox
@@ -85,6 +86,9 @@ class LocalStack:
                                                  management_port=self.ports["websocket_management"]))
         os.environ["IK_WEBSOCKET_MANAGEMENT_URL"] = gateway.management_url
         api = self._started(LocalRestApi(app_module.app, ROOT, host=self.host, port=self.ports["api"]))
+        # SES's bounces and complaints reach the app's SNS handler as on AWS (ses_feedback.py).
+        relay = self._started(FeedbackRelay(sns_handler_of(app_module), host=self.host, port=0))
+        provision_feedback(aws.url, environment["AWS_REGION"], sender=SENDER_EMAIL, relay_url=relay.url)
         # The site built from its templates into this stack's own folder (infra/site_build.py).
         site = self._started(StaticSite(build_site(self.state_dir / "site"), api_url=api.url,
                                         websocket_url=gateway.url,

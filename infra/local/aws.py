@@ -20,6 +20,7 @@ from chalicelib.adapters.tables import TTL_ATTRIBUTES, create_tables
 from chalicelib.domain.accounts import PASSWORD_MIN_LENGTH
 from chalicelib.services.directory import seed_categories
 from chalicelib.settings import Settings
+from infra.local.ses_feedback import simulate_mailbox
 from infra.local.slow import timed
 
 log = logging.getLogger("local-stack.aws")
@@ -332,6 +333,7 @@ class LocalAws:
         _refuse_confirming_twice()
         _add_revoke_token()
         _keep_both_parts_of_sent_emails()
+        simulate_mailbox()  # SES's bounce and complaint addresses answer through SNS (ses_feedback.py)
         self._state_file = state_file
         self._restore()
         moto = DomainDispatcherApplication(create_backend_app)
@@ -472,6 +474,9 @@ def provision(endpoint: str, *, region: str = "us-east-1", paypal_client_secret:
         "IK_CURSOR_SECRET_ARN": _cursor_secret_arn(client("secretsmanager", endpoint, region)),
         "IK_VAPID_SECRET_ARN": _vapid_secret_arn(client("secretsmanager", endpoint, region)),
         "IK_PUSH_LOCAL_ENDPOINTS": "true",  # push endpoints on 127.0.0.1 (tests/support/push_service.py)
+        # Every browser and test of the local stack signs up from 127.0.0.1: the per-IP sign-up
+        # limit is raised here only (the per-address limit and the ring limit stay the defaults).
+        "IK_SIGN_UPS_PER_IP_HOUR": "100000",
         "AWS_REGION": region,
         "AWS_DEFAULT_REGION": region,
         **LOCAL_CREDENTIALS,

@@ -24,11 +24,17 @@ MODULES = ("accounts", "pages", "directory", "realtime", "calls", "money", "revi
            "events")
 MODULES += ("follows",)
 MODULES += ("push",)
+MODULES += ("reports",)
+MODULES += ("notices",)
 MODULES += ("audit",)
+MODULES += ("limits",)
+MODULES += ("ops_stats",)
 TTL_ATTRIBUTES = {"connections": "ttl", "calls": "ttl", "webhook_events": "ttl", "free_session_counts": "ttl",
                   "revocations": "ttl", "booking_steps": "ttl", "poll_watchers": "ttl"}
 
 TTL_ATTRIBUTES["fanout_sends"] = "ttl"
+TTL_ATTRIBUTES["rate_limits"] = "ttl"
+TTL_ATTRIBUTES["notices"] = "ttl"
 _registered: dict[str, type[Model]] = {}  # logical table name -> model, as the modules are imported
 _logical: dict[type[Model], str] = {}
 _binding: tuple[Settings, Connection] | None = None
