@@ -272,6 +272,22 @@ OPERATIONS: tuple[Operation, ...] = (
     _O("GET", "/me/products/{slug}", "One of my products", Rule.HELPER, "store", "ProductSaved"),
     _O("PUT", "/me/products/{slug}", "Edit one of my products (its address stays)", Rule.HELPER, "store",
        "ProductSaved", body="ProductBody", example=PRODUCT_EXAMPLE, errors=(409,)),
+    # the ops console
+    _O("GET", "/ops/dashboard", "Today's and the last seven days' figures, and the live queues", Rule.OPS, "ops",
+       "OpsDashboard", description="Figures are UTC days, counted as things happen (no Scan): calls rung and "
+       "answered, payments, paid sessions, revenue, platform fees, refunds and payouts; beside them the refunds "
+       "waiting (the nearest deadlines), open flags, the moderation queue and the last payout run."),
+    _O("GET", "/ops/people", "Find people by username (or its beginning) or by email", Rule.OPS, "ops",
+       "PeopleFound", query="PeopleQuery",
+       description="A username is matched exactly, and by its beginning among Helpers (their search terms); an "
+                   "email (or its beginning) through Cognito. At most 20."),
+    _O("GET", "/ops/people/{user_id}", "A person's profile, standing and history", Rule.OPS, "ops", "OpsPerson",
+       description="Their latest calls (as Helper and as caller), payments, refund requests, the flags about "
+                   "them and the audit log's entries about them."),
+    _O("GET", "/ops/audit", "The audit log of ops actions, newest first, 50 a page", Rule.OPS, "ops", "AuditPage",
+       query="AuditQuery"),
+    _O("GET", "/ops/audit.csv", "The whole audit log as CSV, newest first", Rule.OPS, "ops", media=CSV,
+       description="Cells a spreadsheet would run as a formula start with an apostrophe."),
     _O("POST", "/me/products/{slug}/image-upload", "A presigned S3 POST for one more picture", Rule.HELPER,
        "store", "AvatarUpload", body="AvatarUploadBody", example={"content_type": "image/png"}, errors=(409, 503)),
     _O("POST", "/me/products/{slug}/images", "Show an uploaded picture (checked: owner, size, type)",

@@ -291,6 +291,15 @@ class SearchQuery(BaseModel):
     q: str = Field(default="", max_length=200, description="Words; each matches a word or its start.")
     limit: int = Field(default=20, ge=1, le=50)
 
+class PeopleQuery(BaseModel):
+    q: str = Field(min_length=1, max_length=254, description="A username (or its beginning, `@` optional) or an "
+                                                              "email (or its beginning).")
+
+
+class AuditQuery(BaseModel):
+    cursor: Optional[str] = Field(default=None, max_length=64, description="`next` of the previous page.")
+
+
 
 class PresenceQuery(BaseModel):
     users: str = Field(default="", description="User ids, comma-separated (at most 50).")
