@@ -272,22 +272,6 @@ OPERATIONS: tuple[Operation, ...] = (
     _O("GET", "/me/products/{slug}", "One of my products", Rule.HELPER, "store", "ProductSaved"),
     _O("PUT", "/me/products/{slug}", "Edit one of my products (its address stays)", Rule.HELPER, "store",
        "ProductSaved", body="ProductBody", example=PRODUCT_EXAMPLE, errors=(409,)),
-    # the ops console
-    _O("GET", "/ops/dashboard", "Today's and the last seven days' figures, and the live queues", Rule.OPS, "ops",
-       "OpsDashboard", description="Figures are UTC days, counted as things happen (no Scan): calls rung and "
-       "answered, payments, paid sessions, revenue, platform fees, refunds and payouts; beside them the refunds "
-       "waiting (the nearest deadlines), open flags, the moderation queue and the last payout run."),
-    _O("GET", "/ops/people", "Find people by username (or its beginning) or by email", Rule.OPS, "ops",
-       "PeopleFound", query="PeopleQuery",
-       description="A username is matched exactly, and by its beginning among Helpers (their search terms); an "
-                   "email (or its beginning) through Cognito. At most 20."),
-    _O("GET", "/ops/people/{user_id}", "A person's profile, standing and history", Rule.OPS, "ops", "OpsPerson",
-       description="Their latest calls (as Helper and as caller), payments, refund requests, the flags about "
-                   "them and the audit log's entries about them."),
-    _O("GET", "/ops/audit", "The audit log of ops actions, newest first, 50 a page", Rule.OPS, "ops", "AuditPage",
-       query="AuditQuery"),
-    _O("GET", "/ops/audit.csv", "The whole audit log as CSV, newest first", Rule.OPS, "ops", media=CSV,
-       description="Cells a spreadsheet would run as a formula start with an apostrophe."),
     _O("POST", "/me/products/{slug}/image-upload", "A presigned S3 POST for one more picture", Rule.HELPER,
        "store", "AvatarUpload", body="AvatarUploadBody", example={"content_type": "image/png"}, errors=(409, 503)),
     _O("POST", "/me/products/{slug}/images", "Show an uploaded picture (checked: owner, size, type)",
@@ -400,6 +384,28 @@ OPERATIONS: tuple[Operation, ...] = (
     _O("DELETE", "/me/push-subscriptions", "Turn call alerts off in this browser", Rule.SIGNED_IN, "call alerts",
        "PushSubscriptions", body="PushEndpointBody", example={"endpoint": "https://push.example.com/send/role-test"},
        description="Forgetting an endpoint never subscribed changes nothing."),
+    # notifications (the notification centre)
+    _O("GET", "/me/notifications", "What happened to me, newest first (20 a page), and how many are unread",
+       Rule.SIGNED_IN, "notifications", "Notifications", query="NotificationsQuery",
+       description="Every email about my own account is also a notice here (kept 180 days), even when I turned "
+                   "its emails off. `url` is a path of this site."),
+    _O("POST", "/me/notifications/read", "Mark all my notifications read", Rule.SIGNED_IN, "notifications",
+       "NotificationsRead", body_required=False, description="The body, if any, is not read (`{}`)."),
+    _O("GET", "/me/notification-preferences", "How I hear of each category: email and push",
+       Rule.SIGNED_IN, "notifications", "NotificationPreferences"),
+    _O("PUT", "/me/notification-preferences", "Change how I hear of some categories (a partial change)",
+       Rule.SIGNED_IN, "notifications", "NotificationPreferences", body="NotificationPreferencesBody",
+       example={"categories": {"orders": {"email": False}, "calls": {"push": True}}},
+       description="A category or channel left out keeps its value. Defaults: email on for every category; "
+                   "push on for calls, bookings, reviews and alerts."),
+    _O("GET", "/notifications/unsubscribe", "What a notice email's unsubscribe link stops (changes nothing)",
+       Rule.PUBLIC, "notifications", "NotificationUnsubscribed", query="UnsubscribeQuery",
+       description="The token is the email's (it names the person and the category); no sign-in. A token this "
+                   "site did not sign is a 400."),
+    _O("POST", "/notifications/unsubscribe", "One-click unsubscribe (RFC 8058): no more emails of that category",
+       Rule.PUBLIC, "notifications", "NotificationUnsubscribed", query="UnsubscribeQuery",
+       description="Mail clients POST `List-Unsubscribe=One-Click` as a form; the body is not read. The "
+                   "category's notices are still kept in the centre (and pushed, if push is on)."),
     # events
     _O("GET", "/me/events", "My events: upcoming soonest first (`?past=1`: the past ones)", Rule.HELPER, "events",
        "Events"),

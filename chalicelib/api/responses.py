@@ -1404,3 +1404,47 @@ class NotificationUnsubscribed(_Answer):
     category: NoticeCategory
     label: str
     email: bool = Field(description="Whether the link's person is emailed about this category now.")
+
+
+# -- notifications -------------------------------------------------------------------------------
+
+NoticeCategory = Literal["calls", "payments", "refunds", "reviews", "bookings", "orders", "events", "alerts"]
+
+
+class Notification(_Answer):
+    id: str
+    kind: str = Field(description="The email kind it came with (`missed_call`, `booking_confirmed`, ...).")
+    category: NoticeCategory
+    title: str
+    body: str
+    url: str = Field(description="Where it leads: a path of this site.")
+    at: int = Field(description="When (Unix seconds).")
+    read: bool
+
+
+class Notifications(_Answer):
+    notifications: list[Notification] = Field(description="Newest first, 20 a page.")
+    unread: int
+    next: Optional[str] = Field(description="The next page's cursor; null on the last page.")
+
+
+class NotificationsRead(_Answer):
+    unread: int
+
+
+class NotificationCategory(_Answer):
+    category: NoticeCategory
+    label: str
+    description: str
+    email: bool
+    push: bool
+
+
+class NotificationPreferences(_Answer):
+    categories: list[NotificationCategory]
+
+
+class NotificationUnsubscribed(_Answer):
+    category: NoticeCategory
+    label: str
+    email: bool = Field(description="Whether the link's person is emailed about this category now.")

@@ -291,15 +291,6 @@ class SearchQuery(BaseModel):
     q: str = Field(default="", max_length=200, description="Words; each matches a word or its start.")
     limit: int = Field(default=20, ge=1, le=50)
 
-class PeopleQuery(BaseModel):
-    q: str = Field(min_length=1, max_length=254, description="A username (or its beginning, `@` optional) or an "
-                                                              "email (or its beginning).")
-
-
-class AuditQuery(BaseModel):
-    cursor: Optional[str] = Field(default=None, max_length=64, description="`next` of the previous page.")
-
-
 
 class PresenceQuery(BaseModel):
     users: str = Field(default="", description="User ids, comma-separated (at most 50).")
@@ -452,3 +443,22 @@ class PushSubscriptionBody(_Body):
 
 class PushEndpointBody(_Body):
     endpoint: str = Field(max_length=2048, description="The push service URL of the subscription to forget.")
+
+
+# -- notifications -------------------------------------------------------------------------------
+
+NoticeCategory = Literal["calls", "payments", "refunds", "reviews", "bookings", "orders", "events", "alerts"]
+
+
+class NotificationsQuery(BaseModel):
+    cursor: Optional[str] = Field(default=None, max_length=2048, description="`next` of the previous page, as it came.")
+
+
+class NotificationChannelsBody(_Body):
+    email: Optional[bool] = Field(default=None, description="Email me about this category.")
+    push: Optional[bool] = Field(default=None, description="Push it to my browsers (Web Push).")
+
+
+class NotificationPreferencesBody(_Body):
+    categories: dict[NoticeCategory, NotificationChannelsBody] = Field(
+        description="Category -> {email, push}; what is left out keeps its value.")

@@ -78,9 +78,31 @@ def tell_each(desk: Desk, *messages: tuple[str | None, str, dict[str, Any]]) -> 
 
 
 def _send(desk: Desk, profile: Any, kind: str, context: dict[str, Any]) -> None:
+    """The email, and for a kind that is a notice (services/notices.py) through the notification
+    centre when the desk has one (`notices`: a function building its NoticeDesk, so nothing is
+    built unless an email is sent): recorded, and emailed and pushed as the person chose."""
+    notices = getattr(desk, "notices", None)
     try:
-        desk.mailer.send(compose(kind, to=profile.email, settings=desk.settings, name=profile.display_name,
-                                 **context))
+        if notices is not None:
+            from chalicelib.services.notices import is_notice, record_and_deliver
+
+            if is_notice(kind):
+                record_and_deliver(notices, user_id=profile.user_id, kind=kind, context=context,
+                                   compose=lambda extra: _compose(desk, profile, kind, {**context, **extra}),
+                                   mail=lambda email: _mail(desk, email, kind))
+                return
+        _mail(desk, _compose(desk, profile, kind, context), kind)
+    except Exception as error:  # noqa: BLE001 - SES down must not fail the money path
+        logger().warning("email not sent", extra={"error": str(error), "kind": kind})
+
+
+def _compose(desk: Desk, profile: Any, kind: str, context: dict[str, Any]) -> Email:
+    return compose(kind, to=profile.email, settings=desk.settings, name=profile.display_name, **context)
+
+
+def _mail(desk: Desk, email: Email, kind: str) -> None:
+    try:
+        desk.mailer.send(email)
     except Exception as error:  # noqa: BLE001 - SES down must not fail the money path
         logger().warning("email not sent", extra={"error": str(error), "kind": kind})
 

@@ -12,7 +12,6 @@ from typing import Any, Callable, Iterator, Sequence
 from chalicelib.adapters.accounts import AccountStore
 from chalicelib.adapters.ledger import LedgerStore
 from chalicelib.adapters.mailer import Mailer
-from chalicelib.adapters.ops_stats import tally
 from chalicelib.adapters.payments import PaymentStore, PlanStore, StorefrontStore, WebhookEventLog
 from chalicelib.adapters.refunds import RefundRequestStore
 from chalicelib.domain import ledger as books
@@ -104,7 +103,6 @@ class PaymentDesk:
     reviews: Any = None  # services.reviews.ReviewDesk: a refunded session's review is marked
     purposes: dict[PaymentKind, Purpose] = field(default_factory=dict)  # the other capabilities'
     notices: Any = None  # () -> services.notices.NoticeDesk: emails become notices (services/emails.py)
-    stats: Any = None  # adapters.ops_stats: the ops dashboard's daily counters; None: not kept
 
     def purpose(self, payment: Payment) -> Purpose:
         found = self.purposes.get(payment.kind) or _own_purposes(self).get(payment.kind)
@@ -130,6 +128,10 @@ class PaidThrough:
     @property
     def mailer(self) -> Any:
         return self.payments.mailer
+
+    @property
+    def notices(self) -> Any:
+        return getattr(self.payments, "notices", None)
 
     @property
     def pages(self) -> Any:
@@ -391,8 +393,6 @@ def settle(*, payment: Payment, capture: Any, desk: PaymentDesk, now: int) -> Pa
     return desk.payments.get(payment.payment_id) or current
 
 
-        tally(desk.stats, at=now, payments=1, revenue_cents=split.amount_cents, platform_fee_cents=split.platform_cents,
-              paid_sessions=int(payment.kind in (PaymentKind.SESSION, PaymentKind.APPOINTMENT)))
 def _deliver(payment: Payment, desk: PaymentDesk, now: int, *, first: bool) -> None:
     if payment.state is PaymentState.CAPTURED:
         desk.purpose(payment).deliver(payment, now, first)
@@ -501,7 +501,6 @@ def post_refund(*, payment: Payment, refund_id: str, refunded_cents: int, desk: 
     current = desk.payments.get(payment.payment_id) or payment
     if posted:  # the refunds the ledger counts for this payment, this one included
         shown = payment.refunded_cents + refunded_cents
-        tally(desk.stats, at=now, refunds=1, refund_cents=refunded_cents)
     elif current.state is not PaymentState.CAPTURED:
         return current  # posted before and recorded (our own refund, now told by the webhook)
     else:  # posted before, but the payment was not marked (a crash in between): mark it now

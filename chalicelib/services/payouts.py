@@ -15,7 +15,6 @@ from functools import partial
 from typing import Any, Callable
 
 from chalicelib.adapters.ledger import LedgerStore
-from chalicelib.adapters.ops_stats import tally
 from chalicelib.adapters.payments import PaymentStore, StorefrontStore
 from chalicelib.adapters.payouts import PayoutItemStore, PayoutRunStore
 from chalicelib.adapters.refunds import RefundRequestStore
@@ -79,10 +78,6 @@ class PayoutDesk:
     # store's), by payment; sessions' windows are this module's own.
     holds: dict[PaymentKind, Callable[[Payment], int | None]] = field(default_factory=dict)
     notices: Any = None  # () -> services.notices.NoticeDesk: emails become notices (services/emails.py)
-    stats: Any = None  # adapters.ops_stats: the ops dashboard's daily counters; None: not kept
-    # The Helpers' pages (adapters.helper_pages), for their standing: a disqualified Helper's money
-    # stays payable (held for ops, not lost) until restored. None: nobody is held.
-    pages: Any = None
 
 
 # -- releasing earnings ------------------------------------------------------------------------
@@ -366,7 +361,6 @@ PAYOUT_ITEM_EVENTS = ("SUCCEEDED", "FAILED", "RETURNED", "UNCLAIMED", "BLOCKED",
                       "REFUNDED")
 
 
-            tally(desk.stats, at=now, payouts=1, payout_cents=item.amount_cents)
 def on_payout_item_webhook(resource: dict, now: int, *, desk: PayoutDesk) -> str:
     """PAYMENT.PAYOUTS-ITEM.* from PayPal: the item's outcome, applied once."""
     from chalicelib.adapters.paypal import payout_item_from_paypal

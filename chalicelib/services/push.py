@@ -1,7 +1,8 @@
 """Web Push: people's browsers subscribe to call alerts, and a ring reaches a Helper's devices
 when no tab of theirs is open (services/calls.py asks). Sending is best effort: a push that
 fails is logged, never fails the call; a subscription its push service calls gone (404/410) is
-removed."""
+removed. The same subscriptions carry the notification centre's notices (`push_notice`, asked by
+services/notices.py when the person's push preference for the notice's category is on)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -93,4 +94,50 @@ def push_ring(*, helper_id: str, call_id: str, caller_name: str, expires_at: int
                 logger().warning("push refused", extra={"call_id": call_id, "status": status})
         except Exception as error:  # noqa: BLE001 - one browser's push lost; the others and the call go on
             logger().warning("push not sent", extra={"call_id": call_id, "error": str(error)})
+    return taken
+
+
+NOTICE_TTL_SECONDS = 24 * 3600  # a notice not delivered within a day is read in the centre instead
+NOTICE_URGENCY = "normal"
+
+
+def notice_payload(*, notice: dict, url: str, unread: int) -> bytes:
+    """What the service worker shows for a notice (`type` "notice"): small, JSON, the title and
+    body the centre shows and the link it opens."""
+    import json
+
+    body = {"type": "notice", "id": notice["id"], "kind": notice["kind"], "category": notice["category"],
+            "title": notice["title"][:140], "body": notice["body"][:240], "url": url, "unread": unread}
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def push_notice(*, user_id: str, notice: dict, subject: str, unread: int, desk: PushDesk) -> int:
+    """Pushes a notice (domain.notices.view) to every browser the person subscribed, with the same
+    sender and subscriptions as rings: kept a day by the push service, normal urgency, and one
+    Topic per kind and subject (a newer notice about the same booking replaces a stale one).
+    How many push services took it; never raises."""
+    from chalicelib.observability import logger
+
+    if desk.sender is None:
+        return 0
+    try:
+        subscriptions = desk.subscriptions.for_user(user_id)
+    except Exception as error:  # noqa: BLE001 - the notice is recorded; this push is lost
+        logger().warning("push subscriptions not read", extra={"notice": notice.get("id"), "error": str(error)})
+        return 0
+    url = notice["url"] if notice["url"].startswith("http") else f"{desk.site_url.rstrip('/')}{notice['url']}"
+    data = notice_payload(notice=notice, url=url, unread=unread)
+    topic = rules.topic_for(f"{notice['kind']}:{subject}")
+    taken = 0
+    for subscription in subscriptions:
+        try:
+            status = desk.sender.send(subscription, data, ttl=NOTICE_TTL_SECONDS, urgency=NOTICE_URGENCY, topic=topic)
+            if status in rules.GONE_STATUSES:
+                desk.subscriptions.remove(user_id, subscription.endpoint)
+            elif 200 <= status < 300:
+                taken += 1
+            else:
+                logger().warning("push refused", extra={"notice": notice.get("id"), "status": status})
+        except Exception as error:  # noqa: BLE001 - one browser's push lost; the others go on
+            logger().warning("push not sent", extra={"notice": notice.get("id"), "error": str(error)})
     return taken

@@ -39,6 +39,7 @@ class ReviewDesk:
     min_session_seconds: int = rules.MIN_SESSION_SECONDS
     days: int = rules.REVIEW_DAYS
     edit_hours: int = rules.EDIT_HOURS
+    notices: Any = None  # () -> services.notices.NoticeDesk: emails become notices (services/emails.py)
 
 
 def review_view(review: Review) -> dict:

@@ -27,6 +27,7 @@ class WaitingDesk:
     presence: Any
     mailer: Any
     settings: Any
+    notices: Any = None  # () -> services.notices.NoticeDesk: emails become notices (services/emails.py)
 
 
 def wait_for(*, username: str, user_id: str, desk: WaitingDesk, now: int) -> dict:

@@ -125,8 +125,7 @@ class Cast:
                 "file_id": self.guide_file.file_id, "booking_id": self.booking["booking_id"],
                 "name": "no-such-calendar.ics", "poll_id": self.poll_id, "event_id": self.event_id,
                 "post_id": (self.doomed_post if route == "DELETE /me/posts/{post_id}" else self.post)["post_id"],
-                "helper_id": self.user_ids["owner"],
-                "user_id": self.user_ids["customer"]}  # a person ops looks up (not a Helper: never disqualified)
+                "helper_id": self.user_ids["owner"]}
 
     def body(self, route: str, role: str, example: dict | None) -> dict | None:
         """A plausible body: the document's example, made real where it names people or things."""
