@@ -6,6 +6,7 @@ from typing import Iterable, Protocol
 from chalicelib.domain.accounts import username_key
 from chalicelib.domain.helper_pages import HelperPage, Link, Slot
 from chalicelib.domain.rich_text import ShownText
+from chalicelib.domain.standing import Standing, from_record
 
 
 class HelperPageStore(Protocol):
@@ -16,6 +17,12 @@ class HelperPageStore(Protocol):
 
     def add_section(self, user_id: str, section: str) -> None:
         """Marks that the page shows `section` ("posts", "events") too; once is enough."""
+        ...
+
+    def set_standing(self, user_id: str, standing: Standing | None) -> bool:
+        """Disqualifies the page's Helper (a Standing) on condition they are in good standing, or
+        restores them (None) on condition they are disqualified; False when the page is not in the
+        state that condition names (or gone). Never touched by `save`."""
         ...
 
 
@@ -59,6 +66,7 @@ def _page(record) -> HelperPage:
         rating_counts=tuple(int(getattr(record, f"rating_{stars}") or 0) for stars in (1, 2, 3, 4, 5)),
         payouts_ready=bool(record.payouts_ready), rendered=_rendered(record.rendered),
         created_at=record.created_at, updated_at=record.updated_at, sections=frozenset(record.sections or ()),
+        disqualified=None if record.standing is None else from_record(record.standing),
     )
 
 
@@ -104,6 +112,24 @@ class DynamoHelperPageStore:
         HelperPageRecord(user_id).update(actions=[HelperPageRecord.sections.add({section})],
                                          condition=HelperPageRecord.user_id.exists())
 
+    def set_standing(self, user_id: str, standing: Standing | None) -> bool:
+        from pynamodb.exceptions import UpdateError
+
+        from chalicelib.adapters.tables.pages import HelperPageRecord
+
+        if standing is None:
+            action, condition = HelperPageRecord.standing.remove(), HelperPageRecord.standing.exists()
+        else:
+            action = HelperPageRecord.standing.set(standing.record())
+            condition = HelperPageRecord.user_id.exists() & HelperPageRecord.standing.does_not_exist()
+        try:
+            HelperPageRecord(user_id).update(actions=[action], condition=condition)
+        except UpdateError as error:
+            if getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
 
 class InMemoryHelperPageStore:
     def __init__(self) -> None:
@@ -121,11 +147,20 @@ class InMemoryHelperPageStore:
 
     def save(self, page: HelperPage) -> None:
         kept = self.pages.get(page.user_id)
-        self.pages[page.user_id] = page.without_ratings().with_changes(sections=frozenset()) if kept is None \
+        self.pages[page.user_id] = page.without_ratings().with_changes(sections=frozenset(), disqualified=None) \
+            if kept is None \
             else page.with_changes(rating_total=kept.rating_total, rating_count=kept.rating_count,
-                                   rating_counts=kept.rating_counts, sections=kept.sections)
+                                   rating_counts=kept.rating_counts, sections=kept.sections,
+                                   disqualified=kept.disqualified)
 
     def add_section(self, user_id: str, section: str) -> None:
         page = self.pages.get(user_id)
         if page is not None:
             self.pages[user_id] = page.with_changes(sections=page.sections | {section})
+
+    def set_standing(self, user_id: str, standing: Standing | None) -> bool:
+        page = self.pages.get(user_id)
+        if page is None or (page.disqualified is None) == (standing is None):
+            return False
+        self.pages[user_id] = page.with_changes(disqualified=standing)
+        return True

@@ -33,8 +33,10 @@ def page_json(page: HelperPage, status: Status) -> dict:
 def my_page_json(page: HelperPage, status: Status) -> dict:
     """The owner's view: the prices as set (visitors may see fewer: `shown_prices`) and whether
     payouts can reach them yet."""
+    from chalicelib.domain.standing import standing_view
+
     return {**page_json(page, status), "prices": {str(m): page.prices.get(m) for m in SESSION_LENGTHS},
-            "payouts_ready": page.payouts_ready}
+            "payouts_ready": page.payouts_ready, "standing": standing_view(page.disqualified)}
 
 
 def _status_of(user_id: str) -> Status:

@@ -262,6 +262,12 @@ OPERATIONS: tuple[Operation, ...] = (
     _O("GET", "/ops/flags", "Open flags about Helpers, newest first", Rule.OPS, "ops", "Flags"),
     _O("POST", "/ops/flags/{flag_id}/close", "Close a flag with a note, once", Rule.OPS, "ops", "Flag",
        body="CloseFlagBody", example={"note": "Talked to the Helper; a charity week."}, errors=(409,)),
+    _O("POST", "/ops/people/{user_id}/disqualify", "Disqualify a Helper, with the reason they are emailed",
+       Rule.OPS, "ops", "PersonStanding", body="StandingBody",
+       example={"reason": "Hosted free sessions excessively, after two warnings."}, errors=(404, 409)),
+    _O("POST", "/ops/people/{user_id}/restore", "Restore a disqualified Helper, with a note", Rule.OPS, "ops",
+       "PersonStanding", body="StandingBody", example={"reason": "Appeal heard: the sessions were a charity week."},
+       errors=(404, 409)),
     _O("GET", "/ops/payouts", "Open payout runs and those of the last six payout days", Rule.OPS, "ops",
        "PayoutRuns"),
     # the store: the seller's side

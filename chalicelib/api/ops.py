@@ -41,8 +41,33 @@ def close_ops_flag(flag_id):
     caller_is_ops = _is_ops()  # a stranger hears 403 whatever the body
     note = parse_body(request.raw_body, "CloseFlagBody").note if caller_is_ops else None
     flag = ops_watch.close_flag(flag_id=unquote(flag_id), ops_id=principal_of(request).user_id, is_ops=caller_is_ops,
-                                note=note, flags=deps.ops_flags(), now=now_seconds())
+                                note=note, flags=deps.ops_flags(), now=now_seconds(), audit=deps.audit_log())
     return json_response(ops_watch.flag_view(flag))
+
+
+def _change_standing(change: str, user_id: str, reason: str | None, caller_is_ops: bool):
+    from chalicelib.services import standing
+
+    act = standing.disqualify if change == "disqualify" else standing.restore
+    return json_response(act(user_id=unquote(user_id), ops_id=principal_of(blueprint.current_request).user_id,
+                             is_ops=caller_is_ops, reason=reason, desk=deps.standing_desk(), now=now_seconds()))
+
+
+@blueprint.route("/ops/people/{user_id}/disqualify", methods=["POST"], authorizer=cognito_user)
+@handles_errors
+def disqualify_person(user_id):
+    """Hides a Helper everywhere, cancels and refunds their open bookings, holds their payouts."""
+    caller_is_ops = _is_ops()  # a stranger hears 403 whatever the body
+    reason = parse_body(blueprint.current_request.raw_body, "StandingBody").reason if caller_is_ops else None
+    return _change_standing("disqualify", user_id, reason, caller_is_ops)
+
+
+@blueprint.route("/ops/people/{user_id}/restore", methods=["POST"], authorizer=cognito_user)
+@handles_errors
+def restore_person(user_id):
+    caller_is_ops = _is_ops()
+    reason = parse_body(blueprint.current_request.raw_body, "StandingBody").reason if caller_is_ops else None
+    return _change_standing("restore", user_id, reason, caller_is_ops)
 
 
 @blueprint.route("/ops/payouts", methods=["GET"], authorizer=cognito_user)

@@ -208,7 +208,7 @@ def ops_decision(request_id):
         raise Forbidden("Only ops decides refunds.")
     body = parse_body(blueprint.current_request.raw_body, "DecisionBody")
     request = refunds.decide(request_id=request_id, ops_id=_user_id(), decision=body.decision, note=body.note,
-                             desk=deps.payment_desk(), now=now_seconds())
+                             desk=deps.payment_desk(), now=now_seconds(), audit=deps.audit_log())
     return json_response(refunds.refund_view(request))
 
 

@@ -133,6 +133,10 @@ class CloseFlagBody(_Body):
     note: str = Field(max_length=4000)
 
 
+class StandingBody(_Body):
+    reason: str = Field(max_length=4000)
+
+
 class DecisionBody(_Body):
     decision: str = Field(max_length=20)
     note: str = Field(max_length=4000)

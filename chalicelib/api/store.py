@@ -201,6 +201,9 @@ def marketplace_products():
     scope = f"marketplace:{category or ''}:{query or ''}"
     products, after = service.marketplace(desk=deps.store_desk(), category=category, query=query,
                                           after=_after(scope), limit=_limit())
+    if products:  # a disqualified seller's products leave the Marketplace (services.standing)
+        sellers = deps.helper_pages().get_many({p.seller_id for p in products})
+        products = [p for p in products if p.seller_id in sellers and sellers[p.seller_id].disqualified is None]
     return json_response(_page([service.product_view(p) for p in products], after, scope=scope, key="products"))
 
 
@@ -328,6 +331,7 @@ def marketplace_page():
         products, after = service.marketplace(desk=deps.store_desk(), category=category, query=query)
     sellers = deps.helper_pages().get_many({p.seller_id for p in products})
     categories = [{"slug": c.slug, "name": c.name} for c in deps.categories().all() if c.parent is None]
+    sellers = {user_id: page for user_id, page in sellers.items() if page.disqualified is None}  # services.standing
     return _html(render_marketplace(products=[(p, sellers[p.seller_id]) for p in products if p.seller_id in sellers],
                                     categories=categories, category=category, query=query,
                                     next_cursor=deps.cursor_seal().seal(after, scope=scope),

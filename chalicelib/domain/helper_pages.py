@@ -68,6 +68,9 @@ class HelperPage:
     # What else the page shows, marked by the blog ("posts") and events ("events") the first time
     # (never by a page save): the public page reads only those.
     sections: frozenset[str] = frozenset()
+    # Ops disqualified the Helper (domain.standing.Standing): written only by services.standing,
+    # never by a page save. None: in good standing.
+    disqualified: Any = None
     rendered: ShownText | None = None  # the offer and qualifications as shown, as of the last save
     created_at: str = ""
     updated_at: str = ""

@@ -112,7 +112,8 @@ def search_helpers(*, query: str, limit: int, index: SearchIndex, pages: HelperP
         matches = found if matches is None else matches & found
         if not matches:
             return []
-    found_pages = pages.get_many(sorted(matches or ()))
+    found_pages = {user_id: page for user_id, page in pages.get_many(sorted(matches or ())).items()
+                   if page.disqualified is None}  # the index forgets them too; this covers a race
     statuses = presence.get_many(found_pages)
     ranked = sorted(found_pages.values(),
                     key=lambda p: listing_rank(statuses[p.user_id], p.rating_total, p.rating_count, p.user_id))

@@ -44,7 +44,11 @@ def save_and_publish(before: HelperPage | None, after: HelperPage, pages: Helper
     the words it is found by (the page remembers them, so old words can always be removed). The
     text is rendered here, once per save, not on every view."""
     after = after.with_changes(search_terms=tuple(sorted(search_terms_of(after, directory.categories)))).rendered_now()
+    if before is not None:  # a save never changes the standing (services.standing does)
+        after = after.with_changes(disqualified=before.disqualified)
     pages.save(after)
+    if after.disqualified is not None:  # hidden: the page keeps its words and categories for a restore
+        return after
     status = directory.presence.get_many([after.user_id])[after.user_id]
     write_listings(after, status, directory.listings)
     for slug in set(before.categories if before else ()) - set(after.categories):
@@ -56,6 +60,8 @@ def save_and_publish(before: HelperPage | None, after: HelperPage, pages: Helper
 def write_listings(page: HelperPage, status: Status, listings: ListingStore) -> None:
     from chalicelib.adapters.categories import Listing
 
+    if page.disqualified is not None:  # a disqualified Helper is listed nowhere (services.standing)
+        return
     rank = listing_rank(status, page.rating_total, page.rating_count, page.user_id)
     shown = rules.card(page, status.value)
     for slug in page.categories:
@@ -159,7 +165,7 @@ def page_named(username: str, *, accounts: AccountStore, pages: HelperPageStore)
     if page is None:
         user_id = accounts.owner_of_username(username)
         page = pages.get(user_id) if user_id else None
-    if page is None:
+    if page is None or page.disqualified is not None:  # a disqualified Helper's pages are gone for everyone
         raise NotFound(f"No Helper is called '{username}'.")
     return page
 

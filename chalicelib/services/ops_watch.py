@@ -4,6 +4,8 @@ Helper hosts too many. Each job is safe to run twice or at once: every email fol
 conditional write that only one run wins, and is taken back if the email could not be sent."""
 from __future__ import annotations
 
+from typing import Any
+
 from chalicelib.adapters.mailer import Email, Mailer
 from chalicelib.adapters.ops_watch import FreeSessionCounter, OpsFlagStore
 from chalicelib.adapters.refunds import RefundRequestStore
@@ -113,8 +115,9 @@ def open_flags(*, is_ops: bool, flags: OpsFlagStore) -> list[OpsFlag]:
 
 
 def close_flag(*, flag_id: str, ops_id: str, is_ops: bool, note: object, flags: OpsFlagStore,
-               now: int) -> OpsFlag:
-    """Ops closes a flag once, with a note on what they found or did."""
+               now: int, audit: Any = None) -> OpsFlag:
+    """Ops closes a flag once, with a note on what they found or did (written to the ops audit
+    log, `audit`, adapters.audit; None: not logged)."""
     if not is_ops:
         raise Forbidden("Only ops closes flags.")
     text = check_text(note, field="note", label="A note", maximum=2000)
@@ -124,4 +127,8 @@ def close_flag(*, flag_id: str, ops_id: str, is_ops: bool, note: object, flags: 
     closed = flag.closed(at=now, by=ops_id, note=text)  # FlagAlreadyClosed if it is
     if not flags.close(flag_id, at=now, by=ops_id, note=text):
         raise FlagAlreadyClosed("Someone closed this flag a moment ago.")
+    if audit is not None:
+        from chalicelib.services.audit import record
+
+        record(audit, ops_id=ops_id, action="close_flag", subject=f"flag:{flag_id}", reason=text, now=now)
     return closed

@@ -78,6 +78,9 @@ class PayoutDesk:
     # store's), by payment; sessions' windows are this module's own.
     holds: dict[PaymentKind, Callable[[Payment], int | None]] = field(default_factory=dict)
     notices: Any = None  # () -> services.notices.NoticeDesk: emails become notices (services/emails.py)
+    # The Helpers' pages (adapters.helper_pages), for their standing: a disqualified Helper's money
+    # stays payable (held for ops, not lost) until restored. None: nobody is held.
+    pages: Any = None
 
 
 # -- releasing earnings ------------------------------------------------------------------------
@@ -223,6 +226,9 @@ def collect(run: PayoutRun, *, desk: PayoutDesk, now: int) -> list[PayoutItem]:
             owed = {books.helper_of(a): payout_amount(balances[a].credit_balance, desk.schedule.minimum_cents)
                     for a in group}
             owed = {helper: cents for helper, cents in owed.items() if cents > 0}
+            for helper_id in _held(owed, desk):
+                logger().info("payout held: helper disqualified", extra={"helper_id": helper_id})
+                del owed[helper_id]
             storefronts = desk.storefronts.get_many(owed)
             for helper_id, cents in owed.items():
                 storefront = storefronts.get(helper_id)
@@ -244,6 +250,13 @@ def collect(run: PayoutRun, *, desk: PayoutDesk, now: int) -> list[PayoutItem]:
         if len(accounts) < 1000:
             break
     return sorted(items.values(), key=lambda item: item.helper_id)
+
+
+def _held(owed: dict[str, int], desk: PayoutDesk) -> list[str]:
+    """The Helpers among `owed` whose payouts ops holds: disqualified (services.standing)."""
+    if desk.pages is None or not owed:
+        return []
+    return [user_id for user_id, page in desk.pages.get_many(list(owed)).items() if page.disqualified is not None]
 
 
 def send(run: PayoutRun, *, desk: PayoutDesk, now: int) -> PayoutRun:

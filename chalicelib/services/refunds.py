@@ -3,6 +3,8 @@ ops decides once within 7 business days; approval gives back the amount minus Pa
 through PayPal and reverses the ledger. Both parties are told by email."""
 from __future__ import annotations
 
+from typing import Any
+
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chalicelib.domain.ops_watch import pacific_time
 from chalicelib.domain.payments import PaymentClosed, PaymentState, RefundRequest, check_text, split_of
@@ -92,9 +94,10 @@ def visible_request(*, request_id: str, user_id: str, is_ops: bool, desk: Paymen
 
 
 def decide(*, request_id: str, ops_id: str, decision: object, note: object, desk: PaymentDesk,
-           now: int) -> RefundRequest:
+           now: int, audit: Any = None) -> RefundRequest:
     """Ops decides once. An approval whose PayPal refund failed may be retried (same decision);
-    the refund is idempotent by the request's id."""
+    the refund is idempotent by the request's id. The decision is written to the ops audit log
+    (`audit`, adapters.audit; None: not logged) once, when it is taken."""
     try:
         chosen = RefundDecision(decision)
     except ValueError:
@@ -109,12 +112,26 @@ def decide(*, request_id: str, ops_id: str, decision: object, note: object, desk
         if not desk.refunds.transition(decided, expected=[RefundState.OPEN]):
             raise RefundAlreadyDecided("Someone decided this request a moment ago.")
         request = decided
+        if audit is not None:
+            _audit(audit, ops_id=ops_id, action=f"{chosen.value}_refund", subject=f"refund:{request_id}",
+                   reason=text, now=now)
         if state is RefundState.DENIED:
             _tell_decision(request, desk)
             return request
     elif not (request.state is RefundState.APPROVED and chosen is RefundDecision.APPROVE):
         raise RefundAlreadyDecided(f"This request was already decided ({request.state.value}).")
     return _pay_back(request, desk, now)
+
+
+def _audit(audit: Any, **entry: Any) -> None:
+    """The decision is taken (and its money must move): a log that cannot be written is an error
+    for ops' alarms, not a reason to stop."""
+    from chalicelib.services.audit import record
+
+    try:
+        record(audit, **entry)
+    except Exception as error:  # noqa: BLE001
+        logger().error("ops action not in the audit log", extra={**entry, "error": str(error)})
 
 
 def _pay_back(request: RefundRequest, desk: PaymentDesk, now: int) -> RefundRequest:

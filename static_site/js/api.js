@@ -426,6 +426,16 @@ export const api = {
     method: "POST", body: { note },
   }),
 
+  /** Ops only: disqualifies a Helper with a reason (409 `already_disqualified`); their standing. */
+  disqualifyHelper: (userId, { reason }) => sendAuthorized(`/ops/people/${segment(userId)}/disqualify`, {
+    method: "POST", body: { reason },
+  }),
+
+  /** Ops only: restores a disqualified Helper with a note (409 `not_disqualified`); their standing. */
+  restoreHelper: (userId, { reason }) => sendAuthorized(`/ops/people/${segment(userId)}/restore`, {
+    method: "POST", body: { reason },
+  }),
+
   /** Ops only: `{runs: [...]}`, open payout runs and those of the last payout days, newest first. */
   payoutRuns: () => sendAuthorized("/ops/payouts"),
 

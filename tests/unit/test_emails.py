@@ -88,6 +88,9 @@ KINDS = {
     "follow_digest": (FOLLOWED, "What Ada L published this week"),
     "missed_call": ({"caller_name": "Bob B", "when": "on Sunday 6 December 2026 at 15:20 (Europe/Paris)",
                      "alerts_on": 0, "alerts_url": "/become-a-helper.html#call-alerts"}, "turn on call alerts"),
+    "disqualified": ({"reason": HOSTILE, "bookings_cancelled": 2, "help_url": "/my-page.html"},
+                     "2 upcoming bookings were cancelled and the customers refunded in full."),
+    "restored": ({"reason": HOSTILE, "page_url": "/h/ada"}, "Money held during the review goes out"),
 }
 
 

@@ -479,6 +479,10 @@ def ops_app():
         revocations = InMemoryRevocationStore()
         patch.setattr(deps, "revocations", lambda: revocations)
         patch.setattr(deps, "ops_flags", lambda: current["flags"], raising=False)
+        from chalicelib.adapters.audit import InMemoryAuditLog
+
+        current["audit"] = InMemoryAuditLog()
+        patch.setattr(deps, "audit_log", lambda: current["audit"])
         accounts = InMemoryAccountStore()
         accounts.create(Profile(user_id="second", email="second@example.com", username="second_helper",
                                 display_name="Second", created_at="2026-01-01T00:00:00Z"))
@@ -514,11 +518,13 @@ def test_ops_lists_open_flags_newest_first(ops_api):
     assert [f["username"] for f in body["flags"]] == ["second_helper", None]  # None: no such account
 
 
-def test_ops_closes_a_flag_once_with_a_note(ops_api):
+def test_ops_closes_a_flag_once_with_a_note(ops_app, ops_api):
     path = "/ops/flags/free_sessions:first:2026-W50/close"
     status, body = call(ops_api, "post", path, "ops-token", {"note": "A teacher; fine."})
     assert status == 200 and body["state"] == "closed" and body["note"] == "A teacher; fine."
     assert body["closed_by"] == "ops-1"
+    [entry] = ops_app[1]["audit"].for_subject("flag:free_sessions:first:2026-W50")  # in the audit log, once
+    assert (entry.action, entry.ops_id, entry.reason) == ("close_flag", "ops-1", "A teacher; fine.")
     encoded = "/ops/flags/free_sessions%3Afirst%3A2026-W50/close"  # encodeURIComponent's colons
     status, body = call(ops_api, "post", encoded, "ops-token", {"note": "Again."})
     assert status == 409 and body["error"]["code"] == "flag_already_closed"

@@ -60,6 +60,9 @@ class HelperPageRecord(Model):
     # post is published or an event announced, never by a page save: a page without them reads
     # neither.
     sections = UnicodeSetAttribute(null=True)
+    # Ops' disqualification ({"reason", "at", "by"}; domain.standing), set and removed only by
+    # services.standing, never by a page save; absent: in good standing.
+    standing = JSONAttribute(null=True)
     username_key = UnicodeAttribute(null=True)  # absent on pages saved before the index
     by_username = PagesByUsername()
     rendered = JSONAttribute(null=True)  # domain.rich_text.ShownText; absent on pages saved before it

@@ -34,6 +34,7 @@ const notice = document.querySelector("[data-editor-notice]");
 const editorPanel = document.querySelector("[data-editor]");
 const title = document.querySelector("[data-editor-title]");
 const intro = document.querySelector("[data-editor-intro]");
+const standingBanner = document.querySelector("[data-standing-banner]");
 const form = pageForm();
 const saveButton = form.querySelector("[data-save]");
 
@@ -42,9 +43,16 @@ function showNotice(message) {
   notice.hidden = !message;
 }
 
+/** Ops disqualified the Helper: the banner says so, and why (their own words, as text). */
+function showStanding(standing) {
+  standingBanner.hidden = !standing;
+  standingBanner.querySelector("[data-standing-reason]").textContent = standing ? standing.reason : "";
+}
+
 /** Shows a saved page everywhere on this screen. */
 function showPage(saved) {
   editor.page = saved;
+  showStanding(saved.standing);
   title.textContent = "My page";
   intro.textContent = "Keep your page up to date: what you offer, your prices and your hours.";
   saveButton.dataset.idleLabel = "Save changes";

@@ -166,6 +166,57 @@ function closeForm(flag, row) {
   return form;
 }
 
+/** Disqualifies the flagged Helper (free sessions hosted excessively, the FAQ's rule) with a
+ * reason they are emailed; the server hides their page, cancels their bookings and holds payouts. */
+function disqualifyForm(flag) {
+  uid += 1;
+  const id = `disqualify-reason-${uid}`;
+  const reason = element("textarea", {
+    id, name: "reason", rows: "2", minlength: "3", maxlength: "1000", required: "",
+    "aria-describedby": `${id}-error`,
+  });
+  const submit = element("button", {
+    type: "submit", class: "button button-danger button-small", "data-busy-label": "Disqualifying…",
+  }, "Disqualify");
+  const form = element("form", { class: "form form-compact ops-disqualify-form", novalidate: "" },
+    element("div", { class: "form-alert", role: "alert", "data-form-alert": "" }),
+    element("div", { class: "field" },
+      element("label", { for: id }, "Reason the Helper is told (required)"),
+      reason,
+      element("p", { class: "field-error", id: `${id}-error`, "data-error-for": "reason" })),
+    submit);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    const text = reason.value.trim();
+    if (text.length < 3) {
+      showFieldError(form, "reason", "Write the reason (3 to 1,000 characters): the Helper reads it.");
+      return;
+    }
+    setBusy(form, true);
+    try {
+      const done = await api.disqualifyHelper(flag.helper_id, { reason: text });
+      const cancelled = Number(done.bookings_cancelled) || 0;
+      const notice = element("p", {
+        class: "notice notice-success", role: "status", tabindex: "-1", "data-disqualified": "",
+      }, `Disqualified.${cancelled ? ` ${plural(cancelled, "booking")} cancelled and refunded.` : ""}`);
+      form.replaceWith(notice);
+      notice.focus();
+    } catch (error) {
+      if (refused(error)) {
+        return;
+      }
+      setBusy(form, false);
+      showError(form, error);
+      if (error && (error.status === 409 || error.status === 404)) {
+        submit.disabled = true;
+        reason.disabled = true;
+      }
+    }
+  });
+  return form;
+}
+
 function flagRow(flag) {
   const row = element("tr", {
     role: "row", class: "ops-flag", "data-testid": "ops-flag", "data-flag-id": flag.flag_id,
@@ -175,11 +226,15 @@ function flagRow(flag) {
   if (flag.detail) {
     why.push(element("p", { class: "money-note ops-flag-detail" }, flag.detail));
   }
+  const actions = [flag.state === "closed" ? closedNotice(flag) : closeForm(flag, row)];
+  if (flag.reason === "free_sessions" && flag.helper_id) {
+    actions.push(disqualifyForm(flag));
+  }
   row.append(
     cell("Flagged", timeOf(flag.flagged_at)),
     cell("Helper", helperOf(flag)),
     cell("Why", why),
-    cell("Close", flag.state === "closed" ? closedNotice(flag) : closeForm(flag, row)));
+    cell("Close", actions));
   return row;
 }
 
