@@ -45,6 +45,7 @@ def _event_record(event: Event) -> EventRecord:
         capacity=event.capacity, price_cents=event.price_cents, currency=event.currency, state=event.state.value,
         created_at=event.created_at, updated_at=event.updated_at, version=event.version, sequence=event.sequence,
         taken=event.taken, waiting=event.waiting, reminded=list(event.reminded), cancel_reason=event.cancel_reason,
+        hidden_note=event.hidden_note,
         start_key=_at(event.starts_at, event.event_id),
         due_shard=_shard(event.event_id) if due is not None else None,
         due_key=_at(due, event.event_id) if due is not None else None)
@@ -59,7 +60,8 @@ def _event(record: Any) -> Event:
         price_cents=int(record.price_cents), currency=record.currency, state=EventState(record.state),
         created_at=int(record.created_at), updated_at=int(record.updated_at), version=int(record.version),
         sequence=int(record.sequence or 0), taken=int(record.taken or 0), waiting=int(record.waiting or 0),
-        reminded=tuple(record.reminded or ()), cancel_reason=record.cancel_reason or "")
+        reminded=tuple(record.reminded or ()), cancel_reason=record.cancel_reason or "",
+        hidden_note=record.hidden_note)
 
 
 def _place_record(a: Attendance) -> AttendanceRecord:

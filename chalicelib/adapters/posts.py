@@ -1,14 +1,13 @@
-"""Blog posts, their addresses and reports of them: the in-memory twin and DynamoDB
+"""Blog posts and their addresses: the in-memory twin and DynamoDB
 (`tables/posts.py`). A post and the address it holds are written in one transaction, on condition
 nobody else holds the address and (for a change) that the post is still the version read; the
 Helper's posts, the public ones and the scheduled ones due each come from one Query."""
 from __future__ import annotations
 
 import threading
-from dataclasses import replace
 from typing import Any, Protocol
 
-from chalicelib.domain.posts import Post, PostReport, PostStatus, SlugTaken
+from chalicelib.domain.posts import Post, PostStatus, SlugTaken
 
 PAGE = tuple[list[Post], "dict | None"]
 
@@ -252,106 +251,3 @@ class DynamoPostStore:
         from chalicelib.adapters.tables.posts import PostRecord
 
         return [_post(r) for r in PostRecord.due_oldest.query("due", PostRecord.publish_at <= now, limit=limit)]
-
-
-# -- reports -------------------------------------------------------------------------------------
-
-class PostReportStore(Protocol):
-    def add(self, report: PostReport) -> bool:
-        """True when the report is new (a second one by the same person is the first)."""
-        ...
-
-    def open_reports(self, *, limit: int, after: dict | None = None) -> tuple[list[PostReport], dict | None]:
-        """Undecided reports, oldest first."""
-        ...
-
-    def of_post(self, helper_id: str, post_id: str) -> list[PostReport]: ...
-    def decide(self, report: PostReport, *, decision: str, decided_by: str, decided_at: int, note: str) -> bool: ...
-
-
-def _queued(report: PostReport) -> str:
-    return f"{report.created_at:012d}#{report.report_id}"
-
-
-class InMemoryPostReportStore:
-    def __init__(self) -> None:
-        self.reports: dict[str, PostReport] = {}
-
-    def add(self, report: PostReport) -> bool:
-        if report.report_id in self.reports:
-            return False
-        self.reports[report.report_id] = report
-        return True
-
-    def open_reports(self, *, limit: int, after: dict | None = None) -> tuple[list[PostReport], dict | None]:
-        queue = sorted((r for r in self.reports.values() if r.open), key=_queued)
-        if after is not None:
-            queue = [r for r in queue if _queued(r) > after["key"]]
-        page = queue[:limit]
-        return page, ({"key": _queued(page[-1])} if len(queue) > limit else None)
-
-    def of_post(self, helper_id: str, post_id: str) -> list[PostReport]:
-        return [r for r in self.reports.values() if (r.helper_id, r.post_id) == (helper_id, post_id)]
-
-    def decide(self, report: PostReport, *, decision: str, decided_by: str, decided_at: int, note: str) -> bool:
-        current = self.reports.get(report.report_id)
-        if current is None or not current.open:
-            return False
-        self.reports[report.report_id] = replace(current, decision=decision, decided_by=decided_by,
-                                                 decided_at=decided_at, note=note)
-        return True
-
-
-def _report(record: Any) -> PostReport:
-    helper_id, _, post_id = record.post_key.partition("/")
-    return PostReport(helper_id=helper_id, post_id=post_id, reporter_id=record.reporter_id, reason=record.reason,
-                      text=record.text or "", created_at=int(record.created_at), decision=record.decision,
-                      decided_by=record.decided_by,
-                      decided_at=None if record.decided_at is None else int(record.decided_at),
-                      note=record.note or "")
-
-
-class DynamoPostReportStore:
-    def add(self, report: PostReport) -> bool:
-        from pynamodb.exceptions import PutError
-
-        from chalicelib.adapters.tables.posts import PostReportRecord
-
-        record = PostReportRecord(report.report_id, post_key=report.post_key, reporter_id=report.reporter_id,
-                                  reason=report.reason, text=report.text, created_at=report.created_at,
-                                  open="open", queued=_queued(report))
-        try:
-            record.save(condition=PostReportRecord.report_id.does_not_exist())
-        except PutError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
-
-    def open_reports(self, *, limit: int, after: dict | None = None) -> tuple[list[PostReport], dict | None]:
-        from chalicelib.adapters.tables.posts import PostReportRecord
-
-        results = PostReportRecord.open_oldest.query("open", limit=limit, last_evaluated_key=after)
-        return [_report(record) for record in results], results.last_evaluated_key
-
-    def of_post(self, helper_id: str, post_id: str) -> list[PostReport]:
-        from chalicelib.adapters.tables.posts import PostReportRecord
-
-        return [_report(record) for record in PostReportRecord.of_post.query(f"{helper_id}/{post_id}")]
-
-    def decide(self, report: PostReport, *, decision: str, decided_by: str, decided_at: int, note: str) -> bool:
-        from pynamodb.exceptions import UpdateError
-
-        from chalicelib.adapters.tables.posts import PostReportRecord
-
-        try:
-            PostReportRecord(report.report_id).update(
-                actions=[PostReportRecord.decision.set(decision), PostReportRecord.decided_by.set(decided_by),
-                         PostReportRecord.decided_at.set(decided_at), PostReportRecord.note.set(note),
-                         PostReportRecord.open.remove()],
-                condition=PostReportRecord.open.exists())
-        except UpdateError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True

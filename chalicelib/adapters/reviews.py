@@ -3,11 +3,11 @@ changed in one transaction), and an in-memory twin."""
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from chalicelib.adapters.helper_pages import InMemoryHelperPageStore
-from chalicelib.domain.reviews import Moderation, Reply, Report, Review, counts_change
+from chalicelib.domain.reviews import Moderation, Reply, Review, counts_change
 
 SORTS = ("newest", "highest", "lowest")
 
@@ -222,108 +222,6 @@ class InMemoryReviewStore:
         page = ordered[:limit]
         more = len(ordered) > limit
         return page, ({"key": key(page[-1])} if more and page else None)
-
-
-class ReportStore(Protocol):
-    def add(self, report: Report) -> bool:
-        """Keeps the report; False when this person reported this review already (kept as it was)."""
-        ...
-
-    def open_reports(self, *, limit: int, after: dict | None = None) -> tuple[list[Report], dict | None]:
-        """The moderation queue: undecided reports, oldest first."""
-        ...
-
-    def of_review(self, review_id: str) -> list[Report]: ...
-
-    def decide(self, report: Report, *, decision: str, decided_by: str, decided_at: int, note: str) -> bool:
-        """Records the decision on an open report; False when it was decided already."""
-        ...
-
-
-def _queued(report: Report) -> str:
-    return f"{report.created_at:012d}#{report.report_id}"
-
-
-def _report(record: Any) -> Report:
-    return Report(review_id=record.review_id, reporter_id=record.reporter_id, reason=record.reason,
-                  text=record.text or "", created_at=int(record.created_at), decision=record.decision,
-                  decided_by=record.decided_by,
-                  decided_at=None if record.decided_at is None else int(record.decided_at), note=record.note or "")
-
-
-class DynamoReportStore:
-    def add(self, report: Report) -> bool:
-        from pynamodb.exceptions import PutError
-
-        from chalicelib.adapters.tables.reviews import ReviewReportRecord
-
-        record = ReviewReportRecord(report.report_id, review_id=report.review_id, reporter_id=report.reporter_id,
-                                    reason=report.reason, text=report.text, created_at=report.created_at,
-                                    open="open", queued=_queued(report))
-        try:
-            record.save(condition=ReviewReportRecord.report_id.does_not_exist())
-        except PutError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
-
-    def open_reports(self, *, limit: int, after: dict | None = None) -> tuple[list[Report], dict | None]:
-        from chalicelib.adapters.tables.reviews import ReviewReportRecord
-
-        results = ReviewReportRecord.open_oldest.query("open", limit=limit, last_evaluated_key=after)
-        return [_report(record) for record in results], results.last_evaluated_key
-
-    def of_review(self, review_id: str) -> list[Report]:
-        from chalicelib.adapters.tables.reviews import ReviewReportRecord
-
-        return [_report(record) for record in ReviewReportRecord.of_review.query(review_id)]
-
-    def decide(self, report: Report, *, decision: str, decided_by: str, decided_at: int, note: str) -> bool:
-        from pynamodb.exceptions import UpdateError
-
-        from chalicelib.adapters.tables.reviews import ReviewReportRecord
-
-        try:
-            ReviewReportRecord(report.report_id).update(
-                actions=[ReviewReportRecord.decision.set(decision), ReviewReportRecord.decided_by.set(decided_by),
-                         ReviewReportRecord.decided_at.set(decided_at), ReviewReportRecord.note.set(note),
-                         ReviewReportRecord.open.remove()],
-                condition=ReviewReportRecord.open.exists())
-        except UpdateError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
-
-
-class InMemoryReportStore:
-    def __init__(self) -> None:
-        self.reports: dict[str, Report] = {}
-
-    def add(self, report: Report) -> bool:
-        if report.report_id in self.reports:
-            return False
-        self.reports[report.report_id] = report
-        return True
-
-    def open_reports(self, *, limit: int, after: dict | None = None) -> tuple[list[Report], dict | None]:
-        queue = sorted((r for r in self.reports.values() if r.open), key=_queued)
-        if after is not None:
-            queue = [r for r in queue if _queued(r) > after["key"]]
-        page = queue[:limit]
-        return page, ({"key": _queued(page[-1])} if len(queue) > limit else None)
-
-    def of_review(self, review_id: str) -> list[Report]:
-        return [r for r in self.reports.values() if r.review_id == review_id]
-
-    def decide(self, report: Report, *, decision: str, decided_by: str, decided_at: int, note: str) -> bool:
-        current = self.reports.get(report.report_id)
-        if current is None or not current.open:
-            return False
-        self.reports[report.report_id] = replace(current, decision=decision, decided_by=decided_by,
-                                                 decided_at=decided_at, note=note)
-        return True
 
 
 REMINDER_SHARDS = 4

@@ -78,7 +78,7 @@ def upcoming_event_cards(helper_id: str, username: str, *, now: int) -> list[dic
     except Exception:  # noqa: BLE001 - the Helper's page must not fail for its events
         logger().exception("upcoming events not read", extra={"helper_id": helper_id})
         return []
-    return [_card(e, username) for e in found if e.state is EventState.ANNOUNCED][:ON_HELPER_PAGE]
+    return [_card(e, username) for e in found if e.state is EventState.ANNOUNCED and e.public][:ON_HELPER_PAGE]
 
 
 def render_events(*, page: Any, events: Iterable[Event], site_url: str) -> str:

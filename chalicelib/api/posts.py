@@ -231,43 +231,6 @@ def helper_post(username, slug):
     return json_response({"post": blog.post_view(post, username=page.username)})
 
 
-@blueprint.route("/helpers/{username}/posts/{slug}/reports", methods=["POST"], authorizer=cognito_user)
-@handles_errors
-def report_post(username, slug):
-    body = parse_body(blueprint.current_request.raw_body, "PostReportBody")
-    report, created = blog.report_post(username=username, slug=slug, user_id=_user_id(), reason=body.reason,
-                                       text=body.text, desk=deps.post_desk(), now=now_seconds())
-    return json_response(report, 201 if created else 200)
-
-
-def _ops_id() -> str:
-    from chalicelib.api.guard import is_ops
-    from chalicelib.domain.errors import Forbidden
-
-    if not is_ops(blueprint.current_request):
-        raise Forbidden("Only ops can moderate posts.")
-    return _user_id()
-
-
-@blueprint.route("/ops/posts/reports", methods=["GET"], authorizer=cognito_user)
-@handles_errors
-def post_moderation_queue():
-    _ops_id()
-    seal = deps.cursor_seal()
-    reports, after = blog.moderation_queue(limit=_posts_limit(20), desk=deps.post_desk(),
-                                           after=seal.open(_params().get("cursor"), scope="post-reports"))
-    return json_response({"reports": reports, "next_cursor": seal.seal(after, scope="post-reports")})
-
-
-@blueprint.route("/ops/posts/{helper_id}/{post_id}/decision", methods=["POST"], authorizer=cognito_user)
-@handles_errors
-def decide_post(helper_id, post_id):
-    ops_id = _ops_id()
-    body = parse_body(blueprint.current_request.raw_body, "ModerationBody")
-    return json_response(blog.decide_post(helper_id=helper_id, post_id=post_id, ops_id=ops_id, decision=body.decision,
-                                          note=body.note, desk=deps.post_desk(), now=now_seconds()))
-
-
 def publish_due_posts() -> int:
     """The scheduled job's body (app.py)."""
     return blog.publish_due_posts(desk=deps.post_desk(), now=now_seconds())

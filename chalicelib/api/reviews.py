@@ -1,4 +1,4 @@
-"""Routes for rating a session, a Helper's reviews, the Helper's reply, reports and moderation."""
+"""Routes for rating a session, a Helper's reviews and the Helper's reply (reports: api/reports.py)."""
 from __future__ import annotations
 
 import time
@@ -6,10 +6,9 @@ import time
 from chalice import Blueprint
 
 from chalicelib import deps
-from chalicelib.api.guard import cognito_user, is_ops, principal_of
+from chalicelib.api.guard import cognito_user, principal_of
 from chalicelib.api.http import handles_errors, json_response, limit_param, parse_body
 from chalicelib.api.lazy import on_first_use
-from chalicelib.domain.errors import Forbidden
 
 service = on_first_use("chalicelib.services.reviews")
 
@@ -58,43 +57,6 @@ def reply_to_review(review_id):
     review, created = service.reply_to_review(review_id=review_id, user_id=principal_of(request).user_id,
                                               text=body.text, now=int(time.time()), desk=deps.review_desk())
     return json_response({"review": review}, 201 if created else 200)
-
-
-@blueprint.route("/reviews/{review_id}/reports", methods=["POST"], authorizer=cognito_user)
-@handles_errors
-def report_review(review_id):
-    request = blueprint.current_request
-    body = parse_body(request.raw_body, "ReportBody")
-    report, created = service.report_review(review_id=review_id, user_id=principal_of(request).user_id,
-                                            reason=body.reason, text=body.text, now=int(time.time()),
-                                            desk=deps.review_desk())
-    return json_response(report, 201 if created else 200)
-
-
-def _ops_only(request) -> str:
-    if not is_ops(request):
-        raise Forbidden("Only ops can moderate reviews.")
-    return principal_of(request).user_id
-
-
-@blueprint.route("/ops/reviews/reports", methods=["GET"], authorizer=cognito_user)
-@handles_errors
-def moderation_queue():
-    request = blueprint.current_request
-    _ops_only(request)
-    return json_response(service.moderation_queue(limit=limit_param(request, 20),
-                                                  cursor=(request.query_params or {}).get("cursor"),
-                                                  desk=deps.review_desk()))
-
-
-@blueprint.route("/ops/reviews/{review_id}/decision", methods=["POST"], authorizer=cognito_user)
-@handles_errors
-def decide_review(review_id):
-    request = blueprint.current_request
-    ops_id = _ops_only(request)
-    body = parse_body(request.raw_body, "ModerationBody")
-    return json_response(service.decide_review(review_id=review_id, ops_id=ops_id, decision=body.decision,
-                                               note=body.note, now=int(time.time()), desk=deps.review_desk()))
 
 
 def send_review_reminders() -> int:

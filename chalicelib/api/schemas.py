@@ -110,14 +110,21 @@ class ReplyBody(_Body):
 
 
 class ReportBody(_Body):
-    reason: Literal["spam", "offensive", "personal_information", "not_about_the_session", "fake", "other"]
-    text: Optional[str] = Field(default=None, max_length=4000, description="What is wrong, at most 1,000 characters.")
+    kind: Literal["review", "post", "product", "event"]
+    id: str = Field(min_length=1, max_length=200, description="The review's id (its call's), a post's "
+                    "`<helper_id>/<post_id>`, a product's `<seller_id>/<slug>`, an event's id.")
+    reason: str = Field(max_length=40, description="Each kind's reasons: spam, offensive, personal_information, "
+                        "other; reviews also not_about_the_session, fake; posts, products and events misleading, "
+                        "illegal; products counterfeit.")
+    note: Optional[str] = Field(default=None, max_length=4000, description="What is wrong, at most 1,000 characters.")
 
 
 class ModerationBody(_Body):
+    kind: Literal["review", "post", "product", "event"]
+    id: str = Field(min_length=1, max_length=200)
     decision: Literal["hide", "keep"]
     note: Optional[str] = Field(default=None, max_length=8000,
-                                description="Why; required to hide (the review's author is told).")
+                                description="Why; required to hide (the owner is told by email).")
 
 
 class RefundBody(_Body):
@@ -284,6 +291,15 @@ class ReportsQuery(BaseModel):
                                   description="`next_cursor` of the previous page, as it came.")
 
 
+class PeopleQuery(BaseModel):
+    q: str = Field(min_length=1, max_length=254, description="A username (or its beginning, `@` optional) or an "
+                                                              "email (or its beginning).")
+
+
+class AuditQuery(BaseModel):
+    cursor: Optional[str] = Field(default=None, max_length=64, description="`next` of the previous page.")
+
+
 class ReviewsQuery(BaseModel):
     sort: Literal["newest", "highest", "lowest"] = Field(default="newest")
     limit: int = Field(default=10, ge=1, le=50, description="Reviews per page.")
@@ -389,12 +405,6 @@ class PreviewBody(_Body):
     model_config = ConfigDict(extra="forbid", str_max_length=60_000, strict=True)
 
     body: str = Field(description="Markdown, at most 50,000 characters.")
-
-
-class PostReportBody(_Body):
-    reason: Literal["spam", "offensive", "personal_information", "misleading", "illegal", "other"]
-    text: Optional[str] = Field(default=None, max_length=4000,
-                                description="What is wrong, at most 1,000 characters.")
 
 
 class PostsQuery(BaseModel):

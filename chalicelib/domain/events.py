@@ -163,6 +163,12 @@ class Event:
     waiting: int = 0
     reminded: tuple[str, ...] = ()
     cancel_reason: str = ""  # the Helper's words when they cancelled, told to everyone
+    hidden_note: str | None = None  # set when ops hid it after a report: the public no longer sees it
+
+    @property
+    def public(self) -> bool:
+        """Whether visitors see it (announced or cancelled, and not hidden by ops)."""
+        return self.state is not EventState.DRAFT and self.hidden_note is None
 
     @property
     def paid(self) -> bool:

@@ -162,47 +162,7 @@ def counts_change(before: Review | None, after: Review | None) -> tuple[int, int
     return tuple(delta)  # type: ignore[return-value]
 
 
-# Reports and moderation
-
-REPORT_REASONS = {
-    "spam": "Spam or advertising",
-    "offensive": "Offensive, hateful or harassing",
-    "personal_information": "Shares someone's personal information",
-    "not_about_the_session": "Not about the session",
-    "fake": "Fake, or written for a reward",
-    "other": "Something else",
-}
-REPORT_TEXT_MAX = 1000
-NOTE_MAX = 2000
-DECISIONS = ("hide", "keep")
-
-
-class AlreadyDecided(Conflict):
-    code = "already_decided"
-
-
-@dataclass(frozen=True)
-class Report:
-    """One person's report of one review (a second report by them is the same report)."""
-
-    review_id: str
-    reporter_id: str
-    reason: str
-    text: str
-    created_at: int
-    decision: str | None = None  # "hide" or "keep", once ops decided
-    decided_by: str | None = None
-    decided_at: int | None = None
-    note: str = ""
-
-    @property
-    def report_id(self) -> str:
-        return f"{self.review_id}#{self.reporter_id}"
-
-    @property
-    def open(self) -> bool:
-        return self.decision is None
-
+# Moderation (reports and their rules are domain/reports.py)
 
 @dataclass(frozen=True)
 class Moderation:
@@ -212,18 +172,3 @@ class Moderation:
     note: str
     decided_by: str
     decided_at: int
-
-
-def check_report(reason: object, text: object) -> tuple[str, str]:
-    if reason not in REPORT_REASONS:
-        raise InvalidInput(f"Pick a reason: {', '.join(REPORT_REASONS)}.", field="reason")
-    return str(reason), check_text(text, maximum=REPORT_TEXT_MAX)
-
-
-def check_decision(decision: object, note: object) -> tuple[str, str]:
-    if decision not in DECISIONS:
-        raise InvalidInput("Decide hide or keep.", field="decision")
-    note = check_text(note, field_name="note", maximum=NOTE_MAX)
-    if decision == "hide" and not note:
-        raise InvalidInput("Say why the review is hidden: its author is told.", field="note")
-    return str(decision), note

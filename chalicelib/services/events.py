@@ -317,6 +317,23 @@ def _refund_ticket(attendance: Attendance, event: Event, desk: EventDesk, now: i
     return refund.amount_cents if refund.status == "COMPLETED" else 0
 
 
+def hide_event(*, event_id: str, note: str, now: int, desk: EventDesk) -> Event | None:
+    """Ops hides a reported event: it leaves the Helper's page, event list and calendar feed, and
+    takes no more RSVPs; places already held stay (the Helper may cancel it, refunding everyone).
+    The Helper is told why by email."""
+    from chalicelib.services.moderation import tell_hidden
+
+    for _ in range(3):
+        before = desk.events.get(event_id)
+        if before is None or before.hidden_note is not None:
+            return before
+        after = before.with_changes(hidden_note=note, updated_at=now)
+        if desk.events.update(before, after):
+            tell_hidden(desk, before.helper_id, what="event", title=before.title, note=note, url="/my-events.html")
+            return desk.events.get(event_id) or after
+    raise Conflict("The event changed at the same moment; decide again.")
+
+
 def my_events(*, helper_id: str, desk: EventDesk, now: int, past: bool = False) -> list[Event]:
     _helper_page(helper_id, desk)
     events, _ = desk.events.for_helper(helper_id, now=now, upcoming=not past, limit=LIST_LIMIT)
@@ -339,20 +356,20 @@ def public_events(*, username: str, desk: EventDesk, now: int, limit: int = LIST
     """A Helper's announced upcoming events, soonest first (cancelled ones shown as such)."""
     page = page_named(username, accounts=desk.accounts, pages=desk.pages)
     events, _ = desk.events.for_helper(page.user_id, now=now, upcoming=True, limit=limit)
-    return page, [e for e in events if e.state is not EventState.DRAFT]
+    return page, [e for e in events if e.public]
 
 
 def public_event(*, username: str, event_id: object, desk: EventDesk) -> tuple[Any, Event]:
     page = page_named(username, accounts=desk.accounts, pages=desk.pages)
     event = desk.events.get(event_id) if isinstance(event_id, str) and len(event_id) <= 64 else None
-    if event is None or event.helper_id != page.user_id or event.state is EventState.DRAFT:
+    if event is None or event.helper_id != page.user_id or not event.public:
         raise NotFound("No such event.")
     return page, event
 
 
 def _open_event(event_id: object, desk: EventDesk) -> Event:
     event = desk.events.get(event_id) if isinstance(event_id, str) and len(event_id) <= 64 else None
-    if event is None or event.state is EventState.DRAFT:
+    if event is None or not event.public:
         raise NotFound("No such event.")
     return event
 
@@ -671,7 +688,7 @@ def calendar_feed(*, username: str, desk: EventDesk, now: int) -> bytes:
     upcoming, _ = desk.events.for_helper(page.user_id, now=now, upcoming=True, limit=LIST_LIMIT)
     past, _ = desk.events.for_helper(page.user_id, now=now, upcoming=False, limit=10)
     site = desk.settings.site_url.rstrip("/")
-    entries = [_entry(e, page, site, public=True) for e in [*past[::-1], *upcoming] if e.state is not EventState.DRAFT]
+    entries = [_entry(e, page, site, public=True) for e in [*past[::-1], *upcoming] if e.public]
     return feed_of(entries, calendar_name=f"{page.display_name}'s events ({desk.settings.brand_name})",
                    domain=_domain(desk))
 

@@ -1,7 +1,7 @@
 """A Helper's blog: writing a post (a draft, scheduled for a time, or published), its cover and
 the pictures in its body (uploaded to S3 under `incoming/`, redrawn into `media/` as product
 pictures are), unpublishing and deleting; the publish job that puts scheduled posts out; what
-visitors see; and reports of a post to ops, who may hide it. The rules are `domain/posts.py`,
+visitors see; and ops hiding a reported post (services/moderation.py). The rules are `domain/posts.py`,
 the body's rendering `domain/post_text.py`, the storage `adapters/posts.py`.
 
 The first time a post is published its Helper's followers hear of it (`announce`, the follows
@@ -16,15 +16,14 @@ from urllib.parse import quote
 from chalicelib.domain import posts as rules
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.post_text import PICTURE_CARD, PICTURE_FULL, plain_words, render_post
-from chalicelib.domain.posts import Post, PostReport, PostStatus, SlugTaken
+from chalicelib.domain.posts import Post, PostStatus, SlugTaken
 from chalicelib.domain.store import IMAGE_MAX_BYTES, IMAGE_TYPES
-from chalicelib.domain.user_text import visible_text
 from chalicelib.observability import logger
 from chalicelib.services.helper_pages import page_named
 from chalicelib.services.pictures import INCOMING, publish_upload, upload_id
 
 if TYPE_CHECKING:
-    from chalicelib.adapters.posts import PostReportStore, PostStore
+    from chalicelib.adapters.posts import PostStore
     from chalicelib.adapters.uploads import UploadStorage
 
 SLUG_TRIES = 20  # an address made from a title that is taken gets "-2", "-3"... (one given is a 409)
@@ -40,12 +39,12 @@ def _no_announcement(**_: Any) -> None:
 @dataclass(frozen=True)
 class PostDesk:
     posts: PostStore
-    reports: PostReportStore
     pages: Any  # HelperPageStore
     accounts: Any  # AccountStore (old usernames)
     images: UploadStorage
     settings: Any
     announce: ANNOUNCE = field(default=_no_announcement)
+    mailer: Any = None  # a Helper whose post ops hid is told why
 
 
 def _new_post_id(now: int) -> str:
@@ -309,57 +308,16 @@ def public_post(*, username: str, slug: object, desk: PostDesk, now: int) -> tup
     return page, post
 
 
-# -- reports and moderation -----------------------------------------------------------------------
+# -- moderation (reports are services/moderation.py) --------------------------------------------
 
-def report_post(*, username: str, slug: object, user_id: str, reason: object, text: object, desk: PostDesk,
-                now: int) -> tuple[dict, bool]:
-    """Anyone signed in may report a post they can see, once (a second report is the first one);
-    True when the report is new. Reports wait in ops' queue, oldest first."""
-    reason, text = rules.check_report(reason, text)
-    page, post = public_post(username=username, slug=slug, desk=desk, now=now)
-    if user_id == post.helper_id:
-        raise Conflict("This is your own post.")
-    report = PostReport(helper_id=post.helper_id, post_id=post.post_id, reporter_id=user_id, reason=reason,
-                        text=text, created_at=now)
-    created = desk.reports.add(report)
-    return {"post_id": post.post_id, "reason": reason, "received": True}, created
+def hide_post(*, helper_id: str, post_id: str, note: str, now: int, desk: PostDesk) -> Post | None:
+    """Ops hides a reported post: it leaves the blog (its Helper sees why in their editor) and its
+    Helper is told by email."""
+    from chalicelib.services.moderation import tell_hidden
 
-
-def report_view(report: PostReport, post: Post | None, page: Any) -> dict:
-    return {"report_id": report.report_id, "reason": report.reason,
-            "reason_text": rules.REPORT_REASONS.get(report.reason, report.reason), "text": visible_text(report.text),
-            "created_at": report.created_at, "reporter_id": report.reporter_id,
-            "helper_id": report.helper_id, "post_id": report.post_id,
-            "post": post_view(post, username=page.username if page else None) if post else None,
-            "hidden": bool(post and post.hidden_note is not None),
-            "helper": {"user_id": page.user_id, "username": page.username,
-                       "display_name": visible_text(page.display_name)} if page else None}
-
-
-def moderation_queue(*, limit: int, after: dict | None, desk: PostDesk) -> tuple[list[dict], dict | None]:
-    """Undecided reports of posts, oldest first, each with the post it is about."""
-    if not 1 <= limit <= PAGE_LIMIT:
-        raise InvalidInput(f"limit is 1 to {PAGE_LIMIT}.", field="limit")
-    found, last = desk.reports.open_reports(limit=limit, after=after)
-    posts = {(r.helper_id, r.post_id): desk.posts.get(r.helper_id, r.post_id) for r in found}
-    pages = desk.pages.get_many({r.helper_id for r in found})
-    return [report_view(r, posts[(r.helper_id, r.post_id)], pages.get(r.helper_id)) for r in found], last
-
-
-def decide_post(*, helper_id: object, post_id: object, ops_id: str, decision: object, note: object,
-                desk: PostDesk, now: int) -> dict:
-    """Ops hides a reported post (it leaves the blog; its Helper sees why in their editor) or
-    keeps it; every open report of it is closed with the decision, who made it and when."""
-    decision, note = rules.check_decision(decision, note)
-    if not isinstance(helper_id, str) or not isinstance(post_id, str):
-        raise NotFound("No such post.")
-    open_reports = [r for r in desk.reports.of_post(helper_id, post_id) if r.open]
-    if not open_reports:
-        raise Conflict("No open report about this post: it was decided already, or never reported.")
     post = desk.posts.get(helper_id, post_id)
-    if post is not None and decision == "hide" and post.hidden_note is None:
-        _changed(post, replace(post, hidden_note=note, version=post.version + 1), desk)
-    closed = sum(desk.reports.decide(r, decision=decision, decided_by=ops_id, decided_at=now, note=note)
-                 for r in open_reports)
-    return {"post_id": post_id, "decision": decision, "reports_closed": closed,
-            "hidden": decision == "hide" and post is not None}
+    if post is None or post.hidden_note is not None:
+        return post
+    after = _changed(post, replace(post, hidden_note=note, version=post.version + 1, updated_at=now), desk)
+    tell_hidden(desk, helper_id, what="blog post", title=post.title, note=note, url=f"/posts.html?post={post_id}")
+    return after

@@ -9,12 +9,12 @@ from typing import Any
 from chalicelib.adapters.accounts import AccountStore
 from chalicelib.adapters.calls import CallStore
 from chalicelib.adapters.helper_pages import HelperPageStore
-from chalicelib.adapters.reviews import SORTS, ReminderStore, ReportStore, ReviewStore
+from chalicelib.adapters.reviews import SORTS, ReminderStore, ReviewStore
 from chalicelib.domain import reviews as rules
 from chalicelib.domain.cursors import CursorSeal
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, Problems
-from chalicelib.domain.helper_pages import HelperPage, rating_view
-from chalicelib.domain.reviews import Moderation, Reply, Report, Review
+from chalicelib.domain.helper_pages import rating_view
+from chalicelib.domain.reviews import Moderation, Reply, Review
 from chalicelib.domain.user_text import visible_text
 from chalicelib.services.emails import tell
 from chalicelib.services.helper_pages import Directory, page_named, write_listings
@@ -33,7 +33,6 @@ class ReviewDesk:
     accounts: AccountStore
     directory: Directory  # the listings (and presence) that rank the Helper
     cursors: CursorSeal
-    reports: ReportStore | None = None
     mailer: Any = None  # the author of a hidden review is told why
     settings: Any = None
     min_session_seconds: int = rules.MIN_SESSION_SECONDS
@@ -185,71 +184,25 @@ def _rerank(helper_id: str, desk: ReviewDesk) -> None:
     write_listings(page, status, desk.directory.listings)
 
 
-# Reports and moderation
+# Moderation (reports are services/moderation.py)
 
-def report_review(*, review_id: str, user_id: str, reason: object, text: object, now: int,
-                  desk: ReviewDesk) -> tuple[dict, bool]:
-    """Anyone signed in may report a shown review, once (a second report is the first one); True
-    when the report is new. Reports wait in the ops queue, oldest first."""
-    problems = Problems()
-    checked = problems.check(lambda: rules.check_report(reason, text))
-    problems.raise_any()
-    review = desk.reviews.get(review_id)
-    if review is None or review.hidden:
-        raise NotFound("No such review.")
-    report = Report(review_id=review_id, reporter_id=user_id, reason=checked[0], text=checked[1], created_at=now)
-    created = desk.reports.add(report)
-    return {"review_id": review_id, "reason": report.reason, "received": True}, created
-
-
-def report_view(report: Report, review: Review | None, helper: HelperPage | None) -> dict:
-    return {"report_id": report.report_id, "reason": report.reason,
-            "reason_text": rules.REPORT_REASONS.get(report.reason, report.reason), "text": visible_text(report.text),
-            "created_at": report.created_at, "reporter_id": report.reporter_id,
-            "review": review_view(review) if review else None, "hidden": bool(review and review.hidden),
-            "helper": {"user_id": helper.user_id, "username": helper.username,
-                       "display_name": visible_text(helper.display_name)} if helper else None}
-
-
-def moderation_queue(*, limit: int, cursor: str | None, desk: ReviewDesk) -> dict:
-    """Undecided reports, oldest first, each with the review it is about."""
-    if not 1 <= limit <= PAGE_LIMIT:
-        raise InvalidInput(f"limit is 1 to {PAGE_LIMIT}.", field="limit")
-    scope = "review-reports"
-    found, last_key = desk.reports.open_reports(limit=limit, after=desk.cursors.open(cursor, scope=scope))
-    reviews = {report.review_id: desk.reviews.get(report.review_id) for report in found}
-    pages = desk.pages.get_many({r.helper_id for r in reviews.values() if r})
-    return {"reports": [report_view(report, reviews[report.review_id],
-                                    pages.get(reviews[report.review_id].helper_id) if reviews[report.review_id] else None)
-                        for report in found],
-            "next_cursor": desk.cursors.seal(last_key, scope=scope)}
-
-
-def decide_review(*, review_id: str, ops_id: str, decision: object, note: object, now: int,
-                  desk: ReviewDesk) -> dict:
-    """Ops hides a reported review (it leaves the page and the average; its author is told why)
-    or keeps it; every open report of it is closed with the decision, who made it and when."""
-    decision, note = rules.check_decision(decision, note)
-    open_reports = [report for report in desk.reports.of_review(review_id) if report.open]
-    if not open_reports:
-        raise rules.AlreadyDecided("No open report about this review: it was decided already, or never reported.")
-    moderation = Moderation(decision=decision, note=note, decided_by=ops_id, decided_at=now)
+def hide_review(*, review_id: str, ops_id: str, note: str, now: int, desk: ReviewDesk) -> Review:
+    """Ops hides a reported review: it leaves the page and the average, and its author is told why."""
+    moderation = Moderation(decision="hide", note=note, decided_by=ops_id, decided_at=now)
     for _ in range(ATTEMPTS):
         review = desk.reviews.get(review_id)
         if review is None:
             raise NotFound("No such review.")
-        decided = review.with_changes(moderation=moderation, hidden=review.hidden or decision == "hide",
-                                      version=review.version + 1)
+        if review.hidden:
+            return review
+        decided = review.with_changes(moderation=moderation, hidden=True, version=review.version + 1)
         if desk.reviews.change(review, decided):
             break
     else:
         raise Conflict("The review was changed at the same moment; decide again.")
-    closed = sum(desk.reports.decide(report, decision=decision, decided_by=ops_id, decided_at=now, note=note)
-                 for report in open_reports)
-    if decision == "hide" and not review.hidden:
-        _rerank(review.helper_id, desk)
-        tell(desk, review.caller_id, "review_hidden", note=note, helper_name=_helper_name(review.helper_id, desk))
-    return {"review_id": review_id, "decision": decision, "reports_closed": closed, "hidden": decided.hidden}
+    _rerank(review.helper_id, desk)
+    tell(desk, review.caller_id, "review_hidden", note=note, helper_name=_helper_name(review.helper_id, desk))
+    return decided
 
 
 def _tell_the_helper(review: Review, desk: ReviewDesk) -> None:

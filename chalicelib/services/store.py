@@ -226,6 +226,20 @@ def _changed(before: Product, desk: StoreDesk, now: int, **changes: Any) -> Prod
     return after
 
 
+def unlist_product(*, seller_id: str, slug: str, note: str, now: int, desk: StoreDesk) -> Product | None:
+    """Ops hides a reported product: archived, it leaves the store page and the Marketplace (orders
+    that name it keep it), and its seller is told why by email."""
+    from chalicelib.services.moderation import tell_hidden
+
+    before = desk.products.get(seller_id, slug)
+    if before is None or before.status is not ProductStatus.ACTIVE:
+        return before
+    after = _changed(before, desk, now, status=ProductStatus.ARCHIVED)
+    _index(before, after, desk)
+    tell_hidden(desk, seller_id, what="product", title=before.title, note=note, url="/my-store.html")
+    return after
+
+
 def request_image_upload(*, seller_id: str, slug: str, content_type: object, desk: StoreDesk) -> dict:
     """A presigned POST for one more picture of the product (JPEG, PNG or WebP, up to 5 MB)."""
     product = _own(seller_id, slug, desk)

@@ -1,8 +1,8 @@
 """Contract tests for blog posts: the in-memory twin and DynamoDB (moto over HTTP) pass the same
 tests — a post reads back by id and by address (a published one by its old addresses too), the
 Helper's posts newest first, the public ones newest first with a scheduled one shown from its
-time, an address held by one post at a time, a stale change writes nothing, the publish job's due
-posts, and reports queued once, oldest first."""
+time, an address held by one post at a time, a stale change writes nothing, and the publish job's
+due posts (reports of posts: test_report_contracts.py)."""
 from __future__ import annotations
 
 import dataclasses
@@ -10,8 +10,8 @@ import uuid
 
 import pytest
 
-from chalicelib.adapters.posts import InMemoryPostReportStore, InMemoryPostStore
-from chalicelib.domain.posts import Post, PostReport, PostStatus, SlugTaken, published_when_due, unpublished
+from chalicelib.adapters.posts import InMemoryPostStore
+from chalicelib.domain.posts import Post, PostStatus, SlugTaken, published_when_due, unpublished
 
 pytestmark = pytest.mark.integration
 
@@ -22,10 +22,10 @@ NOW = 1_800_000_000
 def tables(app_env):
     """The post tables of this test alone on the stack's moto (a prefix of their own)."""
     from chalicelib.adapters.tables import bind_tables
-    from chalicelib.adapters.tables.posts import PostRecord, PostReportRecord, PostSlugRecord
+    from chalicelib.adapters.tables.posts import PostRecord, PostSlugRecord
 
     connection = bind_tables(dataclasses.replace(app_env.settings(), table_prefix=f"po-{uuid.uuid4().hex[:8]}-"))
-    models = (PostRecord, PostSlugRecord, PostReportRecord)
+    models = (PostRecord, PostSlugRecord)
     for model in models:
         model.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
     try:
@@ -43,16 +43,6 @@ def posts(request):
     from chalicelib.adapters.posts import DynamoPostStore
 
     return DynamoPostStore(request.getfixturevalue("tables"))
-
-
-@pytest.fixture(params=["in-memory", "dynamodb"])
-def reports(request):
-    if request.param == "in-memory":
-        return InMemoryPostReportStore()
-    from chalicelib.adapters.posts import DynamoPostReportStore
-
-    request.getfixturevalue("tables")
-    return DynamoPostReportStore()
 
 
 def new_post(posts, slug: str, *, created: int = NOW, status: PostStatus = PostStatus.DRAFT, helper_id: str = "ada",
@@ -156,22 +146,3 @@ def test_a_deleted_post_frees_its_address(posts):
     posts.delete(post)
     assert posts.get("ada", post.post_id) is None and posts.by_slug("ada", "gone") is None
     new_post(posts, "gone", created=NOW + 5)
-
-
-def test_a_report_is_queued_once_oldest_first_and_decided_once(reports):
-    def report(who: str, at: int, post_id: str = "p1") -> PostReport:
-        return PostReport(helper_id="ada", post_id=post_id, reporter_id=who, reason="spam", text="", created_at=at)
-
-    assert reports.add(report("bob", NOW + 2)) and reports.add(report("cy", NOW + 1))
-    assert not reports.add(report("bob", NOW + 3))
-    assert reports.add(report("dee", NOW, post_id="p2"))
-    queue, _ = reports.open_reports(limit=10)
-    assert [(r.reporter_id, r.post_id) for r in queue] == [("dee", "p2"), ("cy", "p1"), ("bob", "p1")]
-    first, after = reports.open_reports(limit=1)
-    assert [r.reporter_id for r in reports.open_reports(limit=5, after=after)[0]] == ["cy", "bob"]
-    assert {r.reporter_id for r in reports.of_post("ada", "p1")} == {"bob", "cy"}
-    bobs = next(r for r in queue if r.reporter_id == "bob")
-    assert reports.decide(bobs, decision="hide", decided_by="ops", decided_at=NOW + 9, note="spam")
-    assert not reports.decide(bobs, decision="keep", decided_by="ops", decided_at=NOW + 9, note="")
-    assert [r.reporter_id for r in reports.open_reports(limit=10)[0]] == ["dee", "cy"]
-    assert first

@@ -57,6 +57,8 @@ KINDS = {
     "payment_reversed": ({"description": "30 minutes with Ada", "amount_cents": 3000},
                          "The payer reversed 30 minutes with Ada ($30.00) through PayPal."),
     "review_hidden": ({"note": HOSTILE, "helper_name": "Ada L"}, "our team hid it"),
+    "content_hidden": ({"what": "product", "title": HOSTILE, "note": HOSTILE, "manage_url": "/my-store.html"},
+                       "our team hid it: visitors no longer see it"),
     "review_reminder": ({"helper_name": "Ada L", "rate_url": "/rate.html?call=c1", "days": 14},
                         "Ada L for 14 days after the call"),
     "review_received": ({"author_name": "Carol", "stars": 5, "session_minutes": 30, "text": HOSTILE,

@@ -10,7 +10,7 @@ import pytest
 
 from chalicelib.adapters.accounts import InMemoryAccountStore
 from chalicelib.adapters.helper_pages import InMemoryHelperPageStore
-from chalicelib.adapters.posts import InMemoryPostReportStore, InMemoryPostStore
+from chalicelib.adapters.posts import InMemoryPostStore
 from chalicelib.adapters.uploads import InMemoryUploadStorage
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.helper_pages import HelperPage
@@ -34,7 +34,7 @@ def told() -> list[dict]:
 def desk(told) -> PostDesk:
     pages = InMemoryHelperPageStore()
     pages.save(HelperPage(user_id="ada", username="ada", display_name="Ada", headline="Plumbing", offer="Ask."))
-    return PostDesk(posts=InMemoryPostStore(), reports=InMemoryPostReportStore(), pages=pages,
+    return PostDesk(posts=InMemoryPostStore(), pages=pages,
                     accounts=InMemoryAccountStore(), images=InMemoryUploadStorage(), settings=Settings(),
                     announce=lambda **kwargs: told.append(kwargs))
 
@@ -149,29 +149,41 @@ def test_a_cover_and_a_body_picture_are_redrawn_before_they_are_shown(desk):
 
 
 def test_a_reported_post_is_queued_and_ops_may_hide_it(desk):
+    from chalicelib.adapters.audit import InMemoryAuditLog
+    from chalicelib.adapters.reports import InMemoryReportStore
+    from chalicelib.domain.cursors import CursorSeal
+    from chalicelib.domain.reports import AlreadyDecided, AlreadyReported
+    from chalicelib.services import moderation
+
+    ops = moderation.ModerationDesk(reports=InMemoryReportStore(), subjects={"post": moderation.PostSubjects(lambda: desk)},
+                                    audit=InMemoryAuditLog(), accounts=desk.accounts, pages=desk.pages,
+                                    cursors=CursorSeal(b"test"))
     post = write(desk, status="published")
-    report, created = blog.report_post(username="ada", slug=post.slug, user_id="bob", reason="spam", text="Ads",
-                                       desk=desk, now=NOW + 1)
-    assert created and report["received"]
-    assert not blog.report_post(username="ada", slug=post.slug, user_id="bob", reason="spam", text=None, desk=desk,
-                                now=NOW + 2)[1]
+    key = f"ada/{post.post_id}"
+
+    def report(user, reason="spam", now=NOW + 1):
+        return moderation.file_report(kind="post", subject_id=key, reason=reason, note="Ads", user_id=user, now=now,
+                                      desk=ops)
+
+    assert report("bob")["received"]
+    with pytest.raises(AlreadyReported):
+        report("bob", now=NOW + 2)
     with pytest.raises(InvalidInput):
-        blog.report_post(username="ada", slug=post.slug, user_id="cy", reason="boring", text=None, desk=desk, now=NOW)
+        report("cy", reason="boring")
     with pytest.raises(Conflict):
-        blog.report_post(username="ada", slug=post.slug, user_id="ada", reason="spam", text=None, desk=desk, now=NOW)
-    queue, _ = blog.moderation_queue(limit=10, after=None, desk=desk)
-    assert [(r["post_id"], r["reason"], r["helper"]["username"]) for r in queue] == [(post.post_id, "spam", "ada")]
+        report("ada")
+    [card] = moderation.queue(limit=10, cursor=None, now=NOW + 3, desk=ops)["items"]
+    assert (card["id"], card["count"], card["owner"]["username"], card["item"]["url"]) == (
+        key, 1, "ada", f"/h/ada/blog/{post.slug}")
     with pytest.raises(InvalidInput):
-        blog.decide_post(helper_id="ada", post_id=post.post_id, ops_id="olga", decision="hide", note="", desk=desk,
-                         now=NOW)
-    decided = blog.decide_post(helper_id="ada", post_id=post.post_id, ops_id="olga", decision="hide",
-                               note="Advertising", desk=desk, now=NOW + 5)
+        moderation.decide(kind="post", subject_id=key, ops_id="olga", decision="hide", note="", desk=ops, now=NOW)
+    decided = moderation.decide(kind="post", subject_id=key, ops_id="olga", decision="hide", note="Advertising",
+                                desk=ops, now=NOW + 5)
     assert decided["reports_closed"] == 1 and shown(desk, NOW + 6) == []
     assert blog.my_post(helper_id="ada", post_id=post.post_id, desk=desk).hidden_note == "Advertising"
-    with pytest.raises(Conflict):
-        blog.decide_post(helper_id="ada", post_id=post.post_id, ops_id="olga", decision="keep", note="", desk=desk,
-                         now=NOW)
-    assert blog.moderation_queue(limit=10, after=None, desk=desk)[0] == []
+    with pytest.raises(AlreadyDecided):
+        moderation.decide(kind="post", subject_id=key, ops_id="olga", decision="keep", note="", desk=ops, now=NOW)
+    assert moderation.queue(limit=10, cursor=None, now=NOW + 7, desk=ops)["items"] == []
 
 
 def test_preview_uses_the_post_renderer(desk):

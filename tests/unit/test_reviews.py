@@ -261,71 +261,63 @@ def test_the_minimum_session_and_the_windows_are_settings():
         desk.rate(call_id="c2", now=NOW + DAY + 1)
 
 
-# Reports and moderation
+# Reports and moderation (the generic queue, services/moderation.py, on a review)
 
 @pytest.fixture
 def moderated(desk):
+    from chalicelib.adapters.audit import InMemoryAuditLog
     from chalicelib.adapters.mailer import InMemoryMailer
-    from chalicelib.adapters.reviews import InMemoryReportStore
+    from chalicelib.adapters.reports import InMemoryReportStore
+    from chalicelib.services import moderation
     from chalicelib.settings import Settings
 
-    desk.reports, desk.mailer = InMemoryReportStore(), InMemoryMailer()
-    desk.desk = reviews.ReviewDesk(**{**desk.desk.__dict__, "reports": desk.reports, "mailer": desk.mailer,
-                                      "settings": Settings()})
+    desk.mailer = InMemoryMailer()
+    desk.desk = reviews.ReviewDesk(**{**desk.desk.__dict__, "mailer": desk.mailer, "settings": Settings()})
+    desk.moderation = moderation.ModerationDesk(
+        reports=InMemoryReportStore(), subjects={"review": moderation.ReviewSubjects(lambda: desk.desk)},
+        audit=InMemoryAuditLog(), accounts=desk.accounts, pages=desk.desk.pages, cursors=desk.desk.cursors)
     desk.rate(stars=1, text="Useless, and here is his phone number")
     return desk
 
 
 def report(desk, user="stranger", reason="personal_information", text="Shares a phone number", now=NOW):
-    return reviews.report_review(review_id="c1", user_id=user, reason=reason, text=text, now=now, desk=desk.desk)
+    from chalicelib.services import moderation
+
+    return moderation.file_report(kind="review", subject_id="c1", user_id=user, reason=reason, note=text, now=now,
+                                  desk=desk.moderation)
 
 
-def test_anyone_signed_in_may_report_a_review_once(moderated):
-    assert report(moderated) == ({"review_id": "c1", "reason": "personal_information", "received": True}, True)
-    assert report(moderated, text="again")[1] is False  # the same person: the same report
-    assert report(moderated, user="helper", reason="fake", now=NOW + 1)[1] is True
-    for reason, error in (("boring", InvalidInput),):
-        with pytest.raises(error):
-            report(moderated, user="third", reason=reason)
-    with pytest.raises(NotFound):
-        reviews.report_review(review_id="nope", user_id="x", reason="spam", text="", now=NOW, desk=moderated.desk)
-    queue = reviews.moderation_queue(limit=10, cursor=None, desk=moderated.desk)
-    assert [r["reporter_id"] for r in queue["reports"]] == ["stranger", "helper"]  # oldest first
-    assert queue["reports"][0]["review"]["text"] == "Useless, and here is his phone number"
+def decide(desk, decision, note, now=NOW + 60):
+    from chalicelib.services import moderation
+
+    return moderation.decide(kind="review", subject_id="c1", ops_id="ops-1", decision=decision, note=note, now=now,
+                             desk=desk.moderation)
 
 
 def test_ops_hides_a_review_with_a_note_the_author_is_told_and_the_average_forgets_it(moderated):
+    from chalicelib.domain import reports as report_rules
+
     report(moderated)
     report(moderated, user="helper", reason="fake", now=NOW + 1)
-    decided = reviews.decide_review(review_id="c1", ops_id="ops-1", decision="hide", note="It shares a phone number.",
-                                    now=NOW + 60, desk=moderated.desk)
-    assert decided == {"review_id": "c1", "decision": "hide", "reports_closed": 2, "hidden": True}
+    decided = decide(moderated, "hide", "It shares a phone number.")
+    assert decided == {"kind": "review", "id": "c1", "decision": "hide", "state": "hidden", "reports_closed": 2}
     review = moderated.store.get("c1")
     assert review.hidden and review.moderation == rules.Moderation("hide", "It shares a phone number.", "ops-1", NOW + 60)
     assert moderated.page().rating_count == 0
     assert reviews.helper_reviews(username="ada", sort="newest", limit=10, cursor=None, desk=moderated.desk)["reviews"] == []
     [email] = moderated.mailer.sent
     assert email.to == "c@example.com" and "It shares a phone number." in email.text and "hidden" in email.subject
-    assert reviews.moderation_queue(limit=10, cursor=None, desk=moderated.desk)["reports"] == []
-    with pytest.raises(rules.AlreadyDecided):
-        reviews.decide_review(review_id="c1", ops_id="ops-1", decision="hide", note="Again", now=NOW, desk=moderated.desk)
+    with pytest.raises(report_rules.AlreadyDecided):
+        decide(moderated, "hide", "Again")
     with pytest.raises(NotFound):
         report(moderated, user="late")  # a hidden review cannot be reported
 
 
 def test_keeping_a_review_closes_its_reports_and_changes_nothing_else(moderated):
     report(moderated)
-    decided = reviews.decide_review(review_id="c1", ops_id="ops-1", decision="keep", note="", now=NOW + 60,
-                                    desk=moderated.desk)
-    assert decided["hidden"] is False and decided["reports_closed"] == 1
+    decided = decide(moderated, "keep", "")
+    assert decided["state"] == "kept" and decided["reports_closed"] == 1
     assert moderated.page().rating_count == 1 and moderated.mailer.sent == []
-
-
-def test_hiding_needs_a_note_and_a_decision_is_hide_or_keep(moderated):
-    report(moderated)
-    for decision, note in (("hide", ""), ("delete", "x")):
-        with pytest.raises(InvalidInput):
-            reviews.decide_review(review_id="c1", ops_id="o", decision=decision, note=note, now=NOW, desk=moderated.desk)
     assert not moderated.store.get("c1").hidden
 
 
@@ -341,8 +333,7 @@ def test_the_helper_is_emailed_a_new_review_not_a_changed_one(moderated):
 
 def test_my_reviews_lists_what_i_wrote_hidden_ones_with_why_and_what_my_sessions_received(moderated):
     report(moderated)
-    reviews.decide_review(review_id="c1", ops_id="ops-1", decision="hide", note="A phone number.", now=NOW + 60,
-                          desk=moderated.desk)
+    decide(moderated, "hide", "A phone number.")
     mine = reviews.my_reviews(user_id="caller", desk=moderated.desk)
     assert [(r["review_id"], r["hidden"], r["hidden_note"], r["helper"]["username"]) for r in mine["written"]] == [
         ("c1", True, "A phone number.", "ada")]

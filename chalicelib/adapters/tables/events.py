@@ -41,6 +41,7 @@ class EventRecord(Model):
     waiting = NumberAttribute(default=0)
     reminded = ListAttribute(of=UnicodeAttribute, default=list)
     cancel_reason = UnicodeAttribute(default="")
+    hidden_note = UnicodeAttribute(null=True)  # ops hid it after a report
     start_key = UnicodeAttribute()
     due_shard = NumberAttribute(null=True)
     due_key = UnicodeAttribute(null=True)

@@ -109,27 +109,4 @@ class PostSlugRecord(Model):
     post_id = UnicodeAttribute()
 
 
-class PostReportRecord(Model):
-    """One person's report of one post (`<helper_id>/<post_id>#<reporter_id>`: a second report by
-    them is the same one). `open` is set while undecided: ops' queue is a Query of its index."""
-
-    class Meta:
-        table_name = "post_reports"
-
-    report_id = UnicodeAttribute(hash_key=True)
-    post_key = UnicodeAttribute()  # "<helper_id>/<post_id>"
-    reporter_id = UnicodeAttribute()
-    reason = UnicodeAttribute()
-    text = UnicodeAttribute(default="")
-    created_at = NumberAttribute()
-    decision = UnicodeAttribute(null=True)
-    decided_by = UnicodeAttribute(null=True)
-    decided_at = NumberAttribute(null=True)
-    note = UnicodeAttribute(default="")
-    open = UnicodeAttribute(null=True)
-    queued = UnicodeAttribute()  # "<created_at, 12 digits>#<report_id>"
-    open_oldest = index("open_oldest", ("open", UnicodeAttribute), ("queued", UnicodeAttribute))()
-    of_post = index("of_post", ("post_key", UnicodeAttribute))()
-
-
-register(PostRecord, PostSlugRecord, PostReportRecord)
+register(PostRecord, PostSlugRecord)

@@ -1,4 +1,4 @@
-"""Reviews, the reports on them and the reminders to write them."""
+"""Reviews and the reminders to write them (reports on them are `reports.py`)."""
 from __future__ import annotations
 
 from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute
@@ -38,30 +38,6 @@ class ReviewRecord(Model):
     caller_newest = index("caller_newest", ("caller_id", UnicodeAttribute), ("newest", UnicodeAttribute))()
 
 
-class ReviewReportRecord(Model):
-    """One person's report of one review (`<review_id>#<reporter_id>`: a second report by them is
-    the same one). `open` is set while undecided: the moderation queue is a Query of its index,
-    oldest first."""
-
-    class Meta:
-        table_name = "review_reports"
-
-    report_id = UnicodeAttribute(hash_key=True)
-    review_id = UnicodeAttribute()
-    reporter_id = UnicodeAttribute()
-    reason = UnicodeAttribute()
-    text = UnicodeAttribute(default="")
-    created_at = NumberAttribute()
-    decision = UnicodeAttribute(null=True)
-    decided_by = UnicodeAttribute(null=True)
-    decided_at = NumberAttribute(null=True)
-    note = UnicodeAttribute(default="")
-    open = UnicodeAttribute(null=True)  # "open" until decided (a sparse key)
-    queued = UnicodeAttribute()  # "<created_at, 12 digits>#<report_id>"
-    open_oldest = index("open_oldest", ("open", UnicodeAttribute), ("queued", UnicodeAttribute))()
-    of_review = index("of_review", ("review_id", UnicodeAttribute))()
-
-
 class ReviewReminderRecord(Model):
     """A session whose caller is asked once, by email, to rate it if they have not; due at a
     time, found by the reminder job with a Query per shard of its index (never a Scan)."""
@@ -76,4 +52,4 @@ class ReviewReminderRecord(Model):
     by_due = index("by_due", ("shard", NumberAttribute), ("due_at", NumberAttribute))()
 
 
-register(ReviewRecord, ReviewReportRecord, ReviewReminderRecord)
+register(ReviewRecord, ReviewReminderRecord)
