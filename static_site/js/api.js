@@ -663,6 +663,12 @@ export const api = {
   /** One click: no more emails from that Helper (`mode` becomes "none"). */
   unsubscribe: (token) => send(withQuery("/follows/unsubscribe", { token }), { method: "POST" }),
 
+  /** `{category, label, email}`: which category of emails a notice email's link stops (no sign-in). */
+  noticeUnsubscribePreview: (token) => send(withQuery("/notifications/unsubscribe", { token })),
+
+  /** One click: no more emails of that category (`email` becomes false). */
+  noticeUnsubscribe: (token) => send(withQuery("/notifications/unsubscribe", { token }), { method: "POST" }),
+
   /** `{polls}`: a Helper's latest polls, results only where everyone may see them. */
   helperPolls: (username) => send(`/helpers/${segment(username)}/polls`),
 

@@ -158,6 +158,7 @@ class Cast:
                                        "length": 15, "start": self.slots.pop(), "zone": "America/New_York"},
             "PUT /me/booking-rules": lambda: {"lengths": [15, 30], "fee_policy": "half_price", "buffer_minutes": 0},
             "POST /bookings/{booking_id}/reschedule": lambda: {"start": self.slots[0]},
+            "POST /me/notifications/read": lambda: {},  # the bell's own body (not read)
         }
         return real[route]() if route in real else example
 
