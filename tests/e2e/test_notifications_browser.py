@@ -42,18 +42,18 @@ def centre(api: str, person: SignedIn) -> dict:
 
 
 def seeded(api: str, app_env, person: SignedIn, count: int, *, title: str = "Session booked",
-           body: str = "With Sam") -> list[str]:
+           body: str = "With Sam", ago: int = 3600) -> list[str]:
     """`count` notices of the person's written straight into the stack's store (oldest first, a
-    second apart, an hour ago), as the centre records them: their ids."""
+    second apart, from `ago` seconds ago), as the centre records them: their ids."""
     from chalicelib.domain import notices as rules
 
     user_id = requests.get(f"{api}/me", headers=person.auth, timeout=30).json()["user_id"]
     store = app_env.notice_store()
-    start = int(time.time()) - 3600
+    start = int(time.time()) - ago
     ids = []
     for n in range(count):
         notice = rules.Notice(user_id=user_id, notice_id=uuid.uuid4().hex[:16], at=start + n,
-                              kind="booking_confirmed", category="bookings", title=f"{title} {n + 1}".strip(),
+                              kind="booking_confirmed", category="bookings", title=f"{title} {n + 1}" if count > 1 else title,
                               body=body, url="/appointments.html")
         store.add(notice, ttl=None)
         ids.append(notice.notice_id)
@@ -145,4 +145,84 @@ def test_a_booking_rings_the_bell_live_and_mark_all_as_read_clears_it(local_stac
     expect(page.locator("[data-inbox-item]")).to_have_count(2)
     expect(page.locator("[data-inbox-item]").first).to_have_class(re.compile(r"\bis-unread\b"))
     expect(bell).to_have_attribute("data-unread", "1")
+    assert browser_log.unexpected() == []
+
+
+def test_email_off_for_a_category_is_saved_and_kept_after_a_reload(local_stack, open_context, browser_log):
+    api = local_stack["api"]
+    person = sign_up_and_in(api, "prefs")
+    page = browser_log.watch(open_context().new_page(), "person")
+    signed_in(page, person, "/notifications.html")
+    page.get_by_test_id("notification-settings-link").click()
+    page.wait_for_url(re.compile(r"/notification-settings\.html$"))
+    form = page.locator("[data-preferences-form]")
+    expect(form).to_have_attribute("data-preferences-ready", "")
+    expect(form.locator("[data-preference]")).to_have_count(8)
+    bookings = form.get_by_role("group", name="Bookings")
+    expect(bookings.get_by_label("Email")).to_be_checked()
+    expect(bookings.get_by_label("Push")).to_be_checked()  # the server's default for bookings
+    # Push explains itself and offers to turn alerts on here, without asking anything on load.
+    alerts = page.locator("[data-call-alerts]")
+    expect(alerts).to_be_visible()
+    expect(alerts.get_by_role("button", name="Turn on alerts in this browser")).to_be_visible()
+    expect(alerts).to_contain_text("only in browsers where you turn them on")
+    assert page.evaluate("Notification.permission") == "default"
+    shoot(page, "notification-settings")
+
+    bookings.get_by_label("Email").uncheck()
+    with page.expect_response(lambda r: r.request.method == "PUT" and r.url.endswith("/me/notification-preferences")) \
+            as saved:
+        page.get_by_role("button", name="Save settings").click()
+    assert saved.value.status == 200
+    sent = saved.value.request.post_data_json["categories"]
+    assert sent["bookings"] == {"email": False, "push": True} and sent["calls"] == {"email": True, "push": True}
+    expect(page.locator("[data-preferences-status]")).to_have_text("Saved.")
+
+    page.reload()
+    expect(form).to_have_attribute("data-preferences-ready", "")
+    expect(bookings.get_by_label("Email")).not_to_be_checked()
+    expect(bookings.get_by_label("Push")).to_be_checked()
+    expect(form.get_by_role("group", name="Reviews").get_by_label("Email")).to_be_checked()
+    stored = requests.get(f"{api}/me/notification-preferences", headers=person.auth, timeout=30).json()
+    by_name = {c["category"]: c for c in stored["categories"]}
+    assert (by_name["bookings"]["email"], by_name["bookings"]["push"]) == (False, True)
+    assert all(c["email"] for name, c in by_name.items() if name != "bookings")
+    assert browser_log.unexpected() == []
+
+
+def test_the_list_pages_on_shows_its_empty_state_and_shows_markup_as_text(local_stack, app_env, open_context,
+                                                                          browser_log):
+    api = local_stack["api"]
+    person = sign_up_and_in(api, "inbox")
+    page = browser_log.watch(open_context().new_page(), "person")
+    signed_in(page, person, "/notifications.html")
+    expect(page.locator("[data-inbox-list]")).to_have_attribute("data-inbox-ready", "")
+    expect(page.locator("[data-inbox-empty]")).to_be_visible()
+    expect(page.locator("[data-inbox-empty]")).to_contain_text("No notifications yet.")
+    expect(page.get_by_role("button", name="Mark all as read")).to_be_disabled()
+    expect(page.locator("[data-inbox-more]")).to_be_hidden()
+    shoot(page, "notifications-page-empty")
+
+    markup = '<img src=x onerror="window.__xss = 1">'
+    seeded(api, app_env, person, 21, title="Session booked")
+    seeded(api, app_env, person, 1, title=markup, body="<b>Sam</b> & <i>co</i>", ago=60)
+    page.reload()
+    expect(page.locator("[data-inbox-list]")).to_have_attribute("data-inbox-ready", "")
+    items = page.locator("[data-inbox-item]")
+    expect(items).to_have_count(20)
+    expect(page.locator("[data-notice-bell]")).to_have_attribute("data-unread", "22")
+    expect(page.locator("[data-notice-badge]")).to_have_text("22")
+    newest = items.first
+    expect(newest.get_by_role("heading", level=2)).to_have_text(markup)
+    expect(newest.locator(".inbox-text")).to_have_text("<b>Sam</b> & <i>co</i>")
+    expect(items.nth(1).get_by_role("heading", level=2)).to_have_text("Session booked 21")
+    more = page.get_by_role("button", name="Load more")
+    expect(more).to_be_visible()
+    more.click()
+    expect(items).to_have_count(22)
+    expect(items.last.get_by_role("heading", level=2)).to_have_text("Session booked 1")
+    expect(more).to_be_hidden()
+    expect(page.locator("[data-inbox-empty]")).to_be_hidden()
+    assert page.locator("[data-inbox-list] img, [data-inbox-list] b, [data-inbox-list] i").count() == 0
+    assert page.evaluate("window.__xss") is None
     assert browser_log.unexpected() == []
