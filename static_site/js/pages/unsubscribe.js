@@ -28,8 +28,8 @@ const flow = notices
     preview: api.noticeUnsubscribePreview,
     stop: api.noticeUnsubscribe,
     stopped: (answer) => answer.email === false,
-    question: (answer) => `Stop the emails about ${answer.label.toLowerCase()}?`,
-    done: (answer) => `Done: no more emails about ${answer.label.toLowerCase()}.`,
+    question: (answer) => `Stop the emails about “${answer.label}”?`,
+    done: (answer) => `Done: no more emails about “${answer.label}”.`,
     after: afterNotices,
   }
   : {
