@@ -579,7 +579,17 @@ def seller_answers(chunk: list[str], kind: str) -> dict[str, Any]:
         "GET /me/waiting": {"count": len(chunk)},
         "GET /bookings/fuzz": {"booking": booking_with(0, chunk[0], "\n".join(chunk),
                                                        "customer" if kind == "digital" else "helper")},
+        # Notifications: titles and texts name people (a reviewer, a customer); the kind, category
+        # and the link's query come from the server but are fuzzed too.
+        "GET /me/notifications": {"notifications": [notice_with(i, text) for i, text in enumerate(chunk)],
+                                  "unread": len(chunk), "next": None},
     }
+
+
+def notice_with(index: int, text: str) -> dict:
+    return {"id": f"n{index}", "kind": text, "category": text if index % 2 else "reviews", "title": text,
+            "body": text, "url": f"/booking.html?id={text}", "at": 1767225600,
+            "read": bool(index % 2)}
 
 
 SELLER_PAGES = {  # name: (path, module, a selector present once the answers are drawn, what shows as text)
@@ -593,6 +603,8 @@ SELLER_PAGES = {  # name: (path, module, a selector present once the answers are
                      ".appointment-link"),
     "booking": ("/booking.html?id=fuzz", "/js/pages/booking.js", "[data-booking]:not([hidden])",
                 "[data-testid='booking-note']"),
+    "notifications": ("/notifications.html", "/js/pages/notifications.js", "[data-inbox-item]",
+                      ".inbox-title, .inbox-text"),
 }
 # What a page writes around a person's text in its `shown` elements: taken off before comparing.
 SHOWN_AROUND = {"appointments": re.compile(r"^15 minutes with "), "booking": re.compile(r"^$")}

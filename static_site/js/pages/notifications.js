@@ -61,9 +61,10 @@ function timeAgo(seconds) {
 }
 
 /** A link on this site only: the server's `url` is a path ("/payments.html#r1"); anything else
- * is not linked. */
+ * is not linked ("//elsewhere", and "/\\elsewhere" that browsers read the same way, parse to
+ * another origin). */
 function siteLink(url) {
-  if (typeof url !== "string" || !url.startsWith("/") || url.startsWith("//") || url.includes("\\")) {
+  if (typeof url !== "string" || !url.startsWith("/")) {
     return null;
   }
   try {
