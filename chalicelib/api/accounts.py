@@ -120,6 +120,13 @@ def me():
                                               undeliverable=deps.undeliverable().get))
 
 
+@blueprint.route("/me/email/try-again", methods=["POST"], authorizer=cognito_user)
+@handles_errors
+def try_email_again():
+    return json_response(accounts.try_email_again(principal=principal_of(blueprint.current_request),
+                                                  accounts=deps.account_store(), undeliverable=deps.undeliverable()))
+
+
 def release_unconfirmed_sign_ups() -> int:
     """The scheduled job's body: usernames and emails of sign-ups unconfirmed for days come back."""
     return accounts.release_unconfirmed(identity=deps.identity(), accounts=deps.account_store(),

@@ -160,6 +160,8 @@ OPERATIONS: tuple[Operation, ...] = (
     _O("POST", "/auth/sign-out-everywhere", "Sign out on every device: every token of mine stops working",
        Rule.SIGNED_IN, "accounts", "SignedOut", errors=(503,)),
     _O("GET", "/me", "Who I am", Rule.SIGNED_IN, "accounts", "Me", errors=(404,)),
+    _O("POST", "/me/email/try-again", "Send email to my address again (after SES reported it undeliverable)",
+       Rule.SIGNED_IN, "accounts", "EmailReach", errors=(404,)),
     _O("PUT", "/me/username", "Change my username (old page URLs redirect forever)", Rule.SIGNED_IN, "accounts",
        "UsernameChanged", body="UsernameBody", example={"username": "ada_lovelace"}, errors=(404, 409)),
     # helper pages

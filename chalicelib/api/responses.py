@@ -171,6 +171,10 @@ class Me(_Answer):
     username_change: UsernameChange
 
 
+class EmailReach(_Answer):
+    email_undeliverable: bool = Field(description="Always false: email is sent to my address again.")
+
+
 class UsernameChanged(_Answer):
     username: str
     page_url: str

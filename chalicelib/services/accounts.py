@@ -142,6 +142,18 @@ def describe_me(*, principal: Principal, accounts: AccountStore, ops_group: str,
     }
 
 
+def try_email_again(*, principal: Principal, accounts: AccountStore, undeliverable: Any) -> dict:
+    """I fixed my mailbox (or want the emails after all): the undeliverable mark on my email is
+    lifted, so email is sent to it again; if it still bounces, SES's next report marks it again."""
+    profile = accounts.get(principal.user_id)
+    if profile is None:
+        raise NotFound("No profile exists for this account.")
+    from chalicelib.services.ses_feedback import clear_on_confirm
+
+    clear_on_confirm(profile.email, store=undeliverable)
+    return {"email_undeliverable": False}
+
+
 def _undeliverable(email: str, find: Callable[[str], Any]) -> bool:
     try:
         return find(email) is not None

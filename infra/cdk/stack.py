@@ -37,6 +37,7 @@ from aws_cdk import (
     aws_s3 as s3,
     aws_s3_deployment as s3deploy,
     aws_secretsmanager as secretsmanager,
+    aws_ses as ses,
     aws_sns as sns,
     aws_sns_subscriptions as subscriptions,
     aws_ssm as ssm,
@@ -464,6 +465,25 @@ class InterkanectStack(cdk.Stack):
         turn_enabled = cdk.CfnCondition(self, "TurnEnabled", expression=cdk.Fn.condition_not(
             cdk.Fn.condition_equals(turn_urls.value_as_string, "")))
 
+        # ---- SES bounces and complaints reach the app (services/ses_feedback.py): every email is
+        # sent with this configuration set, whose event destination publishes them to the feedback
+        # topic; the app's `ses_feedback` function is subscribed to it (below).
+        self.ses_feedback_topic = sns.Topic(self, "SesFeedback", display_name="interKanect SES bounces and complaints",
+                                            enforce_ssl=True)
+        self.ses_feedback_topic.add_to_resource_policy(iam.PolicyStatement(
+            sid="SesPublishesFeedback", principals=[iam.ServicePrincipal("ses.amazonaws.com")],
+            actions=["sns:Publish"], resources=[self.ses_feedback_topic.topic_arn],
+            conditions={"StringEquals": {"AWS:SourceAccount": self.account}}))
+        # Not encrypted at rest (as the ops topic): SES cannot publish to a topic under the AWS
+        # managed SNS key, and the notifications name only addresses the app already stores.
+        self.ses_configuration_set = ses.CfnConfigurationSet(self, "SesConfigurationSet")
+        ses.CfnConfigurationSetEventDestination(
+            self, "SesFeedbackDestination", configuration_set_name=self.ses_configuration_set.ref,
+            event_destination=ses.CfnConfigurationSetEventDestination.EventDestinationProperty(
+                name="bounces-and-complaints", enabled=True, matching_event_types=["bounce", "complaint"],
+                sns_destination=ses.CfnConfigurationSetEventDestination.SnsDestinationProperty(
+                    topic_arn=self.ses_feedback_topic.topic_arn)))
+
         # ---- The Chalice app
         environment = {
             **{f"IK_TABLE_{logical.upper()}": self.tables[logical].table_name
@@ -483,6 +503,7 @@ class InterkanectStack(cdk.Stack):
             "IK_OPS_EMAIL": ops_email.value_as_string,
             "IK_SUPPORT_EMAIL": support_email.value_as_string,
             "IK_EMAIL_SENDER": email_sender.value_as_string,
+            "IK_SES_CONFIGURATION_SET": self.ses_configuration_set.ref,
             "IK_STUN_URLS": stun_urls.value_as_string,
             "IK_TURN_URLS": turn_urls.value_as_string,
             "IK_TURN_SECRET_PARAMETER": cdk.Fn.condition_if(
@@ -516,6 +537,7 @@ class InterkanectStack(cdk.Stack):
             and child.cfn_resource_type == "AWS::Serverless::Function"
         ]
         self._name_functions_and_unlink_rest_api(sam_template)
+        self._subscribe_to_ses_feedback(sam_template)
 
         websocket_host = f"{self.websocket_api.ref}.execute-api.{self.region}.{self.url_suffix}"
         self.websocket_url = f"wss://{websocket_host}/{API_STAGE}"
@@ -1071,6 +1093,18 @@ class InterkanectStack(cdk.Stack):
         topic.add_subscription(subscriptions.EmailSubscription(ops_email))
         alarm.add_alarm_action(cloudwatch_actions.SnsAction(topic))
         return log_group, topic
+
+    def _subscribe_to_ses_feedback(self, sam_template: dict[str, Any]) -> None:
+        """The app's `@app.on_sns_message` function names its topic by a fixed name (app.py); its
+        subscription is pointed at this stack's own feedback topic instead."""
+        found = [(logical, name) for logical, resource in sam_template["Resources"].items()
+                 for name, event in (resource.get("Properties", {}).get("Events") or {}).items()
+                 if event.get("Type") == "SNS"]
+        if len(found) != 1:
+            raise ValueError(f"expected one SNS-subscribed function (ses_feedback), found {found}")
+        logical, name = found[0]
+        self.chalice.get_resource(logical).add_property_override(
+            f"Events.{name}.Properties.Topic", self.ses_feedback_topic.topic_arn)
 
     def _name_functions_and_unlink_rest_api(self, sam_template: dict[str, Any]) -> None:
         """Give every function a fixed name and point the REST API at the functions by name.

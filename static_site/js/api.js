@@ -278,6 +278,9 @@ export const api = {
   /** The signed-in user's profile, or a `signed_out` ApiError. */
   me: () => sendAuthorized("/me"),
 
+  /** Has email sent to my address again after SES reported it undeliverable. */
+  tryEmailAgain: () => sendAuthorized("/me/email/try-again", { method: "POST" }),
+
   /** Changes the username (the page address); old addresses keep redirecting to the new one. */
   changeUsername: ({ username }) => sendAuthorized("/me/username", {
     method: "PUT", body: { username },
@@ -438,6 +441,21 @@ export const api = {
 
   /** Ops only: `{runs: [...]}`, open payout runs and those of the last payout days, newest first. */
   payoutRuns: () => sendAuthorized("/ops/payouts"),
+
+  /** Ops only: today's and the last seven days' figures, and what waits for ops. */
+  opsDashboard: () => sendAuthorized("/ops/dashboard"),
+
+  /** Ops only: `{people: [...]}` by username (or its beginning) or email (or its beginning). */
+  findPeople: (q) => sendAuthorized(withQuery("/ops/people", { q })),
+
+  /** Ops only: a person's profile, standing and history. */
+  opsPerson: (userId) => sendAuthorized(`/ops/people/${segment(userId)}`),
+
+  /** Ops only: `{entries, next}`, the audit log newest first, 50 a page. */
+  auditLog: (cursor) => sendAuthorized(withQuery("/ops/audit", { cursor })),
+
+  /** Ops only: the whole audit log as a CSV file: `{blob, filename}`. */
+  auditCsv: () => sendAuthorized("/ops/audit.csv", { accept: "text/csv", read: readFile }),
 
   /* ---- My Store: the seller's catalogue, shipping and order queue (docs/api.md, Store) -- */
 

@@ -5,6 +5,7 @@
 
 import { api } from "./api.js";
 import { element } from "./dom.js";
+import { showEmailReach } from "./email-reach.js";
 import { PAGES, isCurrentPage, pageUrl, queryParam, returnPath } from "./paths.js";
 import { mountIncomingCalls, unmountIncomingCalls } from "./call/incoming.js";
 import { mountBell, unmountBell } from "./notices.js";
@@ -26,11 +27,8 @@ const EARNINGS_LINK = { label: "Earnings", href: PAGES.earnings, testId: "earnin
 const POLLS_LINK = { label: "Polls", href: PAGES.polls, testId: "polls-link" };
 const BLOG_LINK = { label: "Blog", href: PAGES.posts, testId: "blog-link" };
 const EVENTS_LINK = { label: "Events", href: PAGES.myEvents, testId: "my-events-link" };
-const OPS_LINKS = [
-  { label: "Refund reviews", href: PAGES.opsRefunds, testId: "ops-link" },
-  { label: "Moderation", href: PAGES.opsReviews, testId: "ops-reviews-link" },
-  { label: "Flags & payouts", href: PAGES.opsWatch, testId: "ops-watch-link" },
-];
+// One way into the ops area: its console links to refund reviews, moderation, flags and payouts.
+const OPS_LINKS = [{ label: "Ops", href: PAGES.ops, testId: "ops-link" }];
 
 function link(label, href, attributes = {}) {
   const anchor = element("a", { href, ...attributes }, label);
@@ -268,6 +266,7 @@ export function mountHeader(root = document.querySelector("[data-site-header]"))
       const user = await api.me();
       renderSignedIn(account, user, signOut);
       setSignedIn(true, user);
+      showEmailReach(root, user);
       return user;
     } catch (error) {
       if (error && error.code === "signed_out") {

@@ -1030,7 +1030,7 @@ def _alarm_metrics(alarm: dict) -> list[dict]:
 
 
 def test_alarms_reach_the_ops_topic_for_every_signal(template):
-    topic_name, _ = one(template, "AWS::SNS::Topic")
+    topic_name, _ = named(template, "AWS::SNS::Topic", "OpsAlerts")  # (SesFeedback is the other topic)
     alarms = resources(template, "AWS::CloudWatch::Alarm")
     for name, alarm in alarms.items():
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic_name}], name
@@ -1074,3 +1074,31 @@ def test_every_function_is_traced_by_lambda_itself(template):
     """X-Ray active tracing: Lambda's own segments (init, invocation), nothing loaded in-process."""
     for name, function in resources(template, "AWS::Serverless::Function").items():
         assert function["Properties"]["Tracing"] == "Active", name
+
+
+def test_ses_bounces_and_complaints_reach_the_apps_feedback_function(template):
+    """Every email names the configuration set (IK_SES_CONFIGURATION_SET), whose event destination
+    publishes bounces and complaints to a topic SES (of this account only) may publish to, over
+    TLS; the app's `ses_feedback` function (app.py, `@app.on_sns_message`) is subscribed to it."""
+    topic, _ = named(template, "AWS::SNS::Topic", "SesFeedback")
+    config_set, _ = one(template, "AWS::SES::ConfigurationSet")
+    _, destination = one(template, "AWS::SES::ConfigurationSetEventDestination")
+    props = destination["Properties"]
+    assert props["ConfigurationSetName"] == {"Ref": config_set}
+    assert props["EventDestination"]["Enabled"] is True
+    assert sorted(props["EventDestination"]["MatchingEventTypes"]) == ["bounce", "complaint"]
+    assert props["EventDestination"]["SnsDestination"]["TopicARN"] == {"Ref": topic}
+    [policy] = [r for r in resources(template, "AWS::SNS::TopicPolicy").values()
+                if {"Ref": topic} in r["Properties"]["Topics"]]
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert any(s["Effect"] == "Allow" and s["Principal"] == {"Service": "ses.amazonaws.com"}
+               and s["Action"] == "sns:Publish" and "AWS:SourceAccount" in s["Condition"]["StringEquals"]
+               for s in statements)
+    assert any(s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+               for s in statements)
+    functions = resources(template, "AWS::Serverless::Function")
+    subscribed = {name: e["Properties"]["Topic"] for name, f in functions.items()
+                  for e in (f["Properties"].get("Events") or {}).values() if e["Type"] == "SNS"}
+    assert subscribed == {"SesFeedback": {"Ref": topic}}
+    for function in functions.values():
+        assert function["Properties"]["Environment"]["Variables"]["IK_SES_CONFIGURATION_SET"] == {"Ref": config_set}

@@ -42,7 +42,7 @@ ABOUT_A_THING = {Rule.PAYER, Rule.PAYMENT_PARTIES, Rule.REFUND_PARTIES, Rule.REF
 # Calls that change who the caller is, decide the refund, or end sessions go after the others,
 # in this order (the statement must come while the request is open; signing out comes last).
 LAST = ("PUT /me/username", "PUT /me/page", "POST /ops/refunds/{request_id}/decision",
-        "POST /ops/reviews/{review_id}/decision", "POST /orders/{order_id}/refunds",
+        "POST /ops/moderation/decision", "POST /orders/{order_id}/refunds",
         "POST /bookings/{booking_id}/cancel", "POST /me/polls/{poll_id}/close",
         "POST /me/events/{event_id}/cancel", "POST /auth/sign-out",
         "POST /auth/sign-out-everywhere")
@@ -125,7 +125,8 @@ class Cast:
                 "file_id": self.guide_file.file_id, "booking_id": self.booking["booking_id"],
                 "name": "no-such-calendar.ics", "poll_id": self.poll_id, "event_id": self.event_id,
                 "post_id": (self.doomed_post if route == "DELETE /me/posts/{post_id}" else self.post)["post_id"],
-                "helper_id": self.user_ids["owner"]}
+                "helper_id": self.user_ids["owner"],
+                "user_id": self.user_ids["customer"]}  # a person ops looks up (not a Helper: never disqualified)
 
     def body(self, route: str, role: str, example: dict | None) -> dict | None:
         """A plausible body: the document's example, made real where it names people or things."""
@@ -133,7 +134,8 @@ class Cast:
         real = {
             "POST /auth/sign-up": lambda: {k: v for k, v in new_identity("signup").items()},
             "POST /auth/confirm": lambda: {"email": customer.email, "code": CODE},
-            "POST /auth/resend-code": lambda: {"email": customer.email},
+            # a fresh address each time: one address gets 3 codes an hour (IK_SIGN_UPS_PER_EMAIL_HOUR)
+            "POST /auth/resend-code": lambda: {"email": new_identity("resend")["email"]},
             "POST /auth/sign-in": lambda: {"email": customer.email, "password": customer.password},
             "POST /auth/refresh": lambda: {"refresh_token": customer.tokens["refresh_token"]},
             "POST /auth/sign-out": lambda: {},
@@ -159,6 +161,12 @@ class Cast:
             "PUT /me/booking-rules": lambda: {"lengths": [15, 30], "fee_policy": "half_price", "buffer_minutes": 0},
             "POST /bookings/{booking_id}/reschedule": lambda: {"start": self.slots[0]},
             "POST /me/notifications/read": lambda: {},  # the bell's own body (not read)
+            # each role reports the owner's guide (the owner's own: 409); ops then keeps it
+            "POST /reports": lambda: {"kind": "product", "id": f"{self.user_ids['owner']}/{self.guide['slug']}",
+                                      "reason": "spam", "note": "Role test."},
+            "POST /ops/moderation/decision": lambda: {
+                "kind": "product", "id": f"{self.user_ids['owner']}/{self.guide['slug']}", "decision": "keep",
+                "note": ""},
         }
         return real[route]() if route in real else example
 
