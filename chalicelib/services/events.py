@@ -439,6 +439,11 @@ def rsvp(*, event_id: object, user_id: str, zone: object, desk: EventDesk, now: 
         raise Conflict("You host this event.")
     if event.state is not EventState.ANNOUNCED or event.starts_at <= now:
         raise EventClosed("This event is not taking RSVPs.")
+    host = desk.pages.get(event.helper_id)
+    if host is not None and host.disqualified is not None:  # services.standing: no places, no tickets
+        from chalicelib.domain.standing import unavailable
+
+        raise unavailable(host.display_name)
     person_zone = _zone(zone)
     for _ in range(5):
         before = desk.events.place(event.event_id, user_id)

@@ -258,3 +258,20 @@ def test_a_refund_decision_is_in_the_audit_log_once():
     assert [(e.action, e.subject, e.reason) for e in entries] == [
         ("deny_refund", f"refund:{requests[1].request_id}", "It ran."),
         ("approve_refund", f"refund:{requests[0].request_id}", "Fair.")]
+
+
+def test_a_disqualified_helpers_event_takes_no_rsvp_and_its_pages_are_gone():
+    from tests.unit.test_events_service import NOW, event_desk, new_event
+    from tests.unit.test_events_service import rsvp as take_place
+
+    events = event_desk()
+    event = new_event(events)
+    assert events.pages.set_standing(HELPER, Standing(REASON, NOW, OPS))
+    with pytest.raises(HelperUnavailable):
+        take_place(events, event, CALLER)
+    from chalicelib.services import events as event_flows
+
+    with pytest.raises(NotFound):
+        event_flows.public_event(username="ada", event_id=event.event_id, desk=events)
+    assert events.pages.set_standing(HELPER, None)
+    assert take_place(events, event, CALLER)[1].place.value in ("going", "offered")
