@@ -161,6 +161,24 @@ def test_the_sections_a_page_shows_are_added_once_and_kept_by_page_saves(pages):
     assert pages.find_by_username(page.username).sections == {"posts", "events"}
 
 
+def test_a_standing_is_set_once_kept_by_page_saves_and_removed_once(pages):
+    from chalicelib.domain.standing import Standing
+
+    page = HelperPage(user_id=unique("u"), username=unique("ada"), display_name="Ada", headline="h", offer="o")
+    pages.save(page)
+    first, second = Standing("Hosted free sessions excessively.", 1_800_000_000, "ops-1"), Standing("x", 1, "o")
+    assert pages.set_standing(page.user_id, first) is True
+    assert pages.set_standing(page.user_id, second) is False  # disqualified already: nothing written
+    pages.save(page.with_changes(headline="Saved again"))  # a page save never touches the standing
+    assert pages.get(page.user_id).disqualified == first
+    assert pages.get_many([page.user_id])[page.user_id].disqualified == first
+    assert pages.find_by_username(page.username).disqualified == first
+    assert pages.set_standing(page.user_id, None) is True
+    assert pages.set_standing(page.user_id, None) is False  # in good standing already
+    assert pages.get(page.user_id).disqualified is None and pages.get(page.user_id).headline == "Saved again"
+    assert pages.set_standing(unique("nobody"), first) is False  # no page: nothing created
+
+
 def test_a_page_is_found_by_its_current_username_in_any_case(pages):
     name = unique("Ada")
     page = HelperPage(user_id=unique("u"), username=name, display_name="Ada", headline="Plumber", offer="Hi")
