@@ -183,6 +183,8 @@ def _announce(event: Event, page: Any, desk: EventDesk, now: int) -> None:
     """Followers hear of a new event (services.follows); never fails the Helper's save. The
     Helper's page shows their upcoming events from now on."""
     desk.pages.add_section(event.helper_id, "events")
+    if page is not None and page.disqualified is not None:  # services.standing: their followers hear nothing
+        return
     try:
         desk.announce(helper_id=event.helper_id, kind="event", item_id=event.event_id, title=event.title,
                       path=event_path(page.username, event.event_id),

@@ -101,6 +101,8 @@ def _announce_if_first(before: Post | None, after: Post, desk: PostDesk, now: in
     if page is None:
         return
     desk.pages.add_section(after.helper_id, "posts")  # the Helper's page shows their latest posts now
+    if page.disqualified is not None:  # services.standing: hidden, so their followers hear nothing
+        return
     try:
         desk.announce(helper_id=after.helper_id, kind="post", item_id=after.post_id, title=after.title,
                       path=post_path(page.username, after.slug), summary=after.excerpt, now=now)

@@ -275,3 +275,20 @@ def test_a_disqualified_helpers_event_takes_no_rsvp_and_its_pages_are_gone():
         event_flows.public_event(username="ada", event_id=event.event_id, desk=events)
     assert events.pages.set_standing(HELPER, None)
     assert take_place(events, event, CALLER)[1].place.value in ("going", "offered")
+
+
+def test_a_disqualified_helpers_new_posts_and_events_reach_no_follower():
+    from chalicelib.services import posts as blog
+    from tests.unit.test_events_service import NOW, event_desk, new_event
+    from tests.unit.test_posts_service import desk as post_desk_fixture
+
+    told: list = []
+    posts = post_desk_fixture.__wrapped__(told)
+    assert posts.pages.set_standing("ada", Standing(REASON, NOW, OPS))
+    blog.create_post(helper_id="ada", fields={"title": "Quiet post", "body": "Hello.", "status": "published"},
+                     desk=posts, now=NOW)
+    assert told == []
+    events = event_desk()
+    assert events.pages.set_standing(HELPER, Standing(REASON, NOW, OPS))
+    new_event(events)
+    assert events.announced == []
