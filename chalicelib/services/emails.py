@@ -6,6 +6,10 @@ subject, why the person gets it and the text message; `<kind>.html` the same mes
 extend one layout (`layout.txt`, `layout.html`): the brand's header, the greeting, the message, the
 sign-off, and a footer with the support address and why the person got the email. Jinja loads on
 the first email, not at cold import; the HTML part is autoescaped and an unknown name is an error.
+
+An email to a person of a kind that is a notice (domain/notices.py) goes through the notification
+centre when the desk holds one (services/notices.py `record_and_deliver`): recorded, and emailed
+(with one-click unsubscribe for its category) and pushed as the person chose.
 """
 from __future__ import annotations
 

@@ -324,3 +324,69 @@ def test_a_pushed_notice_decrypts_at_a_local_push_service():
     finally:
         server.shutdown()
         server.server_close()
+
+
+# -- the paths the issue names reach the centre (and push) through `tell` ---------------------------
+
+def test_a_missed_call_reaches_the_centre_and_push_through_the_email_path():
+    import dataclasses
+
+    from chalicelib.services import calls
+    from tests.support.twins import CALLER, HELPER, call_desk_twin
+
+    desk = call_desk_twin(now=NOW)
+    desk.connections.remove("c-helper")  # no tab: the ring is pushed, then missed
+    world = World()
+    world.pushing.subscriptions.add(Subscription(HELPER, "https://push.example/h", "p", "a", NOW), limit=10)
+    emails = SimpleNamespace(accounts=desk.accounts, mailer=world.mailer, settings=SETTINGS,
+                             notices=lambda: world.desk)
+    desk = dataclasses.replace(desk, push=lambda: world.pushing, missed_call_emails=lambda: emails)
+    call = calls.start_call(caller_id=CALLER, caller_connection="c-caller", helper_username="ada", desk=desk, now=NOW)
+    assert calls.sweep_calls(desk=desk, now=call.state_deadline + 1) == 1
+    [notice] = notices.notifications(user_id=HELPER, cursor=None, desk=world.desk)["notifications"]
+    assert (notice["kind"], notice["category"], notice["title"]) == ("missed_call", "calls", "You missed a call from Bob")
+    pushed = [json.loads(s.data) for s in world.pushing.sender.sent]
+    assert [p["type"] for p in pushed] == ["ring", "notice"] and pushed[1]["id"] == notice["id"]
+    [email] = world.mailer.sent
+    assert dict(email.headers)["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_notify_me_reaches_the_centre_through_the_email_path():
+    from dataclasses import replace
+
+    from chalicelib.adapters.waiting import InMemoryWaitingList
+    from chalicelib.services.waiting import WaitingDesk, tell_waiting
+    from tests.support.twins import CALLER, HELPER, call_desk_twin
+
+    twin = call_desk_twin(now=NOW)
+    world = World()
+    world.open_socket("c-bob", CALLER)
+    desk = WaitingDesk(waiting=InMemoryWaitingList(), pages=twin.pages, accounts=twin.accounts, presence=None,
+                       mailer=world.mailer, settings=SETTINGS, notices=lambda: world.desk)
+    desk.waiting.add(HELPER, CALLER, now=NOW)
+    assert tell_waiting(HELPER, desk=desk, now=NOW) == 1
+    [frame] = [m for c, m in world.sockets.sent if c == "c-bob"]
+    assert frame["latest"]["kind"] == "helper_online" and frame["latest"]["url"] == "/h/ada"
+    assert replace(desk, notices=None).notices is None
+
+
+def test_every_desk_deps_builds_with_a_mailer_also_holds_the_notice_desk():
+    """deps.py: each desk or namespace given `mailer=` (they email people through `tell`) is given
+    `notices=notice_desk` too, so no email to a person skips the centre."""
+    import ast
+    from pathlib import Path
+
+    source = (Path(__file__).resolve().parents[2] / "chalicelib" / "deps.py").read_text()
+    built = [node for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Call)
+             and any(k.arg == "mailer" for k in node.keywords)]
+    # the follower fan-out, the mailer itself, and desks that send only kinds that are not notices
+    # (ops' decisions: content hidden, disqualified, restored)
+    exempt = {"FollowDesk", "SkipsUndeliverable", "SesMailer", "PostDesk", "StandingDesk"}
+    named = {getattr(n.func, "id", getattr(n.func, "attr", "")) for n in built}
+    assert {"PaymentDesk", "PayoutDesk", "ReviewDesk", "WaitingDesk", "SimpleNamespace"} <= named
+    for node in built:
+        name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+        if name in exempt:
+            continue
+        notices_given = [k for k in node.keywords if k.arg == "notices"]
+        assert notices_given and ast.unparse(notices_given[0].value) == "notice_desk", name
