@@ -42,7 +42,8 @@ class ErrorDetail(_Answer):
                     "is the one `field` and `message` describe.")
     details: dict = optional_key(
         description="What the client needs to recover, for some codes: `cart_changed` carries `lines`, the "
-                    "cart as the store has it now (price, stock, whether each line is still on sale).")
+                    "cart as the store has it now (price, stock, whether each line is still on sale); "
+                    "`rate_limited` (429) carries `retry_after`, the seconds the Retry-After header says.")
 
 
 class ErrorBody(_Answer):
