@@ -178,7 +178,7 @@ function disqualifyForm(flag) {
   const submit = element("button", {
     type: "submit", class: "button button-danger button-small", "data-busy-label": "Disqualifying…",
   }, "Disqualify");
-  const form = element("form", { class: "form form-compact ops-disqualify-form", novalidate: "" },
+  const form = element("form", { class: "form form-compact ops-close-form ops-disqualify-form", novalidate: "" },
     element("div", { class: "form-alert", role: "alert", "data-form-alert": "" }),
     element("div", { class: "field" },
       element("label", { for: id }, "Reason the Helper is told (required)"),
