@@ -45,10 +45,16 @@ def found(api: str, word: str) -> list[str]:
     return [h["username"] for h in requests.get(f"{api}/search", params={"q": word}, timeout=30).json()["helpers"]]
 
 
-def on_sale(api: str, word: str) -> list[str]:
+def on_sale(api: str, word: str, site: str | None = None) -> list[str]:
+    """The Marketplace's products matching `word`: its JSON, and (with `site`) the same in its page."""
     answer = requests.get(f"{api}/marketplace/products", params={"q": word}, timeout=30)
     assert answer.status_code == 200, answer.text
-    return [p["slug"] for p in answer.json()["products"]]
+    slugs = [p["slug"] for p in answer.json()["products"]]
+    if site is not None:
+        page = requests.get(f"{site}/marketplace", params={"q": word}, timeout=30)
+        assert page.status_code == 200
+        assert all(f"/store/{slug}" in page.text for slug in slugs) and (f"Guide {word}" in page.text) == bool(slugs)
+    return slugs
 
 
 def test_a_disqualified_helper_is_hidden_refunded_and_held_then_restored(own_stack, deps_of):
@@ -76,7 +82,7 @@ def test_a_disqualified_helper_is_hidden_refunded_and_held_then_restored(own_sta
     ended = int(time.time())
     assert requests.get(f"{site}/h/{ada.username}", timeout=30).status_code == 200
     assert ada.username in listed(api, slug) and found(api, word) == [ada.username]
-    assert on_sale(api, word) == [guide["slug"]]
+    assert on_sale(api, word, site) == [guide["slug"]]
 
     ops = ops_person(own_stack, "dqops")
     refused = requests.post(f"{api}/ops/people/{ada_id}/disqualify", headers=customer.auth, timeout=30,
@@ -102,7 +108,7 @@ def test_a_disqualified_helper_is_hidden_refunded_and_held_then_restored(own_sta
     # hidden everywhere
     for path in ("", "/store", "/blog", "/events", f"/store/{guide['slug']}"):
         assert requests.get(f"{site}/h/{ada.username}{path}", timeout=30).status_code == 404, path
-    assert ada.username not in listed(api, slug) and found(api, word) == [] and on_sale(api, word) == []
+    assert ada.username not in listed(api, slug) and found(api, word) == [] and on_sale(api, word, site) == []
     bought = requests.post(f"{api}/checkout", headers=customer.auth, timeout=30,
                            json={"seller": ada.username, "lines": [{"slug": guide["slug"], "quantity": 1,
                                                                    "variant_id": guide["variants"][0]["variant_id"]}]})
@@ -139,7 +145,7 @@ def test_a_disqualified_helper_is_hidden_refunded_and_held_then_restored(own_sta
     assert back.status_code == 200 and back.json()["standing"] is None
     assert requests.get(f"{site}/h/{ada.username}", timeout=30).status_code == 200
     assert ada.username in listed(api, slug) and found(api, word) == [ada.username]
-    assert on_sale(api, word) == [guide["slug"]]
+    assert on_sale(api, word, site) == [guide["slug"]]
     assert requests.get(f"{api}/me/page", headers=ada.auth, timeout=30).json()["standing"] is None
     assert any("is back" in m["subject"] for m in emails_to(own_stack["aws"], ada.email))
     seen = requests.get(f"{api}/bookings/{booking['booking_id']}", headers=customer.auth, timeout=30).json()["booking"]
