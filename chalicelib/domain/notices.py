@@ -5,7 +5,8 @@ subject), each person's preferences per category and channel, and the notices' k
 Every email to a person about their own account (services/emails.py `tell` / `tell_each`) is a
 notice of one category. Emails that are not: the sign-up code and the taken-address warning (a
 notice would be read after signing in, too late to matter), the follower fan-out (news a person
-follows, with its own per-Helper unsubscribe: services/follows.py) and ops' emails.
+follows, with its own per-Helper unsubscribe: services/follows.py), ops' emails, and ops' decisions
+about a person or what they wrote (disqualified, restored, a review or other content hidden).
 
 Defaults: every category is emailed (as every email was before the centre); push is on for what
 is worth a buzz on the phone now (missed calls, bookings and their reminders, "Notify me" alerts,
@@ -37,7 +38,7 @@ CATEGORIES: tuple[Category, ...] = (
     Category("calls", "Missed calls", "A call that rang while you were away.", True),
     Category("payments", "Payments", "Payments to you that were reversed, and payouts that came back.", False),
     Category("refunds", "Refunds", "Refunds asked for, approved or declined, and payments refunded to you.", False),
-    Category("reviews", "Reviews", "New reviews of your sessions, reminders to rate one, and reviews hidden.", True),
+    Category("reviews", "Reviews", "New reviews of your sessions, and reminders to rate one.", True),
     Category("bookings", "Bookings", "Sessions booked, moved or cancelled, and reminders before they start.", True),
     Category("orders", "Orders", "Orders in your store and of your purchases: paid, shipped, delivered.", False),
     Category("events", "Events", "Events you go to: places, changes, cancellations and reminders.", False),
@@ -122,13 +123,13 @@ KINDS: dict[str, KindRule] = {
                                 _key("page_url")),
     "review_reminder": KindRule("reviews", lambda c: f"Rate your session with {c.get('helper_name')}.",
                                 _key("rate_url")),
-    "review_hidden": KindRule("reviews", lambda c: c.get("note") or "", lambda c: "/payments.html"),
 }
-# Emails that are not notices (see the module's docstring); ops' decisions about a person's standing
-# (disqualified, restored, their content hidden) are always emailed, never a category one turns off.
+# Emails that are not notices (see the module's docstring); ops' decisions about a person or what
+# they wrote (disqualified, restored, a review or other content hidden) are always emailed, never a
+# category one turns off.
 NOT_NOTICES = frozenset({"confirm_code", "sign_up_with_taken_email", "follow_post", "follow_event", "follow_digest",
                          "refund_requested_ops", "refund_review_reminder", "free_sessions_flag",
-                         "disqualified", "restored", "content_hidden"})
+                         "disqualified", "restored", "content_hidden", "review_hidden"})
 
 
 @dataclass(frozen=True)

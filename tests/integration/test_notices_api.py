@@ -150,3 +150,16 @@ def test_the_centre_is_signed_in_only_and_tokens_must_be_the_sites(local_stack):
     person = sign_up_and_in(api, "cursor")
     assert requests.get(f"{api}/me/notifications", params={"cursor": "forged.cursor"}, headers=person.auth,
                         timeout=30).status_code == 400
+
+
+def test_the_centres_operations_answer_schemathesis_as_the_document_declares(local_stack):
+    """schemathesis (its own engine, as tests/integration/test_api_fuzz.py runs it) on this
+    part's operations alone, anonymous and signed in: every answer as declared, never a 500."""
+    from tests.integration.test_api_fuzz import _fuzz, _verdict
+
+    person = sign_up_and_in(local_stack["api"], "fuzznotice")
+    mine = lambda context: "notification" in context.operation.path  # noqa: E731
+    for role, headers in (("notices-anonymous", None), ("notices-signed-in", person.auth)):
+        run = _fuzz(local_stack, role, headers=headers, only=mine)
+        assert len(run.operations) == 6 and run.requests > len(run.operations), run.summary()
+        assert not run.failures and not run.errors, _verdict(run)
