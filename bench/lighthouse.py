@@ -13,7 +13,9 @@ browser's "status of 404" line for the document (other console errors still coun
 
 The Helper's own My Store and Orders pages, their Library, Appointments and a booking of their
 time are audited signed in as that Helper (a product on sale, a customer's paid order to ship, a
-guide and a mug they bought from another store, a customer's paid 15-minute booking): the browser profile Lighthouse runs in holds the session
+guide and a mug they bought from another store, a customer's paid 15-minute booking), and so are their
+Notifications (what those sales and bookings told them) and Notification settings: the browser profile Lighthouse
+runs in holds the session
 and `--disable-storage-reset` keeps it; each page gets a fresh profile, so that no audit warms
 another's cache. Private, they carry `noindex` on purpose and skip `is-crawlable`.
 

@@ -8,7 +8,7 @@
  *
  * On top of that it is a small client of the protocol in docs/websocket.md:
  * - `send(message)` sends one JSON message now (false when no socket is open);
- * - `on(type, handler)` listens to server messages of one `type` (`call`, `signal`, `ack`,
+ * - `on(type, handler)` listens to server messages of one `type` (`call`, `signal`, `notices`, `ack`,
  *   `error`, `pong`, or `*` for all), or to the socket's `open` and `close`; it returns the
  *   function that stops listening. Every `open` is a new connection: a call in progress must
  *   `rejoin` on it;
