@@ -63,7 +63,7 @@ def tell_waiting(helper_id: str, *, desk: WaitingDesk, now: int) -> int:
     if not waiting:
         return 0
     page = desk.pages.get(helper_id)
-    if page is None:
+    if page is None or page.disqualified is not None:  # services.standing: not reachable, nobody told
         return 0
     day = datetime.fromtimestamp(now, timezone.utc).strftime("%Y-%m-%d")
     told = [user_id for user_id in waiting if desk.waiting.claim(helper_id, user_id, day=day)]

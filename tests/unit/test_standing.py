@@ -292,3 +292,18 @@ def test_a_disqualified_helpers_new_posts_and_events_reach_no_follower():
     assert events.pages.set_standing(HELPER, Standing(REASON, NOW, OPS))
     new_event(events)
     assert events.announced == []
+
+
+def test_people_waiting_for_a_disqualified_helper_are_not_told_they_came_online():
+    from tests.unit.test_waiting_service import NOW, come_online, go_offline, subjects, wait_for
+    from tests.unit.test_waiting_service import world as world_fixture
+
+    desk, book = world_fixture.__wrapped__()
+    wait_for(username="ada", user_id=CALLER, desk=desk, now=NOW)
+    assert desk.pages.set_standing(HELPER, Standing(REASON, NOW, OPS))
+    come_online(book, NOW + 60)
+    assert subjects(desk, CALLER) == [] and book.listings.page("plumbing", 10, None)[0] == []
+    assert desk.pages.set_standing(HELPER, None)
+    go_offline(book, NOW + 90)
+    come_online(book, NOW + 120)
+    assert subjects(desk, CALLER) == ["Ada is online now"]
