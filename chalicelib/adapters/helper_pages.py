@@ -1,12 +1,14 @@
 """Helper pages: DynamoDB, and an in-memory twin."""
 from __future__ import annotations
 
-from typing import Iterable, Protocol
+from typing import TYPE_CHECKING, Iterable, Protocol
 
 from chalicelib.domain.accounts import username_key
 from chalicelib.domain.helper_pages import HelperPage, Link, Slot
 from chalicelib.domain.rich_text import ShownText
-from chalicelib.domain.standing import Standing, from_record
+
+if TYPE_CHECKING:  # a public page's cold start imports the standing's rules only for a page that has one
+    from chalicelib.domain.standing import Standing
 
 
 class HelperPageStore(Protocol):
@@ -52,6 +54,12 @@ def _rendered(stored: dict | None) -> ShownText | None:
         return None  # not rendered yet (or not understood): rendered again on read
 
 
+def _standing(stored) -> "Standing | None":
+    from chalicelib.domain.standing import from_record
+
+    return from_record(stored)
+
+
 def _page(record) -> HelperPage:
     return HelperPage(
         user_id=record.user_id, username=record.username, display_name=record.display_name,
@@ -66,7 +74,7 @@ def _page(record) -> HelperPage:
         rating_counts=tuple(int(getattr(record, f"rating_{stars}") or 0) for stars in (1, 2, 3, 4, 5)),
         payouts_ready=bool(record.payouts_ready), rendered=_rendered(record.rendered),
         created_at=record.created_at, updated_at=record.updated_at, sections=frozenset(record.sections or ()),
-        disqualified=None if record.standing is None else from_record(record.standing),
+        disqualified=None if record.standing is None else _standing(record.standing),
     )
 
 
