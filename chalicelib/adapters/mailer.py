@@ -109,12 +109,22 @@ def mime(email: Email, *, sender: str) -> bytes:
     """The email as a MIME message: multipart/mixed holding a multipart/alternative (text,
     HTML, the invitation as text/calendar) and the files, `invite.ics` first. 7-bit clean (a
     non-ASCII subject RFC 2047-encoded, non-ASCII parts quoted-printable or base64), as SES asks
-    of raw messages, with CRLF line ends."""
+    of raw messages, with CRLF line ends. `List-*` header lines (an unsubscribe URL) are written
+    as they are: a URL has no space to fold at, and RFC 2047 would encode it into words mail
+    clients do not read as a URL (RFC 2369)."""
     from email import policy
     from email.message import EmailMessage
+    from email.policy import EmailPolicy
     from email.utils import formatdate
 
-    smtp = policy.SMTP.clone(cte_type="7bit")
+    class ListHeadersAsTheyAre(EmailPolicy):
+        def fold_binary(self, name, value):
+            text = str(value)
+            if name.lower().startswith("list-") and text.isascii() and len(name) + len(text) + 2 <= 998:
+                return f"{name}: {text}{self.linesep}".encode("ascii")
+            return super().fold_binary(name, value)
+
+    smtp = ListHeadersAsTheyAre(linesep="\r\n", cte_type="7bit")
     message = EmailMessage(policy=smtp)
     message["From"] = sender
     message["To"] = email.to

@@ -124,7 +124,8 @@ def test_every_notice_email_carries_one_click_unsubscribe_for_its_category(kind)
     assert footer in email.text and f"{SITE}/unsubscribe.html?kind=notices&amp;token=" in email.html
     assert footer in email.html.replace("\u201c", "\u201c")
     raw = mime(email, sender="no-reply@example.test")
-    assert b"List-Unsubscribe-Post: List-Unsubscribe=One-Click" in raw
+    assert b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n" in raw
+    assert f"List-Unsubscribe: {one_click}\r\n".encode() in raw  # the URL as it is, never RFC 2047 words
 
 
 @pytest.mark.parametrize("kind", sorted(rules.NOT_NOTICES & set(EXAMPLES)))
@@ -390,3 +391,16 @@ def test_every_desk_deps_builds_with_a_mailer_also_holds_the_notice_desk():
             continue
         notices_given = [k for k in node.keywords if k.arg == "notices"]
         assert notices_given and ast.unparse(notices_given[0].value) == "notice_desk", name
+
+
+def test_a_booking_email_carries_its_invitation_and_the_unsubscribe_headers_together():
+    world = World()
+    invitation = b"BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n"
+    tell(world.emails, ADA.user_id, "booking_confirmed", calendar=invitation,
+         **{**EXAMPLES["booking_confirmed"][0], "booking_url": f"{SITE}/booking.html?id=b9"})
+    [email] = world.mailer.sent
+    raw = mime(email, sender="no-reply@example.test")
+    assert b"List-Unsubscribe: <https://ik.example/api/notifications/unsubscribe?token=" in raw
+    assert b"text/calendar" in raw and b"invite.ics" in raw
+    [notice] = notices.notifications(user_id=ADA.user_id, cursor=None, desk=world.desk)["notifications"]
+    assert notice["url"] == "/booking.html?id=b9" and notice["category"] == "bookings"
