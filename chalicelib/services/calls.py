@@ -13,6 +13,7 @@ from chalicelib.adapters.helper_pages import HelperPageStore
 from chalicelib.adapters.ops_stats import tally
 from chalicelib.adapters.ops_watch import FreeSessionCounter
 from chalicelib.adapters.payments import PlanStore, StorefrontStore
+from chalicelib.adapters.rate_limits import enforce
 from chalicelib.adapters.reviews import Reminder, ReminderStore
 from chalicelib.adapters.websocket import WebsocketSender
 from chalicelib.domain import calls as rules
@@ -98,8 +99,6 @@ def start_call(*, caller_id: str, caller_connection: str, helper_username: str, 
     """A signed-in customer rings an online helper; every tab of the helper rings. With
     `booking_id`, the customer joins their booked session: its terms are agreed already. Over
     the caller's rings a minute: RateLimited (429), nothing rung."""
-    from chalicelib.adapters.rate_limits import enforce
-
     enforce(desk.rings, f"ring:{caller_id}", limit=desk.rings_per_minute, window=60, now=now,
             what=f"You can ring at most {desk.rings_per_minute} times a minute")
     helper_id = desk.accounts.owner_of_username(helper_username)

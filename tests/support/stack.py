@@ -59,11 +59,12 @@ class RunningStack:
 
 
 @contextmanager
-def temporary_stack(prefix: str, *, without_jobs: tuple[str, ...] = ()) -> Iterator[dict]:
+def temporary_stack(prefix: str, *, without_jobs: tuple[str, ...] = (),
+                    settings: dict[str, str] | None = None) -> Iterator[dict]:
     """A stack with its state in a temporary folder named `prefix`…, for runs outside pytest (the
-    benches); yields its endpoints and stops it after."""
+    benches), with `settings` (IK_*) of its own; yields its endpoints and stops it after."""
     with tempfile.TemporaryDirectory(prefix=prefix) as scratch:
-        stack = RunningStack(Path(scratch) / "state", without_jobs=without_jobs)
+        stack = RunningStack(Path(scratch) / "state", without_jobs=without_jobs, settings=settings)
         endpoints = stack.start()
         try:
             yield endpoints
