@@ -23,6 +23,10 @@ class ReportStore(Protocol):
         """How many reports the person filed after `since`."""
         ...
 
+    def filed_by(self, reporter_id: str, *, limit: int = 20) -> list[Report]:
+        """The person's latest reports, newest first (the ops console's history of a person)."""
+        ...
+
     def reported(self, kind: str, subject_id: str, reporter_id: str) -> bool:
         """Whether the person reported this subject already."""
         ...
@@ -73,6 +77,10 @@ class InMemoryReportStore:
 
     def filed_since(self, reporter_id: str, since: int) -> int:
         return sum(1 for (_, reporter), r in self.reports.items() if reporter == reporter_id and r.created_at > since)
+
+    def filed_by(self, reporter_id: str, *, limit: int = 20) -> list[Report]:
+        theirs = [r for (_, reporter), r in self.reports.items() if reporter == reporter_id]
+        return sorted(theirs, key=lambda r: (r.created_at, r.subject), reverse=True)[:limit]
 
     def reported(self, kind: str, subject_id: str, reporter_id: str) -> bool:
         return (f"{kind}:{subject_id}", reporter_id) in self.reports
@@ -136,7 +144,8 @@ class DynamoReportStore:
                               owner_id=report.owner_id, reason=report.reason, note=report.note,
                               created_at=report.created_at)
         put = {"Put": {"TableName": ReportRecord.Meta.table_name, "Item": record.serialize(),
-                       "ConditionExpression": "attribute_not_exists(#s)", "ExpressionAttributeNames": {"#s": "subject"}}}
+                       "ConditionExpression": "attribute_not_exists(#s)",
+                       "ExpressionAttributeNames": {"#s": "subject"}}}
         case = Update(ReportCaseRecord, {"subject": {"S": report.subject}})
         for name, value in (("kind", report.kind), ("subject_id", report.subject_id), ("owner_id", report.owner_id),
                             ("state", OPEN), ("queued", OPEN)):
@@ -161,6 +170,12 @@ class DynamoReportStore:
         from chalicelib.adapters.tables.reports import ReportRecord
 
         return ReportRecord.by_reporter.count(reporter_id, ReportRecord.created_at > since)
+
+    def filed_by(self, reporter_id: str, *, limit: int = 20) -> list[Report]:
+        """One Query of the `by_reporter` index, newest first."""
+        from chalicelib.adapters.tables.reports import ReportRecord
+
+        return [_report(r) for r in ReportRecord.by_reporter.query(reporter_id, scan_index_forward=False, limit=limit)]
 
     def reported(self, kind: str, subject_id: str, reporter_id: str) -> bool:
         from chalicelib.adapters.tables.reports import ReportRecord

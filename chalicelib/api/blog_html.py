@@ -103,6 +103,7 @@ def render_post_page(*, page: Any, post: Post, site_url: str) -> str:
         data["image"] = [site_url + cover["full"]]
     return render("post_page.html", page_script=PAGE_SCRIPT, site_url=site_url, page_url=url, author=author,
                   post={"title": title, "slug": post.slug, "body_html": post.body_html, "date": _day(post.date),
+                        "report_id": f"{post.helper_id}/{post.post_id}",
                         "datetime": _iso(post.date), "cover": cover},
                   description=description, structured_data=json_ld(data), feeds=_feeds(blog_url, author["name"]),
                   og_image=site_url + (cover["full"] if cover else author["avatar"] or DEFAULT_OG_IMAGE),

@@ -37,8 +37,9 @@ def _ops_only() -> str:
 def moderation_queue():
     _ops_only()
     request = blueprint.current_request
-    return json_response(service.queue(limit=limit_param(request, 20), cursor=(request.query_params or {}).get("cursor"),
-                                       now=now_seconds(), desk=deps.moderation_desk()))
+    return json_response(service.queue(limit=limit_param(request, 20),
+                                       cursor=(request.query_params or {}).get("cursor"), now=now_seconds(),
+                                       desk=deps.moderation_desk()))
 
 
 @blueprint.route("/ops/moderation/decision", methods=["POST"], authorizer=cognito_user)

@@ -109,6 +109,7 @@ def render_product(*, page: Any, product: Product, shipping: ShippingRule | None
         data["image"] = [site_url + image["full"] for image in images]
     return render("product_page.html", page_script=PAGE_SCRIPT, site_url=site_url, page_url=url, seller=seller,
                   product={"slug": product.slug, "title": title, "kind": product.kind.value,
+                           "report_id": f"{product.seller_id}/{product.slug}",
                            "description_html": product.description_html, "images": images,
                            "digital": product.kind is ProductKind.DIGITAL,
                            "files": [{"name": f.name, "size": _size(f.size)} for f in product.files],

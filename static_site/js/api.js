@@ -552,22 +552,28 @@ export const api = {
     method: "PUT", body: { text },
   }),
 
-  /** Reports a review to ops (once per person: 201 when new, 200 when already reported):
-   * `{review_id, reason, received}`. */
-  reportReview: (reviewId, { reason, text = "" }) => sendAuthorized(
-    `/reviews/${segment(reviewId)}/reports`, { method: "POST", body: { reason, text } }),
+  /* ---- Reports and moderation (reviews, posts, products, events alike) ----------------- */
 
-  /** Ops only: one page of the open reports about reviews, the oldest first: `{reports:
-   * [{report_id, reason, reason_text, text, created_at, reporter_id, review, hidden, helper}],
-   * next_cursor}`; several reports may be about one review. */
-  reviewReports: ({ limit = 20, cursor = null } = {}) => sendAuthorized(
-    withQuery("/ops/reviews/reports", { limit, cursor })),
+  /** Reports a thing to ops: `kind` is review, post, product or event; `id` the review's id,
+   * a post's `<helper_id>/<post_id>`, a product's `<seller_id>/<slug>`, an event's id. `{kind,
+   * id, reason, received}`; 409 `already_reported` for a second report of the same thing, 429
+   * `too_many_reports` past the day's reports. */
+  report: ({ kind, id, reason, note = "" }) => sendAuthorized("/reports", {
+    method: "POST", body: { kind, id, reason, note },
+  }),
 
-  /** Ops only: hides a reported review (the note is required: its author is emailed it) or keeps
-   * it, closing every open report of it: `{review_id, decision, reports_closed, hidden}`; 409
-   * `already_decided` when no report of it is open any more. */
-  decideReview: (reviewId, { decision, note }) => sendAuthorized(
-    `/ops/reviews/${segment(reviewId)}/decision`, { method: "POST", body: { decision, note } }),
+  /** Ops only: one page of the moderation queue, one item per reported thing, the longest
+   * waiting first: `{items: [{kind, id, subject, count, reasons, notes, item, owner, ...}],
+   * next_cursor}`. */
+  moderationQueue: ({ limit = 20, cursor = null } = {}) => sendAuthorized(
+    withQuery("/ops/moderation", { limit, cursor })),
+
+  /** Ops only: hides a reported thing (the note is required: its owner is emailed it) or keeps
+   * it, closing its open reports: `{kind, id, decision, state, reports_closed}`; 409
+   * `already_decided` when nothing about it is open any more. */
+  decideModeration: ({ kind, id, decision, note }) => sendAuthorized("/ops/moderation/decision", {
+    method: "POST", body: { kind, id, decision, note },
+  }),
 
   /* ---- Store: buying (prices are always the store's; see docs/api.md "Store") ---------- */
 
@@ -736,15 +742,6 @@ export const api = {
 
   /** `{html}`: the body as the post page will show it. */
   previewPost: (body) => sendAuthorized("/me/post-preview", { method: "POST", body: { body } }),
-
-  reportPost: (username, slug, { reason, text = "" }) => sendAuthorized(
-    `/helpers/${segment(username)}/posts/${segment(slug)}/reports`, { method: "POST", body: { reason, text } }),
-
-  postReports: ({ limit = 20, cursor = null } = {}) => sendAuthorized(
-    withQuery("/ops/posts/reports", { limit, cursor })),
-
-  decidePost: (helperId, postId, { decision, note }) => sendAuthorized(
-    `/ops/posts/${segment(helperId)}/${segment(postId)}/decision`, { method: "POST", body: { decision, note } }),
 
   /** The Helper's booking rules: `{rules, feed_url: null}`. */
   bookingRules: () => sendAuthorized("/me/booking-rules"),

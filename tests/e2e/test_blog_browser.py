@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from tests.e2e.test_bookings_browser import shoot
 from tests.support.accounts import sign_up_and_in
 from tests.support.call_browser import sign_in
+from tests.support.moderation import case_of
 from tests.support.pages import become_helper
 from tests.support.payments import ops_person
 from tests.support.store import sample_png
@@ -122,7 +123,7 @@ def test_a_helper_writes_and_schedules_a_post_the_job_publishes_it_and_readers_s
     visitor.get_by_role("button", name="Report this post").click()
     visitor.get_by_label("Why are you reporting this post?").select_option("misleading")
     visitor.get_by_role("button", name="Send report").click()
-    expect(visitor.get_by_test_id("post-reported")).to_have_text("Thanks — our team will look at it.")
+    expect(visitor.get_by_test_id("reported")).to_have_text("Thanks — our team will look at it.")
 
     visitor.goto(f"/h/{helper.username}")
     latest = visitor.locator("[data-latest-posts]")
@@ -136,13 +137,14 @@ def test_a_helper_writes_and_schedules_a_post_the_job_publishes_it_and_readers_s
     ops = ops_person(local_stack)
     desk = browser_log.watch(open_context().new_page(), "ops")
     sign_in(desk, ops.email, ops.password, "/ops-reviews.html")
-    card = desk.locator(f"[data-testid='ops-post'][data-post-id='{post_id}']")
-    expect(card).to_contain_text("Fix a dripping tap in ten minutes")
-    expect(card).to_contain_text("False or misleading")
+    helper_id = requests.get(f"{api}/me", headers=helper.auth, timeout=30).json()["user_id"]
+    card = case_of(desk, f"post:{helper_id}/{post_id}")
+    expect(card.get_by_test_id("ops-item-link")).to_have_text("Fix a dripping tap in ten minutes")
+    expect(card.get_by_test_id("ops-reasons")).to_contain_text("False or misleading × 1")
     shoot(desk, "blog-ops-reported")
     card.get_by_label("Note (required to hide)").fill("Unsafe advice about gas valves.")
-    card.get_by_role("button", name="Hide post").click()
-    expect(desk.get_by_test_id("ops-post-outcome")).to_contain_text("left the blog")
+    card.get_by_role("button", name="Hide", exact=True).click()
+    expect(desk.get_by_test_id("ops-outcome")).to_contain_text("left the blog")
     page.goto(f"/posts.html?post={post_id}")
     expect(page.locator("[data-hidden-note]")).to_contain_text("Unsafe advice about gas valves.")
     assert "Fix a dripping tap" not in page.request.get(f"/h/{helper.username}/blog").text()

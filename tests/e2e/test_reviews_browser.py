@@ -176,7 +176,7 @@ def test_a_caller_rates_a_session_the_helper_replies_and_everyone_sees_it(call_b
     helper_page.unroute("**/reviews/*/reply")
     own.get_by_role("button", name="Cancel").click()
     expect(reply).to_contain_text(REPLY_TEXT)
-    expect(own.get_by_test_id("review-report")).to_have_count(0)  # the Helper does not report reviews of them
+    expect(own.get_by_test_id("report-open")).to_have_count(0)  # the Helper does not report reviews of them
 
     # The visitor sees the reply, as text, and nothing to edit.
     visitor.reload()
@@ -200,15 +200,16 @@ def test_a_caller_rates_a_session_the_helper_replies_and_everyone_sees_it(call_b
     form = reported.get_by_role("form", name="Report this review")
     form.get_by_role("button", name="Send report").click()  # no reason: refused here, nothing sent
     expect(form.locator("[data-error-for='reason']")).to_have_text("Choose a reason.")
-    form.get_by_label("Why are you reporting it?").select_option(label="Not about the session")
+    form.get_by_label("Why are you reporting this review?").select_option(label="Not about the session")
     form.get_by_label("Anything our team should know (optional)").fill("It is about a different tap.")
     with reporter_page.expect_response(lambda response: response.url.endswith("/reports")
                                        and response.request.method == "POST") as sent:
         form.get_by_role("button", name="Send report").click()
     assert sent.value.status == 201
-    assert sent.value.request.post_data_json == {"reason": "not_about_the_session",
-                                                  "text": "It is about a different tap."}
-    expect(reported.get_by_test_id("review-reported")).to_have_text("Thanks — our team will look at it.")
+    assert sent.value.request.post_data_json == {"kind": "review", "id": sent.value.json()["id"],
+                                                  "reason": "not_about_the_session",
+                                                  "note": "It is about a different tap."}
+    expect(reported.get_by_test_id("reported")).to_have_text("Thanks — our team will look at it.")
     expect(reported.get_by_role("form")).to_have_count(0)
 
     # The summary, the distribution and the JSON-LD are in the page as served, before any script.
@@ -334,9 +335,9 @@ def test_a_paid_session_is_rated_replied_to_reported_and_hidden_by_ops(call_brow
     expect(reported.get_by_test_id("review-reply")).to_contain_text(REPLY_TEXT)
     reported.get_by_role("button", name=f"Report the review by {customer.display_name}").click()
     form = reported.get_by_role("form", name="Report this review")
-    form.get_by_label("Why are you reporting it?").select_option(label="Not about the session")
+    form.get_by_label("Why are you reporting this review?").select_option(label="Not about the session")
     form.get_by_role("button", name="Send report").click()
-    expect(reported.get_by_test_id("review-reported")).to_have_text("Thanks — our team will look at it.")
+    expect(reported.get_by_test_id("reported")).to_have_text("Thanks — our team will look at it.")
 
     # Ops hides it from the reported reviews page, with a note.
     ops = ops_person(review_stack, "chainops")
@@ -344,12 +345,12 @@ def test_a_paid_session_is_rated_replied_to_reported_and_hidden_by_ops(call_brow
     sign_in(ops_page, ops.email, PASSWORD, "/ops-reviews.html")
     card = card_of(ops_page, written["review_id"])
     expect(card).to_contain_text(REVIEW_TEXT)
-    expect(card.get_by_test_id("ops-report")).to_contain_text("Not about the session")
+    expect(card.get_by_test_id("ops-reasons")).to_contain_text("Not about the session × 1")
     note = "The review is not about the session."
     card.get_by_label("Note (required to hide)").fill(note)
-    card.get_by_role("button", name="Hide review").click()
+    card.get_by_role("button", name="Hide", exact=True).click()
     expect(card).to_have_count(0)
-    expect(ops_page.get_by_test_id("ops-review-outcome")).to_contain_text("Hidden")
+    expect(ops_page.get_by_test_id("ops-outcome")).to_contain_text("Hidden")
 
     # The Helper's page has no rating left, and the API lists none.
     rooms.helper.reload()

@@ -583,7 +583,20 @@ def seller_answers(chunk: list[str], kind: str) -> dict[str, Any]:
         # and the link's query come from the server but are fuzzed too.
         "GET /me/notifications": {"notifications": [notice_with(i, text) for i, text in enumerate(chunk)],
                                   "unread": len(chunk), "next": None},
+        # Ops' moderation queue: titles, excerpts, reporters' notes and owners' names are people's.
+        "GET /ops/moderation": {"items": [case_with(i, text) for i, text in enumerate(chunk)], "next_cursor": None},
     }
+
+
+def case_with(index: int, text: str) -> dict:
+    kind = ("review", "post", "product", "event")[index % 4]
+    return {"kind": kind, "id": f"c{index}", "subject": f"{kind}:c{index}", "state": "open", "count": 2, "total": 2,
+            "opened_at": 1767225600, "last_at": 1767225700,
+            "reasons": [{"reason": "spam", "label": text, "count": 2}],
+            "notes": [{"reason": "spam", "label": "Spam", "note": text, "at": 1767225650}],
+            "item": {"title": text, "url": f"/h/owner/store/c{index}", "excerpt": text, "shown": True},
+            "owner": {"user_id": f"u{index}", "username": text, "display_name": text},
+            "decision": {"state": None, "by": "ops", "at": 1767225000, "note": text} if index % 2 else None}
 
 
 def notice_with(index: int, text: str) -> dict:
@@ -605,6 +618,8 @@ SELLER_PAGES = {  # name: (path, module, a selector present once the answers are
                 "[data-testid='booking-note']"),
     "notifications": ("/notifications.html", "/js/pages/notifications.js", "[data-inbox-item]",
                       ".inbox-title, .inbox-text"),
+    "ops moderation": ("/ops-reviews.html", "/js/pages/ops-reviews.js", "[data-testid='ops-case']",
+                       "[data-testid='ops-item-link'], [data-testid='ops-excerpt'], .ops-report .money-quote"),
 }
 # What a page writes around a person's text in its `shown` elements: taken off before comparing.
 SHOWN_AROUND = {"appointments": re.compile(r"^15 minutes with "), "booking": re.compile(r"^$")}

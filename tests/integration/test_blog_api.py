@@ -121,34 +121,43 @@ def test_a_reader_reports_a_post_and_ops_hides_it(local_stack):
     helper = become_helper(api, "blogger")
     post = write(api, helper, status="published")
     reader = sign_up_and_in(api, "reader")
-    url = f"{api}/helpers/{helper.username}/posts/{post['slug']}/reports"
-    first = requests.post(url, headers=reader.auth, timeout=30, json={"reason": "spam", "text": "Ads only."})
+    helper_id = requests.get(f"{api}/me", headers=helper.auth, timeout=30).json()["user_id"]
+    key = f"{helper_id}/{post['post_id']}"
+
+    def report(person, **body):
+        return requests.post(f"{api}/reports", headers=person.auth, timeout=30,
+                             json={"kind": "post", "id": key, "reason": "spam", **body})
+
+    first = report(reader, note="Ads only.")
     assert first.status_code == 201 and first.json()["received"], first.text
-    assert requests.post(url, headers=reader.auth, timeout=30, json={"reason": "spam"}).status_code == 200
-    assert requests.post(url, headers=reader.auth, timeout=30, json={"reason": "boring"}).status_code == 400
-    assert requests.post(url, headers=helper.auth, timeout=30, json={"reason": "spam"}).status_code == 409
+    assert report(reader).status_code == 409
+    assert report(sign_up_and_in(api, "reader"), reason="boring").status_code == 400
+    assert report(helper).status_code == 409
     ops = ops_person(local_stack)
-    assert requests.get(f"{api}/ops/posts/reports", headers=reader.auth, timeout=30).status_code == 403
+    assert requests.get(f"{api}/ops/moderation", headers=reader.auth, timeout=30).status_code == 403
     queue = []
     cursor = None
     while True:
-        page = requests.get(f"{api}/ops/posts/reports", headers=ops.auth, timeout=30,
+        page = requests.get(f"{api}/ops/moderation", headers=ops.auth, timeout=30,
                             params={"limit": 50, **({"cursor": cursor} if cursor else {})}).json()
-        queue += page["reports"]
+        queue += page["items"]
         cursor = page["next_cursor"]
         if not cursor:
             break
-    [mine] = [r for r in queue if r["post_id"] == post["post_id"]]
-    assert (mine["reason"], mine["text"], mine["helper"]["username"], mine["post"]["title"]) == (
-        "spam", "Ads only.", helper.username, post["title"])
-    decide = f"{api}/ops/posts/{mine['helper_id']}/{post['post_id']}/decision"
-    assert requests.post(decide, headers=ops.auth, timeout=30, json={"decision": "hide"}).status_code == 400
-    hidden = requests.post(decide, headers=ops.auth, timeout=30, json={"decision": "hide", "note": "Advertising."})
+    [mine] = [card for card in queue if card["subject"] == f"post:{key}"]
+    assert (mine["reasons"][0]["reason"], mine["notes"][0]["note"], mine["owner"]["username"],
+            mine["item"]["title"]) == ("spam", "Ads only.", helper.username, post["title"])
+    decide = f"{api}/ops/moderation/decision"
+    assert requests.post(decide, headers=ops.auth, timeout=30,
+                         json={"kind": "post", "id": key, "decision": "hide"}).status_code == 400
+    hidden = requests.post(decide, headers=ops.auth, timeout=30,
+                           json={"kind": "post", "id": key, "decision": "hide", "note": "Advertising."})
     assert hidden.status_code == 200 and hidden.json()["reports_closed"] == 1, hidden.text
     assert public_slugs(api, helper.username) == []
     seen = requests.get(f"{api}/me/posts/{post['post_id']}", headers=helper.auth, timeout=30).json()["post"]
     assert (seen["hidden"], seen["hidden_note"]) == (True, "Advertising.")
-    assert requests.post(decide, headers=ops.auth, timeout=30, json={"decision": "keep"}).status_code == 409
+    assert requests.post(decide, headers=ops.auth, timeout=30,
+                         json={"kind": "post", "id": key, "decision": "keep"}).status_code == 409
 
 
 def json_ld(html: str) -> dict:
@@ -200,7 +209,7 @@ def test_the_blog_pages_feeds_and_cover_and_an_old_username_moving(local_stack, 
     assert f'<link rel="canonical" href="{site}/h/{helper.username}/blog/{post["slug"]}">' in html
     assert '<meta property="og:type" content="article">' in html
     assert '<div class="poll-slot" data-poll="001800000000-abcd1234"></div>' in html
-    assert "<script>" not in html and " style=" not in html and "data-report-post" in html
+    assert "<script>" not in html and " style=" not in html and 'data-report-kind="post"' in html
     csp = page.headers.get("Content-Security-Policy", "")
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
 

@@ -147,19 +147,20 @@ def test_a_report_reaches_ops_who_hide_the_review_and_it_leaves_the_page(stack, 
     api, helper, caller, stranger = cast
     call_id = free_session_that_ended(stack, helper, caller)
     assert put_review(api, caller, call_id, stars=1, text="Call me on 555-0100").status_code == 201
-    reported = requests.post(f"{api}/reviews/{call_id}/reports", json={"reason": "personal_information"},
+    reported = requests.post(f"{api}/reports", json={"kind": "review", "id": call_id, "reason": "personal_information"},
                              headers=stranger.auth, timeout=30)
     assert reported.status_code == 201, reported.text
     ops = ops_person(stack, f"reviewdesk{uuid.uuid4().hex[:4]}")  # not "mod...": a staff word, refused
     for person in (stranger, helper):  # only ops moderates
-        refused = requests.get(f"{api}/ops/reviews/reports", headers=person.auth, timeout=30)
+        refused = requests.get(f"{api}/ops/moderation", headers=person.auth, timeout=30)
         assert refused.status_code == 403, refused.text
-    queue = requests.get(f"{api}/ops/reviews/reports", headers=ops.auth, timeout=30).json()
-    assert call_id in [r["review"]["review_id"] for r in queue["reports"]]
-    hidden = requests.post(f"{api}/ops/reviews/{call_id}/decision", headers=ops.auth, timeout=30,
-                           json={"decision": "hide", "note": "It shares a phone number."})
-    assert hidden.status_code == 200 and hidden.json()["hidden"] is True, hidden.text
+    queue = requests.get(f"{api}/ops/moderation", headers=ops.auth, params={"limit": 50}, timeout=30).json()
+    assert f"review:{call_id}" in [card["subject"] for card in queue["items"]]
+    decide = f"{api}/ops/moderation/decision"
+    hidden = requests.post(decide, headers=ops.auth, timeout=30, json={"kind": "review", "id": call_id,
+                                                                     "decision": "hide", "note": "A phone number."})
+    assert hidden.status_code == 200 and hidden.json()["state"] == "hidden", hidden.text
     assert call_id not in [r["review_id"] for r in reviews_of(api, helper, limit=50)["reviews"]]
-    again = requests.post(f"{api}/ops/reviews/{call_id}/decision", headers=ops.auth, timeout=30,
-                          json={"decision": "keep"})
+    again = requests.post(decide, headers=ops.auth, timeout=30,
+                          json={"kind": "review", "id": call_id, "decision": "keep"})
     assert again.status_code == 409 and again.json()["error"]["code"] == "already_decided"

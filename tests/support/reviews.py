@@ -2,11 +2,10 @@
 sessions cannot run for the minimum time (the route x role test's paid call ends at once)."""
 from __future__ import annotations
 
-import re
 import time
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page
 
 from chalicelib.domain.reviews import Review
 from tests.support.calls import Peer, agree_terms
@@ -45,11 +44,7 @@ def written_review(local_stack: dict, call_id: str, *, stars: int = 4, text: str
 
 
 def card_of(page: Page, review_id: str) -> Locator:
-    """The review's card, paging through older reports (other tests' on a shared stack) first."""
-    expect(page.locator("[data-ops-status]")).not_to_have_text(re.compile("Loading"))
-    card = page.locator(f"[data-testid='ops-review'][data-review-id='{review_id}']")
-    more = page.get_by_role("button", name="Show more reports")
-    while card.count() == 0 and more.is_visible():
-        more.click()
-        expect(more).to_have_text("Show more reports")
-    return card
+    """The review's card in the moderation queue (tests/support/moderation.py)."""
+    from tests.support.moderation import case_of
+
+    return case_of(page, f"review:{review_id}")

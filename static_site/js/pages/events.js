@@ -10,7 +10,7 @@
  * Markup it reads: `[data-event]` with data-event-id, data-helper-id, data-paid, data-price,
  * data-state (open, over, cancelled), data-online; `[data-rsvp]`, `[data-register-status]`,
  * `[data-register-note]`, `[data-register-actions]`, `[data-register-error]`, `[data-join-link]`,
- * `[data-join-note]`, `[data-places]`. */
+ * `[data-join-note]`, `[data-places]`, `[data-report]` (the Report form, js/reports.js). */
 
 import { api } from "../api.js";
 import { element } from "../dom.js";
@@ -283,4 +283,9 @@ showLocalTimes(document);
 const main = document.querySelector("[data-event][data-event-id]");
 if (main) {
   new Registration(main).start();
+}
+
+const reportBox = document.querySelector("[data-report]");
+if (reportBox) { // an event page: its Report form (js/reports.js), loaded only there
+  import("../reports.js").then(({ wireReportBox }) => wireReportBox(reportBox));
 }

@@ -1,9 +1,11 @@
-/** Ops: the reported reviews (`/ops-reviews.html`). The open reports come oldest first, a page at
- * a time; the page groups them by review, so each card shows one review (its stars, text, author
- * and Helper) with every report about it, and ops decides once per review: hide it with a note
- * (the author is emailed it) or keep it. Either closes all its reports and the card leaves. The
- * server decides who may see and do this (403 for everyone outside the ops group); the page only
- * says so. Review, reply and report texts are plain text, always set as text. */
+/** Ops: the moderation queue (`/ops-reviews.html`), one queue for every kind of thing people
+ * report — reviews, blog posts, products and events — from `GET /ops/moderation`, the longest
+ * waiting first, a page at a time. Each card is one reported thing: its kind, what it is (a link to
+ * where the public sees it), whose it is, how many reports and for which reasons, the reporters'
+ * notes, and a decision: hide it with a note (its owner is emailed it) or keep it. Either closes
+ * all its reports and the card leaves. The server decides who may see and do this (403 outside the
+ * ops group); the page only says so. Titles, excerpts and notes are people's text, always set as
+ * text (never HTML). */
 
 import { api, isSignedIn } from "../api.js";
 import { element } from "../dom.js";
@@ -13,9 +15,7 @@ import { mountHeader } from "../header.js";
 import { helperPagePath } from "../helper-card.js";
 import { loadFailure, showQueueFailure } from "../load-failure.js";
 import { leaveIfSignedOut, signInUrl } from "../paths.js";
-import { starRow } from "../reviews/stars.js";
 import { timeOf } from "../when.js";
-import "./ops-posts.js"; // the reported blog posts' part of the page (one page module, as on every page)
 
 if (!isSignedIn()) {
   window.location.replace(signInUrl());
@@ -25,6 +25,15 @@ mountHeader();
 mountFooter();
 
 const PAGE_SIZE = 20;
+const SAME_SITE_PATH = /^\/(?![/\\])/; // the public page of the thing: a path on this site, nothing else
+const KIND_NAMES = { review: "Review", post: "Blog post", product: "Product", event: "Event" };
+/** What hiding does, said after it is done. */
+const HIDDEN_WHERE = {
+  review: "left the Helper's page and rating",
+  post: "left the blog",
+  product: "left the store and the Marketplace",
+  event: "left the Helper's page and event list",
+};
 
 const statusLine = document.querySelector("[data-ops-status]");
 const outcome = document.querySelector("[data-ops-outcome]");
@@ -35,83 +44,78 @@ const empty = document.querySelector("[data-ops-empty]");
 const moreRow = document.querySelector("[data-ops-more-row]");
 const moreButton = document.querySelector("[data-ops-more]");
 
-/** The cards on the page by review id, in the order of their oldest report: `{item, reportList,
- * reportCount, reports}`. */
+/** The cards on the page by subject (`<kind>:<id>`): `{item, count}`. */
 const cards = new Map();
 let nextCursor = null;
 let uid = 0;
 
 const plural = (count, word) => `${count} ${word}${count === 1 ? "" : "s"}`;
 
-/** The review a report is about: its id is `<review_id>#<reporter_id>`, for when the review
- * itself could not be read. */
-function reviewIdOf(report) {
-  if (report.review && report.review.review_id) {
-    return report.review.review_id;
-  }
-  const id = String(report.report_id || "");
-  const cut = id.lastIndexOf("#");
-  return cut > 0 ? id.slice(0, cut) : id;
-}
-
 function fact(label, ...value) {
   return element("div", {}, element("dt", {}, label), element("dd", {}, ...value));
 }
 
-function quote(label, text, emptyText) {
-  return element("p", { class: `money-quote${text ? "" : " money-muted"}` },
-    element("span", { class: "money-label" }, label), text || emptyText);
-}
-
-function reportItem(report) {
-  return element("li", { class: "ops-report", "data-testid": "ops-report", "data-report-id": report.report_id },
-    element("p", { class: "ops-report-head" },
-      element("strong", { "data-reason": report.reason }, report.reason_text || report.reason),
-      element("span", { class: "money-muted" }, " · reported ", timeOf(report.created_at))),
-    quote("Details: ", report.text, "No details given."),
-    element("p", { class: "money-note" }, "Reporter ",
-      element("code", { class: "ops-id" }, report.reporter_id || "—")));
-}
-
-/** "Review of <Helper>", the Helper's name a link to their page, their @username beside it. */
-function reviewTitle(helper) {
-  if (!helper) {
-    return element("h2", { class: "money-item-title" }, "Review of a Helper who has no page now");
+function ownerView(owner) {
+  if (!owner) {
+    return "—";
   }
-  return element("h2", { class: "money-item-title" }, "Review of ",
-    element("a", { href: helperPagePath(helper.username) }, helper.display_name || `@${helper.username}`),
-    element("span", { class: "money-muted" }, ` @${helper.username}`));
+  const name = owner.display_name || (owner.username ? `@${owner.username}` : owner.user_id);
+  const parts = owner.username
+    ? [element("a", { href: helperPagePath(owner.username) }, name), element("span", { class: "money-muted" },
+      ` @${owner.username}`)]
+    : [name];
+  return element("span", {}, ...parts, " ", element("code", { class: "ops-id" }, owner.user_id));
 }
 
-function reviewFacts(review) {
-  const facts = [
-    fact("Author", review.author && review.author.display_name ? review.author.display_name : "A customer"),
-    fact("Written", timeOf(review.created_at)),
-  ];
-  if (review.edited_at) {
-    facts.push(fact("Edited", timeOf(review.edited_at)));
+/** The card's title: the thing's kind and title, a link to where the public sees it. */
+function title(card) {
+  const kind = KIND_NAMES[card.kind] || card.kind;
+  const heading = element("h2", { class: "money-item-title" },
+    element("span", { class: "badge ops-kind", "data-kind": card.kind }, kind), " ");
+  const item = card.item;
+  if (!item) {
+    heading.append("No longer there");
+  } else if (typeof item.url === "string" && SAME_SITE_PATH.test(item.url)) {
+    heading.append(element("a", { href: item.url, "data-testid": "ops-item-link" }, item.title || "(untitled)"));
+  } else {
+    heading.append(item.title || "(untitled)");
   }
-  if (review.session_minutes) {
-    facts.push(fact("Session", `${review.session_minutes}-minute session`));
-  }
-  return element("dl", { class: "ops-facts" }, ...facts);
+  return heading;
 }
 
-/** Ops leaves the card: the review is decided (by them or, for a 409, by someone else). */
-function dropCard(reviewId, message, tone) {
-  const card = cards.get(reviewId);
+function reasonsList(card) {
+  return element("ul", { class: "ops-reasons", "aria-label": "Reasons given", "data-testid": "ops-reasons" },
+    ...(card.reasons || []).map((reason) => element("li", { "data-reason": reason.reason },
+      element("strong", {}, reason.label || reason.reason), ` × ${reason.count}`)));
+}
+
+function notesList(card) {
+  const notes = card.notes || [];
+  if (!notes.length) {
+    return element("p", { class: "money-muted" }, "No notes from the people reporting.");
+  }
+  return element("ul", { class: "ops-reports", "aria-label": "What the people reporting wrote" },
+    ...notes.map((note) => element("li", { class: "ops-report", "data-testid": "ops-report" },
+      element("p", { class: "ops-report-head" },
+        element("strong", {}, note.label || note.reason),
+        element("span", { class: "money-muted" }, " · ", timeOf(note.at))),
+      element("p", { class: "money-quote" }, note.note))));
+}
+
+/** Ops leaves the card: it is decided (by them or, for a 409, by someone else). */
+function dropCard(subject, message, tone) {
+  const card = cards.get(subject);
   if (!card) {
     return;
   }
   const next = card.item.nextElementSibling || card.item.previousElementSibling;
   card.item.remove();
-  cards.delete(reviewId);
+  cards.delete(subject);
   outcome.className = `notice notice-${tone}`;
   outcome.textContent = message;
   outcome.hidden = false;
   summarize();
-  // Focus moves on to the next review waiting, or to the outcome when none is left.
-  const target = next ? next.querySelector("h2") : outcome;
+  const target = next ? next.querySelector("h2") : outcome; // on to the next thing waiting
   target.setAttribute("tabindex", "-1");
   target.focus();
   if (!cards.size && nextCursor) {
@@ -119,31 +123,31 @@ function dropCard(reviewId, message, tone) {
   }
 }
 
-function decisionForm(reviewId, { authorName }) {
+function decisionForm(card) {
   uid += 1;
   const id = `note-${uid}`;
+  const noun = (KIND_NAMES[card.kind] || card.kind).toLowerCase();
+  const what = card.item && card.item.title ? `${noun} “${card.item.title}”` : noun;
   const note = element("textarea", {
     id, name: "note", rows: "3", maxlength: "2000", "aria-describedby": `${id}-hint ${id}-error`,
   });
-  const hide = element("button", {
-    type: "submit", class: "button button-danger", value: "hide", "data-decision": "hide",
-  }, "Hide review");
-  const keep = element("button", {
-    type: "submit", class: "button button-secondary", value: "keep", "data-decision": "keep",
-  }, "Keep review");
+  const hide = element("button", { type: "submit", class: "button button-danger", value: "hide",
+    "data-decision": "hide" }, "Hide");
+  const keep = element("button", { type: "submit", class: "button button-secondary", value: "keep",
+    "data-decision": "keep" }, "Keep");
   const form = element("form", { class: "form form-compact decision-form", novalidate: "" },
     element("div", { class: "form-alert", role: "alert", "data-form-alert": "" }),
     element("div", { class: "field" },
       element("label", { for: id }, "Note (required to hide)"),
       note,
       element("p", { class: "field-hint", id: `${id}-hint` },
-        `Why you decided so; it is kept with the decision. Hiding needs one: the review's author (${authorName}) `
-        + "receives it by email."),
+        `Why you decided so; it is kept with the decision and in the audit log. Hiding needs one: the ${noun}'s `
+        + "owner receives it by email."),
       element("p", { class: "field-error", id: `${id}-error`, "data-error-for": "note" })),
     element("div", { class: "button-row" }, hide, keep));
   const idle = () => {
-    hide.textContent = "Hide review";
-    keep.textContent = "Keep review";
+    hide.textContent = "Hide";
+    keep.textContent = "Keep";
     hide.disabled = false;
     keep.disabled = false;
     form.setAttribute("aria-busy", "false");
@@ -157,7 +161,7 @@ function decisionForm(reviewId, { authorName }) {
     }
     const text = note.value.trim();
     if (decision === "hide" && !text) {
-      showFieldError(form, "note", "Write a note to hide the review: its author is told why by email.");
+      showFieldError(form, "note", `Write a note to hide the ${noun}: its owner is told why by email.`);
       return;
     }
     hide.disabled = true;
@@ -165,94 +169,76 @@ function decisionForm(reviewId, { authorName }) {
     form.setAttribute("aria-busy", "true");
     event.submitter.textContent = decision === "hide" ? "Hiding…" : "Keeping…";
     try {
-      const decided = await api.decideReview(reviewId, { decision, note: text });
+      const decided = await api.decideModeration({ kind: card.kind, id: card.id, decision, note: text });
       const closed = plural(Number(decided.reports_closed) || 0, "report");
-      dropCard(reviewId, decision === "hide"
-        ? `Hidden: the review by ${authorName} left the Helper's page and the average; its author is `
-          + `emailed your note. ${closed} closed.`
-        : `Kept: the review by ${authorName} stays on the Helper's page. ${closed} closed.`, "success");
+      dropCard(card.subject, decision === "hide"
+        ? `Hidden: the ${what} ${HIDDEN_WHERE[card.kind] || "is hidden"}; its owner is emailed your note. `
+          + `${closed} closed.`
+        : `Kept: the ${what} stays. ${closed} closed.`, "success");
     } catch (error) {
       if (error && error.code === "already_decided") {
-        dropCard(reviewId, `Someone else decided about the review by ${authorName} already; it left the queue.`,
-          "warning");
+        dropCard(card.subject, `Someone else decided about the ${what} already; it left the queue.`, "warning");
         return;
       }
       idle();
-      if (leaveIfSignedOut(error)) {
-        return;
+      if (!leaveIfSignedOut(error)) {
+        showError(form, error);
       }
-      showError(form, error);
     }
   });
   return form;
 }
 
-function reviewCard(reviewId, first) {
-  const { review, helper } = first;
-  const reportList = element("ul", { class: "ops-reports", "aria-label": "Reports about this review" });
-  const reportCount = element("h3", { class: "ops-reports-title" });
+function caseCard(card) {
   const badges = element("span", { class: "badges" });
-  if (review && review.refunded) {
-    badges.append(element("span", { class: "badge state-badge state-refunded", "data-refunded": "" }, "Refunded"));
+  if (card.item && !card.item.shown) {
+    badges.append(element("span", { class: "badge state-badge state-denied", "data-hidden": "" }, "Not shown now"));
   }
-  if (first.hidden) {
-    badges.append(element("span", { class: "badge state-badge state-denied", "data-hidden": "" }, "Hidden already"));
+  const facts = [
+    fact("Owner", ownerView(card.owner)),
+    fact("First report", timeOf(card.opened_at)),
+    fact("Latest", timeOf(card.last_at)),
+  ];
+  if (card.decision) {
+    facts.push(fact("Decided before", `${card.decision.note ? `“${card.decision.note}” ` : ""}`,
+      element("span", { class: "money-muted" }, timeOf(card.decision.at))));
   }
   const item = element("li", {
-    class: "money-item ops-review", "data-testid": "ops-review", "data-review-id": reviewId,
-  });
-  if (!review) {
-    item.append(
-      element("div", { class: "money-item-head" },
-        element("h2", { class: "money-item-title" }, "A review that is no longer there"), badges),
-      element("p", { class: "money-muted" }, `Review ${reviewId} could not be read; its reports are below.`),
-      reportCount, reportList);
-    return { item, reportList, reportCount, reports: [] };
-  }
-  const stars = Number(review.stars);
-  const authorName = (review.author && review.author.display_name) || "A customer";
-  item.append(
-    element("div", { class: "money-item-head" }, reviewTitle(helper), badges),
-    element("p", { class: "ops-review-stars" },
-      starRow(stars, { label: `Rated ${stars} out of 5` }),
-      element("span", { class: "money-muted", "aria-hidden": "true" }, ` ${stars}/5`)),
-    quote("Review: ", review.text, "No text: stars only."),
-    ...(review.reply ? [quote("Helper's reply: ", review.reply.text, "")] : []),
-    reviewFacts(review),
-    element("p", { class: "money-note" }, "Review ", element("code", { class: "ops-id" }, review.review_id)),
-    reportCount,
-    reportList,
-    decisionForm(reviewId, { authorName }));
-  return { item, reportList, reportCount, reports: [] };
+    class: "money-item ops-case", "data-testid": "ops-case", "data-kind": card.kind, "data-subject": card.subject,
+  },
+  element("div", { class: "money-item-head" }, title(card), badges),
+  ...(card.item && card.item.excerpt
+    ? [element("p", { class: "money-quote", "data-testid": "ops-excerpt" }, card.item.excerpt)] : []),
+  element("dl", { class: "ops-facts" }, ...facts),
+  element("h3", { class: "ops-reports-title", "data-testid": "ops-count" },
+    `${plural(Number(card.count) || 0, "report")} waiting`),
+  reasonsList(card),
+  notesList(card),
+  element("p", { class: "money-note" }, "Subject ", element("code", { class: "ops-id" }, card.subject)),
+  decisionForm(card));
+  return item;
 }
 
-function addReport(report) {
-  const reviewId = reviewIdOf(report);
-  let card = cards.get(reviewId);
-  if (!card) {
-    card = reviewCard(reviewId, report);
-    cards.set(reviewId, card);
-    queue.append(card.item);
-  }
-  if (card.reports.some((known) => known.report_id === report.report_id)) {
+function addCase(card) {
+  if (cards.has(card.subject)) {
     return;
   }
-  card.reports.push(report);
-  card.reportList.append(reportItem(report));
-  card.reportCount.textContent = `${plural(card.reports.length, "report")}, the oldest first`;
+  const item = caseCard(card);
+  cards.set(card.subject, { item, count: Number(card.count) || 0 });
+  queue.append(item);
 }
 
 function summarize() {
-  const reports = [...cards.values()].reduce((sum, card) => sum + card.reports.length, 0);
+  const reports = [...cards.values()].reduce((sum, card) => sum + card.count, 0);
   empty.hidden = cards.size > 0 || Boolean(nextCursor);
   moreRow.hidden = !nextCursor;
-  const counted = `${plural(cards.size, "review")} reported (${plural(reports, "report")})`;
-  statusLine.textContent = cards.size ? `${counted}${nextCursor ? " so far" : ""}, the oldest report first.` : "";
+  const counted = `${plural(cards.size, "thing")} reported (${plural(reports, "report")})`;
+  statusLine.textContent = cards.size ? `${counted}${nextCursor ? " so far" : ""}, the longest waiting first.` : "";
 }
 
 async function fetchPage(cursor) {
-  const { reports = [], next_cursor: after = null } = await api.reviewReports({ limit: PAGE_SIZE, cursor });
-  reports.forEach(addReport);
+  const { items = [], next_cursor: after = null } = await api.moderationQueue({ limit: PAGE_SIZE, cursor });
+  items.forEach(addCase);
   nextCursor = after;
   summarize();
 }
@@ -271,7 +257,7 @@ async function loadMore() {
     }
   } finally {
     moreButton.disabled = false;
-    moreButton.textContent = "Show more reports";
+    moreButton.textContent = "Show more";
   }
 }
 

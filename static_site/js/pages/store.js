@@ -7,7 +7,8 @@
  * here with the cart open (`#cart`).
  *
  * Markup it reads: `[data-store]` with `data-seller` (the username) and `data-seller-id`,
- * `[data-cart-open]` buttons, `[data-cart]`, `[data-buy]`. */
+ * `[data-cart-open]` buttons, `[data-cart]`, `[data-buy]`, and on a product page `[data-report]`
+ * (js/reports.js). */
 
 import { mountFooter } from "../footer.js";
 import { mountHeader } from "../header.js";
@@ -27,6 +28,10 @@ mountFooter();
 const store = document.querySelector("[data-store][data-seller]");
 if (store) {
   startStore(store);
+}
+const reportBox = document.querySelector("[data-report]");
+if (reportBox) { // a product page: its Report form, loaded only there
+  import("../reports.js").then(({ wireReportBox }) => wireReportBox(reportBox));
 }
 
 function startStore(main) {

@@ -3,7 +3,7 @@
  * its stars, author, date, session length, a "Refunded" mark and the Helper's reply. On their
  * own page the Helper gets a Reply form under each review they have not answered, and can edit
  * a reply they wrote (the server says when that is no longer possible). Any other signed-in
- * viewer can report a review to ops (a reason and an optional note, once per person).
+ * viewer can report a review to ops (js/reports.js: a reason and an optional note, once per person).
  *
  * Markup it reads (chalicelib/templates/helper_page.html): `[data-reviews]` holding
  * `[data-review-list]` (the server's grey placeholders inside, replaced here), optionally
@@ -15,22 +15,13 @@ import { api } from "../api.js";
 import { element } from "../dom.js";
 import { clearErrors, setBusy, showError, showFieldError } from "../forms.js";
 import { loadFailure } from "../load-failure.js";
+import { reportButton } from "../reports.js";
 import { loadSession } from "../session.js";
 import { formatDay, timeOf } from "../when.js";
 import { starRow } from "./stars.js";
 
 export const PAGE_SIZE = 5;
 const TEXT_MAX = 2000;
-const REPORT_TEXT_MAX = 1000;
-/** The reasons the API accepts for a report, with what the viewer reads. */
-export const REPORT_REASONS = [
-  ["spam", "Spam or advertising"],
-  ["offensive", "Offensive, hateful or harassing"],
-  ["personal_information", "Shares someone's personal information"],
-  ["not_about_the_session", "Not about the session"],
-  ["fake", "Fake, or written for a reward"],
-  ["other", "Something else"],
-];
 
 export class ReviewList {
   /**
@@ -174,72 +165,9 @@ export class ReviewList {
       li.append(button);
     }
     if (this.canReport) {
-      const report = element("button", {
-        type: "button", class: "button button-link review-action review-report", "data-testid": "review-report",
-      }, "Report", element("span", { class: "visually-hidden" }, ` the review by ${author}`));
-      report.addEventListener("click", () => this.openReportForm(review, report));
-      li.append(report);
+      li.append(reportButton({ kind: "review", id: review.review_id, label: `the review by ${author}`,
+        className: "button button-link review-action review-report" }));
     }
-  }
-
-  /** The report form, in place of the Report button; once sent, a thank-you in its place. */
-  openReportForm(review, button) {
-    const id = `report-${review.review_id}`;
-    const reason = element("select", { id: `${id}-reason`, name: "reason", "aria-describedby": `${id}-reason-error` },
-      element("option", { value: "" }, "Choose a reason"),
-      ...REPORT_REASONS.map(([value, label]) => element("option", { value }, label)));
-    const text = element("textarea", {
-      id: `${id}-text`, name: "text", rows: "3", maxlength: String(REPORT_TEXT_MAX),
-      "aria-describedby": `${id}-text-hint ${id}-text-error`,
-    });
-    const cancel = element("button", { type: "button", class: "button button-ghost button-small" }, "Cancel");
-    const form = element("form", { class: "form form-compact report-form", novalidate: "",
-      "aria-label": "Report this review", "data-testid": "report-form" },
-    element("div", { class: "field" },
-      element("label", { for: `${id}-reason` }, "Why are you reporting it?"),
-      reason,
-      element("p", { class: "field-error", id: `${id}-reason-error`, "data-error-for": "reason" })),
-    element("div", { class: "field" },
-      element("label", { for: `${id}-text` }, "Anything our team should know (optional)"),
-      text,
-      element("p", { class: "field-hint", id: `${id}-text-hint` },
-        `Only our team reads it. At most ${REPORT_TEXT_MAX.toLocaleString("en-US")} characters.`),
-      element("p", { class: "field-error", id: `${id}-text-error`, "data-error-for": "text" })),
-    element("div", { class: "form-alert", role: "alert", "data-form-alert": "" }),
-    element("div", { class: "button-row" },
-      element("button", { type: "submit", class: "button button-primary button-small", "data-busy-label": "Sending…" },
-        "Send report"),
-      cancel));
-    reason.addEventListener("change", () => {
-      reason.removeAttribute("aria-invalid");
-      form.querySelector("[data-error-for='reason']").textContent = "";
-    });
-    cancel.addEventListener("click", () => {
-      form.replaceWith(button);
-      button.focus();
-    });
-    form.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      clearErrors(form);
-      if (!reason.value) {
-        showFieldError(form, "reason", "Choose a reason.");
-        return;
-      }
-      setBusy(form, true);
-      try {
-        await api.reportReview(review.review_id, { reason: reason.value, text: text.value.trim() });
-      } catch (error) {
-        setBusy(form, false);
-        showError(form, error);
-        return;
-      }
-      const thanks = element("p", { class: "review-reported", role: "status", tabindex: "-1",
-        "data-testid": "review-reported" }, "Thanks — our team will look at it.");
-      form.replaceWith(thanks);
-      thanks.focus();
-    });
-    button.replaceWith(form);
-    reason.focus();
   }
 
   reply(li, review) {
