@@ -307,3 +307,12 @@ def test_people_waiting_for_a_disqualified_helper_are_not_told_they_came_online(
     go_offline(book, NOW + 90)
     come_online(book, NOW + 120)
     assert subjects(desk, CALLER) == ["Ada is online now"]
+
+
+def test_the_answers_are_what_the_openapi_document_declares(both):
+    from chalicelib.api import responses
+
+    desk, _ = both
+    for answer in (disqualify(desk), restore(desk)):
+        responses.PersonStanding.model_validate(answer)
+    responses.StandingView.model_validate(disqualify(desk, now=MONDAY + 7200)["standing"])
