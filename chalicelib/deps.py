@@ -767,7 +767,8 @@ def ops_console_desk():
     return OpsConsoleDesk(stats=ops_stats(), refunds=refund_requests(), flags=ops_flags(), runs=payout_runs(),
                           schedule=payout_schedule(), accounts=account_store(), identity=identity(),
                           search=search_index(), pages=helper_pages(), calls=call_store(), payments=payment_store(),
-                          audit=audit_log(), moderation=_moderation_count, standing=_standing_of, reports=None)
+                          audit=audit_log(), moderation=_moderation_count, standing=_standing_of,
+                          reports=report_store())
 
 
 def _moderation_count() -> tuple[int, bool, str]:

@@ -726,6 +726,21 @@ class PersonFlag(_Answer):
     note: Optional[str]
 
 
+class PersonReport(_Answer):
+    kind: str = Field(description="review, post, product or event")
+    subject_id: str
+    owner_id: str
+    reason: str
+    note: str
+    created_at: int
+
+
+class PersonReports(_Answer):
+    filed: list[PersonReport] = Field(description="The latest 20 reports they filed, newest first.")
+    received: Optional[list[PersonReport]] = Field(description="null: reports about what they publish are not "
+                                                               "read per person (no index by owner).")
+
+
 class AuditEntryView(_Answer):
     id: str
     at: int
@@ -753,7 +768,7 @@ class OpsPerson(_Answer):
     payments: list[PersonPayment]
     refunds: list[PersonRefund]
     flags: list[PersonFlag]
-    reports: Optional[dict] = Field(description="null: reports by and about a person are not read per person yet.")
+    reports: Optional[PersonReports] = Field(description="null: reports are not kept (moderation is off).")
     audit: list[AuditEntryView]
     people: dict[str, PersonName] = Field(description="The other people named above, by user id.")
 
@@ -765,6 +780,8 @@ class AuditLine(AuditEntryView):
 class AuditPage(_Answer):
     entries: list[AuditLine]
     next: Optional[str] = Field(description="The cursor of the next page; null on the last.")
+    people: dict[str, PersonName] = Field(description="The ops people and the people the entries are about, "
+                                                      "by user id.")
 
 
 # -- the store -----------------------------------------------------------------------------------

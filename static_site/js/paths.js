@@ -17,6 +17,8 @@ export const PAGES = Object.freeze({
   sales: "/sales.html",
   payReturn: "/pay-return.html",
   rate: "/rate.html",
+  ops: "/ops.html",
+  opsPerson: "/ops-person.html",
   opsRefunds: "/ops-refunds.html",
   opsReviews: "/ops-reviews.html",
   opsWatch: "/ops-watch.html",

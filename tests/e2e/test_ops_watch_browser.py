@@ -74,10 +74,12 @@ def test_ops_closes_a_flag_about_a_helper_with_a_note(page: Page, local_stack, a
     assert ":" in flag.flag_id  # the page must encode it in the address
     assert [email.subject for email in mailer.sent] == [f"Helper flagged: {helper_id} hosts many free sessions"]
 
-    # Ops finds the page in the menu under their name, next to the refund reviews.
+    # Ops finds the page through the Ops link in the menu under their name: the ops console.
     sign_in(page, ops.email, PASSWORD, "/index.html")
     open_account_menu(page)
     expect(page.get_by_test_id("ops-link")).to_be_visible()
+    page.get_by_test_id("ops-link").click()
+    expect(page).to_have_url(re.compile(r"/ops\.html$"))
     page.get_by_test_id("ops-watch-link").click()
     expect(page).to_have_url(re.compile(r"/ops-watch\.html$"))
     expect(page.get_by_role("heading", name="Flags & payouts", level=1)).to_be_visible()

@@ -272,6 +272,8 @@ def test_a_refund_is_asked_for_approved_by_ops_and_paid_back_minus_paypals_fee(p
     sign_in(ops_page, ops.email, PASSWORD, "/index.html")
     open_account_menu(ops_page)
     ops_page.get_by_test_id("ops-link").click()
+    expect(ops_page).to_have_url(re.compile(r"/ops\.html$"))
+    ops_page.get_by_test_id("ops-refunds-link").click()
     expect(ops_page).to_have_url(re.compile(r"/ops-refunds\.html$"))
     request = ops_page.locator(f"[data-request-id='{payment['payment_id']}']")
     expect(request).to_contain_text("of $25.00 paid")

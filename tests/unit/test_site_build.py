@@ -18,6 +18,7 @@ PAGES = {
     "polls", "posts", "my-events", "following", "unsubscribe",
 }
 PAGES |= {"notifications", "notification-settings"}
+PAGES |= {"ops", "ops-person"}
 # The call room fills the window: it has no footer.
 PAGES_WITHOUT_FOOTER = {"call"}
 # Attributes whose value names other elements by id.
