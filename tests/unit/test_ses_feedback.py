@@ -190,3 +190,16 @@ def test_the_apps_sns_handler_is_on_the_topic_the_local_stack_provisions():
 
     assert app.SES_FEEDBACK_TOPIC == simulator.TOPIC_NAME
     assert simulator.sns_handler_of(app) is app.ses_feedback
+
+
+def test_the_lambda_marks_what_sns_delivers(monkeypatch):
+    """`app.ses_feedback` as Lambda runs it: the SNS event of a complaint marks its recipient."""
+    import app
+    from chalicelib import deps
+
+    store = InMemoryUndeliverableStore()
+    monkeypatch.setattr(deps, "undeliverable", lambda: store)
+    posted = {"Type": "Notification", "MessageId": "id-2", "TopicArn": "arn:aws:sns:us-east-1:1:t",
+              "Message": json.dumps(COMPLAINT)}
+    app.ses_feedback(simulator.lambda_event(posted), None)
+    assert store.get("richard@example.com").reason == "complaint:abuse"
