@@ -225,6 +225,11 @@ export function mountHeader(root = document.querySelector("[data-site-header]"))
     if (bell.parentNode !== bar) {
       bar.append(bell);
     }
+    bar.classList.add("has-bell"); // site.css makes room for it
+  };
+  const hideBell = () => {
+    unmountBell();
+    bar.classList.remove("has-bell");
   };
   const setSignedIn = (signedIn, user = null) => {
     helperItem.replaceChildren(helperNavItem(signedIn));
@@ -233,14 +238,14 @@ export function mountHeader(root = document.querySelector("[data-site-header]"))
       mountIncomingCalls({ userId: (user && user.user_id) || currentUserId() });
       showBell();
     } else {
-      unmountBell();
+      hideBell();
       unmountIncomingCalls();
       stopRealtime();
     }
   };
 
   const signingOut = (endSession) => async () => {
-    unmountBell();
+    hideBell();
     unmountIncomingCalls();
     stopRealtime(); // offline at once, not when the server notices the socket is gone
     const { forgetCallAlerts } = await import("./push.js"); // loaded only to sign out
