@@ -80,6 +80,7 @@ def test_a_notify_me_alert_is_listed_emailed_with_one_click_pushed_and_framed(lo
         assert raw["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         link = raw["List-Unsubscribe"].strip().strip("<>")
         assert link.startswith(f"{local_stack['site']}/api/notifications/unsubscribe?token=")
+        assert f"List-Unsubscribe: <{link}>" in sent["raw_data"]  # as it is, not RFC 2047 words
         assert "Stop emails about \u201cNotify me\u201d alerts" in sent["text"]
         assert f"{local_stack['site']}/unsubscribe.html?kind=notices&amp;token=" in sent["html"]
 

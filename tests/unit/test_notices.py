@@ -404,3 +404,19 @@ def test_a_booking_email_carries_its_invitation_and_the_unsubscribe_headers_toge
     assert b"text/calendar" in raw and b"invite.ics" in raw
     [notice] = notices.notifications(user_id=ADA.user_id, cursor=None, desk=world.desk)["notifications"]
     assert notice["url"] == "/booking.html?id=b9" and notice["category"] == "bookings"
+
+
+def test_the_store_bookings_and_events_hold_the_notice_desk_through_the_payment_desk():
+    from chalicelib.services.bookings import BookingDesk
+    from chalicelib.services.events import EventDesk
+    from chalicelib.services.payments import PaidThrough
+    from chalicelib.services.store import StoreDesk
+
+    builder = object()
+    for desk in (BookingDesk, StoreDesk, EventDesk):
+        assert issubclass(desk, PaidThrough) and "notices" not in desk.__dataclass_fields__
+    through = PaidThrough()
+    through.payments = SimpleNamespace(notices=builder)
+    assert through.notices is builder
+    through.payments = SimpleNamespace()  # a payment desk without one (tests): none
+    assert through.notices is None
