@@ -59,6 +59,7 @@ def _product_record(product: Product) -> ProductRecord:
     return ProductRecord(
         product.seller_id, product.slug, title=product.title, description=product.description,
         description_html=product.description_html, summary=product.summary, kind=product.kind.value,
+        hidden_note=product.hidden_note,
         status=product.status.value, category=product.category,
         variants=[{"variant_id": v.variant_id, "name": v.name, "sku": v.sku, "price_cents": v.price_cents}
                   for v in product.variants],
@@ -83,7 +84,8 @@ def _product(record: Any) -> Product:
                    images=tuple(record.images or ()),
                    files=tuple(ProductFile(file_id=f["file_id"], name=f["name"], content_type=f["content_type"],
                                            size=int(f["size"]), key=f["key"]) for f in record.files or ()),
-                   description_html=record.description_html or "", summary=record.summary or "")
+                   description_html=record.description_html or "", summary=record.summary or "",
+                   hidden_note=record.hidden_note)
 
 
 def _products(seller_id: str, slugs: Iterable[str]) -> dict[str, Product]:

@@ -151,6 +151,7 @@ class Product:
     files: tuple[ProductFile, ...] = ()
     description_html: str = ""  # rendered at save (domain.rich_text)
     summary: str = ""  # plain text, for cards and link previews
+    hidden_note: str | None = None  # set when ops hid it after a report: archived, and not for sale again
 
     @property
     def product_id(self) -> str:

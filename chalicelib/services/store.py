@@ -209,6 +209,9 @@ def update_product(*, seller_id: str, slug: str, fields: dict, desk: StoreDesk, 
                                   categories=page.categories)
     if checked["kind"] is not before.kind:
         raise InvalidInput("A product stays digital or physical; make a new one instead.", field="kind")
+    if before.hidden_note is not None and checked["status"] is ProductStatus.ACTIVE:
+        raise Conflict("Our team took this product off sale after a report (we emailed you why); it cannot go back "
+                       "on sale. Write to support if you think this is a mistake.", field="status")
     html, summary = _rendered(checked["description"])
     after = before.with_changes(updated_at=max(now, before.updated_at + 1), description_html=html, summary=summary,
                                 **checked)
@@ -234,7 +237,7 @@ def unlist_product(*, seller_id: str, slug: str, note: str, now: int, desk: Stor
     before = desk.products.get(seller_id, slug)
     if before is None or before.status is not ProductStatus.ACTIVE:
         return before
-    after = _changed(before, desk, now, status=ProductStatus.ARCHIVED)
+    after = _changed(before, desk, now, status=ProductStatus.ARCHIVED, hidden_note=note)
     _index(before, after, desk)
     tell_hidden(desk, seller_id, what="product", title=before.title, note=note, url="/my-store.html")
     return after

@@ -146,6 +146,13 @@ def test_reports_of_each_kind_reach_one_queue_and_ops_hides_each(local_stack):
     listed = requests.get(f"{api}/helpers/{owner.username}/events", timeout=30).json()
     assert event["event_id"] not in str(listed)
     assert report(api, second, "post", things["post"]).status_code == 404  # hidden: nothing to report
+    mine_now = requests.get(f"{api}/me/products/{product['slug']}", headers=owner.auth, timeout=30).json()["product"]
+    assert mine_now["status"] == "archived"
+    relisted = requests.put(f"{api}/me/products/{product['slug']}", headers=owner.auth, timeout=30, json={
+        "title": mine_now["title"], "kind": mine_now["kind"], "description": mine_now["description"],
+        "status": "active", "variants": [{k: v[k] for k in ("variant_id", "name", "sku", "price_cents", "stock")}
+                                         for v in mine_now["variants"]]})
+    assert relisted.status_code == 409 and relisted.json()["error"]["field"] == "status", relisted.text
 
     # the owners are told why, by email
     subjects = [m.get("subject") for m in emails_to(aws, owner.email)]

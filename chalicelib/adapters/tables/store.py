@@ -26,6 +26,7 @@ class ProductRecord(Model):
     description = UnicodeAttribute(default="")
     description_html = UnicodeAttribute(default="")
     summary = UnicodeAttribute(default="")
+    hidden_note = UnicodeAttribute(null=True)  # ops hid it after a report (services/moderation.py)
     kind = UnicodeAttribute()
     status = UnicodeAttribute()
     category = UnicodeAttribute(null=True)
