@@ -164,3 +164,38 @@ def test_the_centres_operations_answer_schemathesis_as_the_document_declares(loc
         run = _fuzz(local_stack, role, headers=headers, only=mine)
         assert len(run.operations) == 6 and run.requests > len(run.operations), run.summary()
         assert not run.failures and not run.errors, _verdict(run)
+
+
+def test_a_paid_booking_and_its_cancellation_are_notices_of_both_parties(local_stack):
+    """The money path (PayPal sandbox): booking and cancelling (refunded at PayPal) go on as
+    before, and each email of both parties is also a notice; the Helper's open tab is sent one
+    frame per notice; the customer's invitation email carries List-Unsubscribe too."""
+    from tests.integration.test_bookings_api import helper_taking_bookings
+    from tests.support.bookings import book, free_slots
+
+    api = local_stack["api"]
+    helper = helper_taking_bookings(api, fee_policy="half_price")
+    customer = sign_up_and_in(api, "noticebooker")
+    helper_tab = Peer(local_stack, helper)
+    try:
+        booking = book(local_stack, customer, helper, free_slots(api, helper, days=14)[-1]["start"])
+        assert booking["state"] == "confirmed"
+        first = helper_tab.wait_for(lambda m: m.get("type") == "notices")
+        assert first["latest"]["category"] == "bookings"
+        cancelled = requests.post(f"{api}/bookings/{booking['booking_id']}/cancel", headers=customer.auth,
+                                  timeout=30, json={"reason": "Something came up."})
+        assert cancelled.status_code == 200 and cancelled.json()["booking"]["state"] == "cancelled"
+        second = helper_tab.wait_for(lambda m: m.get("type") == "notices" and m["latest"]["kind"] ==
+                                     "booking_cancelled")
+        assert second["unread"] == first["unread"] + 1
+    finally:
+        helper_tab.close()
+    path = f"/booking.html?id={booking['booking_id']}"
+    for person in (customer, helper):
+        listed = _listed(api, person)["notifications"]
+        kinds = [n["kind"] for n in listed]
+        assert kinds[0] == "booking_cancelled" and kinds[-1] in ("booking_confirmed", "booking_requested"), kinds
+        assert all(n["url"] == path for n in listed if n["category"] == "bookings")
+    [invited] = [m for m in emails_to(local_stack["aws"], customer.email)
+                 if m.get("subject", "").startswith("15 minutes with")]
+    assert "List-Unsubscribe: <" in invited["raw_data"] and "text/calendar" in invited["raw_data"]
