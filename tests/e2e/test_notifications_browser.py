@@ -1,12 +1,14 @@
 """The notification centre in real Chromium on the whole local stack.
 
-A customer books (and pays for, at the PayPal sandbox) a Helper's time through the API: the Helper's bell, on a page they had
-open, counts the notice without a reload (the WebSocket's `notices` frame) and says so to screen
-readers; the bell opens /notifications.html, which lists the booking (unread, with its link);
-"Mark all as read" clears the list's marks and the bell, in that tab and in the person's other
-tab. The notification settings save Email off for a category (PUT) and show it after a reload.
-The list pages on with "Load more" and shows its empty state; titles and texts with markup in
-them show as text. Screenshots at 1280 and 390 px go to /tmp/ui-shots."""
+A customer books (and pays for, at the PayPal sandbox) a Helper's time through the API: the
+Helper's bell, on a page they had open, counts the notice without a reload (the WebSocket's
+`notices` frame) and says so to screen readers; the bell opens /notifications.html, which lists
+the booking (unread, with its link); "Mark all as read" clears the list's marks and the bell, in
+that tab and in the person's other tab; a notice arriving while the page is open goes on top.
+The notification settings save Email off for a category (PUT) and show it after a reload. The
+list pages on with "Load more" (notices written into the stack's store) and shows its empty
+state; titles and texts with markup in them show as text. Screenshots at 1280 and 390 px go to
+/tmp/ui-shots."""
 from __future__ import annotations
 
 import re
@@ -53,7 +55,8 @@ def seeded(api: str, app_env, person: SignedIn, count: int, *, title: str = "Ses
     ids = []
     for n in range(count):
         notice = rules.Notice(user_id=user_id, notice_id=uuid.uuid4().hex[:16], at=start + n,
-                              kind="booking_confirmed", category="bookings", title=f"{title} {n + 1}" if count > 1 else title,
+                              kind="booking_confirmed", category="bookings",
+                              title=f"{title} {n + 1}" if count > 1 else title,
                               body=body, url="/appointments.html")
         store.add(notice, ttl=None)
         ids.append(notice.notice_id)
