@@ -211,13 +211,16 @@ def effective(stored: dict | None) -> Preferences:
     return chosen
 
 
-def changed(stored: dict | None, change: Any) -> Preferences:
+def changed(stored: dict | None, change: Any) -> dict:
     """The stored choices after a PUT's `categories` (partial: a category or channel left out
-    keeps its value). An unknown category or a value that is not true/false is a 400, and then
-    nothing changes."""
+    keeps its value). Only choices are stored, never the defaults, so a default changed later
+    reaches everyone who did not choose. An unknown category or a value that is not true/false
+    is a 400, and then nothing changes."""
     if not isinstance(change, dict):
         raise InvalidInput("categories must be an object of category -> {email, push}.", field="categories")
-    result = effective(stored)
+    result = {name: {channel: value for channel, value in channels.items()
+                     if channel in CHANNELS and isinstance(value, bool)}
+              for name, channels in (stored or {}).items() if name in BY_NAME and isinstance(channels, dict)}
     for name, channels in change.items():
         if name not in BY_NAME:
             raise InvalidInput(f"There is no category {str(name)[:40]!r}; the categories are "
@@ -227,7 +230,7 @@ def changed(stored: dict | None, change: Any) -> Preferences:
         for channel, value in channels.items():
             if not isinstance(value, bool):
                 raise InvalidInput(f"{channel} must be true or false.", field=f"categories.{name}.{channel}")
-            result[name][channel] = value
+            result.setdefault(name, {})[channel] = value
     return result
 
 

@@ -181,6 +181,7 @@ def test_preferences_change_partially_and_a_bad_change_changes_nothing():
     after = notices.set_preferences(user_id=ADA.user_id, categories={"orders": {"email": False}}, desk=world.desk)
     orders = next(c for c in after["categories"] if c["category"] == "orders")
     assert (orders["email"], orders["push"]) == (False, False)
+    assert world.store.state(ADA.user_id).preferences == {"orders": {"email": False}}  # choices, not defaults
     notices.set_preferences(user_id=ADA.user_id, categories={"orders": {"push": True}}, desk=world.desk)
     for bad, field in [({"nope": {"email": True}}, "categories.nope"), ({"orders": {"email": 1}},
                                                                         "categories.orders.email"),
