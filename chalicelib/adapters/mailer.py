@@ -98,9 +98,8 @@ class SkipsUndeliverable:
             marked = None
         if marked is not None:
             self.skipped += 1
-            logger().info("email not sent: the address is undeliverable",
-                          extra={"domain": address.rpartition("@")[2], "reason": marked.reason,
-                                 "subject": email.subject})
+            logger().info("email not sent: the address is undeliverable",  # no address or subject: they name people
+                          extra={"domain": address.rpartition("@")[2], "reason": marked.reason})
             return
         self._mailer.send(email)
 
@@ -112,7 +111,6 @@ def mime(email: Email, *, sender: str) -> bytes:
     of raw messages, with CRLF line ends. `List-*` header lines (an unsubscribe URL) are written
     as they are: a URL has no space to fold at, and RFC 2047 would encode it into words mail
     clients do not read as a URL (RFC 2369)."""
-    from email import policy
     from email.message import EmailMessage
     from email.policy import EmailPolicy
     from email.utils import formatdate

@@ -117,7 +117,8 @@ def test_the_settings_default_to_real_limits():
 
 
 def test_one_address_gets_three_codes_an_hour_whoever_asks_and_the_fourth_sends_nothing():
-    identity, store, limiter, mailer = InMemoryIdentity(), InMemoryAccountStore(), InMemoryRateLimiter(), InMemoryMailer()
+    identity, store, limiter = InMemoryIdentity(), InMemoryAccountStore(), InMemoryRateLimiter()
+    mailer = InMemoryMailer()
     _sign_up(identity, store, limiter, "ada@example.com", "ada1", mailer=mailer)  # a code
     _sign_up(identity, store, limiter, "ADA@example.com", "ada2", ip="198.51.100.1", mailer=mailer)  # a notice
     accounts.resend_confirmation(email="ada@example.com", identity=identity, limiter=limiter, settings=SETTINGS,

@@ -76,7 +76,8 @@ def test_a_complaint_marks_its_recipients_with_or_without_a_feedback_type():
     assert ses_feedback.record_feedback(COMPLAINT, store=store, now=100) == ["richard@example.com"]
     assert store.get("richard@example.com").reason == "complaint:abuse"
     store = InMemoryUndeliverableStore()
-    assert ses_feedback.record_feedback(COMPLAINT_WITHOUT_FEEDBACK_REPORT, store=store, now=1) == ["richard@example.com"]
+    marked = ses_feedback.record_feedback(COMPLAINT_WITHOUT_FEEDBACK_REPORT, store=store, now=1)
+    assert marked == ["richard@example.com"]
     assert store.get("richard@example.com").reason == "complaint:unspecified"
 
 
@@ -102,7 +103,8 @@ def test_transient_undetermined_not_spam_deliveries_and_junk_mark_nothing(messag
 
 def test_one_notification_may_name_many_recipients():
     bounce = {**PERMANENT_BOUNCE, "bounce": {**PERMANENT_BOUNCE["bounce"], "bouncedRecipients": [
-        {"emailAddress": "a@example.com"}, {"emailAddress": "\"B\" <b@example.com>"}, {"emailAddress": "A@example.com"}]}}
+        {"emailAddress": "a@example.com"}, {"emailAddress": "\"B\" <b@example.com>"},
+        {"emailAddress": "A@example.com"}]}}
     assert ses_feedback.parse(bounce).addresses == ("a@example.com", "b@example.com")
 
 
