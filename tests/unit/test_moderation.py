@@ -141,3 +141,66 @@ def test_a_kept_thing_reported_again_returns_with_its_earlier_decision(desk):
     [card] = moderation.queue(limit=10, cursor=None, now=NOW + 3, desk=desk)["items"]
     assert (card["count"], card["total"], card["opened_at"]) == (1, 2, NOW + 2)
     assert card["decision"] == {"state": None, "by": "olga", "at": NOW + 1, "note": "Fine"}
+
+
+# -- the kinds' own hiding, on their twins ---------------------------------------------------------------
+
+def kind_desk(kind: str, subjects) -> ModerationDesk:
+    return ModerationDesk(reports=InMemoryReportStore(), audit=InMemoryAuditLog(), accounts=InMemoryAccountStore(),
+                          pages=InMemoryHelperPageStore(), cursors=CursorSeal(b"test"), subjects={kind: subjects})
+
+
+def test_a_hidden_product_leaves_the_store_and_the_marketplace_and_cannot_go_back_on_sale():
+    from chalicelib.services import store as shop
+    from tests.support.twins import CALLER, HELPER
+    from tests.unit.test_store_service import NOW as STORE_NOW, mug, store_desk
+
+    store = store_desk()
+    product = mug(store)
+    ops = kind_desk("product", moderation.ProductSubjects(lambda: store))
+    subject_id = f"{HELPER}/{product.slug}"
+    with pytest.raises(Conflict):  # the seller's own
+        moderation.file_report(kind="product", subject_id=subject_id, reason="counterfeit", note="", user_id=HELPER,
+                               now=STORE_NOW, desk=ops)
+    moderation.file_report(kind="product", subject_id=subject_id, reason="counterfeit", note="A copy",
+                           user_id=CALLER, now=STORE_NOW, desk=ops)
+    moderation.decide(kind="product", subject_id=subject_id, decision="hide", note="Counterfeit.", ops_id="olga",
+                      now=STORE_NOW + 5, desk=ops)
+    hidden = store.products.get(HELPER, product.slug)
+    assert (hidden.status.value, hidden.hidden_note) == ("archived", "Counterfeit.")
+    assert shop.store_page(username="ada", desk=store).products == [] and shop.marketplace(desk=store)[0] == []
+    assert shop.marketplace(desk=store, query="mug")[0] == []
+    [email] = [m for m in store.mailer.sent if "hidden" in m.subject]
+    assert email.subject == "Your product was hidden" and "Counterfeit." in email.text
+    with pytest.raises(Conflict) as refused:
+        shop.update_product(seller_id=HELPER, slug=product.slug, fields={
+            "title": product.title, "kind": "physical", "status": "active",
+            "variants": [{"variant_id": v.variant_id, "name": v.name, "sku": v.sku, "price_cents": v.price_cents,
+                          "stock": v.stock} for v in product.variants]}, desk=store, now=STORE_NOW + 10)
+    assert refused.value.field == "status"
+
+
+def test_a_hidden_event_leaves_the_helpers_list_and_takes_no_rsvp():
+    from chalicelib.services import events as service
+    from tests.support.twins import CALLER, HELPER
+    from tests.unit.test_events_service import NOW as EVENTS_NOW, event_desk, new_event, rsvp
+
+    events = event_desk()
+    event = new_event(events)
+    ops = kind_desk("event", moderation.EventSubjects(lambda: events))
+    moderation.file_report(kind="event", subject_id=event.event_id, reason="misleading", note="", user_id=CALLER,
+                           now=EVENTS_NOW, desk=ops)
+    moderation.decide(kind="event", subject_id=event.event_id, decision="hide", note="Misleading.", ops_id="olga",
+                      now=EVENTS_NOW + 5, desk=ops)
+    assert events.events.get(event.event_id).hidden_note == "Misleading."
+    assert service.public_events(username="ada", desk=events, now=EVENTS_NOW + 6)[1] == []
+    with pytest.raises(NotFound):
+        service.public_event(username="ada", event_id=event.event_id, desk=events)
+    with pytest.raises(NotFound):
+        rsvp(events, event, "person-1", now=EVENTS_NOW + 7)
+    mine = service.my_events(helper_id=HELPER, desk=events, now=EVENTS_NOW + 8)
+    assert [e.event_id for e in mine] == [event.event_id]  # its Helper still has it
+    assert any(m.subject == "Your event was hidden" and "Misleading." in m.text for m in events.mailer.sent)
+    with pytest.raises(NotFound):  # hidden: nothing left to report
+        moderation.file_report(kind="event", subject_id=event.event_id, reason="spam", note="", user_id="person-2",
+                               now=EVENTS_NOW + 9, desk=ops)
