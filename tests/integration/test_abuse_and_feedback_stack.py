@@ -109,3 +109,18 @@ def test_a_callers_seventh_ring_in_a_minute_is_refused_with_429(local_stack):
             m.get("type") == "call" and m["call"]["state"] == "ringing"))["type"] == "pong"
     finally:
         helper_tab.close()
+
+
+def test_confirming_the_address_lifts_the_mark(local_stack, app_env):
+    """A sign-up not yet confirmed whose address is complained about (its owner is told of a second
+    sign-up, and complains): confirming it (a code got through) lifts the mark."""
+    api = local_stack["api"]
+    address = f"complaint+{uuid.uuid4().hex[:10]}@simulator.amazonses.com"
+    who = new_identity("pending") | {"email": address}
+    assert requests.post(f"{api}/auth/sign-up", json=who, timeout=30).status_code == 201
+    assert sign_up_again(api, address).status_code == 201
+    assert eventually(lambda: app_env.undeliverable().get(address), timeout=20) is not None
+    assert requests.post(f"{api}/auth/confirm", json={"email": address, "code": "123456"}, timeout=30).status_code == 200
+    person = sign_in(api, SignedIn(address, who["username"], who["display_name"], who["password"], {}))
+    assert me(api, person)["email_undeliverable"] is False
+    assert app_env.undeliverable().get(address) is None
