@@ -1328,6 +1328,8 @@ class EventView(_Answer):
     created_at: int
     updated_at: int
     url: Optional[str]
+    hidden_note: Optional[str] = Field(default=None, description="Its Helper's view only: why ops hid it after a "
+                                                                  "report (the public no longer sees it).")
 
 
 class EventAnswer(_Answer):

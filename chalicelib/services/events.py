@@ -396,6 +396,8 @@ def event_view(event: Event, *, page: Any = None, owner: bool = False, attending
         "updated_at": event.updated_at,
         "url": event_path(page.username, event.event_id) if page is not None else None,
     }
+    if owner:  # why ops hid it after a report (the public no longer sees it)
+        view["hidden_note"] = event.hidden_note
     return view
 
 

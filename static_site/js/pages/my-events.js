@@ -83,6 +83,10 @@ function eventItem(event) {
       `${event.taken}/${event.capacity} going${event.waiting ? ` · ${event.waiting} waiting` : ""}`),
     element("span", { class: `event-pill${event.state === "cancelled" ? " event-pill-cancelled" : ""}` },
       event.state === "announced" ? "Announced" : event.state === "draft" ? "Draft" : "Cancelled"));
+  if (event.hidden_note) { // ops hid it after a report: say so, and why (plain text)
+    meta.append(element("span", { class: "event-pill event-pill-cancelled", "data-testid": "my-event-hidden" },
+      "Hidden by our team"));
+  }
   const actions = element("div", { class: "my-event-actions" });
   if (event.state !== "draft" && event.url) {
     actions.append(element("a", { class: "button button-secondary button-small", href: event.url }, "Open page"));
@@ -98,8 +102,12 @@ function eventItem(event) {
     cancel.addEventListener("click", () => cancelEvent(event, cancel));
     actions.append(edit, cancel);
   }
+  const hidden = event.hidden_note
+    ? [element("p", { class: "field-hint", "data-testid": "my-event-hidden-note" },
+      `Our team hid this event after a report; visitors no longer see it. Why: ${event.hidden_note}`)]
+    : [];
   return element("li", { class: "my-event", "data-event-id": event.event_id },
-    element("h3", { class: "my-event-title" }, event.title), meta, actions);
+    element("h3", { class: "my-event-title" }, event.title), meta, ...hidden, actions);
 }
 
 async function cancelEvent(event, button) {
