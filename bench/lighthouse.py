@@ -17,7 +17,8 @@ guide and a mug they bought from another store, a customer's paid 15-minute book
 Notifications (what those sales and bookings told them) and Notification settings: the browser profile Lighthouse
 runs in holds the session
 and `--disable-storage-reset` keeps it; each page gets a fresh profile, so that no audit warms
-another's cache. Private, they carry `noindex` on purpose and skip `is-crawlable`.
+another's cache. Private, they carry `noindex` on purpose and skip `is-crawlable`. The ops console
+and a person's page in it are audited the same way, signed in as someone of the ops group.
 
 Target: every score at least 95. Below it, the audits that cost points are printed; the JSON
 reports are kept in `.local/bench-reports/lighthouse/`. `python -m bench.lighthouse` runs it
@@ -63,12 +64,16 @@ PAGES = {  # name: path on the site ({helper} is the Helper's username, {product
     "an event": "/h/{helper}/events/{event}",
     "Notifications": "/notifications.html",
     "Notification settings": "/notification-settings.html",
+    "Ops console": "/ops.html",
+    "A person (ops)": "/ops-person.html?id={person}",
 }
 # Pages audited signed in as the Helper: their own store and its orders, their library (what
 # they bought in another store), their appointments and a booking of their time, their polls.
 # Being private, they say `noindex` on purpose, so `is-crawlable` is not theirs to pass.
 SIGNED_IN_PAGES = frozenset({"My Store", "Orders", "Library", "Appointments", "A booking", "Polls", "Following",
                              "Notifications", "Notification settings"})
+# Pages audited signed in as someone of the ops group (the ops console; the Helper's own history).
+OPS_PAGES = frozenset({"Ops console", "A person (ops)"})
 SIGNED_IN_CONFIG = {"extends": "lighthouse:default", "settings": {"skipAudits": ["is-crawlable"]}}
 # For the 404 page: what fails there only because it is a 404 page (see the docstring).
 NOT_FOUND_CONFIG = {
@@ -257,6 +262,7 @@ def announced(endpoints: dict, helper) -> str:
 
 def measure(pages: dict[str, str] = PAGES) -> dict[str, dict]:
     from tests.support.pages import become_helper, open_storefront
+    from tests.support.payments import ops_person
     from tests.support.stack import temporary_stack
     from tests.support.store import physical_product
 
@@ -275,12 +281,14 @@ def measure(pages: dict[str, str] = PAGES) -> dict[str, dict]:
             polled(endpoints, helper)
         post = blogged(endpoints, helper) if {"a blog", "a post", "a Helper's page"} & set(pages) else None
         event = announced(endpoints, helper) if {"an event", "a Helper's page"} & set(pages) else None
+        ops = ops_person(endpoints, "benchops") if OPS_PAGES & set(pages) else None
         for name, path in pages.items():
-            report = REPORTS / f"{name.replace(' ', '-').replace(chr(39), '')}.json"
-            profile = signed_in_profile(endpoints["site"], helper.tokens, report.with_suffix(".profile")) \
-                if name in SIGNED_IN_PAGES else None
+            report = REPORTS / f"{name.replace(' ', '-').replace(chr(39), '').replace('(', '').replace(')', '')}.json"
+            signed_in = ops if name in OPS_PAGES else helper if name in SIGNED_IN_PAGES else None
+            profile = signed_in_profile(endpoints["site"], signed_in.tokens, report.with_suffix(".profile")) \
+                if signed_in else None
             url = endpoints["site"] + path.format(helper=helper.username, product=product["slug"], booking=booking,
-                                                  post=post, event=event)
+                                                  post=post, event=event, person=helper.tokens["user_id"])
             results[name] = audit(url, report, not_found_page=name == "404", profile=profile)
     return results
 

@@ -92,12 +92,14 @@ function weekTotal(figure, totals) {
     : `${figure.today(totals)} in 7 days`;
 }
 
-function statCard(figure, today, totals) {
-  return element("div", { class: "console-stat", "data-testid": `ops-stat-${figure.key}` },
-    element("dt", { class: "console-stat-label" }, figure.label),
-    element("dd", { class: "console-stat-value", "data-stat-value": "" }, figure.today(today)),
-    element("dd", { class: "console-stat-note" }, figure.note(today)),
-    element("dd", { class: "console-stat-week" }, weekTotal(figure, totals)));
+/** Fills the figure cards the page already has (their places are kept while loading). */
+function showFigures(today, totals) {
+  for (const figure of FIGURES) {
+    const card = statsList.querySelector(`[data-stat="${figure.key}"]`);
+    card.querySelector("[data-stat-value]").textContent = figure.today(today);
+    card.querySelector("[data-stat-note]").textContent = figure.note(today);
+    card.querySelector("[data-stat-week]").textContent = weekTotal(figure, totals);
+  }
 }
 
 function weekRow(day) {
@@ -213,7 +215,7 @@ async function loadBoard() {
     const board = await api.opsDashboard();
     const { today, week } = board;
     todayDay.textContent = `${formatCalendarDay(today.day, { long: true })} (UTC)`;
-    statsList.replaceChildren(...FIGURES.map((figure) => statCard(figure, today, week.totals)));
+    showFigures(today, week.totals);
     weekRange.textContent = `${formatCalendarDay(week.first_day)} to ${formatCalendarDay(week.last_day)} (UTC)`;
     weekRows.replaceChildren(...week.days.slice().reverse().map(weekRow));
     weekTable.hidden = false;
