@@ -187,3 +187,32 @@ def test_a_person_files_at_most_the_days_reports(local_stack):
     ops = ops_person(local_stack, f"limit{uuid.uuid4().hex[:4]}")
     assert f"post:{posts[20]}" not in queue_cards(api, ops)  # refused: nothing filed
     assert report(api, sign_up_and_in(api, "other"), "post", posts[20]).status_code == 201
+
+
+def test_reports_and_decisions_sent_at_once_count_once(local_stack):
+    """Ten tabs sending one person's report of one thing at once: one report (201), the rest 409;
+    two ops deciding it at once: one decision (200), the other 409, one audit entry."""
+    import concurrent.futures
+
+    api = local_stack["api"]
+    helper = open_store(api, "raced")
+    helper_id = user_id(api, helper)
+    post = requests.post(f"{api}/me/posts", headers=helper.auth, timeout=30,
+                         json={"title": f"Raced {uuid.uuid4().hex[:4]}", "body": "Hi.", "status": "published"})
+    subject_id = f"{helper_id}/{post.json()['post']['post_id']}"
+    hasty = sign_up_and_in(api, "hasty")
+    with concurrent.futures.ThreadPoolExecutor(max_workers=10) as pool:
+        codes = sorted(pool.map(lambda _: report(api, hasty, "post", subject_id).status_code, range(10)))
+    assert codes == [201] + [409] * 9, codes
+    first, second = (ops_person(local_stack, f"race{n}{uuid.uuid4().hex[:4]}") for n in range(2))
+    cards = queue_cards(api, first)
+    assert cards[f"post:{subject_id}"]["count"] == 1
+
+    def decide(ops):
+        return requests.post(f"{api}/ops/moderation/decision", headers=ops.auth, timeout=30,
+                             json={"kind": "post", "id": subject_id, "decision": "keep", "note": "Fine."}).status_code
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        decided = sorted(pool.map(decide, (first, second)))
+    assert decided == [200, 409], decided
+    assert len(audit_of(local_stack, f"post:{subject_id}")) == 1
