@@ -155,6 +155,9 @@ def test_email_off_for_a_category_is_saved_and_kept_after_a_reload(local_stack, 
     api = local_stack["api"]
     person = sign_up_and_in(api, "prefs")
     page = browser_log.watch(open_context().new_page(), "person")
+    page.goto("/index.html")  # a visitor has no bell
+    expect(page.get_by_role("banner").get_by_role("link", name="Sign up")).to_be_visible()
+    expect(page.locator("[data-notice-bell]")).to_have_count(0)
     signed_in(page, person, "/notifications.html")
     page.get_by_test_id("notification-settings-link").click()
     page.wait_for_url(re.compile(r"/notification-settings\.html$"))
