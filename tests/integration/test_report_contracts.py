@@ -108,3 +108,12 @@ def test_a_persons_reports_are_counted_over_a_window(reports):
     assert reports.filed_since("bob", NOW - 1) == 4
     assert reports.filed_since("bob", NOW + 150) == 2
     assert reports.filed_since("cy", NOW) == 1 and reports.filed_since("nobody", 0) == 0
+
+
+def test_a_persons_latest_reports_come_newest_first(reports):
+    for n in range(3):
+        reports.file(report("bob", NOW + n, subject_id=f"ada/p{n}", reason=("spam", "offensive", "other")[n]))
+    reports.file(report("cy", NOW + 9, subject_id="ada/p0"))
+    assert [(r.subject_id, r.reason) for r in reports.filed_by("bob", limit=2)] == [
+        ("ada/p2", "other"), ("ada/p1", "offensive")]
+    assert reports.filed_by("nobody") == []
