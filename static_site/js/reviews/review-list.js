@@ -125,8 +125,8 @@ export class ReviewList {
 
   /** One review as a list item (`tabindex=-1` so "Show more" can move focus to the first new one). */
   item(review) {
-    const li = element("li", { class: "review", "data-review-id": review.review_id, tabindex: "-1",
-      "data-testid": "review" });
+    const li = element("li", { class: "review", id: `review-${review.review_id}`, "data-review-id": review.review_id,
+      tabindex: "-1", "data-testid": "review" });
     this.fill(li, review);
     return li;
   }
