@@ -81,6 +81,12 @@ def tell_each(desk: Desk, *messages: tuple[str | None, str, dict[str, Any]]) -> 
             _send(desk, profiles[user_id], kind, context)
 
 
+def tell_hidden(desk: Any, owner_id: str, *, what: str, title: str, note: str, url: str | None = None) -> None:
+    """The owner of a hidden post, product or event is told which and why (best effort)."""
+    tell(desk, owner_id, "content_hidden", what=what, title=visible_text(title), note=note,
+         manage_url=f"{desk.settings.site_url.rstrip('/')}{url}" if url else None)
+
+
 def _send(desk: Desk, profile: Any, kind: str, context: dict[str, Any]) -> None:
     """The email, and for a kind that is a notice (services/notices.py) through the notification
     centre when the desk has one (`notices`: a function building its NoticeDesk, so nothing is

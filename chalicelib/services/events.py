@@ -323,7 +323,7 @@ def hide_event(*, event_id: str, note: str, now: int, desk: EventDesk) -> Event 
     """Ops hides a reported event: it leaves the Helper's page, event list and calendar feed, and
     takes no more RSVPs; places already held stay (the Helper may cancel it, refunding everyone).
     The Helper is told why by email."""
-    from chalicelib.services.moderation import tell_hidden
+    from chalicelib.services.emails import tell_hidden
 
     for _ in range(3):
         before = desk.events.get(event_id)

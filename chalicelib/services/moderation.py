@@ -17,7 +17,6 @@ from chalicelib.domain import reports as rules
 from chalicelib.domain.errors import InvalidInput, NotFound
 from chalicelib.domain.reports import Case, Report
 from chalicelib.domain.user_text import visible_text
-from chalicelib.services.emails import tell
 
 PAGE_LIMIT = 50
 NOTES_SHOWN = 10  # the newest reports' notes on a queue card
@@ -254,9 +253,3 @@ class EventSubjects:
         from chalicelib.services.events import hide_event
 
         hide_event(event_id=subject_id, note=note, now=now, desk=self._desk())
-
-
-def tell_hidden(desk: Any, owner_id: str, *, what: str, title: str, note: str, url: str | None = None) -> None:
-    """The owner of a hidden post, product or event is told which and why (best effort)."""
-    tell(desk, owner_id, "content_hidden", what=what, title=visible_text(title), note=note,
-         manage_url=f"{desk.settings.site_url.rstrip('/')}{url}" if url else None)

@@ -315,7 +315,7 @@ def public_post(*, username: str, slug: object, desk: PostDesk, now: int) -> tup
 def hide_post(*, helper_id: str, post_id: str, note: str, now: int, desk: PostDesk) -> Post | None:
     """Ops hides a reported post: it leaves the blog (its Helper sees why in their editor) and its
     Helper is told by email."""
-    from chalicelib.services.moderation import tell_hidden
+    from chalicelib.services.emails import tell_hidden
 
     post = desk.posts.get(helper_id, post_id)
     if post is None or post.hidden_note is not None:

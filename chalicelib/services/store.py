@@ -232,7 +232,7 @@ def _changed(before: Product, desk: StoreDesk, now: int, **changes: Any) -> Prod
 def unlist_product(*, seller_id: str, slug: str, note: str, now: int, desk: StoreDesk) -> Product | None:
     """Ops hides a reported product: archived, it leaves the store page and the Marketplace (orders
     that name it keep it), and its seller is told why by email."""
-    from chalicelib.services.moderation import tell_hidden
+    from chalicelib.services.emails import tell_hidden
 
     before = desk.products.get(seller_id, slug)
     if before is None or before.status is not ProductStatus.ACTIVE:
