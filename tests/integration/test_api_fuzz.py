@@ -24,7 +24,10 @@ from tests.support.pages import become_helper
 
 pytestmark = pytest.mark.integration
 
-MAX_EXAMPLES = 50
+# 30 generated cases an operation beside the coverage phase (every field's bounds, formats and
+# missing values, made from the schema): at 50 the signed-in run took 178 s of a 25-minute suite
+# over 149 operations, and the operations keep coming.
+MAX_EXAMPLES = 30
 ANONYMOUS_SECURED_EXAMPLES = 5  # a token-only operation fuzzed without a token: every answer is the same 401
 SEED = 20240611
 TIMEOUT = 30
