@@ -153,13 +153,14 @@ def test_a_booking_rings_the_bell_live_and_mark_all_as_read_clears_it(local_stac
 
 def test_email_off_for_a_category_is_saved_and_kept_after_a_reload(local_stack, open_context, browser_log):
     api = local_stack["api"]
-    person = sign_up_and_in(api, "prefs")
+    person = become_helper(api, "prefs")
     page = browser_log.watch(open_context().new_page(), "person")
     page.goto("/index.html")  # a visitor has no bell
     expect(page.get_by_role("banner").get_by_role("link", name="Sign up")).to_be_visible()
     expect(page.locator("[data-notice-bell]")).to_have_count(0)
-    signed_in(page, person, "/notifications.html")
-    page.get_by_test_id("notification-settings-link").click()
+    signed_in(page, person, "/become-a-helper.html")  # My page's Call alerts lead to the settings
+    page.locator("[data-call-alerts]").get_by_role(
+        "link", name="Choose which notifications you get by email and push").click()
     page.wait_for_url(re.compile(r"/notification-settings\.html$"))
     form = page.locator("[data-preferences-form]")
     expect(form).to_have_attribute("data-preferences-ready", "")
@@ -231,4 +232,6 @@ def test_the_list_pages_on_shows_its_empty_state_and_shows_markup_as_text(local_
     expect(page.locator("[data-inbox-empty]")).to_be_hidden()
     assert page.locator("[data-inbox-list] img, [data-inbox-list] b, [data-inbox-list] i").count() == 0
     assert page.evaluate("window.__xss") is None
+    page.get_by_role("link", name="Notification settings").click()
+    page.wait_for_url(re.compile(r"/notification-settings\.html$"))
     assert browser_log.unexpected() == []
