@@ -210,3 +210,16 @@ def test_cells_a_spreadsheet_would_run_are_made_flat():
 def test_week_days_are_the_last_seven_utc_days_ending_today():
     days = ops_console.week_days(NOW)
     assert len(days) == 7 and days[-1] == TODAY and days == sorted(days)
+
+
+def test_payouts_paypal_paid_are_counted_on_the_day_they_were_paid(desk):
+    from tests.unit.test_payouts_service import friday_after, payout_desk, run_until_done, seed_payable
+
+    stats = InMemoryOpsStats()
+    d = payout_desk(desk, stats=stats)
+    seed_payable(d, "h-one", 1500)
+    seed_payable(d, "h-two", 2750)
+    friday = friday_after(NOW)
+    run_until_done(d, friday)
+    assert sum(day.payouts for day in stats.days.values()) == 2
+    assert stats.get(day_of(friday)).payout_cents == 4250
