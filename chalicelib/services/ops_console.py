@@ -24,6 +24,8 @@ FOUND = 20  # people a lookup answers with
 AUDIT_PAGE = 50
 CSV_PAGE = 200
 MAX_QUERY = 254
+MAX_EMAIL_QUERY = 200  # Cognito's ListUsers filter is at most 256 characters, the attribute's name included
+MAX_USER_ID = 128
 
 
 @dataclass
@@ -147,6 +149,8 @@ def find_people(*, is_ops: bool, query: object, desk: OpsConsoleDesk) -> list[di
     if len(text) > MAX_QUERY:
         raise InvalidInput(f"At most {MAX_QUERY} characters.", field="q")
     if "@" in text[1:]:
+        if len(text) > MAX_EMAIL_QUERY or any(c.isspace() or not c.isprintable() or c in '"\\' for c in text):
+            raise InvalidInput("That is not an email or the beginning of one.", field="q")
         ids = desk.identity.users_with_email(text.lower(), limit=FOUND)
         profiles = desk.accounts.get_many(ids)
         found = [profiles[i] for i in ids if i in profiles]
@@ -235,7 +239,7 @@ def person(*, is_ops: bool, user_id: str, desk: OpsConsoleDesk) -> dict:
     from chalicelib.services.audit import entry_view
 
     _only_ops(is_ops)
-    profile = desk.accounts.get(user_id)
+    profile = desk.accounts.get(user_id) if isinstance(user_id, str) and 0 < len(user_id) <= MAX_USER_ID else None
     if profile is None:
         raise NotFound("No one has this id.")
     page = desk.pages.get(user_id)

@@ -137,7 +137,7 @@ def test_people_are_found_by_exact_username_by_its_beginning_and_by_email(desk):
     [by_email] = ops_console.find_people(is_ops=True, query=f"{HELPER}@Example.com", desk=console)
     assert by_email["user_id"] == HELPER
     assert ops_console.find_people(is_ops=True, query="nobody-like-this", desk=console) == []
-    for bad in ("", "   ", None, "x" * 300):
+    for bad in ("", "   ", None, "x" * 300, 'a"b@example.com', "a b@example.com", "a\\b@x", "a@" + "b" * 220):
         with pytest.raises(InvalidInput):
             ops_console.find_people(is_ops=True, query=bad, desk=console)
     with pytest.raises(Forbidden):
@@ -172,8 +172,9 @@ def test_a_persons_history_lists_their_calls_payments_refunds_flags_and_audit_en
     filed = ops_console.person(is_ops=True, user_id=CALLER, desk=console_of(desk, reports=reports))["reports"]
     assert [(r["kind"], r["subject_id"], r["owner_id"]) for r in filed["filed"]] == [("review", "call-1", HELPER)]
     assert filed["received"] is None
-    with pytest.raises(NotFound):
-        ops_console.person(is_ops=True, user_id="nobody", desk=console)
+    for nobody in ("nobody", "", "x" * 3000):
+        with pytest.raises(NotFound):
+            ops_console.person(is_ops=True, user_id=nobody, desk=console)
     with pytest.raises(Forbidden):
         ops_console.person(is_ops=False, user_id=HELPER, desk=console)
 
