@@ -61,7 +61,10 @@ export function onNotice(handler) {
   return () => listeners.delete(handler);
 }
 
+let frames = 0; // notices frames heard: a read that started before one is older than it
+
 function received(message) {
+  frames += 1;
   if (Number.isInteger(message.unread)) {
     setUnread(message.unread);
   }
@@ -73,9 +76,12 @@ function received(message) {
 }
 
 async function readCount() {
+  const before = frames;
   try {
     const page = await api.notifications();
-    setUnread(page.unread);
+    if (frames === before) {
+      setUnread(page.unread);
+    }
   } catch {
     // The bell keeps its last count; the socket's next frame sets it.
   }
