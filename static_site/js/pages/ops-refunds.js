@@ -10,6 +10,7 @@ import { mountFooter } from "../footer.js";
 import { mountHeader } from "../header.js";
 import { showQueueFailure } from "../load-failure.js";
 import { formatCents } from "../money.js";
+import { personUrl } from "../ops-console.js";
 import { REFUND_STATES, stateBadge } from "../payment-labels.js";
 import { signInUrl } from "../paths.js";
 import { nowSeconds, timeOf } from "../when.js";
@@ -93,6 +94,11 @@ function decisionForm(request, item) {
   return form;
 }
 
+/** A person's id, linked to their history in the ops console. */
+function personOf(userId) {
+  return userId ? element("a", { href: personUrl(userId) }, element("code", {}, userId)) : "—";
+}
+
 function requestItem(request) {
   const open = request.state === "open";
   const overdue = open && Number(request.deadline) < nowSeconds();
@@ -114,8 +120,8 @@ function requestItem(request) {
       fact(open ? "Decide by" : "Deadline was", timeOf(request.deadline)),
       ...(request.decided_at ? [fact("Decided", timeOf(request.decided_at))] : []),
       fact("Payment", element("code", {}, request.payment_id)),
-      fact("Customer", element("code", {}, request.payer_id || "—")),
-      fact("Helper", element("code", {}, request.helper_id || "—"))),
+      fact("Customer", personOf(request.payer_id)),
+      fact("Helper", personOf(request.helper_id))),
     element("p", { class: "money-quote" }, element("span", { class: "money-label" }, "Customer's reason: "),
       request.reason),
     element("p", { class: `money-quote${request.statement ? "" : " money-muted"}`, "data-statement": "" },

@@ -11,6 +11,7 @@ import { helperPagePath } from "../helper-card.js";
 import { mountHeader } from "../header.js";
 import { loadFailure } from "../load-failure.js";
 import { formatCents } from "../money.js";
+import { personUrl } from "../ops-console.js";
 import { FLAG_REASONS, PAYOUT_RUN_STATES, stateBadge } from "../payment-labels.js";
 import { leaveIfSignedOut, signInUrl } from "../paths.js";
 import { formatCalendarDay, formatWhen, isoOf, nowSeconds, timeOf } from "../when.js";
@@ -94,10 +95,12 @@ function refused(error) {
 /* ---- Flagged Helpers ------------------------------------------------------------------- */
 
 function helperOf(flag) {
+  const history = flag.helper_id
+    ? [element("p", { class: "money-note" }, element("a", { href: personUrl(flag.helper_id) }, "History"))] : [];
   if (typeof flag.username === "string" && flag.username) {
-    return element("a", { href: helperPagePath(flag.username) }, `@${flag.username}`);
+    return [element("a", { href: helperPagePath(flag.username) }, `@${flag.username}`), ...history];
   }
-  return element("code", { class: "ops-id" }, flag.helper_id || "—");
+  return [element("code", { class: "ops-id" }, flag.helper_id || "—"), ...history];
 }
 
 function openCount() {

@@ -203,8 +203,7 @@ function showQueues(board) {
   cell("Decide by", [timeOf(r.deadline), ...(r.overdue ? [" ", element("span", { class: "badge badge-overdue" },
     "Overdue")] : [])]),
   cell("Refund", money(r.refund_cents), { class: "num" }),
-  cell("Request", element("a", { href: `/ops-refunds.html#${encodeURIComponent(r.request_id)}` },
-    element("code", { class: "ops-id" }, r.request_id))))));
+  cell("Request", element("a", { href: "/ops-refunds.html" }, element("code", { class: "ops-id" }, r.request_id))))));
   deadlines.hidden = refunds.nearest.length === 0;
 }
 
