@@ -156,8 +156,9 @@ def find_people(*, is_ops: bool, query: object, desk: OpsConsoleDesk) -> list[di
         found = [profiles[i] for i in ids if i in profiles]
     else:
         found = _by_username(text.lstrip("@"), desk)
+    found = found[:FOUND]
     helpers = _helpers_among([p.user_id for p in found], desk)
-    return [person_view(p, is_helper=p.user_id in helpers) for p in found[:FOUND]]
+    return [person_view(p, is_helper=p.user_id in helpers) for p in found]
 
 
 def _by_username(name: str, desk: OpsConsoleDesk) -> list[Any]:
@@ -177,7 +178,9 @@ def _by_username(name: str, desk: OpsConsoleDesk) -> list[Any]:
 
 
 def _helpers_among(user_ids: Iterable[str], desk: OpsConsoleDesk) -> set[str]:
-    return {user_id for user_id in user_ids if desk.pages.get(user_id) is not None}
+    """Who of them has a Helper page: one BatchGetItem."""
+    wanted = list(dict.fromkeys(user_ids))
+    return set(desk.pages.get_many(wanted)) if wanted else set()
 
 
 # -- a person's page --------------------------------------------------------------------------------
