@@ -89,7 +89,8 @@ def test_a_persons_page_lists_the_call_the_payment_and_the_flags_about_them(app_
     assert answer.status_code == 200, answer.text
     page = answer.json()
     assert page["person"]["username"] == people["helper"].username and page["helper"] is not None
-    assert [(c["call_id"], c["role"], c["price_cents"]) for c in page["calls"]] == [(payment["call_id"], "helper", 2500)]
+    calls = [(c["call_id"], c["role"], c["price_cents"]) for c in page["calls"]]
+    assert calls == [(payment["call_id"], "helper", 2500)]
     assert payment["payment_id"] in [p["payment_id"] for p in page["payments"]]
     assert [f["reason"] for f in page["flags"]] == ["free_sessions"]
     assert page["people"][people["ids"]["caller"]]["username"] == people["caller"].username

@@ -103,8 +103,8 @@ def test_tally_adds_named_counters_only_and_refuses_unknown_ones_quietly():
 
 def test_the_dashboard_shows_today_the_week_and_the_live_queues(desk):
     payment = ended_paid_call(desk)
-    request = refunds.request_refund(payment_id=payment.payment_id, user_id=CALLER, reason="The line kept dropping", desk=desk,
-                                     now=NOW + 700)
+    request = refunds.request_refund(payment_id=payment.payment_id, user_id=CALLER, reason="The line kept dropping",
+                                     desk=desk, now=NOW + 700)
     desk.stats.add(ops_console.week_days(NOW)[0], {"calls_rung": 4})  # six days ago: in the week, not today
     desk.stats.add("2000-01-01", {"calls_rung": 100})  # long ago: in neither
     console = console_of(desk)
@@ -146,7 +146,8 @@ def test_people_are_found_by_exact_username_by_its_beginning_and_by_email(desk):
 
 def test_a_persons_history_lists_their_calls_payments_refunds_flags_and_audit_entries(desk):
     payment = ended_paid_call(desk)
-    refunds.request_refund(payment_id=payment.payment_id, user_id=CALLER, reason="The line kept dropping", desk=desk, now=NOW + 700)
+    refunds.request_refund(payment_id=payment.payment_id, user_id=CALLER, reason="The line kept dropping", desk=desk,
+                           now=NOW + 700)
     console = console_of(desk, standing=lambda user_id: {"disqualified": True, "reason": "Spam", "at": NOW, "by": OPS})
     console.flags.raise_once(OpsFlag(flag_id=f"free:{HELPER}:w", helper_id=HELPER, reason="free_sessions",
                                      detail="25 free sessions", flagged_at=NOW))

@@ -194,7 +194,8 @@ function showQueues(board) {
   flagsCount.textContent = countLabel(flags.open, flags.more);
   const run = payouts.last_run;
   payoutNote.replaceChildren(run
-    ? element("span", {}, `Last payout run ${formatCalendarDay(run.run_id)}: ${PAYOUT_RUN_STATES[run.state] || run.state}`
+    ? element("span", {}, `Last payout run ${formatCalendarDay(run.run_id)}: `
+      + `${PAYOUT_RUN_STATES[run.state] || run.state}`
       + `, ${plural(run.item_count, "payout")}, ${money(run.total_cents)}${run.late ? " (late)" : ""}.`)
     : "Open flags about Helpers. No payout run yet.");
   deadlineRows.replaceChildren(...refunds.nearest.map((r) => element("tr", {
