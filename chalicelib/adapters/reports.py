@@ -27,6 +27,10 @@ class ReportStore(Protocol):
         """The person's latest reports, newest first (the ops console's history of a person)."""
         ...
 
+    def about_owner(self, owner_id: str, *, limit: int = 20) -> list[Report]:
+        """The latest reports of what the person publishes, newest first (the ops console)."""
+        ...
+
     def reported(self, kind: str, subject_id: str, reporter_id: str) -> bool:
         """Whether the person reported this subject already."""
         ...
@@ -81,6 +85,10 @@ class InMemoryReportStore:
     def filed_by(self, reporter_id: str, *, limit: int = 20) -> list[Report]:
         theirs = [r for (_, reporter), r in self.reports.items() if reporter == reporter_id]
         return sorted(theirs, key=lambda r: (r.created_at, r.subject), reverse=True)[:limit]
+
+    def about_owner(self, owner_id: str, *, limit: int = 20) -> list[Report]:
+        theirs = [r for r in self.reports.values() if r.owner_id == owner_id]
+        return sorted(theirs, key=lambda r: (r.created_at, r.subject, r.reporter_id), reverse=True)[:limit]
 
     def reported(self, kind: str, subject_id: str, reporter_id: str) -> bool:
         return (f"{kind}:{subject_id}", reporter_id) in self.reports
@@ -176,6 +184,12 @@ class DynamoReportStore:
         from chalicelib.adapters.tables.reports import ReportRecord
 
         return [_report(r) for r in ReportRecord.by_reporter.query(reporter_id, scan_index_forward=False, limit=limit)]
+
+    def about_owner(self, owner_id: str, *, limit: int = 20) -> list[Report]:
+        """One Query of the `by_owner` index, newest first."""
+        from chalicelib.adapters.tables.reports import ReportRecord
+
+        return [_report(r) for r in ReportRecord.by_owner.query(owner_id, scan_index_forward=False, limit=limit)]
 
     def reported(self, kind: str, subject_id: str, reporter_id: str) -> bool:
         from chalicelib.adapters.tables.reports import ReportRecord

@@ -730,6 +730,7 @@ class PersonReport(_Answer):
     kind: str = Field(description="review, post, product or event")
     subject_id: str
     owner_id: str
+    reporter_id: str
     reason: str
     note: str
     created_at: int
@@ -737,8 +738,7 @@ class PersonReport(_Answer):
 
 class PersonReports(_Answer):
     filed: list[PersonReport] = Field(description="The latest 20 reports they filed, newest first.")
-    received: Optional[list[PersonReport]] = Field(description="null: reports about what they publish are not "
-                                                               "read per person (no index by owner).")
+    received: list[PersonReport] = Field(description="The latest 20 reports of what they publish, newest first.")
 
 
 class AuditEntryView(_Answer):

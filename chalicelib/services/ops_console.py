@@ -221,7 +221,8 @@ def _flag_view(flag: Any) -> dict:
 
 def _report_view(report: Any) -> dict:
     return {"kind": report.kind, "subject_id": report.subject_id, "owner_id": report.owner_id,
-            "reason": report.reason, "note": report.note, "created_at": report.created_at}
+            "reporter_id": report.reporter_id, "reason": report.reason, "note": report.note,
+            "created_at": report.created_at}
 
 
 def _newest(items: Iterable[Any], key: Callable[[Any], Any], ident: Callable[[Any], str]) -> list[Any]:
@@ -256,7 +257,8 @@ def person(*, is_ops: bool, user_id: str, desk: OpsConsoleDesk) -> dict:
     flags = desk.flags.for_helper(user_id, limit=HISTORY)
     audit = desk.audit.for_subject(f"user:{user_id}", limit=AUDIT_PAGE)
     reports = {"filed": [_report_view(r) for r in desk.reports.filed_by(user_id, limit=HISTORY)],
-               "received": None} if desk.reports is not None else None
+               "received": [_report_view(r) for r in desk.reports.about_owner(user_id, limit=HISTORY)]} \
+        if desk.reports is not None else None
     views = {
         "calls": [_call_view(c, user_id) for c in calls],
         "payments": [_payment_view(p, user_id) for p in payments],
@@ -264,6 +266,7 @@ def person(*, is_ops: bool, user_id: str, desk: OpsConsoleDesk) -> dict:
     }
     others = {row["other_id"] for rows in views.values() for row in rows if row.get("other_id")}
     others |= {r["owner_id"] for r in (reports or {}).get("filed", [])}
+    others |= {r["reporter_id"] for r in (reports or {}).get("received", [])}
     others |= {e.ops_id for e in audit}
     known = desk.accounts.get_many(sorted(others - {user_id}))
     return {

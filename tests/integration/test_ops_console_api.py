@@ -78,6 +78,7 @@ def test_ops_finds_people_by_username_and_by_email(people):
 
 def test_a_persons_page_lists_the_call_the_payment_and_the_flags_about_them(app_env, people):
     from chalicelib.domain.ops_watch import OpsFlag
+    from chalicelib.domain.reports import Report
 
     payment = people.get("payment")
     if payment is None:
@@ -85,6 +86,9 @@ def test_a_persons_page_lists_the_call_the_payment_and_the_flags_about_them(app_
     helper_id = people["ids"]["helper"]
     app_env.ops_flags().raise_once(OpsFlag(flag_id=f"free_sessions:{helper_id}:2026-W49", helper_id=helper_id,
                                            reason="free_sessions", detail="25 free sessions", flagged_at=1_800_000_000))
+    caller_id = people["ids"]["caller"]
+    app_env.report_store().file(Report(kind="review", subject_id=payment["call_id"], owner_id=helper_id,
+                                       reporter_id=caller_id, reason="spam", note="", created_at=1_800_000_000))
     answer = get(people, f"/ops/people/{helper_id}")
     assert answer.status_code == 200, answer.text
     page = answer.json()
@@ -95,7 +99,10 @@ def test_a_persons_page_lists_the_call_the_payment_and_the_flags_about_them(app_
     assert [f["reason"] for f in page["flags"]] == ["free_sessions"]
     assert page["people"][people["ids"]["caller"]]["username"] == people["caller"].username
     assert page["standing"]["disqualified"] is False
-    caller = get(people, f"/ops/people/{people['ids']['caller']}").json()
+    assert [(r["subject_id"], r["reporter_id"]) for r in page["reports"]["received"]] == [(payment["call_id"],
+                                                                                          caller_id)]
+    caller = get(people, f"/ops/people/{caller_id}").json()
+    assert [r["owner_id"] for r in caller["reports"]["filed"]] == [helper_id]
     assert [p["role"] for p in caller["payments"]] == ["payer"] and caller["calls"][0]["role"] == "caller"
     assert get(people, "/ops/people/no-such-person").status_code == 404
 

@@ -172,7 +172,10 @@ def test_a_persons_history_lists_their_calls_payments_refunds_flags_and_audit_en
                         note="Same text everywhere", created_at=NOW + 50))
     filed = ops_console.person(is_ops=True, user_id=CALLER, desk=console_of(desk, reports=reports))["reports"]
     assert [(r["kind"], r["subject_id"], r["owner_id"]) for r in filed["filed"]] == [("review", "call-1", HELPER)]
-    assert filed["received"] is None
+    assert filed["received"] == []
+    about = ops_console.person(is_ops=True, user_id=HELPER, desk=console_of(desk, reports=reports))
+    assert [(r["reporter_id"], r["reason"]) for r in about["reports"]["received"]] == [(CALLER, "spam")]
+    assert about["reports"]["filed"] == [] and about["people"][CALLER]["username"] == "bob"
     for nobody in ("nobody", "", "x" * 3000):
         with pytest.raises(NotFound):
             ops_console.person(is_ops=True, user_id=nobody, desk=console)

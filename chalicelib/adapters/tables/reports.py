@@ -27,6 +27,7 @@ class ReportRecord(Model):
     note = UnicodeAttribute(default="")
     created_at = NumberAttribute()
     by_reporter = index("by_reporter", ("reporter_id", UnicodeAttribute), ("created_at", NumberAttribute))()
+    by_owner = index("by_owner", ("owner_id", UnicodeAttribute), ("created_at", NumberAttribute))()  # ops console
 
 
 class ReportCaseRecord(Model):

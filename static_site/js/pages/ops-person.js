@@ -186,14 +186,27 @@ function flagRow(flag) {
 
 const REPORT_KINDS = Object.freeze({ review: "Review", post: "Post", product: "Product", event: "Event" });
 
-function reportRow(report, people) {
-  return element("tr", { role: "row", "data-testid": "person-report" },
+/** A report they filed ("By them", naming whose thing it was) or one of what they publish
+ * ("About them", naming who reported it). */
+function reportRow(report, people, filed) {
+  return element("tr", { role: "row", "data-testid": "person-report", "data-direction": filed ? "filed" : "received" },
     cell("Filed", timeOf(report.created_at)),
+    cell("Direction", filed ? "By them" : "About them"),
     cell("About", [element("span", { class: "console-kind" }, REPORT_KINDS[report.kind] || report.kind), " ",
       element("code", { class: "ops-id" }, report.subject_id)]),
-    cell("Whose", personLink(report.owner_id, people)),
+    cell("Who", personLink(filed ? report.owner_id : report.reporter_id, people)),
     cell("Why", [element("strong", {}, String(report.reason || "").replaceAll("_", " ")),
       ...(report.note ? [element("span", { class: "money-note" }, report.note)] : [])]));
+}
+
+/** Both kinds, newest first. */
+function reportRows(reports, people) {
+  if (!reports) {
+    return [];
+  }
+  const rows = [...(reports.filed || []).map((r) => [r, true]), ...(reports.received || []).map((r) => [r, false])];
+  rows.sort((a, b) => b[0].created_at - a[0].created_at);
+  return rows.map(([report, filed]) => reportRow(report, people, filed));
 }
 
 /* ---- Loading ----------------------------------------------------------------------------------- */
@@ -220,7 +233,7 @@ async function load({ quiet = false } = {}) {
     fill("payment", person.payments.map((p) => paymentRow(p, people)));
     fill("refund", person.refunds.map((r) => refundRow(r, people)));
     fill("flag", person.flags.map(flagRow));
-    fill("report", ((person.reports && person.reports.filed) || []).map((r) => reportRow(r, people)));
+    fill("report", reportRows(person.reports, people));
     fill("audit", person.audit.map((entry) => auditRow(entry, people)), "audit");
     content.hidden = false;
     statusLine.textContent = quiet ? statusLine.textContent : `As of ${formatWhen(Math.floor(Date.now() / 1000))}.`;
