@@ -32,6 +32,7 @@ class CallStore(Protocol):
     def save(self, call: Call) -> None: ...
     def due(self, now: int) -> Iterator[Call]: ...
     def live_for(self, user_id: str) -> list[Call]: ...
+    def recent_for(self, user_id: str, limit: int = 20) -> list[Call]: ...  # as Helper or caller, newest first
 
 
 def _shard(call_id: str) -> int:
@@ -188,6 +189,15 @@ class DynamoCallStore:
                                                     scan_index_forward=False, limit=50)]
         return found
 
+    def recent_for(self, user_id: str, limit: int = 20) -> list[Call]:
+        """A person's latest calls as Helper and as caller, newest first: one Query of each index
+        (ended calls are kept for KEEP_ENDED_SECONDS, then expire)."""
+        from chalicelib.adapters.tables.calls import CallRecord
+
+        found = [_call(r) for index in (CallRecord.by_helper, CallRecord.by_caller)
+                 for r in index.query(user_id, scan_index_forward=False, limit=limit)]
+        return sorted(found, key=lambda c: (c.created_at, c.call_id), reverse=True)[:limit]
+
 
 class InMemoryCallStore:
     def __init__(self) -> None:
@@ -227,3 +237,7 @@ class InMemoryCallStore:
 
     def live_for(self, user_id: str) -> list[Call]:
         return [c for c in self.calls.values() if c.live and user_id in (c.caller_id, c.helper_id)]
+
+    def recent_for(self, user_id: str, limit: int = 20) -> list[Call]:
+        mine = [c for c in self.calls.values() if user_id in (c.caller_id, c.helper_id)]
+        return sorted(mine, key=lambda c: (c.created_at, c.call_id), reverse=True)[:limit]

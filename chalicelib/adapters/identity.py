@@ -32,6 +32,7 @@ class IdentityProvider(Protocol):
     def sign_out_everywhere(self, *, access_token: str, user_id: str) -> None: ...
     def delete_user(self, *, user_id: str) -> None: ...
     def is_confirmed(self, *, user_id: str) -> bool | None: ...
+    def users_with_email(self, prefix: str, *, limit: int = 10) -> list[str]: ...  # user ids, for ops' lookup
 
 
 # Cognito error codes, translated into the product's own facts.
@@ -147,6 +148,20 @@ class CognitoIdentity:
         return answer.get("UserStatus") != "UNCONFIRMED"
 
 
+    def users_with_email(self, prefix: str, *, limit: int = 10) -> list[str]:
+        """The ids (`sub`) of the accounts whose email starts with `prefix` (an exact address is
+        its own prefix): Cognito's ListUsers with a filter, one request. The prefix may not hold
+        a quote or a backslash (the filter's syntax)."""
+        if '"' in prefix or "\\" in prefix:
+            raise InvalidInput("An email has no quotes or backslashes.", field="q")
+        answer = self._call("list_users", UserPoolId=self._pool, Filter=f'email ^= "{prefix}"', Limit=limit)
+        found = []
+        for user in answer.get("Users", []):
+            attributes = {a["Name"]: a["Value"] for a in user.get("Attributes", [])}
+            found.append(attributes.get("sub") or user.get("Username"))
+        return [user_id for user_id in found if user_id]
+
+
 def _session(answer: dict, refresh_token: str | None = None) -> Session:
     result = answer.get("AuthenticationResult")
     if not result:
@@ -238,6 +253,9 @@ class InMemoryIdentity:
 
     def is_confirmed(self, *, user_id: str) -> bool | None:
         return next((a.confirmed for a in self.accounts.values() if a.user_id == user_id), None)
+
+    def users_with_email(self, prefix: str, *, limit: int = 10) -> list[str]:
+        return [a.user_id for email, a in sorted(self.accounts.items()) if email.startswith(prefix)][:limit]
 
     def _issue(self, email: str, *, refresh_token: str) -> Session:
         access = f"access-{secrets.token_hex(8)}"

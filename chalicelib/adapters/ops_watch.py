@@ -24,6 +24,7 @@ class OpsFlagStore(Protocol):
     def get(self, flag_id: str) -> OpsFlag | None: ...
     def open_flags(self, limit: int = 100) -> list[OpsFlag]: ...
     def close(self, flag_id: str, *, at: int, by: str, note: str) -> bool: ...
+    def for_helper(self, helper_id: str, limit: int = 50) -> list[OpsFlag]: ...  # open and closed, newest first
 
 
 class DynamoFreeSessionCounter:
@@ -141,6 +142,12 @@ class DynamoOpsFlagStore:
 
         return [_flag(r) for r in Flag.by_queue.query(OPEN_QUEUE, scan_index_forward=False, limit=limit)]
 
+    def for_helper(self, helper_id: str, limit: int = 50) -> list[OpsFlag]:
+        """Every flag raised about a Helper, newest first: one Query of the `by_helper` index."""
+        from chalicelib.adapters.tables.calls import OpsFlagRecord as Flag
+
+        return [_flag(r) for r in Flag.by_helper.query(helper_id, scan_index_forward=False, limit=limit)]
+
     def close(self, flag_id: str, *, at: int, by: str, note: str) -> bool:
         """Closes an open flag (it leaves the queue); False if it is closed already or unknown."""
         from pynamodb.exceptions import UpdateError
@@ -185,6 +192,10 @@ class InMemoryOpsFlagStore:
     def open_flags(self, limit: int = 100) -> list[OpsFlag]:
         waiting = [f for f in self._flags.values() if f.state is FlagState.OPEN]
         return sorted(waiting, key=lambda f: f.flagged_at, reverse=True)[:limit]
+
+    def for_helper(self, helper_id: str, limit: int = 50) -> list[OpsFlag]:
+        theirs = [f for f in self._flags.values() if f.helper_id == helper_id]
+        return sorted(theirs, key=lambda f: f.flagged_at, reverse=True)[:limit]
 
     def close(self, flag_id: str, *, at: int, by: str, note: str) -> bool:
         with self._lock:

@@ -12,6 +12,7 @@ from typing import Any, Callable, Iterator, Sequence
 from chalicelib.adapters.accounts import AccountStore
 from chalicelib.adapters.ledger import LedgerStore
 from chalicelib.adapters.mailer import Mailer
+from chalicelib.adapters.ops_stats import tally
 from chalicelib.adapters.payments import PaymentStore, PlanStore, StorefrontStore, WebhookEventLog
 from chalicelib.adapters.refunds import RefundRequestStore
 from chalicelib.domain import ledger as books
@@ -103,6 +104,7 @@ class PaymentDesk:
     reviews: Any = None  # services.reviews.ReviewDesk: a refunded session's review is marked
     purposes: dict[PaymentKind, Purpose] = field(default_factory=dict)  # the other capabilities'
     notices: Any = None  # () -> services.notices.NoticeDesk: emails become notices (services/emails.py)
+    stats: Any = None  # adapters.ops_stats: the ops dashboard's daily counters; None: not kept
 
     def purpose(self, payment: Payment) -> Purpose:
         found = self.purposes.get(payment.kind) or _own_purposes(self).get(payment.kind)
@@ -389,6 +391,8 @@ def settle(*, payment: Payment, capture: Any, desk: PaymentDesk, now: int) -> Pa
     current = captured if first else desk.payments.get(payment.payment_id) or captured  # settled before: as it is
     if first:
         count(PAYMENTS_CAPTURED)
+        tally(desk.stats, at=now, payments=1, revenue_cents=split.amount_cents, platform_fee_cents=split.platform_cents,
+              paid_sessions=int(payment.kind in (PaymentKind.SESSION, PaymentKind.APPOINTMENT)))
     _deliver(current, desk, now, first=first)
     return desk.payments.get(payment.payment_id) or current
 
@@ -497,6 +501,7 @@ def post_refund(*, payment: Payment, refund_id: str, refunded_cents: int, desk: 
             occurred_at=now, memo={"payment_id": payment.payment_id, "reason": reason[:200]}))
     if posted:
         count(REFUNDS)
+        tally(desk.stats, at=now, refunds=1, refund_cents=refunded_cents)
         desk.purpose(payment).refunded(payment, refunded_cents, now)
     current = desk.payments.get(payment.payment_id) or payment
     if posted:  # the refunds the ledger counts for this payment, this one included

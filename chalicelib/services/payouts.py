@@ -15,6 +15,7 @@ from functools import partial
 from typing import Any, Callable
 
 from chalicelib.adapters.ledger import LedgerStore
+from chalicelib.adapters.ops_stats import tally
 from chalicelib.adapters.payments import PaymentStore, StorefrontStore
 from chalicelib.adapters.payouts import PayoutItemStore, PayoutRunStore
 from chalicelib.adapters.refunds import RefundRequestStore
@@ -78,6 +79,7 @@ class PayoutDesk:
     # store's), by payment; sessions' windows are this module's own.
     holds: dict[PaymentKind, Callable[[Payment], int | None]] = field(default_factory=dict)
     notices: Any = None  # () -> services.notices.NoticeDesk: emails become notices (services/emails.py)
+    stats: Any = None  # adapters.ops_stats: the ops dashboard's daily counters; None: not kept
     # The Helpers' pages (adapters.helper_pages), for their standing: a disqualified Helper's money
     # stays payable (held for ops, not lost) until restored. None: nobody is held.
     pages: Any = None
@@ -364,6 +366,7 @@ def apply_item_outcome(result: Any, *, desk: PayoutDesk, now: int, item: PayoutI
         desk.checkpoint("item ended")
         if outcome is ItemState.PAID:
             count(PAYOUTS)
+            tally(desk.stats, at=now, payouts=1, payout_cents=item.amount_cents)
         if outcome is ItemState.RETURNED:
             tell(desk, item.helper_id, "payout_returned", amount_cents=item.amount_cents, receiver=item.receiver,
                  status=status, error=error)

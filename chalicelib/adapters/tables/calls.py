@@ -121,6 +121,7 @@ class OpsFlagRecord(Model):
     note = UnicodeAttribute(null=True)  # ops' note on closing
     queue = UnicodeAttribute(null=True)  # "open" while ops has not closed it (a sparse index)
     by_queue = index("by_queue", ("queue", UnicodeAttribute), ("flagged_at", NumberAttribute))()
+    by_helper = index("by_helper", ("helper_id", UnicodeAttribute), ("flagged_at", NumberAttribute))()  # ops console
 
 
 register(CallRecord, CallSlotRecord, FreeSessionCountRecord, OpsFlagRecord)
