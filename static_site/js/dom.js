@@ -72,3 +72,14 @@ export function loadStylesheet(href) {
     document.head.append(link);
   });
 }
+
+/** Hands a file fetched with the bearer token (a plain link could not send it) to the browser
+ * as a download: a hidden link to an object URL, clicked, and the URL let go a minute later. */
+export function saveFile(blob, filename) {
+  const url = URL.createObjectURL(blob);
+  const anchor = element("a", { href: url, download: filename, hidden: "" });
+  document.body.append(anchor);
+  anchor.click();
+  anchor.remove();
+  window.setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}

@@ -3,7 +3,7 @@
  * comes from the server in integer cents; the page only formats it. */
 
 import { api, isSignedIn } from "../api.js";
-import { element } from "../dom.js";
+import { element, saveFile } from "../dom.js";
 import { mountFooter } from "../footer.js";
 import { mountHeader } from "../header.js";
 import { loadFailure } from "../load-failure.js";
@@ -263,12 +263,7 @@ downloadCsv.addEventListener("click", async () => {
   downloadCsv.textContent = downloadCsv.dataset.busyLabel || label;
   try {
     const { blob, filename } = await api.earningsCsv();
-    const url = URL.createObjectURL(blob);
-    const anchor = element("a", { href: url, download: filename || CSV_NAME, hidden: "" });
-    document.body.append(anchor);
-    anchor.click();
-    anchor.remove();
-    window.setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    saveFile(blob, filename || CSV_NAME);
     historyStatus.textContent = "Your CSV file is downloading.";
   } catch (error) {
     if (leaveIfSignedOut(error)) {

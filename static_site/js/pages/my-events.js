@@ -3,7 +3,7 @@
  * held, waiting or left, with the list as CSV. */
 
 import { api, isSignedIn } from "../api.js";
-import { element } from "../dom.js";
+import { element, saveFile } from "../dom.js";
 import { clearErrors, formReady, requireFields, setBusy, showError, valueOf } from "../forms.js";
 import { mountFooter } from "../footer.js";
 import { mountHeader } from "../header.js";
@@ -155,12 +155,7 @@ downloadCsv.addEventListener("click", async () => {
   downloadCsv.disabled = true;
   try {
     const { blob, filename } = await api.eventAttendeesCsv(shownAttendees.event_id);
-    const url = URL.createObjectURL(blob);
-    const anchor = element("a", { href: url, download: filename || "attendees.csv" });
-    document.body.append(anchor);
-    anchor.click();
-    anchor.remove();
-    window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    saveFile(blob, filename || "attendees.csv");
   } catch (error) {
     say(error.message);
   } finally {

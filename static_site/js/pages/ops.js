@@ -5,7 +5,7 @@
  * may see this (403 for everyone outside the ops group); the page only says so. */
 
 import { api, isSignedIn } from "../api.js";
-import { element } from "../dom.js";
+import { element, saveFile } from "../dom.js";
 import { setBusy } from "../forms.js";
 import { mountFooter } from "../footer.js";
 import { mountHeader } from "../header.js";
@@ -317,12 +317,7 @@ auditCsv.addEventListener("click", async () => {
   auditCsv.textContent = auditCsv.dataset.busyLabel || label;
   try {
     const { blob, filename } = await api.auditCsv();
-    const url = URL.createObjectURL(blob);
-    const anchor = element("a", { href: url, download: filename || CSV_NAME, hidden: "" });
-    document.body.append(anchor);
-    anchor.click();
-    anchor.remove();
-    window.setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    saveFile(blob, filename || CSV_NAME);
     auditStatus.textContent = "The audit log's CSV file is downloading.";
   } catch (error) {
     if (!refused(error)) {

@@ -8,7 +8,7 @@
  * sales/chart.js (the chart); this one wires them to the page. */
 
 import { api, isSignedIn } from "../api.js";
-import { element } from "../dom.js";
+import { element, saveFile } from "../dom.js";
 import { clearErrors, clearFieldErrorsOnInput, formReady, showFieldError } from "../forms.js";
 import { mountFooter } from "../footer.js";
 import { mountHeader } from "../header.js";
@@ -261,12 +261,7 @@ async function download(button) {
     const { blob, filename } = kind === "orders"
       ? await api.salesOrdersCsv({ from, to })
       : await api.salesReportCsv({ from, to, by });
-    const url = URL.createObjectURL(blob);
-    const anchor = element("a", { href: url, download: filename || CSV_NAMES[kind], hidden: "" });
-    document.body.append(anchor);
-    anchor.click();
-    anchor.remove();
-    window.setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    saveFile(blob, filename || CSV_NAMES[kind]);
     downloadStatus.textContent = `Your ${kind === "orders" ? "orders" : "report"} file is downloading.`;
   } catch (error) {
     if (leaveIfSignedOut(error)) {
