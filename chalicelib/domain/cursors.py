@@ -62,3 +62,15 @@ class CursorSeal:
         if not isinstance(key, dict):
             raise refused
         return key
+
+    def open_link(self, token: object, *, scope: str, name: str = "link") -> dict:
+        """What an emailed link's token of `scope` carries (an unsubscribe link, say), or
+        InvalidInput on `token`: "not complete" when it is missing, "not valid" for anything
+        this seal did not make."""
+        if not isinstance(token, str) or not token:
+            raise InvalidInput(f"This {name} is not complete.", field="token")
+        try:
+            signed = self.open(token, scope=scope, field="token")
+        except InvalidInput:
+            raise InvalidInput(f"This {name} is not valid.", field="token") from None
+        return signed or {}

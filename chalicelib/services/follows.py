@@ -270,12 +270,7 @@ def _email(fanout: rules.FanOut, page: Any, profile: Any, *, desk: FollowDesk) -
 # -- unsubscribing --------------------------------------------------------------------------------
 
 def _unsubscribing(token: object, desk: FollowDesk) -> tuple[str, str, Any]:
-    if not isinstance(token, str) or not token:
-        raise InvalidInput("This unsubscribe link is not complete.", field="token")
-    try:
-        signed = desk.seal.open(token, scope=UNSUBSCRIBE_SCOPE, field="token")
-    except InvalidInput:
-        raise InvalidInput("This unsubscribe link is not valid.", field="token") from None
+    signed = desk.seal.open_link(token, scope=UNSUBSCRIBE_SCOPE, name="unsubscribe link")
     helper_id, follower_id = signed.get("h"), signed.get("f")
     if not isinstance(helper_id, str) or not isinstance(follower_id, str):
         raise InvalidInput("This unsubscribe link is not valid.", field="token")

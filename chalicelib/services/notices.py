@@ -89,12 +89,7 @@ def unsubscribe_links(user_id: str, category: str, *, desk: NoticeDesk) -> tuple
 
 
 def _unsubscribing(token: object, desk: NoticeDesk) -> tuple[str, rules.Category]:
-    if not isinstance(token, str) or not token:
-        raise InvalidInput("This unsubscribe link is not complete.", field="token")
-    try:
-        signed = desk.seal.open(token, scope=UNSUBSCRIBE_SCOPE, field="token")
-    except InvalidInput:
-        raise InvalidInput("This unsubscribe link is not valid.", field="token") from None
+    signed = desk.seal.open_link(token, scope=UNSUBSCRIBE_SCOPE, name="unsubscribe link")
     user_id, category = signed.get("u"), signed.get("c")
     if not isinstance(user_id, str) or category not in rules.BY_NAME:
         raise InvalidInput("This unsubscribe link is not valid.", field="token")
