@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from chalicelib.domain.errors import Conflict, InvalidInput, TooManyAttempts
-from chalicelib.domain.user_text import has_control_characters, visible_text
+from chalicelib.domain.user_text import checked_text, has_control_characters
 
 KINDS = ("review", "post", "product", "event")
 KIND_NAMES = {"review": "review", "post": "blog post", "product": "product", "event": "event"}
@@ -102,19 +102,6 @@ class Case:
         return self.state == OPEN
 
 
-def _text(value: object, *, field_name: str, maximum: int, what: str) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise InvalidInput(f"Write the {what} as text.", field=field_name)
-    if has_control_characters(value.replace("\n", "").replace("\r", "").replace("\t", "")):
-        raise InvalidInput("The text has characters that cannot be shown.", field=field_name)
-    text = visible_text(value).replace("\r\n", "\n").strip()
-    if len(text) > maximum:
-        raise InvalidInput(f"At most {maximum:,} characters.", field=field_name)
-    return text
-
-
 def check_kind(kind: object) -> str:
     if kind not in KINDS:
         raise InvalidInput(f"Report a {', '.join(KINDS[:-1])} or {KINDS[-1]}.", field="kind")
@@ -133,14 +120,14 @@ def check_report(kind: object, subject_id: object, reason: object, note: object)
     subject_id = check_subject_id(subject_id)
     if reason not in REASONS[kind]:
         raise InvalidInput(f"Pick a reason: {', '.join(REASONS[kind])}.", field="reason")
-    return kind, subject_id, str(reason), _text(note, field_name="note", maximum=NOTE_MAX, what="note")
+    return kind, subject_id, str(reason), checked_text(note, field_name="note", maximum=NOTE_MAX, what="note")
 
 
 def check_decision(decision: object, note: object, *, kind: str = "review") -> tuple[str, str]:
     """hide or keep, and ops' note (required to hide: the owner is told why)."""
     if decision not in DECISIONS:
         raise InvalidInput("Decide hide or keep.", field="decision")
-    note = _text(note, field_name="note", maximum=DECISION_NOTE_MAX, what="note")
+    note = checked_text(note, field_name="note", maximum=DECISION_NOTE_MAX, what="note")
     if decision == "hide" and not note:
         raise InvalidInput(f"Say why the {KIND_NAMES.get(kind, kind)} is hidden: its owner is told.", field="note")
     return str(decision), note

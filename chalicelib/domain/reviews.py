@@ -9,7 +9,7 @@ from typing import Any
 
 from chalicelib.domain.calls import Call, CallState
 from chalicelib.domain.errors import Conflict, Forbidden, InvalidInput
-from chalicelib.domain.user_text import has_control_characters, visible_text
+from chalicelib.domain.user_text import checked_text
 
 MIN_SESSION_SECONDS = 2 * 60  # a session shorter than this cannot be rated
 REVIEW_DAYS = 14  # a session can be rated this long after the call ended
@@ -134,16 +134,7 @@ def check_stars(value: object) -> int:
 
 def check_text(value: object, *, field_name: str = "text", maximum: int = TEXT_MAX) -> str:
     """Plain text, shown as text (never as HTML or links); invisible characters removed."""
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise InvalidInput("Write the review as text.", field=field_name)
-    if has_control_characters(value.replace("\n", "").replace("\r", "").replace("\t", "")):
-        raise InvalidInput("The text has characters that cannot be shown.", field=field_name)
-    text = visible_text(value).replace("\r\n", "\n").strip()
-    if len(text) > maximum:
-        raise InvalidInput(f"At most {maximum:,} characters.", field=field_name)
-    return text
+    return checked_text(value, field_name=field_name, maximum=maximum, what="review")
 
 
 def check_can_edit(written_at: int, *, now: int, hours: int = EDIT_HOURS) -> None:

@@ -77,3 +77,21 @@ def has_control_characters(text: str, allowed: str = "\n\t") -> bool:
 def one_line(text: str) -> str:
     """A visible single line: invisible characters removed, runs of whitespace made one space."""
     return " ".join(visible_text(text).split())
+
+
+def checked_text(value: object, *, field_name: str, maximum: int, what: str) -> str:
+    """Plain text a person wrote (a review, a report's note), shown as text, never as HTML or
+    links: "" for none, invisible characters removed, line ends made "\n", at most `maximum`
+    characters; InvalidInput on `field_name` otherwise ("Write the <what> as text.")."""
+    from chalicelib.domain.errors import InvalidInput
+
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InvalidInput(f"Write the {what} as text.", field=field_name)
+    if has_control_characters(value.replace("\n", "").replace("\r", "").replace("\t", "")):
+        raise InvalidInput("The text has characters that cannot be shown.", field=field_name)
+    text = visible_text(value).replace("\r\n", "\n").strip()
+    if len(text) > maximum:
+        raise InvalidInput(f"At most {maximum:,} characters.", field=field_name)
+    return text
