@@ -36,3 +36,15 @@ def app_env(stack_environment, monkeypatch):
     deps.reset()
     yield deps
     deps.reset()
+
+
+@pytest.fixture
+def push_service():
+    """A Web Push service of this test alone on 127.0.0.1 (tests/support/push_service.py): it
+    takes pushes the way a browser's push service does and decrypts what it received."""
+    from tests.support.push_service import serve
+
+    service, server = serve()
+    yield service
+    server.shutdown()
+    server.server_close()

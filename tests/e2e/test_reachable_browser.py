@@ -14,17 +14,8 @@ from playwright.sync_api import expect
 from tests.support.accounts import PASSWORD, sign_up_and_in
 from tests.support.call_browser import open_person, sign_in
 from tests.support.pages import become_helper
-from tests.support.push_service import serve
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("patient_expectations")]
-
-
-@pytest.fixture
-def push_service():
-    service, server = serve()
-    yield service
-    server.shutdown()
-    server.server_close()
 
 
 def test_a_reachable_helper_is_called_from_their_page_and_the_ring_is_pushed(call_browser, local_stack, push_service,

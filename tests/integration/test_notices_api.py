@@ -19,17 +19,8 @@ from tests.support.accounts import sign_up_and_in
 from tests.support.calls import Peer
 from tests.support.mailbox import emails_to
 from tests.support.pages import become_helper, wait_until_online
-from tests.support.push_service import serve
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def push_service():
-    service, server = serve()
-    yield service
-    server.shutdown()
-    server.server_close()
 
 
 def _online(local_stack: dict, helper):

@@ -11,17 +11,8 @@ from tests.support.accounts import sign_up_and_in
 from tests.support.calls import Peer
 from tests.support.mailbox import emails_to
 from tests.support.pages import become_helper
-from tests.support.push_service import serve
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def push_service():
-    service, server = serve()
-    yield service
-    server.shutdown()
-    server.server_close()
 
 
 def test_a_ring_reaches_a_helper_with_no_tab_open_and_the_link_answers_it(local_stack, push_service):

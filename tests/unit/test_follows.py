@@ -21,23 +21,9 @@ from chalicelib.domain.helper_pages import HelperPage
 from chalicelib.domain.posts import SEND_BATCH, FollowMode
 from chalicelib.services import follows
 from chalicelib.settings import Settings
+from tests.support.clock import SleepingClock
 
 NOW = 1_796_000_000  # Monday 30 November 2026, 00:53 UTC
-
-
-class FakeClock:
-    """Time that moves only when the job sleeps (or a test moves it)."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 def make_desk(*, followers: int = 0, mode: FollowMode = FollowMode.EACH, rate: float = 14.0, budget: float = 50.0,
@@ -46,7 +32,7 @@ def make_desk(*, followers: int = 0, mode: FollowMode = FollowMode.EACH, rate: f
     accounts.create(Profile("helper-1", "ada@example.com", "ada", "Ada Lovelace", "2026-01-01"))
     pages.save(HelperPage(user_id="helper-1", username="ada", display_name="Ada Lovelace", headline="Maths help",
                           offer="Ask me."))
-    clock = clock or FakeClock()
+    clock = clock or SleepingClock()
     desk = follows.FollowDesk(follows=store or InMemoryFollowStore(), pages=pages, accounts=accounts,
                               mailer=mailer or InMemoryMailer(),
                               settings=Settings(ses_sends_per_second=rate, fanout_seconds_per_run=budget),

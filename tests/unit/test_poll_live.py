@@ -16,23 +16,9 @@ from chalicelib.domain.errors import InvalidInput, NotFound
 from chalicelib.domain.helper_pages import HelperPage
 from chalicelib.services import poll_live
 from chalicelib.services.polls import PollDesk, cast_vote, close_poll, create_poll
+from tests.support.clock import SleepingClock
 
 NOW = 1_800_000_000
-
-
-class Clock:
-    """Time that moves only when slept through (or moved by the test)."""
-
-    def __init__(self) -> None:
-        self.now = float(NOW)
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture
@@ -40,7 +26,7 @@ def world():
     pages = InMemoryHelperPageStore()
     pages.save(HelperPage(user_id="ada", username="ada", display_name="Ada", headline="Python help", offer="Ask."))
     desk = PollDesk(polls=InMemoryPollStore(), pages=pages)
-    connections, clock = InMemoryConnectionStore(), Clock()
+    connections, clock = InMemoryConnectionStore(), SleepingClock(NOW)
     for user in ("ada", "bob", "cy", "dee"):
         connections.add(Connection(f"c-{user}", user, connected_at=NOW, expires_at=NOW + 180))
     live = poll_live.LiveDesk(polls=desk.polls, sender=InMemorySender(), connections=connections, clock=clock,
