@@ -53,7 +53,8 @@ def test_a_new_user_signs_up_confirms_signs_in_and_sees_themselves(local_stack):
     assert me.status_code == 200
     assert me.json() | {"user_id": None, "created_at": None} == {
         "user_id": None, "created_at": None, "email": who["email"], "email_undeliverable": False,
-        "username": who["username"], "display_name": who["display_name"], "roles": ["customer"], "is_helper": False, "avatar_url": None,
+        "username": who["username"], "display_name": who["display_name"], "roles": ["customer"], "is_helper": False,
+        "avatar_url": None,
         "username_change": {"every_days": 30, "next_at": None}}
 
 

@@ -155,7 +155,8 @@ def test_a_reported_post_is_queued_and_ops_may_hide_it(desk):
     from chalicelib.domain.reports import AlreadyDecided, AlreadyReported
     from chalicelib.services import moderation
 
-    ops = moderation.ModerationDesk(reports=InMemoryReportStore(), subjects={"post": moderation.PostSubjects(lambda: desk)},
+    ops = moderation.ModerationDesk(reports=InMemoryReportStore(),
+                                    subjects={"post": moderation.PostSubjects(lambda: desk)},
                                     audit=InMemoryAuditLog(), accounts=desk.accounts, pages=desk.pages,
                                     cursors=CursorSeal(b"test"))
     post = write(desk, status="published")
