@@ -64,15 +64,22 @@ function wireCallNow() {
   const note = button.querySelector("[data-call-now-note]");
   const room = callUrl({ helper: button.getAttribute("data-call-helper") });
   const signedIn = Boolean(loadSession());
+  // A note of our own here; else the page's, per status ("Video call in your browser" online,
+  // "Rings their phone or computer" reachable), which live status keeps in step.
+  const fixNote = (text) => {
+    if (note) {
+      note.textContent = text;
+      note.removeAttribute("data-note-online");
+      note.removeAttribute("data-note-reachable");
+    }
+  };
   if (signedIn && page && currentUserId() === page.getAttribute("data-user-id")) {
     button.disabled = true; // your own page: nobody to call
-    if (note) {
-      note.textContent = "This is your page";
-    }
+    fixNote("This is your page");
     return;
   }
-  if (note) {
-    note.textContent = signedIn ? "Video call in your browser" : "Sign in first, then call";
+  if (!signedIn) {
+    fixNote("Sign in first, then call");
   }
   button.disabled = false;
   button.addEventListener("click", () => {
