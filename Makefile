@@ -19,7 +19,7 @@ dev: install ## Start the whole product locally and print the URL to open
 	$(PY) -m infra.local
 
 test: install chromium ## Install what is needed and run every test, browser tests included (and name the slowest)
-	$(PY) -m pytest -n 2 --dist loadfile --durations=30
+	$(PY) -m pytest -n 2 --dist loadgroup --durations=30
 
 test-fast: install ## Unit tests only
 	$(PY) -m pytest tests/unit -q

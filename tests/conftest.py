@@ -11,6 +11,17 @@ settings.load_profile("interkanect")
 from tests.support.stack import RunningStack, app_environment
 
 
+def pytest_collection_modifyitems(config, items):
+    """`make test` runs two pytest-xdist workers (`--dist loadgroup`), each with a local stack of
+    its own: the browser tests all on one, the stack's integration tests all on the other, each in
+    the order of a one-process run, so a stack sees the same history as in one process; the unit
+    tests (no stack) fill in on either."""
+    for item in items:
+        for folder, group in (("tests/e2e/", "browser-stack"), ("tests/integration/", "api-stack")):
+            if item.nodeid.startswith(folder):
+                item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture(scope="session")
 def local_stack(tmp_path_factory):
     """The endpoints of a running local stack: site, api, websocket, paypal, aws, ..."""
