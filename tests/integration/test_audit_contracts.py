@@ -4,13 +4,13 @@ whose cursor is checked, and a subject's entries are its own."""
 from __future__ import annotations
 
 import dataclasses
-import uuid
 
 import pytest
 
 from chalicelib.adapters.audit import AuditEntry, InMemoryAuditLog
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.services import audit
+from tests.support.stack import own_tables
 
 pytestmark = pytest.mark.integration
 
@@ -19,16 +19,10 @@ pytestmark = pytest.mark.integration
 def dynamo(app_env):
     """The audit table of this test alone on the stack's moto (a prefix of its own)."""
     from chalicelib.adapters.audit import DynamoAuditLog
-    from chalicelib.adapters.tables import bind_tables
     from chalicelib.adapters.tables.audit import AuditRecord
 
-    bind_tables(dataclasses.replace(app_env.settings(), table_prefix=f"au-{uuid.uuid4().hex[:8]}-"))
-    AuditRecord.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
-    try:
+    with own_tables(app_env.settings(), AuditRecord, prefix="au"):
         yield DynamoAuditLog()
-    finally:
-        AuditRecord.delete_table()
-        bind_tables(app_env.settings())
 
 
 @pytest.fixture(params=["twin", "dynamo"])

@@ -4,14 +4,13 @@ under concurrency, and refuses the rest changing nothing; an address is marked b
 form, marked again, read and cleared once."""
 from __future__ import annotations
 
-import dataclasses
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from chalicelib.adapters.rate_limits import InMemoryRateLimiter, window_of
 from chalicelib.adapters.undeliverable import InMemoryUndeliverableStore, Undeliverable
+from tests.support.stack import own_tables
 
 pytestmark = pytest.mark.integration
 T0 = 1_800_000_030
@@ -20,18 +19,10 @@ T0 = 1_800_000_030
 @pytest.fixture
 def tables(app_env):
     """The two tables of this test alone on the stack's moto (a prefix of its own)."""
-    from chalicelib.adapters.tables import bind_tables
     from chalicelib.adapters.tables.limits import RateLimitRecord, UndeliverableRecord
 
-    bind_tables(dataclasses.replace(app_env.settings(), table_prefix=f"lim-{uuid.uuid4().hex[:8]}-"))
-    for model in (RateLimitRecord, UndeliverableRecord):
-        model.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
-    try:
+    with own_tables(app_env.settings(), RateLimitRecord, UndeliverableRecord, prefix="lim"):
         yield RateLimitRecord
-    finally:
-        for model in (RateLimitRecord, UndeliverableRecord):
-            model.delete_table()
-        bind_tables(app_env.settings())
 
 
 @pytest.fixture(params=["twin", "dynamo"])

@@ -4,13 +4,11 @@ that adds up and reading all that zeroes it (and never moves the read mark back)
 kept beside the count without either clobbering the other, and the TTL kept."""
 from __future__ import annotations
 
-import dataclasses
-import uuid
-
 import pytest
 
 from chalicelib.adapters.notices import InMemoryNoticeStore, NoticeState
 from chalicelib.domain.notices import Notice
+from tests.support.stack import own_tables
 
 pytestmark = pytest.mark.integration
 NOW = 1_800_000_000
@@ -20,18 +18,10 @@ NOW = 1_800_000_000
 def dynamo(app_env):
     """The notice tables of this test alone on the stack's moto (a prefix of its own)."""
     from chalicelib.adapters.notices import DynamoNoticeStore
-    from chalicelib.adapters.tables import bind_tables
     from chalicelib.adapters.tables.notices import NoticeRecord, NoticeStateRecord
 
-    bind_tables(dataclasses.replace(app_env.settings(), table_prefix=f"nt-{uuid.uuid4().hex[:8]}-"))
-    for model in (NoticeRecord, NoticeStateRecord):
-        model.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
-    try:
+    with own_tables(app_env.settings(), NoticeRecord, NoticeStateRecord, prefix="nt"):
         yield DynamoNoticeStore()
-    finally:
-        for model in (NoticeRecord, NoticeStateRecord):
-            model.delete_table()
-        bind_tables(app_env.settings())
 
 
 @pytest.fixture(params=["twin", "dynamo"])

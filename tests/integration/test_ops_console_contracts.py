@@ -4,9 +4,6 @@ left out), every flag about a Helper (open and closed), and the reports a person
 what they publish, each one Query of an index."""
 from __future__ import annotations
 
-import dataclasses
-import uuid
-
 import pytest
 
 from chalicelib.adapters.calls import InMemoryCallStore
@@ -16,6 +13,7 @@ from chalicelib.domain import calls as rules
 from chalicelib.domain.ops_watch import OpsFlag
 from chalicelib.domain.plans import UPGRADED
 from chalicelib.domain.reports import Report
+from tests.support.stack import own_tables
 
 pytestmark = pytest.mark.integration
 
@@ -23,20 +21,12 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def tables(app_env):
     """The console's tables of this test alone on the stack's moto (a prefix of its own)."""
-    from chalicelib.adapters.tables import bind_tables
     from chalicelib.adapters.tables.calls import CallRecord, CallSlotRecord, OpsFlagRecord
     from chalicelib.adapters.tables.reports import ReportCaseRecord, ReportRecord
 
-    models = (CallRecord, CallSlotRecord, OpsFlagRecord, ReportRecord, ReportCaseRecord)
-    connection = bind_tables(dataclasses.replace(app_env.settings(), table_prefix=f"oc-{uuid.uuid4().hex[:8]}-"))
-    for model in models:
-        model.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
-    try:
+    with own_tables(app_env.settings(), CallRecord, CallSlotRecord, OpsFlagRecord, ReportRecord, ReportCaseRecord,
+                    prefix="oc") as connection:
         yield connection
-    finally:
-        for model in models:
-            model.delete_table()
-        bind_tables(app_env.settings())
 
 
 @pytest.fixture(params=["twin", "dynamo"])

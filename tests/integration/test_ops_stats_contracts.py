@@ -3,13 +3,12 @@ HTTP) pass the same tests — counters start at zero, each ADD is atomic (thread
 nothing), a day reads with one GetItem and a week with one BatchGetItem, unknown counters are refused."""
 from __future__ import annotations
 
-import dataclasses
 import threading
-import uuid
 
 import pytest
 
 from chalicelib.adapters.ops_stats import COUNTERS, DayStats, InMemoryOpsStats
+from tests.support.stack import own_tables
 
 pytestmark = pytest.mark.integration
 
@@ -18,16 +17,10 @@ pytestmark = pytest.mark.integration
 def dynamo(app_env):
     """The ops_stats table of this test alone on the stack's moto (a prefix of its own)."""
     from chalicelib.adapters.ops_stats import DynamoOpsStats
-    from chalicelib.adapters.tables import bind_tables
     from chalicelib.adapters.tables.ops_stats import OpsDayRecord
 
-    bind_tables(dataclasses.replace(app_env.settings(), table_prefix=f"os-{uuid.uuid4().hex[:8]}-"))
-    OpsDayRecord.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
-    try:
+    with own_tables(app_env.settings(), OpsDayRecord, prefix="os"):
         yield DynamoOpsStats()
-    finally:
-        OpsDayRecord.delete_table()
-        bind_tables(app_env.settings())
 
 
 @pytest.fixture(params=["twin", "dynamo"])

@@ -5,13 +5,11 @@ item once, a kept thing reported again is back in the queue, and a person's repo
 over a window."""
 from __future__ import annotations
 
-import dataclasses
-import uuid
-
 import pytest
 
 from chalicelib.adapters.reports import InMemoryReportStore
 from chalicelib.domain.reports import HIDDEN, KEPT, OPEN, Report
+from tests.support.stack import own_tables
 
 pytestmark = pytest.mark.integration
 
@@ -21,19 +19,10 @@ NOW = 1_800_000_000
 @pytest.fixture
 def tables(app_env):
     """The report tables of this test alone on the stack's moto (a prefix of their own)."""
-    from chalicelib.adapters.tables import bind_tables
     from chalicelib.adapters.tables.reports import ReportCaseRecord, ReportRecord
 
-    connection = bind_tables(dataclasses.replace(app_env.settings(), table_prefix=f"rp-{uuid.uuid4().hex[:8]}-"))
-    models = (ReportRecord, ReportCaseRecord)
-    for model in models:
-        model.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
-    try:
+    with own_tables(app_env.settings(), ReportRecord, ReportCaseRecord, prefix="rp") as connection:
         yield connection
-    finally:
-        for model in models:
-            model.delete_table()
-        bind_tables(app_env.settings())
 
 
 @pytest.fixture(params=["in-memory", "dynamodb"])

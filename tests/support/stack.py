@@ -1,6 +1,7 @@
 """The local stack as tests run it: `python -m infra.local` in a subprocess."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -8,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -115,3 +117,21 @@ def deps_pointed_at(endpoints: dict, monkeypatch) -> Iterator:
     deps.reset()
     yield deps
     deps.reset()
+
+
+@contextmanager
+def own_tables(settings, *models, prefix: str):
+    """The tables of `models` for one test alone on the stack's moto, under a table prefix of its
+    own (`<prefix>-<8 hex>-`): yields the pynamodb connection bound to them, then deletes them and
+    binds every model to the stack's tables again."""
+    from chalicelib.adapters.tables import bind_tables
+
+    connection = bind_tables(dataclasses.replace(settings, table_prefix=f"{prefix}-{uuid.uuid4().hex[:8]}-"))
+    for model in models:
+        model.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
+    try:
+        yield connection
+    finally:
+        for model in models:
+            model.delete_table()
+        bind_tables(settings)
